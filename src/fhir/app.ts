@@ -1,0 +1,138 @@
+import express, { NextFunction, Request, Response } from 'express';
+import type { KodverkConfig } from '../config';
+import type { Logger } from '../logger';
+import type { ResourceStore } from '../store/resource-store';
+import type { TerminologyEngine } from '../terminology/engine';
+import { TerminologyError } from '../terminology/issues';
+import { OperationInput } from './parameters';
+import type { OperationContext, OperationDefinition } from './operation';
+import { FHIR_JSON, baseUrl, outcomeForError, sendOutcome, sendResource } from './http';
+import { OPERATIONS } from './operations';
+import { capabilityStatement, terminologyCapabilities } from './capabilities';
+import { resourceRoutes } from './resources';
+import type { SchemaValidator } from './schema-validation';
+
+export interface AppDeps {
+  config: KodverkConfig;
+  logger: Logger;
+  store: ResourceStore;
+  engine: TerminologyEngine;
+  schema: SchemaValidator;
+}
+
+const JSON_TYPES = ['application/json', 'application/fhir+json', 'application/json+fhir', 'application/*+json'];
+
+/** Builds the HTTP application: the FHIR API under /fhir. */
+export function createApp(deps: AppDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'extended');
+
+  app.use((req, res, next) => {
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      // method, path and status only: query strings and bodies may carry personal data
+      deps.logger.info({ method: req.method, path: req.path, status: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 }, 'request');
+    });
+    next();
+  });
+
+  const fhir = express.Router();
+  fhir.use(express.json({ type: JSON_TYPES, limit: deps.config.maxBodyBytes, strict: true }));
+  fhir.use(express.urlencoded({ extended: false, limit: deps.config.maxBodyBytes }));
+
+  fhir.get('/metadata', (req, res) => {
+    const base = baseUrl(req, deps.config.publicBaseUrl);
+    if (req.query.mode === 'terminology') sendResource(res, 200, terminologyCapabilities(deps.store, deps.engine, base));
+    else sendResource(res, 200, capabilityStatement(base, OPERATIONS));
+  });
+
+  const runOperation = (op: OperationDefinition, resourceType: string | undefined, id: string | undefined) => async (req: Request, res: Response) => {
+    const input = readInput(req, op, deps.schema);
+    const ctx: OperationContext = { req, res, input, engine: deps.engine, store: deps.store, resourceType, id, baseUrl: baseUrl(req, deps.config.publicBaseUrl) };
+    const result = await op.handle(ctx);
+    if (!res.headersSent) sendResource(res, 200, result);
+  };
+
+  // system-level operations ($versions, ...)
+  fhir.all('/:op', async (req, res, next) => {
+    const name = req.params.op;
+    if (!name.startsWith('$')) return next();
+    const op = OPERATIONS.find((o) => o.system && o.name === name.slice(1));
+    if (!op) return unknownOperation(res, name);
+    if (!['GET', 'POST'].includes(req.method)) return methodNotAllowed(res);
+    await runOperation(op, undefined, undefined)(req, res);
+  });
+
+  // type- and instance-level operations
+  fhir.all('/:type/:op', async (req, res, next) => {
+    const { type, op: name } = req.params;
+    if (!name.startsWith('$')) return next();
+    const op = OPERATIONS.find((o) => o.type && o.name === name.slice(1) && o.resourceTypes.includes(type));
+    if (!op) return unknownOperation(res, name, type);
+    if (!(req.method === 'POST' || (req.method === 'GET' && op.idempotent))) return methodNotAllowed(res);
+    await runOperation(op, type, undefined)(req, res);
+  });
+  fhir.all('/:type/:id/:op', async (req, res, next) => {
+    const { type, id, op: name } = req.params;
+    if (!name.startsWith('$')) return next();
+    const op = OPERATIONS.find((o) => o.instance && o.name === name.slice(1) && o.resourceTypes.includes(type));
+    if (!op) return unknownOperation(res, name, type);
+    if (!(req.method === 'POST' || (req.method === 'GET' && op.idempotent))) return methodNotAllowed(res);
+    await runOperation(op, type, id)(req, res);
+  });
+
+  fhir.use(resourceRoutes(deps));
+
+  fhir.use((req, res) => {
+    sendOutcome(res, 404, [{ severity: 'error', code: 'not-found', txType: 'not-found', text: `No such FHIR endpoint: ${req.method} ${req.baseUrl}${req.path}` }]);
+  });
+
+  // every error becomes an OperationOutcome; bad input is a 4xx, never a 500
+  fhir.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const { status, outcome } = outcomeForError(err);
+    if (status >= 500) deps.logger.error({ err, path: req.path }, 'internal error');
+    if (res.headersSent) return;
+    sendResource(res, status, outcome);
+  });
+
+  app.use('/fhir', fhir);
+  app.get('/', (_req, res) => res.redirect('/fhir/metadata'));
+  return app;
+}
+
+function unknownOperation(res: Response, name: string, type?: string): void {
+  sendOutcome(res, 404, [{ severity: 'error', code: 'not-supported', txType: 'not-supported', text: `The operation ${name} is not supported${type ? ` on ${type}` : ''}` }]);
+}
+
+function methodNotAllowed(res: Response): void {
+  sendOutcome(res, 405, [{ severity: 'error', code: 'not-supported', txType: 'not-supported', text: 'This method is not allowed here' }]);
+}
+
+/** Parameters from the query string and, for POST, the body (a Parameters resource or a form). */
+function readInput(req: Request, op: OperationDefinition, schema: SchemaValidator): OperationInput {
+  const query = OperationInput.fromQuery(req.query as Record<string, unknown>);
+  if (req.method !== 'POST') return query;
+  const body = req.body;
+  if (!body || (typeof body === 'object' && Object.keys(body).length === 0)) return query;
+  if (!req.is(JSON_TYPES)) {
+    // application/x-www-form-urlencoded
+    return new OperationInput([...query.entries, ...OperationInput.fromQuery(body).entries], true);
+  }
+  if (typeof body !== 'object' || Array.isArray(body) || typeof body.resourceType !== 'string') {
+    throw TerminologyError.of({ severity: 'error', code: 'structure', txType: 'invalid-data', text: 'The request body must be a FHIR resource (a Parameters resource for operations)' }, 400);
+  }
+  schema.check(body);
+  if (body.resourceType === 'Parameters') return new OperationInput([...query.entries, ...(body.parameter ?? [])]);
+  // a bare resource is the operation's resource parameter (e.g. a ValueSet to $expand)
+  const param = op.parameters.find((p) => p.type === body.resourceType);
+  if (!param) {
+    throw TerminologyError.of(
+      { severity: 'error', code: 'invalid', txType: 'invalid-data', text: `Wrong type for resource. Expected Parameters but found ${body.resourceType}` },
+      400,
+    );
+  }
+  return new OperationInput([...query.entries, { name: param.name, resource: body }]);
+}
+
+export { FHIR_JSON };

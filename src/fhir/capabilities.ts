@@ -1,0 +1,102 @@
+import type { CapabilityStatement, TerminologyCapabilities } from 'fhir/r4';
+import type { OperationDefinition } from './operation';
+import type { ResourceStore } from '../store/resource-store';
+import type { TerminologyEngine } from '../terminology/engine';
+import { FHIR_VERSION, RELEASE_DATE, SOFTWARE_NAME, SOFTWARE_VERSION, TX_TEST_VERSION } from '../version';
+
+const FEATURE = 'http://hl7.org/fhir/uv/application-feature/StructureDefinition/feature';
+
+/** tx-ecosystem feature declarations (application-feature extensions). */
+function feature(definition: string, value: Record<string, unknown>) {
+  return { url: FEATURE, extension: [{ url: 'definition', valueCanonical: definition }, { url: 'value', ...value }] };
+}
+
+/** The CapabilityStatement: what the server really supports, built from the operation list. */
+export function capabilityStatement(base: string, operations: OperationDefinition[]): CapabilityStatement {
+  const types = ['CodeSystem', 'ValueSet', 'ConceptMap', 'NamingSystem'];
+  return {
+    resourceType: 'CapabilityStatement',
+    id: 'kodverk',
+    extension: [
+      // the version of the HL7 terminology-ecosystem test suite this server is run against
+      feature('http://hl7.org/fhir/uv/tx-tests/FeatureDefinition/test-version', { valueCode: TX_TEST_VERSION }),
+      // code systems may be passed in requests (tx-resource parameters)
+      feature('http://hl7.org/fhir/uv/tx-ecosystem/FeatureDefinition/CodeSystemAsParameter', { valueBoolean: true }),
+    ],
+    url: `${base}/metadata`,
+    version: SOFTWARE_VERSION,
+    name: 'KodverkTerminologyServer',
+    title: 'Kodverk terminology server',
+    status: 'active',
+    date: new Date().toISOString().slice(0, 10),
+    publisher: 'Kodverk',
+    kind: 'instance',
+    instantiates: ['http://hl7.org/fhir/CapabilityStatement/terminology-server'],
+    software: { name: SOFTWARE_NAME, version: SOFTWARE_VERSION, releaseDate: RELEASE_DATE },
+    implementation: { description: 'Kodverk FHIR R4 terminology server', url: base },
+    fhirVersion: FHIR_VERSION as CapabilityStatement['fhirVersion'],
+    format: ['application/fhir+json', 'json'],
+    rest: [
+      {
+        mode: 'server',
+        security: { cors: true, description: 'Reads and operations are open; create, update and delete need a bearer token.' },
+        resource: types.map((type) => ({
+          type,
+          interaction: [{ code: 'read' }, { code: 'search-type' }, { code: 'create' }, { code: 'update' }, { code: 'delete' }],
+          versioning: 'versioned',
+          searchParam: [
+            { name: 'url', type: 'uri' },
+            { name: 'version', type: 'token' },
+            { name: 'identifier', type: 'token' },
+            { name: 'name', type: 'string' },
+            { name: 'title', type: 'string' },
+            { name: 'status', type: 'token' },
+            { name: 'publisher', type: 'string' },
+          ],
+          operation: operations
+            .filter((o) => o.resourceTypes.includes(type))
+            .map((o) => ({ name: o.name, definition: o.definition })),
+        })) as any,
+        operation: operations.filter((o) => o.system).map((o) => ({ name: o.name, definition: o.definition })),
+      },
+    ],
+  };
+}
+
+/** TerminologyCapabilities: the code systems (and versions) the server holds, and what it does. */
+export function terminologyCapabilities(store: ResourceStore, _engine: TerminologyEngine, base: string): TerminologyCapabilities {
+  const bySystem = new Map<string, Set<string>>();
+  for (const cs of store.summaries('CodeSystem')) {
+    if (!cs.url || cs.content === 'supplement') continue;
+    const set = bySystem.get(cs.url) ?? new Set<string>();
+    if (cs.version) set.add(cs.version);
+    bySystem.set(cs.url, set);
+  }
+  return {
+    resourceType: 'TerminologyCapabilities',
+    id: 'kodverk',
+    url: `${base}/metadata?mode=terminology`,
+    version: SOFTWARE_VERSION,
+    name: 'KodverkTerminologyCapabilities',
+    title: 'Kodverk terminology capabilities',
+    status: 'active',
+    date: new Date().toISOString().slice(0, 10),
+    kind: 'instance',
+    software: { name: SOFTWARE_NAME, version: SOFTWARE_VERSION, releaseDate: RELEASE_DATE },
+    codeSystem: [...bySystem.entries()].map(([uri, versions]) => ({
+      uri,
+      version: [...versions].map((code) => ({ code })),
+    })),
+    expansion: {
+      hierarchical: true,
+      paging: true,
+      incomplete: false,
+      parameter: ['count', 'offset', 'filter', 'activeOnly', 'excludeNested', 'includeDesignations', 'designation', 'includeDefinition', 'displayLanguage', 'property', 'system-version', 'check-system-version', 'force-system-version', 'tx-resource', 'useSupplement'].map((name) => ({ name })),
+      textFilter: 'Every word of the filter must start a word of the display, a designation or the code (case-insensitive; å, ä and ö are distinct letters).',
+    },
+    codeSearch: 'all',
+    validateCode: { translations: false },
+    translation: { needsMap: true },
+    closure: { translation: false },
+  } as TerminologyCapabilities;
+}

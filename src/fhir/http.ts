@@ -1,0 +1,47 @@
+import type { Request, Response } from 'express';
+import type { OperationOutcome } from 'fhir/r4';
+import { TerminologyError, TxIssue, outcomeOf } from '../terminology/issues';
+
+export const FHIR_JSON = 'application/fhir+json';
+
+/** Writes a FHIR resource as application/fhir+json. */
+export function sendResource(res: Response, status: number, resource: unknown, headers: Record<string, string> = {}): void {
+  res.status(status);
+  for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
+  res.type(FHIR_JSON + '; charset=utf-8');
+  res.send(JSON.stringify(resource));
+}
+
+export function sendOutcome(res: Response, status: number, issues: TxIssue[]): void {
+  sendResource(res, status, outcomeOf(issues));
+}
+
+export function outcomeForError(err: unknown): { status: number; outcome: OperationOutcome } {
+  if (err instanceof TerminologyError) return { status: err.httpStatus, outcome: outcomeOf(err.issues) };
+  const e = err as { status?: number; statusCode?: number; type?: string; message?: string };
+  const status = e.status ?? e.statusCode;
+  if (e.type === 'entity.too.large' || status === 413) {
+    return { status: 413, outcome: outcomeOf([{ severity: 'error', code: 'too-long', txType: 'invalid-data', text: 'The request body is larger than this server accepts' }]) };
+  }
+  if (e.type === 'entity.parse.failed' || (status === 400 && e instanceof SyntaxError)) {
+    return { status: 400, outcome: outcomeOf([{ severity: 'error', code: 'structure', txType: 'invalid-data', text: `The request body is not valid JSON: ${e.message ?? ''}`.trim() }]) };
+  }
+  if (e.type === 'charset.unsupported' || e.type === 'encoding.unsupported' || status === 415) {
+    return { status: 415, outcome: outcomeOf([{ severity: 'error', code: 'not-supported', txType: 'invalid-data', text: e.message ?? 'Unsupported media type' }]) };
+  }
+  if (status && status >= 400 && status < 500) {
+    return { status, outcome: outcomeOf([{ severity: 'error', code: 'invalid', txType: 'invalid-data', text: e.message ?? 'Bad request' }]) };
+  }
+  return {
+    status: 500,
+    outcome: outcomeOf([{ severity: 'error', code: 'exception', txType: 'internal-error', text: 'Internal error: ' + (e.message ?? String(err)) }]),
+  };
+}
+
+/** The FHIR base URL as the client sees it. */
+export function baseUrl(req: Request, configured?: string): string {
+  if (configured) return configured.replace(/\/$/, '');
+  const host = req.get('x-forwarded-host') ?? req.get('host') ?? 'localhost';
+  const proto = req.get('x-forwarded-proto') ?? req.protocol;
+  return `${proto}://${host}/fhir`;
+}

@@ -1,0 +1,47 @@
+import type { Request, Response } from 'express';
+import type { OperationInput } from './parameters';
+import type { TerminologyEngine } from '../terminology/engine';
+import type { ResourceStore } from '../store/resource-store';
+
+/** One input parameter of an operation, as declared in its OperationDefinition. */
+export interface OperationParameterDefinition {
+  name: string;
+  type?: string;
+  min?: number;
+  max?: string;
+  documentation?: string;
+}
+
+export interface OperationContext {
+  req: Request;
+  res: Response;
+  input: OperationInput;
+  engine: TerminologyEngine;
+  store: ResourceStore;
+  /** Resource type in the path (CodeSystem, ValueSet, ConceptMap) or undefined at system level. */
+  resourceType?: string;
+  /** Instance id for instance-level calls. */
+  id?: string;
+  /** Accept-Language of the request. */
+  acceptLanguage?: string;
+  baseUrl: string;
+}
+
+/**
+ * An operation declared once: its name, where it may be invoked, its parameters (which also feed
+ * the CapabilityStatement) and its handler ("parse → call engine → write").
+ */
+export interface OperationDefinition {
+  /** name without '$' */
+  name: string;
+  /** canonical of the OperationDefinition it implements */
+  definition: string;
+  resourceTypes: string[];
+  system?: boolean;
+  type: boolean;
+  instance: boolean;
+  /** false for operations with side effects (they cannot be called with GET) */
+  idempotent: boolean;
+  parameters: OperationParameterDefinition[];
+  handle(ctx: OperationContext): unknown | Promise<unknown>;
+}

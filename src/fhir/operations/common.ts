@@ -1,0 +1,28 @@
+import type { OperationContext } from '../operation';
+import type { OperationRequest } from '../../terminology/engine';
+import { TerminologyError } from '../../terminology/issues';
+
+/** The engine's view of a call: its parameters, inline resources and language. */
+export function operationRequest(ctx: OperationContext): OperationRequest {
+  const threshold = Number(ctx.req.get('x-too-costly-threshold'));
+  return {
+    parameters: ctx.input.entries,
+    txResources: ctx.input.resources('tx-resource'),
+    acceptLanguage: ctx.req.get('accept-language') ?? undefined,
+    maxCodes: Number.isInteger(threshold) && threshold > 0 ? threshold : undefined,
+  };
+}
+
+/** Reads the resource an instance-level call names, or fails with 404. */
+export function instanceResource(ctx: OperationContext, resourceType: string): any {
+  if (!ctx.id) return undefined;
+  const stored = ctx.store.read(resourceType, ctx.id);
+  if (!stored) {
+    throw TerminologyError.of({ severity: 'error', code: 'not-found', txType: 'not-found', text: `${resourceType}/${ctx.id} not found` }, 404);
+  }
+  return stored.resource;
+}
+
+export function parametersOf(parameter: unknown[]): { resourceType: 'Parameters'; parameter: any[] } {
+  return { resourceType: 'Parameters', parameter: parameter as any[] };
+}

@@ -1,0 +1,20 @@
+import type { OperationDefinition } from '../operation';
+import { expandOperation } from './expand';
+import { codeSystemValidateCodeOperation, valueSetValidateCodeOperation } from './validate-code';
+import { lookupOperation } from './lookup';
+import { subsumesOperation } from './subsumes';
+import { translateOperation } from './translate';
+import { batchValidateCodeOperation } from './batch-validate-code';
+import { versionsOperation } from './versions';
+
+/** Every operation the server offers; the CapabilityStatement is built from this list. */
+export const OPERATIONS: OperationDefinition[] = [
+  expandOperation,
+  valueSetValidateCodeOperation,
+  codeSystemValidateCodeOperation,
+  lookupOperation,
+  subsumesOperation,
+  translateOperation,
+  batchValidateCodeOperation,
+  versionsOperation,
+];

@@ -1,0 +1,24 @@
+import type { OperationDefinition } from '../operation';
+import { instanceResource, operationRequest, parametersOf } from './common';
+
+/** CodeSystem/$subsumes: how two codes relate in the is-a hierarchy. */
+export const subsumesOperation: OperationDefinition = {
+  name: 'subsumes',
+  definition: 'http://hl7.org/fhir/OperationDefinition/CodeSystem-subsumes',
+  resourceTypes: ['CodeSystem'],
+  type: true,
+  instance: true,
+  idempotent: true,
+  parameters: [
+    { name: 'codeA', type: 'code' },
+    { name: 'codeB', type: 'code' },
+    { name: 'system', type: 'uri' },
+    { name: 'version', type: 'string' },
+    { name: 'codingA', type: 'Coding' },
+    { name: 'codingB', type: 'Coding' },
+    { name: 'tx-resource', type: 'Resource', max: '*' },
+  ],
+  handle(ctx) {
+    return parametersOf(ctx.engine.subsumes(operationRequest(ctx), instanceResource(ctx, 'CodeSystem')));
+  },
+};

@@ -1,0 +1,36 @@
+import type { OperationDefinition } from '../operation';
+import { instanceResource, operationRequest, parametersOf } from './common';
+
+/** ConceptMap/$translate, forward and reverse; R4 and R5 parameter names are both accepted. */
+export const translateOperation: OperationDefinition = {
+  name: 'translate',
+  definition: 'http://hl7.org/fhir/OperationDefinition/ConceptMap-translate',
+  resourceTypes: ['ConceptMap'],
+  type: true,
+  instance: true,
+  idempotent: true,
+  parameters: [
+    { name: 'url', type: 'uri' },
+    { name: 'conceptMap', type: 'ConceptMap' },
+    { name: 'conceptMapVersion', type: 'string' },
+    { name: 'code', type: 'code' },
+    { name: 'system', type: 'uri' },
+    { name: 'version', type: 'string' },
+    { name: 'source', type: 'uri' },
+    { name: 'coding', type: 'Coding' },
+    { name: 'codeableConcept', type: 'CodeableConcept' },
+    { name: 'target', type: 'uri' },
+    { name: 'targetsystem', type: 'uri' },
+    { name: 'reverse', type: 'boolean' },
+    { name: 'sourceCode', type: 'code' },
+    { name: 'sourceSystem', type: 'uri' },
+    { name: 'sourceCoding', type: 'Coding' },
+    { name: 'targetCode', type: 'code' },
+    { name: 'targetCoding', type: 'Coding' },
+    { name: 'targetSystem', type: 'uri' },
+    { name: 'tx-resource', type: 'Resource', max: '*' },
+  ],
+  handle(ctx) {
+    return parametersOf(ctx.engine.translate(operationRequest(ctx), instanceResource(ctx, 'ConceptMap')));
+  },
+};

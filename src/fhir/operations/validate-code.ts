@@ -1,0 +1,55 @@
+import type { OperationDefinition, OperationParameterDefinition } from '../operation';
+import { instanceResource, operationRequest, parametersOf } from './common';
+
+const common: OperationParameterDefinition[] = [
+  { name: 'code', type: 'code' },
+  { name: 'display', type: 'string' },
+  { name: 'coding', type: 'Coding' },
+  { name: 'codeableConcept', type: 'CodeableConcept' },
+  { name: 'displayLanguage', type: 'code' },
+  { name: 'abstract', type: 'boolean' },
+  { name: 'activeOnly', type: 'boolean' },
+  { name: 'lenient-display-validation', type: 'boolean' },
+  { name: 'valueset-membership-only', type: 'boolean' },
+  { name: 'system-version', type: 'canonical', max: '*' },
+  { name: 'check-system-version', type: 'canonical', max: '*' },
+  { name: 'force-system-version', type: 'canonical', max: '*' },
+  { name: 'useSupplement', type: 'canonical', max: '*' },
+  { name: 'tx-resource', type: 'Resource', max: '*' },
+];
+
+/** ValueSet/$validate-code: is the code in the value set? */
+export const valueSetValidateCodeOperation: OperationDefinition = {
+  name: 'validate-code',
+  definition: 'http://hl7.org/fhir/OperationDefinition/ValueSet-validate-code',
+  resourceTypes: ['ValueSet'],
+  type: true,
+  instance: true,
+  idempotent: true,
+  parameters: [
+    { name: 'url', type: 'uri' },
+    { name: 'valueSet', type: 'ValueSet' },
+    { name: 'valueSetVersion', type: 'string' },
+    { name: 'system', type: 'uri' },
+    { name: 'systemVersion', type: 'string' },
+    { name: 'inferSystem', type: 'boolean' },
+    ...common,
+  ],
+  handle(ctx) {
+    return parametersOf(ctx.engine.validateValueSetCode(operationRequest(ctx), instanceResource(ctx, 'ValueSet')));
+  },
+};
+
+/** CodeSystem/$validate-code: is the code defined by the code system? */
+export const codeSystemValidateCodeOperation: OperationDefinition = {
+  name: 'validate-code',
+  definition: 'http://hl7.org/fhir/OperationDefinition/CodeSystem-validate-code',
+  resourceTypes: ['CodeSystem'],
+  type: true,
+  instance: true,
+  idempotent: true,
+  parameters: [{ name: 'url', type: 'uri' }, { name: 'codeSystem', type: 'CodeSystem' }, { name: 'version', type: 'string' }, ...common],
+  handle(ctx) {
+    return parametersOf(ctx.engine.validateCodeSystemCode(operationRequest(ctx), instanceResource(ctx, 'CodeSystem')));
+  },
+};

@@ -1,0 +1,28 @@
+import Database from 'better-sqlite3';
+import fs from 'node:fs';
+import path from 'node:path';
+import { applyMigrations } from './migrations';
+
+export type Db = Database.Database;
+
+/**
+ * Opens (creating if needed) the SQLite store in WAL mode and brings its schema up to date.
+ * WAL lets the CLI import while the server keeps reading.
+ */
+export function openDatabase(file: string, migrationsDir?: string): Db {
+  if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 10000');
+  db.pragma('cache_size = -65536');
+  db.pragma('temp_store = MEMORY');
+  applyMigrations(db, migrationsDir);
+  return db;
+}
+
+/** Runs fn in one transaction: all of it is written, or nothing. */
+export function inTransaction<T>(db: Db, fn: () => T): T {
+  return db.transaction(fn)();
+}

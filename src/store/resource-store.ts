@@ -1,0 +1,276 @@
+import type { Db } from './database';
+import type { Statement } from 'better-sqlite3';
+
+/** The canonical resource types the store holds. */
+export const CANONICAL_TYPES = ['CodeSystem', 'ValueSet', 'ConceptMap', 'NamingSystem'] as const;
+export type CanonicalType = (typeof CANONICAL_TYPES)[number];
+
+export interface StoredResource {
+  pk: number;
+  resourceType: string;
+  id: string;
+  url?: string;
+  version?: string;
+  versionId: number;
+  lastUpdated: string;
+  resource: any;
+}
+
+export interface ResourceQuery {
+  url?: string;
+  version?: string;
+  /** identifier value, optionally `system|value`. */
+  identifier?: string;
+  name?: string;
+  nameContains?: string;
+  title?: string;
+  titleContains?: string;
+  status?: string;
+  publisher?: string;
+  publisherContains?: string;
+  id?: string;
+  /** extra exact-match columns (e.g. content, supplements). */
+  content?: string;
+  supplements?: string;
+}
+
+export interface Page {
+  count: number;
+  offset: number;
+}
+
+interface Row {
+  pk: number;
+  resource_type: string;
+  id: string;
+  url: string | null;
+  version: string | null;
+  version_id: number;
+  last_updated: string;
+  json: string;
+}
+
+function fromRow(r: Row): StoredResource {
+  return {
+    pk: r.pk,
+    resourceType: r.resource_type,
+    id: r.id,
+    url: r.url ?? undefined,
+    version: r.version ?? undefined,
+    versionId: r.version_id,
+    lastUpdated: r.last_updated,
+    resource: JSON.parse(r.json),
+  };
+}
+
+/** Identifiers a canonical resource is known by: Resource.identifier and NamingSystem.uniqueId. */
+function identifiersOf(resource: any): { system?: string; value: string }[] {
+  const out: { system?: string; value: string }[] = [];
+  const ids = Array.isArray(resource.identifier) ? resource.identifier : resource.identifier ? [resource.identifier] : [];
+  for (const i of ids) if (i && typeof i.value === 'string') out.push({ system: i.system, value: i.value });
+  if (resource.resourceType === 'NamingSystem') {
+    for (const u of resource.uniqueId ?? []) {
+      if (typeof u.value !== 'string') continue;
+      out.push({ system: u.type === 'oid' ? 'urn:ietf:rfc:3986' : undefined, value: u.type === 'oid' && !u.value.startsWith('urn:oid:') ? 'urn:oid:' + u.value : u.value });
+    }
+  }
+  return out;
+}
+
+function escapeLike(s: string): string {
+  return s.replace(/[\\%_]/g, (c) => '\\' + c);
+}
+
+/**
+ * Every SQL statement about canonical resources. Nothing above the store knows the table names.
+ */
+export class ResourceStore {
+  private readonly insertStmt: Statement;
+  private readonly updateStmt: Statement;
+  private readonly byIdStmt: Statement;
+  private readonly deleteStmt: Statement;
+  private readonly insertIdentifier: Statement;
+  private readonly deleteIdentifiers: Statement;
+  /** Bumped on every write so caches above the store know when to drop what they hold. */
+  private generation = 0;
+
+  constructor(private readonly db: Db) {
+    this.insertStmt = db.prepare(`INSERT INTO resource
+      (resource_type, id, url, version, name, title, status, publisher, date, content, supplements, version_id, last_updated, json)
+      VALUES (@resourceType, @id, @url, @version, @name, @title, @status, @publisher, @date, @content, @supplements, @versionId, @lastUpdated, @json)`);
+    this.updateStmt = db.prepare(`UPDATE resource SET url=@url, version=@version, name=@name, title=@title, status=@status,
+      publisher=@publisher, date=@date, content=@content, supplements=@supplements, version_id=@versionId,
+      last_updated=@lastUpdated, json=@json WHERE pk=@pk`);
+    this.byIdStmt = db.prepare('SELECT * FROM resource WHERE resource_type = ? AND id = ?');
+    this.deleteStmt = db.prepare('DELETE FROM resource WHERE pk = ?');
+    this.insertIdentifier = db.prepare('INSERT INTO resource_identifier (resource_pk, system, value) VALUES (?, ?, ?)');
+    this.deleteIdentifiers = db.prepare('DELETE FROM resource_identifier WHERE resource_pk = ?');
+  }
+
+  /**
+   * Changes whenever this store, or another connection to the same file (the CLI importing),
+   * has written: caches above the store compare it to know when to drop what they hold.
+   */
+  get changeCounter(): string {
+    return `${this.generation}:${this.db.pragma('data_version', { simple: true })}`;
+  }
+
+  /** Notes a change made outside this object (another process, e.g. the CLI importing). */
+  touch(): void {
+    this.generation++;
+  }
+
+  read(resourceType: string, id: string): StoredResource | undefined {
+    const row = this.byIdStmt.get(resourceType, id) as Row | undefined;
+    return row ? fromRow(row) : undefined;
+  }
+
+  readByPk(pk: number): StoredResource | undefined {
+    const row = this.db.prepare('SELECT * FROM resource WHERE pk = ?').get(pk) as Row | undefined;
+    return row ? fromRow(row) : undefined;
+  }
+
+  /**
+   * Creates or replaces the resource with this type and id, stamping meta.versionId and
+   * meta.lastUpdated. Returns the stored form and whether it was created.
+   */
+  put(resource: any): { stored: StoredResource; created: boolean } {
+    const existing = this.byIdStmt.get(resource.resourceType, resource.id) as Row | undefined;
+    const lastUpdated = new Date().toISOString();
+    const versionId = existing ? existing.version_id + 1 : 1;
+    const body = { ...resource, meta: { ...(resource.meta ?? {}), versionId: String(versionId), lastUpdated } };
+    const cols = {
+      resourceType: body.resourceType,
+      id: body.id,
+      url: body.url ?? null,
+      version: body.version ?? null,
+      name: body.name ?? null,
+      title: body.title ?? null,
+      status: body.status ?? null,
+      publisher: body.publisher ?? null,
+      date: body.date ?? null,
+      content: body.resourceType === 'CodeSystem' ? body.content ?? null : null,
+      supplements: body.resourceType === 'CodeSystem' ? body.supplements ?? null : null,
+      versionId,
+      lastUpdated,
+      json: JSON.stringify(body),
+    };
+    let pk: number;
+    if (existing) {
+      pk = existing.pk;
+      this.updateStmt.run({ ...cols, pk });
+      this.deleteIdentifiers.run(pk);
+    } else {
+      pk = Number(this.insertStmt.run(cols).lastInsertRowid);
+    }
+    for (const i of identifiersOf(body)) this.insertIdentifier.run(pk, i.system ?? null, i.value);
+    this.generation++;
+    return { stored: this.readByPk(pk)!, created: !existing };
+  }
+
+  delete(resourceType: string, id: string): boolean {
+    const existing = this.byIdStmt.get(resourceType, id) as Row | undefined;
+    if (!existing) return false;
+    this.deleteStmt.run(existing.pk);
+    this.generation++;
+    return true;
+  }
+
+  /** All stored versions of a canonical URL (any order). */
+  byUrl(resourceType: string, url: string): StoredResource[] {
+    return (this.db.prepare('SELECT * FROM resource WHERE resource_type = ? AND url = ?').all(resourceType, url) as Row[]).map(fromRow);
+  }
+
+  /** Code system supplements that declare they supplement this canonical (with or without |version). */
+  supplementsOf(url: string): StoredResource[] {
+    return (
+      this.db
+        .prepare(`SELECT * FROM resource WHERE resource_type = 'CodeSystem' AND (supplements = ? OR supplements LIKE ? ESCAPE '\\')`)
+        .all(url, escapeLike(url) + '|%') as Row[]
+    ).map(fromRow);
+  }
+
+  /** Canonical URLs of resources carrying this identifier (e.g. urn:oid:1.2.752...). */
+  urlsByIdentifier(value: string): { resourceType: string; url: string }[] {
+    return this.db
+      .prepare(`SELECT DISTINCT r.resource_type AS resourceType, r.url AS url FROM resource_identifier i
+                JOIN resource r ON r.pk = i.resource_pk WHERE i.value = ? AND r.url IS NOT NULL`)
+      .all(value) as { resourceType: string; url: string }[];
+  }
+
+  private where(resourceType: string, q: ResourceQuery): { sql: string; args: unknown[] } {
+    const clauses = ['r.resource_type = ?'];
+    const args: unknown[] = [resourceType];
+    const eq = (col: string, v: string | undefined) => {
+      if (v === undefined) return;
+      clauses.push(`r.${col} = ?`);
+      args.push(v);
+    };
+    const eqNoCase = (col: string, v: string | undefined) => {
+      if (v === undefined) return;
+      // FHIR string search: case-insensitive "starts with"
+      clauses.push(`r.${col} LIKE ? ESCAPE '\\'`);
+      args.push(escapeLike(v) + '%');
+    };
+    const contains = (col: string, v: string | undefined) => {
+      if (v === undefined) return;
+      clauses.push(`r.${col} LIKE ? ESCAPE '\\'`);
+      args.push('%' + escapeLike(v) + '%');
+    };
+    eq('url', q.url);
+    eq('version', q.version);
+    eq('id', q.id);
+    eq('status', q.status);
+    eq('content', q.content);
+    eq('supplements', q.supplements);
+    eqNoCase('name', q.name);
+    contains('name', q.nameContains);
+    eqNoCase('title', q.title);
+    contains('title', q.titleContains);
+    eqNoCase('publisher', q.publisher);
+    contains('publisher', q.publisherContains);
+    if (q.identifier !== undefined) {
+      const bar = q.identifier.indexOf('|');
+      if (bar >= 0 && !q.identifier.startsWith('urn:')) {
+        const system = q.identifier.slice(0, bar);
+        const value = q.identifier.slice(bar + 1);
+        clauses.push('r.pk IN (SELECT resource_pk FROM resource_identifier WHERE value = ? AND (? = \'\' OR system = ?))');
+        args.push(value, system, system);
+      } else {
+        clauses.push('r.pk IN (SELECT resource_pk FROM resource_identifier WHERE value = ?)');
+        args.push(q.identifier);
+      }
+    }
+    return { sql: clauses.join(' AND '), args };
+  }
+
+  count(resourceType: string, q: ResourceQuery): number {
+    const w = this.where(resourceType, q);
+    return (this.db.prepare(`SELECT count(*) AS n FROM resource r WHERE ${w.sql}`).get(...w.args) as { n: number }).n;
+  }
+
+  search(resourceType: string, q: ResourceQuery, page: Page): StoredResource[] {
+    const w = this.where(resourceType, q);
+    const rows = this.db
+      .prepare(`SELECT r.* FROM resource r WHERE ${w.sql} ORDER BY r.url, r.version, r.id LIMIT ? OFFSET ?`)
+      .all(...w.args, page.count, page.offset) as Row[];
+    return rows.map(fromRow);
+  }
+
+  /** Every stored resource of a type, for metadata such as TerminologyCapabilities. */
+  summaries(resourceType: string): { id: string; url?: string; version?: string; content?: string; supplements?: string }[] {
+    return (
+      this.db
+        .prepare('SELECT id, url, version, content, supplements FROM resource WHERE resource_type = ? ORDER BY url, version')
+        .all(resourceType) as any[]
+    ).map((r) => ({ id: r.id, url: r.url ?? undefined, version: r.version ?? undefined, content: r.content ?? undefined, supplements: r.supplements ?? undefined }));
+  }
+
+  getMeta(key: string): string | undefined {
+    return (this.db.prepare('SELECT value FROM store_meta WHERE key = ?').get(key) as { value: string } | undefined)?.value;
+  }
+
+  setMeta(key: string, value: string): void {
+    this.db.prepare('INSERT INTO store_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
+  }
+}

@@ -1,0 +1,165 @@
+import type { CodeSystem, ValueSet, ConceptMap } from 'fhir/r4';
+import type { CodeSystemProvider } from './providers/provider';
+import { compareVersions, splitCanonical, versionMatches, isWildcardVersion, versionIsMoreDetailed, canonicalOf } from './versions';
+import type { TerminologyEngine } from './engine';
+
+/** Where canonical resources come from, apart from those supplied with a request. */
+export interface ResourceSource {
+  /** All versions of a canonical URL of one type. */
+  byUrl(resourceType: string, url: string): any[];
+  /** CodeSystem supplements of a canonical URL. */
+  supplementsOf(url: string): CodeSystem[];
+  /** Urls of resources that carry this identifier (urn:oid:...). */
+  urlsByIdentifier(value: string): { resourceType: string; url: string }[];
+  /** Every stored ConceptMap (for $translate without a map url). */
+  allConceptMaps(): any[];
+  /** Builds (or returns a cached) provider for a stored code system. */
+  providerFor(cs: CodeSystem, supplements: CodeSystem[]): CodeSystemProvider;
+}
+
+function sameVersionKey(r: any): string {
+  return r.version ?? '';
+}
+
+/**
+ * What one operation call can see: the store plus the resources passed with the request
+ * (tx-resource parameters), which win over stored ones with the same url and version.
+ */
+export class TerminologyContext {
+  private readonly txByType = new Map<string, any[]>();
+
+  constructor(
+    readonly engine: TerminologyEngine,
+    private readonly source: ResourceSource,
+    txResources: any[] = [],
+  ) {
+    for (const r of txResources) {
+      if (!r || typeof r.resourceType !== 'string') continue;
+      const list = this.txByType.get(r.resourceType) ?? [];
+      list.push(r);
+      this.txByType.set(r.resourceType, list);
+    }
+  }
+
+  /** Every version of a canonical of one type, request resources first. */
+  candidates<T = any>(resourceType: string, url: string): T[] {
+    const tx = (this.txByType.get(resourceType) ?? []).filter((r) => r.url === url);
+    const seen = new Set(tx.map(sameVersionKey));
+    const stored = this.source.byUrl(resourceType, url).filter((r) => !seen.has(sameVersionKey(r)));
+    let all = [...tx, ...stored];
+    if (all.length === 0 && url.startsWith('urn:oid:')) {
+      // an OID system URI names the code system that carries it as identifier
+      const alias = this.source.urlsByIdentifier(url).find((x) => x.resourceType === resourceType);
+      if (alias) all = this.candidates(resourceType, alias.url);
+    }
+    return all;
+  }
+
+  /**
+   * Picks the resource for url + version. Without a version: the latest (highest version by
+   * the documented ordering). A wildcard version (1.0.x) picks the latest match; a partial
+   * version (1.0) the latest more detailed one.
+   */
+  pick<T extends { version?: string }>(list: T[], version?: string): T | undefined {
+    if (list.length === 0) return undefined;
+    if (version === undefined || version === '') return latest(list);
+    const exact = list.find((r) => r.version === version);
+    if (exact) return exact;
+    if (isWildcardVersion(version)) return latest(list.filter((r) => versionMatches(version, r.version)));
+    const detailed = list.filter((r) => versionIsMoreDetailed(version, r.version));
+    return detailed.length ? latest(detailed) : undefined;
+  }
+
+  codeSystemResource(url: string, version?: string, includeSupplements = false): CodeSystem | undefined {
+    const list = this.candidates<CodeSystem>('CodeSystem', url).filter((c) => includeSupplements || c.content !== 'supplement');
+    return this.pick(list, version);
+  }
+
+  /** Versions of a code system known here, sorted. */
+  codeSystemVersions(url: string): string[] {
+    const vs = this.candidates<CodeSystem>('CodeSystem', url)
+      .filter((c) => c.content !== 'supplement')
+      .map((c) => c.version)
+      .filter((v): v is string => !!v);
+    return [...new Set(vs)].sort();
+  }
+
+  /** Supplements available for a code system (from the request and the store). */
+  supplementsFor(url: string, version?: string): CodeSystem[] {
+    const applies = (s: CodeSystem) => {
+      if (!s.supplements) return false;
+      const target = splitCanonical(s.supplements);
+      if (target.url !== url) return false;
+      return !target.version || !version || target.version === version || versionMatches(target.version, version);
+    };
+    const tx = (this.txByType.get('CodeSystem') ?? []).filter((c) => c.content === 'supplement' && applies(c));
+    const seen = new Set(tx.map((c) => canonicalOf(c.url, c.version)));
+    const stored = this.source.supplementsOf(url).filter((c) => applies(c) && !seen.has(canonicalOf(c.url ?? '', c.version)));
+    return [...tx, ...stored];
+  }
+
+  /** Is this canonical a supplement (not a code system in its own right)? */
+  findSupplement(url: string, version?: string): CodeSystem | undefined {
+    return this.pick(
+      this.candidates<CodeSystem>('CodeSystem', url).filter((c) => c.content === 'supplement'),
+      version,
+    );
+  }
+
+  /**
+   * The provider for a code system, with the given supplements applied (canonicals, with or
+   * without |version). Unknown supplements are simply not applied; callers check
+   * `provider.info.supplements` to report the missing ones.
+   */
+  findCodeSystem(url: string, version?: string, supplementCanonicals: Iterable<string> = []): CodeSystemProvider | undefined {
+    const cs = this.codeSystemResource(url, version);
+    if (!cs) return undefined;
+    const wanted = [...supplementCanonicals];
+    const supplements: CodeSystem[] = [];
+    if (wanted.length) {
+      const available = this.supplementsFor(url, cs.version);
+      for (const w of wanted) {
+        const { url: su, version: sv } = splitCanonical(w);
+        const s = this.pick(available.filter((a) => a.url === su), sv);
+        if (s && !supplements.includes(s)) supplements.push(s);
+      }
+    }
+    return this.providerFor(cs, supplements);
+  }
+
+  private readonly txProviders = new Map<CodeSystem, Map<string, CodeSystemProvider>>();
+
+  providerFor(cs: CodeSystem, supplements: CodeSystem[]): CodeSystemProvider {
+    const isTx = (this.txByType.get('CodeSystem') ?? []).includes(cs) || supplements.some((s) => (this.txByType.get('CodeSystem') ?? []).includes(s));
+    if (!isTx) return this.source.providerFor(cs, supplements);
+    const key = supplements.map((s) => canonicalOf(s.url ?? '', s.version)).join(',');
+    let byKey = this.txProviders.get(cs);
+    if (!byKey) this.txProviders.set(cs, (byKey = new Map()));
+    let p = byKey.get(key);
+    if (!p) byKey.set(key, (p = this.engine.buildProvider(cs, supplements)));
+    return p;
+  }
+
+  findValueSet(url: string, version?: string): ValueSet | undefined {
+    return this.pick(this.candidates<ValueSet>('ValueSet', url), version);
+  }
+
+  valueSetVersions(url: string): string[] {
+    return [...new Set(this.candidates<ValueSet>('ValueSet', url).map((v) => v.version).filter((v): v is string => !!v))].sort(compareVersions);
+  }
+
+  findConceptMap(url: string, version?: string): ConceptMap | undefined {
+    return this.pick(this.candidates<ConceptMap>('ConceptMap', url), version);
+  }
+
+  /** Concept maps from the request and the store (for $translate without a url). */
+  requestResources(resourceType: string): any[] {
+    return this.txByType.get(resourceType) ?? [];
+  }
+}
+
+function latest<T extends { version?: string }>(list: T[]): T | undefined {
+  let best: T | undefined;
+  for (const r of list) if (!best || compareVersions(r.version, best.version) > 0) best = r;
+  return best;
+}

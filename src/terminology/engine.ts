@@ -1,0 +1,361 @@
+import type { CodeSystem, CodeableConcept, Coding, ConceptMap, ParametersParameter, ValueSet } from 'fhir/r4';
+import { TerminologyContext, ResourceSource } from './context';
+import type { CodeSystemProvider } from './providers/provider';
+import { FhirCodeSystemProvider } from './providers/fhir-codesystem';
+import { TxParameters } from './params';
+import { ValueSetExpander } from './expander';
+import { SoftValidationError, ValidationMode, ValueSetValidator, valueSetForCodeSystem } from './validator';
+import { TerminologyError, outcomeOf, txIssue } from './issues';
+import { formatMessage } from './messages';
+import { canonicalOf, splitCanonical } from './versions';
+import { presentVersions } from './expander';
+import { lookupCode } from './lookup';
+import { translate } from './translate';
+
+/** One call's inputs, as the FHIR layer parsed them. */
+export interface OperationRequest {
+  /** every parameter of the call (Parameters.parameter or the query string as strings) */
+  parameters: ParametersParameter[];
+  /** resources supplied with the call (tx-resource) */
+  txResources: any[];
+  acceptLanguage?: string;
+  /** a lower too-costly threshold asked for by the client (never raises the server's) */
+  maxCodes?: number;
+}
+
+export interface EngineOptions {
+  /** most codes in an unpaged expansion */
+  maxExpansionCodes: number;
+  /** milliseconds an expansion may take */
+  expansionTimeoutMs: number;
+}
+
+const DEFAULT_OPTIONS: EngineOptions = { maxExpansionCodes: 10000, expansionTimeoutMs: 30000 };
+
+function get(params: ParametersParameter[], name: string): ParametersParameter | undefined {
+  return params.find((p) => p.name === name);
+}
+
+function str(params: ParametersParameter[], name: string): string | undefined {
+  const p = get(params, name);
+  if (!p) return undefined;
+  for (const [k, v] of Object.entries(p)) if (k.startsWith('value') && (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean')) return String(v);
+  return undefined;
+}
+
+/**
+ * The terminology engine: code-system providers, expansion, validation, lookup, subsumption and
+ * translation over a resource source. Free of HTTP; the FHIR layer parses requests into
+ * OperationRequests and renders what comes back.
+ */
+export class TerminologyEngine {
+  readonly options: EngineOptions;
+
+  constructor(
+    readonly source: ResourceSource,
+    options: Partial<EngineOptions> = {},
+  ) {
+    this.options = { ...DEFAULT_OPTIONS, ...options };
+  }
+
+  buildProvider(cs: CodeSystem, supplements: CodeSystem[]): CodeSystemProvider {
+    return new FhirCodeSystemProvider(cs, supplements);
+  }
+
+  context(txResources: any[] = []): TerminologyContext {
+    return new TerminologyContext(this, this.source, txResources);
+  }
+
+  private txParams(req: OperationRequest, validating: boolean): TxParameters {
+    const p = new TxParameters(validating);
+    p.setAcceptLanguage(req.acceptLanguage);
+    p.readAll(req.parameters);
+    return p;
+  }
+
+  private maxCodes(req: OperationRequest): number {
+    const server = this.options.maxExpansionCodes;
+    return req.maxCodes && req.maxCodes > 0 ? Math.min(req.maxCodes, server) : server;
+  }
+
+  // ---- $expand ----------------------------------------------------------------------------
+
+  expand(req: OperationRequest, instance?: ValueSet): ValueSet {
+    const ctx = this.context(req.txResources);
+    const params = this.txParams(req, false);
+    let vs = instance ?? (get(req.parameters, 'valueSet')?.resource as ValueSet | undefined);
+    if (!vs) {
+      const url = str(req.parameters, 'url');
+      if (!url) {
+        throw TerminologyError.of({ severity: 'error', code: 'invalid', txType: 'invalid-data', text: 'Must provide either a ValueSet resource or a url parameter' }, 400);
+      }
+      const { url: u, version: uv } = splitCanonical(url);
+      const version = str(req.parameters, 'valueSetVersion') ?? uv;
+      vs = ctx.findValueSet(u, version);
+      if (!vs) {
+        throw TerminologyError.of(txIssue('error', 'not-found', 'not-found', 'Unable_to_resolve_value_Set_', [canonicalOf(u, version)]), 422);
+      }
+    }
+    const expander = new ValueSetExpander(ctx, params, { maxCodes: this.maxCodes(req), deadline: Date.now() + this.options.expansionTimeoutMs });
+    return expander.expand(vs);
+  }
+
+  // ---- $validate-code ---------------------------------------------------------------------
+
+  /** The coded value of a $validate-code call and how it was given. */
+  private codedValue(params: ParametersParameter[], forCodeSystem: boolean, tx: TxParameters): { coded: CodeableConcept; mode: ValidationMode } | undefined {
+    const cc = get(params, 'codeableConcept')?.valueCodeableConcept;
+    if (cc) {
+      tx.see('inferSystem', { name: 'inferSystem', valueBoolean: false }, true);
+      return { coded: cc, mode: 'codeableConcept' };
+    }
+    const coding = get(params, 'coding')?.valueCoding;
+    if (coding) {
+      tx.see('inferSystem', { name: 'inferSystem', valueBoolean: false }, true);
+      return { coded: { coding: [coding] }, mode: 'coding' };
+    }
+    const code = str(params, 'code');
+    if (code === undefined) return undefined;
+    const system = forCodeSystem ? str(params, 'url') ?? str(params, 'system') : str(params, 'system');
+    const version = forCodeSystem ? str(params, 'version') : str(params, 'systemVersion');
+    const display = str(params, 'display');
+    if (!system && !tx.inferSystem && !forCodeSystem) return undefined;
+    const c: Coding = { code };
+    if (system) c.system = system;
+    if (version) c.version = version;
+    if (display) c.display = display;
+    return { coded: { coding: [c] }, mode: 'code' };
+  }
+
+  validateValueSetCode(req: OperationRequest, instance?: ValueSet): ParametersParameter[] {
+    const ctx = this.context(req.txResources);
+    const params = this.txParams(req, true);
+    let vs = instance ?? (get(req.parameters, 'valueSet')?.resource as ValueSet | undefined);
+    if (!vs) {
+      const url = str(req.parameters, 'url');
+      if (!url) {
+        throw TerminologyError.of({ severity: 'error', code: 'invalid', txType: 'invalid-data', text: 'No ValueSet specified - provide url parameter or valueSet resource' }, 400);
+      }
+      const { url: u, version: uv } = splitCanonical(url);
+      const version = str(req.parameters, 'valueSetVersion') ?? uv;
+      vs = ctx.findValueSet(u, version);
+      if (!vs) throw TerminologyError.of(txIssue('error', 'not-found', 'not-found', 'Unable_to_resolve_value_Set_', [canonicalOf(u, version)]), 422);
+    }
+    const value = this.codedValue(req.parameters, false, params);
+    if (!value) {
+      throw TerminologyError.of(
+        { severity: 'error', code: 'invalid', txType: 'invalid-data', text: 'Unable to find code to validate (looked for coding | codeableConcept | code+system | code+inferSystem in parameters)' },
+        400,
+      );
+    }
+    const validator = new ValueSetValidator(ctx, params, vs);
+    try {
+      validator.prepare();
+    } catch (e) {
+      if (e instanceof SoftValidationError) return this.softFailure(ctx, e, value.coded, value.mode);
+      throw e;
+    }
+    return validator.validate(value.coded, value.mode);
+  }
+
+  validateCodeSystemCode(req: OperationRequest, instance?: CodeSystem): ParametersParameter[] {
+    const ctx = this.context(instance ? [...req.txResources, instance] : req.txResources);
+    const params = this.txParams(req, true);
+    const value = this.codedValue(req.parameters, true, params);
+    if (!value) {
+      throw TerminologyError.of(
+        { severity: 'error', code: 'invalid', txType: 'invalid-data', text: 'Unable to find code to validate (looked for coding | codeableConcept | code in parameters)' },
+        400,
+      );
+    }
+    const first = value.coded.coding?.[0];
+    const systemPath = value.mode === 'code' ? 'system' : value.mode === 'coding' ? 'Coding.system' : 'CodeableConcept.coding[0].system';
+    try {
+      let provider: CodeSystemProvider | undefined;
+      const inline = get(req.parameters, 'codeSystem')?.resource as CodeSystem | undefined;
+      if (instance || inline) {
+        provider = ctx.providerFor((instance ?? inline)!, []);
+      } else {
+        let url = str(req.parameters, 'url');
+        let version = str(req.parameters, 'version');
+        if (!url && first?.system) {
+          url = first.system;
+          version = version ?? first.version;
+        }
+        if (!url) {
+          if (!first?.system) {
+            const m = formatMessage('Coding_has_no_system__cannot_validate', []);
+            throw new SoftValidationError({ severity: 'warning', code: 'invalid', txType: 'invalid-data', text: m, messageId: 'Coding_has_no_system__cannot_validate', expression: value.mode === 'code' ? undefined : [value.mode === 'coding' ? 'Coding' : 'CodeableConcept.coding[0]'] });
+          }
+          throw TerminologyError.of({ severity: 'error', code: 'invalid', txType: 'invalid-data', text: 'No CodeSystem specified - provide url parameter or codeSystem resource' }, 400);
+        }
+        provider = ctx.findCodeSystem(url, version, params.useSupplements);
+        if (!provider) {
+          if (ctx.findSupplement(url, version)) {
+            const s = ctx.findSupplement(url, version)!;
+            throw new SoftValidationError(txIssue('error', 'invalid', 'invalid-data', 'CODESYSTEM_CS_NO_SUPPLEMENT', [canonicalOf(s.url ?? url, s.version)], systemPath), url);
+          }
+          if (ctx.findValueSet(url)) {
+            throw new SoftValidationError(txIssue('error', 'invalid', 'invalid-data', 'Terminology_TX_System_ValueSet2', [url], systemPath));
+          }
+          if (version) {
+            const vl = ctx.codeSystemVersions(url);
+            if (vl.length === 0) throw new SoftValidationError(txIssue('error', 'not-found', 'not-found', 'UNKNOWN_CODESYSTEM_VERSION_NONE', [url, version], systemPath), url);
+            throw new SoftValidationError(txIssue('error', 'not-found', 'not-found', 'UNKNOWN_CODESYSTEM_VERSION', [url, version, presentVersions(vl)], systemPath), `${url}|${version}`);
+          }
+          throw new SoftValidationError(txIssue('error', 'not-found', 'not-found', 'UNKNOWN_CODESYSTEM', [url], systemPath), url);
+        }
+      }
+      const vs = valueSetForCodeSystem(provider);
+      const validator = new ValueSetValidator(ctx, params, vs, [], true);
+      return validator.validate(value.coded, value.mode);
+    } catch (e) {
+      if (e instanceof SoftValidationError) return this.softFailure(ctx, e, value.coded, value.mode);
+      throw e;
+    }
+  }
+
+  /** A validation that could not start (unknown value set import, unknown code system, ...). */
+  private softFailure(ctx: TerminologyContext, e: SoftValidationError, coded: CodeableConcept, mode: ValidationMode): ParametersParameter[] {
+    const out: ParametersParameter[] = [
+      { name: 'issues', resource: outcomeOf([e.issue]) },
+      { name: 'result', valueBoolean: false },
+      { name: 'message', valueString: e.issue.text },
+    ];
+    const c = coded.coding?.[0];
+    if (mode === 'codeableConcept') out.push({ name: 'codeableConcept', valueCodeableConcept: coded });
+    else if (c) {
+      if (c.system) out.push({ name: 'system', valueUri: c.system });
+      if (c.version) out.push({ name: 'version', valueString: c.version });
+      else if (c.system) {
+        const cs = ctx.findCodeSystem(c.system);
+        if (cs?.info.version) out.push({ name: 'version', valueString: cs.info.version });
+      }
+      if (c.code) out.push({ name: 'code', valueCode: c.code });
+    }
+    if (e.unknownSystem) out.push({ name: 'x-caused-by-unknown-system', valueCanonical: e.unknownSystem });
+    return out;
+  }
+
+  // ---- $lookup ----------------------------------------------------------------------------
+
+  lookup(req: OperationRequest, instance?: CodeSystem): ParametersParameter[] {
+    const ctx = this.context(instance ? [...req.txResources, instance] : req.txResources);
+    const params = this.txParams(req, false);
+    const coding: Coding = get(req.parameters, 'coding')?.valueCoding ?? {
+      system: str(req.parameters, 'system') ?? instance?.url,
+      version: str(req.parameters, 'version'),
+      code: str(req.parameters, 'code'),
+    };
+    if (!coding.code) {
+      throw TerminologyError.of({ severity: 'error', code: 'invalid', txType: 'invalid-data', text: 'Must provide either coding parameter, or system and code parameters' }, 400);
+    }
+    return lookupCode(ctx, params, { coding, codeSystem: instance });
+  }
+
+  // ---- $subsumes --------------------------------------------------------------------------
+
+  subsumes(req: OperationRequest, instance?: CodeSystem): ParametersParameter[] {
+    const ctx = this.context(instance ? [...req.txResources, instance] : req.txResources);
+    const system = str(req.parameters, 'system') ?? instance?.url;
+    const version = str(req.parameters, 'version');
+    const a: Coding | undefined = get(req.parameters, 'codingA')?.valueCoding ?? (str(req.parameters, 'codeA') !== undefined ? { system, version, code: str(req.parameters, 'codeA') } : undefined);
+    const b: Coding | undefined = get(req.parameters, 'codingB')?.valueCoding ?? (str(req.parameters, 'codeB') !== undefined ? { system, version, code: str(req.parameters, 'codeB') } : undefined);
+    if (!a?.code || !b?.code) {
+      throw TerminologyError.of({ severity: 'error', code: 'invalid', txType: 'invalid-data', text: 'Must provide either codingA and codingB, or codeA and codeB with system' }, 400);
+    }
+    if (!a.system) throw TerminologyError.of(txIssue('error', 'invalid', 'invalid-data', 'SUBSUMPTION_NO_SYSTEM', ['codingA'], 'codingA'), 400);
+    if (!b.system) throw TerminologyError.of(txIssue('error', 'invalid', 'invalid-data', 'SUBSUMPTION_NO_SYSTEM', ['codingB'], 'codingB'), 400);
+    if (a.system !== b.system) throw TerminologyError.of(txIssue('error', 'invalid', 'invalid-data', 'SUBSUMPTION_SYSTEM_MISMATCH', [a.system, b.system], 'codingB'), 400);
+    const cs = instance ? ctx.providerFor(instance, []) : ctx.findCodeSystem(a.system, a.version ?? b.version);
+    if (!cs) {
+      throw TerminologyError.of({ severity: 'error', code: 'not-found', txType: 'not-found', text: `A definition for CodeSystem '${a.system}' could not be found` }, 404);
+    }
+    const find = (c: Coding, name: string) => {
+      const concept = cs.locate(c.code!).concept;
+      if (!concept) {
+        const id = cs.info.version ? 'Unknown_Code_in_Version' : 'Unknown_Code_in';
+        throw TerminologyError.of(txIssue('error', 'code-invalid', 'invalid-code', id, [c.code, cs.info.url, cs.info.version], name), 404);
+      }
+      return concept;
+    };
+    const ca = find(a, 'codingA');
+    const cb = find(b, 'codingB');
+    let outcome = 'not-subsumed';
+    if (ca === cb) outcome = 'equivalent';
+    else if (cs.subsumes(ca, cb)) outcome = 'subsumes';
+    else if (cs.subsumes(cb, ca)) outcome = 'subsumed-by';
+    return [{ name: 'outcome', valueCode: outcome }];
+  }
+
+  // ---- $translate -------------------------------------------------------------------------
+
+  translate(req: OperationRequest, instance?: ConceptMap): ParametersParameter[] {
+    const ctx = this.context(instance ? [...req.txResources, instance] : req.txResources);
+    const p = req.parameters;
+    const reverseFlag = get(p, 'reverse')?.valueBoolean ?? str(p, 'reverse') === 'true';
+    const targetCoding = get(p, 'targetCoding')?.valueCoding ?? get(p, 'targetCodeableConcept')?.valueCodeableConcept?.coding?.[0];
+    const targetCode = str(p, 'targetCode');
+    let coding: Coding | undefined;
+    let reverse = false;
+    if (targetCoding || targetCode !== undefined) {
+      reverse = true;
+      coding = targetCoding ?? { system: str(p, 'targetSystem'), code: targetCode };
+    } else {
+      coding =
+        get(p, 'sourceCoding')?.valueCoding ??
+        get(p, 'coding')?.valueCoding ??
+        get(p, 'sourceCodeableConcept')?.valueCodeableConcept?.coding?.[0] ??
+        get(p, 'codeableConcept')?.valueCodeableConcept?.coding?.[0];
+      if (!coding) {
+        const code = str(p, 'sourceCode') ?? str(p, 'code');
+        if (code !== undefined) coding = { system: str(p, 'sourceSystem') ?? str(p, 'system'), version: str(p, 'sourceVersion') ?? str(p, 'version'), code };
+      }
+      reverse = reverseFlag;
+    }
+    if (!coding) {
+      throw TerminologyError.of(
+        { severity: 'error', code: 'invalid', txType: 'invalid-data', text: 'Must provide sourceCode+sourceSystem, sourceCoding or sourceCodeableConcept, or targetCode+targetSystem, targetCoding or targetCodeableConcept' },
+        400,
+      );
+    }
+    const otherSystem = reverse && (targetCoding || targetCode !== undefined) ? str(p, 'sourceSystem') ?? str(p, 'system') : str(p, 'targetSystem') ?? str(p, 'targetsystem');
+    const url = str(p, 'url');
+    const maps = instance ? [instance] : [...ctx.requestResources('ConceptMap'), ...this.source.allConceptMaps()];
+    return translate(ctx, maps, {
+      coding,
+      reverse,
+      otherSystem,
+      conceptMapUrl: instance ? undefined : url ? splitCanonical(url).url : undefined,
+      conceptMapVersion: str(p, 'conceptMapVersion') ?? (url ? splitCanonical(url).version : undefined),
+      conceptMap: (get(p, 'conceptMap')?.resource as ConceptMap | undefined) ?? instance,
+      sourceScope: str(p, 'sourceScope') ?? str(p, 'source'),
+      targetScope: str(p, 'targetScope') ?? str(p, 'target'),
+    });
+  }
+
+  // ---- $batch-validate-code ---------------------------------------------------------------
+
+  /**
+   * Validates many codes in one call: the top-level parameters apply to every `validation`
+   * entry, whose own parameters win. Each answer is a Parameters (or an OperationOutcome when
+   * that entry could not be validated).
+   */
+  batchValidate(req: OperationRequest, instance?: ValueSet): ParametersParameter[] {
+    const shared = req.parameters.filter((p) => p.name !== 'validation');
+    return req.parameters
+      .filter((p) => p.name === 'validation')
+      .map((v) => {
+        const own = ((v.resource as any)?.parameter ?? []) as ParametersParameter[];
+        const names = new Set(own.map((o) => o.name));
+        const merged = [...shared.filter((s) => !names.has(s.name) || s.name === 'tx-resource'), ...own];
+        try {
+          const parameter = this.validateValueSetCode({ ...req, parameters: merged, txResources: [...req.txResources, ...own.filter((o) => o.name === 'tx-resource').map((o) => o.resource)] }, instance);
+          return { name: 'validation', resource: { resourceType: 'Parameters', parameter } } as ParametersParameter;
+        } catch (e) {
+          if (e instanceof TerminologyError) return { name: 'validation', resource: outcomeOf(e.issues) } as ParametersParameter;
+          throw e;
+        }
+      });
+  }
+}

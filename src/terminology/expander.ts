@@ -1,0 +1,768 @@
+import type { ValueSet, ValueSetComposeInclude, ValueSetExpansionContains, ValueSetExpansionParameter, Extension, Coding } from 'fhir/r4';
+import { randomUUID } from 'node:crypto';
+import type { TerminologyContext } from './context';
+import type { CodeSystemProvider, Concept } from './providers/provider';
+import { TerminologyError, TxIssue, txIssue } from './issues';
+import type { TxParameters } from './params';
+import { DesignationSet, DesignationEntry, DESIGNATION_EXTENSIONS } from './designations';
+import { canonicalOf, compareVersions, splitCanonical } from './versions';
+import { resolveCodeSystemVersion, statusWarning } from './resolution';
+import { TextFilter } from './text-filter';
+import { formatMessage } from './messages';
+
+export const EXT_EXPANSION_PARAMETER = [
+  'http://hl7.org/fhir/StructureDefinition/valueset-expansion-parameter',
+  'http://hl7.org/fhir/tools/StructureDefinition/valueset-expansion-parameter',
+];
+export const EXT_VS_SUPPLEMENT = 'http://hl7.org/fhir/StructureDefinition/valueset-supplement';
+const EXT_R5_EXPANSION_PROPERTY = 'http://hl7.org/fhir/5.0/StructureDefinition/extension-ValueSet.expansion.property';
+const EXT_R5_CONTAINS_PROPERTY = 'http://hl7.org/fhir/5.0/StructureDefinition/extension-ValueSet.expansion.contains.property';
+const EXT = 'http://hl7.org/fhir/StructureDefinition/';
+const CONCEPT_PROPERTIES = 'http://hl7.org/fhir/concept-properties';
+
+/** Extensions of a code-system concept copied into expansion entries. */
+const CS_CONCEPT_EXTENSIONS = new Set([EXT + 'coding-sctdescid', EXT + 'rendering-style', EXT + 'rendering-xhtml', EXT + 'codesystem-alternate']);
+/** Extensions of a value-set include concept copied into expansion entries. */
+const VS_CONCEPT_EXTENSIONS = new Set([
+  EXT_VS_SUPPLEMENT,
+  EXT + 'valueset-deprecated',
+  EXT + 'structuredefinition-standards-status',
+  EXT + 'valueset-concept-definition',
+  EXT + 'coding-sctdescid',
+  EXT + 'rendering-style',
+  EXT + 'rendering-xhtml',
+]);
+
+interface EntryProperty {
+  code: string;
+  valueKey: string;
+  value: unknown;
+}
+
+/** One code in an expansion being built. */
+interface Entry {
+  system: string;
+  version?: string;
+  code: string;
+  display?: string;
+  abstract?: boolean;
+  inactive?: boolean;
+  designations: DesignationEntry[];
+  properties: EntryProperty[];
+  extensions: Extension[];
+  children: Entry[];
+  /** entries copied from another expansion keep their original form */
+  imported?: ValueSetExpansionContains;
+}
+
+export interface ExpansionLimits {
+  /** most codes an unpaged expansion may hold */
+  maxCodes: number;
+  /** deadline (epoch ms) after which the expansion is refused as too costly */
+  deadline?: number;
+}
+
+/** Thrown inside the expander to stop once the requested page is full. */
+class PageFull extends Error {}
+
+/**
+ * Expands a ValueSet (compose → expansion) against the code systems visible in a context.
+ * The rules follow the FHIR R4 specification and the HL7 terminology ecosystem's conformance
+ * suite (parameter echoes, used-codesystem, hierarchy, paging, designations, properties).
+ */
+export class ValueSetExpander {
+  private readonly entries: Entry[] = [];
+  private readonly roots: Entry[] = [];
+  private readonly byKey = new Map<string, Entry>();
+  private readonly excludedKeys = new Set<string>();
+  private readonly excludedSystems = new Set<string>();
+  private readonly outParams: ValueSetExpansionParameter[] = [];
+  private readonly propertyDecls: { code: string; uri?: string }[] = [];
+  private readonly supplementsUsed = new Set<string>();
+  private canBeHierarchy = true;
+  private totalKnown = true;
+  private doingVersion = false;
+  private hasExclusions = false;
+  private textFilter?: TextFilter;
+  private unclosed = false;
+  private requiredSupplements: string[] = [];
+  private rootVs?: ValueSet;
+
+  constructor(
+    private readonly ctx: TerminologyContext,
+    private readonly params: TxParameters,
+    private readonly limits: ExpansionLimits,
+    /** the chain of value sets being expanded, for circularity detection */
+    private readonly chain: string[] = [],
+    /** nested expansions (imports) are never paged and report no echoes of their own */
+    private readonly nested = false,
+  ) {}
+
+  /** Applies a value set's expansion-parameter extensions and language (request values win). */
+  static seeValueSet(vs: ValueSet, params: TxParameters): void {
+    for (const ext of vs.compose?.extension ?? []) {
+      if (!EXT_EXPANSION_PARAMETER.includes(ext.url)) continue;
+      const name = ext.extension?.find((e) => e.url === 'name');
+      const value = ext.extension?.find((e) => e.url === 'value');
+      const n = name?.valueCode ?? name?.valueString;
+      if (n && value) params.see(n, { name: n, ...valueOnly(value) }, false);
+    }
+    params.seeValueSetLanguage(vs.language);
+  }
+
+  expand(vs: ValueSet): ValueSet {
+    const key = canonicalOf(vs.url ?? '', vs.version) || '#' + (vs.id ?? '');
+    if (vs.url && this.chain.includes(key)) {
+      throw TerminologyError.of(
+        txIssue('error', 'processing', 'vs-invalid', 'VALUESET_CIRCULAR_REFERENCE', [key, '[' + [...this.chain, key].join(', ') + ']']),
+        400,
+      );
+    }
+    this.rootVs = vs;
+    ValueSetExpander.seeValueSet(vs, this.params);
+    this.requiredSupplements = [
+      ...this.params.useSupplements,
+      ...(vs.extension ?? []).filter((e) => e.url === EXT_VS_SUPPLEMENT).map((e) => e.valueCanonical ?? e.valueUri ?? ''),
+    ].filter(Boolean);
+    if (!this.nested && this.params.filter !== undefined) {
+      const tf = new TextFilter(this.params.filter);
+      if (!tf.isEmpty) this.textFilter = tf;
+    }
+    if (this.params.excludeNested) this.canBeHierarchy = false;
+    const offset = this.nested ? undefined : this.params.offset;
+    const count = this.nested ? undefined : this.params.count;
+    if (offset !== undefined && offset > 0) this.canBeHierarchy = false;
+
+    this.echoParameters(vs, offset, count);
+
+    const chain = [...this.chain, key];
+    try {
+      if (vs.compose) {
+        if (vs.compose.lockedDate) {
+          // a locked date would need the code-system versions as of that date, which we cannot honour
+          throw TerminologyError.of(
+            { severity: 'error', code: 'business-rule', txType: 'business-rule', text: `Cannot process ValueSet ${vs.url} due to the presence of a lockedDate on the compose` },
+            422,
+          );
+        }
+        this.handleCompose(vs, chain, offset, count);
+      } else if (vs.expansion) {
+        for (const c of flattenContains(vs.expansion.contains ?? [])) this.addImported(c, undefined);
+        this.canBeHierarchy = false;
+      }
+    } catch (e) {
+      if (!(e instanceof PageFull)) throw e;
+      this.totalKnown = false;
+    }
+
+    const missing = this.requiredSupplements.filter((s) => !this.supplementsUsed.has(s) && !this.supplementsUsed.has(splitCanonical(s).url));
+    if (missing.length) {
+      throw TerminologyError.of(
+        {
+          severity: 'error',
+          code: 'not-found',
+          txType: 'not-found',
+          messageId: 'VALUESET_SUPPLEMENT_MISSING',
+          text: formatPluralSupplement(missing),
+        },
+        422,
+      );
+    }
+    return this.buildResult(vs, offset, count);
+  }
+
+  private echoParameters(vs: ValueSet, offset?: number, count?: number): void {
+    if (this.nested) return;
+    const p = this.params;
+    if (this.textFilter) this.addParam({ name: 'filter', valueString: this.params.filter!.toLowerCase() });
+    const lang = p.displayLanguage ?? p.httpLanguage;
+    if (lang && !lang.isEmpty()) this.addParam({ name: 'displayLanguage', valueCode: lang.asParameter() });
+    for (const d of p.designations) this.addParam({ name: 'designation', valueString: d });
+    for (const b of ['excludeNested', 'activeOnly', 'includeDesignations', 'includeDefinition', 'excludeNotForUI', 'excludePostCoordinated'] as const) {
+      if (p.isSet(b)) this.addParam({ name: b, valueBoolean: p.bool(b) });
+    }
+    const w = statusWarning(vs, vs);
+    if (w) this.addParam({ name: w, valueUri: canonicalOf(vs.url ?? '', vs.version) });
+    if (offset !== undefined) this.addParam({ name: 'offset', valueInteger: offset });
+    if (count !== undefined) this.addParam({ name: 'count', valueInteger: count });
+  }
+
+  private addParam(p: ValueSetExpansionParameter): void {
+    const v = primitiveOf(p);
+    if (this.outParams.some((x) => x.name === p.name && primitiveOf(x) === v)) return;
+    this.outParams.push(p);
+  }
+
+  private checkTime(): void {
+    if (this.limits.deadline !== undefined && Date.now() > this.limits.deadline) {
+      throw TerminologyError.of(
+        txIssue('error', 'too-costly', undefined, 'VALUESET_TOO_COSTLY_TIME', [this.rootVs?.url ?? '', Math.round((this.limits.deadline - Date.now()) / 1000), 'expansion']),
+        422,
+      );
+    }
+  }
+
+  private tooCostly(): TerminologyError {
+    return TerminologyError.of(txIssue('error', 'too-costly', undefined, 'VALUESET_TOO_COSTLY', [this.rootVs?.url ?? '', '>' + this.limits.maxCodes]), 422);
+  }
+
+  private handleCompose(vs: ValueSet, chain: string[], offset?: number, count?: number): void {
+    const compose = vs.compose!;
+    const includes = compose.include ?? [];
+    const excludes = compose.exclude ?? [];
+    // the same system named with different versions: entries carry their version
+    const versions = new Map<string, Set<string>>();
+    for (const inc of [...includes, ...excludes]) {
+      if (!inc.system) continue;
+      const set = versions.get(inc.system) ?? new Set<string>();
+      set.add(inc.version ?? '');
+      versions.set(inc.system, set);
+    }
+    for (const s of versions.values()) if (s.size > 1) this.doingVersion = true;
+    this.hasExclusions = excludes.length > 0;
+
+    // check every import and code system up front: a bad reference anywhere fails the whole expansion
+    for (const inc of [...includes, ...excludes]) this.checkSource(vs, inc, offset, count);
+
+    for (const exc of excludes) this.excludeCodes(vs, exc, chain);
+
+    const ordered = [...includes];
+    ordered.sort((a, b) => (a.system && a.system === b.system && a.version && b.version ? -compareVersions(a.version, b.version) : 0));
+    ordered.forEach((inc, i) => this.includeCodes(vs, inc, includes.indexOf(inc) >= 0 ? includes.indexOf(inc) : i, chain, offset, count));
+  }
+
+  private checkSource(vs: ValueSet, inc: ValueSetComposeInclude, offset?: number, count?: number): void {
+    for (const u of inc.valueSet ?? []) {
+      const { url, version } = splitCanonical(u);
+      if (url.startsWith('#')) continue;
+      if (!this.ctx.findValueSet(url, version)) {
+        throw TerminologyError.of(
+          version
+            ? txIssue('error', 'not-found', 'not-found', 'VS_EXP_IMPORT_UNK_PINNED', [url, version])
+            : txIssue('error', 'not-found', 'not-found', 'VS_EXP_IMPORT_UNK', [url]),
+          422,
+        );
+      }
+    }
+    if (!inc.system) return;
+    const resolved = resolveCodeSystemVersion(this.ctx, this.params, inc.system, inc.version);
+    const cs = this.ctx.codeSystemResource(inc.system, resolved.version);
+    if (!cs) return; // reported by includeCodes (excludes of unknown systems are ignored)
+    if (cs.content === 'not-present') {
+      throw TerminologyError.of(
+        { severity: 'error', code: 'business-rule', txType: 'business-rule', text: `The code system definition for ${inc.system} has no content, so this expansion cannot be performed` },
+        422,
+      );
+    }
+    if (!inc.concept && !inc.filter && !this.textFilter && !inc.valueSet && count !== 0 && this.limits.maxCodes > 0 && !this.hasExclusions) {
+      const pagedWithin = count !== undefined && count > 0 && count + Math.max(offset ?? 0, 0) <= this.limits.maxCodes;
+      if (!pagedWithin) {
+        const provider = this.ctx.findCodeSystem(inc.system, resolved.version, this.supplementsFor(inc));
+        if (provider && provider.totalCount() > this.limits.maxCodes) throw this.tooCostly();
+      }
+    }
+  }
+
+  private supplementsFor(inc: ValueSetComposeInclude): string[] {
+    const own = (inc.extension ?? []).filter((e) => e.url === EXT_VS_SUPPLEMENT).map((e) => e.valueCanonical ?? '');
+    return [...this.requiredSupplements, ...own].filter(Boolean);
+  }
+
+  /** Resolves the code system of an include (applying version rules), or fails the expansion. */
+  private providerFor(inc: ValueSetComposeInclude, mustExist: boolean): CodeSystemProvider | undefined {
+    const system = inc.system!;
+    const resolved = resolveCodeSystemVersion(this.ctx, this.params, system, inc.version);
+    for (const r of resolved.applied) this.recordVersionRule(r);
+    const provider = this.ctx.findCodeSystem(system, resolved.version, this.supplementsFor(inc));
+    if (!provider) {
+      if (!mustExist) return undefined;
+      const supplement = this.ctx.findSupplement(system, resolved.version);
+      if (supplement) {
+        throw TerminologyError.of(
+          { severity: 'error', code: 'business-rule', txType: 'business-rule', text: `The code system definition for ${system} defines a supplement, so this expansion cannot be performed` },
+          422,
+        );
+      }
+      const known = this.ctx.codeSystemVersions(system);
+      const issue = !resolved.version
+        ? txIssue('error', 'not-found', 'not-found', 'UNKNOWN_CODESYSTEM_EXP', [system])
+        : known.length === 0
+          ? txIssue('error', 'not-found', 'not-found', 'UNKNOWN_CODESYSTEM_VERSION_EXP_NONE', [system, resolved.version])
+          : txIssue('error', 'not-found', 'not-found', 'UNKNOWN_CODESYSTEM_VERSION_EXP', [system, resolved.version, presentVersions(known)]);
+      throw new TerminologyError([issue], 422, [canonicalOf(system, resolved.version)]);
+    }
+    resolved.check(provider.info.version);
+    for (const s of provider.info.supplements) {
+      this.supplementsUsed.add(s);
+      this.supplementsUsed.add(splitCanonical(s).url);
+    }
+    return provider;
+  }
+
+  private recordVersionRule(r: { parameter: string; system: string; version: string }): void {
+    this.pendingRuleEchoes.push({ name: r.parameter, valueUri: canonicalOf(r.system, r.version) });
+  }
+  private readonly pendingRuleEchoes: ValueSetExpansionParameter[] = [];
+
+  private usedCodeSystem(p: CodeSystemProvider): void {
+    const c = canonicalOf(p.info.url, p.info.version);
+    this.addParam({ name: 'used-codesystem', valueUri: c });
+    const w = statusWarning(
+      { status: p.info.status, experimental: p.info.experimental, extension: p.info.standardsStatus ? [{ url: EXT + 'structuredefinition-standards-status', valueCode: p.info.standardsStatus }] : undefined },
+      this.rootVs!,
+    );
+    if (w) this.addParam({ name: w, valueUri: c });
+    if (p.info.content === 'fragment') {
+      this.addParam({ name: 'used-fragment', valueUri: c });
+      this.unclosed = true;
+    }
+  }
+
+  /** Expands an imported value set with the same options (no paging), following the chain. */
+  private importValueSet(vs: ValueSet, ref: string, chain: string[]): { expansion: ValueSet; contains: ValueSetExpansionContains[] } {
+    const { url, version } = splitCanonical(ref);
+    let target: ValueSet | undefined;
+    if (url.startsWith('#')) target = (vs.contained ?? []).find((r: any) => r.resourceType === 'ValueSet' && r.id === url.slice(1)) as ValueSet | undefined;
+    else target = this.ctx.findValueSet(url, version);
+    if (!target) {
+      throw TerminologyError.of(
+        version ? txIssue('error', 'not-found', 'not-found', 'VS_EXP_IMPORT_UNK_PINNED', [url, version]) : txIssue('error', 'not-found', 'not-found', 'VS_EXP_IMPORT_UNK', [url]),
+        422,
+      );
+    }
+    const nested = new ValueSetExpander(this.ctx, this.params.forImport(), { ...this.limits, maxCodes: Math.max(this.limits.maxCodes, 10000) }, chain, true);
+    const expansion = nested.expand(target);
+    if (!url.startsWith('#')) this.addParam({ name: 'used-valueset', valueUri: canonicalOf(target.url ?? url, target.version) });
+    const w = statusWarning(target, this.rootVs!);
+    if (w) this.addParam({ name: w, valueUri: canonicalOf(target.url ?? url, target.version) });
+    return { expansion, contains: flattenContains(expansion.expansion?.contains ?? []) };
+  }
+
+  private includeCodes(vs: ValueSet, inc: ValueSetComposeInclude, index: number, chain: string[], offset?: number, count?: number): void {
+    this.checkTime();
+    if (inc.valueSet?.length || inc.concept?.length || (inc.filter?.length ?? 0) > 1) this.canBeHierarchy = false;
+    const imports = (inc.valueSet ?? []).map((u) => this.importValueSet(vs, u, chain));
+    const importKeys = imports.map((i) => new Set(i.contains.map((c) => `${c.system}|${c.code}`)));
+    const passesImports = (system: string, code: string, from = 0) => importKeys.slice(from).every((s) => s.has(`${system}|${code}`));
+
+    if (!inc.system) {
+      if (imports.length === 0) return;
+      const [first] = imports;
+      if (inc.valueSet!.length === 1 || true) {
+        for (const p of first.expansion.expansion?.parameter ?? []) this.addParam(p);
+        for (const pd of readPropertyDecls(first.expansion)) this.declareProperty(pd.code, pd.uri);
+      }
+      for (const c of first.contains) {
+        if (!c.system || !c.code) continue;
+        if (!passesImports(c.system, c.code, 1)) continue;
+        if (this.textFilter && !this.textFilter.passes([c.display, c.code, ...(c.designation ?? []).map((d) => d.value)])) continue;
+        this.addImported(c, undefined);
+      }
+      return;
+    }
+
+    const provider = this.providerFor(inc, true)!;
+    this.usedCodeSystem(provider);
+    const excludeInactive = vs.compose?.inactive === false;
+
+    if (!inc.concept && !inc.filter) {
+      // the whole code system
+      if (count === 0 && imports.length === 0 && !this.textFilter) {
+        this.zeroCountTotal += [...provider.all()].filter((c) => !(this.params.activeOnly && provider.status(c).inactive)).length;
+        return;
+      }
+      if (this.textFilter) this.canBeHierarchy = false;
+      const visited = new Set<Concept>();
+      const walk = (c: Concept, parent: Entry | undefined) => {
+        if (visited.has(c)) {
+          this.canBeHierarchy = false;
+          return;
+        }
+        visited.add(c);
+        const st = provider.status(c);
+        const skip = (this.params.bool('excludeNotForUI') && st.abstract) || (this.params.activeOnly && st.inactive);
+        let here = parent;
+        if (!skip && passesImports(provider.info.url, c.code) && this.passesText(provider, c)) {
+          const e = this.includeConcept(provider, c, undefined, parent, excludeInactive, offset, count);
+          here = e ?? (excludeInactive && st.inactive ? undefined : parent);
+        }
+        for (const child of c.children) walk(child, here);
+      };
+      for (const r of provider.roots()) walk(r, undefined);
+      return;
+    }
+
+    if (inc.concept) {
+      for (const cc of inc.concept) {
+        this.checkTime();
+        const c = provider.locate(cc.code).concept;
+        if (!c) continue;
+        if (this.params.activeOnly && provider.status(c).inactive) continue;
+        if (!passesImports(provider.info.url, cc.code)) continue;
+        if (this.textFilter) {
+          const texts = [cc.code, cc.display, c.display, ...c.designations.map((d) => d.value), ...(cc.designation ?? []).map((d) => d.value)];
+          if (!this.textFilter.passes(texts)) continue;
+        }
+        this.includeConcept(provider, c, cc, undefined, excludeInactive, offset, count);
+      }
+    }
+
+    if (inc.filter?.length) {
+      const prepared = inc.filter.map((f, j) => {
+        if (f.value === undefined || f.value === null || f.value === '') {
+          throw TerminologyError.of(
+            txIssue('error', 'invalid', 'vs-invalid', 'UNABLE_TO_HANDLE_SYSTEM_FILTER_WITH_NO_VALUE', [provider.info.url, f.property, f.op], `ValueSet.compose.include[${index}].filter[${j}]`),
+            400,
+          );
+        }
+        return provider.filter(f.property, opOf(f), f.value);
+      });
+      // enumerate the most selective filter, test the others
+      const [first, ...rest] = [...prepared].sort((a, b) => a.estimate - b.estimate);
+      const hierarchical = prepared.length === 1;
+      const added = new Map<Concept, Entry>();
+      for (const c of first.concepts()) {
+        this.checkTime();
+        if (!rest.every((f) => f.includes(c))) continue;
+        if (this.params.activeOnly && provider.status(c).inactive) continue;
+        if (!passesImports(provider.info.url, c.code)) continue;
+        if (!this.passesText(provider, c)) continue;
+        const parentEntry = hierarchical ? c.parents.map((p) => added.get(p)).find((e) => e) : undefined;
+        const e = this.includeConcept(provider, c, undefined, parentEntry, excludeInactive, offset, count);
+        if (e) added.set(c, e);
+      }
+    }
+  }
+
+  private zeroCountTotal = 0;
+
+  private passesText(provider: CodeSystemProvider, c: Concept): boolean {
+    if (!this.textFilter) return true;
+    return this.textFilter.passes([c.code, c.display, ...c.designations.map((d) => d.value)]);
+  }
+
+  private excludeCodes(vs: ValueSet, exc: ValueSetComposeInclude, chain: string[]): void {
+    if (!exc.system) {
+      this.totalKnown = this.totalKnown && true;
+      const imports = (exc.valueSet ?? []).map((u) => this.importValueSet(vs, u, chain));
+      if (imports.length === 0) return;
+      const others = imports.slice(1).map((i) => new Set(i.contains.map((c) => `${c.system}|${c.code}`)));
+      for (const c of imports[0].contains) {
+        if (c.system && c.code && others.every((s) => s.has(`${c.system}|${c.code}`))) this.excludedKeys.add(this.key(c.system, c.version, c.code));
+      }
+      return;
+    }
+    const provider = this.providerFor(exc, false);
+    if (!provider) return;
+    const imports = (exc.valueSet ?? []).map((u) => this.importValueSet(vs, u, chain));
+    const inImports = (code: string) => imports.every((i) => i.contains.some((c) => c.system === provider.info.url && c.code === code));
+    const version = this.doingVersion ? provider.info.version : undefined;
+    if (!exc.concept && !exc.filter) {
+      if (imports.length === 0) {
+        this.excludedSystems.add(this.doingVersion && exc.version ? canonicalOf(provider.info.url, provider.info.version) : provider.info.url);
+      } else {
+        for (const c of provider.all()) if (inImports(c.code)) this.excludedKeys.add(this.key(provider.info.url, version, c.code));
+      }
+      return;
+    }
+    for (const cc of exc.concept ?? []) {
+      const c = provider.locate(cc.code).concept;
+      this.excludedKeys.add(this.key(provider.info.url, version, c?.code ?? cc.code));
+    }
+    if (exc.filter?.length) {
+      const prepared = exc.filter.map((f) => provider.filter(f.property, opOf(f), f.value ?? ''));
+      const [first, ...rest] = prepared;
+      for (const c of first.concepts()) {
+        if (rest.every((f) => f.includes(c)) && inImports(c.code)) this.excludedKeys.add(this.key(provider.info.url, version, c.code));
+      }
+    }
+  }
+
+  private key(system: string, version: string | undefined, code: string): string {
+    return this.doingVersion && version ? `${system}|${version}#${code}` : `${system}#${code}`;
+  }
+
+  private isExcluded(system: string, version: string | undefined, code: string): boolean {
+    if (this.excludedSystems.has(system) || (version && this.excludedSystems.has(canonicalOf(system, version)))) return true;
+    return this.excludedKeys.has(this.key(system, version, code)) || this.excludedKeys.has(`${system}#${code}`);
+  }
+
+  private guardSize(offset?: number, count?: number): void {
+    if (this.limits.maxCodes > 0 && this.entries.length >= this.limits.maxCodes && !this.hasExclusions) {
+      if (count !== undefined && count >= 0 && this.entries.length >= count + Math.max(offset ?? 0, 0)) throw new PageFull();
+      throw this.tooCostly();
+    }
+  }
+
+  /** Adds a concept of a code system to the expansion (undefined when it is left out). */
+  private includeConcept(
+    provider: CodeSystemProvider,
+    c: Concept,
+    vsConcept: { code: string; display?: string; designation?: any[]; extension?: Extension[] } | undefined,
+    parent: Entry | undefined,
+    excludeInactive: boolean,
+    offset?: number,
+    count?: number,
+  ): Entry | undefined {
+    const info = provider.info;
+    const st = provider.status(c);
+    if (st.inactive && excludeInactive) return undefined;
+    const version = this.doingVersion ? info.version : undefined;
+    const code = vsConcept?.code ?? c.code;
+    if (this.isExcluded(info.url, info.version, code)) return undefined;
+    this.guardSize(offset, count);
+    const key = this.key(info.url, version, code);
+    if (this.byKey.has(key)) {
+      this.canBeHierarchy = false;
+      return undefined;
+    }
+
+    const set = new DesignationSet();
+    set.addDisplay(c.display, info.language);
+    for (const d of c.designations) {
+      if (d.origin === 'supplement' && !d.use && d.value && !set.items.some((x) => x.value === d.value && x.language === d.language)) {
+        set.addDisplay(d.value, d.language);
+      } else set.addDesignation(d);
+    }
+    if (vsConcept?.display) set.addDisplay(vsConcept.display, this.rootVs?.language);
+    for (const d of vsConcept?.designation ?? []) set.addDesignation(d);
+
+    const langs = this.params.workingLanguages();
+    // a display given by the value set for this concept wins when no language was asked for
+    let chosen: DesignationEntry | undefined;
+    if (vsConcept?.display && (!langs || langs.isEmpty())) chosen = set.items.find((d) => d.isDisplay && d.value === vsConcept.display);
+    chosen = chosen ?? set.preferred(langs);
+
+    const entry: Entry = {
+      system: info.url,
+      version,
+      code,
+      display: chosen?.value,
+      abstract: st.abstract || undefined,
+      inactive: st.inactive || undefined,
+      designations: [],
+      properties: [],
+      extensions: [],
+      children: [],
+    };
+    if (this.params.includeDesignations) {
+      entry.designations = set.items.filter((d) => d !== chosen && d.value && this.wantDesignation(d));
+    }
+    const status = st.status && st.status.toLowerCase() !== 'active' ? st.status : undefined;
+    if (status) this.setProperty(entry, 'status', 'valueCode', status, CONCEPT_PROPERTIES + '#status');
+    for (const e of c.extensions) {
+      if (e.url === EXT + 'codesystem-label') this.setProperty(entry, 'label', 'valueString', e.valueString, CONCEPT_PROPERTIES + '#label');
+      else if (e.url === EXT + 'codesystem-conceptOrder') this.setProperty(entry, 'order', 'valueDecimal', e.valueInteger ?? e.valueDecimal, CONCEPT_PROPERTIES + '#order');
+      else if (e.url === EXT + 'itemWeight') this.setProperty(entry, 'weight', 'valueDecimal', e.valueDecimal ?? e.valueInteger, CONCEPT_PROPERTIES + '#itemWeight');
+      else if (CS_CONCEPT_EXTENSIONS.has(e.url)) entry.extensions.push(e);
+    }
+    for (const e of vsConcept?.extension ?? []) {
+      if (e.url === EXT + 'valueset-label') this.setProperty(entry, 'label', 'valueString', e.valueString, CONCEPT_PROPERTIES + '#label');
+      else if (e.url === EXT + 'valueset-conceptOrder') this.setProperty(entry, 'order', 'valueDecimal', e.valueInteger ?? e.valueDecimal, CONCEPT_PROPERTIES + '#order');
+      else if (e.url === EXT + 'itemWeight') this.setProperty(entry, 'weight', 'valueDecimal', e.valueDecimal ?? e.valueInteger, CONCEPT_PROPERTIES + '#itemWeight');
+      else if (VS_CONCEPT_EXTENSIONS.has(e.url)) entry.extensions.push(e);
+    }
+    for (const want of this.params.properties) this.addRequestedProperty(provider, c, entry, want);
+
+    this.byKey.set(key, entry);
+    this.entries.push(entry);
+    if (parent) parent.children.push(entry);
+    else this.roots.push(entry);
+    return entry;
+  }
+
+  private addRequestedProperty(provider: CodeSystemProvider, c: Concept, entry: Entry, want: string): void {
+    const defs = provider.info.propertyDefinitions;
+    if (want === 'definition') {
+      if (c.definition !== undefined) this.setProperty(entry, 'definition', 'valueString', c.definition, CONCEPT_PROPERTIES + '#definition');
+      return;
+    }
+    if (want === 'display') {
+      if (entry.display !== undefined) this.setProperty(entry, 'display', 'valueString', entry.display, CONCEPT_PROPERTIES + '#display');
+      return;
+    }
+    for (const p of c.properties) {
+      if (want !== '*' && p.code !== want && defs.get(p.code)?.uri !== want) continue;
+      if (p.code === 'status' && entry.properties.some((x) => x.code === 'status')) continue;
+      entry.properties.push({ code: p.code, valueKey: p.valueKey, value: p.value });
+      this.declareProperty(p.code, defs.get(p.code)?.uri);
+    }
+    if (want === 'parent' || want === CONCEPT_PROPERTIES + '#parent') {
+      for (const par of c.parents) {
+        if (!c.properties.some((p) => p.code === 'parent')) entry.properties.push({ code: 'parent', valueKey: 'valueCode', value: par.code });
+      }
+      if (c.parents.length) this.declareProperty('parent', CONCEPT_PROPERTIES + '#parent');
+    }
+  }
+
+  private setProperty(entry: Entry, code: string, valueKey: string, value: unknown, uri?: string): void {
+    if (value === undefined || value === null) return;
+    const i = entry.properties.findIndex((p) => p.code === code);
+    if (i >= 0) entry.properties.splice(i, 1);
+    entry.properties.push({ code, valueKey, value });
+    this.declareProperty(code, uri);
+  }
+
+  private declareProperty(code: string, uri?: string): void {
+    const existing = this.propertyDecls.find((d) => d.code === code);
+    if (existing) {
+      if (!existing.uri && uri) existing.uri = uri;
+      return;
+    }
+    this.propertyDecls.push(uri ? { code, uri } : { code });
+  }
+
+  private wantDesignation(d: DesignationEntry): boolean {
+    const wanted = this.params.designations;
+    if (wanted.length === 0) return true;
+    return wanted.some((w) => {
+      const { url, version } = splitCanonical(w);
+      if (url === 'urn:ietf:bcp:47') return !!d.language && !!version && (d.language === version || d.language.startsWith(version + '-'));
+      return d.use?.system === url && d.use?.code === version;
+    });
+  }
+
+  /** Adds a code copied from another expansion (imports). */
+  private addImported(c: ValueSetExpansionContains, parent: Entry | undefined): void {
+    if (!c.system || !c.code) return;
+    if (this.isExcluded(c.system, c.version, c.code)) return;
+    this.guardSize(this.params.offset, this.params.count);
+    const key = this.key(c.system, c.version, c.code);
+    if (this.byKey.has(key)) return;
+    const { contains: _children, ...copy } = c;
+    const entry: Entry = {
+      system: c.system,
+      version: c.version,
+      code: c.code,
+      display: c.display,
+      designations: [],
+      properties: [],
+      extensions: [],
+      children: [],
+      imported: copy,
+    };
+    this.byKey.set(key, entry);
+    this.entries.push(entry);
+    if (parent) parent.children.push(entry);
+    else this.roots.push(entry);
+    this.canBeHierarchy = false;
+  }
+
+  private buildResult(vs: ValueSet, offset?: number, count?: number): ValueSet {
+    // the expansion is about codes: narrative, definition texts and extensions of the definition stay with the definition
+    const { id: _id, text: _text, compose, extension: _ext, contained: _contained, expansion: _old, meta: _meta, description: _d, purpose: _p, copyright: _c, ...rest } = vs as any;
+    const result: ValueSet = { ...rest };
+    if (this.params.includeDefinition && compose) result.compose = compose;
+
+    for (const p of this.pendingRuleEchoes) this.addParam(p);
+
+    const hierarchy = this.canBeHierarchy && (count === undefined || count < 0 || count > this.entries.length) && !this.unclosed;
+    const top = hierarchy ? this.roots : this.entries;
+    const from = Math.max(offset ?? 0, 0);
+    const page = count !== undefined && count >= 0 ? top.slice(from, from + count) : top.slice(from);
+
+    const expansion: NonNullable<ValueSet['expansion']> = {
+      identifier: 'urn:uuid:' + randomUUID(),
+      timestamp: new Date().toISOString(),
+    };
+    if (this.outParams.length) expansion.parameter = this.outParams;
+    if (offset !== undefined && !this.nested) expansion.offset = offset;
+    const extensions: Extension[] = [];
+    if (this.unclosed) extensions.push({ url: EXT + 'valueset-unclosed', valueBoolean: true });
+    for (const d of this.propertyDecls) {
+      const sub: Extension[] = [];
+      if (d.uri) sub.push({ url: 'uri', valueUri: d.uri });
+      sub.push({ url: 'code', valueCode: d.code });
+      extensions.push({ url: EXT_R5_EXPANSION_PROPERTY, extension: sub });
+    }
+    if (extensions.length) expansion.extension = extensions;
+    if (this.totalKnown && !this.unclosed) expansion.total = count === 0 && this.entries.length === 0 ? this.zeroCountTotal : this.entries.length;
+    const contains = page.map((e) => this.render(e, hierarchy));
+    if (contains.length) expansion.contains = contains;
+    result.expansion = expansion;
+    return result;
+  }
+
+  private render(e: Entry, hierarchy: boolean): ValueSetExpansionContains {
+    if (e.imported) return { ...e.imported };
+    const out: ValueSetExpansionContains = {};
+    const ext: Extension[] = [...e.extensions];
+    for (const p of e.properties) {
+      ext.push({ url: EXT_R5_CONTAINS_PROPERTY, extension: [{ url: 'code', valueCode: p.code }, { url: 'value', [p.valueKey]: p.value } as Extension] });
+    }
+    if (ext.length) out.extension = ext;
+    out.system = e.system;
+    if (e.abstract) out.abstract = true;
+    if (e.inactive) out.inactive = true;
+    if (e.version) out.version = e.version;
+    out.code = e.code;
+    if (e.display !== undefined) out.display = e.display;
+    if (e.designations.length) {
+      out.designation = e.designations.map((d) => {
+        const x: any = {};
+        if (d.language) x.language = d.language;
+        if (d.use && !d.isDisplay) x.use = d.use;
+        x.value = d.value;
+        const de = (d.extension ?? []).filter((y) => DESIGNATION_EXTENSIONS.has(y.url));
+        if (de.length) x.extension = de;
+        return x;
+      });
+    }
+    if (hierarchy && e.children.length) out.contains = e.children.map((c) => this.render(c, true));
+    return out;
+  }
+}
+
+function opOf(f: { op?: string; _op?: any }): string {
+  if (f.op) return f.op;
+  // R4 carries R5-only operators (child-of, descendent-leaf) in an extension on _op
+  const ext = (f._op?.extension ?? []).find((e: Extension) => e.url === 'http://hl7.org/fhir/5.0/StructureDefinition/extension-ValueSet.compose.include.filter.op');
+  return ext?.valueCode ?? '';
+}
+
+function valueOnly(ext: Extension): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(ext)) if (k.startsWith('value')) out[k] = v;
+  return out;
+}
+
+function primitiveOf(p: ValueSetExpansionParameter): unknown {
+  for (const [k, v] of Object.entries(p)) if (k.startsWith('value')) return v;
+  return undefined;
+}
+
+function flattenContains(list: ValueSetExpansionContains[]): ValueSetExpansionContains[] {
+  const out: ValueSetExpansionContains[] = [];
+  const walk = (l: ValueSetExpansionContains[]) => {
+    for (const c of l) {
+      out.push(c);
+      if (c.contains) walk(c.contains);
+    }
+  };
+  walk(list);
+  return out;
+}
+
+function readPropertyDecls(vs: ValueSet): { code: string; uri?: string }[] {
+  return (vs.expansion?.extension ?? [])
+    .filter((e) => e.url === EXT_R5_EXPANSION_PROPERTY)
+    .map((e) => ({
+      code: e.extension?.find((x) => x.url === 'code')?.valueCode ?? '',
+      uri: e.extension?.find((x) => x.url === 'uri')?.valueUri,
+    }))
+    .filter((d) => d.code);
+}
+
+function formatPluralSupplement(missing: string[]): string {
+  return missing.length === 1 ? `Required supplement not found: ${missing[0]}` : `Required supplements not found: ${missing.join(',')}`;
+}
+
+/** "a", "a or b", "a, b and c": version lists in messages. */
+export function presentVersions(versions: string[]): string {
+  const v = [...versions].sort();
+  if (v.length <= 1) return v[0] ?? '';
+  if (v.length === 2) return `${v[0]} or ${v[1]}`;
+  return v.slice(0, -1).join(', ') + ' and ' + v[v.length - 1];
+}
+
+export type { Coding, TxIssue };

@@ -1,0 +1,129 @@
+import type { CodeSystem, Coding, ParametersParameter } from 'fhir/r4';
+import type { TerminologyContext } from './context';
+import type { CodeSystemProvider, Concept } from './providers/provider';
+import { TerminologyError, txIssue } from './issues';
+import type { TxParameters } from './params';
+import { DISPLAY_USE, DesignationSet } from './designations';
+import { canonicalOf, splitCanonical } from './versions';
+import { propertyText } from './providers/fhir-codesystem';
+
+export interface LookupInput {
+  coding: Coding;
+  /** a CodeSystem given inline or by instance id */
+  codeSystem?: CodeSystem;
+}
+
+function notFound(text: string, status = 404, txType = 'not-found'): TerminologyError {
+  return TerminologyError.of({ severity: 'error', code: 'not-found', txType, text }, status);
+}
+
+/**
+ * CodeSystem/$lookup: what a code means. Returns name, version, display, definition,
+ * designations (the display among them), abstract, and properties (inactive, parent, child and
+ * those of the code system; all of them unless `property` asks for some).
+ */
+export function lookupCode(ctx: TerminologyContext, params: TxParameters, input: LookupInput): ParametersParameter[] {
+  const { coding } = input;
+  if (!coding.code) throw TerminologyError.of({ severity: 'error', code: 'invalid', txType: 'invalid-data', text: 'No code to look up: give code and system, or coding' }, 400);
+  let cs: CodeSystemProvider | undefined;
+  if (input.codeSystem) {
+    cs = ctx.providerFor(input.codeSystem, []);
+  } else {
+    if (!coding.system) throw TerminologyError.of({ severity: 'error', code: 'invalid', txType: 'invalid-data', text: 'Coding parameter must include a system' }, 400);
+    cs = ctx.findCodeSystem(coding.system, coding.version, params.useSupplements);
+    if (!cs) {
+      if (ctx.findSupplement(coding.system, coding.version)) {
+        throw TerminologyError.of(txIssue('error', 'invalid', 'invalid-data', 'CODESYSTEM_CS_NO_SUPPLEMENT', [coding.system]), 400);
+      }
+      throw notFound(
+        coding.version
+          ? `A definition for CodeSystem '${coding.system}' version '${coding.version}' could not be found`
+          : `A definition for CodeSystem '${coding.system}' could not be found`,
+      );
+    }
+  }
+  const missing = params.useSupplements.filter((s) => !cs!.info.supplements.some((x) => x === s || splitCanonical(x).url === splitCanonical(s).url));
+  if (missing.length) {
+    throw TerminologyError.of(
+      {
+        severity: 'error',
+        code: 'not-found',
+        txType: 'not-found',
+        messageId: 'VALUESET_SUPPLEMENT_MISSING',
+        text: missing.length === 1 ? `Required supplement not found: ${missing[0]}` : `Required supplements not found: ${missing.join(',')}`,
+      },
+      400,
+    );
+  }
+  const concept = cs.locate(coding.code).concept;
+  if (!concept) {
+    throw notFound(`Unable to find code '${coding.code}' in ${cs.info.url} version ${cs.info.version ?? 'unknown'}`, 404, 'invalid-code');
+  }
+  return lookupConcept(cs, concept, params);
+}
+
+function wants(params: TxParameters, code: string, uri?: string): boolean {
+  const p = params.properties;
+  return p.length === 0 || p.includes('*') || p.includes(code) || (!!uri && p.includes(uri));
+}
+
+export function lookupConcept(cs: CodeSystemProvider, c: Concept, params: TxParameters): ParametersParameter[] {
+  const info = cs.info;
+  const out: ParametersParameter[] = [];
+  out.push({ name: 'name', valueString: info.name ?? info.title ?? info.url });
+  out.push({ name: 'system', valueUri: info.url });
+  if (info.version) out.push({ name: 'version', valueString: info.version });
+  out.push({ name: 'code', valueCode: c.code });
+
+  const set = new DesignationSet();
+  set.addDisplay(c.display, info.language);
+  for (const d of c.designations) set.addDesignation(d);
+  const display = set.preferred(params.workingLanguages())?.value ?? c.display;
+  if (display !== undefined) out.push({ name: 'display', valueString: display });
+  if (c.definition !== undefined) out.push({ name: 'definition', valueString: c.definition });
+  const st = cs.status(c);
+  out.push({ name: 'abstract', valueBoolean: st.abstract });
+
+  if (c.display !== undefined) {
+    const part: ParametersParameter[] = [];
+    if (info.language) part.push({ name: 'language', valueCode: info.language });
+    part.push({ name: 'use', valueCoding: DISPLAY_USE });
+    part.push({ name: 'value', valueString: c.display });
+    out.push({ name: 'designation', part });
+  }
+  const supplements = new Set<string>();
+  for (const d of c.designations) {
+    const part: ParametersParameter[] = [];
+    if (d.language) part.push({ name: 'language', valueCode: d.language });
+    if (d.use) part.push({ name: 'use', valueCoding: d.use });
+    part.push({ name: 'value', valueString: d.value });
+    if (d.source) {
+      part.push({ name: 'source', valueCanonical: d.source });
+      supplements.add(d.source);
+    }
+    out.push({ name: 'designation', part });
+  }
+
+  const prop = (code: string, value: ParametersParameter, description?: string) => {
+    const part: ParametersParameter[] = [{ name: 'code', valueCode: code }, { ...value, name: 'value' }];
+    if (description) part.push({ name: 'description', valueString: description });
+    out.push({ name: 'property', part });
+  };
+  const defs = info.propertyDefinitions;
+  const CP = 'http://hl7.org/fhir/concept-properties#';
+  if (wants(params, 'inactive', CP + 'inactive')) prop('inactive', { name: 'value', valueBoolean: st.inactive });
+  if (wants(params, 'parent', CP + 'parent')) for (const p of c.parents) prop('parent', { name: 'value', valueCode: p.code }, p.display);
+  if (wants(params, 'child', CP + 'child')) for (const ch of c.children) prop('child', { name: 'value', valueCode: ch.code }, ch.display);
+  for (const p of c.properties) {
+    if (['parent', 'child', 'inactive'].includes(p.code)) continue;
+    if (!wants(params, p.code, defs.get(p.code)?.uri)) continue;
+    const description = p.valueKey === 'valueCode' ? cs.locate(propertyText(p) ?? '').concept?.display : undefined;
+    prop(p.code, { name: 'value', [p.valueKey]: p.value } as ParametersParameter, description);
+  }
+  for (const s of supplements) out.push({ name: 'used-supplement', valueCanonical: s });
+  return out;
+}
+
+export function canonical(cs: CodeSystemProvider): string {
+  return canonicalOf(cs.info.url, cs.info.version);
+}

@@ -1,0 +1,220 @@
+import type { ParametersParameter } from 'fhir/r4';
+import { LanguagePreference } from './languages';
+import { TerminologyError, txIssue } from './issues';
+import { splitCanonical } from './versions';
+
+export type VersionRuleMode = 'default' | 'check' | 'override';
+
+/** A system-version / check-system-version / force-system-version rule. */
+export interface VersionRule {
+  system: string;
+  version: string;
+  mode: VersionRuleMode;
+  /** name of the parameter it came from, for echoing */
+  parameter: string;
+}
+
+const BOOLEANS = [
+  'activeOnly',
+  'excludeNested',
+  'includeDesignations',
+  'includeDefinition',
+  'excludeNotForUI',
+  'excludePostCoordinated',
+  'inferSystem',
+  'lenient-display-validation',
+  'valueset-membership-only',
+  'diagnostics',
+  'default-to-latest-version',
+] as const;
+type BooleanName = (typeof BOOLEANS)[number];
+
+function primitive(p: ParametersParameter): string | boolean | number | undefined {
+  for (const [k, v] of Object.entries(p)) {
+    if (k.startsWith('value') && v !== null && typeof v !== 'object') return v as string | boolean | number;
+  }
+  return undefined;
+}
+
+function asBoolean(name: string, v: unknown): boolean {
+  if (typeof v === 'boolean') return v;
+  if (v === 'true') return true;
+  if (v === 'false') return false;
+  throw TerminologyError.of({ severity: 'error', code: 'invalid', txType: 'invalid-data', text: `The parameter '${name}' must be true or false, not '${String(v)}'` }, 400);
+}
+
+function asInteger(name: string, v: unknown): number {
+  const n = typeof v === 'number' ? v : typeof v === 'string' && /^-?\d+$/.test(v.trim()) ? Number(v) : NaN;
+  if (!Number.isInteger(n)) {
+    throw TerminologyError.of({ severity: 'error', code: 'invalid', txType: 'invalid-data', text: `The parameter '${name}' must be an integer, not '${String(v)}'` }, 400);
+  }
+  return n;
+}
+
+/**
+ * The options that shape an expansion or a validation, from the request parameters, the
+ * Accept-Language header and the value set's own expansion-parameter extensions (which never
+ * override what the request said).
+ */
+export class TxParameters {
+  private readonly bools = new Map<BooleanName, boolean>();
+  /** parameters set explicitly (by the request or the value set), for echoing */
+  private readonly seen = new Set<string>();
+  displayLanguage?: LanguagePreference;
+  httpLanguage?: LanguagePreference;
+  designations: string[] = [];
+  properties: string[] = [];
+  useSupplements: string[] = [];
+  versionRules: VersionRule[] = [];
+  filter?: string;
+  count?: number;
+  offset?: number;
+  /** $validate-code: is an abstract (not selectable) code acceptable? */
+  abstractOk = true;
+
+  constructor(readonly validating: boolean) {}
+
+  bool(name: BooleanName): boolean {
+    return this.bools.get(name) ?? false;
+  }
+
+  isSet(name: string): boolean {
+    return this.seen.has(name);
+  }
+
+  get activeOnly(): boolean {
+    return this.bool('activeOnly');
+  }
+  get excludeNested(): boolean {
+    return this.bool('excludeNested');
+  }
+  get includeDesignations(): boolean {
+    return this.bool('includeDesignations');
+  }
+  get includeDefinition(): boolean {
+    return this.bool('includeDefinition');
+  }
+  get membershipOnly(): boolean {
+    return this.bool('valueset-membership-only');
+  }
+  get displayWarning(): boolean {
+    return this.bool('lenient-display-validation');
+  }
+  get inferSystem(): boolean {
+    return this.bool('inferSystem');
+  }
+
+  /** Reads every parameter of a request. */
+  readAll(entries: ParametersParameter[]): this {
+    for (const e of entries) this.see(e.name, e, true);
+    return this;
+  }
+
+  setAcceptLanguage(header: string | undefined): void {
+    // "*" alone (what many HTTP clients send by default) states no preference
+    if (header && header.trim() && header.trim() !== '*') this.httpLanguage = LanguagePreference.parse(header, !this.validating, 'Accept-Language');
+  }
+
+  /** Takes ValueSet.language when nothing else said which language to use. */
+  seeValueSetLanguage(lang: string | undefined): void {
+    if (lang && !this.httpLanguage) this.httpLanguage = LanguagePreference.parse(lang, !this.validating, 'ValueSet.language');
+  }
+
+  /**
+   * Applies one parameter. `overwrite` false is used for value-set supplied defaults: they only
+   * take effect where the request said nothing.
+   */
+  see(name: string, p: ParametersParameter, overwrite: boolean): void {
+    const v = primitive(p);
+    if (!overwrite && this.seen.has(name) && !['designation', 'property'].includes(name)) return;
+    if ((BOOLEANS as readonly string[]).includes(name)) {
+      this.bools.set(name as BooleanName, asBoolean(name, v));
+      this.seen.add(name);
+      return;
+    }
+    switch (name) {
+      case 'displayLanguage':
+        if (typeof v === 'string') {
+          this.displayLanguage = LanguagePreference.parse(v, !this.validating);
+          this.seen.add(name);
+        }
+        return;
+      case 'designation':
+        if (typeof v === 'string' && !this.designations.includes(v)) this.designations.push(v);
+        return;
+      case 'property':
+        if (typeof v === 'string' && !this.properties.includes(v)) this.properties.push(v);
+        return;
+      case 'useSupplement':
+        if (typeof v === 'string' && !this.useSupplements.includes(v)) this.useSupplements.push(v);
+        return;
+      case 'filter':
+        if (typeof v === 'string') {
+          this.filter = v;
+          this.seen.add(name);
+        }
+        return;
+      case 'count':
+        this.count = asInteger(name, v);
+        this.seen.add(name);
+        return;
+      case 'offset':
+        this.offset = asInteger(name, v);
+        this.seen.add(name);
+        return;
+      case 'abstract':
+        this.abstractOk = asBoolean(name, v);
+        this.seen.add(name);
+        return;
+      case 'system-version':
+      case 'check-system-version':
+      case 'force-system-version': {
+        if (typeof v !== 'string') return;
+        const { url, version } = splitCanonical(v);
+        if (!version) {
+          throw TerminologyError.of(
+            { severity: 'error', code: 'invalid', txType: 'invalid-data', text: `Unable to understand ${name} '${v}': expected system|version` },
+            400,
+          );
+        }
+        const mode: VersionRuleMode = name === 'system-version' ? 'default' : name === 'check-system-version' ? 'check' : 'override';
+        this.versionRules.push({ system: url, version, mode, parameter: name });
+        return;
+      }
+      case 'exclude-system':
+        throw TerminologyError.of(
+          { severity: 'error', code: 'not-supported', txType: 'not-supported', text: "The parameter 'exclude-system' is not supported by this server" },
+          400,
+        );
+    }
+  }
+
+  /** Languages for choosing displays: displayLanguage wins over the header/value set. */
+  workingLanguages(): LanguagePreference | undefined {
+    return this.displayLanguage ?? this.httpLanguage;
+  }
+
+  /** The language list as the client wrote it, or '--' (used in display messages). */
+  langSummary(): string {
+    const l = this.workingLanguages();
+    return l && !l.isEmpty() ? l.summary() : '--';
+  }
+
+  rulesFor(system: string, mode: VersionRuleMode): VersionRule[] {
+    return this.versionRules.filter((r) => r.system === system && r.mode === mode);
+  }
+
+  /** A copy for a nested expansion (imports): no paging, no text filter. */
+  forImport(): TxParameters {
+    const c = new TxParameters(this.validating);
+    for (const [k, v] of this.bools) c.bools.set(k, v);
+    for (const s of this.seen) if (!['count', 'offset', 'filter'].includes(s)) c.seen.add(s);
+    c.displayLanguage = this.displayLanguage;
+    c.httpLanguage = this.httpLanguage;
+    c.designations = [...this.designations];
+    c.properties = [...this.properties];
+    c.versionRules = [...this.versionRules];
+    c.abstractOk = this.abstractOk;
+    return c;
+  }
+}

@@ -1,0 +1,107 @@
+import type { CodeSystem, Coding, Extension } from 'fhir/r4';
+
+/** A designation of a concept: a term in a language, for a use. */
+export interface Designation {
+  language?: string;
+  use?: Coding;
+  value: string;
+  extension?: Extension[];
+  /** Where it came from: the code system itself, a supplement, or a value set. */
+  origin?: 'codesystem' | 'supplement' | 'valueset';
+  /** the supplement (url|version) it came from */
+  source?: string;
+}
+
+/** A concept property value, as in CodeSystem.concept.property (value[x] kept as in FHIR). */
+export interface PropertyValue {
+  code: string;
+  /** FHIR value[x] key, e.g. 'valueCode', 'valueCoding', 'valueString', 'valueBoolean'. */
+  valueKey: string;
+  value: unknown;
+  extension?: Extension[];
+}
+
+export interface Concept {
+  code: string;
+  display?: string;
+  definition?: string;
+  designations: Designation[];
+  properties: PropertyValue[];
+  extensions: Extension[];
+  parents: Concept[];
+  children: Concept[];
+}
+
+/** What $lookup, $validate-code and $expand need to know of a concept beyond its data. */
+export interface ConceptStatus {
+  inactive: boolean;
+  /** active, retired, deprecated, withdrawn, inactive, ... (undefined = not stated) */
+  status?: string;
+  abstract: boolean;
+}
+
+export interface LocateResult {
+  concept?: Concept;
+  /** Why the code was not found, when there is more to say than "unknown". */
+  message?: string;
+}
+
+/** A filter from ValueSet.compose.include.filter, prepared against one code system. */
+export interface ConceptFilter {
+  /** Does the concept pass the filter? */
+  includes(concept: Concept): boolean;
+  /** Every concept passing the filter, in code-system order (may be large). */
+  concepts(): Iterable<Concept>;
+  /** Estimated number of matches, for choosing which filter to enumerate. */
+  readonly estimate: number;
+}
+
+/** Metadata of the code system a provider serves. */
+export interface CodeSystemInfo {
+  url: string;
+  version?: string;
+  name?: string;
+  title?: string;
+  status?: string;
+  experimental?: boolean;
+  /** the structuredefinition-standards-status extension, if any */
+  standardsStatus?: string;
+  content: string;
+  caseSensitive: boolean;
+  /** language of the displays (CodeSystem.language) */
+  language?: string;
+  hierarchyMeaning?: string;
+  valueSet?: string;
+  versionNeeded?: boolean;
+  compositional?: boolean;
+  /** canonical of each supplement applied (url|version) */
+  supplements: string[];
+  /** CodeSystem.property declarations, code -> { uri, type } */
+  propertyDefinitions: Map<string, { uri?: string; type?: string; description?: string }>;
+}
+
+/**
+ * One interface for every kind of code system (generic FHIR CodeSystem, KSI, ICF, Snomed CT):
+ * the expander, validator and lookup only ever talk to this, never to the kind behind it.
+ */
+export interface CodeSystemProvider {
+  readonly info: CodeSystemInfo;
+  /** The CodeSystem resource behind it (without concepts for very large systems). */
+  readonly resource?: CodeSystem;
+
+  locate(code: string): LocateResult;
+  status(concept: Concept): ConceptStatus;
+  /** Top-level concepts, in code-system order. */
+  roots(): Concept[];
+  /** Every concept, in code-system order (depth first). */
+  all(): Iterable<Concept>;
+  totalCount(): number;
+  /** Is `descendant` the same as, or a descendant of, `ancestor`? */
+  subsumes(ancestor: Concept, descendant: Concept): boolean;
+  /** Prepares a compose filter; throws TerminologyError when the filter is not supported. */
+  filter(property: string, op: string, value: string): ConceptFilter;
+  /** Does this provider understand the filter (without evaluating it)? */
+  supportsFilter(property: string, op: string): boolean;
+  /** Is the system one whose codes follow a grammar rather than a list (e.g. expressions)? */
+  readonly isClosed?: boolean;
+}

@@ -1,0 +1,74 @@
+import type { CodeSystem } from 'fhir/r4';
+import type { ResourceStore } from '../store/resource-store';
+import type { ResourceSource } from './context';
+import type { CodeSystemProvider } from './providers/provider';
+import { FhirCodeSystemProvider } from './providers/fhir-codesystem';
+import { canonicalOf } from './versions';
+
+/**
+ * The stored resources as the engine sees them, with parsed resources and built providers kept
+ * between requests until the store changes (here or in another process).
+ */
+export class StoreResourceSource implements ResourceSource {
+  private seenChange = '';
+  private readonly byUrlCache = new Map<string, any[]>();
+  private readonly providers = new Map<string, CodeSystemProvider>();
+
+  constructor(private readonly store: ResourceStore) {}
+
+  private fresh(): void {
+    const now = this.store.changeCounter;
+    if (now !== this.seenChange) {
+      this.seenChange = now;
+      this.byUrlCache.clear();
+      this.providers.clear();
+    }
+  }
+
+  byUrl(resourceType: string, url: string): any[] {
+    this.fresh();
+    const key = `${resourceType} ${url}`;
+    let list = this.byUrlCache.get(key);
+    if (!list) {
+      list = this.store.byUrl(resourceType, url).map((r) => r.resource);
+      this.byUrlCache.set(key, list);
+    }
+    return list;
+  }
+
+  supplementsOf(url: string): CodeSystem[] {
+    this.fresh();
+    const key = `supplements ${url}`;
+    let list = this.byUrlCache.get(key);
+    if (!list) {
+      list = this.store.supplementsOf(url).map((r) => r.resource);
+      this.byUrlCache.set(key, list);
+    }
+    return list;
+  }
+
+  allConceptMaps(): any[] {
+    this.fresh();
+    let list = this.byUrlCache.get('all ConceptMap');
+    if (!list) {
+      list = this.store.search('ConceptMap', {}, { count: 100000, offset: 0 }).map((r) => r.resource);
+      this.byUrlCache.set('all ConceptMap', list);
+    }
+    return list;
+  }
+
+  urlsByIdentifier(value: string): { resourceType: string; url: string }[] {
+    return this.store.urlsByIdentifier(value);
+  }
+
+  providerFor(cs: CodeSystem, supplements: CodeSystem[]): CodeSystemProvider {
+    this.fresh();
+    const key = [cs, ...supplements].map((r) => `${canonicalOf(r.url ?? '', r.version)}@${r.meta?.versionId ?? ''}`).join(',');
+    let p = this.providers.get(key);
+    if (!p) {
+      p = new FhirCodeSystemProvider(cs, supplements);
+      this.providers.set(key, p);
+    }
+    return p;
+  }
+}

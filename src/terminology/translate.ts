@@ -1,0 +1,131 @@
+import type { Coding, ConceptMap, ConceptMapGroup, ParametersParameter } from 'fhir/r4';
+import type { TerminologyContext } from './context';
+import { TerminologyError } from './issues';
+import { canonicalOf, splitCanonical } from './versions';
+
+export interface TranslateInput {
+  /** the concept to translate (forward), or the target concept to find sources for (reverse) */
+  coding: Coding;
+  reverse: boolean;
+  /** limit to maps with this target system (forward) or source system (reverse) */
+  otherSystem?: string;
+  conceptMapUrl?: string;
+  conceptMapVersion?: string;
+  conceptMap?: ConceptMap;
+  /** value sets the maps must declare as their scope */
+  sourceScope?: string;
+  targetScope?: string;
+}
+
+function bad(text: string): TerminologyError {
+  return TerminologyError.of({ severity: 'error', code: 'invalid', txType: 'invalid-data', text }, 400);
+}
+
+function groupSystem(url: string | undefined): { url?: string; version?: string } {
+  return url ? splitCanonical(url) : {};
+}
+
+function mapScope(cm: ConceptMap, side: 'source' | 'target'): string | undefined {
+  const any = cm as any;
+  return side === 'source' ? any.sourceUri ?? any.sourceCanonical : any.targetUri ?? any.targetCanonical;
+}
+
+/** R4 equivalence → R5 relationship, both reported so R4 and R5 clients understand the match. */
+const RELATIONSHIP: Record<string, string> = {
+  relatedto: 'related-to',
+  equivalent: 'equivalent',
+  equal: 'equivalent',
+  wider: 'source-is-narrower-than-target',
+  subsumes: 'source-is-narrower-than-target',
+  narrower: 'source-is-broader-than-target',
+  specializes: 'source-is-broader-than-target',
+  inexact: 'related-to',
+  unmatched: 'not-related-to',
+  disjoint: 'not-related-to',
+};
+
+/**
+ * ConceptMap/$translate, forward (source → target) and reverse (which sources map to this
+ * target). Maps are the one named by url, or every map (request and store) whose groups fit.
+ */
+export function translate(ctx: TerminologyContext, maps: ConceptMap[], input: TranslateInput): ParametersParameter[] {
+  if (!input.coding.code) throw bad('Must provide sourceCode (with system), sourceCoding, or sourceCodeableConcept, or targetCode (with targetSystem)');
+  if (!input.coding.system) throw bad(input.reverse ? 'targetSystem parameter is required when using targetCode' : 'system parameter is required when using code/sourceCode');
+  let candidates: ConceptMap[];
+  if (input.conceptMap) candidates = [input.conceptMap];
+  else if (input.conceptMapUrl) {
+    const cm = ctx.findConceptMap(input.conceptMapUrl, input.conceptMapVersion);
+    if (!cm) {
+      throw TerminologyError.of(
+        { severity: 'error', code: 'not-found', txType: 'not-found', text: `ConceptMap not found: ${canonicalOf(input.conceptMapUrl, input.conceptMapVersion)}` },
+        404,
+      );
+    }
+    candidates = [cm];
+  } else candidates = maps;
+  if (input.sourceScope) candidates = candidates.filter((cm) => !mapScope(cm, 'source') || mapScope(cm, 'source') === input.sourceScope);
+  if (input.targetScope) candidates = candidates.filter((cm) => !mapScope(cm, 'target') || mapScope(cm, 'target') === input.targetScope);
+
+  const matches: ParametersParameter[] = [];
+  const { system, code } = input.coding;
+  for (const cm of candidates) {
+    const origin = canonicalOf(cm.url ?? '', cm.version);
+    for (const g of cm.group ?? []) {
+      const src = groupSystem(g.source);
+      const tgt = groupSystem(g.target);
+      if (!input.reverse) {
+        if (src.url !== system) continue;
+        if (input.otherSystem && tgt.url !== input.otherSystem) continue;
+        for (const el of g.element ?? []) {
+          if (el.code !== code) continue;
+          for (const t of el.target ?? []) matches.push(match(t.equivalence, { system: tgt.url, version: g.targetVersion, code: t.code, display: t.display }, origin));
+        }
+        if (!(g.element ?? []).some((e) => e.code === code)) unmapped(g, code!, origin, matches);
+      } else {
+        if (tgt.url !== system) continue;
+        if (input.otherSystem && src.url !== input.otherSystem) continue;
+        for (const el of g.element ?? []) {
+          for (const t of el.target ?? []) {
+            if (t.code !== code) continue;
+            const m = match(t.equivalence, { system: tgt.url, version: g.targetVersion, code: t.code, display: t.display }, origin);
+            m.part!.push({ name: 'source', valueCoding: clean({ system: src.url, version: g.sourceVersion, code: el.code, display: el.display }) });
+            matches.push(m);
+          }
+        }
+      }
+    }
+  }
+  const out: ParametersParameter[] = [{ name: 'result', valueBoolean: matches.some((m) => m.part?.some((p) => p.name === 'concept')) }];
+  if (matches.length === 0) {
+    out.push({ name: 'message', valueString: candidates.length === 0 ? `No ConceptMap is available to translate '${system}#${code}'` : 'No translations found' });
+  }
+  out.push(...matches);
+  return out;
+}
+
+function clean(c: Coding): Coding {
+  const out: Coding = {};
+  if (c.system) out.system = c.system;
+  if (c.version) out.version = c.version;
+  if (c.code) out.code = c.code;
+  if (c.display) out.display = c.display;
+  return out;
+}
+
+function match(equivalence: string | undefined, concept: Coding, origin: string): ParametersParameter {
+  const eq = equivalence ?? 'equivalent';
+  const part: ParametersParameter[] = [{ name: 'equivalence', valueCode: eq }];
+  if (RELATIONSHIP[eq]) part.push({ name: 'relationship', valueCode: RELATIONSHIP[eq] });
+  if (concept.code) part.push({ name: 'concept', valueCoding: clean(concept) });
+  part.push({ name: 'originMap', valueCanonical: origin });
+  return { name: 'match', part };
+}
+
+/** group.unmapped: what a code with no element maps to (provided / fixed). */
+function unmapped(g: ConceptMapGroup, code: string, origin: string, out: ParametersParameter[]): void {
+  const u = g.unmapped;
+  if (!u) return;
+  const tgt = groupSystem(g.target);
+  if (u.mode === 'provided') out.push(match('equal', { system: tgt.url, code }, origin));
+  else if (u.mode === 'fixed' && u.code) out.push(match('equivalent', { system: tgt.url, code: u.code, display: u.display }, origin));
+}

@@ -1,0 +1,908 @@
+import type { CodeableConcept, Coding, ParametersParameter, ValueSet, ValueSetComposeInclude, CodeSystem } from 'fhir/r4';
+import type { TerminologyContext } from './context';
+import type { CodeSystemProvider, Concept } from './providers/provider';
+import { IssueList, TerminologyError, TxIssue, outcomeOf, txIssue } from './issues';
+import type { TxParameters } from './params';
+import { DesignationSet } from './designations';
+import { formatMessage } from './messages';
+import { canonicalOf, compareVersions, splitCanonical, versionIsMoreDetailed } from './versions';
+import { resolveCodeSystemVersion } from './resolution';
+import { EXT_VS_SUPPLEMENT, ValueSetExpander, presentVersions } from './expander';
+
+export type ValidationMode = 'code' | 'coding' | 'codeableConcept';
+
+const STANDARDS_STATUS = 'http://hl7.org/fhir/StructureDefinition/structuredefinition-standards-status';
+const VS_DEPRECATED = 'http://hl7.org/fhir/StructureDefinition/valueset-deprecated';
+
+function addToPath(path: string, name: string): string {
+  return path ? `${path}.${name}` : name;
+}
+
+function isAbsoluteUri(s: string): boolean {
+  return /^[a-zA-Z][a-zA-Z0-9+.-]*:\S+$/.test(s);
+}
+
+/** What the checks of one coding found out; shared across the codings of a CodeableConcept. */
+interface CheckState {
+  unknownSystems: Set<string>;
+  messages: string[];
+  inactive: { value: boolean; path?: string; code?: string };
+  status: string;
+  normalForm?: string;
+  cause: string;
+  version?: string;
+  contentMode?: string;
+  impliedSystem?: string;
+  defLang?: string;
+  unknownCodes: string[];
+}
+
+type Tri = boolean | null;
+
+/**
+ * $validate-code against a value set (or against a whole code system, which is the value set of
+ * all its codes). The checks, issue texts and output parameters follow the FHIR terminology
+ * ecosystem's rules so that validators and the HL7 conformance suite understand the answer.
+ */
+export class ValueSetValidator {
+  private readonly imports = new Map<string, ValueSetValidator>();
+  private readonly requiredSupplements: string[];
+  private readonly usedSupplements = new Set<string>();
+
+  constructor(
+    private readonly ctx: TerminologyContext,
+    private readonly params: TxParameters,
+    readonly valueSet: ValueSet,
+    private readonly chain: string[] = [],
+    /** the implicit value set of a CodeSystem $validate-code */
+    private readonly internallyDefined = false,
+  ) {
+    this.requiredSupplements = [
+      ...params.useSupplements,
+      ...(valueSet.extension ?? []).filter((e) => e.url === EXT_VS_SUPPLEMENT).map((e) => e.valueCanonical ?? ''),
+    ].filter(Boolean);
+  }
+
+  get vurl(): string {
+    return canonicalOf(this.valueSet.url ?? '', this.valueSet.version);
+  }
+
+  /** Resolves imports and checks filters before any code is checked. */
+  prepare(): void {
+    const key = this.vurl;
+    if (this.valueSet.url && this.chain.includes(key)) {
+      throw TerminologyError.of(txIssue('error', 'processing', 'vs-invalid', 'VALUESET_CIRCULAR_REFERENCE', [key, '[' + [...this.chain, key].join(', ') + ']']), 400);
+    }
+    ValueSetExpander.seeValueSet(this.valueSet, this.params);
+    const chain = [...this.chain, key];
+    const compose = this.valueSet.compose;
+    if (compose) {
+      (compose.include ?? []).forEach((inc, i) => this.prepareConceptSet(`include[${i}]`, inc, chain));
+      (compose.exclude ?? []).forEach((exc, i) => this.prepareConceptSet(`exclude[${i}]`, exc, chain));
+    }
+    const missing = this.requiredSupplements.filter((s) => !this.usedSupplements.has(s) && !this.usedSupplements.has(splitCanonical(s).url));
+    if (missing.length) {
+      throw TerminologyError.of(
+        {
+          severity: 'error',
+          code: 'not-found',
+          txType: 'not-found',
+          messageId: 'VALUESET_SUPPLEMENT_MISSING',
+          text: missing.length === 1 ? `Required supplement not found: ${missing[0]}` : `Required supplements not found: ${missing.join(',')}`,
+        },
+        422,
+      );
+    }
+  }
+
+  private prepareConceptSet(desc: string, cc: ValueSetComposeInclude, chain: string[]): void {
+    for (const u of cc.valueSet ?? []) {
+      if (this.imports.has(u)) continue;
+      const { url, version } = splitCanonical(u);
+      const other = url.startsWith('#')
+        ? ((this.valueSet.contained ?? []).find((r: any) => r.resourceType === 'ValueSet' && r.id === url.slice(1)) as ValueSet | undefined)
+        : this.ctx.findValueSet(url, version);
+      if (!other) {
+        throw new SoftValidationError(txIssue('error', 'not-found', 'not-found', 'Unable_to_resolve_value_Set_', [u]));
+      }
+      const v = new ValueSetValidator(this.ctx, this.params, other, chain);
+      v.prepare();
+      this.imports.set(u, v);
+    }
+    if (!cc.system) return;
+    const resolved = resolveCodeSystemVersion(this.ctx, this.params, cc.system, cc.version);
+    const cs = this.ctx.findCodeSystem(cc.system, resolved.version, this.supplementsFor(cc));
+    if (!cs) return;
+    for (const s of cs.info.supplements) {
+      this.usedSupplements.add(s);
+      this.usedSupplements.add(splitCanonical(s).url);
+    }
+    (cc.filter ?? []).forEach((f, i) => {
+      if (f.value === undefined || f.value === null || f.value === '') {
+        throw TerminologyError.of(
+          txIssue('error', 'invalid', 'vs-invalid', 'UNABLE_TO_HANDLE_SYSTEM_FILTER_WITH_NO_VALUE', [cs.info.url, f.property, f.op], `ValueSet.compose.${desc}.filter[${i}]`),
+          400,
+        );
+      }
+      const op = f.op || opFromExtension(f);
+      if (!(f.property === 'concept' && ['is-a', 'descendent-of'].includes(op)) && !cs.supportsFilter(f.property, op)) {
+        throw TerminologyError.of(
+          txIssue('error', 'not-supported', 'vs-invalid', 'FILTER_NOT_UNDERSTOOD', [f.property, op, f.value, this.valueSet.url, cs.info.url], `ValueSet.compose.${desc}.filter[${i}]`),
+          400,
+        );
+      }
+    });
+  }
+
+  private supplementsFor(cc: ValueSetComposeInclude): string[] {
+    return [...this.requiredSupplements, ...(cc.extension ?? []).filter((e) => e.url === EXT_VS_SUPPLEMENT).map((e) => e.valueCanonical ?? '')].filter(Boolean);
+  }
+
+  private findCodeSystem(system: string, version?: string): CodeSystemProvider | undefined {
+    return this.ctx.findCodeSystem(system, version, this.requiredSupplements);
+  }
+
+  // ---- status of referenced resources ----------------------------------------------------
+
+  private checkCanonicalStatus(op: IssueList, type: string, vurl: string, r: { status?: string; experimental?: boolean; standardsStatus?: string }, source: ValueSet): void {
+    const sourceSs = source.extension?.find((e) => e.url === STANDARDS_STATUS)?.valueCode;
+    let id: string | undefined;
+    if (r.standardsStatus === 'deprecated') id = 'MSG_DEPRECATED';
+    else if (r.standardsStatus === 'withdrawn') id = 'MSG_WITHDRAWN';
+    else if (r.status === 'retired') id = 'MSG_RETIRED';
+    else if (r.experimental && !source.experimental) id = 'MSG_EXPERIMENTAL';
+    else if ((r.status === 'draft' || r.standardsStatus === 'draft') && !(source.status === 'draft' || sourceSs === 'draft')) id = 'MSG_DRAFT';
+    if (id) op.add(txIssue('information', 'business-rule', 'status-check', id, [vurl, '', type]));
+  }
+
+  private checkValueSetStatus(op: IssueList, vs: ValueSet, source: ValueSet): void {
+    this.checkCanonicalStatus(op, 'ValueSet', canonicalOf(vs.url ?? '', vs.version), { status: vs.status, experimental: vs.experimental, standardsStatus: vs.extension?.find((e) => e.url === STANDARDS_STATUS)?.valueCode }, source);
+  }
+
+  private checkCodeSystemStatus(op: IssueList, cs: CodeSystemProvider): void {
+    this.checkCanonicalStatus(op, 'CodeSystem', canonicalOf(cs.info.url, cs.info.version), cs.info, this.valueSet);
+  }
+
+  // ---- the main entry ---------------------------------------------------------------------
+
+  /** Validates a CodeableConcept (a code or Coding is a CodeableConcept of one coding). */
+  validate(coded: CodeableConcept, mode: ValidationMode): ParametersParameter[] {
+    const issuePath = mode === 'codeableConcept' ? 'CodeableConcept' : mode === 'coding' ? 'Coding' : '';
+    const op = new IssueList();
+    const state: CheckState = { unknownSystems: new Set(), messages: [], inactive: { value: false }, status: '', cause: 'null', unknownCodes: [] };
+    const mt: string[] = [];
+    const msg = (s: string | undefined) => {
+      if (s && !mt.includes(s)) mt.push(s);
+    };
+    this.checkValueSetStatus(op, this.valueSet, this.valueSet);
+
+    let ok = false as Tri;
+    let noCode = false;
+    const matched = new Set<number>();
+    let codelist = '';
+    let psys: string | undefined, pcode: string | undefined, pver: string | undefined, pdisp: string | undefined, ppath: string | undefined;
+    let tsys: string | undefined, tcode: string | undefined, tver: string | undefined;
+    const out: ParametersParameter[] = [];
+    const codings = coded.coding ?? [];
+
+    codings.forEach((c, i) => {
+      if (noCode) return;
+      const path = mode === 'codeableConcept' ? addToPath(issuePath, `coding[${i}]`) : issuePath;
+      if (!c.code) {
+        const m = !c.system && !this.params.inferSystem
+          ? formatMessage('Coding_has_no_system_or_code__cannot_validate', [])
+          : c.system ? `Coding has no code for system ${c.system} and cannot be validated` : 'Coding has no code and cannot be validated';
+        msg(m);
+        op.add({ severity: 'warning', code: 'invalid', txType: 'invalid-data', text: m, expression: path ? [path] : undefined, messageId: !c.system ? 'Coding_has_no_system_or_code__cannot_validate' : undefined });
+        noCode = true;
+        return;
+      }
+      const vsImpliedVersion = this.impliedVersion(c.system);
+      const list = new DesignationSet();
+      state.version = undefined;
+      state.contentMode = undefined;
+      const v = this.check(path, c.system, c.version, c.code, list, state, op, c.display);
+      if (v === false) state.cause = 'code-invalid';
+      if (v === true) matched.add(i);
+      const ws = state.impliedSystem || c.system || '';
+      if (!tcode || v === true) {
+        tsys = c.system;
+        tcode = c.code;
+        tver = c.version;
+      }
+      if (!tver && state.version) tver = state.version;
+      let cc = (c.version ? `${ws}|${c.version}` : ws) + '#' + c.code;
+      if (c.display) cc += ` ('${c.display}')`;
+      codelist = codelist ? `${codelist}, '${cc}'` : `'${cc}'`;
+
+      if (v === false && !this.internallyDefined && mode === 'codeableConcept') {
+        const m = formatMessage('None_of_the_provided_codes_are_in_the_value_set_one', ['', this.vurl, `'${cc}'`]);
+        op.add({ severity: 'information', code: 'code-invalid', txType: 'this-code-not-in-vs', text: m, expression: [`${issuePath}.coding[${i}].code`], messageId: 'None_of_the_provided_codes_are_in_the_value_set_one' });
+        if (state.cause === 'null') state.cause = 'unknown';
+      }
+      if (ok !== true && v !== false) ok = v;
+
+      if (v === true) {
+        if (state.contentMode === 'example') {
+          const m = `The system ${c.system} was found but did not contain enough information to properly validate the code "${c.code}" ("${c.display}") (mode = ${state.contentMode})`;
+          msg(m);
+          op.add({ severity: 'warning', code: 'not-found', txType: 'vs-invalid', text: m, expression: path ? [path] : undefined });
+        } else if (c.display && list.items.length > 0) {
+          this.checkDisplays(list, state.defLang, c, msg, op, path);
+        }
+        if (pcode === undefined) {
+          psys = c.system;
+          pcode = c.code;
+          ppath = path;
+          if (state.version) pver = state.version;
+          pdisp = list.preferred(this.params.workingLanguages())?.value || list.preferred(undefined)?.value;
+        }
+      } else if (!this.params.membershipOnly && ws) {
+        this.reportOutsideValueSet(c, ws, path, mode, issuePath, i, vsImpliedVersion, list, state, op, msg, out, (d) => (pdisp = d ?? pdisp));
+      }
+    });
+
+    // a CodeableConcept is valid when any coding is: unknown systems of the others only warn
+    if (issuePath === 'CodeableConcept' && matched.size > 0) {
+      const notChecked = ['UNKNOWN_CODESYSTEM', 'UNKNOWN_CODESYSTEM_VERSION', 'UNKNOWN_CODESYSTEM_VERSION_NONE'];
+      codings.forEach((c, j) => {
+        if (matched.has(j)) return;
+        const sysPath = `${issuePath}.coding[${j}].system`;
+        for (const iss of op.items) {
+          if (iss.severity === 'error' && iss.messageId && notChecked.includes(iss.messageId) && (iss.expression ?? []).includes(sysPath)) {
+            const was = iss.text;
+            iss.severity = 'warning';
+            iss.text = formatMessage('UNKNOWN_CODESYSTEM_CODING_NOT_CHECKED', [c.version ? `${c.system}|${c.version}` : c.system]);
+            iss.messageId = 'UNKNOWN_CODESYSTEM_CODING_NOT_CHECKED';
+            const k = mt.indexOf(was);
+            if (k >= 0) mt.splice(k, 1);
+            msg(iss.text);
+          }
+        }
+      });
+    }
+
+    const noCodeSummary = noCode && (mode !== 'codeableConcept' || this.internallyDefined);
+    if (ok === false && !noCodeSummary && (!this.internallyDefined || !op.hasErrors())) {
+      let id: string, m: string, p: string | undefined;
+      if (mode === 'codeableConcept') {
+        id = 'TX_GENERAL_CC_ERROR_MESSAGE';
+        m = formatMessage(id, [this.vurl]);
+        p = undefined;
+      } else {
+        id = 'None_of_the_provided_codes_are_in_the_value_set_one';
+        m = formatMessage(id, ['', this.vurl, codelist]);
+        p = issuePath ? `${issuePath}.code` : 'code';
+      }
+      if (op.add({ severity: 'error', code: 'code-invalid', txType: 'not-in-vs', text: m, expression: p ? [p] : undefined, messageId: id })) msg(m);
+      if (state.cause === 'null') state.cause = 'unknown';
+    }
+
+    const valid = ok === true && !op.hasErrors();
+    out.push({ name: 'result', valueBoolean: valid });
+    if (psys) out.push({ name: 'system', valueUri: psys });
+    else if (ok === true && state.impliedSystem) out.push({ name: 'system', valueUri: state.impliedSystem });
+    else if (tsys && mode !== 'codeableConcept') out.push({ name: 'system', valueUri: tsys });
+
+    for (const us of state.unknownSystems) {
+      if (ok === false) out.push({ name: 'x-unknown-system', valueCanonical: us });
+      else if (!valid) out.push({ name: 'x-caused-by-unknown-system', valueCanonical: us });
+    }
+    if (state.normalForm) out.push({ name: 'normalized-code', valueCode: state.normalForm });
+    if (pcode) out.push({ name: 'code', valueCode: pcode });
+    else if (tcode && mode !== 'codeableConcept') out.push({ name: 'code', valueCode: tcode });
+    if (!out.some((p) => p.name === 'version')) {
+      if (pver) out.push({ name: 'version', valueString: pver });
+      else if (tver && mode !== 'codeableConcept') out.push({ name: 'version', valueString: tver });
+    }
+    if (pdisp && (pcode || (tcode && mode !== 'codeableConcept'))) out.push({ name: 'display', valueString: pdisp });
+
+    if (state.inactive.value) {
+      if (mode !== 'codeableConcept' || (pcode && state.inactive.path === ppath)) {
+        out.push({ name: 'inactive', valueBoolean: true });
+        if (state.status && state.status !== 'inactive') out.push({ name: 'status', valueCode: state.status });
+      }
+      const plain = ['inactive', 'DISCOURAGED'].includes(state.status);
+      const m = plain
+        ? formatMessage('INACTIVE_CONCEPT_FOUND', [state.status, state.inactive.code ?? tcode])
+        : formatMessage('INACTIVE_CONCEPT_FOUND_ADD', [state.status, state.inactive.code ?? tcode, 'inactive']);
+      msg(m);
+      op.add({ severity: 'warning', code: 'business-rule', txType: 'code-comment', text: m, expression: [state.inactive.path || 'code'], messageId: 'INACTIVE_CONCEPT_FOUND' });
+    } else if (state.status.toLowerCase() === 'deprecated') {
+      out.push({ name: 'status', valueCode: 'deprecated' });
+      const m = formatMessage('DEPRECATED_CONCEPT_FOUND', [state.status, tcode]);
+      msg(m);
+      op.add({ severity: 'warning', code: 'business-rule', txType: 'code-comment', text: m, expression: issuePath ? [issuePath] : undefined, messageId: 'DEPRECATED_CONCEPT_FOUND' });
+    }
+    for (const iss of op.items) if (iss.severity === 'error' && !mt.includes(iss.text)) mt.push(iss.text);
+    if (mt.length) out.push({ name: 'message', valueString: [...mt].sort().join('; ') });
+    if (mode === 'codeableConcept') out.push({ name: 'codeableConcept', valueCodeableConcept: coded });
+    if (op.length) out.push({ name: 'issues', resource: outcomeOf(op.items) });
+    return out;
+  }
+
+  /** The code was not in the value set: say what we know of it in its code system. */
+  private reportOutsideValueSet(
+    c: Coding,
+    ws: string,
+    path: string,
+    mode: ValidationMode,
+    issuePath: string,
+    i: number,
+    vsImpliedVersion: string | undefined,
+    list: DesignationSet,
+    state: CheckState,
+    op: IssueList,
+    msg: (s: string | undefined) => void,
+    out: ParametersParameter[],
+    setDisplay: (d: string | undefined) => void,
+  ): void {
+    if (!isAbsoluteUri(ws)) {
+      const m = formatMessage('Terminology_TX_System_Relative', []);
+      const p = mode === 'coding' ? `${issuePath}.system` : mode === 'codeableConcept' ? `${issuePath}.coding[${i}].system` : issuePath;
+      msg(m);
+      op.add({ severity: 'error', code: 'invalid', txType: 'invalid-data', text: m, expression: p ? [p] : undefined, messageId: 'Terminology_TX_System_Relative' });
+    }
+    const lookupVersion = c.version || vsImpliedVersion;
+    const prov = this.findCodeSystem(ws, lookupVersion);
+    if (!prov) {
+      if (this.ctx.findValueSet(ws)) {
+        const m = formatMessage('Terminology_TX_System_ValueSet2', [ws]);
+        msg(m);
+        op.add({ severity: 'error', code: 'invalid', txType: 'invalid-data', text: m, expression: [addToPath(path, 'system')], messageId: 'Terminology_TX_System_ValueSet2' });
+        state.cause = 'invalid';
+        return;
+      }
+      const supp = this.ctx.findSupplement(ws, lookupVersion);
+      if (supp) {
+        const m = formatMessage('CODESYSTEM_CS_NO_SUPPLEMENT', [canonicalOf(supp.url ?? ws, supp.version)]);
+        msg(m);
+        op.add({ severity: 'error', code: 'invalid', txType: 'invalid-data', text: m, expression: [addToPath(path, 'system')], messageId: 'CODESYSTEM_CS_NO_SUPPLEMENT' });
+        state.cause = 'invalid';
+        return;
+      }
+      const anyVersion = this.findCodeSystem(ws);
+      let id: string, m: string, key: string;
+      if (!anyVersion && !lookupVersion) {
+        id = 'UNKNOWN_CODESYSTEM';
+        m = formatMessage(id, [ws]);
+        key = ws;
+      } else {
+        const vl = this.ctx.codeSystemVersions(c.system ?? ws);
+        id = vl.length === 0 ? 'UNKNOWN_CODESYSTEM_VERSION_NONE' : 'UNKNOWN_CODESYSTEM_VERSION';
+        key = vl.length === 0 ? ws : `${ws}|${lookupVersion}`;
+        m = formatMessage(id, [ws, lookupVersion, presentVersions(vl)]);
+      }
+      if (!state.unknownSystems.has(key)) {
+        state.unknownSystems.add(key);
+        op.add({ severity: 'error', code: 'not-found', txType: 'not-found', text: m, expression: [addToPath(path, 'system')], messageId: id });
+      }
+      msg(m);
+      state.cause = 'not-found';
+      return;
+    }
+    this.checkCodeSystemStatus(op, prov);
+    const concept = prov.locate(c.code!).concept;
+    if (!concept) {
+      const vs = `${ws}|${prov.info.version}#${c.code}`;
+      if (!state.unknownCodes.includes(vs)) {
+        state.unknownCodes.push(vs);
+        if (prov.info.content === 'complete') {
+          const m = unknownCodeMessage(c.code!, ws, prov.info.version);
+          state.cause = 'code-invalid';
+          msg(m.text);
+          op.add({ ...m, severity: 'error', code: 'code-invalid', txType: 'invalid-code', expression: [addToPath(path, 'code')] });
+        } else {
+          const m = formatMessage('UNKNOWN_CODE_IN_FRAGMENT', [c.code, ws, prov.info.version]);
+          state.cause = 'code-invalid';
+          op.add({ severity: 'warning', code: 'code-invalid', txType: 'invalid-code', text: m, expression: [addToPath(path, 'code')], messageId: 'UNKNOWN_CODE_IN_FRAGMENT' });
+        }
+      }
+      return;
+    }
+    this.listDisplaysFromCodeSystem(list, prov, concept);
+    const st = prov.status(concept);
+    if (!this.params.membershipOnly && !state.inactive.value && st.inactive) {
+      state.inactive = { value: true, path, code: c.code };
+      if (st.status) state.status = st.status;
+    }
+    setDisplay(list.preferred(this.params.workingLanguages())?.value || list.preferred(undefined)?.value);
+    const defLang = prov.info.language;
+    if (c.display && list.items.length > 0 && !list.hasDisplay(this.params.workingLanguages(), defLang, c.display, false).found) {
+      let base = list.hasDisplay(this.params.workingLanguages(), defLang, c.display, false).difference === 'normalized'
+        ? 'Display_Name_WS_for__should_be_one_of__instead_of'
+        : 'Display_Name_for__should_be_one_of__instead_of';
+      let severity: 'error' | 'warning' = this.params.displayWarning ? 'warning' : 'error';
+      const dc = list.displayCount(this.params.workingLanguages(), undefined, true);
+      let m: string;
+      if (dc === 0) {
+        severity = 'warning';
+        base = 'NO_VALID_DISPLAY_AT_ALL';
+        m = formatMessage(base, [c.display, prov.info.url, c.code, this.params.langSummary()]);
+      } else if (dc === 1) {
+        m = formatMessage(base + '_one', ['', prov.info.url, c.code, list.present(this.params.workingLanguages(), true), c.display, this.params.langSummary()]);
+      } else {
+        m = formatMessage(base + '_other', [dc, prov.info.url, c.code, list.present(this.params.workingLanguages(), true), c.display, this.params.langSummary()]);
+      }
+      msg(m);
+      op.add({ severity, code: 'invalid', txType: 'invalid-display', text: m, expression: [addToPath(path, 'display')], messageId: base });
+    }
+    if (prov.info.version && mode !== 'codeableConcept' && !out.some((p) => p.name === 'version')) out.push({ name: 'version', valueString: prov.info.version });
+  }
+
+  /** The version of a system a value set pins (the highest, when it names several). */
+  private impliedVersion(system: string | undefined): string | undefined {
+    let v: string | undefined;
+    for (const inc of this.valueSet.compose?.include ?? []) {
+      if (inc.system === system && inc.version && (!v || compareVersions(inc.version, v) > 0)) v = inc.version;
+    }
+    return v;
+  }
+
+  // ---- checking one code ------------------------------------------------------------------
+
+  /** true: in the value set; false: not; null: could not tell (unknown code system). */
+  check(path: string, system: string | undefined, version: string | undefined, code: string, displays: DesignationSet | null, state: CheckState, op: IssueList, display?: string): Tri {
+    state.defLang = 'en';
+    if (!system && !this.params.inferSystem) {
+      const m = formatMessage('Coding_has_no_system__cannot_validate', []);
+      state.messages.push(m);
+      op.add({ severity: 'warning', code: 'invalid', txType: 'invalid-data', text: m, expression: path ? [path] : undefined, messageId: 'Coding_has_no_system__cannot_validate' });
+      return false;
+    }
+    if (!system) {
+      const systems = new Set<string>();
+      const inferred = this.determineSystem(code, systems);
+      if (!inferred) {
+        let m: string;
+        if (systems.size > 1) {
+          m = formatMessage('Unable_to_resolve_system__value_set_has_multiple_matches', [code, this.vurl, [...systems].join(',')]);
+          op.add({ severity: 'error', code: 'not-found', txType: 'cannot-infer', text: m, expression: ['code'], messageId: 'Unable_to_resolve_system__value_set_has_multiple_matches' });
+        } else {
+          m = formatMessage('UNABLE_TO_INFER_CODESYSTEM', [code, this.vurl]);
+          op.add({ severity: 'error', code: 'not-found', txType: 'cannot-infer', text: m, expression: ['code'], messageId: 'UNABLE_TO_INFER_CODESYSTEM' });
+        }
+        state.messages.push(m);
+        return false;
+      }
+      state.impliedSystem = inferred;
+      system = inferred;
+    }
+
+    const compose = this.valueSet.compose;
+    if (!compose) {
+      if (this.valueSet.expansion) return this.checkExpansion(path, system, version, code, displays, state, op);
+      return false;
+    }
+    let result: Tri = false;
+    let determinedVersion: string | undefined;
+    if (!version) {
+      const vset = new Set((compose.include ?? []).filter((inc) => inc.system === system && inc.version).map((inc) => inc.version!));
+      if (vset.size > 1) determinedVersion = this.pickApplicableVersion(vset, system, code, display);
+    }
+    const includes = [...(compose.include ?? [])].sort((a, b) => (a.system === b.system && a.version && b.version ? -compareVersions(a.version, b.version) : 0));
+    for (const cc of includes) {
+      if (!cc.system) {
+        result = true;
+      } else if (cc.system === system && (!determinedVersion || cc.version === determinedVersion) && this.useThisVersion(cc, version)) {
+        const v = this.determineVersion(path, cc.system, cc.version, version, op, state);
+        const cs = this.findCodeSystem(system, v);
+        if (!cs) {
+          if (this.params.membershipOnly) return false;
+          let id: string, m: string, key: string;
+          if (!v) {
+            id = 'UNKNOWN_CODESYSTEM';
+            m = formatMessage(id, [system]);
+            key = system;
+          } else {
+            const vl = this.ctx.codeSystemVersions(system);
+            id = vl.length === 0 ? 'UNKNOWN_CODESYSTEM_VERSION_NONE' : 'UNKNOWN_CODESYSTEM_VERSION';
+            key = vl.length === 0 ? system : `${system}|${v}`;
+            m = formatMessage(id, [system, v, presentVersions(vl)]);
+          }
+          state.messages.push(m);
+          if (!state.unknownSystems.has(key)) {
+            state.unknownSystems.add(key);
+            op.add({ severity: 'error', code: 'not-found', txType: 'not-found', text: m, expression: [addToPath(path, 'system')], messageId: id });
+          }
+          return null;
+        }
+        state.defLang = cs.info.language ?? 'en';
+        this.checkCodeSystemStatus(op, cs);
+        state.contentMode = cs.info.content;
+        if (this.checkConceptSet(path, 'in', cs, cc, code, displays, state, op)) {
+          state.version = cs.info.version;
+          result = true;
+        } else {
+          result = false;
+        }
+      } else {
+        result = false;
+      }
+      for (const u of cc.valueSet ?? []) {
+        const checker = this.imports.get(u);
+        if (!checker) continue;
+        this.checkValueSetStatus(op, checker.valueSet, this.valueSet);
+        if (result === true) result = checker.check(path, system, version, code, displays, state, op);
+      }
+      if (result === true) break;
+    }
+    if (result === true) {
+      for (const cc of compose.exclude ?? []) {
+        let excluded: boolean;
+        if (!cc.system) excluded = true;
+        else {
+          const cs = this.findCodeSystem(cc.system, cc.version);
+          if (!cs) continue;
+          excluded = cc.system === system && this.checkConceptSet(path, 'not in', cs, cc, code, displays, state, op);
+        }
+        for (const u of cc.valueSet ?? []) {
+          const checker = this.imports.get(u);
+          if (!checker) continue;
+          excluded = excluded && checker.check(path, system, version, code, displays, state, op) === true;
+        }
+        if (excluded) return false;
+      }
+    }
+    return result;
+  }
+
+  private checkExpansion(path: string, system: string, version: string | undefined, code: string, displays: DesignationSet | null, state: CheckState, op: IssueList): Tri {
+    const all = flatten(this.valueSet.expansion?.contains ?? []);
+    const hit = all.find((c) => c.system === system && c.code === code && (!version || !c.version || c.version === version));
+    if (!hit) return false;
+    const cs = this.findCodeSystem(system, hit.version ?? version);
+    if (!cs) return hit ? true : false;
+    const concept = cs.locate(code).concept;
+    state.version = cs.info.version;
+    state.contentMode = cs.info.content;
+    if (!concept) {
+      if (!this.params.membershipOnly) {
+        const m = unknownCodeMessage(code, cs.info.url, cs.info.version);
+        op.add({ ...m, severity: 'error', code: 'code-invalid', txType: 'invalid-code', expression: [addToPath(path, 'code')] });
+      }
+      return false;
+    }
+    if (displays) this.listDisplaysFromCodeSystem(displays, cs, concept);
+    const st = cs.status(concept);
+    if (!state.inactive.value) {
+      state.inactive = { value: st.inactive, path, code };
+      state.status = st.status ?? '';
+    }
+    return true;
+  }
+
+  private useThisVersion(cc: ValueSetComposeInclude, version: string | undefined): boolean {
+    if (!version || cc.version === version) return true;
+    return !(this.valueSet.compose?.include ?? []).some((i) => i.version === version);
+  }
+
+  private pickApplicableVersion(vset: Set<string>, system: string, code: string, display?: string): string | undefined {
+    const found: string[] = [];
+    for (const v of vset) {
+      const cs = this.findCodeSystem(system, v);
+      const c = cs?.locate(code).concept;
+      if (c && (!display || c.display === display || c.designations.some((d) => d.value === display))) found.push(v);
+    }
+    if (found.length === vset.size) return undefined;
+    const sorted = (found.length ? found : [...vset]).sort((a, b) => -compareVersions(a, b));
+    return sorted[0];
+  }
+
+  private determineSystem(code: string, systems: Set<string>): string | undefined {
+    const compose = this.valueSet.compose;
+    if (!compose) return undefined;
+    const needExpansion = (compose.exclude ?? []).some((x) => x.valueSet || !x.system || x.filter) || (compose.include ?? []).some((x) => x.valueSet || !x.system);
+    const mayNeedExpansion = (compose.include ?? []).some((x) => x.filter);
+    const fromExpansion = () => {
+      const exp = new ValueSetExpander(this.ctx, this.params.forImport(), { maxCodes: 10000 }, this.chain, true).expand(this.valueSet);
+      let r: string | undefined;
+      for (const c of flatten(exp.expansion?.contains ?? [])) {
+        if (c.code !== code || !c.system) continue;
+        systems.add(c.system);
+        if (!r) r = c.system;
+        else if (r !== c.system) return undefined;
+      }
+      return r;
+    };
+    if (needExpansion) return fromExpansion();
+    let result: string | undefined;
+    for (const inc of compose.include ?? []) {
+      const cs = this.findCodeSystem(inc.system!, undefined);
+      if (!cs) return undefined;
+      if (inc.concept) {
+        if (inc.concept.some((c) => c.code === code)) {
+          systems.add(inc.system!);
+          if (!result) result = inc.system;
+          else if (result !== inc.system) return undefined;
+        }
+      } else if (cs.locate(code).concept) {
+        systems.add(inc.system!);
+        if (!result) result = inc.system;
+        else if (result !== inc.system) {
+          if (mayNeedExpansion) return fromExpansion();
+          return undefined;
+        }
+      }
+    }
+    return result;
+  }
+
+  /**
+   * Which code-system version a coding is checked against, given the include's version, the
+   * coding's version and the request's version rules; reports mismatches.
+   */
+  private determineVersion(path: string, system: string, versionVS: string | undefined, versionCoding: string | undefined, op: IssueList, state: CheckState): string | undefined {
+    const resolved = resolveCodeSystemVersion(this.ctx, this.params, system, versionVS);
+    let result = resolved.version;
+    if (!versionCoding) {
+      if (result) {
+        const cs = this.findCodeSystem(system, result);
+        if (cs) resolved.check(cs.info.version);
+      }
+      return result;
+    }
+    if (result && versionCoding !== result && versionIsMoreDetailed(result, versionCoding)) result = versionCoding;
+    if (!result) {
+      const vl = this.ctx.codeSystemVersions(system);
+      if (vl.some((v) => v === versionCoding || versionIsMoreDetailed(versionCoding, v))) result = versionCoding;
+    }
+    const cs = this.findCodeSystem(system, result);
+    if (cs && cs.info.version !== versionCoding && !versionIsMoreDetailed(versionCoding, cs.info.version)) {
+      let severity: 'error' | 'warning' = 'error';
+      let id: string, m: string;
+      if (!result) {
+        if (!cs.info.versionNeeded) severity = 'warning';
+        id = 'VALUESET_VALUE_MISMATCH_DEFAULT';
+        m = formatMessage(id, [system, cs.info.version, versionVS, versionCoding]);
+      } else if (result !== versionVS) {
+        id = 'VALUESET_VALUE_MISMATCH_CHANGED';
+        m = formatMessage(id, [system, result, versionVS ?? '', versionCoding]);
+      } else {
+        id = 'VALUESET_VALUE_MISMATCH';
+        m = formatMessage(id, [system, versionVS, versionCoding]);
+      }
+      op.add({ severity, code: 'invalid', txType: 'vs-invalid', text: m, expression: [addToPath(path, 'version')], messageId: id });
+      if (severity === 'error') state.messages.push(m);
+      if (!this.findCodeSystem(system, versionCoding)) {
+        const vl = this.ctx.codeSystemVersions(system);
+        state.unknownSystems.add(`${system}|${versionCoding}`);
+        const um = formatMessage('UNKNOWN_CODESYSTEM_VERSION', [system, versionCoding, presentVersions(vl)]);
+        op.add({ severity: 'error', code: 'not-found', txType: 'not-found', text: um, expression: [addToPath(path, 'system')], messageId: 'UNKNOWN_CODESYSTEM_VERSION' });
+        state.messages.push(um);
+      }
+    } else if (!cs && result !== versionCoding) {
+      const m = formatMessage('VALUESET_VALUE_MISMATCH', [system, result, versionCoding]);
+      op.add({ severity: 'error', code: 'invalid', txType: 'vs-invalid', text: m, expression: [addToPath(path, 'version')], messageId: 'VALUESET_VALUE_MISMATCH' });
+      state.messages.push(m);
+    }
+    if (cs) resolved.check(cs.info.version);
+    return result;
+  }
+
+  private listDisplaysFromCodeSystem(list: DesignationSet | null, cs: CodeSystemProvider, c: Concept): void {
+    if (!list) return;
+    list.addDisplay(c.display, cs.info.language);
+    for (const d of c.designations) {
+      if (d.origin === 'supplement' && !d.use && !list.items.some((x) => x.value === d.value && x.language === d.language)) list.addDisplay(d.value, d.language);
+      else list.addDesignation(d);
+    }
+  }
+
+  private checkConceptSet(path: string, role: 'in' | 'not in', cs: CodeSystemProvider, cset: ValueSetComposeInclude, code: string, displays: DesignationSet | null, state: CheckState, op: IssueList): boolean {
+    const excludeInactives = this.valueSet.compose?.inactive === false;
+    const setInactive = (c: Concept) => {
+      if (role === 'not in' || state.inactive.value) return;
+      const st = cs.status(c);
+      state.inactive = { value: st.inactive, path, code };
+      state.status = st.status ?? '';
+    };
+    if (!cset.concept && !cset.filter) {
+      const c = cs.locate(code).concept;
+      if (!c) {
+        if (!this.params.membershipOnly && role !== 'not in') {
+          if (cs.info.content !== 'complete') {
+            op.add(txIssue('warning', 'code-invalid', 'invalid-code', 'UNKNOWN_CODE_IN_FRAGMENT', [code, cs.info.url, cs.info.version], addToPath(path, 'code')));
+            return true;
+          }
+          const m = unknownCodeMessage(code, cs.info.url, cs.info.version);
+          op.add({ ...m, severity: 'error', code: 'code-invalid', txType: 'invalid-code', expression: [addToPath(path, 'code')] });
+        }
+        return false;
+      }
+      if (c.code !== code) {
+        this.addNormalisationIssue(op, path, code, c.code, cs);
+        state.normalForm = c.code;
+      }
+      this.listDisplaysFromCodeSystem(displays, cs, c);
+      const st = cs.status(c);
+      if (!this.params.abstractOk && st.abstract) {
+        if (!this.params.membershipOnly && role !== 'not in') {
+          op.add(txIssue('error', 'business-rule', 'code-rule', 'ABSTRACT_CODE_NOT_ALLOWED', [cs.info.url, code], addToPath(path, 'code')));
+        }
+        return false;
+      }
+      if ((excludeInactives || this.params.activeOnly) && st.inactive) {
+        if (role !== 'not in') {
+          const m = formatMessage('STATUS_CODE_WARNING_CODE', ['not active', code]);
+          op.add({ severity: 'error', code: 'business-rule', txType: 'code-rule', text: m, expression: [addToPath(path, 'code')], messageId: 'STATUS_CODE_WARNING_CODE' });
+          state.messages.push(m);
+          if (!this.params.membershipOnly) {
+            state.inactive = { value: true, path, code };
+            state.status = st.status ?? '';
+          }
+        }
+        return false;
+      }
+      setInactive(c);
+      return true;
+    }
+
+    for (const cc of cset.concept ?? []) {
+      if (cc.code !== code) continue;
+      const c = cs.locate(code).concept;
+      if (!c) continue;
+      this.listDisplaysFromCodeSystem(displays, cs, c);
+      if (displays) {
+        if (cc.display) displays.addDisplay(cc.display, undefined);
+        for (const d of cc.designation ?? []) displays.addDesignation(d);
+      }
+      const st = cs.status(c);
+      if (!this.params.abstractOk && st.abstract) {
+        if (!this.params.membershipOnly) op.add(txIssue('error', 'business-rule', 'code-rule', 'ABSTRACT_CODE_NOT_ALLOWED', [cs.info.url, code], addToPath(path, 'code')));
+        continue;
+      }
+      if (excludeInactives && st.inactive) {
+        if (!this.params.membershipOnly) {
+          state.inactive = { value: true, path, code };
+          state.status = st.status ?? '';
+        }
+        return false;
+      }
+      const ss = cc.extension?.find((e) => e.url === STANDARDS_STATUS)?.valueCode;
+      if (role !== 'not in') {
+        if (ss === 'withdrawn' || ss === 'deprecated') {
+          op.add(txIssue('warning', 'business-rule', 'code-comment', 'CONCEPT_DEPRECATED_IN_VALUESET', [cs.info.url, code, ss, this.vurl], addToPath(path, 'code')));
+        } else if (cc.extension?.some((e) => e.url === VS_DEPRECATED)) {
+          op.add(txIssue('warning', 'business-rule', 'code-comment', 'CONCEPT_DEPRECATED_IN_VALUESET', [cs.info.url, code, 'deprecated', this.vurl], addToPath(path, 'code')));
+        }
+      }
+      setInactive(c);
+      return true;
+    }
+
+    if (cset.filter?.length) {
+      const filters = cset.filter.map((f) => {
+        if (f.value === undefined || f.value === null || f.value === '') {
+          throw TerminologyError.of(txIssue('error', 'invalid', 'vs-invalid', 'UNABLE_TO_HANDLE_SYSTEM_FILTER_WITH_NO_VALUE', [cs.info.url, f.property, f.op]), 400);
+        }
+        return cs.filter(f.property, f.op || opFromExtension(f), f.value);
+      });
+      const c = cs.locate(code).concept;
+      if (c && filters.every((f) => f.includes(c))) {
+        this.listDisplaysFromCodeSystem(displays, cs, c);
+        const st = cs.status(c);
+        if (!this.params.abstractOk && st.abstract) {
+          if (!this.params.membershipOnly) op.add(txIssue('error', 'business-rule', 'code-rule', 'ABSTRACT_CODE_NOT_ALLOWED', [cs.info.url, code], addToPath(path, 'code')));
+          return false;
+        }
+        if (excludeInactives && st.inactive) {
+          if (!this.params.membershipOnly) {
+            state.inactive = { value: true, path, code };
+            state.status = st.status ?? '';
+          }
+          return false;
+        }
+        if (role !== 'not in' && !state.inactive.value && st.inactive) {
+          state.inactive = { value: true, path, code };
+          if (st.status) state.status = st.status;
+        }
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private addNormalisationIssue(op: IssueList, path: string, code: string, normalised: string, cs: CodeSystemProvider): string {
+    const caseOnly = normalised.toLowerCase() === code.toLowerCase();
+    const id = caseOnly ? 'CODE_CASE_DIFFERENCE' : 'CODE_NOT_IN_NORMAL_FORM';
+    const issue = txIssue('information', 'business-rule', 'code-rule', id, [code, normalised, canonicalOf(cs.info.url, cs.info.version)], addToPath(path, 'code'));
+    op.add(issue);
+    return issue.text;
+  }
+
+  private checkDisplays(list: DesignationSet, defLang: string | undefined, c: Coding, msg: (s: string) => void, op: IssueList, path: string): void {
+    const langs = this.params.workingLanguages();
+    const display = c.display!;
+    const hd = list.hasDisplay(langs, undefined, display, false);
+    if (!hd.found) {
+      let base: string;
+      let severity: 'error' | 'warning' | 'information' = this.params.displayWarning ? 'warning' : 'error';
+      if (hd.difference === 'normalized') base = 'Display_Name_WS_for__should_be_one_of__instead_of';
+      else base = 'Display_Name_for__should_be_one_of__instead_of';
+      let dc = list.displayCount(langs, undefined, true);
+      let id = base;
+      if (dc === 0) {
+        severity = 'warning';
+        dc = list.displayCount(langs, undefined, false);
+      }
+      let m: string;
+      if (dc === 0) {
+        const ds = list.preferred(undefined)?.value;
+        if (!ds) {
+          id = 'NO_VALID_DISPLAY_AT_ALL';
+          m = formatMessage(id, [display, c.system, c.code]);
+        } else if (list.hasDisplay(langs, defLang, display, false).found) {
+          id = 'NO_VALID_DISPLAY_FOUND_NONE_FOR_LANG_OK';
+          m = formatMessage(id, [display, c.system, c.code, this.params.langSummary(), ds]);
+          severity = 'information';
+        } else {
+          id = 'NO_VALID_DISPLAY_FOUND_NONE_FOR_LANG_ERR';
+          m = formatMessage(id, [display, c.system, c.code, this.params.langSummary(), ds]);
+          severity = this.params.displayWarning ? 'warning' : 'error';
+        }
+      } else if (dc === 1) {
+        m = formatMessage(base + '_one', ['', c.system, c.code, list.present(langs, true), display, this.params.langSummary()]);
+      } else {
+        m = formatMessage(base + '_other', [dc, c.system, c.code, list.present(langs, true), display, this.params.langSummary()]);
+      }
+      msg(m);
+      op.add({ severity, code: 'invalid', txType: 'invalid-display', text: m, expression: [addToPath(path, 'display')], messageId: id });
+      return;
+    }
+    const active = list.hasDisplay(langs, undefined, display, true);
+    if (!active.found) {
+      const allowed = list.allowedDisplays(undefined);
+      const text = allowed.length === 1
+        ? formatMessage('INACTIVE_DISPLAY_FOUND_one', [1, display, c.code, allowed[0], list.statusOf(display)])
+        : formatMessage('INACTIVE_DISPLAY_FOUND_other', [allowed.length, display, c.code, allowed.map((a) => `'${a}'`).join(', '), list.statusOf(display)]);
+      op.add({ severity: this.params.displayWarning ? 'warning' : 'error', code: 'invalid', txType: 'display-comment', text, expression: [addToPath(path, 'display')], messageId: 'INACTIVE_DISPLAY_FOUND' });
+    }
+  }
+}
+
+/** An error found while preparing a value set that is answered as a failed validation. */
+export class SoftValidationError extends Error {
+  constructor(readonly issue: TxIssue, readonly unknownSystem?: string) {
+    super(issue.text);
+  }
+}
+
+export function unknownCodeMessage(code: string, system: string, version?: string): { text: string; messageId: string } {
+  const id = version ? 'Unknown_Code_in_Version' : 'Unknown_Code_in';
+  return { text: formatMessage(id, [code, system, version]), messageId: id };
+}
+
+function flatten(list: NonNullable<ValueSet['expansion']>['contains'] = []): NonNullable<NonNullable<ValueSet['expansion']>['contains']> {
+  const out: NonNullable<NonNullable<ValueSet['expansion']>['contains']> = [];
+  const walk = (l: typeof list) => {
+    for (const c of l ?? []) {
+      out.push(c);
+      walk(c.contains ?? []);
+    }
+  };
+  walk(list);
+  return out;
+}
+
+function opFromExtension(f: any): string {
+  const ext = (f._op?.extension ?? []).find((e: any) => e.url === 'http://hl7.org/fhir/5.0/StructureDefinition/extension-ValueSet.compose.include.filter.op');
+  return ext?.valueCode ?? '';
+}
+
+/** The implicit value set of a code system: all of its codes. */
+export function valueSetForCodeSystem(cs: CodeSystemProvider): ValueSet {
+  const vs: ValueSet = {
+    resourceType: 'ValueSet',
+    status: 'active',
+    url: cs.info.valueSet ?? `${cs.info.url}/vs`,
+    compose: { include: [{ system: cs.info.url }] },
+  };
+  if (cs.info.version) {
+    vs.version = cs.info.version;
+    vs.compose!.include[0].version = cs.info.version;
+  }
+  return vs;
+}
+
+export type { CodeSystem };

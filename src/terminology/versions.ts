@@ -1,0 +1,110 @@
+/**
+ * Version strings of code systems and value sets: ordering (to pick the latest) and wildcard
+ * matching (`1.0.x`, `1.*`) as used by system-version style parameters.
+ *
+ * Ordering rule (documented in the README): versions are split on '.', '-' and '+'; parts that
+ * are both numbers compare as numbers, otherwise as text; a version that runs out of parts
+ * first is the lower one. So 1.10.0 > 1.9.2, 20250909 > 20240716, and 2.0.0 > 2.0.0-beta
+ * only through the extra part rule being reversed for pre-release tags.
+ */
+
+const SPLIT = /[.\-+]/;
+
+function isNumeric(s: string): boolean {
+  return /^\d+$/.test(s);
+}
+
+export function compareVersions(a: string | undefined, b: string | undefined): number {
+  if (a === b) return 0;
+  if (a === undefined || a === '') return -1;
+  if (b === undefined || b === '') return 1;
+  const [aMain, aPre] = splitPre(a);
+  const [bMain, bPre] = splitPre(b);
+  const pa = aMain.split(SPLIT);
+  const pb = bMain.split(SPLIT);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    if (i >= pa.length) return -1;
+    if (i >= pb.length) return 1;
+    const c = comparePart(pa[i], pb[i]);
+    if (c !== 0) return c;
+  }
+  // a release sorts after its pre-releases
+  if (aPre === undefined && bPre !== undefined) return 1;
+  if (aPre !== undefined && bPre === undefined) return -1;
+  if (aPre !== undefined && bPre !== undefined) return compareVersions(aPre, bPre);
+  return 0;
+}
+
+function splitPre(v: string): [string, string | undefined] {
+  // only semver-shaped versions have pre-release tags; others are compared part by part
+  const m = /^(\d+\.\d+\.\d+)-([0-9A-Za-z.-]+)$/.exec(v.replace(/\+.*$/, ''));
+  return m ? [m[1], m[2]] : [v, undefined];
+}
+
+function comparePart(a: string, b: string): number {
+  if (isNumeric(a) && isNumeric(b)) {
+    const d = Number(a) - Number(b);
+    return d < 0 ? -1 : d > 0 ? 1 : 0;
+  }
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The highest of these versions (undefined when the list is empty). */
+export function latestVersion(versions: (string | undefined)[]): string | undefined {
+  let best: string | undefined;
+  let seen = false;
+  for (const v of versions) {
+    if (!seen || compareVersions(v, best) > 0) best = v;
+    seen = true;
+  }
+  return best;
+}
+
+export function isSemVer(v: string): boolean {
+  return /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/.test(v);
+}
+
+/** True when the version contains a wildcard part (x, X or *). */
+export function isWildcardVersion(v: string): boolean {
+  return v.split('.').some((p) => p === 'x' || p === 'X' || p === '*');
+}
+
+/**
+ * Does `version` satisfy `pattern`? Exact match, or per-part match where the pattern part is a
+ * wildcard (x, X, *); a trailing `*` matches any remaining parts.
+ */
+export function versionMatches(pattern: string, version: string | undefined): boolean {
+  if (version === undefined) return false;
+  if (pattern === version) return true;
+  if (!isWildcardVersion(pattern)) return false;
+  const pp = pattern.split('.');
+  const vp = version.split('.');
+  for (let i = 0; i < pp.length; i++) {
+    const p = pp[i];
+    if (p === '*' && i === pp.length - 1) return true;
+    if (i >= vp.length) return false;
+    if (p === 'x' || p === 'X' || p === '*') continue;
+    if (p !== vp[i]) return false;
+  }
+  return pp.length === vp.length;
+}
+
+/**
+ * `detailed` names a more specific version than `general` (e.g. 1.0 → 1.0.2, or 1.0.x → 1.0.2):
+ * used when a request gives a partial version.
+ */
+export function versionIsMoreDetailed(general: string | undefined, detailed: string | undefined): boolean {
+  if (!general || !detailed || general === detailed) return false;
+  if (isWildcardVersion(general)) return versionMatches(general, detailed);
+  return detailed.startsWith(general + '.');
+}
+
+/** Splits `url|version` into its parts. */
+export function splitCanonical(canonical: string): { url: string; version?: string } {
+  const bar = canonical.indexOf('|');
+  return bar < 0 ? { url: canonical } : { url: canonical.slice(0, bar), version: canonical.slice(bar + 1) || undefined };
+}
+
+export function canonicalOf(url: string, version?: string): string {
+  return version ? `${url}|${version}` : url;
+}

@@ -21,6 +21,8 @@ export interface KodverkConfig {
   logLevel: string;
   /** Most concepts an expansion may hold before it is refused as too costly. */
   expansionLimit: number;
+  /** Load the FHIR R4 core code systems and value sets into a new store. */
+  loadFhirCore: boolean;
 }
 
 /** The folder holding package.json, found from this file whether run from src/ or dist/. */
@@ -53,7 +55,8 @@ export function loadConfig(overrides: Partial<KodverkConfig> = {}): KodverkConfi
     maxBodyBytes: intFromEnv('KODVERK_MAX_BODY_BYTES', 20 * 1024 * 1024),
     publicBaseUrl: process.env.KODVERK_BASE_URL || undefined,
     logLevel: process.env.LOG_LEVEL ?? 'info',
-    expansionLimit: intFromEnv('KODVERK_EXPANSION_LIMIT', 100000),
+    expansionLimit: intFromEnv('KODVERK_EXPANSION_LIMIT', 10000),
+    loadFhirCore: !['0', 'false', 'no'].includes((process.env.KODVERK_FHIR_CORE ?? 'true').toLowerCase()),
     ...overrides,
   };
 }

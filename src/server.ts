@@ -11,6 +11,7 @@ import { createApp } from './fhir/app';
 import { SchemaValidator } from './fhir/schema-validation';
 import { ResourceLoader } from './importers/loader';
 import { readFhirFolder } from './importers/fhir-json';
+import { fhirCoreResources } from './importers/fhir-core';
 
 export interface RunningServer {
   url: string;
@@ -22,14 +23,27 @@ export interface RunningServer {
 }
 
 const CONTENT_PACK_KEY = 'content-pack-loaded';
+const FHIR_CORE_KEY = 'fhir-core-loaded';
 
-/** Loads the content pack from terminology/ into a store that has never had it. */
-export function loadContentPackIfNew(db: Db, store: ResourceStore, dir: string): number {
-  if (store.getMeta(CONTENT_PACK_KEY) || !fs.existsSync(dir)) return 0;
-  const resources = readFhirFolder(dir);
-  const summary = new ResourceLoader(db, store).load(resources);
-  store.setMeta(CONTENT_PACK_KEY, new Date().toISOString());
-  return summary.created + summary.updated;
+/**
+ * First start: loads the FHIR R4 core terminology (when enabled) and the content pack from
+ * terminology/ into a store that has never had them. Each is loaded once, in one transaction.
+ */
+export function loadInitialContent(db: Db, store: ResourceStore, config: KodverkConfig): { core: number; pack: number } {
+  const loader = new ResourceLoader(db, store);
+  let core = 0;
+  let pack = 0;
+  if (config.loadFhirCore && !store.getMeta(FHIR_CORE_KEY)) {
+    const s = loader.load(fhirCoreResources());
+    store.setMeta(FHIR_CORE_KEY, new Date().toISOString());
+    core = s.created + s.updated;
+  }
+  if (!store.getMeta(CONTENT_PACK_KEY) && fs.existsSync(config.contentPackDir)) {
+    const s = loader.load(readFhirFolder(config.contentPackDir));
+    store.setMeta(CONTENT_PACK_KEY, new Date().toISOString());
+    pack = s.created + s.updated;
+  }
+  return { core, pack };
 }
 
 /** Opens the store, loads the content pack on first start and listens for HTTP. */
@@ -38,8 +52,9 @@ export async function startServer(overrides: Partial<KodverkConfig> = {}): Promi
   const logger = createLogger(config.logLevel);
   const db = openDatabase(config.dbPath);
   const store = new ResourceStore(db);
-  const loaded = loadContentPackIfNew(db, store, config.contentPackDir);
-  if (loaded) logger.info({ resources: loaded, from: config.contentPackDir }, 'content pack loaded');
+  const loaded = loadInitialContent(db, store, config);
+  if (loaded.core) logger.info({ resources: loaded.core }, 'FHIR R4 core terminology loaded');
+  if (loaded.pack) logger.info({ resources: loaded.pack, from: config.contentPackDir }, 'content pack loaded');
   const engine = new TerminologyEngine(new StoreResourceSource(store), { maxExpansionCodes: config.expansionLimit });
   const schema = new SchemaValidator();
   schema.warmUp();

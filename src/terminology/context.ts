@@ -1,6 +1,6 @@
 import type { CodeSystem, ValueSet, ConceptMap } from 'fhir/r4';
 import type { CodeSystemProvider } from './providers/provider';
-import { compareVersions, splitCanonical, versionMatches, isWildcardVersion, versionIsMoreDetailed, canonicalOf } from './versions';
+import { compareVersions, splitCanonical, versionMatches, isWildcardVersion, canonicalOf } from './versions';
 import type { TerminologyEngine } from './engine';
 
 /** Where canonical resources come from, apart from those supplied with a request. */
@@ -57,17 +57,24 @@ export class TerminologyContext {
 
   /**
    * Picks the resource for url + version. Without a version: the latest (highest version by
-   * the documented ordering). A wildcard version (1.0.x) picks the latest match; a partial
-   * version (1.0) the latest more detailed one.
+   * the documented ordering). A wildcard version (1.0.x) picks the latest match.
    */
   pick<T extends { version?: string }>(list: T[], version?: string): T | undefined {
     if (list.length === 0) return undefined;
-    if (version === undefined || version === '') return latest(list);
+    if (version === undefined || version === '') {
+      // without a version, what the client sent with the request is what it means
+      const sent = list.filter((r) => this.isRequestResource(r));
+      return latest(sent.length ? sent : list);
+    }
     const exact = list.find((r) => r.version === version);
     if (exact) return exact;
     if (isWildcardVersion(version)) return latest(list.filter((r) => versionMatches(version, r.version)));
-    const detailed = list.filter((r) => versionIsMoreDetailed(version, r.version));
-    return detailed.length ? latest(detailed) : undefined;
+    return undefined;
+  }
+
+  private isRequestResource(r: unknown): boolean {
+    for (const list of this.txByType.values()) if (list.includes(r)) return true;
+    return false;
   }
 
   codeSystemResource(url: string, version?: string, includeSupplements = false): CodeSystem | undefined {

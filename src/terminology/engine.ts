@@ -144,7 +144,7 @@ export class TerminologyEngine {
     const value = this.codedValue(req.parameters, false, params);
     if (!value) {
       throw TerminologyError.of(
-        { severity: 'error', code: 'invalid', txType: 'invalid-data', text: 'Unable to find code to validate (looked for coding | codeableConcept | code+system | code+inferSystem in parameters)' },
+        { severity: 'error', code: 'invalid', text: 'Unable to find code to validate (looked for coding | codeableConcept | code+system | code+inferSystem in parameters' },
         400,
       );
     }

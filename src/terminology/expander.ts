@@ -6,7 +6,7 @@ import { TerminologyError, TxIssue, txIssue } from './issues';
 import type { TxParameters } from './params';
 import { DesignationSet, DesignationEntry, DESIGNATION_EXTENSIONS } from './designations';
 import { canonicalOf, compareVersions, splitCanonical } from './versions';
-import { resolveCodeSystemVersion, statusWarning } from './resolution';
+import { pinValueSet, resolveCodeSystemVersion, statusWarning } from './resolution';
 import { TextFilter } from './text-filter';
 import { formatMessage } from './messages';
 
@@ -79,6 +79,7 @@ export class ValueSetExpander {
   private readonly outParams: ValueSetExpansionParameter[] = [];
   private readonly propertyDecls: { code: string; uri?: string }[] = [];
   private readonly supplementsUsed = new Set<string>();
+  private readonly supplementCanonicals = new Set<string>();
   private canBeHierarchy = true;
   private totalKnown = true;
   private doingVersion = false;
@@ -220,6 +221,13 @@ export class ValueSetExpander {
     }
     for (const s of versions.values()) if (s.size > 1) this.doingVersion = true;
     this.hasExclusions = excludes.length > 0;
+    this.versionsMatch = this.params.bool('versionsMatch');
+    if (!this.params.isSet('versionsMatch') && this.isExclusionVersionSpecialCase(includes, excludes)) {
+      // "all of version 2 except what version 1 had": matched by code, whatever the version
+      this.versionsMatch = true;
+      this.excludeByCode = true;
+    }
+    if (this.versionsMatch && !this.nested) this.addParam({ name: 'versionsMatch', valueBoolean: true });
 
     // check every import and code system up front: a bad reference anywhere fails the whole expansion
     for (const inc of [...includes, ...excludes]) this.checkSource(vs, inc, offset, count);
@@ -231,9 +239,22 @@ export class ValueSetExpander {
     ordered.forEach((inc, i) => this.includeCodes(vs, inc, includes.indexOf(inc) >= 0 ? includes.indexOf(inc) : i, chain, offset, count));
   }
 
+  private versionsMatch = false;
+  private excludeByCode = false;
+
+  /** Every include and exclude names the same system with a version, and no exclude version is an include version. */
+  private isExclusionVersionSpecialCase(includes: ValueSetComposeInclude[], excludes: ValueSetComposeInclude[]): boolean {
+    if (excludes.length === 0) return false;
+    const all = [...includes, ...excludes];
+    const system = all[0].system;
+    if (!system || !all.every((x) => x.system === system && x.version && !x.valueSet)) return false;
+    const incVersions = new Set(includes.map((x) => x.version));
+    return excludes.every((x) => !incVersions.has(x.version));
+  }
+
   private checkSource(vs: ValueSet, inc: ValueSetComposeInclude, offset?: number, count?: number): void {
     for (const u of inc.valueSet ?? []) {
-      const { url, version } = splitCanonical(u);
+      const { url, version } = pinValueSet(this.ctx, this.params, u);
       if (url.startsWith('#')) continue;
       if (!this.ctx.findValueSet(url, version)) {
         throw TerminologyError.of(
@@ -293,6 +314,7 @@ export class ValueSetExpander {
     }
     resolved.check(provider.info.version);
     for (const s of provider.info.supplements) {
+      this.supplementCanonicals.add(s);
       this.supplementsUsed.add(s);
       this.supplementsUsed.add(splitCanonical(s).url);
     }
@@ -320,7 +342,7 @@ export class ValueSetExpander {
 
   /** Expands an imported value set with the same options (no paging), following the chain. */
   private importValueSet(vs: ValueSet, ref: string, chain: string[]): { expansion: ValueSet; contains: ValueSetExpansionContains[] } {
-    const { url, version } = splitCanonical(ref);
+    const { url, version } = pinValueSet(this.ctx, this.params, ref);
     let target: ValueSet | undefined;
     if (url.startsWith('#')) target = (vs.contained ?? []).find((r: any) => r.resourceType === 'ValueSet' && r.id === url.slice(1)) as ValueSet | undefined;
     else target = this.ctx.findValueSet(url, version);
@@ -454,11 +476,12 @@ export class ValueSetExpander {
     }
     const provider = this.providerFor(exc, false);
     if (!provider) return;
+    this.addParam({ name: 'used-codesystem', valueUri: canonicalOf(provider.info.url, provider.info.version) });
     const imports = (exc.valueSet ?? []).map((u) => this.importValueSet(vs, u, chain));
     const inImports = (code: string) => imports.every((i) => i.contains.some((c) => c.system === provider.info.url && c.code === code));
     const version = this.doingVersion ? provider.info.version : undefined;
     if (!exc.concept && !exc.filter) {
-      if (imports.length === 0) {
+      if (imports.length === 0 && !this.excludeByCode) {
         this.excludedSystems.add(this.doingVersion && exc.version ? canonicalOf(provider.info.url, provider.info.version) : provider.info.url);
       } else {
         for (const c of provider.all()) if (inImports(c.code)) this.excludedKeys.add(this.key(provider.info.url, version, c.code));
@@ -479,7 +502,7 @@ export class ValueSetExpander {
   }
 
   private key(system: string, version: string | undefined, code: string): string {
-    return this.doingVersion && version ? `${system}|${version}#${code}` : `${system}#${code}`;
+    return this.doingVersion && !this.versionsMatch && version ? `${system}|${version}#${code}` : `${system}#${code}`;
   }
 
   private isExcluded(system: string, version: string | undefined, code: string): boolean {
@@ -520,8 +543,8 @@ export class ValueSetExpander {
     const set = new DesignationSet();
     set.addDisplay(c.display, info.language);
     for (const d of c.designations) {
-      if (d.origin === 'supplement' && !d.use && d.value && !set.items.some((x) => x.value === d.value && x.language === d.language)) {
-        set.addDisplay(d.value, d.language);
+      if (d.isDisplay) {
+        if (!set.items.some((x) => x.value === d.value && x.language === d.language)) set.addDisplay(d.value, d.language);
       } else set.addDesignation(d);
     }
     if (vsConcept?.display) set.addDisplay(vsConcept.display, this.rootVs?.language);
@@ -617,7 +640,7 @@ export class ValueSetExpander {
     if (wanted.length === 0) return true;
     return wanted.some((w) => {
       const { url, version } = splitCanonical(w);
-      if (url === 'urn:ietf:bcp:47') return !!d.language && !!version && (d.language === version || d.language.startsWith(version + '-'));
+      if (url === 'urn:ietf:bcp:47') return !!d.language && d.language.toLowerCase() === version?.toLowerCase();
       return d.use?.system === url && d.use?.code === version;
     });
   }
@@ -649,11 +672,13 @@ export class ValueSetExpander {
   }
 
   private buildResult(vs: ValueSet, offset?: number, count?: number): ValueSet {
-    // the expansion is about codes: narrative, definition texts and extensions of the definition stay with the definition
-    const { id: _id, text: _text, compose, extension: _ext, contained: _contained, expansion: _old, meta: _meta, description: _d, purpose: _p, copyright: _c, ...rest } = vs as any;
-    const result: ValueSet = { ...rest };
-    if (this.params.includeDefinition && compose) result.compose = compose;
+    // the expansion is about codes: narrative, definition texts and extensions of the definition
+    // stay with the definition, unless the client asked for the definition too
+    const { id: _id, text: _text, expansion: _old, meta: _meta, ...all } = vs as any;
+    const { compose: _compose, extension: _ext, contained: _contained, description: _d, purpose: _p, copyright: _c, ...rest } = all;
+    const result: ValueSet = this.params.includeDefinition ? all : rest;
 
+    for (const s of this.supplementCanonicals) this.addParam({ name: 'used-supplement', valueUri: s });
     for (const p of this.pendingRuleEchoes) this.addParam(p);
 
     const hierarchy = this.canBeHierarchy && (count === undefined || count < 0 || count > this.entries.length) && !this.unclosed;
@@ -701,7 +726,7 @@ export class ValueSetExpander {
       out.designation = e.designations.map((d) => {
         const x: any = {};
         if (d.language) x.language = d.language;
-        if (d.use && !d.isDisplay) x.use = d.use;
+        if (d.use) x.use = d.use;
         x.value = d.value;
         const de = (d.extension ?? []).filter((y) => DESIGNATION_EXTENSIONS.has(y.url));
         if (de.length) x.extension = de;

@@ -55,7 +55,7 @@ export class LanguagePreference {
     readonly source: string,
   ) {}
 
-  static parse(text: string, addWildcard: boolean, paramName = 'displayLanguage'): LanguagePreference {
+  static parse(text: string, addWildcard: boolean): LanguagePreference {
     const entries: LanguageEntry[] = [];
     for (const part of text.split(',')) {
       const item = part.trim();
@@ -68,7 +68,7 @@ export class LanguagePreference {
         if (m) q = Number(m[1]);
       }
       if (!TAG.test(tag) || Number.isNaN(q)) {
-        throw TerminologyError.of(txIssue('error', 'processing', 'invalid-display', 'INVALID_DISPLAY_NAME', [text], paramName), 400);
+        throw TerminologyError.of(txIssue('error', 'processing', 'invalid-display', 'INVALID_DISPLAY_NAME', [text]), 400);
       }
       entries.push({ tag, q });
     }
@@ -96,9 +96,14 @@ export class LanguagePreference {
     return this.usable.find((e) => e.tag !== '*' && !e.implicit)?.tag;
   }
 
-  /** Echo form for expansion parameters: "de,en;q=0.5" (implicit wildcard left out). */
+  /**
+   * Echo form for expansion parameters: the list as the client wrote it, or, when it carries
+   * weights, in the normal "tag; q=w" form joined by ", ".
+   */
   asParameter(): string {
-    return this.explicit.map((e) => (e.q === 1 ? e.tag : `${e.tag};q=${e.q}`)).join(',');
+    const explicit = this.explicit;
+    if (explicit.every((e) => e.q === 1)) return this.source.trim();
+    return explicit.map((e) => (e.q === 1 ? e.tag : `${e.tag}; q=${e.q}`)).join(', ');
   }
 
   /** As written by the client, for messages ("en, en-AU; q=0.4"). */

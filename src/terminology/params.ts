@@ -7,9 +7,12 @@ export type VersionRuleMode = 'default' | 'check' | 'override';
 
 /** A system-version / check-system-version / force-system-version rule. */
 export interface VersionRule {
+  /** the code system (or value set) the rule is about */
   system: string;
   version: string;
   mode: VersionRuleMode;
+  /** system-version rules are about code systems, *-valueset-version rules about value sets */
+  target: 'codesystem' | 'valueset';
   /** name of the parameter it came from, for echoing */
   parameter: string;
 }
@@ -26,6 +29,7 @@ const BOOLEANS = [
   'valueset-membership-only',
   'diagnostics',
   'default-to-latest-version',
+  'versionsMatch',
 ] as const;
 type BooleanName = (typeof BOOLEANS)[number];
 
@@ -112,12 +116,12 @@ export class TxParameters {
 
   setAcceptLanguage(header: string | undefined): void {
     // "*" alone (what many HTTP clients send by default) states no preference
-    if (header && header.trim() && header.trim() !== '*') this.httpLanguage = LanguagePreference.parse(header, !this.validating, 'Accept-Language');
+    if (header && header.trim() && header.trim() !== '*') this.httpLanguage = LanguagePreference.parse(header, !this.validating);
   }
 
   /** Takes ValueSet.language when nothing else said which language to use. */
   seeValueSetLanguage(lang: string | undefined): void {
-    if (lang && !this.httpLanguage) this.httpLanguage = LanguagePreference.parse(lang, !this.validating, 'ValueSet.language');
+    if (lang && !this.httpLanguage) this.httpLanguage = LanguagePreference.parse(lang, !this.validating);
   }
 
   /**
@@ -168,7 +172,10 @@ export class TxParameters {
         return;
       case 'system-version':
       case 'check-system-version':
-      case 'force-system-version': {
+      case 'force-system-version':
+      case 'default-valueset-version':
+      case 'check-valueset-version':
+      case 'force-valueset-version': {
         if (typeof v !== 'string') return;
         const { url, version } = splitCanonical(v);
         if (!version) {
@@ -177,8 +184,8 @@ export class TxParameters {
             400,
           );
         }
-        const mode: VersionRuleMode = name === 'system-version' ? 'default' : name === 'check-system-version' ? 'check' : 'override';
-        this.versionRules.push({ system: url, version, mode, parameter: name });
+        const mode: VersionRuleMode = name.startsWith('check') ? 'check' : name.startsWith('force') ? 'override' : 'default';
+        this.versionRules.push({ system: url, version, mode, parameter: name, target: name.includes('valueset') ? 'valueset' : 'codesystem' });
         return;
       }
       case 'exclude-system':
@@ -200,8 +207,8 @@ export class TxParameters {
     return l && !l.isEmpty() ? l.summary() : '--';
   }
 
-  rulesFor(system: string, mode: VersionRuleMode): VersionRule[] {
-    return this.versionRules.filter((r) => r.system === system && r.mode === mode);
+  rulesFor(system: string, mode: VersionRuleMode, target: 'codesystem' | 'valueset' = 'codesystem'): VersionRule[] {
+    return this.versionRules.filter((r) => r.system === system && r.mode === mode && r.target === target);
   }
 
   /** A copy for a nested expansion (imports): no paging, no text filter. */

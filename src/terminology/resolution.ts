@@ -1,7 +1,7 @@
 import type { TerminologyContext } from './context';
 import type { TxParameters, VersionRule } from './params';
-import { TerminologyError, txIssue } from './issues';
-import { versionMatches, versionIsMoreDetailed } from './versions';
+import { TerminologyError, TxIssue, txIssue } from './issues';
+import { splitCanonical, versionMatches, versionIsMoreDetailed } from './versions';
 
 const STANDARDS_STATUS = 'http://hl7.org/fhir/StructureDefinition/structuredefinition-standards-status';
 
@@ -10,8 +10,11 @@ export interface ResolvedVersion {
   version?: string;
   /** the version rules that decided it, for echoing */
   applied: VersionRule[];
-  /** throws VALUESET_VERSION_CHECK when the version found breaks a check-system-version rule */
-  check(actual: string | undefined): void;
+  /**
+   * A check-system-version rule the version found breaks: thrown as VALUESET_VERSION_CHECK, or
+   * (validation) returned as an issue at `path` so the answer can report it.
+   */
+  check(actual: string | undefined, path?: string): TxIssue | undefined;
 }
 
 /**
@@ -19,22 +22,22 @@ export interface ResolvedVersion {
  * version rules: force-system-version wins over everything, system-version fills in a missing
  * version, check-system-version fills in a missing version and must hold for the one found.
  */
-export function resolveCodeSystemVersion(ctx: TerminologyContext, params: TxParameters, system: string, stated?: string): ResolvedVersion {
+export function resolveCodeSystemVersion(ctx: TerminologyContext, params: TxParameters, system: string, stated?: string, target: 'codesystem' | 'valueset' = 'codesystem'): ResolvedVersion {
   let version = stated || undefined;
   const applied: VersionRule[] = [];
-  const force = params.rulesFor(system, 'override')[0];
+  const force = params.rulesFor(system, 'override', target)[0];
   if (force) {
     version = force.version;
     applied.push(force);
   }
   if (!version) {
-    const def = params.rulesFor(system, 'default')[0];
+    const def = params.rulesFor(system, 'default', target)[0];
     if (def) {
       version = def.version;
       applied.push(def);
     }
   }
-  const checks = params.rulesFor(system, 'check');
+  const checks = params.rulesFor(system, 'check', target);
   if (!version && checks[0]) {
     version = checks[0].version;
     applied.push(checks[0]);
@@ -42,12 +45,15 @@ export function resolveCodeSystemVersion(ctx: TerminologyContext, params: TxPara
   return {
     version,
     applied,
-    check(actual: string | undefined) {
+    check(actual: string | undefined, path?: string) {
       for (const c of checks) {
         if (actual !== undefined && actual !== c.version && !versionMatches(c.version, actual) && !versionIsMoreDetailed(c.version, actual)) {
-          throw TerminologyError.of(txIssue('error', 'exception', 'version-error', 'VALUESET_VERSION_CHECK', [system, actual, c.version]), 400);
+          const issue = txIssue('error', 'exception', 'version-error', 'VALUESET_VERSION_CHECK', [system, actual, c.version], path);
+          if (path === undefined) throw TerminologyError.of(issue, 400);
+          return issue;
         }
       }
+      return undefined;
     },
   };
 }
@@ -68,8 +74,11 @@ function standardsStatus(r: StatusBearing): string | undefined {
  * sharing the referrer's status is not warned about.
  */
 export function statusWarning(resource: StatusBearing, source: StatusBearing): string | undefined {
-  if (resource === source) return undefined;
   const ss = standardsStatus(resource);
+  if (resource === source) {
+    // a value set is told about its own deprecation or withdrawal, not about its other states
+    return ss === 'deprecated' || ss === 'withdrawn' ? `warning-${ss}` : undefined;
+  }
   const sourceSs = standardsStatus(source);
   if (ss === 'deprecated') return sourceSs === 'deprecated' ? undefined : 'warning-deprecated';
   if (ss === 'withdrawn') return sourceSs === 'withdrawn' ? undefined : 'warning-withdrawn';
@@ -77,4 +86,12 @@ export function statusWarning(resource: StatusBearing, source: StatusBearing): s
   if (resource.experimental && !source.experimental) return 'warning-experimental';
   if ((resource.status === 'draft' || ss === 'draft') && !(source.status === 'draft' || sourceSs === 'draft')) return 'warning-draft';
   return undefined;
+}
+
+/** The url|version an include's valueSet reference means once value-set version rules apply. */
+export function pinValueSet(ctx: TerminologyContext, params: TxParameters, reference: string): { url: string; version?: string } {
+  const { url, version } = splitCanonical(reference);
+  if (url.startsWith('#')) return { url };
+  const resolved = resolveCodeSystemVersion(ctx, params, url, version, 'valueset');
+  return { url, version: resolved.version };
 }

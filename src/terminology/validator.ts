@@ -6,7 +6,7 @@ import type { TxParameters } from './params';
 import { DesignationSet } from './designations';
 import { formatMessage } from './messages';
 import { canonicalOf, compareVersions, splitCanonical, versionIsMoreDetailed } from './versions';
-import { resolveCodeSystemVersion } from './resolution';
+import { pinValueSet, resolveCodeSystemVersion } from './resolution';
 import { EXT_VS_SUPPLEMENT, ValueSetExpander, presentVersions } from './expander';
 
 export type ValidationMode = 'code' | 'coding' | 'codeableConcept';
@@ -64,7 +64,7 @@ export class ValueSetValidator {
   }
 
   get vurl(): string {
-    return canonicalOf(this.valueSet.url ?? '', this.valueSet.version);
+    return this.valueSet.url ? canonicalOf(this.valueSet.url, this.valueSet.version) : '(unidentified)';
   }
 
   /** Resolves imports and checks filters before any code is checked. */
@@ -98,12 +98,12 @@ export class ValueSetValidator {
   private prepareConceptSet(desc: string, cc: ValueSetComposeInclude, chain: string[]): void {
     for (const u of cc.valueSet ?? []) {
       if (this.imports.has(u)) continue;
-      const { url, version } = splitCanonical(u);
+      const { url, version } = pinValueSet(this.ctx, this.params, u);
       const other = url.startsWith('#')
         ? ((this.valueSet.contained ?? []).find((r: any) => r.resourceType === 'ValueSet' && r.id === url.slice(1)) as ValueSet | undefined)
         : this.ctx.findValueSet(url, version);
       if (!other) {
-        throw new SoftValidationError(txIssue('error', 'not-found', 'not-found', 'Unable_to_resolve_value_Set_', [u]));
+        throw new SoftValidationError(txIssue('error', 'not-found', 'not-found', 'Unable_to_resolve_value_Set_', [canonicalOf(url, version)]));
       }
       const v = new ValueSetValidator(this.ctx, this.params, other, chain);
       v.prepare();
@@ -170,7 +170,8 @@ export class ValueSetValidator {
     const issuePath = mode === 'codeableConcept' ? 'CodeableConcept' : mode === 'coding' ? 'Coding' : '';
     const op = new IssueList();
     const state: CheckState = { unknownSystems: new Set(), messages: [], inactive: { value: false }, status: '', cause: 'null', unknownCodes: [] };
-    const mt: string[] = [];
+    // messages collected by the checks and here; the summary `message` is made from them
+    const mt = state.messages;
     const msg = (s: string | undefined) => {
       if (s && !mt.includes(s)) mt.push(s);
     };
@@ -315,7 +316,7 @@ export class ValueSetValidator {
       op.add({ severity: 'warning', code: 'business-rule', txType: 'code-comment', text: m, expression: issuePath ? [issuePath] : undefined, messageId: 'DEPRECATED_CONCEPT_FOUND' });
     }
     for (const iss of op.items) if (iss.severity === 'error' && !mt.includes(iss.text)) mt.push(iss.text);
-    if (mt.length) out.push({ name: 'message', valueString: [...mt].sort().join('; ') });
+    if (mt.length) out.push({ name: 'message', valueString: [...new Set(mt)].sort().join('; ') });
     if (mode === 'codeableConcept') out.push({ name: 'codeableConcept', valueCodeableConcept: coded });
     if (op.length) out.push({ name: 'issues', resource: outcomeOf(op.items) });
     return out;
@@ -456,7 +457,7 @@ export class ValueSetValidator {
       if (!inferred) {
         let m: string;
         if (systems.size > 1) {
-          m = formatMessage('Unable_to_resolve_system__value_set_has_multiple_matches', [code, this.vurl, [...systems].join(',')]);
+          m = formatMessage('Unable_to_resolve_system__value_set_has_multiple_matches', [code, this.vurl, '[' + [...systems].join(', ') + ']']);
           op.add({ severity: 'error', code: 'not-found', txType: 'cannot-infer', text: m, expression: ['code'], messageId: 'Unable_to_resolve_system__value_set_has_multiple_matches' });
         } else {
           m = formatMessage('UNABLE_TO_INFER_CODESYSTEM', [code, this.vurl]);
@@ -634,12 +635,13 @@ export class ValueSetValidator {
    */
   private determineVersion(path: string, system: string, versionVS: string | undefined, versionCoding: string | undefined, op: IssueList, state: CheckState): string | undefined {
     const resolved = resolveCodeSystemVersion(this.ctx, this.params, system, versionVS);
+    const checkVersion = (cs: CodeSystemProvider | undefined) => {
+      const issue = cs ? resolved.check(cs.info.version, addToPath(path, 'version')) : undefined;
+      if (issue && op.add(issue)) state.messages.push(issue.text);
+    };
     let result = resolved.version;
     if (!versionCoding) {
-      if (result) {
-        const cs = this.findCodeSystem(system, result);
-        if (cs) resolved.check(cs.info.version);
-      }
+      checkVersion(this.findCodeSystem(system, result));
       return result;
     }
     if (result && versionCoding !== result && versionIsMoreDetailed(result, versionCoding)) result = versionCoding;
@@ -676,7 +678,7 @@ export class ValueSetValidator {
       op.add({ severity: 'error', code: 'invalid', txType: 'vs-invalid', text: m, expression: [addToPath(path, 'version')], messageId: 'VALUESET_VALUE_MISMATCH' });
       state.messages.push(m);
     }
-    if (cs) resolved.check(cs.info.version);
+    checkVersion(cs);
     return result;
   }
 
@@ -684,8 +686,9 @@ export class ValueSetValidator {
     if (!list) return;
     list.addDisplay(c.display, cs.info.language);
     for (const d of c.designations) {
-      if (d.origin === 'supplement' && !d.use && !list.items.some((x) => x.value === d.value && x.language === d.language)) list.addDisplay(d.value, d.language);
-      else list.addDesignation(d);
+      if (d.isDisplay) {
+        if (!list.items.some((x) => x.value === d.value && x.language === d.language)) list.addDisplay(d.value, d.language);
+      } else list.addDesignation(d);
     }
   }
 

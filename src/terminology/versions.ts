@@ -90,13 +90,12 @@ export function versionMatches(pattern: string, version: string | undefined): bo
 }
 
 /**
- * `detailed` names a more specific version than `general` (e.g. 1.0 → 1.0.2, or 1.0.x → 1.0.2):
- * used when a request gives a partial version.
+ * `detailed` is a version the (wildcard) version `general` stands for, e.g. 1.0.x → 1.0.2.
+ * A shorter version without wildcards ("1") is not taken to mean a longer one ("1.0.0").
  */
 export function versionIsMoreDetailed(general: string | undefined, detailed: string | undefined): boolean {
   if (!general || !detailed || general === detailed) return false;
-  if (isWildcardVersion(general)) return versionMatches(general, detailed);
-  return detailed.startsWith(general + '.');
+  return isWildcardVersion(general) && versionMatches(general, detailed);
 }
 
 /** Splits `url|version` into its parts. */

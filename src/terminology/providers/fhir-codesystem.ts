@@ -6,7 +6,8 @@ import { canonicalOf } from '../versions';
 
 export const CONCEPT_PROPERTIES = 'http://hl7.org/fhir/concept-properties';
 const STANDARDS_STATUS = 'http://hl7.org/fhir/StructureDefinition/structuredefinition-standards-status';
-const INACTIVE_STATUSES = new Set(['retired', 'inactive', 'withdrawn', 'deprecated']);
+// 'deprecated' discourages use but the concept stays active (it is reported, not excluded)
+const INACTIVE_STATUSES = new Set(['retired', 'inactive', 'withdrawn']);
 
 /** Properties with a meaning defined by FHIR, recognised by code or by concept-properties URI. */
 export type WellKnownProperty = 'status' | 'inactive' | 'notSelectable' | 'parent' | 'child' | 'deprecated';
@@ -146,7 +147,7 @@ export class FhirCodeSystemProvider implements CodeSystemProvider {
         const c = this.locate(sc.code).concept;
         if (c) {
           if (sc.display) {
-            c.designations.push({ language: s.language, value: sc.display, origin: 'supplement', source });
+            c.designations.push({ language: s.language, value: sc.display, origin: 'supplement', source, isDisplay: true });
           }
           for (const d of sc.designation ?? []) {
             c.designations.push({ language: d.language ?? s.language, use: d.use, value: d.value, extension: (d as any).extension, origin: 'supplement', source });

@@ -10,6 +10,8 @@ export interface Designation {
   origin?: 'codesystem' | 'supplement' | 'valueset';
   /** the supplement (url|version) it came from */
   source?: string;
+  /** a display in its language (a supplement's concept.display), not just a designation */
+  isDisplay?: boolean;
 }
 
 /** A concept property value, as in CodeSystem.concept.property (value[x] kept as in FHIR). */

@@ -58,7 +58,7 @@ export async function startServer(overrides: Partial<KodverkConfig> = {}): Promi
   const engine = new TerminologyEngine(new StoreResourceSource(store), { maxExpansionCodes: config.expansionLimit });
   const schema = new SchemaValidator();
   schema.warmUp();
-  const app = createApp({ config, logger, store, engine, schema });
+  const app = createApp({ config, logger, store, engine, schema, loader: new ResourceLoader(db, store) });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(config.port, config.host, () => resolve(s));
   });

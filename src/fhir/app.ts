@@ -11,6 +11,7 @@ import { OPERATIONS } from './operations';
 import { capabilityStatement, terminologyCapabilities } from './capabilities';
 import { resourceRoutes } from './resources';
 import type { SchemaValidator } from './schema-validation';
+import type { ResourceLoader } from '../importers/loader';
 
 export interface AppDeps {
   config: KodverkConfig;
@@ -18,6 +19,8 @@ export interface AppDeps {
   store: ResourceStore;
   engine: TerminologyEngine;
   schema: SchemaValidator;
+  /** writes resources (and indexes code-system concepts) */
+  loader: ResourceLoader;
 }
 
 const JSON_TYPES = ['application/json', 'application/fhir+json', 'application/json+fhir', 'application/*+json'];

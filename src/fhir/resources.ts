@@ -155,7 +155,7 @@ export function resourceRoutes(deps: AppDeps): express.Router {
       if (body.id !== undefined && body.id !== id) throw bad(`The resource id '${body.id}' does not match the id in the URL '${id}'`);
     }
     const resource = { ...body, id: id ?? (body.id && ID.test(body.id) && !deps.store.read(type, body.id) ? body.id : randomUUID()) };
-    const { stored, created } = deps.store.put(resource);
+    const { stored, created } = deps.loader.save(resource);
     const base = baseUrl(req, deps.config.publicBaseUrl);
     sendResource(res, created ? 201 : 200, stored.resource, {
       ETag: `W/"${stored.versionId}"`,

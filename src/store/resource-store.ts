@@ -1,5 +1,6 @@
 import type { Db } from './database';
 import type { Statement } from 'better-sqlite3';
+import { ConceptStore } from './concept-store';
 
 /** The canonical resource types the store holds. */
 export const CANONICAL_TYPES = ['CodeSystem', 'ValueSet', 'ConceptMap', 'NamingSystem'] as const;
@@ -111,6 +112,12 @@ export class ResourceStore {
    * Changes whenever this store, or another connection to the same file (the CLI importing),
    * has written: caches above the store compare it to know when to drop what they hold.
    */
+  /** The concept tables of the same database. */
+  conceptStore(): ConceptStore {
+    return (this.concepts ??= new ConceptStore(this.db));
+  }
+  private concepts?: ConceptStore;
+
   get changeCounter(): string {
     return `${this.generation}:${this.db.pragma('data_version', { simple: true })}`;
   }
@@ -171,6 +178,9 @@ export class ResourceStore {
   delete(resourceType: string, id: string): boolean {
     const existing = this.byIdStmt.get(resourceType, id) as Row | undefined;
     if (!existing) return false;
+    // the concept rows go with the resource (foreign keys); the closure and text index have none
+    this.db.prepare('DELETE FROM concept_text WHERE cs_pk = ?').run(existing.pk);
+    this.db.prepare('DELETE FROM concept_closure WHERE descendant_pk IN (SELECT pk FROM concept WHERE cs_pk = ?)').run(existing.pk);
     this.deleteStmt.run(existing.pk);
     this.generation++;
     return true;

@@ -394,6 +394,16 @@ export class ValueSetExpander {
         return;
       }
       if (this.textFilter) this.canBeHierarchy = false;
+      if (this.textFilter && provider.search) {
+        // an indexed code system: find the matches instead of walking every concept
+        for (const c of provider.search(this.params.filter!).concepts()) {
+          this.checkTime();
+          const st = provider.status(c);
+          if ((this.params.bool('excludeNotForUI') && st.abstract) || (this.params.activeOnly && st.inactive)) continue;
+          if (passesImports(provider.info.url, c.code) && this.passesText(provider, c)) this.includeConcept(provider, c, undefined, undefined, excludeInactive, offset, count);
+        }
+        return;
+      }
       const visited = new Set<Concept>();
       const walk = (c: Concept, parent: Entry | undefined) => {
         if (visited.has(c)) {

@@ -43,8 +43,10 @@ export class TerminologyError extends Error {
 }
 
 export function issueToFhir(i: TxIssue, withMessageId = true): OperationOutcomeIssue {
-  const out: OperationOutcomeIssue = { severity: i.severity, code: i.code as OperationOutcomeIssue['code'] };
+  const out: OperationOutcomeIssue = {} as OperationOutcomeIssue;
   if (withMessageId && i.messageId) out.extension = [{ url: MESSAGE_ID_EXT, valueString: i.messageId }];
+  out.severity = i.severity;
+  out.code = i.code as OperationOutcomeIssue['code'];
   out.details = { text: i.text };
   if (i.txType) out.details.coding = [{ system: TX_ISSUE_TYPE, code: i.txType }];
   if (i.expression && i.expression.length) {

@@ -1,5 +1,7 @@
 import type { CodeSystem } from 'fhir/r4';
 import type { ResourceStore } from '../store/resource-store';
+import { ConceptStore } from '../store/concept-store';
+import { StoredCodeSystemProvider } from './providers/stored-codesystem';
 import type { ResourceSource } from './context';
 import type { CodeSystemProvider } from './providers/provider';
 import { FhirCodeSystemProvider } from './providers/fhir-codesystem';
@@ -13,8 +15,13 @@ export class StoreResourceSource implements ResourceSource {
   private seenChange = '';
   private readonly byUrlCache = new Map<string, any[]>();
   private readonly providers = new Map<string, CodeSystemProvider>();
+  /** store row of each resource object handed out (to find its concept rows) */
+  private pkOf = new WeakMap<object, number>();
+  private readonly concepts: ConceptStore;
 
-  constructor(private readonly store: ResourceStore) {}
+  constructor(private readonly store: ResourceStore) {
+    this.concepts = store.conceptStore();
+  }
 
   private fresh(): void {
     const now = this.store.changeCounter;
@@ -22,6 +29,7 @@ export class StoreResourceSource implements ResourceSource {
       this.seenChange = now;
       this.byUrlCache.clear();
       this.providers.clear();
+      this.pkOf = new WeakMap();
     }
   }
 
@@ -30,7 +38,10 @@ export class StoreResourceSource implements ResourceSource {
     const key = `${resourceType} ${url}`;
     let list = this.byUrlCache.get(key);
     if (!list) {
-      list = this.store.byUrl(resourceType, url).map((r) => r.resource);
+      list = this.store.byUrl(resourceType, url).map((r) => {
+        this.pkOf.set(r.resource, r.pk);
+        return r.resource;
+      });
       this.byUrlCache.set(key, list);
     }
     return list;
@@ -66,7 +77,8 @@ export class StoreResourceSource implements ResourceSource {
     const key = [cs, ...supplements].map((r) => `${canonicalOf(r.url ?? '', r.version)}@${r.meta?.versionId ?? ''}`).join(',');
     let p = this.providers.get(key);
     if (!p) {
-      p = new FhirCodeSystemProvider(cs, supplements);
+      const pk = this.pkOf.get(cs);
+      p = pk !== undefined && this.concepts.hasConcepts(pk) ? new StoredCodeSystemProvider(this.concepts, pk, cs, supplements) : new FhirCodeSystemProvider(cs, supplements);
       this.providers.set(key, p);
     }
     return p;

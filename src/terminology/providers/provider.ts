@@ -104,6 +104,8 @@ export interface CodeSystemProvider {
   filter(property: string, op: string, value: string): ConceptFilter;
   /** Does this provider understand the filter (without evaluating it)? */
   supportsFilter(property: string, op: string): boolean;
+  /** Concepts matching free text (an index-backed search), when the provider has one. */
+  search?(text: string): ConceptFilter;
   /** Is the system one whose codes follow a grammar rather than a list (e.g. expressions)? */
   readonly isClosed?: boolean;
 }

@@ -1,0 +1,121 @@
+import type { CodeSystem } from 'fhir/r4';
+import type { ConceptRow, ConceptStore } from '../../store/concept-store';
+import type { Concept, ConceptFilter, LocateResult } from './provider';
+import { ConceptGraphProvider, SupplementAdditions, supplementAdditions } from './base';
+import { TextFilter } from '../text-filter';
+
+/** Cached concepts per provider; Snomed-sized systems are read on demand, never all at once. */
+const CACHE_LIMIT = 200_000;
+
+/**
+ * A stored code system whose concepts live in the concept tables: lookups, hierarchy and
+ * subsumption are index queries (the closure table), text search uses the FTS5 index. Used for
+ * every code system in the store, whatever its size.
+ */
+export class StoredCodeSystemProvider extends ConceptGraphProvider {
+  private readonly byPk = new Map<number, Concept>();
+  private readonly pkOf = new WeakMap<Concept, number>();
+  private readonly additions: Map<string, SupplementAdditions>;
+  private count?: number;
+  private rootCache?: Concept[];
+
+  constructor(
+    private readonly concepts: ConceptStore,
+    private readonly csPk: number,
+    resource: CodeSystem,
+    supplements: CodeSystem[] = [],
+  ) {
+    super(resource, supplements);
+    this.additions = supplementAdditions(supplements);
+  }
+
+  private concept(row: ConceptRow): Concept {
+    const cached = this.byPk.get(row.pk);
+    if (cached) return cached;
+    if (this.byPk.size >= CACHE_LIMIT) this.byPk.clear();
+    const store = this.concepts;
+    const self = this;
+    const designations: Concept['designations'] = store.designations(row.pk).map((d) => ({
+      language: d.language ?? undefined,
+      use: d.use_system || d.use_code ? { system: d.use_system ?? undefined, code: d.use_code ?? undefined, display: d.use_display ?? undefined } : undefined,
+      value: d.value,
+      extension: d.extra ? JSON.parse(d.extra) : undefined,
+      origin: 'codesystem' as const,
+    }));
+    const properties: Concept['properties'] = store.properties(row.pk).map((p) => ({ code: p.code, valueKey: p.value_type, value: JSON.parse(p.value_json) }));
+    const extra = row.extra ? JSON.parse(row.extra) : {};
+    const c: Concept = {
+      code: row.code,
+      display: row.display ?? undefined,
+      definition: row.definition ?? undefined,
+      designations,
+      properties,
+      extensions: [...(extra.extension ?? [])],
+      get parents(): Concept[] {
+        const v = store.parents(row.pk).map((r) => self.concept(r));
+        Object.defineProperty(this, 'parents', { value: v });
+        return v;
+      },
+      get children(): Concept[] {
+        const v = store.children(row.pk).map((r) => self.concept(r));
+        Object.defineProperty(this, 'children', { value: v });
+        return v;
+      },
+    };
+    const add = this.additions.get(row.code);
+    if (add) {
+      c.designations.push(...add.designations);
+      c.properties.push(...add.properties);
+      c.extensions.push(...add.extensions);
+    }
+    this.byPk.set(row.pk, c);
+    this.pkOf.set(c, row.pk);
+    return c;
+  }
+
+  private rows(pks: number[]): Concept[] {
+    const rows = new Map(this.concepts.byPks(pks.filter((pk) => !this.byPk.has(pk))).map((r) => [r.pk, r]));
+    return pks.map((pk) => this.byPk.get(pk) ?? this.concept(rows.get(pk)!)).filter(Boolean);
+  }
+
+  locate(code: string): LocateResult {
+    const row = this.concepts.byCode(this.csPk, code, this.info.caseSensitive);
+    return row ? { concept: this.concept(row) } : {};
+  }
+
+  roots(): Concept[] {
+    return (this.rootCache ??= this.concepts.roots(this.csPk).map((r) => this.concept(r)));
+  }
+
+  *all(): Iterable<Concept> {
+    for (const row of this.concepts.iterate(this.csPk)) yield this.concept(row);
+  }
+
+  totalCount(): number {
+    return (this.count ??= this.concepts.count(this.csPk));
+  }
+
+  descendants(c: Concept): Concept[] {
+    const pk = this.pkOf.get(c);
+    return pk === undefined ? [] : this.rows(this.concepts.descendantPks(pk));
+  }
+
+  isDescendant(ancestor: Concept, descendant: Concept): boolean {
+    const a = this.pkOf.get(ancestor);
+    const d = this.pkOf.get(descendant);
+    return a !== undefined && d !== undefined && a !== d && this.concepts.isDescendant(a, d);
+  }
+
+  protected override withPropertyValue(property: string, value: string): Concept[] | undefined {
+    // only plain stored properties are indexed; well-known meanings (parent/child...) are derived
+    if (this.knownCodes.get('parent')!.has(property) || this.knownCodes.get('child')!.has(property)) return undefined;
+    if (property === 'display' || property === 'definition' || this.additions.size > 0) return undefined;
+    return this.rows(this.concepts.withPropertyValue(this.csPk, property, value));
+  }
+
+  /** Concepts matching free text, through the full-text index. */
+  search(text: string): ConceptFilter {
+    const words = new TextFilter(text).words;
+    return this.fromList(this.rows(this.concepts.search(this.csPk, words)));
+  }
+}

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import fs from 'node:fs';
+import os from 'node:os';
 
 /** Runtime configuration, read once from the environment (documented in README.md). */
 export interface KodverkConfig {
@@ -23,6 +24,8 @@ export interface KodverkConfig {
   expansionLimit: number;
   /** Load the FHIR R4 core code systems and value sets into a new store. */
   loadFhirCore: boolean;
+  /** Worker threads for terminology operations (0: run them on the HTTP thread). */
+  workers: number;
 }
 
 /** The folder holding package.json, found from this file whether run from src/ or dist/. */
@@ -56,6 +59,7 @@ export function loadConfig(overrides: Partial<KodverkConfig> = {}): KodverkConfi
     publicBaseUrl: process.env.KODVERK_BASE_URL || undefined,
     logLevel: process.env.LOG_LEVEL ?? 'info',
     expansionLimit: intFromEnv('KODVERK_EXPANSION_LIMIT', 10000),
+    workers: intFromEnv('KODVERK_WORKERS', Math.min(4, Math.max(1, os.cpus().length))),
     loadFhirCore: !['0', 'false', 'no'].includes((process.env.KODVERK_FHIR_CORE ?? 'true').toLowerCase()),
     ...overrides,
   };

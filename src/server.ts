@@ -6,6 +6,7 @@ import { createLogger } from './logger';
 import { Db, openDatabase } from './store/database';
 import { ResourceStore } from './store/resource-store';
 import { TerminologyEngine } from './terminology/engine';
+import { InProcessService, TerminologyService, WorkerPoolService } from './terminology/service';
 import { StoreResourceSource } from './terminology/store-source';
 import { createApp } from './fhir/app';
 import { SchemaValidator } from './fhir/schema-validation';
@@ -55,10 +56,14 @@ export async function startServer(overrides: Partial<KodverkConfig> = {}): Promi
   const loaded = loadInitialContent(db, store, config);
   if (loaded.core) logger.info({ resources: loaded.core }, 'FHIR R4 core terminology loaded');
   if (loaded.pack) logger.info({ resources: loaded.pack, from: config.contentPackDir }, 'content pack loaded');
-  const engine = new TerminologyEngine(new StoreResourceSource(store), { maxExpansionCodes: config.expansionLimit });
+  const engineOptions = { maxExpansionCodes: config.expansionLimit };
+  const useWorkers = config.workers > 0 && config.dbPath !== ':memory:' && WorkerPoolService.available();
+  const terminology: TerminologyService = useWorkers
+    ? new WorkerPoolService(config.dbPath, config.workers, engineOptions)
+    : new InProcessService(new TerminologyEngine(new StoreResourceSource(store), engineOptions));
   const schema = new SchemaValidator();
   schema.warmUp();
-  const app = createApp({ config, logger, store, engine, schema, loader: new ResourceLoader(db, store) });
+  const app = createApp({ config, logger, store, terminology, schema, loader: new ResourceLoader(db, store) });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(config.port, config.host, () => resolve(s));
   });
@@ -66,7 +71,7 @@ export async function startServer(overrides: Partial<KodverkConfig> = {}): Promi
   const port = (server.address() as AddressInfo).port;
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   const url = `http://${host}:${port}`;
-  logger.info({ url: `${url}/fhir`, db: config.dbPath }, 'Kodverk listening');
+  logger.info({ url: `${url}/fhir`, db: config.dbPath, workers: useWorkers ? config.workers : 0 }, 'Kodverk listening');
   return {
     url,
     fhirBase: `${url}/fhir`,
@@ -76,8 +81,10 @@ export async function startServer(overrides: Partial<KodverkConfig> = {}): Promi
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => {
-          db.close();
-          resolve();
+          void terminology.close().then(() => {
+            db.close();
+            resolve();
+          });
         });
         server.closeAllConnections();
       }),

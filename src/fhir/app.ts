@@ -2,7 +2,7 @@ import express, { NextFunction, Request, Response } from 'express';
 import type { KodverkConfig } from '../config';
 import type { Logger } from '../logger';
 import type { ResourceStore } from '../store/resource-store';
-import type { TerminologyEngine } from '../terminology/engine';
+import type { TerminologyService } from '../terminology/service';
 import { TerminologyError } from '../terminology/issues';
 import { OperationInput } from './parameters';
 import type { OperationContext, OperationDefinition } from './operation';
@@ -17,7 +17,7 @@ export interface AppDeps {
   config: KodverkConfig;
   logger: Logger;
   store: ResourceStore;
-  engine: TerminologyEngine;
+  terminology: TerminologyService;
   schema: SchemaValidator;
   /** writes resources (and indexes code-system concepts) */
   loader: ResourceLoader;
@@ -46,13 +46,13 @@ export function createApp(deps: AppDeps): express.Express {
 
   fhir.get('/metadata', (req, res) => {
     const base = baseUrl(req, deps.config.publicBaseUrl);
-    if (req.query.mode === 'terminology') sendResource(res, 200, terminologyCapabilities(deps.store, deps.engine, base));
+    if (req.query.mode === 'terminology') sendResource(res, 200, terminologyCapabilities(deps.store, base));
     else sendResource(res, 200, capabilityStatement(base, OPERATIONS));
   });
 
   const runOperation = (op: OperationDefinition, resourceType: string | undefined, id: string | undefined) => async (req: Request, res: Response) => {
     const input = readInput(req, op, deps.schema);
-    const ctx: OperationContext = { req, res, input, engine: deps.engine, store: deps.store, resourceType, id, baseUrl: baseUrl(req, deps.config.publicBaseUrl) };
+    const ctx: OperationContext = { req, res, input, terminology: deps.terminology, store: deps.store, resourceType, id, baseUrl: baseUrl(req, deps.config.publicBaseUrl) };
     const result = await op.handle(ctx);
     if (!res.headersSent) sendResource(res, 200, result);
   };

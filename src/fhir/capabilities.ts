@@ -1,7 +1,6 @@
 import type { CapabilityStatement, TerminologyCapabilities } from 'fhir/r4';
 import type { OperationDefinition } from './operation';
 import type { ResourceStore } from '../store/resource-store';
-import type { TerminologyEngine } from '../terminology/engine';
 import { FHIR_VERSION, RELEASE_DATE, SOFTWARE_NAME, SOFTWARE_VERSION, TX_TEST_VERSION } from '../version';
 
 const FEATURE = 'http://hl7.org/fhir/uv/application-feature/StructureDefinition/feature';
@@ -64,7 +63,7 @@ export function capabilityStatement(base: string, operations: OperationDefinitio
 }
 
 /** TerminologyCapabilities: the code systems (and versions) the server holds, and what it does. */
-export function terminologyCapabilities(store: ResourceStore, _engine: TerminologyEngine, base: string): TerminologyCapabilities {
+export function terminologyCapabilities(store: ResourceStore, base: string): TerminologyCapabilities {
   const bySystem = new Map<string, Set<string>>();
   for (const cs of store.summaries('CodeSystem')) {
     if (!cs.url || cs.content === 'supplement') continue;

@@ -1,6 +1,6 @@
 import type { Request, Response } from 'express';
 import type { OperationInput } from './parameters';
-import type { TerminologyEngine } from '../terminology/engine';
+import type { TerminologyService } from '../terminology/service';
 import type { ResourceStore } from '../store/resource-store';
 
 /** One input parameter of an operation, as declared in its OperationDefinition. */
@@ -16,7 +16,7 @@ export interface OperationContext {
   req: Request;
   res: Response;
   input: OperationInput;
-  engine: TerminologyEngine;
+  terminology: TerminologyService;
   store: ResourceStore;
   /** Resource type in the path (CodeSystem, ValueSet, ConceptMap) or undefined at system level. */
   resourceType?: string;

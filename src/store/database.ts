@@ -9,7 +9,14 @@ export type Db = Database.Database;
  * Opens (creating if needed) the SQLite store in WAL mode and brings its schema up to date.
  * WAL lets the CLI import while the server keeps reading.
  */
-export function openDatabase(file: string, migrationsDir?: string): Db {
+export function openDatabase(file: string, migrationsDir?: string, options: { readonly?: boolean } = {}): Db {
+  if (options.readonly) {
+    // readers (worker threads) share the file; the writer has already migrated it
+    const ro = new Database(file, { readonly: true });
+    ro.pragma('busy_timeout = 10000');
+    ro.pragma('cache_size = -65536');
+    return ro;
+  }
   if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   const db = new Database(file);
   db.pragma('journal_mode = WAL');

@@ -16,7 +16,7 @@ export const batchValidateCodeOperation: OperationDefinition = {
     { name: 'validation', type: 'Parameters', max: '*' },
     { name: 'tx-resource', type: 'Resource', max: '*' },
   ],
-  handle(ctx) {
-    return parametersOf(ctx.engine.batchValidate(operationRequest(ctx), instanceResource(ctx, 'ValueSet')));
+  async handle(ctx) {
+    return parametersOf(await ctx.terminology.call('batchValidate', operationRequest(ctx), instanceResource(ctx, 'ValueSet')));
   },
 };

@@ -31,7 +31,7 @@ export const expandOperation: OperationDefinition = {
     { name: 'useSupplement', type: 'canonical', max: '*' },
     { name: 'tx-resource', type: 'Resource', max: '*' },
   ],
-  handle(ctx) {
-    return ctx.engine.expand(operationRequest(ctx), instanceResource(ctx, 'ValueSet'));
+  async handle(ctx) {
+    return await ctx.terminology.call('expand', operationRequest(ctx), instanceResource(ctx, 'ValueSet'));
   },
 };

@@ -20,7 +20,7 @@ export const lookupOperation: OperationDefinition = {
     { name: 'useSupplement', type: 'canonical', max: '*' },
     { name: 'tx-resource', type: 'Resource', max: '*' },
   ],
-  handle(ctx) {
-    return parametersOf(ctx.engine.lookup(operationRequest(ctx), instanceResource(ctx, 'CodeSystem')));
+  async handle(ctx) {
+    return parametersOf(await ctx.terminology.call('lookup', operationRequest(ctx), instanceResource(ctx, 'CodeSystem')));
   },
 };

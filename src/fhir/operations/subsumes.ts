@@ -18,7 +18,7 @@ export const subsumesOperation: OperationDefinition = {
     { name: 'codingB', type: 'Coding' },
     { name: 'tx-resource', type: 'Resource', max: '*' },
   ],
-  handle(ctx) {
-    return parametersOf(ctx.engine.subsumes(operationRequest(ctx), instanceResource(ctx, 'CodeSystem')));
+  async handle(ctx) {
+    return parametersOf(await ctx.terminology.call('subsumes', operationRequest(ctx), instanceResource(ctx, 'CodeSystem')));
   },
 };

@@ -30,7 +30,7 @@ export const translateOperation: OperationDefinition = {
     { name: 'targetSystem', type: 'uri' },
     { name: 'tx-resource', type: 'Resource', max: '*' },
   ],
-  handle(ctx) {
-    return parametersOf(ctx.engine.translate(operationRequest(ctx), instanceResource(ctx, 'ConceptMap')));
+  async handle(ctx) {
+    return parametersOf(await ctx.terminology.call('translate', operationRequest(ctx), instanceResource(ctx, 'ConceptMap')));
   },
 };

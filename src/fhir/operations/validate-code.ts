@@ -35,8 +35,8 @@ export const valueSetValidateCodeOperation: OperationDefinition = {
     { name: 'inferSystem', type: 'boolean' },
     ...common,
   ],
-  handle(ctx) {
-    return parametersOf(ctx.engine.validateValueSetCode(operationRequest(ctx), instanceResource(ctx, 'ValueSet')));
+  async handle(ctx) {
+    return parametersOf(await ctx.terminology.call('validateValueSetCode', operationRequest(ctx), instanceResource(ctx, 'ValueSet')));
   },
 };
 
@@ -49,7 +49,7 @@ export const codeSystemValidateCodeOperation: OperationDefinition = {
   instance: true,
   idempotent: true,
   parameters: [{ name: 'url', type: 'uri' }, { name: 'codeSystem', type: 'CodeSystem' }, { name: 'version', type: 'string' }, ...common],
-  handle(ctx) {
-    return parametersOf(ctx.engine.validateCodeSystemCode(operationRequest(ctx), instanceResource(ctx, 'CodeSystem')));
+  async handle(ctx) {
+    return parametersOf(await ctx.terminology.call('validateCodeSystemCode', operationRequest(ctx), instanceResource(ctx, 'CodeSystem')));
   },
 };

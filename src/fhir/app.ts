@@ -114,13 +114,13 @@ function methodNotAllowed(res: Response): void {
 
 /** Parameters from the query string and, for POST, the body (a Parameters resource or a form). */
 function readInput(req: Request, op: OperationDefinition, schema: SchemaValidator): OperationInput {
-  const query = OperationInput.fromQuery(req.query as Record<string, unknown>);
+  const query = OperationInput.fromQuery(req.query as Record<string, unknown>, op.parameters);
   if (req.method !== 'POST') return query;
   const body = req.body;
   if (!body || (typeof body === 'object' && Object.keys(body).length === 0)) return query;
   if (!req.is(JSON_TYPES)) {
     // application/x-www-form-urlencoded
-    return new OperationInput([...query.entries, ...OperationInput.fromQuery(body).entries], true);
+    return new OperationInput([...query.entries, ...OperationInput.fromQuery(body, op.parameters).entries]);
   }
   if (typeof body !== 'object' || Array.isArray(body) || typeof body.resourceType !== 'string') {
     throw TerminologyError.of({ severity: 'error', code: 'structure', txType: 'invalid-data', text: 'The request body must be a FHIR resource (a Parameters resource for operations)' }, 400);

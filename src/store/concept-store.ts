@@ -230,6 +230,29 @@ export class ConceptStore {
     return (this.s('countDesc', 'SELECT count(*) AS n FROM concept_closure WHERE ancestor_pk = ?').get(pk) as { n: number }).n;
   }
 
+  /** Designations of many concepts at once, grouped by concept. */
+  designationsFor(pks: number[]): Map<number, DesignationRow[]> {
+    return this.grouped(pks, 'SELECT * FROM concept_designation WHERE concept_pk IN (#) ORDER BY pk');
+  }
+
+  /** Properties of many concepts at once, grouped by concept. */
+  propertiesFor(pks: number[]): Map<number, PropertyRow[]> {
+    return this.grouped(pks, 'SELECT * FROM concept_property WHERE concept_pk IN (#) ORDER BY rowid');
+  }
+
+  private grouped<T extends { concept_pk: number }>(pks: number[], sql: string): Map<number, T[]> {
+    const out = new Map<number, T[]>();
+    for (let i = 0; i < pks.length; i += SQL_IN_CHUNK) {
+      const chunk = pks.slice(i, i + SQL_IN_CHUNK);
+      for (const row of this.db.prepare(sql.replace('#', chunk.map(() => '?').join(','))).all(...chunk) as T[]) {
+        const list = out.get(row.concept_pk);
+        if (list) list.push(row);
+        else out.set(row.concept_pk, [row]);
+      }
+    }
+    return out;
+  }
+
   designations(pk: number): DesignationRow[] {
     return this.s('desig', 'SELECT * FROM concept_designation WHERE concept_pk = ? ORDER BY pk').all(pk) as DesignationRow[];
   }

@@ -1,5 +1,5 @@
 import type { CodeSystem } from 'fhir/r4';
-import type { ConceptRow, ConceptStore } from '../../store/concept-store';
+import type { ConceptRow, ConceptStore, DesignationRow, PropertyRow } from '../../store/concept-store';
 import type { Concept, ConceptFilter, LocateResult } from './provider';
 import { ConceptGraphProvider, SupplementAdditions, supplementAdditions } from './base';
 import { TextFilter } from '../text-filter';
@@ -29,20 +29,28 @@ export class StoredCodeSystemProvider extends ConceptGraphProvider {
     this.additions = supplementAdditions(supplements);
   }
 
-  private concept(row: ConceptRow): Concept {
+  /** Builds (or finds) the concepts of many rows with two queries for their details. */
+  private conceptsOf(rows: ConceptRow[]): Concept[] {
+    const missing = rows.filter((r) => !this.byPk.has(r.pk)).map((r) => r.pk);
+    const designations = missing.length ? this.concepts.designationsFor(missing) : new Map();
+    const properties = missing.length ? this.concepts.propertiesFor(missing) : new Map();
+    return rows.map((r) => this.byPk.get(r.pk) ?? this.concept(r, designations.get(r.pk) ?? [], properties.get(r.pk) ?? []));
+  }
+
+  private concept(row: ConceptRow, designationRows?: DesignationRow[], propertyRows?: PropertyRow[]): Concept {
     const cached = this.byPk.get(row.pk);
     if (cached) return cached;
     if (this.byPk.size >= CACHE_LIMIT) this.byPk.clear();
     const store = this.concepts;
     const self = this;
-    const designations: Concept['designations'] = store.designations(row.pk).map((d) => ({
+    const designations: Concept['designations'] = (designationRows ?? store.designations(row.pk)).map((d) => ({
       language: d.language ?? undefined,
       use: d.use_system || d.use_code ? { system: d.use_system ?? undefined, code: d.use_code ?? undefined, display: d.use_display ?? undefined } : undefined,
       value: d.value,
       extension: d.extra ? JSON.parse(d.extra) : undefined,
       origin: 'codesystem' as const,
     }));
-    const properties: Concept['properties'] = store.properties(row.pk).map((p) => ({ code: p.code, valueKey: p.value_type, value: JSON.parse(p.value_json) }));
+    const properties: Concept['properties'] = (propertyRows ?? store.properties(row.pk)).map((p) => ({ code: p.code, valueKey: p.value_type, value: JSON.parse(p.value_json) }));
     const extra = row.extra ? JSON.parse(row.extra) : {};
     const c: Concept = {
       code: row.code,
@@ -52,12 +60,12 @@ export class StoredCodeSystemProvider extends ConceptGraphProvider {
       properties,
       extensions: [...(extra.extension ?? [])],
       get parents(): Concept[] {
-        const v = store.parents(row.pk).map((r) => self.concept(r));
+        const v = self.conceptsOf(store.parents(row.pk));
         Object.defineProperty(this, 'parents', { value: v });
         return v;
       },
       get children(): Concept[] {
-        const v = store.children(row.pk).map((r) => self.concept(r));
+        const v = self.conceptsOf(store.children(row.pk));
         Object.defineProperty(this, 'children', { value: v });
         return v;
       },
@@ -74,8 +82,8 @@ export class StoredCodeSystemProvider extends ConceptGraphProvider {
   }
 
   private rows(pks: number[]): Concept[] {
-    const rows = new Map(this.concepts.byPks(pks.filter((pk) => !this.byPk.has(pk))).map((r) => [r.pk, r]));
-    return pks.map((pk) => this.byPk.get(pk) ?? this.concept(rows.get(pk)!)).filter(Boolean);
+    const fetched = new Map(this.conceptsOf(this.concepts.byPks(pks.filter((pk) => !this.byPk.has(pk)))).map((c) => [this.pkOf.get(c)!, c]));
+    return pks.map((pk) => this.byPk.get(pk) ?? fetched.get(pk)!).filter(Boolean);
   }
 
   locate(code: string): LocateResult {
@@ -84,11 +92,19 @@ export class StoredCodeSystemProvider extends ConceptGraphProvider {
   }
 
   roots(): Concept[] {
-    return (this.rootCache ??= this.concepts.roots(this.csPk).map((r) => this.concept(r)));
+    return (this.rootCache ??= this.conceptsOf(this.concepts.roots(this.csPk)));
   }
 
   *all(): Iterable<Concept> {
-    for (const row of this.concepts.iterate(this.csPk)) yield this.concept(row);
+    let batch: ConceptRow[] = [];
+    for (const row of this.concepts.iterate(this.csPk)) {
+      batch.push(row);
+      if (batch.length === 500) {
+        yield* this.conceptsOf(batch);
+        batch = [];
+      }
+    }
+    yield* this.conceptsOf(batch);
   }
 
   totalCount(): number {

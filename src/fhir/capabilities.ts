@@ -93,9 +93,10 @@ export function terminologyCapabilities(store: ResourceStore, base: string): Ter
       parameter: ['count', 'offset', 'filter', 'activeOnly', 'excludeNested', 'includeDesignations', 'designation', 'includeDefinition', 'displayLanguage', 'property', 'system-version', 'check-system-version', 'force-system-version', 'tx-resource', 'useSupplement'].map((name) => ({ name })),
       textFilter: 'Every word of the filter must start a word of the display, a designation or the code (case-insensitive; å, ä and ö are distinct letters).',
     },
+    lockedDate: false,
     codeSearch: 'all',
     validateCode: { translations: false },
-    translation: { needsMap: true },
-    closure: { translation: false },
+    // $translate without a map url searches every map whose source and target fit
+    translation: { needsMap: false },
   } as TerminologyCapabilities;
 }

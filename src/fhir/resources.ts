@@ -2,7 +2,7 @@ import express, { Request, Response } from 'express';
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import type { Bundle } from 'fhir/r4';
 import type { AppDeps } from './app';
-import { CANONICAL_TYPES, ResourceQuery, StoredResource } from '../store/resource-store';
+import { CANONICAL_TYPES, ResourceQuery, StoredResource, TextMatch } from '../store/resource-store';
 import { TerminologyError } from '../terminology/issues';
 import { baseUrl, sendOutcome, sendResource } from './http';
 
@@ -15,75 +15,85 @@ function bad(text: string, status = 400): TerminologyError {
   return TerminologyError.of({ severity: 'error', code: 'invalid', txType: 'invalid-data', text }, status);
 }
 
-/** Search parameters understood per type, mapped to store queries. */
-function toQuery(query: Record<string, unknown>): { q: ResourceQuery; count: number; offset: number; summaryCount: boolean; used: string[] } {
-  const q: ResourceQuery = {};
-  const used: string[] = [];
-  let count = DEFAULT_COUNT;
-  let offset = 0;
-  let summaryCount = false;
+/** How one search parameter narrows a store query. */
+interface SearchParam {
+  /** the types it applies to (all when absent) */
+  types?: readonly string[];
+  /** the modifiers it takes besides none */
+  modifiers?: readonly string[];
+  set(q: ResourceQuery, value: string, modifier: string): void;
+}
+
+const STRING_MODIFIERS = ['exact', 'contains'];
+const stringMatch = (modifier: string): TextMatch['match'] => (modifier === 'exact' ? 'exact' : modifier === 'contains' ? 'contains' : 'starts');
+
+/** The search parameters this server understands (FHIR R4 names), mapped to store queries. */
+const SEARCH_PARAMS: Record<string, SearchParam> = {
+  _id: { set: (q, v) => (q.id = v) },
+  // a canonical may carry its version after a bar (url=http://...|1.0.0)
+  url: {
+    set: (q, v) => {
+      const bar = v.indexOf('|');
+      q.url = bar < 0 ? v : v.slice(0, bar);
+      if (bar >= 0) q.version = v.slice(bar + 1);
+    },
+  },
+  version: { set: (q, v) => (q.version = v) },
+  identifier: { set: (q, v) => (q.identifier = v) },
+  // NamingSystem.uniqueId.value
+  value: { types: ['NamingSystem'], set: (q, v) => (q.identifier = v) },
+  status: { set: (q, v) => (q.status = v) },
+  name: { modifiers: STRING_MODIFIERS, set: (q, v, m) => (q.name = { value: v, match: stringMatch(m) }) },
+  title: { modifiers: STRING_MODIFIERS, set: (q, v, m) => (q.title = { value: v, match: stringMatch(m) }) },
+  publisher: { modifiers: STRING_MODIFIERS, set: (q, v, m) => (q.publisher = { value: v, match: stringMatch(m) }) },
+  'content-mode': { types: ['CodeSystem'], set: (q, v) => (q.content = v) },
+  supplements: { types: ['CodeSystem'], set: (q, v) => (q.supplements = v) },
+};
+
+/** Result parameters that change nothing here (the answer is always JSON, always whole resources). */
+const IGNORED = new Set(['_format', '_pretty', '_elements']);
+
+interface SearchRequest {
+  q: ResourceQuery;
+  count: number;
+  offset: number;
+  summaryCount: boolean;
+  /** the parameters as understood, for the Bundle's links */
+  used: string[];
+}
+
+const nonNegative = (name: string, value: string): number => {
+  if (!/^\d+$/.test(value)) throw bad(`${name} must be a non-negative integer, not '${value}'`);
+  return Number(value);
+};
+
+/** Reads the search parameters of a request; an unknown parameter or modifier is an error. */
+function toQuery(type: string, query: Record<string, unknown>): SearchRequest {
+  const out: SearchRequest = { q: {}, count: DEFAULT_COUNT, offset: 0, summaryCount: false, used: [] };
   for (const [rawName, rawValue] of Object.entries(query)) {
+    const [name, modifier = '', ...rest] = rawName.split(':');
+    const param = Object.hasOwn(SEARCH_PARAMS, name) ? SEARCH_PARAMS[name] : undefined;
+    const known = (param && (!param.types || param.types.includes(type))) || name === '_count' || name === '_offset' || name === '_summary' || IGNORED.has(name);
+    if (!known) throw bad(`Unknown search parameter '${rawName}' for ${type}`);
+    if (rest.length || (modifier && !param?.modifiers?.includes(modifier))) throw bad(`Unsupported modifier in search parameter '${rawName}'`);
+    // repeated parameters: the last one counts
     const value = Array.isArray(rawValue) ? rawValue[rawValue.length - 1] : rawValue;
-    if (typeof value !== 'string') continue;
-    const [name, modifier] = rawName.split(':');
-    switch (name) {
-      case 'url':
-        q.url = value;
-        break;
-      case 'version':
-        q.version = value;
-        break;
-      case 'identifier':
-        q.identifier = value;
-        break;
-      case '_id':
-        q.id = value;
-        break;
-      case 'status':
-        q.status = value;
-        break;
-      case 'name':
-        if (modifier === 'contains') q.nameContains = value;
-        else if (modifier === 'exact' || !modifier) q.name = value;
-        else throw bad(`Unsupported modifier :${modifier} on name`);
-        break;
-      case 'title':
-        if (modifier === 'contains') q.titleContains = value;
-        else if (modifier === 'exact' || !modifier) q.title = value;
-        else throw bad(`Unsupported modifier :${modifier} on title`);
-        break;
-      case 'publisher':
-        if (modifier === 'contains') q.publisherContains = value;
-        else q.publisher = value;
-        break;
-      case 'content-mode':
-        q.content = value;
-        break;
-      case 'supplements':
-        q.supplements = value;
-        break;
-      case '_count':
-        if (!/^\d+$/.test(value)) throw bad(`_count must be a non-negative integer, not '${value}'`);
-        count = Math.min(Number(value), MAX_COUNT);
-        continue;
-      case '_offset':
-        if (!/^\d+$/.test(value)) throw bad(`_offset must be a non-negative integer, not '${value}'`);
-        offset = Number(value);
-        continue;
-      case '_summary':
-        if (value === 'count') summaryCount = true;
-        else if (!['false', 'true', 'data', 'text'].includes(value)) throw bad(`Unsupported _summary value '${value}'`);
-        continue;
-      case '_format':
-      case '_pretty':
-      case '_elements':
-        continue;
-      default:
-        throw bad(`Unknown search parameter '${rawName}'`);
+    if (typeof value !== 'string') throw bad(`Search parameter '${rawName}' must have a single text value`);
+    if (IGNORED.has(name)) continue;
+    if (name === '_count') out.count = Math.min(nonNegative(name, value), MAX_COUNT);
+    else if (name === '_offset') out.offset = nonNegative(name, value);
+    else if (name === '_summary') {
+      if (!['count', 'false', 'true', 'data', 'text'].includes(value)) throw bad(`Unsupported _summary value '${value}'`);
+      if (value !== 'count') continue;
+      out.summaryCount = true;
+      out.used.push('_summary=count');
+    } else {
+      param!.set(out.q, value, modifier);
+      out.used.push(`${encodeURIComponent(rawName)}=${encodeURIComponent(value)}`);
     }
-    used.push(`${rawName}=${encodeURIComponent(value)}`);
   }
-  return { q, count, offset, summaryCount, used };
+  if (out.count === 0) out.summaryCount = true;
+  return out;
 }
 
 /** Read, search, create, update and delete of CodeSystem, ValueSet, ConceptMap and NamingSystem. */
@@ -113,18 +123,15 @@ export function resourceRoutes(deps: AppDeps): express.Router {
 
   const search = (req: Request, res: Response, type: string, query: Record<string, unknown>) => {
     requireType(type);
-    const { q, count, offset, summaryCount, used } = toQuery(query);
+    const { q, count, offset, summaryCount, used } = toQuery(type, query);
     const base = baseUrl(req, deps.config.publicBaseUrl);
+    const page = (o: number) => `${base}/${type}?${[...used, `_count=${count}`, `_offset=${o}`].join('&')}`;
     const total = deps.store.count(type, q);
-    const bundle: Bundle = { resourceType: 'Bundle', id: randomUUID(), type: 'searchset', total };
-    const self = `${base}/${type}?${[...used, `_count=${count}`, `_offset=${offset}`].join('&')}`;
-    bundle.link = [{ relation: 'self', url: self }];
+    const bundle: Bundle = { resourceType: 'Bundle', id: randomUUID(), type: 'searchset', total, link: [{ relation: 'self', url: page(offset) }] };
     if (!summaryCount) {
-      const rows = deps.store.search(type, q, { count, offset });
-      bundle.entry = rows.map((r) => entryFor(base, r));
-      const page = (o: number) => `${base}/${type}?${[...used, `_count=${count}`, `_offset=${o}`].join('&')}`;
-      if (offset + count < total) bundle.link.push({ relation: 'next', url: page(offset + count) });
-      if (offset > 0) bundle.link.push({ relation: 'previous', url: page(Math.max(0, offset - count)) });
+      bundle.entry = deps.store.search(type, q, { count, offset }).map((r) => entryFor(base, r));
+      if (offset + count < total) bundle.link!.push({ relation: 'next', url: page(offset + count) });
+      if (offset > 0) bundle.link!.push({ relation: 'previous', url: page(Math.max(0, offset - count)) });
     }
     sendResource(res, 200, bundle);
   };

@@ -17,18 +17,24 @@ export interface StoredResource {
   resource: any;
 }
 
+/** A FHIR string search: case-insensitive "starts with" (plain), `:exact` or `:contains`. */
+export interface TextMatch {
+  value: string;
+  match: 'starts' | 'exact' | 'contains';
+}
+
 export interface ResourceQuery {
   url?: string;
   version?: string;
-  /** identifier value, optionally `system|value`. */
+  /**
+   * identifier token: `value`, `system|value`, `|value` (no system) or `system|` (any value). A
+   * bare OID and its `urn:oid:` form find each other.
+   */
   identifier?: string;
-  name?: string;
-  nameContains?: string;
-  title?: string;
-  titleContains?: string;
+  name?: TextMatch;
+  title?: TextMatch;
   status?: string;
-  publisher?: string;
-  publisherContains?: string;
+  publisher?: TextMatch;
   id?: string;
   /** extra exact-match columns (e.g. content, supplements). */
   content?: string;
@@ -78,6 +84,18 @@ function identifiersOf(resource: any): { system?: string; value: string }[] {
   return out;
 }
 
+/** Lower case beyond ASCII, as FHIR string search wants (accents are kept: å is not a). */
+function fold(s: string): string {
+  return s.normalize('NFC').toLocaleLowerCase('sv');
+}
+
+/** An identifier value as searched: a bare OID also as urn:oid:, and the other way round. */
+function oidForms(value: string): string[] {
+  if (/^[0-2](\.(0|[1-9]\d*))+$/.test(value)) return [value, 'urn:oid:' + value];
+  if (value.startsWith('urn:oid:')) return [value, value.slice('urn:oid:'.length)];
+  return [value];
+}
+
 function escapeLike(s: string): string {
   return s.replace(/[\\%_]/g, (c) => '\\' + c);
 }
@@ -96,6 +114,7 @@ export class ResourceStore {
   private generation = 0;
 
   constructor(private readonly db: Db) {
+    db.function('kodverk_fold', { deterministic: true }, (v: unknown) => (typeof v === 'string' ? fold(v) : v));
     this.insertStmt = db.prepare(`INSERT INTO resource
       (resource_type, id, url, version, name, title, status, publisher, date, content, supplements, version_id, last_updated, json)
       VALUES (@resourceType, @id, @url, @version, @name, @title, @status, @publisher, @date, @content, @supplements, @versionId, @lastUpdated, @json)`);
@@ -216,16 +235,13 @@ export class ResourceStore {
       clauses.push(`r.${col} = ?`);
       args.push(v);
     };
-    const eqNoCase = (col: string, v: string | undefined) => {
-      if (v === undefined) return;
-      // FHIR string search: case-insensitive "starts with"
-      clauses.push(`r.${col} LIKE ? ESCAPE '\\'`);
-      args.push(escapeLike(v) + '%');
-    };
-    const contains = (col: string, v: string | undefined) => {
-      if (v === undefined) return;
-      clauses.push(`r.${col} LIKE ? ESCAPE '\\'`);
-      args.push('%' + escapeLike(v) + '%');
+    const text = (col: string, m: TextMatch | undefined) => {
+      if (m === undefined) return;
+      if (m.match === 'exact') return eq(col, m.value);
+      // case-insensitive beyond ASCII (Å, Ä, Ö), through the fold() function of this connection
+      clauses.push(`kodverk_fold(r.${col}) LIKE ? ESCAPE '\\'`);
+      const v = escapeLike(fold(m.value));
+      args.push(m.match === 'contains' ? `%${v}%` : `${v}%`);
     };
     eq('url', q.url);
     eq('version', q.version);
@@ -233,23 +249,25 @@ export class ResourceStore {
     eq('status', q.status);
     eq('content', q.content);
     eq('supplements', q.supplements);
-    eqNoCase('name', q.name);
-    contains('name', q.nameContains);
-    eqNoCase('title', q.title);
-    contains('title', q.titleContains);
-    eqNoCase('publisher', q.publisher);
-    contains('publisher', q.publisherContains);
+    text('name', q.name);
+    text('title', q.title);
+    text('publisher', q.publisher);
     if (q.identifier !== undefined) {
       const bar = q.identifier.indexOf('|');
-      if (bar >= 0 && !q.identifier.startsWith('urn:')) {
-        const system = q.identifier.slice(0, bar);
-        const value = q.identifier.slice(bar + 1);
-        clauses.push('r.pk IN (SELECT resource_pk FROM resource_identifier WHERE value = ? AND (? = \'\' OR system = ?))');
-        args.push(value, system, system);
-      } else {
-        clauses.push('r.pk IN (SELECT resource_pk FROM resource_identifier WHERE value = ?)');
-        args.push(q.identifier);
+      const system = bar < 0 ? undefined : q.identifier.slice(0, bar);
+      const value = bar < 0 ? q.identifier : q.identifier.slice(bar + 1);
+      const conds: string[] = [];
+      if (value !== '') {
+        const values = oidForms(value);
+        conds.push(`value IN (${values.map(() => '?').join(', ')})`);
+        args.push(...values);
       }
+      if (system === '') conds.push('system IS NULL');
+      else if (system !== undefined) {
+        conds.push('system = ?');
+        args.push(system);
+      }
+      clauses.push(`r.pk IN (SELECT resource_pk FROM resource_identifier WHERE ${conds.join(' AND ') || '1'})`);
     }
     return { sql: clauses.join(' AND '), args };
   }

@@ -6,7 +6,7 @@ import type { TerminologyService } from '../terminology/service';
 import { TerminologyError } from '../terminology/issues';
 import { OperationInput } from './parameters';
 import type { OperationContext, OperationDefinition } from './operation';
-import { FHIR_JSON, baseUrl, outcomeForError, sendOutcome, sendResource } from './http';
+import { FHIR_JSON, JSON_TYPES, baseUrl, methodNotAllowed, outcomeForError, sendOutcome, sendResource } from './http';
 import { OPERATIONS } from './operations';
 import { capabilityStatement, terminologyCapabilities } from './capabilities';
 import { resourceRoutes } from './resources';
@@ -22,8 +22,6 @@ export interface AppDeps {
   /** writes resources (and indexes code-system concepts) */
   loader: ResourceLoader;
 }
-
-const JSON_TYPES = ['application/json', 'application/fhir+json', 'application/json+fhir', 'application/*+json'];
 
 /** Builds the HTTP application: the FHIR API under /fhir. */
 export function createApp(deps: AppDeps): express.Express {
@@ -49,6 +47,7 @@ export function createApp(deps: AppDeps): express.Express {
     if (req.query.mode === 'terminology') sendResource(res, 200, terminologyCapabilities(deps.store, base));
     else sendResource(res, 200, capabilityStatement(base, OPERATIONS));
   });
+  fhir.all('/metadata', (_req, res) => methodNotAllowed(res, 'GET'));
 
   const runOperation = (op: OperationDefinition, resourceType: string | undefined, id: string | undefined) => async (req: Request, res: Response) => {
     const input = readInput(req, op, deps.schema);
@@ -106,10 +105,6 @@ export function createApp(deps: AppDeps): express.Express {
 
 function unknownOperation(res: Response, name: string, type?: string): void {
   sendOutcome(res, 404, [{ severity: 'error', code: 'not-supported', txType: 'not-supported', text: `The operation ${name} is not supported${type ? ` on ${type}` : ''}` }]);
-}
-
-function methodNotAllowed(res: Response): void {
-  sendOutcome(res, 405, [{ severity: 'error', code: 'not-supported', txType: 'not-supported', text: 'This method is not allowed here' }]);
 }
 
 /** Parameters from the query string and, for POST, the body (a Parameters resource or a form). */

@@ -4,6 +4,9 @@ import { TerminologyError, TxIssue, outcomeOf } from '../terminology/issues';
 
 export const FHIR_JSON = 'application/fhir+json';
 
+/** Request media types read as JSON. */
+export const JSON_TYPES = ['application/json', 'application/fhir+json', 'application/json+fhir', 'application/*+json'];
+
 /** Writes a FHIR resource as application/fhir+json. */
 export function sendResource(res: Response, status: number, resource: unknown, headers: Record<string, string> = {}): void {
   res.status(status);
@@ -14,6 +17,12 @@ export function sendResource(res: Response, status: number, resource: unknown, h
 
 export function sendOutcome(res: Response, status: number, issues: TxIssue[]): void {
   sendResource(res, status, outcomeOf(issues));
+}
+
+/** 405 for a method the path does not take; `allow` lists those it does. */
+export function methodNotAllowed(res: Response, allow?: string): void {
+  if (allow) res.setHeader('Allow', allow);
+  sendOutcome(res, 405, [{ severity: 'error', code: 'not-supported', txType: 'not-supported', text: 'This method is not allowed here' }]);
 }
 
 export function outcomeForError(err: unknown): { status: number; outcome: OperationOutcome } {

@@ -4,7 +4,7 @@ import type { Bundle } from 'fhir/r4';
 import type { AppDeps } from './app';
 import { CANONICAL_TYPES, ResourceQuery, StoredResource, TextMatch } from '../store/resource-store';
 import { TerminologyError } from '../terminology/issues';
-import { baseUrl, sendOutcome, sendResource } from './http';
+import { FHIR_JSON, JSON_TYPES, baseUrl, methodNotAllowed, sendOutcome, sendResource } from './http';
 
 const TYPES = new Set<string>(CANONICAL_TYPES);
 const DEFAULT_COUNT = 50;
@@ -13,6 +13,53 @@ const ID = /^[A-Za-z0-9\-.]{1,64}$/;
 
 function bad(text: string, status = 400): TerminologyError {
   return TerminologyError.of({ severity: 'error', code: 'invalid', txType: 'invalid-data', text }, status);
+}
+
+function unsupportedMediaType(expected: string): TerminologyError {
+  return TerminologyError.of({ severity: 'error', code: 'not-supported', txType: 'invalid-data', text: `The request body must be ${expected}` }, 415);
+}
+
+/** Elements FHIR R4 requires (1..1, 1..*) that the JSON schema leaves unchecked. */
+const REQUIRED: Record<string, string[]> = {
+  CodeSystem: ['status', 'content'],
+  ValueSet: ['status'],
+  ConceptMap: ['status'],
+  NamingSystem: ['name', 'status', 'kind', 'date', 'uniqueId'],
+};
+
+/** What the schema cannot say: required elements, and codes unique within a code system (csd-1). */
+function checkContent(r: any): void {
+  const missing = (path: string) => TerminologyError.of({ severity: 'error', code: 'required', txType: 'invalid-data', text: `${path} is required`, expression: [path] }, 400);
+  for (const name of REQUIRED[r.resourceType] ?? []) if (r[name] === undefined) throw missing(`${r.resourceType}.${name}`);
+  (r.uniqueId ?? []).forEach((u: any, i: number) => {
+    for (const name of ['type', 'value']) if (u[name] === undefined) throw missing(`NamingSystem.uniqueId[${i}].${name}`);
+  });
+  const seen = new Set<string>();
+  const walk = (concepts: any[] | undefined, path: string) =>
+    (concepts ?? []).forEach((c, i) => {
+      const here = `${path}[${i}]`;
+      if (typeof c.code !== 'string') throw missing(`${here}.code`);
+      if (seen.has(c.code)) {
+        throw TerminologyError.of({ severity: 'error', code: 'duplicate', txType: 'invalid-data', text: `The code '${c.code}' is defined more than once`, expression: [here] }, 400);
+      }
+      seen.add(c.code);
+      walk(c.concept, `${here}.concept`);
+    });
+  if (r.resourceType === 'CodeSystem') walk(r.concept, 'CodeSystem.concept');
+}
+
+/** Does the request carry a body (of a stated media type) other than these types? */
+function hasBodyOtherThan(req: Request, types: string[]): boolean {
+  return !!req.get('content-type') && req.is(types) === false;
+}
+
+/** Does an If-None-Match header (a list of entity tags, or *) name this version? */
+function etagMatches(header: string | undefined, versionId: number): boolean {
+  if (!header) return false;
+  return header.split(',').some((t) => {
+    const tag = t.trim();
+    return tag === '*' || tag.replace(/^W\//, '') === `"${versionId}"`;
+  });
 }
 
 /** How one search parameter narrows a store query. */
@@ -119,6 +166,12 @@ export function resourceRoutes(deps: AppDeps): express.Router {
     }
   };
 
+  /** 405 for a method a path of a known type does not take. */
+  const notAllowed = (allow: string) => (req: Request, res: Response) => {
+    requireType(req.params.type as string);
+    methodNotAllowed(res, allow);
+  };
+
   const entryFor = (base: string, r: StoredResource) => ({ fullUrl: `${base}/${r.resourceType}/${r.id}`, resource: r.resource, search: { mode: 'match' as const } });
 
   const search = (req: Request, res: Response, type: string, query: Record<string, unknown>) => {
@@ -136,38 +189,67 @@ export function resourceRoutes(deps: AppDeps): express.Router {
     sendResource(res, 200, bundle);
   };
 
-  router.get('/:type', (req, res) => search(req, res, req.params.type, req.query as Record<string, unknown>));
-  router.post('/:type/_search', (req, res) => search(req, res, req.params.type, { ...(req.query as object), ...(typeof req.body === 'object' ? req.body : {}) }));
+  const notFound = (res: Response, type: string, id: string) => sendOutcome(res, 404, [{ severity: 'error', code: 'not-found', txType: 'not-found', text: `${type}/${id} is not known` }]);
 
-  router.get('/:type/:id', (req, res) => {
-    const { type, id } = req.params;
+  /** The current version (the only one kept), answering If-None-Match with 304. */
+  const read = (req: Request, res: Response, versionId?: string) => {
+    const { type, id } = req.params as Record<string, string>;
     requireType(type);
     const r = deps.store.read(type, id);
-    if (!r) return sendOutcome(res, 404, [{ severity: 'error', code: 'not-found', txType: 'not-found', text: `${type}/${id} is not known` }]);
-    const etag = `W/"${r.versionId}"`;
-    if (req.get('if-none-match') === etag) return void res.status(304).end();
-    sendResource(res, 200, r.resource, { ETag: etag, 'Last-Modified': new Date(r.lastUpdated).toUTCString() });
+    if (!r || (versionId !== undefined && versionId !== String(r.versionId))) return notFound(res, type, versionId === undefined ? id : `${id}/_history/${versionId}`);
+    const headers = { ETag: `W/"${r.versionId}"`, 'Last-Modified': new Date(r.lastUpdated).toUTCString() };
+    if (etagMatches(req.get('if-none-match'), r.versionId)) {
+      res.set(headers);
+      return void res.status(304).end();
+    }
+    sendResource(res, 200, r.resource, headers);
+  };
+
+  router.get('/:type', (req, res) => search(req, res, req.params.type, req.query as Record<string, unknown>));
+  router.post('/:type/_search', (req, res) => {
+    if (hasBodyOtherThan(req, ['application/x-www-form-urlencoded'])) throw unsupportedMediaType('application/x-www-form-urlencoded');
+    search(req, res, req.params.type, { ...(req.query as object), ...(req.body ?? {}) });
   });
+  router.all('/:type/_search', notAllowed('POST'));
+  router.get('/:type/:id', (req, res) => read(req, res));
+  router.get('/:type/:id/_history/:vid', (req, res) => read(req, res, req.params.vid));
 
   const write = (req: Request, res: Response, type: string, id: string | undefined) => {
     requireType(type);
     requireToken(req);
+    if (hasBodyOtherThan(req, JSON_TYPES)) throw unsupportedMediaType(FHIR_JSON);
     const body = req.body;
-    if (!body || typeof body !== 'object' || body.resourceType !== type) {
-      throw bad(`The body must be a ${type} resource`);
+    if (!body || typeof body !== 'object' || Array.isArray(body) || body.resourceType !== type) {
+      throw bad(`The body must be a ${type} resource${body && typeof body.resourceType === 'string' ? `, not a ${body.resourceType}` : ''}`);
     }
     deps.schema.check(body);
+    checkContent(body);
     if (id !== undefined) {
       if (!ID.test(id)) throw bad(`'${id}' is not a valid resource id`);
       if (body.id !== undefined && body.id !== id) throw bad(`The resource id '${body.id}' does not match the id in the URL '${id}'`);
     }
-    const resource = { ...body, id: id ?? (body.id && ID.test(body.id) && !deps.store.read(type, body.id) ? body.id : randomUUID()) };
+    // a create gets an id from the server (FHIR: a client's id is ignored)
+    const resource = { ...body, id: id ?? randomUUID() };
+    requireUniqueCanonical(resource);
     const { stored, created } = deps.loader.save(resource);
     const base = baseUrl(req, deps.config.publicBaseUrl);
     sendResource(res, created ? 201 : 200, stored.resource, {
       ETag: `W/"${stored.versionId}"`,
+      'Last-Modified': new Date(stored.lastUpdated).toUTCString(),
       Location: `${base}/${type}/${stored.id}/_history/${stored.versionId}`,
     });
+  };
+
+  /** One resource per url and version: otherwise which one a request means is a matter of chance. */
+  const requireUniqueCanonical = (r: { resourceType: string; id: string; url?: string; version?: string }) => {
+    if (typeof r.url !== 'string') return;
+    const other = deps.store.byUrl(r.resourceType, r.url).find((o) => o.id !== r.id && (o.version ?? '') === (r.version ?? ''));
+    if (other) {
+      throw TerminologyError.of(
+        { severity: 'error', code: 'duplicate', txType: 'business-rule', text: `${r.resourceType}/${other.id} already has url ${r.url}${r.version ? ` and version ${r.version}` : ' and no version'}` },
+        422,
+      );
+    }
   };
 
   router.post('/:type', (req, res) => write(req, res, req.params.type, undefined));
@@ -176,10 +258,14 @@ export function resourceRoutes(deps: AppDeps): express.Router {
     const { type, id } = req.params;
     requireType(type);
     requireToken(req);
-    const existed = deps.store.delete(type, id);
-    if (!existed) return sendOutcome(res, 404, [{ severity: 'error', code: 'not-found', txType: 'not-found', text: `${type}/${id} is not known` }]);
+    if (!deps.store.delete(type, id)) return notFound(res, type, id);
     res.status(204).end();
   });
+
+  // any other method on a known path
+  router.all('/:type', notAllowed('GET, POST'));
+  router.all('/:type/:id', notAllowed('GET, PUT, DELETE'));
+  router.all('/:type/:id/_history/:vid', notAllowed('GET'));
 
   return router;
 }

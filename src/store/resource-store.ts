@@ -197,10 +197,12 @@ export class ResourceStore {
   delete(resourceType: string, id: string): boolean {
     const existing = this.byIdStmt.get(resourceType, id) as Row | undefined;
     if (!existing) return false;
-    // the concept rows go with the resource (foreign keys); the closure and text index have none
-    this.db.prepare('DELETE FROM concept_text WHERE cs_pk = ?').run(existing.pk);
-    this.db.prepare('DELETE FROM concept_closure WHERE descendant_pk IN (SELECT pk FROM concept WHERE cs_pk = ?)').run(existing.pk);
-    this.deleteStmt.run(existing.pk);
+    this.db.transaction(() => {
+      // the concept rows go with the resource (foreign keys); the closure and text index have none
+      this.db.prepare('DELETE FROM concept_text WHERE cs_pk = ?').run(existing.pk);
+      this.db.prepare('DELETE FROM concept_closure WHERE descendant_pk IN (SELECT pk FROM concept WHERE cs_pk = ?)').run(existing.pk);
+      this.deleteStmt.run(existing.pk);
+    })();
     this.generation++;
     return true;
   }

@@ -62,11 +62,26 @@ describe('read', () => {
     }
   });
 
+  it('reads the current version by its version id (the Location of a write)', async () => {
+    expect(await server.kit.vread({ resourceType: 'CodeSystem', id: 'colours-1', version: '1' })).toMatchObject({ id: 'colours-1', meta: { versionId: '1' } });
+    expect((await failure(server.kit.vread({ resourceType: 'CodeSystem', id: 'colours-1', version: '2' }))).status).toBe(404);
+  });
+
   it('answers 404 with an OperationOutcome for an unknown id', async () => {
     const f = await failure(server.kit.read({ resourceType: 'CodeSystem', id: 'no-such-id' }));
     expect(f.status).toBe(404);
     expect(f.headers['content-type']).toMatch(/^application\/fhir\+json/);
     expect(txTypes(f.data)).toEqual(['not-found']);
+  });
+
+  it('answers a conditional read with a matching ETag with 304', async () => {
+    const options = (etag: string) => ({ headers: { 'if-none-match': etag } });
+    expect((await failure(server.kit.read({ resourceType: 'CodeSystem', id: 'colours-1', options: options('W/"1"') }))).status).toBe(304);
+    expect((await failure(server.kit.read({ resourceType: 'CodeSystem', id: 'colours-1', options: options('"1"') }))).status).toBe(304);
+    expect((await failure(server.kit.read({ resourceType: 'CodeSystem', id: 'colours-1', options: options('W/"7", W/"1"') }))).status).toBe(304);
+    expect((await failure(server.kit.read({ resourceType: 'CodeSystem', id: 'colours-1', options: options('*') }))).status).toBe(304);
+    const changed = await server.kit.read({ resourceType: 'CodeSystem', id: 'colours-1', options: options('W/"2"') });
+    expect(httpOf(changed).status).toBe(200);
   });
 });
 

@@ -221,12 +221,27 @@ export class ResourceStore {
     ).map(fromRow);
   }
 
-  /** Canonical URLs of resources carrying this identifier (e.g. urn:oid:1.2.752...). */
+  /**
+   * Canonical URLs of resources carrying this identifier (e.g. urn:oid:1.2.752...): those that
+   * carry it themselves first, then the code systems a NamingSystem (kind codesystem) declares
+   * under it, by the NamingSystem's uri uniqueIds (the preferred one first).
+   */
   urlsByIdentifier(value: string): { resourceType: string; url: string }[] {
-    return this.db
-      .prepare(`SELECT DISTINCT r.resource_type AS resourceType, r.url AS url FROM resource_identifier i
-                JOIN resource r ON r.pk = i.resource_pk WHERE i.value = ? AND r.url IS NOT NULL`)
-      .all(value) as { resourceType: string; url: string }[];
+    const rows = this.db
+      .prepare(
+        `SELECT resourceType, url FROM (
+           SELECT DISTINCT 0 AS rank, 0 AS preferred, r.resource_type AS resourceType, r.url AS url FROM resource_identifier i
+             JOIN resource r ON r.pk = i.resource_pk WHERE i.value = ? AND r.url IS NOT NULL
+           UNION ALL
+           SELECT 1, json_extract(u.value, '$.preferred') IS 1, 'CodeSystem', json_extract(u.value, '$.value')
+             FROM resource_identifier i JOIN resource r ON r.pk = i.resource_pk, json_each(r.json, '$.uniqueId') u
+             WHERE i.value = ? AND r.resource_type = 'NamingSystem' AND json_extract(r.json, '$.kind') = 'codesystem'
+               AND json_extract(u.value, '$.type') = 'uri' AND json_type(u.value, '$.value') = 'text')
+         ORDER BY rank, preferred DESC`,
+      )
+      .all(value, value) as { resourceType: string; url: string }[];
+    const seen = new Set<string>();
+    return rows.filter((r) => !seen.has(`${r.resourceType} ${r.url}`) && !!seen.add(`${r.resourceType} ${r.url}`));
   }
 
   private where(resourceType: string, q: ResourceQuery): { sql: string; args: unknown[] } {

@@ -159,13 +159,15 @@ export class TxParameters {
         }
         return;
       case 'count':
-        this.count = asInteger(name, v);
+      case 'offset': {
+        const n = asInteger(name, v);
+        if (n < 0) {
+          throw TerminologyError.of({ severity: 'error', code: 'invalid', txType: 'invalid-data', text: `The parameter '${name}' must not be negative (got ${n})` }, 400);
+        }
+        this[name] = n;
         this.seen.add(name);
         return;
-      case 'offset':
-        this.offset = asInteger(name, v);
-        this.seen.add(name);
-        return;
+      }
       case 'abstract':
         this.abstractOk = asBoolean(name, v);
         this.seen.add(name);

@@ -1,6 +1,7 @@
 import type { CapabilityStatement, TerminologyCapabilities } from 'fhir/r4';
 import type { OperationDefinition } from './operation';
 import type { ResourceStore } from '../store/resource-store';
+import { searchParametersOf } from './resources';
 import { FHIR_VERSION, RELEASE_DATE, SOFTWARE_NAME, SOFTWARE_VERSION, TX_TEST_VERSION } from '../version';
 
 const FEATURE = 'http://hl7.org/fhir/uv/application-feature/StructureDefinition/feature';
@@ -41,17 +42,11 @@ export function capabilityStatement(base: string, operations: OperationDefinitio
         security: { cors: true, description: 'Reads and operations are open; create, update and delete need a bearer token.' },
         resource: types.map((type) => ({
           type,
-          interaction: [{ code: 'read' }, { code: 'search-type' }, { code: 'create' }, { code: 'update' }, { code: 'delete' }],
+          interaction: [{ code: 'read' }, { code: 'vread' }, { code: 'search-type' }, { code: 'create' }, { code: 'update' }, { code: 'delete' }],
           versioning: 'versioned',
-          searchParam: [
-            { name: 'url', type: 'uri' },
-            { name: 'version', type: 'token' },
-            { name: 'identifier', type: 'token' },
-            { name: 'name', type: 'string' },
-            { name: 'title', type: 'string' },
-            { name: 'status', type: 'token' },
-            { name: 'publisher', type: 'string' },
-          ],
+          readHistory: false,
+          conditionalRead: 'not-match',
+          searchParam: searchParametersOf(type),
           operation: operations
             .filter((o) => o.resourceTypes.includes(type))
             .map((o) => ({ name: o.name, definition: o.definition })),

@@ -64,6 +64,8 @@ function etagMatches(header: string | undefined, versionId: number): boolean {
 
 /** How one search parameter narrows a store query. */
 interface SearchParam {
+  /** FHIR search parameter type (for the CapabilityStatement) */
+  kind: 'token' | 'string' | 'uri';
   /** the types it applies to (all when absent) */
   types?: readonly string[];
   /** the modifiers it takes besides none */
@@ -76,26 +78,34 @@ const stringMatch = (modifier: string): TextMatch['match'] => (modifier === 'exa
 
 /** The search parameters this server understands (FHIR R4 names), mapped to store queries. */
 const SEARCH_PARAMS: Record<string, SearchParam> = {
-  _id: { set: (q, v) => (q.id = v) },
+  _id: { kind: 'token', set: (q, v) => (q.id = v) },
   // a canonical may carry its version after a bar (url=http://...|1.0.0)
   url: {
+    kind: 'uri',
     set: (q, v) => {
       const bar = v.indexOf('|');
       q.url = bar < 0 ? v : v.slice(0, bar);
       if (bar >= 0) q.version = v.slice(bar + 1);
     },
   },
-  version: { set: (q, v) => (q.version = v) },
-  identifier: { set: (q, v) => (q.identifier = v) },
+  version: { kind: 'token', set: (q, v) => (q.version = v) },
+  identifier: { kind: 'token', set: (q, v) => (q.identifier = v) },
   // NamingSystem.uniqueId.value
-  value: { types: ['NamingSystem'], set: (q, v) => (q.identifier = v) },
-  status: { set: (q, v) => (q.status = v) },
-  name: { modifiers: STRING_MODIFIERS, set: (q, v, m) => (q.name = { value: v, match: stringMatch(m) }) },
-  title: { modifiers: STRING_MODIFIERS, set: (q, v, m) => (q.title = { value: v, match: stringMatch(m) }) },
-  publisher: { modifiers: STRING_MODIFIERS, set: (q, v, m) => (q.publisher = { value: v, match: stringMatch(m) }) },
-  'content-mode': { types: ['CodeSystem'], set: (q, v) => (q.content = v) },
-  supplements: { types: ['CodeSystem'], set: (q, v) => (q.supplements = v) },
+  value: { kind: 'string', types: ['NamingSystem'], set: (q, v) => (q.identifier = v) },
+  status: { kind: 'token', set: (q, v) => (q.status = v) },
+  name: { kind: 'string', modifiers: STRING_MODIFIERS, set: (q, v, m) => (q.name = { value: v, match: stringMatch(m) }) },
+  title: { kind: 'string', modifiers: STRING_MODIFIERS, set: (q, v, m) => (q.title = { value: v, match: stringMatch(m) }) },
+  publisher: { kind: 'string', modifiers: STRING_MODIFIERS, set: (q, v, m) => (q.publisher = { value: v, match: stringMatch(m) }) },
+  'content-mode': { kind: 'token', types: ['CodeSystem'], set: (q, v) => (q.content = v) },
+  supplements: { kind: 'uri', types: ['CodeSystem'], set: (q, v) => (q.supplements = v) },
 };
+
+/** The search parameters of a resource type, for the CapabilityStatement. */
+export function searchParametersOf(type: string): { name: string; type: SearchParam['kind'] }[] {
+  return Object.entries(SEARCH_PARAMS)
+    .filter(([, p]) => !p.types || p.types.includes(type))
+    .map(([name, p]) => ({ name, type: p.kind }));
+}
 
 /** Result parameters that change nothing here (the answer is always JSON, always whole resources). */
 const IGNORED = new Set(['_format', '_pretty', '_elements']);

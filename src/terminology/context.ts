@@ -56,6 +56,16 @@ export class TerminologyContext {
   }
 
   /**
+   * The canonical URL a system URI stands for: itself, or the code system an `urn:oid:` names
+   * (as its identifier, or through a NamingSystem).
+   */
+  canonicalSystem(system: string): string {
+    if (!system.startsWith('urn:oid:')) return system;
+    if ((this.txByType.get('CodeSystem') ?? []).some((c) => c.url === system) || this.source.byUrl('CodeSystem', system).length) return system;
+    return this.source.urlsByIdentifier(system).find((x) => x.resourceType === 'CodeSystem')?.url ?? system;
+  }
+
+  /**
    * Picks the resource for url + version. Without a version: the latest (highest version by
    * the documented ordering). A wildcard version (1.0.x) picks the latest match.
    */

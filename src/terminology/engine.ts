@@ -102,14 +102,20 @@ export class TerminologyEngine {
 
   // ---- $validate-code ---------------------------------------------------------------------
 
-  /** The coded value of a $validate-code call and how it was given. */
-  private codedValue(params: ParametersParameter[], forCodeSystem: boolean, tx: TxParameters): { coded: CodeableConcept; mode: ValidationMode } | undefined {
-    const cc = get(params, 'codeableConcept')?.valueCodeableConcept;
+  /** The coded value of a $validate-code call and how it was given (OID systems as canonical URLs). */
+  private codedValue(ctx: TerminologyContext, params: ParametersParameter[], forCodeSystem: boolean, tx: TxParameters): { coded: CodeableConcept; mode: ValidationMode } | undefined {
+    const value = this.rawCodedValue(params, forCodeSystem, tx);
+    for (const c of value?.coded.coding ?? []) if (c.system) c.system = ctx.canonicalSystem(c.system);
+    return value;
+  }
+
+  private rawCodedValue(params: ParametersParameter[], forCodeSystem: boolean, tx: TxParameters): { coded: CodeableConcept; mode: ValidationMode } | undefined {
+    const cc = structuredClone(get(params, 'codeableConcept')?.valueCodeableConcept);
     if (cc) {
       tx.see('inferSystem', { name: 'inferSystem', valueBoolean: false }, true);
       return { coded: cc, mode: 'codeableConcept' };
     }
-    const coding = get(params, 'coding')?.valueCoding;
+    const coding = structuredClone(get(params, 'coding')?.valueCoding);
     if (coding) {
       tx.see('inferSystem', { name: 'inferSystem', valueBoolean: false }, true);
       return { coded: { coding: [coding] }, mode: 'coding' };
@@ -141,7 +147,7 @@ export class TerminologyEngine {
       vs = ctx.findValueSet(u, version);
       if (!vs) throw TerminologyError.of(txIssue('error', 'not-found', 'not-found', 'Unable_to_resolve_value_Set_', [canonicalOf(u, version)]), 422);
     }
-    const value = this.codedValue(req.parameters, false, params);
+    const value = this.codedValue(ctx, req.parameters, false, params);
     if (!value) {
       throw TerminologyError.of(
         { severity: 'error', code: 'invalid', text: 'Unable to find code to validate (looked for coding | codeableConcept | code+system | code+inferSystem in parameters' },
@@ -161,7 +167,7 @@ export class TerminologyEngine {
   validateCodeSystemCode(req: OperationRequest, instance?: CodeSystem): ParametersParameter[] {
     const ctx = this.context(instance ? [...req.txResources, instance] : req.txResources);
     const params = this.txParams(req, true);
-    const value = this.codedValue(req.parameters, true, params);
+    const value = this.codedValue(ctx, req.parameters, true, params);
     if (!value) {
       throw TerminologyError.of(
         { severity: 'error', code: 'invalid', txType: 'invalid-data', text: 'Unable to find code to validate (looked for coding | codeableConcept | code in parameters)' },
@@ -177,6 +183,7 @@ export class TerminologyEngine {
         provider = ctx.providerFor((instance ?? inline)!, []);
       } else {
         let url = str(req.parameters, 'url');
+        if (url) url = ctx.canonicalSystem(url);
         let version = str(req.parameters, 'version');
         if (!url && first?.system) {
           url = first.system;

@@ -65,11 +65,7 @@ describe('identifiers and OIDs', () => {
     expect(f.status).toBeLessThan(500);
   });
 
-  // Known engine gap (src/terminology): $validate-code finds the code system behind the OID, but
-  // then checks the coding, still under its urn:oid: system, against the code system's implicit
-  // value set, which includes the canonical URL, so the code is "not in the value set".
-  // When the engine is fixed these fail: turn them into plain `it`.
-  it.failing.each([
+  it.each([
     ['carried by the code system', 'urn:oid:1.2.752.1.1', 'red'],
     ['declared by a NamingSystem', 'urn:oid:1.2.752.1.2', 'circle'],
   ])('validates a code under an urn:oid: system %s', async (_what, url, code) => {

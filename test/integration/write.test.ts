@@ -97,10 +97,10 @@ describe('create, update and delete with an API token', () => {
     await server.kit.update({ resourceType: 'CodeSystem', id: 'dup-2', body: codeSystem({ id: 'dup-2', url, version: '2' }) });
     expect(await countByUrl('CodeSystem', url)).toBe(2);
     for (const call of [
-      server.kit.create({ resourceType: 'CodeSystem', body: codeSystem({ url, version: '1' }) }),
-      server.kit.update({ resourceType: 'CodeSystem', id: 'dup-2', body: codeSystem({ id: 'dup-2', url, version: '1' }) }),
+      () => server.kit.create({ resourceType: 'CodeSystem', body: codeSystem({ url, version: '1' }) }),
+      () => server.kit.update({ resourceType: 'CodeSystem', id: 'dup-2', body: codeSystem({ id: 'dup-2', url, version: '1' }) }),
     ]) {
-      const f = await failure(call);
+      const f = await failure(call());
       expect(f.status).toBe(422);
       expect(txTypes(f.data)).toEqual(['business-rule']);
     }
@@ -170,12 +170,13 @@ describe('create, update and delete with an API token', () => {
       const id = `guarded-${Math.random().toString(36).slice(2)}`;
       await server.kit.update({ resourceType: 'CodeSystem', id, body: codeSystem({ id, url }) });
       const options = { headers };
+      // one call at a time: a rejection nobody awaits yet would count as unhandled
       for (const call of [
-        server.anonymous.create({ resourceType: 'CodeSystem', body: codeSystem({ url: uniqueUrl('CodeSystem') }), options }),
-        server.anonymous.update({ resourceType: 'CodeSystem', id, body: codeSystem({ id, url, title: 'Changed' }), options }),
-        server.anonymous.delete({ resourceType: 'CodeSystem', id, options }),
+        () => server.anonymous.create({ resourceType: 'CodeSystem', body: codeSystem({ url: uniqueUrl('CodeSystem') }), options }),
+        () => server.anonymous.update({ resourceType: 'CodeSystem', id, body: codeSystem({ id, url, title: 'Changed' }), options }),
+        () => server.anonymous.delete({ resourceType: 'CodeSystem', id, options }),
       ]) {
-        const f = await failure(call);
+        const f = await failure(call());
         expect(f.status).toBe(401);
         expect(f.data.resourceType).toBe('OperationOutcome');
       }
@@ -196,12 +197,12 @@ describe('without a configured API token', () => {
   it('refuses every write with 403, whatever token is sent, and still serves reads', async () => {
     const options = { headers: { authorization: 'Bearer anything' } };
     for (const call of [
-      server.anonymous.create({ resourceType: 'CodeSystem', body: codeSystem(), options }),
-      server.anonymous.update({ resourceType: 'CodeSystem', id: 'x', body: codeSystem({ id: 'x' }), options }),
-      server.anonymous.delete({ resourceType: 'CodeSystem', id: 'x', options }),
-      server.anonymous.create({ resourceType: 'CodeSystem', body: codeSystem() }),
+      () => server.anonymous.create({ resourceType: 'CodeSystem', body: codeSystem(), options }),
+      () => server.anonymous.update({ resourceType: 'CodeSystem', id: 'x', body: codeSystem({ id: 'x' }), options }),
+      () => server.anonymous.delete({ resourceType: 'CodeSystem', id: 'x', options }),
+      () => server.anonymous.create({ resourceType: 'CodeSystem', body: codeSystem() }),
     ]) {
-      const f = await failure(call);
+      const f = await failure(call());
       expect(f.status).toBe(403);
       expect(f.data.resourceType).toBe('OperationOutcome');
     }

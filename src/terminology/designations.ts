@@ -60,6 +60,19 @@ export class DesignationSet {
     this.items.push({ value: d.value.trim(), language: d.language || undefined, use: d.use, status: ss ?? 'active', isDisplay: false, extension: d.extension });
   }
 
+  /**
+   * Adds a concept's terms: its display (in the code system's language), its designations, and
+   * the displays supplements give it in their languages.
+   */
+  addConcept(c: { display?: string; designations: { language?: string; use?: Coding; value: string; extension?: Extension[]; isDisplay?: boolean }[] }, language: string | undefined): this {
+    this.addDisplay(c.display, language);
+    for (const d of c.designations) {
+      if (!d.isDisplay) this.addDesignation(d);
+      else if (!this.items.some((x) => x.value === d.value && x.language === d.language)) this.addDisplay(d.value, d.language);
+    }
+    return this;
+  }
+
   private static isActive(d: DesignationEntry): boolean {
     return !['withdrawn', 'inactive', 'deprecated'].includes(d.status);
   }

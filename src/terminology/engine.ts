@@ -78,24 +78,25 @@ export class TerminologyEngine {
     return req.maxCodes && req.maxCodes > 0 ? Math.min(req.maxCodes, server) : server;
   }
 
+  /** The value set a call is about: the instance, a valueSet parameter, or url (+valueSetVersion). */
+  private requestValueSet(ctx: TerminologyContext, req: OperationRequest, instance: ValueSet | undefined, missingText: string): ValueSet {
+    const given = instance ?? (get(req.parameters, 'valueSet')?.resource as ValueSet | undefined);
+    if (given) return given;
+    const url = str(req.parameters, 'url');
+    if (!url) throw TerminologyError.of({ severity: 'error', code: 'invalid', txType: 'invalid-data', text: missingText }, 400);
+    const { url: u, version: uv } = splitCanonical(url);
+    const version = str(req.parameters, 'valueSetVersion') ?? uv;
+    const vs = ctx.findValueSet(u, version);
+    if (!vs) throw TerminologyError.of(txIssue('error', 'not-found', 'not-found', 'Unable_to_resolve_value_Set_', [canonicalOf(u, version)]), 422);
+    return vs;
+  }
+
   // ---- $expand ----------------------------------------------------------------------------
 
   expand(req: OperationRequest, instance?: ValueSet): ValueSet {
     const ctx = this.context(req.txResources);
     const params = this.txParams(req, false);
-    let vs = instance ?? (get(req.parameters, 'valueSet')?.resource as ValueSet | undefined);
-    if (!vs) {
-      const url = str(req.parameters, 'url');
-      if (!url) {
-        throw TerminologyError.of({ severity: 'error', code: 'invalid', txType: 'invalid-data', text: 'Must provide either a ValueSet resource or a url parameter' }, 400);
-      }
-      const { url: u, version: uv } = splitCanonical(url);
-      const version = str(req.parameters, 'valueSetVersion') ?? uv;
-      vs = ctx.findValueSet(u, version);
-      if (!vs) {
-        throw TerminologyError.of(txIssue('error', 'not-found', 'not-found', 'Unable_to_resolve_value_Set_', [canonicalOf(u, version)]), 422);
-      }
-    }
+    const vs = this.requestValueSet(ctx, req, instance, 'Must provide either a ValueSet resource or a url parameter');
     const expander = new ValueSetExpander(ctx, params, { maxCodes: this.maxCodes(req), deadline: Date.now() + this.options.expansionTimeoutMs });
     return expander.expand(vs);
   }
@@ -136,17 +137,7 @@ export class TerminologyEngine {
   validateValueSetCode(req: OperationRequest, instance?: ValueSet): ParametersParameter[] {
     const ctx = this.context(req.txResources);
     const params = this.txParams(req, true);
-    let vs = instance ?? (get(req.parameters, 'valueSet')?.resource as ValueSet | undefined);
-    if (!vs) {
-      const url = str(req.parameters, 'url');
-      if (!url) {
-        throw TerminologyError.of({ severity: 'error', code: 'invalid', txType: 'invalid-data', text: 'No ValueSet specified - provide url parameter or valueSet resource' }, 400);
-      }
-      const { url: u, version: uv } = splitCanonical(url);
-      const version = str(req.parameters, 'valueSetVersion') ?? uv;
-      vs = ctx.findValueSet(u, version);
-      if (!vs) throw TerminologyError.of(txIssue('error', 'not-found', 'not-found', 'Unable_to_resolve_value_Set_', [canonicalOf(u, version)]), 422);
-    }
+    const vs = this.requestValueSet(ctx, req, instance, 'No ValueSet specified - provide url parameter or valueSet resource');
     const value = this.codedValue(ctx, req.parameters, false, params);
     if (!value) {
       throw TerminologyError.of(

@@ -6,7 +6,7 @@ import { TerminologyError, TxIssue, txIssue } from './issues';
 import type { TxParameters } from './params';
 import { DesignationSet, DesignationEntry, DESIGNATION_EXTENSIONS } from './designations';
 import { canonicalOf, compareVersions, splitCanonical } from './versions';
-import { pinValueSet, resolveCodeSystemVersion, statusWarning } from './resolution';
+import { missingSupplements, noteSupplements, pinValueSet, resolveCodeSystemVersion, statusWarning } from './resolution';
 import { TextFilter } from './text-filter';
 import { formatMessage } from './messages';
 
@@ -156,19 +156,8 @@ export class ValueSetExpander {
       this.totalKnown = false;
     }
 
-    const missing = this.requiredSupplements.filter((s) => !this.supplementsUsed.has(s) && !this.supplementsUsed.has(splitCanonical(s).url));
-    if (missing.length) {
-      throw TerminologyError.of(
-        {
-          severity: 'error',
-          code: 'not-found',
-          txType: 'not-found',
-          messageId: 'VALUESET_SUPPLEMENT_MISSING',
-          text: formatPluralSupplement(missing),
-        },
-        422,
-      );
-    }
+    const missing = missingSupplements(this.requiredSupplements, this.supplementsUsed);
+    if (missing) throw missing;
     return this.buildResult(vs, offset, count);
   }
 
@@ -313,11 +302,8 @@ export class ValueSetExpander {
       throw new TerminologyError([issue], 422, [canonicalOf(system, resolved.version)]);
     }
     resolved.check(provider.info.version);
-    for (const s of provider.info.supplements) {
-      this.supplementCanonicals.add(s);
-      this.supplementsUsed.add(s);
-      this.supplementsUsed.add(splitCanonical(s).url);
-    }
+    for (const s of provider.info.supplements) this.supplementCanonicals.add(s);
+    noteSupplements(this.supplementsUsed, provider.info.supplements);
     return provider;
   }
 
@@ -551,12 +537,7 @@ export class ValueSetExpander {
     }
 
     const set = new DesignationSet();
-    set.addDisplay(c.display, info.language);
-    for (const d of c.designations) {
-      if (d.isDisplay) {
-        if (!set.items.some((x) => x.value === d.value && x.language === d.language)) set.addDisplay(d.value, d.language);
-      } else set.addDesignation(d);
-    }
+    set.addConcept(c, info.language);
     if (vsConcept?.display) set.addDisplay(vsConcept.display, this.rootVs?.language);
     for (const d of vsConcept?.designation ?? []) set.addDesignation(d);
 
@@ -786,10 +767,6 @@ function readPropertyDecls(vs: ValueSet): { code: string; uri?: string }[] {
       uri: e.extension?.find((x) => x.url === 'uri')?.valueUri,
     }))
     .filter((d) => d.code);
-}
-
-function formatPluralSupplement(missing: string[]): string {
-  return missing.length === 1 ? `Required supplement not found: ${missing[0]}` : `Required supplements not found: ${missing.join(',')}`;
 }
 
 /** "a", "a or b", "a, b and c": version lists in messages. */

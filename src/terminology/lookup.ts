@@ -4,7 +4,8 @@ import type { CodeSystemProvider, Concept } from './providers/provider';
 import { TerminologyError, txIssue } from './issues';
 import type { TxParameters } from './params';
 import { DISPLAY_USE, DesignationSet } from './designations';
-import { canonicalOf, splitCanonical } from './versions';
+import { canonicalOf } from './versions';
+import { missingSupplements, noteSupplements } from './resolution';
 import { propertyText } from './providers/fhir-codesystem';
 
 export interface LookupInput {
@@ -42,19 +43,10 @@ export function lookupCode(ctx: TerminologyContext, params: TxParameters, input:
       );
     }
   }
-  const missing = params.useSupplements.filter((s) => !cs!.info.supplements.some((x) => x === s || splitCanonical(x).url === splitCanonical(s).url));
-  if (missing.length) {
-    throw TerminologyError.of(
-      {
-        severity: 'error',
-        code: 'not-found',
-        txType: 'not-found',
-        messageId: 'VALUESET_SUPPLEMENT_MISSING',
-        text: missing.length === 1 ? `Required supplement not found: ${missing[0]}` : `Required supplements not found: ${missing.join(',')}`,
-      },
-      400,
-    );
-  }
+  const used = new Set<string>();
+  noteSupplements(used, cs.info.supplements);
+  const missing = missingSupplements(params.useSupplements, used, 400);
+  if (missing) throw missing;
   const concept = cs.locate(coding.code).concept;
   if (!concept) {
     throw notFound(`Unable to find code '${coding.code}' in ${cs.info.url} version ${cs.info.version ?? 'unknown'}`, 404, 'invalid-code');
@@ -75,9 +67,7 @@ export function lookupConcept(cs: CodeSystemProvider, c: Concept, params: TxPara
   if (info.version) out.push({ name: 'version', valueString: info.version });
   out.push({ name: 'code', valueCode: c.code });
 
-  const set = new DesignationSet();
-  set.addDisplay(c.display, info.language);
-  for (const d of c.designations) set.addDesignation(d);
+  const set = new DesignationSet().addConcept(c, info.language);
   const display = set.preferred(params.workingLanguages())?.value ?? c.display;
   if (display !== undefined) out.push({ name: 'display', valueString: display });
   if (c.definition !== undefined) out.push({ name: 'definition', valueString: c.definition });

@@ -95,3 +95,30 @@ export function pinValueSet(ctx: TerminologyContext, params: TxParameters, refer
   const resolved = resolveCodeSystemVersion(ctx, params, url, version, 'valueset');
   return { url, version: resolved.version };
 }
+
+/**
+ * The error for required supplements (useSupplement, valueset-supplement) that were not applied,
+ * or undefined when all were. `used` holds url|version and bare urls of applied supplements.
+ */
+export function missingSupplements(required: string[], used: Set<string>, httpStatus = 422): TerminologyError | undefined {
+  const missing = required.filter((s) => !used.has(s) && !used.has(splitCanonical(s).url));
+  if (!missing.length) return undefined;
+  return TerminologyError.of(
+    {
+      severity: 'error',
+      code: 'not-found',
+      txType: 'not-found',
+      messageId: 'VALUESET_SUPPLEMENT_MISSING',
+      text: missing.length === 1 ? `Required supplement not found: ${missing[0]}` : `Required supplements not found: ${missing.join(',')}`,
+    },
+    httpStatus,
+  );
+}
+
+/** Records an applied supplement by url|version and by url, as missingSupplements expects. */
+export function noteSupplements(used: Set<string>, canonicals: string[]): void {
+  for (const s of canonicals) {
+    used.add(s);
+    used.add(splitCanonical(s).url);
+  }
+}

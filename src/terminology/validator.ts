@@ -6,7 +6,7 @@ import type { TxParameters } from './params';
 import { DesignationSet } from './designations';
 import { formatMessage } from './messages';
 import { canonicalOf, compareVersions, splitCanonical, versionIsMoreDetailed } from './versions';
-import { pinValueSet, resolveCodeSystemVersion } from './resolution';
+import { missingSupplements, noteSupplements, pinValueSet, resolveCodeSystemVersion } from './resolution';
 import { EXT_VS_SUPPLEMENT, ValueSetExpander, presentVersions } from './expander';
 
 export type ValidationMode = 'code' | 'coding' | 'codeableConcept';
@@ -80,19 +80,8 @@ export class ValueSetValidator {
       (compose.include ?? []).forEach((inc, i) => this.prepareConceptSet(`include[${i}]`, inc, chain));
       (compose.exclude ?? []).forEach((exc, i) => this.prepareConceptSet(`exclude[${i}]`, exc, chain));
     }
-    const missing = this.requiredSupplements.filter((s) => !this.usedSupplements.has(s) && !this.usedSupplements.has(splitCanonical(s).url));
-    if (missing.length) {
-      throw TerminologyError.of(
-        {
-          severity: 'error',
-          code: 'not-found',
-          txType: 'not-found',
-          messageId: 'VALUESET_SUPPLEMENT_MISSING',
-          text: missing.length === 1 ? `Required supplement not found: ${missing[0]}` : `Required supplements not found: ${missing.join(',')}`,
-        },
-        422,
-      );
-    }
+    const missing = missingSupplements(this.requiredSupplements, this.usedSupplements);
+    if (missing) throw missing;
   }
 
   private prepareConceptSet(desc: string, cc: ValueSetComposeInclude, chain: string[]): void {
@@ -113,10 +102,7 @@ export class ValueSetValidator {
     const resolved = resolveCodeSystemVersion(this.ctx, this.params, cc.system, cc.version);
     const cs = this.ctx.findCodeSystem(cc.system, resolved.version, this.supplementsFor(cc));
     if (!cs) return;
-    for (const s of cs.info.supplements) {
-      this.usedSupplements.add(s);
-      this.usedSupplements.add(splitCanonical(s).url);
-    }
+    noteSupplements(this.usedSupplements, cs.info.supplements);
     (cc.filter ?? []).forEach((f, i) => {
       if (f.value === undefined || f.value === null || f.value === '') {
         throw TerminologyError.of(
@@ -683,14 +669,9 @@ export class ValueSetValidator {
   }
 
   private listDisplaysFromCodeSystem(list: DesignationSet | null, cs: CodeSystemProvider, c: Concept): void {
-    if (!list) return;
-    list.addDisplay(c.display, cs.info.language);
-    for (const d of c.designations) {
-      if (d.isDisplay) {
-        if (!list.items.some((x) => x.value === d.value && x.language === d.language)) list.addDisplay(d.value, d.language);
-      } else list.addDesignation(d);
-    }
+    list?.addConcept(c, cs.info.language);
   }
+
 
   private checkConceptSet(path: string, role: 'in' | 'not in', cs: CodeSystemProvider, cset: ValueSetComposeInclude, code: string, displays: DesignationSet | null, state: CheckState, op: IssueList): boolean {
     const excludeInactives = this.valueSet.compose?.inactive === false;

@@ -1,5 +1,5 @@
 import type { OperationDefinition } from '../operation';
-import { instanceResource, operationRequest, parametersOf } from './common';
+import { SHARED_PARAMETERS, instanceResource, operationRequest, parametersOf } from './common';
 
 /** ValueSet/$batch-validate-code: many $validate-code calls in one request. */
 export const batchValidateCodeOperation: OperationDefinition = {
@@ -14,7 +14,7 @@ export const batchValidateCodeOperation: OperationDefinition = {
     { name: 'valueSet', type: 'ValueSet' },
     { name: 'valueSetVersion', type: 'string' },
     { name: 'validation', type: 'Parameters', max: '*' },
-    { name: 'tx-resource', type: 'Resource', max: '*' },
+    ...SHARED_PARAMETERS,
   ],
   async handle(ctx) {
     return parametersOf(await ctx.terminology.call('batchValidate', operationRequest(ctx), instanceResource(ctx, 'ValueSet')));

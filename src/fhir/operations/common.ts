@@ -1,4 +1,4 @@
-import type { OperationContext } from '../operation';
+import type { OperationContext, OperationParameterDefinition } from '../operation';
 import type { OperationRequest } from '../../terminology/engine';
 import { TerminologyError } from '../../terminology/issues';
 
@@ -26,3 +26,14 @@ export function instanceResource(ctx: OperationContext, resourceType: string): a
 export function parametersOf(parameter: unknown[]): { resourceType: 'Parameters'; parameter: any[] } {
   return { resourceType: 'Parameters', parameter: parameter as any[] };
 }
+
+/** Parameters every terminology operation shares: version rules, supplements, inline resources. */
+export const SHARED_PARAMETERS: OperationParameterDefinition[] = [
+  { name: 'displayLanguage', type: 'code' },
+  { name: 'system-version', type: 'canonical', max: '*' },
+  { name: 'check-system-version', type: 'canonical', max: '*' },
+  { name: 'force-system-version', type: 'canonical', max: '*' },
+  { name: 'default-valueset-version', type: 'canonical', max: '*' },
+  { name: 'useSupplement', type: 'canonical', max: '*' },
+  { name: 'tx-resource', type: 'Resource', max: '*' },
+];

@@ -1,5 +1,5 @@
 import type { OperationDefinition } from '../operation';
-import { instanceResource, operationRequest } from './common';
+import { SHARED_PARAMETERS, instanceResource, operationRequest } from './common';
 
 /** ValueSet/$expand (type and instance level). */
 export const expandOperation: OperationDefinition = {
@@ -23,13 +23,8 @@ export const expandOperation: OperationDefinition = {
     { name: 'excludeNested', type: 'boolean' },
     { name: 'excludeNotForUI', type: 'boolean' },
     { name: 'excludePostCoordinated', type: 'boolean' },
-    { name: 'displayLanguage', type: 'code' },
     { name: 'property', type: 'string', max: '*' },
-    { name: 'system-version', type: 'canonical', max: '*' },
-    { name: 'check-system-version', type: 'canonical', max: '*' },
-    { name: 'force-system-version', type: 'canonical', max: '*' },
-    { name: 'useSupplement', type: 'canonical', max: '*' },
-    { name: 'tx-resource', type: 'Resource', max: '*' },
+    ...SHARED_PARAMETERS,
   ],
   async handle(ctx) {
     return await ctx.terminology.call('expand', operationRequest(ctx), instanceResource(ctx, 'ValueSet'));

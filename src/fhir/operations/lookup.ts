@@ -1,5 +1,5 @@
 import type { OperationDefinition } from '../operation';
-import { instanceResource, operationRequest, parametersOf } from './common';
+import { SHARED_PARAMETERS, instanceResource, operationRequest, parametersOf } from './common';
 
 /** CodeSystem/$lookup: what a code means. */
 export const lookupOperation: OperationDefinition = {
@@ -15,10 +15,8 @@ export const lookupOperation: OperationDefinition = {
     { name: 'version', type: 'string' },
     { name: 'coding', type: 'Coding' },
     { name: 'date', type: 'dateTime' },
-    { name: 'displayLanguage', type: 'code' },
     { name: 'property', type: 'code', max: '*' },
-    { name: 'useSupplement', type: 'canonical', max: '*' },
-    { name: 'tx-resource', type: 'Resource', max: '*' },
+    ...SHARED_PARAMETERS,
   ],
   async handle(ctx) {
     return parametersOf(await ctx.terminology.call('lookup', operationRequest(ctx), instanceResource(ctx, 'CodeSystem')));

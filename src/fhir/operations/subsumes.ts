@@ -1,5 +1,5 @@
 import type { OperationDefinition } from '../operation';
-import { instanceResource, operationRequest, parametersOf } from './common';
+import { SHARED_PARAMETERS, instanceResource, operationRequest, parametersOf } from './common';
 
 /** CodeSystem/$subsumes: how two codes relate in the is-a hierarchy. */
 export const subsumesOperation: OperationDefinition = {
@@ -16,7 +16,7 @@ export const subsumesOperation: OperationDefinition = {
     { name: 'version', type: 'string' },
     { name: 'codingA', type: 'Coding' },
     { name: 'codingB', type: 'Coding' },
-    { name: 'tx-resource', type: 'Resource', max: '*' },
+    ...SHARED_PARAMETERS,
   ],
   async handle(ctx) {
     return parametersOf(await ctx.terminology.call('subsumes', operationRequest(ctx), instanceResource(ctx, 'CodeSystem')));

@@ -1,5 +1,5 @@
 import type { OperationDefinition } from '../operation';
-import { instanceResource, operationRequest, parametersOf } from './common';
+import { SHARED_PARAMETERS, instanceResource, operationRequest, parametersOf } from './common';
 
 /** ConceptMap/$translate, forward and reverse; R4 and R5 parameter names are both accepted. */
 export const translateOperation: OperationDefinition = {
@@ -28,7 +28,7 @@ export const translateOperation: OperationDefinition = {
     { name: 'targetCode', type: 'code' },
     { name: 'targetCoding', type: 'Coding' },
     { name: 'targetSystem', type: 'uri' },
-    { name: 'tx-resource', type: 'Resource', max: '*' },
+    ...SHARED_PARAMETERS,
   ],
   async handle(ctx) {
     return parametersOf(await ctx.terminology.call('translate', operationRequest(ctx), instanceResource(ctx, 'ConceptMap')));

@@ -1,21 +1,16 @@
 import type { OperationDefinition, OperationParameterDefinition } from '../operation';
-import { instanceResource, operationRequest, parametersOf } from './common';
+import { SHARED_PARAMETERS, instanceResource, operationRequest, parametersOf } from './common';
 
 const common: OperationParameterDefinition[] = [
   { name: 'code', type: 'code' },
   { name: 'display', type: 'string' },
   { name: 'coding', type: 'Coding' },
   { name: 'codeableConcept', type: 'CodeableConcept' },
-  { name: 'displayLanguage', type: 'code' },
   { name: 'abstract', type: 'boolean' },
   { name: 'activeOnly', type: 'boolean' },
   { name: 'lenient-display-validation', type: 'boolean' },
   { name: 'valueset-membership-only', type: 'boolean' },
-  { name: 'system-version', type: 'canonical', max: '*' },
-  { name: 'check-system-version', type: 'canonical', max: '*' },
-  { name: 'force-system-version', type: 'canonical', max: '*' },
-  { name: 'useSupplement', type: 'canonical', max: '*' },
-  { name: 'tx-resource', type: 'Resource', max: '*' },
+  ...SHARED_PARAMETERS,
 ];
 
 /** ValueSet/$validate-code: is the code in the value set? */

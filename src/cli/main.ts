@@ -2,6 +2,13 @@
 import { Command } from 'commander';
 import { startServer } from '../server';
 import { SOFTWARE_VERSION } from '../version';
+import { loadConfig } from '../config';
+import { openDatabase } from '../store/database';
+import { ResourceStore } from '../store/resource-store';
+import { IMPORTERS, importerFor } from '../importers';
+import { ImportError } from '../importers/importer';
+import { describeSummary, runImport } from '../importers/run-import';
+import { terminalProgress } from './progress';
 
 const program = new Command();
 program.name('kodverk').description('Kodverk terminology server for Swedish social services').version(SOFTWARE_VERSION);
@@ -18,7 +25,30 @@ program
     process.on('SIGTERM', stop);
   });
 
+program
+  .command('import')
+  .description(
+    'import a release file or folder into the store named by KODVERK_DB (one transaction; a running server sees the result at once)\n' +
+      IMPORTERS.map((i) => `  ${i.format.padEnd(6)} ${i.description}`).join('\n'),
+  )
+  .argument('<format>', IMPORTERS.map((i) => i.format).join(' | '))
+  .argument('<input>', 'file or folder')
+  .option('--uri <uri>', 'rf2: the edition/version URI (http://snomed.info/sct/<module>/version/<date>)')
+  .option('--version <version>', 'the version to give the imported code system (when the file does not say)')
+  .action(async (format: string, input: string, opts: Record<string, string>) => {
+    const importer = importerFor(format);
+    if (!importer) throw new Error(`Unknown format '${format}'; known: ${IMPORTERS.map((i) => i.format).join(', ')}`);
+    const config = loadConfig();
+    const db = openDatabase(config.dbPath);
+    try {
+      const summary = await runImport(db, new ResourceStore(db), importer, input, opts, terminalProgress());
+      console.log(describeSummary(summary).join('\n'));
+    } finally {
+      db.close();
+    }
+  });
+
 program.parseAsync(process.argv).catch((e) => {
-  console.error(e instanceof Error ? e.message : e);
+  console.error(e instanceof ImportError ? `Import refused, nothing was changed. ${e.message}` : e instanceof Error ? e.message : e);
   process.exit(1);
 });

@@ -131,6 +131,11 @@ export class ResourceStore {
    * Changes whenever this store, or another connection to the same file (the CLI importing),
    * has written: caches above the store compare it to know when to drop what they hold.
    */
+  /** The database itself, for stores of specialised tables (Snomed CT relationships, ...). */
+  get database(): Db {
+    return this.db;
+  }
+
   /** The concept tables of the same database. */
   conceptStore(): ConceptStore {
     return (this.concepts ??= new ConceptStore(this.db));

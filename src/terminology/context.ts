@@ -2,6 +2,7 @@ import type { CodeSystem, ValueSet, ConceptMap } from 'fhir/r4';
 import type { CodeSystemProvider } from './providers/provider';
 import { compareVersions, splitCanonical, versionMatches, isWildcardVersion, canonicalOf } from './versions';
 import type { TerminologyEngine } from './engine';
+import { implicitValueSet } from './providers/registry';
 
 /** Where canonical resources come from, apart from those supplied with a request. */
 export interface ResourceSource {
@@ -157,8 +158,9 @@ export class TerminologyContext {
     return p;
   }
 
+  /** A value set by url (and version): sent with the request, stored, or implicit (a code-system kind's). */
   findValueSet(url: string, version?: string): ValueSet | undefined {
-    return this.pick(this.candidates<ValueSet>('ValueSet', url), version);
+    return this.pick(this.candidates<ValueSet>('ValueSet', url), version) ?? (version ? undefined : implicitValueSet(url));
   }
 
   valueSetVersions(url: string): string[] {

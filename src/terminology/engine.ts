@@ -2,6 +2,8 @@ import type { CodeSystem, CodeableConcept, Coding, ConceptMap, ParametersParamet
 import { TerminologyContext, ResourceSource } from './context';
 import type { CodeSystemProvider } from './providers/provider';
 import { FhirCodeSystemProvider } from './providers/fhir-codesystem';
+import { providerKindFor } from './providers/registry';
+import './providers/kinds';
 import { TxParameters } from './params';
 import { ValueSetExpander } from './expander';
 import { SoftValidationError, ValidationMode, ValueSetValidator, valueSetForCodeSystem } from './validator';
@@ -58,8 +60,10 @@ export class TerminologyEngine {
     this.options = { ...DEFAULT_OPTIONS, ...options };
   }
 
+  /** A provider for a code system sent with a request (held in memory). */
   buildProvider(cs: CodeSystem, supplements: CodeSystem[]): CodeSystemProvider {
-    return new FhirCodeSystemProvider(cs, supplements);
+    const kind = providerKindFor(cs);
+    return kind?.inMemory ? kind.inMemory(cs, supplements) : new FhirCodeSystemProvider(cs, supplements);
   }
 
   context(txResources: any[] = []): TerminologyContext {

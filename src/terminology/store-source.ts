@@ -2,6 +2,8 @@ import type { CodeSystem } from 'fhir/r4';
 import type { ResourceStore } from '../store/resource-store';
 import { ConceptStore } from '../store/concept-store';
 import { StoredCodeSystemProvider } from './providers/stored-codesystem';
+import { providerKindFor } from './providers/registry';
+import './providers/kinds';
 import type { ResourceSource } from './context';
 import type { CodeSystemProvider } from './providers/provider';
 import { FhirCodeSystemProvider } from './providers/fhir-codesystem';
@@ -78,7 +80,14 @@ export class StoreResourceSource implements ResourceSource {
     let p = this.providers.get(key);
     if (!p) {
       const pk = this.pkOf.get(cs);
-      p = pk !== undefined && this.concepts.hasConcepts(pk) ? new StoredCodeSystemProvider(this.concepts, pk, cs, supplements) : new FhirCodeSystemProvider(cs, supplements);
+      const kind = providerKindFor(cs);
+      if (pk !== undefined && this.concepts.hasConcepts(pk)) {
+        p = kind?.stored
+          ? kind.stored({ db: this.store.database, concepts: this.concepts, csPk: pk, resource: cs, supplements })
+          : new StoredCodeSystemProvider(this.concepts, pk, cs, supplements);
+      } else {
+        p = kind?.inMemory ? kind.inMemory(cs, supplements) : new FhirCodeSystemProvider(cs, supplements);
+      }
       this.providers.set(key, p);
     }
     return p;

@@ -1,0 +1,66 @@
+import type { Db } from './database';
+
+export interface ImportRun {
+  pk: number;
+  format: string;
+  fileName: string;
+  sha256: string;
+  publisherVersion?: string;
+  importedAt: string;
+  summary: unknown;
+}
+
+/** Provenance of imports: every SQL statement about import_run and import_resource. */
+export class ImportLog {
+  constructor(private readonly db: Db) {}
+
+  record(run: Omit<ImportRun, 'pk'>, resourcePks: number[]): number {
+    const pk = Number(
+      this.db
+        .prepare('INSERT INTO import_run (format, file_name, sha256, publisher_version, imported_at, summary) VALUES (?, ?, ?, ?, ?, ?)')
+        .run(run.format, run.fileName, run.sha256, run.publisherVersion ?? null, run.importedAt, JSON.stringify(run.summary)).lastInsertRowid,
+    );
+    const link = this.db.prepare('INSERT OR IGNORE INTO import_resource (import_pk, resource_pk) VALUES (?, ?)');
+    for (const r of resourcePks) link.run(pk, r);
+    return pk;
+  }
+
+  /** The latest import of this exact file content by this importer, if any. */
+  latest(format: string, sha256: string): ImportRun | undefined {
+    const row = this.db.prepare('SELECT * FROM import_run WHERE format = ? AND sha256 = ? ORDER BY pk DESC LIMIT 1').get(format, sha256) as any;
+    return row ? fromRow(row) : undefined;
+  }
+
+  /** Imports that produced a resource, newest first. */
+  forResource(resourcePk: number): ImportRun[] {
+    return (
+      this.db
+        .prepare('SELECT r.* FROM import_run r JOIN import_resource x ON x.import_pk = r.pk WHERE x.resource_pk = ? ORDER BY r.pk DESC')
+        .all(resourcePk) as any[]
+    ).map(fromRow);
+  }
+
+  all(): ImportRun[] {
+    return (this.db.prepare('SELECT * FROM import_run ORDER BY pk').all() as any[]).map(fromRow);
+  }
+
+  conceptsSource(resourcePk: number): string | undefined {
+    return (this.db.prepare('SELECT concepts_source AS s FROM resource WHERE pk = ?').get(resourcePk) as { s: string | null } | undefined)?.s ?? undefined;
+  }
+
+  setConceptsSource(resourcePk: number, source: string | null): void {
+    this.db.prepare('UPDATE resource SET concepts_source = ? WHERE pk = ?').run(source, resourcePk);
+  }
+}
+
+function fromRow(r: any): ImportRun {
+  return {
+    pk: r.pk,
+    format: r.format,
+    fileName: r.file_name,
+    sha256: r.sha256,
+    publisherVersion: r.publisher_version ?? undefined,
+    importedAt: r.imported_at,
+    summary: JSON.parse(r.summary),
+  };
+}

@@ -1,0 +1,50 @@
+import type { CodeSystem, ValueSet } from 'fhir/r4';
+import type { Db } from '../../store/database';
+import type { ConceptStore } from '../../store/concept-store';
+import type { CodeSystemProvider } from './provider';
+
+/** What a provider kind gets to build a provider for a stored code system. */
+export interface StoredCodeSystemContext {
+  db: Db;
+  concepts: ConceptStore;
+  /** store row of the CodeSystem resource */
+  csPk: number;
+  resource: CodeSystem;
+  supplements: CodeSystem[];
+}
+
+/**
+ * A kind of code system with behaviour of its own (ICF qualifiers, Snomed CT expressions and
+ * ECL, ...). The engine never branches on the code system: it asks the registered kinds, in
+ * order, and falls back to the generic providers.
+ */
+export interface ProviderKind {
+  name: string;
+  /** Does this kind serve this code system? */
+  matches(cs: CodeSystem): boolean;
+  /** A provider for a stored code system (its concepts in the concept tables). */
+  stored?(ctx: StoredCodeSystemContext): CodeSystemProvider;
+  /** A provider for a code system sent with a request (held in memory). */
+  inMemory?(cs: CodeSystem, supplements: CodeSystem[]): CodeSystemProvider;
+  /** An implicit value set this kind defines for a URL (e.g. Snomed CT's ?fhir_vs=isa/...). */
+  implicitValueSet?(url: string): ValueSet | undefined;
+}
+
+const KINDS: ProviderKind[] = [];
+
+/** Registers a kind (at module load of the kind's file; see providers/kinds.ts). */
+export function registerProviderKind(kind: ProviderKind): void {
+  if (!KINDS.some((k) => k.name === kind.name)) KINDS.push(kind);
+}
+
+export function providerKindFor(cs: CodeSystem): ProviderKind | undefined {
+  return KINDS.find((k) => k.matches(cs));
+}
+
+export function implicitValueSet(url: string): ValueSet | undefined {
+  for (const k of KINDS) {
+    const vs = k.implicitValueSet?.(url);
+    if (vs) return vs;
+  }
+  return undefined;
+}

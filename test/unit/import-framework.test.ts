@@ -1,0 +1,58 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { openDatabase } from '../../src/store/database';
+import { ResourceStore } from '../../src/store/resource-store';
+import { ImportLog } from '../../src/store/import-log';
+import { runImport } from '../../src/importers/run-import';
+import { fhirImporter } from '../../src/importers/fhir-package';
+import { ImportError, Importer } from '../../src/importers/importer';
+
+const CONTENT = path.resolve(__dirname, '../../terminology');
+
+function freshStore() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kodverk-import-'));
+  const db = openDatabase(path.join(dir, 'store.db'));
+  return { db, store: new ResourceStore(db), dir };
+}
+
+describe('import framework', () => {
+  it('imports a folder of FHIR JSON once, and a second time changes nothing and says so', async () => {
+    const { db, store } = freshStore();
+    const first = await runImport(db, store, fhirImporter, CONTENT);
+    expect(first.noChange).toBe(false);
+    expect(first.created).toBeGreaterThan(0);
+    const runs = new ImportLog(db).all();
+    expect(runs).toHaveLength(1);
+    expect(runs[0].sha256).toBe(first.sha256);
+    const second = await runImport(db, store, fhirImporter, CONTENT);
+    expect(second.noChange).toBe(true);
+    expect(second.previousImport).toBe(runs[0].importedAt);
+    expect(new ImportLog(db).all()).toHaveLength(1);
+  });
+
+  it('leaves the store exactly as it was when an import fails half way', async () => {
+    const { db, store } = freshStore();
+    await runImport(db, store, fhirImporter, CONTENT);
+    const before = store.count('CodeSystem', {});
+    const failing: Importer = {
+      format: 'broken',
+      description: 'writes one good resource, then one without an id',
+      async read() {
+        return { resources: [{ resourceType: 'CodeSystem', id: 'ok', url: 'urn:x:ok', status: 'active', content: 'complete', concept: [{ code: 'a' }] }, { resourceType: 'CodeSystem', url: 'urn:x:bad' }] };
+      },
+    };
+    await expect(runImport(db, store, failing, CONTENT)).rejects.toThrow(/needs a resourceType and an id/);
+    expect(store.count('CodeSystem', {})).toBe(before);
+    expect(store.read('CodeSystem', 'ok')).toBeUndefined();
+  });
+
+  it('names the file that is not JSON', async () => {
+    const { db, store, dir } = freshStore();
+    const bad = path.join(dir, 'bad');
+    fs.mkdirSync(bad);
+    fs.writeFileSync(path.join(bad, 'cs.json'), '{ not json');
+    await expect(runImport(db, store, fhirImporter, bad)).rejects.toThrow(ImportError);
+    await expect(runImport(db, store, fhirImporter, bad)).rejects.toThrow(/file cs\.json: not valid JSON/);
+  });
+});

@@ -376,7 +376,10 @@ export class ValueSetExpander {
     if (!inc.concept && !inc.filter) {
       // the whole code system
       if (count === 0 && imports.length === 0 && !this.textFilter) {
-        this.zeroCountTotal += [...provider.all()].filter((c) => !(this.params.activeOnly && provider.status(c).inactive)).length;
+        // count=0 asks only for the total: count, do not build the concepts
+        let n = provider.totalCount();
+        if (this.params.activeOnly) for (const c of provider.all()) if (provider.status(c).inactive) n--;
+        this.zeroCountTotal += n;
         return;
       }
       if (this.textFilter) this.canBeHierarchy = false;

@@ -1,5 +1,6 @@
 import type { CodeSystem } from 'fhir/r4';
 import type { ConceptInput } from '../store/concept-store';
+import type { Db } from '../store/database';
 
 /** Where something is wrong in an input file, as precisely as the format allows. */
 export interface SourceLocation {
@@ -48,8 +49,11 @@ export interface StreamedCodeSystem {
   resource: CodeSystem;
   /** the concepts, read lazily from the source */
   concepts: () => Iterable<ConceptInput>;
-  /** extra tables the code-system kind fills (e.g. Snomed relationships, refset members) */
-  writeExtra?: (csPk: number, progress: Progress) => void;
+  /**
+   * extra tables the code-system kind fills (e.g. Snomed relationships, refset members), after the
+   * concepts, in the same transaction (hence the connection that holds it)
+   */
+  writeExtra?: (csPk: number, progress: Progress, db: Db) => void;
 }
 
 /** What an importer produces from its input: everything is loaded in one transaction. */

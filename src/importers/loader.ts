@@ -92,7 +92,7 @@ export class ResourceLoader {
     progress.start(`concepts of ${stream.resource.url}`, typeof stream.resource.count === 'number' ? stream.resource.count : undefined);
     summary.concepts += this.concepts.write(stored.pk, stream.concepts(), (n) => progress.update(n));
     progress.stop();
-    stream.writeExtra?.(stored.pk, progress);
+    stream.writeExtra?.(stored.pk, progress, this.db);
     log.setConceptsSource(stored.pk, sourceSha);
     summary[outcome === 'unchanged' ? 'updated' : outcome]++;
     summary.changedPks.push(stored.pk);

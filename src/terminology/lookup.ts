@@ -47,9 +47,11 @@ export function lookupCode(ctx: TerminologyContext, params: TxParameters, input:
   noteSupplements(used, cs.info.supplements);
   const missing = missingSupplements(params.useSupplements, used, 400);
   if (missing) throw missing;
-  const concept = cs.locate(coding.code).concept;
+  const located = cs.locate(coding.code);
+  const concept = located.concept;
   if (!concept) {
-    throw notFound(`Unable to find code '${coding.code}' in ${cs.info.url} version ${cs.info.version ?? 'unknown'}`, 404, 'invalid-code');
+    const reason = located.message ? ` (${located.message})` : '';
+    throw notFound(`Unable to find code '${coding.code}' in ${cs.info.url} version ${cs.info.version ?? 'unknown'}${reason}`, 404, 'invalid-code');
   }
   return lookupConcept(cs, concept, params);
 }

@@ -369,13 +369,14 @@ export class ValueSetValidator {
       return;
     }
     this.checkCodeSystemStatus(op, prov);
-    const concept = prov.locate(c.code!).concept;
+    const located = prov.locate(c.code!);
+    const concept = located.concept;
     if (!concept) {
       const vs = `${ws}|${prov.info.version}#${c.code}`;
       if (!state.unknownCodes.includes(vs)) {
         state.unknownCodes.push(vs);
         if (prov.info.content === 'complete') {
-          const m = unknownCodeMessage(c.code!, ws, prov.info.version);
+          const m = unknownCodeMessage(c.code!, ws, prov.info.version, located.message);
           state.cause = 'code-invalid';
           msg(m.text);
           op.add({ ...m, severity: 'error', code: 'code-invalid', txType: 'invalid-code', expression: [addToPath(path, 'code')] });
@@ -682,14 +683,15 @@ export class ValueSetValidator {
       state.status = st.status ?? '';
     };
     if (!cset.concept && !cset.filter) {
-      const c = cs.locate(code).concept;
+      const located = cs.locate(code);
+      const c = located.concept;
       if (!c) {
         if (!this.params.membershipOnly && role !== 'not in') {
           if (cs.info.content !== 'complete') {
             op.add(txIssue('warning', 'code-invalid', 'invalid-code', 'UNKNOWN_CODE_IN_FRAGMENT', [code, cs.info.url, cs.info.version], addToPath(path, 'code')));
             return true;
           }
-          const m = unknownCodeMessage(code, cs.info.url, cs.info.version);
+          const m = unknownCodeMessage(code, cs.info.url, cs.info.version, located.message);
           op.add({ ...m, severity: 'error', code: 'code-invalid', txType: 'invalid-code', expression: [addToPath(path, 'code')] });
         }
         return false;
@@ -852,9 +854,11 @@ export class SoftValidationError extends Error {
   }
 }
 
-export function unknownCodeMessage(code: string, system: string, version?: string): { text: string; messageId: string } {
+/** The unknown-code message, with the provider's reason when it gives one (LocateResult.message). */
+export function unknownCodeMessage(code: string, system: string, version?: string, reason?: string): { text: string; messageId: string } {
   const id = version ? 'Unknown_Code_in_Version' : 'Unknown_Code_in';
-  return { text: formatMessage(id, [code, system, version]), messageId: id };
+  const text = formatMessage(id, [code, system, version]);
+  return { text: reason ? `${text} (${reason})` : text, messageId: id };
 }
 
 function flatten(list: NonNullable<ValueSet['expansion']>['contains'] = []): NonNullable<NonNullable<ValueSet['expansion']>['contains']> {

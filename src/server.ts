@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import fs from 'node:fs';
+import path from 'node:path';
 import { KodverkConfig, loadConfig } from './config';
 import { createLogger } from './logger';
 import { Db, openDatabase } from './store/database';
@@ -13,6 +14,7 @@ import { SchemaValidator } from './fhir/schema-validation';
 import { ResourceLoader } from './importers/loader';
 import { readFhirFolder } from './importers/fhir-json';
 import { fhirCoreResources } from './importers/fhir-core';
+import { loadNimSeed } from './nim/seed';
 
 export interface RunningServer {
   url: string;
@@ -56,6 +58,9 @@ export async function startServer(overrides: Partial<KodverkConfig> = {}): Promi
   const loaded = loadInitialContent(db, store, config);
   if (loaded.core) logger.info({ resources: loaded.core }, 'FHIR R4 core terminology loaded');
   if (loaded.pack) logger.info({ resources: loaded.pack, from: config.contentPackDir }, 'content pack loaded');
+  // NIMs and their seed releases (terminology/nim/*.yaml), once, after the terminology they bind to
+  const nims = loadNimSeed(db, store, path.join(config.contentPackDir, 'nim'));
+  if (nims.nims) logger.info(nims, 'NIM seed loaded');
   const engineOptions = { maxExpansionCodes: config.expansionLimit };
   const useWorkers = config.workers > 0 && config.dbPath !== ':memory:' && WorkerPoolService.available();
   const terminology: TerminologyService = useWorkers

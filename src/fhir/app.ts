@@ -12,6 +12,9 @@ import { capabilityStatement, terminologyCapabilities } from './capabilities';
 import { resourceRoutes } from './resources';
 import type { SchemaValidator } from './schema-validation';
 import type { ResourceLoader } from '../importers/loader';
+import { openNim } from '../nim';
+import { nimRoutes } from './nim/routes';
+import { structureDefinitionRoutes } from './nim/structure-definitions';
 
 export interface AppDeps {
   config: KodverkConfig;
@@ -85,6 +88,9 @@ export function createApp(deps: AppDeps): express.Express {
     await runOperation(op, type, id)(req, res);
   });
 
+  // NIM logical models: StructureDefinition search and read (before the generic resource routes)
+  const nim = openNim(deps.store.database, deps.store);
+  fhir.use(structureDefinitionRoutes(deps, nim));
   fhir.use(resourceRoutes(deps));
 
   fhir.use((req, res) => {
@@ -100,6 +106,8 @@ export function createApp(deps: AppDeps): express.Express {
   });
 
   app.use('/fhir', fhir);
+  // NIM authoring and releases for vendors (/nim, /releases, /openapi.json)
+  app.use(nimRoutes(deps, nim));
   app.get('/', (_req, res) => res.redirect('/fhir/metadata'));
   return app;
 }

@@ -153,6 +153,19 @@ function toQuery(type: string, query: Record<string, unknown>): SearchRequest {
   return out;
 }
 
+/** Refuses a write without the configured bearer token (403 when writes are disabled, 401 otherwise). */
+export function requireApiToken(token: string | undefined, req: Request): void {
+  if (!token) {
+    throw TerminologyError.of({ severity: 'error', code: 'forbidden', txType: 'business-rule', text: 'Writes are disabled: no API token is configured (KODVERK_API_TOKEN)' }, 403);
+  }
+  const given = /^Bearer\s+(.+)$/i.exec(req.get('authorization') ?? '')?.[1] ?? '';
+  const a = Buffer.from(given);
+  const b = Buffer.from(token);
+  if (a.length !== b.length || !timingSafeEqual(a, b)) {
+    throw TerminologyError.of({ severity: 'error', code: 'login', txType: 'business-rule', text: 'A valid bearer token is required to change resources' }, 401);
+  }
+}
+
 /** Read, search, create, update and delete of CodeSystem, ValueSet, ConceptMap and NamingSystem. */
 export function resourceRoutes(deps: AppDeps): express.Router {
   const router = express.Router();
@@ -163,18 +176,7 @@ export function resourceRoutes(deps: AppDeps): express.Router {
     }
   };
 
-  const requireToken = (req: Request) => {
-    const token = deps.config.apiToken;
-    if (!token) {
-      throw TerminologyError.of({ severity: 'error', code: 'forbidden', txType: 'business-rule', text: 'Writes are disabled: no API token is configured (KODVERK_API_TOKEN)' }, 403);
-    }
-    const given = /^Bearer\s+(.+)$/i.exec(req.get('authorization') ?? '')?.[1] ?? '';
-    const a = Buffer.from(given);
-    const b = Buffer.from(token);
-    if (a.length !== b.length || !timingSafeEqual(a, b)) {
-      throw TerminologyError.of({ severity: 'error', code: 'login', txType: 'business-rule', text: 'A valid bearer token is required to change resources' }, 401);
-    }
-  };
+  const requireToken = (req: Request) => requireApiToken(deps.config.apiToken, req);
 
   /** 405 for a method a path of a known type does not take. */
   const notAllowed = (allow: string) => (req: Request, res: Response) => {

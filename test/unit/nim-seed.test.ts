@@ -1,0 +1,51 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { openDatabase, Db } from '../../src/store/database';
+import { ResourceStore } from '../../src/store/resource-store';
+import { loadInitialContent } from '../../src/server';
+import { loadConfig } from '../../src/config';
+import { loadNimSeed } from '../../src/nim/seed';
+import { openNim, Nim } from '../../src/nim';
+
+/** The seed in terminology/nim/ loads into a real SQLite file and shows the workflow. */
+
+const PACK = path.resolve(__dirname, '../../terminology');
+let dir: string;
+let db: Db;
+let nim: Nim;
+
+beforeAll(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kodverk-nim-seed-'));
+  db = openDatabase(path.join(dir, 'kodverk.db'));
+  const store = new ResourceStore(db);
+  loadInitialContent(db, store, loadConfig({ loadFhirCore: false, contentPackDir: PACK }));
+  loadNimSeed(db, store, path.join(PACK, 'nim'));
+  nim = openNim(db, store);
+});
+
+afterAll(() => {
+  db.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('NIM seed', () => {
+  it('holds the nine NIMs of Tabell 2 plus Framställning and Uppföljning', () => {
+    expect(nim.models.list().map((n) => n.name).sort()).toEqual(
+      ['aktualisera-arende', 'annan-person', 'brukare', 'framstallning', 'insats', 'kommunikationssatt', 'kontaktuppgifter', 'myndighetsbeslut', 'organisation', 'personal', 'uppfoljning'],
+    );
+  });
+
+  it('has one adopted release of the four published NIMs and one on påseende with the others', () => {
+    const [review, adopted] = nim.releases.list();
+    expect(adopted.version).toBe('1.0.0');
+    expect(adopted.status).toBe('faststalld');
+    expect(nim.releases.summary(adopted).nims.map((n) => n.url.split('/').pop()).sort()).toEqual(['nim-annan-person', 'nim-brukare', 'nim-kommunikationssatt', 'nim-kontaktuppgifter']);
+    expect(review.version).toBe('1.1.0');
+    expect(review.status).toBe('paseende');
+    expect(nim.releases.summary(review).nims).toHaveLength(11);
+    const snap = nim.releases.snapshotOf(adopted);
+    expect(snap.leadTime?.override?.reason).toMatch(/Socialstyrelsen/);
+    expect(nim.releases.snapshotOf(review).changeClass).toBe('minor');
+  });
+});

@@ -9,6 +9,7 @@ import { IMPORTERS, importerFor } from '../importers';
 import { ImportError } from '../importers/importer';
 import { describeSummary, runImport } from '../importers/run-import';
 import { terminalProgress } from './progress';
+import { nimCommand } from './nim';
 
 const program = new Command();
 program.name('kodverk').description('Kodverk terminology server for Swedish social services').version(SOFTWARE_VERSION);
@@ -47,6 +48,8 @@ program
       db.close();
     }
   });
+
+program.addCommand(nimCommand());
 
 program.parseAsync(process.argv).catch((e) => {
   console.error(e instanceof ImportError ? `Import refused, nothing was changed. ${e.message}` : e instanceof Error ? e.message : e);

@@ -1,8 +1,9 @@
 import type { Importer } from './importer';
 import { fhirImporter } from './fhir-package';
+import { rf2Importer } from './rf2';
 
 /** Every import format, by name (`kodverk import <format> <file>`). */
-export const IMPORTERS: Importer[] = [fhirImporter];
+export const IMPORTERS: Importer[] = [fhirImporter, rf2Importer];
 
 export function importerFor(format: string): Importer | undefined {
   return IMPORTERS.find((i) => i.format === format);

@@ -1,0 +1,387 @@
+import Database, { Statement } from 'better-sqlite3';
+import type { Db } from './database';
+
+/** An attribute relationship of a concept (is-a excluded): type, destination or concrete value, role group. */
+export interface RelationshipRow {
+  source_pk: number;
+  type_pk: number;
+  dest_pk: number | null;
+  value: string | null;
+  grp: number;
+}
+
+export interface SctConceptRow {
+  concept_pk: number;
+  module_pk: number | null;
+  effective_time: number;
+  defined: number;
+}
+
+/** A description as stored in concept_designation (extra: {"id", "acc": {refsetId: "P"|"A"}}). */
+export interface DescriptionRow {
+  concept_pk: number;
+  language: string | null;
+  use_code: string | null;
+  value: string;
+  extra: string | null;
+}
+
+export interface RefsetMemberRow {
+  refset_pk: number;
+  referenced_pk: number | null;
+  referenced_id: string;
+  target_pk: number | null;
+  target: string | null;
+}
+
+const CHUNK = 500;
+
+/**
+ * Every SQL statement over the Snomed CT tables (migration 003) and the concept tables as Snomed
+ * needs them: concept-row pks in, pks out, so that the ECL evaluator combines sets of integers and
+ * never touches SCTID strings or builds concept objects it does not return.
+ */
+export class SnomedStore {
+  private readonly stmts = new Map<string, Statement>();
+
+  constructor(
+    private readonly db: Db,
+    readonly csPk: number,
+  ) {}
+
+  private s(sql: string): Statement {
+    let st = this.stmts.get(sql);
+    if (!st) this.stmts.set(sql, (st = this.db.prepare(sql)));
+    return st;
+  }
+
+  private pks(sql: string, ...args: unknown[]): number[] {
+    return (this.s(sql).raw().all(...args) as [number][]).map((r) => r[0]);
+  }
+
+  /** Concept pk of an SCTID in this release. */
+  pkOf(code: string): number | undefined {
+    return (this.s('SELECT pk FROM concept WHERE cs_pk = ? AND code = ?').get(this.csPk, code) as { pk: number } | undefined)?.pk;
+  }
+
+  /** SCTIDs of concept pks (any order in, a map out). */
+  codesOf(pks: Iterable<number>): Map<number, string> {
+    const out = new Map<number, string>();
+    this.inChunks([...pks], 'SELECT pk, code FROM concept WHERE pk IN (#)', (r: { pk: number; code: string }) => out.set(r.pk, r.code));
+    return out;
+  }
+
+  isActive(pk: number): boolean {
+    return !!this.s('SELECT 1 FROM concept WHERE pk = ? AND inactive = 0').get(pk);
+  }
+
+  allPks(): number[] {
+    return this.pks('SELECT pk FROM concept WHERE cs_pk = ?', this.csPk);
+  }
+
+  childPks(pk: number): number[] {
+    return this.pks('SELECT child_pk FROM concept_parent WHERE parent_pk = ?', pk);
+  }
+
+  parentPks(pk: number): number[] {
+    return this.pks('SELECT parent_pk FROM concept_parent WHERE child_pk = ?', pk);
+  }
+
+  descendantPks(pk: number): number[] {
+    return this.pks('SELECT descendant_pk FROM concept_closure WHERE ancestor_pk = ?', pk);
+  }
+
+  ancestorPks(pk: number): number[] {
+    return this.pks('SELECT ancestor_pk FROM concept_closure WHERE descendant_pk = ?', pk);
+  }
+
+  /** Is `descendant` strictly below `ancestor`? One primary-key lookup in the closure. */
+  isDescendant(ancestor: number, descendant: number): boolean {
+    return !!this.s('SELECT 1 FROM concept_closure WHERE ancestor_pk = ? AND descendant_pk = ?').get(ancestor, descendant);
+  }
+
+  sctConcepts(pks: number[]): Map<number, SctConceptRow> {
+    const out = new Map<number, SctConceptRow>();
+    this.inChunks(pks, 'SELECT * FROM sct_concept WHERE concept_pk IN (#)', (r: SctConceptRow) => out.set(r.concept_pk, r));
+    return out;
+  }
+
+  conceptsOfModule(modulePk: number): number[] {
+    return this.pks('SELECT concept_pk FROM sct_concept WHERE module_pk = ?', modulePk);
+  }
+
+  relationshipsOf(pk: number): RelationshipRow[] {
+    return this.s('SELECT * FROM sct_relationship WHERE source_pk = ?').all(pk) as RelationshipRow[];
+  }
+
+  /** Relationships of many concepts, grouped by source. */
+  relationshipsOfMany(pks: number[]): Map<number, RelationshipRow[]> {
+    const out = new Map<number, RelationshipRow[]>();
+    this.inChunks(pks, 'SELECT * FROM sct_relationship WHERE source_pk IN (#)', (r: RelationshipRow) => {
+      const list = out.get(r.source_pk);
+      if (list) list.push(r);
+      else out.set(r.source_pk, [r]);
+    });
+    return out;
+  }
+
+  /** Sources with a relationship of this type (to any destination or value). */
+  sourcesWithType(typePk: number): number[] {
+    return this.pks('SELECT DISTINCT source_pk FROM sct_relationship WHERE type_pk = ?', typePk);
+  }
+
+  sourcesWith(typePk: number, destPk: number): number[] {
+    return this.pks('SELECT source_pk FROM sct_relationship WHERE type_pk = ? AND dest_pk = ?', typePk, destPk);
+  }
+
+  /** Relationships pointing at a concept (for dotted attributes tested one concept at a time). */
+  relationshipsTo(destPk: number): RelationshipRow[] {
+    return this.s('SELECT * FROM sct_relationship WHERE dest_pk = ?').all(destPk) as RelationshipRow[];
+  }
+
+  /** Destinations of the relationships of a type from a concept (dotted attributes). */
+  destinationsOf(sourcePk: number, typePk: number): number[] {
+    return this.pks('SELECT dest_pk FROM sct_relationship WHERE source_pk = ? AND type_pk = ? AND dest_pk IS NOT NULL', sourcePk, typePk);
+  }
+
+  /** Is `child` a direct child of `parent`? */
+  isChild(parent: number, child: number): boolean {
+    return !!this.s('SELECT 1 FROM concept_parent WHERE child_pk = ? AND parent_pk = ?').get(child, parent);
+  }
+
+  /** Concepts with at least one parent (everything below the roots). */
+  pksWithParents(): number[] {
+    return this.pks('SELECT DISTINCT p.child_pk FROM concept_parent p JOIN concept c ON c.pk = p.child_pk WHERE c.cs_pk = ?', this.csPk);
+  }
+
+  /** Concepts with at least one child. */
+  pksWithChildren(): number[] {
+    return this.pks('SELECT DISTINCT p.parent_pk FROM concept_parent p JOIN concept c ON c.pk = p.parent_pk WHERE c.cs_pk = ?', this.csPk);
+  }
+
+  /** The descriptions (designation rows) of many concepts, grouped by concept, in stored order. */
+  descriptionsOf(pks: number[]): Map<number, DescriptionRow[]> {
+    const out = new Map<number, DescriptionRow[]>();
+    this.inChunks(pks, 'SELECT concept_pk, language, use_code, value, extra FROM concept_designation WHERE concept_pk IN (#) ORDER BY pk', (r: DescriptionRow) => {
+      const list = out.get(r.concept_pk);
+      if (list) list.push(r);
+      else out.set(r.concept_pk, [r]);
+    });
+    return out;
+  }
+
+  /** Concepts with a term containing words that start with each of the given words (FTS index). */
+  searchPks(words: string[]): number[] {
+    if (words.length === 0) return [];
+    const match = words.map((w) => `"${w.replace(/"/g, '""')}"*`).join(' AND ');
+    return this.pks('SELECT concept_pk FROM concept_text WHERE concept_text MATCH ? AND cs_pk = ?', match, this.csPk);
+  }
+
+  /** Concepts that are reference sets (have active members). */
+  refsetPks(): number[] {
+    return this.pks('SELECT DISTINCT m.refset_pk FROM sct_refset_member m JOIN concept c ON c.pk = m.refset_pk WHERE c.cs_pk = ?', this.csPk);
+  }
+
+  isRefset(pk: number): boolean {
+    return !!this.s('SELECT 1 FROM sct_refset_member WHERE refset_pk = ? LIMIT 1').get(pk);
+  }
+
+  /** Concepts referenced by the active members of a reference set. */
+  memberPks(refsetPk: number): number[] {
+    return this.pks('SELECT DISTINCT referenced_pk FROM sct_refset_member WHERE refset_pk = ? AND referenced_pk IS NOT NULL', refsetPk);
+  }
+
+  isMember(refsetPk: number, pk: number): boolean {
+    return !!this.s('SELECT 1 FROM sct_refset_member WHERE refset_pk = ? AND referenced_pk = ? LIMIT 1').get(refsetPk, pk);
+  }
+
+  /** Active members that reference a concept (association targets for inactive concepts, ...). */
+  membershipsOf(pk: number): RefsetMemberRow[] {
+    return this.s('SELECT * FROM sct_refset_member WHERE referenced_pk = ?').all(pk) as RefsetMemberRow[];
+  }
+
+  private inChunks<T>(pks: number[], sql: string, each: (row: T) => void): void {
+    for (let i = 0; i < pks.length; i += CHUNK) {
+      const chunk = pks.slice(i, i + CHUNK);
+      for (const row of this.db.prepare(sql.replace('#', chunk.map(() => '?').join(','))).all(...chunk) as T[]) each(row);
+    }
+  }
+
+  // ---- writing (the RF2 importer, inside its transaction) ---------------------------------
+
+  insertConcept(r: SctConceptRow): void {
+    this.s('INSERT INTO sct_concept (concept_pk, module_pk, effective_time, defined) VALUES (?, ?, ?, ?)').run(r.concept_pk, r.module_pk, r.effective_time, r.defined);
+  }
+
+  insertRelationship(r: RelationshipRow): void {
+    this.s('INSERT INTO sct_relationship (source_pk, type_pk, dest_pk, value, grp) VALUES (?, ?, ?, ?, ?)').run(r.source_pk, r.type_pk, r.dest_pk, r.value, r.grp);
+  }
+
+  insertMember(r: RefsetMemberRow): void {
+    this.s('INSERT INTO sct_refset_member (refset_pk, referenced_pk, referenced_id, target_pk, target) VALUES (?, ?, ?, ?, ?)').run(
+      r.refset_pk,
+      r.referenced_pk,
+      r.referenced_id,
+      r.target_pk,
+      r.target,
+    );
+  }
+
+  /** Every concept of the release by SCTID (for the importer to resolve ids to rows). */
+  pkByCode(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const [pk, code] of this.s('SELECT pk, code FROM concept WHERE cs_pk = ?').raw().iterate(this.csPk) as IterableIterator<[number, string]>) out.set(code, pk);
+    return out;
+  }
+}
+
+/** A staged description with its language-refset acceptabilities ("refsetId:acceptabilityId,..."). */
+export interface StagedDescription {
+  id: string;
+  lang: string;
+  type: string;
+  term: string;
+  acc: string | null;
+}
+
+export interface StagedConcept {
+  id: string;
+  effective: string;
+  active: number;
+  module: string;
+  status: string;
+}
+
+const STAGING_SCHEMA = `
+CREATE TABLE concept (id TEXT PRIMARY KEY, effective TEXT NOT NULL, active INTEGER NOT NULL, module TEXT NOT NULL, status TEXT NOT NULL);
+CREATE TABLE description (id TEXT PRIMARY KEY, effective TEXT NOT NULL, active INTEGER NOT NULL, concept TEXT NOT NULL, lang TEXT NOT NULL, type TEXT NOT NULL, term TEXT NOT NULL, seq INTEGER NOT NULL);
+CREATE TABLE language (id TEXT PRIMARY KEY, effective TEXT NOT NULL, active INTEGER NOT NULL, refset TEXT NOT NULL, description TEXT NOT NULL, acceptability TEXT NOT NULL);
+CREATE TABLE relationship (id TEXT PRIMARY KEY, effective TEXT NOT NULL, active INTEGER NOT NULL, source TEXT NOT NULL, dest TEXT, value TEXT, grp INTEGER NOT NULL, type TEXT NOT NULL, chartype TEXT NOT NULL);
+CREATE TABLE member (id TEXT PRIMARY KEY, effective TEXT NOT NULL, active INTEGER NOT NULL, refset TEXT NOT NULL, referenced TEXT NOT NULL, target TEXT);
+`;
+
+/** Indexes made once the rows are in (building them afterwards is much faster than row by row). */
+const STAGING_INDEXES = `
+CREATE INDEX description_by_concept ON description (concept, seq);
+CREATE INDEX language_by_description ON language (description);
+CREATE INDEX relationship_by_source ON relationship (source, type);
+`;
+
+/**
+ * A throw-away SQLite file that an RF2 release is staged into, so that each concept can be
+ * assembled with its descriptions, acceptabilities and parents (which the files hold in no
+ * particular order) without holding millions of rows in memory. A row of a later effectiveTime
+ * wins when a component appears in several files (an extension re-releasing a component).
+ */
+export class Rf2Staging {
+  private readonly db: Db;
+  private readonly inserts: Record<string, Statement>;
+  private seq = 0;
+
+  constructor(readonly file: string) {
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = OFF');
+    this.db.pragma('synchronous = OFF');
+    this.db.pragma('locking_mode = EXCLUSIVE');
+    this.db.pragma('cache_size = -131072');
+    this.db.exec(STAGING_SCHEMA);
+    const upsert = (table: string, cols: string[]) =>
+      this.db.prepare(
+        `INSERT INTO ${table} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')}) ` +
+          `ON CONFLICT (id) DO UPDATE SET ${cols.filter((c) => c !== 'id' && c !== 'seq').map((c) => `${c} = excluded.${c}`).join(', ')} WHERE excluded.effective > ${table}.effective`,
+      );
+    this.inserts = {
+      concept: upsert('concept', ['id', 'effective', 'active', 'module', 'status']),
+      description: upsert('description', ['id', 'effective', 'active', 'concept', 'lang', 'type', 'term', 'seq']),
+      language: upsert('language', ['id', 'effective', 'active', 'refset', 'description', 'acceptability']),
+      relationship: upsert('relationship', ['id', 'effective', 'active', 'source', 'dest', 'value', 'grp', 'type', 'chartype']),
+      member: upsert('member', ['id', 'effective', 'active', 'refset', 'referenced', 'target']),
+    };
+  }
+
+  /** Runs a bulk load in one transaction. */
+  load(fn: () => void): void {
+    this.db.transaction(fn)();
+  }
+
+  concept(id: string, effective: string, active: number, module: string, status: string): void {
+    this.inserts.concept.run(id, effective, active, module, status);
+  }
+
+  description(id: string, effective: string, active: number, concept: string, lang: string, type: string, term: string): void {
+    this.inserts.description.run(id, effective, active, concept, lang, type, term, this.seq++);
+  }
+
+  language(id: string, effective: string, active: number, refset: string, description: string, acceptability: string): void {
+    this.inserts.language.run(id, effective, active, refset, description, acceptability);
+  }
+
+  relationship(id: string, effective: string, active: number, source: string, dest: string | null, value: string | null, grp: number, type: string, chartype: string): void {
+    this.inserts.relationship.run(id, effective, active, source, dest, value, grp, type, chartype);
+  }
+
+  member(id: string, effective: string, active: number, refset: string, referenced: string, target: string | null): void {
+    this.inserts.member.run(id, effective, active, refset, referenced, target);
+  }
+
+  index(): void {
+    this.db.exec(STAGING_INDEXES);
+  }
+
+  count(table: 'concept' | 'description' | 'language' | 'relationship' | 'member', activeOnly = false): number {
+    return (this.db.prepare(`SELECT count(*) AS n FROM ${table}${activeOnly ? ' WHERE active = 1' : ''}`).get() as { n: number }).n;
+  }
+
+  /** Concepts in file order, read in pages (the caller queries descriptions between pages). */
+  *concepts(page = 5000): Generator<StagedConcept> {
+    const st = this.db.prepare('SELECT rowid AS r, * FROM concept WHERE rowid > ? ORDER BY rowid LIMIT ?');
+    let after = 0;
+    for (;;) {
+      const rows = st.all(after, page) as (StagedConcept & { r: number })[];
+      if (rows.length === 0) return;
+      yield* rows;
+      after = rows[rows.length - 1].r;
+    }
+  }
+
+  /** Active descriptions of a concept in file order, with their language-refset acceptabilities. */
+  descriptionsOf(concept: string): StagedDescription[] {
+    return this.s(
+      'descriptions',
+      `SELECT d.id, d.lang, d.type, d.term,
+         (SELECT group_concat(l.refset || ':' || l.acceptability) FROM language l WHERE l.description = d.id AND l.active = 1) AS acc
+       FROM description d WHERE d.concept = ? AND d.active = 1 ORDER BY d.seq`,
+    ).all(concept) as StagedDescription[];
+  }
+
+  /** Active is-a parents of a concept (of the given characteristic type). */
+  parentsOf(concept: string, isA: string, chartype: string): string[] {
+    return (this.s('parents', 'SELECT dest FROM relationship WHERE source = ? AND type = ? AND active = 1 AND chartype = ?').raw().all(concept, isA, chartype) as [string][]).map((r) => r[0]);
+  }
+
+  /** Active relationships other than is-a, of one characteristic type. */
+  *attributeRelationships(isA: string, chartype: string): Generator<{ source: string; dest: string | null; value: string | null; grp: number; type: string }> {
+    yield* this.db.prepare('SELECT source, dest, value, grp, type FROM relationship WHERE active = 1 AND type <> ? AND chartype = ?').iterate(isA, chartype) as IterableIterator<{
+      source: string;
+      dest: string | null;
+      value: string | null;
+      grp: number;
+      type: string;
+    }>;
+  }
+
+  *activeMembers(): Generator<{ refset: string; referenced: string; target: string | null }> {
+    yield* this.db.prepare('SELECT refset, referenced, target FROM member WHERE active = 1').iterate() as IterableIterator<{ refset: string; referenced: string; target: string | null }>;
+  }
+
+  private readonly named = new Map<string, Statement>();
+  private s(name: string, sql: string): Statement {
+    let st = this.named.get(name);
+    if (!st) this.named.set(name, (st = this.db.prepare(sql)));
+    return st;
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * The tree an ECL (Expression Constraint Language, SNOMED International's specification, v2)
+ * expression is parsed into. The evaluator walks this tree against the store.
+ */
+
+/** Hierarchy operators: < << <! <<! > >> >! >>! and the top/bottom operators !!> !!<. */
+export type HierarchyOp = '<' | '<<' | '<!' | '<<!' | '>' | '>>' | '>!' | '>>!' | '!!>' | '!!<';
+
+export interface ConceptRef {
+  kind: 'concept';
+  id: string;
+  term?: string;
+}
+
+export interface Wildcard {
+  kind: 'wildcard';
+}
+
+/** [operator] [^] focus [{{ filters }}]: a concept, *, or a bracketed expression constraint. */
+export interface SubExpression {
+  kind: 'sub';
+  op?: HierarchyOp;
+  memberOf: boolean;
+  focus: ConceptRef | Wildcard | EclNode;
+  filters: EclFilter[];
+}
+
+/** AND / OR of two or more operands (never mixed without brackets). */
+export interface Compound {
+  kind: 'and' | 'or';
+  operands: EclNode[];
+}
+
+export interface Exclusion {
+  kind: 'minus';
+  left: EclNode;
+  right: EclNode;
+}
+
+export interface Refined {
+  kind: 'refined';
+  base: EclNode;
+  refinement: Refinement;
+}
+
+/** base . attribute . attribute: the values of those attributes on the base concepts. */
+export interface Dotted {
+  kind: 'dotted';
+  base: EclNode;
+  attributes: EclNode[];
+}
+
+export type EclNode = SubExpression | Compound | Exclusion | Refined | Dotted;
+
+/** [min..max]; max undefined means many (*). */
+export interface Cardinality {
+  min: number;
+  max?: number;
+}
+
+export type ComparisonOp = '=' | '!=' | '<' | '<=' | '>' | '>=';
+
+export type Comparison =
+  | { type: 'expression'; op: '=' | '!='; value: EclNode }
+  | { type: 'numeric'; op: ComparisonOp; value: number }
+  | { type: 'string'; op: '=' | '!='; value: string }
+  | { type: 'boolean'; op: '=' | '!='; value: boolean };
+
+export interface AttributeRefinement {
+  kind: 'attribute';
+  cardinality?: Cardinality;
+  reverse: boolean;
+  name: EclNode;
+  comparison: Comparison;
+}
+
+export interface GroupRefinement {
+  kind: 'group';
+  cardinality?: Cardinality;
+  inner: Refinement;
+}
+
+export interface RefinementSet {
+  kind: 'and' | 'or';
+  items: Refinement[];
+}
+
+export type Refinement = AttributeRefinement | GroupRefinement | RefinementSet;
+
+/** A search term of a description filter: word-prefix match (default) or a wildcard pattern. */
+export interface TypedTerm {
+  type: 'match' | 'wild';
+  text: string;
+}
+
+export type DescriptionFilterItem =
+  | { kind: 'term'; op: '=' | '!='; terms: TypedTerm[] }
+  | { kind: 'language'; op: '=' | '!='; codes: string[] }
+  | { kind: 'type'; op: '=' | '!='; ids: string[] }
+  | { kind: 'dialect'; op: '=' | '!='; dialects: { refset: string; acceptability?: 'P' | 'A' }[] };
+
+export type ConceptFilterItem =
+  | { kind: 'definitionStatus'; op: '=' | '!='; ids: string[] }
+  | { kind: 'module'; op: '=' | '!='; ids: string[] }
+  | { kind: 'active'; value: boolean }
+  | { kind: 'effectiveTime'; op: ComparisonOp; value: number };
+
+export type EclFilter = { kind: 'description'; items: DescriptionFilterItem[] } | { kind: 'concept'; items: ConceptFilterItem[] };
+
+export function isWildcardNode(n: EclNode | ConceptRef | Wildcard): boolean {
+  return n.kind === 'wildcard' || (n.kind === 'sub' && !n.op && !n.memberOf && n.filters.length === 0 && isWildcardNode(n.focus));
+}
+
+/** A sub-expression node for a concept with an operator (filters built from FHIR filters). */
+export function conceptNode(id: string, op?: HierarchyOp, memberOf = false): SubExpression {
+  return { kind: 'sub', op, memberOf, focus: { kind: 'concept', id }, filters: [] };
+}

@@ -1,0 +1,626 @@
+import type { DescriptionRow, SnomedStore } from '../../store/snomed-store';
+import {
+  AttributeRefinement,
+  Cardinality,
+  Comparison,
+  ConceptFilterItem,
+  ConceptRef,
+  DescriptionFilterItem,
+  EclFilter,
+  EclNode,
+  HierarchyOp,
+  Refinement,
+  SubExpression,
+  isWildcardNode,
+} from './ecl-ast';
+import { SctExpression, isSimple } from './expression';
+import { SCT, isSctid } from './sctid';
+
+/** ECL that parses but cannot be evaluated against this release (e.g. an unknown concept). */
+export class EclEvaluationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'EclEvaluationError';
+  }
+}
+
+/**
+ * An attribute of a concept or an expression as refinements see it: its type, its value (a
+ * concept row, a nested expression or a concrete value) and its role group (0: ungrouped).
+ */
+interface AttributeRecord {
+  type: number;
+  grp: number;
+  dest?: number;
+  expression?: SctExpression;
+  value?: string;
+}
+
+/** Candidate lists longer than this are not narrowed by (type, value) index lookups. */
+const PAIR_LOOKUP_LIMIT = 20_000;
+const BATCH = 500;
+
+function union(target: Set<number>, items: Iterable<number>): Set<number> {
+  for (const i of items) target.add(i);
+  return target;
+}
+
+function inCardinality(c: Cardinality | undefined, n: number): boolean {
+  const min = c?.min ?? 1;
+  return n >= min && (c?.max === undefined || n <= c.max);
+}
+
+function compareNumbers(a: number, op: string, b: number): boolean {
+  switch (op) {
+    case '=':
+      return a === b;
+    case '!=':
+      return a !== b;
+    case '<':
+      return a < b;
+    case '<=':
+      return a <= b;
+    case '>':
+      return a > b;
+    default:
+      return a >= b;
+  }
+}
+
+/** Words of a term for word-prefix matching (ECL "match" search terms). */
+function words(s: string): string[] {
+  return s.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+}
+
+/**
+ * Evaluates ECL trees against one Snomed CT release in the store. Two ways: `members` lists a
+ * constraint's concepts (for $expand), `has` tests one concept without listing (for
+ * $validate-code: closure and index lookups, so `<< 138875005` costs no more than `<< 10200004`),
+ * and `hasExpression` tests a post-coordinated expression. Results are memoised per tree node, so
+ * one evaluator serves one parsed constraint for as long as the release is unchanged.
+ */
+export class EclEvaluator {
+  private readonly memo = new WeakMap<object, Set<number>>();
+  private readonly single = new WeakMap<object, Map<number, boolean>>();
+  private readonly pkCache = new Map<string, number>();
+  private rootPk?: number | null;
+
+  constructor(private readonly store: SnomedStore) {}
+
+  /** The concept row of an SCTID; an id that is malformed or not in the release is an error. */
+  pk(ref: ConceptRef | string): number {
+    const id = typeof ref === 'string' ? ref : ref.id;
+    const known = this.pkCache.get(id);
+    if (known !== undefined) return known;
+    if (!isSctid(id, 'concept')) throw new EclEvaluationError(`${id} is not a valid Snomed CT concept id`);
+    const pk = this.store.pkOf(id);
+    if (pk === undefined) throw new EclEvaluationError(`Unknown Snomed CT concept ${id}`);
+    this.pkCache.set(id, pk);
+    return pk;
+  }
+
+  /** Checks every concept a tree names exists (so errors surface before any evaluation). */
+  check(node: EclNode): void {
+    const visit = (n: EclNode | SubExpression['focus']): void => {
+      switch (n.kind) {
+        case 'concept':
+          this.pk(n);
+          return;
+        case 'wildcard':
+          return;
+        case 'sub':
+          return visit(n.focus);
+        case 'and':
+        case 'or':
+          return n.operands.forEach(visit);
+        case 'minus':
+          visit(n.left);
+          return visit(n.right);
+        case 'dotted':
+          visit(n.base);
+          return n.attributes.forEach(visit);
+        case 'refined': {
+          visit(n.base);
+          const walk = (r: Refinement): void => {
+            if (r.kind === 'attribute') {
+              visit(r.name);
+              if (r.comparison.type === 'expression') visit(r.comparison.value);
+            } else if (r.kind === 'group') walk(r.inner);
+            else r.items.forEach(walk);
+          };
+          return walk(n.refinement);
+        }
+      }
+    };
+    visit(node);
+  }
+
+  private root(): number | undefined {
+    if (this.rootPk === undefined) this.rootPk = this.store.pkOf(SCT.root) ?? null;
+    return this.rootPk ?? undefined;
+  }
+
+  // ---- listing ------------------------------------------------------------------------------
+
+  members(node: EclNode): Set<number> {
+    const known = this.memo.get(node);
+    if (known) return known;
+    let out: Set<number>;
+    switch (node.kind) {
+      case 'sub':
+        out = this.subMembers(node);
+        break;
+      case 'and': {
+        const sets = node.operands.filter((o) => !isWildcardNode(o)).map((o) => this.members(o));
+        if (sets.length === 0) out = this.wildcard();
+        else {
+          sets.sort((a, b) => a.size - b.size);
+          out = new Set([...sets[0]].filter((pk) => sets.every((s) => s.has(pk))));
+        }
+        break;
+      }
+      case 'or':
+        out = new Set<number>();
+        for (const o of node.operands) union(out, this.members(o));
+        break;
+      case 'minus': {
+        const right = this.members(node.right);
+        out = new Set([...this.members(node.left)].filter((pk) => !right.has(pk)));
+        break;
+      }
+      case 'refined':
+        out = this.refinedMembers(node.base, node.refinement);
+        break;
+      case 'dotted':
+        out = this.dottedMembers(node.base, node.attributes);
+        break;
+    }
+    this.memo.set(node, out);
+    return out;
+  }
+
+  /** `*`: the concepts of the hierarchy (the root and everything below it). */
+  private wildcard(): Set<number> {
+    const root = this.root();
+    if (root === undefined) return new Set(this.store.allPks().filter((pk) => this.store.isActive(pk)));
+    return new Set([root, ...this.store.descendantPks(root)]);
+  }
+
+  private subMembers(node: SubExpression): Set<number> {
+    let set: Set<number>;
+    const f = node.focus;
+    if (f.kind === 'wildcard' && !node.memberOf) {
+      set = this.wildcardWith(node.op);
+    } else {
+      let focus = f.kind === 'concept' ? new Set([this.pk(f)]) : f.kind === 'wildcard' ? this.wildcard() : this.members(f);
+      if (node.memberOf) {
+        const members = new Set<number>();
+        for (const refset of focus) union(members, this.store.memberPks(refset));
+        focus = members;
+      }
+      set = node.op ? this.applyOperator(node.op, focus) : focus;
+    }
+    return node.filters.length ? this.filterSet(set, node.filters) : set;
+  }
+
+  private wildcardWith(op: HierarchyOp | undefined): Set<number> {
+    const all = this.wildcard();
+    if (op === '<' || op === '<!') return new Set(this.store.pksWithParents().filter((pk) => all.has(pk)));
+    if (op === '>' || op === '>!') return new Set(this.store.pksWithChildren().filter((pk) => all.has(pk)));
+    return all;
+  }
+
+  private applyOperator(op: HierarchyOp, focus: Set<number>): Set<number> {
+    const out = new Set<number>();
+    const withSelf = op === '<<' || op === '<<!' || op === '>>' || op === '>>!';
+    if (withSelf) union(out, focus);
+    for (const f of focus) {
+      switch (op) {
+        case '<':
+        case '<<':
+          union(out, this.store.descendantPks(f));
+          break;
+        case '<!':
+        case '<<!':
+          union(out, this.store.childPks(f));
+          break;
+        case '>':
+        case '>>':
+          union(out, this.store.ancestorPks(f));
+          break;
+        case '>!':
+        case '>>!':
+          union(out, this.store.parentPks(f));
+          break;
+        case '!!>':
+          // top: members with no ancestor in the set
+          if (!this.store.ancestorPks(f).some((a) => focus.has(a))) out.add(f);
+          break;
+        case '!!<':
+          break;
+      }
+    }
+    if (op === '!!<') {
+      // bottom: members that are no other member's ancestor
+      const above = new Set<number>();
+      for (const f of focus) union(above, this.store.ancestorPks(f));
+      for (const f of focus) if (!above.has(f)) out.add(f);
+    }
+    return out;
+  }
+
+  private refinedMembers(base: EclNode, refinement: Refinement): Set<number> {
+    const baseSet = this.members(base);
+    this.prepare(refinement);
+    const candidates = this.candidates(refinement);
+    const pool = candidates ? [...candidates].filter((pk) => baseSet.has(pk)) : [...baseSet];
+    const out = new Set<number>();
+    for (let i = 0; i < pool.length; i += BATCH) {
+      const chunk = pool.slice(i, i + BATCH);
+      const rels = this.store.relationshipsOfMany(chunk);
+      for (const pk of chunk) {
+        const records = (rels.get(pk) ?? []).map((r) => ({ type: r.type_pk, grp: r.grp, dest: r.dest_pk ?? undefined, value: r.value ?? undefined }));
+        if (this.matches(records, refinement, pk)) out.add(pk);
+      }
+    }
+    return out;
+  }
+
+  /** Lists the attribute names and values of a refinement once, before many concepts are tested. */
+  private prepare(r: Refinement): void {
+    if (r.kind === 'group') return this.prepare(r.inner);
+    if (r.kind !== 'attribute') return r.items.forEach((i) => this.prepare(i));
+    if (!isWildcardNode(r.name)) this.members(r.name);
+    if (r.comparison.type === 'expression' && !isWildcardNode(r.comparison.value)) this.members(r.comparison.value);
+  }
+
+  /**
+   * Concepts that can possibly satisfy a refinement, found from the value side through the
+   * relationship indexes; undefined when a refinement can hold with no matching relationship
+   * (cardinality from 0, !=, reverse) and every base concept must be tested.
+   */
+  private candidates(r: Refinement): Set<number> | undefined {
+    switch (r.kind) {
+      case 'group':
+        return (r.cardinality?.min ?? 1) === 0 ? undefined : this.candidates(r.inner);
+      case 'and': {
+        const sets = r.items.map((i) => this.candidates(i)).filter((s): s is Set<number> => !!s);
+        if (sets.length === 0) return undefined;
+        sets.sort((a, b) => a.size - b.size);
+        return new Set([...sets[0]].filter((pk) => sets.every((s) => s.has(pk))));
+      }
+      case 'or': {
+        const out = new Set<number>();
+        for (const i of r.items) {
+          const s = this.candidates(i);
+          if (!s) return undefined;
+          union(out, s);
+        }
+        return out;
+      }
+      case 'attribute': {
+        if (r.reverse || r.comparison.op !== '=' || (r.cardinality?.min ?? 1) === 0 || isWildcardNode(r.name)) return undefined;
+        const types = this.members(r.name);
+        const out = new Set<number>();
+        const values = r.comparison.type === 'expression' && !isWildcardNode(r.comparison.value) ? this.members(r.comparison.value) : undefined;
+        for (const t of types) {
+          if (values && values.size * types.size <= PAIR_LOOKUP_LIMIT) for (const v of values) union(out, this.store.sourcesWith(t, v));
+          else union(out, this.store.sourcesWithType(t));
+        }
+        return out;
+      }
+    }
+  }
+
+  private dottedMembers(base: EclNode, attributes: EclNode[]): Set<number> {
+    let current = this.members(base);
+    for (const attr of attributes) {
+      const anyType = isWildcardNode(attr);
+      const types = anyType ? undefined : this.members(attr);
+      const isA = this.store.pkOf(SCT.isA);
+      const next = new Set<number>();
+      const pool = [...current];
+      for (let i = 0; i < pool.length; i += BATCH) {
+        const chunk = pool.slice(i, i + BATCH);
+        for (const rels of this.store.relationshipsOfMany(chunk).values()) {
+          for (const r of rels) if (r.dest_pk !== null && (anyType || types!.has(r.type_pk))) next.add(r.dest_pk);
+        }
+        // is-a is kept as parents, not as a relationship row
+        if (isA !== undefined && (anyType || types!.has(isA))) for (const pk of chunk) union(next, this.store.parentPks(pk));
+      }
+      current = next;
+    }
+    return current;
+  }
+
+  // ---- testing one concept --------------------------------------------------------------------
+
+  has(node: EclNode, pk: number): boolean {
+    const known = this.memo.get(node);
+    if (known) return known.has(pk);
+    let cache = this.single.get(node);
+    if (!cache) this.single.set(node, (cache = new Map()));
+    const hit = cache.get(pk);
+    if (hit !== undefined) return hit;
+    let result: boolean;
+    switch (node.kind) {
+      case 'sub':
+        result = this.subHas(node, pk);
+        break;
+      case 'and':
+        result = node.operands.every((o) => this.has(o, pk));
+        break;
+      case 'or':
+        result = node.operands.some((o) => this.has(o, pk));
+        break;
+      case 'minus':
+        result = this.has(node.left, pk) && !this.has(node.right, pk);
+        break;
+      case 'refined':
+        result = this.has(node.base, pk) && this.matches(this.recordsOf(pk), node.refinement, pk);
+        break;
+      case 'dotted':
+        result =
+          node.attributes.length === 1
+            ? this.store.relationshipsTo(pk).some((r) => this.has(node.attributes[0], r.type_pk) && this.has(node.base, r.source_pk))
+            : this.members(node).has(pk);
+        break;
+    }
+    cache.set(pk, result);
+    return result;
+  }
+
+  private subHas(node: SubExpression, pk: number): boolean {
+    if (node.filters.length) return this.members(node).has(pk);
+    const f = node.focus;
+    if (node.memberOf) {
+      if (f.kind === 'concept' && !node.op) return this.store.isMember(this.pk(f), pk);
+      return this.members(node).has(pk);
+    }
+    if (f.kind === 'wildcard') {
+      const root = this.root();
+      const inHierarchy = root === undefined ? this.store.isActive(pk) : pk === root || this.store.isDescendant(root, pk);
+      if (!inHierarchy) return false;
+      if (node.op === '<' || node.op === '<!') return this.store.parentPks(pk).length > 0;
+      if (node.op === '>' || node.op === '>!') return this.store.childPks(pk).length > 0;
+      return true;
+    }
+    if (f.kind !== 'concept') {
+      // a bracketed constraint with an operator: via ancestors/descendants of the one concept
+      const focus = () => this.members(f);
+      switch (node.op) {
+        case undefined:
+          return this.has(f, pk);
+        case '<':
+        case '<<':
+          return (node.op === '<<' && this.has(f, pk)) || this.store.ancestorPks(pk).some((a) => this.has(f, a));
+        case '<!':
+        case '<<!':
+          return (node.op === '<<!' && this.has(f, pk)) || this.store.parentPks(pk).some((a) => this.has(f, a));
+        case '>!':
+        case '>>!':
+          return (node.op === '>>!' && this.has(f, pk)) || this.store.childPks(pk).some((c) => this.has(f, c));
+        default:
+          return this.applyOperator(node.op, focus()).has(pk);
+      }
+    }
+    const c = this.pk(f);
+    switch (node.op) {
+      case undefined:
+      case '!!>':
+      case '!!<':
+        return pk === c;
+      case '<':
+        return this.store.isDescendant(c, pk);
+      case '<<':
+        return pk === c || this.store.isDescendant(c, pk);
+      case '<!':
+        return this.store.isChild(c, pk);
+      case '<<!':
+        return pk === c || this.store.isChild(c, pk);
+      case '>':
+        return this.store.isDescendant(pk, c);
+      case '>>':
+        return pk === c || this.store.isDescendant(pk, c);
+      case '>!':
+        return this.store.isChild(pk, c);
+      case '>>!':
+        return pk === c || this.store.isChild(pk, c);
+    }
+  }
+
+  private recordsOf(pk: number): AttributeRecord[] {
+    return this.store.relationshipsOf(pk).map((r) => ({ type: r.type_pk, grp: r.grp, dest: r.dest_pk ?? undefined, value: r.value ?? undefined }));
+  }
+
+  // ---- refinements ------------------------------------------------------------------------------
+
+  /** Does a concept (pk) or an expression with these attributes satisfy the refinement? */
+  private matches(records: AttributeRecord[], r: Refinement, subject: number | SctExpression, group?: number): boolean {
+    switch (r.kind) {
+      case 'and':
+        return r.items.every((i) => this.matches(records, i, subject, group));
+      case 'or':
+        return r.items.some((i) => this.matches(records, i, subject, group));
+      case 'attribute':
+        return inCardinality(r.cardinality, this.count(records, r, subject, group));
+      case 'group': {
+        // each role group is tested on its own; ungrouped (0) attributes belong to no group
+        const groups = new Set(records.filter((x) => x.grp > 0).map((x) => x.grp));
+        let n = 0;
+        for (const g of groups) if (this.matches(records, r.inner, subject, g)) n++;
+        return inCardinality(r.cardinality, n);
+      }
+    }
+  }
+
+  /**
+   * How many attributes match: distinct (group, value) pairs, so the same value in two role
+   * groups counts twice (ECL counts occurrences in the normal form, per group).
+   */
+  private count(records: AttributeRecord[], a: AttributeRefinement, subject: number | SctExpression, group: number | undefined): number {
+    let list = records;
+    if (a.reverse) {
+      if (typeof subject !== 'number') return 0;
+      list = this.store.relationshipsTo(subject).map((r) => ({ type: r.type_pk, grp: r.grp, dest: r.source_pk }));
+    }
+    const matched = new Set<string>();
+    for (const rec of list) {
+      if (group !== undefined && rec.grp !== group) continue;
+      if (!this.test(a.name, rec.type)) continue;
+      if (this.valueMatches(a.comparison, rec)) matched.add(`${rec.grp}:${rec.dest ?? rec.value ?? JSON.stringify(rec.expression)}`);
+    }
+    return matched.size;
+  }
+
+  /** Membership of one concept in an attribute name or value constraint (any concept for *). */
+  private test(node: EclNode, pk: number): boolean {
+    return isWildcardNode(node) || this.has(node, pk);
+  }
+
+  private valueMatches(c: Comparison, rec: AttributeRecord): boolean {
+    switch (c.type) {
+      case 'expression': {
+        if (rec.dest === undefined && !rec.expression) return false;
+        const inSet = rec.expression ? this.hasExpression(c.value, rec.expression) : this.test(c.value, rec.dest!);
+        return c.op === '=' ? inSet : !inSet;
+      }
+      case 'numeric': {
+        if (!rec.value?.startsWith('#')) return false;
+        return compareNumbers(Number(rec.value.slice(1)), c.op, c.value);
+      }
+      case 'string': {
+        if (!rec.value?.startsWith('"')) return false;
+        return (rec.value.slice(1, -1) === c.value) === (c.op === '=');
+      }
+      case 'boolean':
+        return rec.value !== undefined && (rec.value === String(c.value)) === (c.op === '=');
+    }
+  }
+
+  // ---- post-coordinated expressions -------------------------------------------------------------
+
+  /**
+   * Is an expression a member of the constraint? A refined expression is strictly more specific
+   * than its focus concepts, so it is below (<, <<) what they are below, never the same as,
+   * a child, parent or ancestor of a concept, nor a reference set member; its attributes are the
+   * focus concepts' relationships plus its own refinements.
+   */
+  hasExpression(node: EclNode, e: SctExpression): boolean {
+    if (isSimple(e)) return this.has(node, this.pk(e.focus[0].id));
+    switch (node.kind) {
+      case 'and':
+        return node.operands.every((o) => this.hasExpression(o, e));
+      case 'or':
+        return node.operands.some((o) => this.hasExpression(o, e));
+      case 'minus':
+        return this.hasExpression(node.left, e) && !this.hasExpression(node.right, e);
+      case 'refined':
+        return this.hasExpression(node.base, e) && this.matches(this.expressionRecords(e), node.refinement, e);
+      case 'dotted':
+        return false;
+      case 'sub': {
+        if (node.filters.length || node.memberOf) return false;
+        if (node.focus.kind === 'wildcard') return !node.op || node.op === '<' || node.op === '<<';
+        if (!node.op) return node.focus.kind === 'concept' ? false : this.hasExpression(node.focus, e);
+        if (node.op !== '<' && node.op !== '<<') return false;
+        const orSelf: SubExpression = { kind: 'sub', op: '<<', memberOf: false, focus: node.focus, filters: [] };
+        return e.focus.every((f) => this.has(orSelf, this.pk(f.id)));
+      }
+    }
+  }
+
+  /** The attributes of an expression: its focus concepts' relationships, then its own (groups renumbered). */
+  private expressionRecords(e: SctExpression): AttributeRecord[] {
+    const out: AttributeRecord[] = [];
+    for (const f of e.focus) out.push(...this.recordsOf(this.pk(f.id)));
+    let next = out.reduce((m, r) => Math.max(m, r.grp), 0);
+    const add = (a: SctExpression['attributes'][number], grp: number) => {
+      const rec: AttributeRecord = { type: this.pk(a.name.id), grp };
+      if (a.value.kind === 'concrete') rec.value = a.value.text;
+      else if (isSimple(a.value.expression)) rec.dest = this.pk(a.value.expression.focus[0].id);
+      else rec.expression = a.value.expression;
+      out.push(rec);
+    };
+    for (const a of e.attributes) add(a, 0);
+    for (const g of e.groups) {
+      next++;
+      for (const a of g) add(a, next);
+    }
+    return out;
+  }
+
+  // ---- filters {{ }} ------------------------------------------------------------------------
+
+  private filterSet(set: Set<number>, filters: EclFilter[]): Set<number> {
+    let pool = [...set];
+    // a word-prefix term narrows through the text index before descriptions are read
+    for (const f of filters) {
+      if (f.kind !== 'description') continue;
+      const term = f.items.find((i): i is Extract<DescriptionFilterItem, { kind: 'term' }> => i.kind === 'term' && i.op === '=' && i.terms.length === 1 && i.terms[0].type === 'match');
+      if (term && pool.length > BATCH) {
+        const hits = new Set(this.store.searchPks(words(term.terms[0].text)));
+        pool = pool.filter((pk) => hits.has(pk));
+      }
+    }
+    const out = new Set<number>();
+    for (let i = 0; i < pool.length; i += BATCH) {
+      const chunk = pool.slice(i, i + BATCH);
+      const descriptions = filters.some((f) => f.kind === 'description') ? this.store.descriptionsOf(chunk) : new Map<number, DescriptionRow[]>();
+      const details = filters.some((f) => f.kind === 'concept') ? this.store.sctConcepts(chunk) : undefined;
+      for (const pk of chunk) {
+        const ok = filters.every((f) =>
+          f.kind === 'description'
+            ? (descriptions.get(pk) ?? []).some((d) => f.items.every((item) => this.descriptionPasses(d, item)))
+            : f.items.every((item) => this.conceptPasses(pk, details?.get(pk), item)),
+        );
+        if (ok) out.add(pk);
+      }
+    }
+    return out;
+  }
+
+  private descriptionPasses(d: DescriptionRow, item: DescriptionFilterItem): boolean {
+    let hit: boolean;
+    switch (item.kind) {
+      case 'term': {
+        const termWords = words(d.value);
+        hit = item.terms.some((t) =>
+          t.type === 'wild'
+            ? new RegExp('^' + t.text.split('*').map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$', 'iu').test(d.value)
+            : words(t.text).every((w) => termWords.some((tw) => tw.startsWith(w))),
+        );
+        break;
+      }
+      case 'language':
+        hit = item.codes.includes((d.language ?? '').toLowerCase());
+        break;
+      case 'type':
+        hit = item.ids.includes(d.use_code ?? '');
+        break;
+      case 'dialect': {
+        const acc: Record<string, string> = d.extra ? (JSON.parse(d.extra).acc ?? {}) : {};
+        hit = item.dialects.some((x) => acc[x.refset] !== undefined && (!x.acceptability || acc[x.refset] === x.acceptability));
+        break;
+      }
+    }
+    return item.op === '=' ? hit : !hit;
+  }
+
+  private conceptPasses(pk: number, details: { module_pk: number | null; effective_time: number; defined: number } | undefined, item: ConceptFilterItem): boolean {
+    switch (item.kind) {
+      case 'active':
+        return this.store.isActive(pk) === item.value;
+      case 'effectiveTime':
+        return !!details && compareNumbers(details.effective_time, item.op, item.value);
+      case 'module': {
+        const hit = !!details && item.ids.some((id) => this.pk(id) === details.module_pk);
+        return item.op === '=' ? hit : !hit;
+      }
+      case 'definitionStatus': {
+        const status = details?.defined ? SCT.defined : SCT.primitive;
+        return item.ids.includes(status) === (item.op === '=');
+      }
+    }
+  }
+}

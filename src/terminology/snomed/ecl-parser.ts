@@ -1,0 +1,455 @@
+import type {
+  AttributeRefinement,
+  Cardinality,
+  Comparison,
+  ComparisonOp,
+  ConceptFilterItem,
+  ConceptRef,
+  DescriptionFilterItem,
+  EclFilter,
+  EclNode,
+  HierarchyOp,
+  Refinement,
+  SubExpression,
+  TypedTerm,
+} from './ecl-ast';
+import { SCT } from './sctid';
+
+/** ECL text that does not follow the grammar; the message says where and what was expected. */
+export class EclSyntaxError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'EclSyntaxError';
+  }
+}
+
+const HIERARCHY: [string, HierarchyOp][] = [
+  ['<<!', '<<!'],
+  ['<<', '<<'],
+  ['<!', '<!'],
+  ['>>!', '>>!'],
+  ['>>', '>>'],
+  ['>!', '>!'],
+  ['!!>', '!!>'],
+  ['!!<', '!!<'],
+  ['descendantOrSelfOf', '<<'],
+  ['descendantOf', '<'],
+  ['childOrSelfOf', '<<!'],
+  ['childOf', '<!'],
+  ['ancestorOrSelfOf', '>>'],
+  ['ancestorOf', '>'],
+  ['parentOrSelfOf', '>>!'],
+  ['parentOf', '>!'],
+];
+
+const DESCRIPTION_TYPES: Record<string, string> = { fsn: SCT.fsn, syn: SCT.synonym, def: SCT.definition };
+const DIALECTS: Record<string, string> = { 'en-us': SCT.usEnglish, 'en-gb': SCT.gbEnglish, sv: SCT.swedish, 'sv-se': SCT.swedish };
+
+/**
+ * A recursive-descent parser for ECL 2 (brief and long syntax): hierarchy operators, memberOf,
+ * wildcard, AND/OR/MINUS with the specification's bracketing rules (AND and OR never mixed
+ * without brackets, MINUS binary), refinements with cardinality, reverse attributes, attribute
+ * groups, concrete value comparisons, dotted attributes, and description/concept filters.
+ */
+class Parser {
+  private pos = 0;
+
+  constructor(private readonly text: string) {}
+
+  parse(): EclNode {
+    this.ws();
+    if (this.pos >= this.text.length) this.fail('the expression is empty');
+    const node = this.expressionConstraint();
+    this.ws();
+    if (this.pos < this.text.length) this.fail(`unexpected '${this.text.slice(this.pos, this.pos + 12)}'`);
+    return node;
+  }
+
+  // ---- scanning ---------------------------------------------------------------------------
+
+  private fail(message: string): never {
+    throw new EclSyntaxError(`Syntax error at character ${this.pos + 1}: ${message}`);
+  }
+
+  private ws(): void {
+    for (;;) {
+      const m = /^(\s+|\/\*[\s\S]*?\*\/)/.exec(this.text.slice(this.pos));
+      if (!m) return;
+      this.pos += m[0].length;
+    }
+  }
+
+  private peek(s: string): boolean {
+    return this.text.startsWith(s, this.pos);
+  }
+
+  private accept(s: string): boolean {
+    if (!this.peek(s)) return false;
+    this.pos += s.length;
+    return true;
+  }
+
+  private expect(s: string, what = `'${s}'`): void {
+    this.ws();
+    if (!this.accept(s)) this.fail(`expected ${what}${this.found()}`);
+  }
+
+  private found(): string {
+    return this.pos >= this.text.length ? ' but the expression ended' : ` but found '${this.text.slice(this.pos, this.pos + 12)}'`;
+  }
+
+  /** A case-insensitive keyword not followed by a letter or digit. */
+  private keyword(word: string): boolean {
+    const s = this.text.slice(this.pos, this.pos + word.length);
+    if (s.toLowerCase() !== word.toLowerCase() || /[A-Za-z0-9_-]/.test(this.text[this.pos + word.length] ?? '')) return false;
+    this.pos += word.length;
+    return true;
+  }
+
+  private integer(what: string): number {
+    const m = /^\d+/.exec(this.text.slice(this.pos));
+    if (!m) this.fail(`expected ${what}${this.found()}`);
+    this.pos += m[0].length;
+    return Number(m[0]);
+  }
+
+  // ---- expression constraints -------------------------------------------------------------
+
+  private expressionConstraint(): EclNode {
+    const first = this.subExpression();
+    this.ws();
+    if (this.accept(':')) {
+      this.ws();
+      return { kind: 'refined', base: first, refinement: this.refinement() };
+    }
+    if (this.peek('.') && !this.peek('..')) {
+      const attributes: EclNode[] = [];
+      while (this.peek('.') && !this.peek('..')) {
+        this.pos++;
+        this.ws();
+        attributes.push(this.subExpression());
+        this.ws();
+      }
+      return { kind: 'dotted', base: first, attributes };
+    }
+    const op = this.binaryOperator();
+    if (!op) return first;
+    if (op === 'minus') {
+      this.ws();
+      const right = this.subExpression();
+      this.ws();
+      const next = this.binaryOperator();
+      if (next) this.fail(`'${next.toUpperCase()}' after MINUS needs brackets: an exclusion takes exactly two operands`);
+      return { kind: 'minus', left: first, right };
+    }
+    const operands = [first];
+    for (let next: string | undefined = op; next; ) {
+      if (next !== op) this.fail(`${op.toUpperCase()} and ${next.toUpperCase()} are mixed without brackets; use round brackets to say which is meant`);
+      this.ws();
+      operands.push(this.subExpression());
+      this.ws();
+      next = this.binaryOperator();
+    }
+    return { kind: op, operands };
+  }
+
+  private binaryOperator(): 'and' | 'or' | 'minus' | undefined {
+    if (this.keyword('AND') || this.accept(',')) return 'and';
+    if (this.keyword('OR')) return 'or';
+    if (this.keyword('MINUS')) return 'minus';
+    return undefined;
+  }
+
+  private subExpression(): SubExpression {
+    this.ws();
+    const op = this.hierarchyOperator();
+    this.ws();
+    const memberOf = this.accept('^') || this.keyword('memberOf');
+    this.ws();
+    let focus: SubExpression['focus'];
+    if (this.accept('(')) {
+      this.ws();
+      focus = this.expressionConstraint();
+      this.expect(')');
+    } else if (this.accept('*') || this.keyword('ANY')) {
+      focus = { kind: 'wildcard' };
+    } else {
+      focus = this.conceptReference();
+    }
+    const filters: EclFilter[] = [];
+    for (;;) {
+      this.ws();
+      if (!this.accept('{{')) break;
+      filters.push(this.filter());
+    }
+    return { kind: 'sub', op, memberOf, focus, filters };
+  }
+
+  private hierarchyOperator(): HierarchyOp | undefined {
+    for (const [token, op] of HIERARCHY) {
+      if (/^[a-z]/.test(token) ? this.keyword(token) : this.peek(token) && !this.peek(token + '=') && this.accept(token)) return op;
+    }
+    if (this.peek('<') && !this.peek('<=')) return (this.pos++, '<');
+    if (this.peek('>') && !this.peek('>=')) return (this.pos++, '>');
+    return undefined;
+  }
+
+  private conceptReference(): ConceptRef {
+    const m = /^\d+/.exec(this.text.slice(this.pos));
+    if (!m) this.fail(`expected a concept id, '*' or '('${this.found()}`);
+    if (m[0].length < 6 || m[0].length > 18) this.fail(`'${m[0]}' is not an SCTID (6 to 18 digits)`);
+    this.pos += m[0].length;
+    const ref: ConceptRef = { kind: 'concept', id: m[0] };
+    this.ws();
+    if (this.accept('|')) {
+      const end = this.text.indexOf('|', this.pos);
+      if (end < 0) this.fail("the term has no closing '|'");
+      ref.term = this.text.slice(this.pos, end).trim();
+      this.pos = end + 1;
+    }
+    return ref;
+  }
+
+  // ---- refinements --------------------------------------------------------------------------
+
+  private refinement(): Refinement {
+    const first = this.subRefinement();
+    this.ws();
+    const op = this.binaryOperator();
+    if (!op) return first;
+    if (op === 'minus') this.fail('MINUS cannot join refinements');
+    const items = [first];
+    for (let next: string | undefined = op; next; ) {
+      if (next !== op) this.fail(`${op.toUpperCase()} and ${next.toUpperCase()} are mixed without brackets in a refinement`);
+      this.ws();
+      items.push(this.subRefinement());
+      this.ws();
+      next = this.binaryOperator();
+    }
+    return { kind: op, items };
+  }
+
+  private subRefinement(): Refinement {
+    this.ws();
+    if (this.peek('(')) {
+      // either a bracketed refinement or an attribute whose name is a bracketed constraint
+      const start = this.pos;
+      try {
+        this.pos++;
+        this.ws();
+        const inner = this.refinement();
+        this.expect(')');
+        return inner;
+      } catch (e) {
+        if (!(e instanceof EclSyntaxError)) throw e;
+        this.pos = start;
+      }
+    }
+    const cardinality = this.peek('[') ? this.cardinality() : undefined;
+    this.ws();
+    if (this.accept('{')) {
+      this.ws();
+      const inner = this.refinement();
+      this.expect('}');
+      return { kind: 'group', cardinality, inner };
+    }
+    return this.attribute(cardinality);
+  }
+
+  private cardinality(): Cardinality {
+    this.expect('[');
+    this.ws();
+    const min = this.integer('a minimum cardinality');
+    this.expect('..');
+    this.ws();
+    const max = this.accept('*') ? undefined : this.integer("a maximum cardinality or '*'");
+    this.expect(']');
+    if (max !== undefined && max < min) this.fail(`the cardinality [${min}..${max}] has its maximum below its minimum`);
+    return { min, max };
+  }
+
+  private attribute(cardinality: Cardinality | undefined): AttributeRefinement {
+    this.ws();
+    const reverse = this.keyword('R') || this.keyword('reverseOf');
+    this.ws();
+    const name = this.subExpression();
+    this.ws();
+    return { kind: 'attribute', cardinality, reverse, name, comparison: this.comparison() };
+  }
+
+  private comparison(): Comparison {
+    const op = (['!=', '<=', '>=', '=', '<', '>'] as ComparisonOp[]).find((o) => this.accept(o));
+    if (!op) this.fail(`expected a comparison operator (=, !=, <, <=, >, >=)${this.found()}`);
+    this.ws();
+    if (this.accept('#')) {
+      const m = /^[-+]?\d+(\.\d+)?/.exec(this.text.slice(this.pos));
+      if (!m) this.fail(`expected a number after '#'${this.found()}`);
+      this.pos += m[0].length;
+      return { type: 'numeric', op, value: Number(m[0]) };
+    }
+    const equality = op === '=' || op === '!=' ? op : this.fail(`'${op}' compares numbers: the value must be #<number>`);
+    if (this.peek('"')) return { type: 'string', op: equality, value: this.quoted() };
+    if (this.keyword('true')) return { type: 'boolean', op: equality, value: true };
+    if (this.keyword('false')) return { type: 'boolean', op: equality, value: false };
+    return { type: 'expression', op: equality, value: this.subExpression() };
+  }
+
+  private quoted(): string {
+    this.expect('"', 'a quoted string');
+    let out = '';
+    while (this.pos < this.text.length && this.text[this.pos] !== '"') {
+      if (this.text[this.pos] === '\\' && this.pos + 1 < this.text.length) this.pos++;
+      out += this.text[this.pos++];
+    }
+    if (!this.accept('"')) this.fail('the string has no closing quote');
+    return out;
+  }
+
+  // ---- filters --------------------------------------------------------------------------------
+
+  private filter(): EclFilter {
+    this.ws();
+    let kind: 'description' | 'concept' = 'description';
+    if (this.keyword('D')) kind = 'description';
+    else if (this.keyword('C')) kind = 'concept';
+    else if (this.keyword('M')) this.fail('member filters ({{ M ... }}) are not supported');
+    const descriptionItems: DescriptionFilterItem[] = [];
+    const conceptItems: ConceptFilterItem[] = [];
+    do {
+      this.ws();
+      if (kind === 'description') descriptionItems.push(this.descriptionFilterItem());
+      else conceptItems.push(this.conceptFilterItem());
+      this.ws();
+    } while (this.accept(','));
+    this.expect('}}');
+    return kind === 'description' ? { kind, items: descriptionItems } : { kind, items: conceptItems };
+  }
+
+  private equality(): '=' | '!=' {
+    this.ws();
+    if (this.accept('!=')) return '!=';
+    if (this.accept('=')) return '=';
+    return this.fail(`expected = or !=${this.found()}`);
+  }
+
+  /** One value, or several in round brackets. */
+  private list<T>(one: () => T): T[] {
+    this.ws();
+    if (!this.accept('(')) return [one()];
+    const out: T[] = [];
+    for (this.ws(); !this.accept(')'); this.ws()) {
+      if (this.pos >= this.text.length) this.fail("expected ')'");
+      out.push(one());
+    }
+    return out;
+  }
+
+  private word(): string {
+    const m = /^[A-Za-z][A-Za-z0-9-]*/.exec(this.text.slice(this.pos));
+    if (!m) this.fail(`expected a word${this.found()}`);
+    this.pos += m[0].length;
+    return m[0];
+  }
+
+  private descriptionFilterItem(): DescriptionFilterItem {
+    if (this.keyword('term')) {
+      const op = this.equality();
+      return { kind: 'term', op, terms: this.list(() => this.typedTerm()) };
+    }
+    if (this.keyword('language')) {
+      const op = this.equality();
+      return { kind: 'language', op, codes: this.list(() => this.word().toLowerCase()) };
+    }
+    if (this.keyword('typeId')) {
+      const op = this.equality();
+      return { kind: 'type', op, ids: this.list(() => this.conceptReference().id) };
+    }
+    if (this.keyword('type')) {
+      const op = this.equality();
+      return {
+        kind: 'type',
+        op,
+        ids: this.list(() => {
+          const w = this.word().toLowerCase();
+          return DESCRIPTION_TYPES[w] ?? this.fail(`'${w}' is not a description type (fsn, syn, def)`);
+        }),
+      };
+    }
+    if (this.keyword('dialectId') || this.keyword('dialect')) {
+      const byId = this.text.slice(this.pos - 9, this.pos) === 'dialectId';
+      const op = this.equality();
+      return {
+        kind: 'dialect',
+        op,
+        dialects: this.list(() => {
+          const refset = byId ? this.conceptReference().id : (DIALECTS[this.word().toLowerCase()] ?? this.fail('unknown dialect alias (en-us, en-gb, sv)'));
+          this.ws();
+          let acceptability: 'P' | 'A' | undefined;
+          if (this.accept('(')) {
+            this.ws();
+            if (this.keyword('prefer') || this.accept(SCT.preferred)) acceptability = 'P';
+            else if (this.keyword('accept') || this.accept(SCT.acceptable)) acceptability = 'A';
+            else this.fail("expected 'prefer' or 'accept'");
+            this.expect(')');
+          }
+          return { refset, acceptability };
+        }),
+      };
+    }
+    return this.fail(`expected a description filter (term, language, type, typeId, dialect, dialectId)${this.found()}`);
+  }
+
+  private typedTerm(): TypedTerm {
+    this.ws();
+    let type: TypedTerm['type'] = 'match';
+    if (this.keyword('match')) type = 'match';
+    else if (this.keyword('wild')) type = 'wild';
+    else return { type, text: this.quoted() };
+    this.expect(':');
+    this.ws();
+    return { type, text: this.quoted() };
+  }
+
+  private conceptFilterItem(): ConceptFilterItem {
+    if (this.keyword('definitionStatusId')) {
+      const op = this.equality();
+      return { kind: 'definitionStatus', op, ids: this.list(() => this.conceptReference().id) };
+    }
+    if (this.keyword('definitionStatus')) {
+      const op = this.equality();
+      return {
+        kind: 'definitionStatus',
+        op,
+        ids: this.list(() => {
+          const w = this.word().toLowerCase();
+          return w === 'primitive' ? SCT.primitive : w === 'defined' ? SCT.defined : this.fail(`'${w}' is not a definition status (primitive, defined)`);
+        }),
+      };
+    }
+    if (this.keyword('moduleId')) {
+      const op = this.equality();
+      return { kind: 'module', op, ids: this.list(() => this.conceptReference().id) };
+    }
+    if (this.keyword('active')) {
+      this.expect('=');
+      this.ws();
+      if (this.keyword('true') || this.accept('1')) return { kind: 'active', value: true };
+      if (this.keyword('false') || this.accept('0')) return { kind: 'active', value: false };
+      return this.fail('expected true or false');
+    }
+    if (this.keyword('effectiveTime')) {
+      this.ws();
+      const op = (['!=', '<=', '>=', '=', '<', '>'] as ComparisonOp[]).find((o) => this.accept(o)) ?? this.fail('expected a comparison operator');
+      this.ws();
+      const v = this.quoted();
+      if (!/^\d{8}$/.test(v)) this.fail(`'${v}' is not a date (YYYYMMDD)`);
+      return { kind: 'effectiveTime', op, value: Number(v) };
+    }
+    return this.fail(`expected a concept filter (definitionStatus, definitionStatusId, moduleId, active, effectiveTime)${this.found()}`);
+  }
+}
+
+/** Parses ECL into its tree; throws EclSyntaxError with the position of the first problem. */
+export function parseEcl(text: string): EclNode {
+  return new Parser(text).parse();
+}

@@ -86,6 +86,8 @@ export class ValueSetExpander {
   private hasExclusions = false;
   private textFilter?: TextFilter;
   private unclosed = false;
+  /** an include of a code system with a grammar selected an open set (expressions): flagged, flat, total kept */
+  private openSelection?: { reason?: string };
   private requiredSupplements: string[] = [];
   private rootVs?: ValueSet;
 
@@ -371,6 +373,8 @@ export class ValueSetExpander {
 
     const provider = this.providerFor(inc, true)!;
     this.usedCodeSystem(provider);
+    const open = provider.openSelection?.(inc, this.params.bool('excludePostCoordinated'));
+    if (open !== undefined) this.openSelection = { reason: open || this.openSelection?.reason };
     const excludeInactive = vs.compose?.inactive === false;
 
     if (!inc.concept && !inc.filter) {
@@ -675,7 +679,7 @@ export class ValueSetExpander {
     for (const s of this.supplementCanonicals) this.addParam({ name: 'used-supplement', valueUri: s });
     for (const p of this.pendingRuleEchoes) this.addParam(p);
 
-    const hierarchy = this.canBeHierarchy && (count === undefined || count < 0 || count > this.entries.length) && !this.unclosed;
+    const hierarchy = this.canBeHierarchy && (count === undefined || count < 0 || count > this.entries.length) && !this.unclosed && !this.openSelection;
     const top = hierarchy ? this.roots : this.entries;
     const from = Math.max(offset ?? 0, 0);
     const page = count !== undefined && count >= 0 ? top.slice(from, from + count) : top.slice(from);
@@ -687,7 +691,8 @@ export class ValueSetExpander {
     if (this.outParams.length) expansion.parameter = this.outParams;
     if (offset !== undefined && !this.nested) expansion.offset = offset;
     const extensions: Extension[] = [];
-    if (this.unclosed) extensions.push({ url: EXT + 'valueset-unclosed', valueBoolean: true });
+    if (this.unclosed || this.openSelection) extensions.push({ url: EXT + 'valueset-unclosed', valueBoolean: true });
+    if (this.openSelection?.reason) extensions.push({ url: EXT + 'valueset-unclosed-reason', valueString: this.openSelection.reason });
     for (const d of this.propertyDecls) {
       const sub: Extension[] = [];
       if (d.uri) sub.push({ url: 'uri', valueUri: d.uri });

@@ -53,7 +53,7 @@ export function lookupCode(ctx: TerminologyContext, params: TxParameters, input:
     const reason = located.message ? ` (${located.message})` : '';
     throw notFound(`Unable to find code '${coding.code}' in ${cs.info.url} version ${cs.info.version ?? 'unknown'}${reason}`, 404, 'invalid-code');
   }
-  return lookupConcept(cs, concept, params);
+  return cs.lookup?.(concept, params) ?? lookupConcept(cs, concept, params);
 }
 
 function wants(params: TxParameters, code: string, uri?: string): boolean {

@@ -1,4 +1,4 @@
-import type { CodeableConcept, Coding, ParametersParameter, ValueSet, ValueSetComposeInclude, CodeSystem } from 'fhir/r4';
+import type { CodeableConcept, Coding, OperationOutcome, ParametersParameter, ValueSet, ValueSetComposeInclude, CodeSystem } from 'fhir/r4';
 import type { TerminologyContext } from './context';
 import type { CodeSystemProvider, Concept } from './providers/provider';
 import { IssueList, TerminologyError, TxIssue, outcomeOf, txIssue } from './issues';
@@ -304,8 +304,18 @@ export class ValueSetValidator {
     for (const iss of op.items) if (iss.severity === 'error' && !mt.includes(iss.text)) mt.push(iss.text);
     if (mt.length) out.push({ name: 'message', valueString: [...new Set(mt)].sort().join('; ') });
     if (mode === 'codeableConcept') out.push({ name: 'codeableConcept', valueCodeableConcept: coded });
-    if (op.length) out.push({ name: 'issues', resource: outcomeOf(op.items) });
+    if (op.length) out.push({ name: 'issues', resource: this.issuesOutcome(op, codings) });
     return out;
+  }
+
+  /**
+   * The issues found. Code systems that report issue paths as `expression` only (location is
+   * deprecated in R4; Snomed CT answers follow their reference server) get no `location`.
+   */
+  private issuesOutcome(op: IssueList, codings: Coding[]): OperationOutcome {
+    const oo = outcomeOf(op.items);
+    if (codings.length && codings.every((c) => c.system && this.findCodeSystem(c.system)?.expressionOnlyIssues)) for (const i of oo.issue) delete i.location;
+    return oo;
   }
 
   /** The code was not in the value set: say what we know of it in its code system. */
@@ -380,6 +390,7 @@ export class ValueSetValidator {
           state.cause = 'code-invalid';
           msg(m.text);
           op.add({ ...m, severity: 'error', code: 'code-invalid', txType: 'invalid-code', expression: [addToPath(path, 'code')] });
+          addLocateDetail(op, located.detail, path);
         } else {
           const m = formatMessage('UNKNOWN_CODE_IN_FRAGMENT', [c.code, ws, prov.info.version]);
           state.cause = 'code-invalid';
@@ -693,6 +704,7 @@ export class ValueSetValidator {
           }
           const m = unknownCodeMessage(code, cs.info.url, cs.info.version, located.message);
           op.add({ ...m, severity: 'error', code: 'code-invalid', txType: 'invalid-code', expression: [addToPath(path, 'code')] });
+          addLocateDetail(op, located.detail, path);
         }
         return false;
       }
@@ -859,6 +871,11 @@ export function unknownCodeMessage(code: string, system: string, version?: strin
   const id = version ? 'Unknown_Code_in_Version' : 'Unknown_Code_in';
   const text = formatMessage(id, [code, system, version]);
   return { text: reason ? `${text} (${reason})` : text, messageId: id };
+}
+
+/** What a provider found out about a code it does not have (LocateResult.detail), as information. */
+function addLocateDetail(op: IssueList, detail: string | undefined, path: string): void {
+  if (detail) op.add({ severity: 'information', code: 'code-invalid', txType: 'invalid-code', text: detail, expression: [addToPath(path, 'code')] });
 }
 
 function flatten(list: NonNullable<ValueSet['expansion']>['contains'] = []): NonNullable<NonNullable<ValueSet['expansion']>['contains']> {

@@ -3,5 +3,6 @@
  * module makes them known to the engine. Add one import per kind.
  */
 import './icf';
+import '../snomed/kind';
 
 export {};

@@ -1,4 +1,5 @@
-import type { CodeSystem, Coding, Extension } from 'fhir/r4';
+import type { CodeSystem, Coding, Extension, ParametersParameter, ValueSetComposeInclude } from 'fhir/r4';
+import type { TxParameters } from '../params';
 
 /** A designation of a concept: a term in a language, for a use. */
 export interface Designation {
@@ -46,6 +47,8 @@ export interface LocateResult {
   concept?: Concept;
   /** Why the code was not found, when there is more to say than "unknown". */
   message?: string;
+  /** A further finding about a code that was not found, reported as an information issue (e.g. why an expression is invalid). */
+  detail?: string;
 }
 
 /** A filter from ValueSet.compose.include.filter, prepared against one code system. */
@@ -108,4 +111,14 @@ export interface CodeSystemProvider {
   search?(text: string): ConceptFilter;
   /** Is the system one whose codes follow a grammar rather than a list (e.g. expressions)? */
   readonly isClosed?: boolean;
+  /**
+   * For code systems with a grammar: is what this include selects open-ended (expressions beyond
+   * the concepts listed)? Returns the reason to report ('' for none) when it is, undefined when
+   * the selection is closed. An open expansion is flat and marked valueset-unclosed.
+   */
+  openSelection?(include: ValueSetComposeInclude, excludePostCoordinated: boolean): string | undefined;
+  /** Issues about this system's codes name their path in `expression` only, not in the deprecated `location`. */
+  readonly expressionOnlyIssues?: boolean;
+  /** $lookup output for kinds that report their own designations and properties; absent: the generic one. */
+  lookup?(concept: Concept, params: TxParameters): ParametersParameter[];
 }

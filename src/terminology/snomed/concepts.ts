@@ -1,0 +1,145 @@
+import type { ConceptRow, ConceptStore, DesignationRow } from '../../store/concept-store';
+import type { SctConceptRow, SnomedStore } from '../../store/snomed-store';
+import type { Concept, PropertyValue } from '../providers/provider';
+import type { SupplementAdditions } from '../providers/base';
+import { SctExpression, renderExpression } from './expression';
+
+/** Concepts kept built per release; Snomed CT is read on demand, never all at once. */
+const CACHE_LIMIT = 100_000;
+
+function isoDate(yyyymmdd: number): string {
+  const s = String(yyyymmdd);
+  return `${s.slice(0, 4)}-${s.slice(4, 6)}-${s.slice(6, 8)}`;
+}
+
+/** What a Snomed CT concept carries besides the generic concept fields. */
+export interface SnomedDetails {
+  pk: number;
+  inactive: boolean;
+  module?: string;
+  effectiveTime?: string;
+  defined: boolean;
+}
+
+/**
+ * Builds the engine's Concept objects for one Snomed CT release from the concept tables and
+ * sct_concept, a batch at a time: designations in the order the importer ranked them (the
+ * preferred term of each language first), the RF2 concept columns as properties, parents and
+ * children read when first asked for. Post-coordinated expressions become concepts too, whose
+ * code is the expression as written and whose display is the expression with terms.
+ */
+export class SnomedConcepts {
+  private readonly byPk = new Map<number, Concept>();
+  private readonly details = new WeakMap<Concept, SnomedDetails>();
+  private readonly expressions = new WeakMap<Concept, SctExpression>();
+  private readonly byExpression = new Map<string, Concept>();
+
+  constructor(
+    private readonly concepts: ConceptStore,
+    private readonly sct: SnomedStore,
+    private readonly additions: Map<string, SupplementAdditions>,
+  ) {}
+
+  detailsOf(c: Concept): SnomedDetails | undefined {
+    return this.details.get(c);
+  }
+
+  pkOf(c: Concept): number | undefined {
+    return this.details.get(c)?.pk;
+  }
+
+  expressionOf(c: Concept): SctExpression | undefined {
+    return this.expressions.get(c);
+  }
+
+  byCode(code: string): Concept | undefined {
+    const row = this.concepts.byCode(this.sct.csPk, code, true);
+    return row ? this.fromRows([row])[0] : undefined;
+  }
+
+  /** Concepts for pks, in the order given (unknown pks left out). */
+  fromPks(pks: number[]): Concept[] {
+    const missing = pks.filter((pk) => !this.byPk.has(pk));
+    if (missing.length) this.fromRows(this.concepts.byPks(missing));
+    return pks.map((pk) => this.byPk.get(pk)).filter((c): c is Concept => !!c);
+  }
+
+  /** Concepts for concept rows, building the ones not cached with three queries per batch. */
+  fromRows(rows: ConceptRow[]): Concept[] {
+    let missing = rows.filter((r) => !this.byPk.has(r.pk)).map((r) => r.pk);
+    if (missing.length && this.byPk.size + missing.length > CACHE_LIMIT) {
+      this.byPk.clear();
+      missing = rows.map((r) => r.pk);
+    }
+    if (missing.length) {
+      const designations = this.concepts.designationsFor(missing);
+      const sct = this.sct.sctConcepts(missing);
+      const modules = this.sct.codesOf(new Set([...sct.values()].map((s) => s.module_pk).filter((m): m is number => m !== null)));
+      for (const r of rows) if (!this.byPk.has(r.pk)) this.build(r, designations.get(r.pk) ?? [], sct.get(r.pk), modules);
+    }
+    return rows.map((r) => this.byPk.get(r.pk)!);
+  }
+
+  private build(row: ConceptRow, designationRows: DesignationRow[], sct: SctConceptRow | undefined, modules: Map<number, string>): Concept {
+    const self = this;
+    const details: SnomedDetails = {
+      pk: row.pk,
+      inactive: row.inactive === 1,
+      module: sct?.module_pk != null ? modules.get(sct.module_pk) : undefined,
+      effectiveTime: sct ? isoDate(sct.effective_time) : undefined,
+      defined: sct?.defined === 1,
+    };
+    const properties: PropertyValue[] = [{ code: 'inactive', valueKey: 'valueBoolean', value: details.inactive }];
+    if (sct) {
+      if (details.module) properties.push({ code: 'moduleId', valueKey: 'valueCode', value: details.module });
+      properties.push({ code: 'effectiveTime', valueKey: 'valueDateTime', value: details.effectiveTime });
+      properties.push({ code: 'sufficientlyDefined', valueKey: 'valueBoolean', value: details.defined });
+    }
+    const c: Concept = {
+      code: row.code,
+      display: row.display ?? undefined,
+      designations: designationRows.map((d) => ({
+        language: d.language ?? undefined,
+        use: d.use_code ? { system: d.use_system ?? undefined, code: d.use_code, display: d.use_display ?? undefined } : undefined,
+        value: d.value,
+        origin: 'codesystem' as const,
+      })),
+      properties,
+      extensions: [],
+      get parents(): Concept[] {
+        const v = self.fromPks(self.sct.parentPks(row.pk));
+        Object.defineProperty(this, 'parents', { value: v });
+        return v;
+      },
+      get children(): Concept[] {
+        const v = self.fromPks(self.sct.childPks(row.pk));
+        Object.defineProperty(this, 'children', { value: v });
+        return v;
+      },
+    };
+    const add = this.additions.get(row.code);
+    if (add) {
+      c.designations.push(...add.designations);
+      c.properties.push(...add.properties);
+      c.extensions.push(...add.extensions);
+    }
+    this.byPk.set(row.pk, c);
+    this.details.set(c, details);
+    return c;
+  }
+
+  /**
+   * The concept for a (checked) expression: the same object for the same text, so that
+   * identity comparisons (equivalence in $subsumes) hold.
+   */
+  forExpression(text: string, e: SctExpression, focus: Concept[]): Concept {
+    const known = this.byExpression.get(text);
+    if (known) return known;
+    const display = renderExpression(e, (x) => x.term ?? this.byCode(x.id)?.display);
+    const c: Concept = { code: text, display, designations: [], properties: [], extensions: [], parents: focus, children: [] };
+    if (this.byExpression.size > 1000) this.byExpression.clear();
+    this.byExpression.set(text, c);
+    this.expressions.set(c, e);
+    return c;
+  }
+}

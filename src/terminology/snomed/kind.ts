@@ -1,0 +1,53 @@
+import type { ValueSet, ValueSetComposeInclude } from 'fhir/r4';
+import { registerProviderKind } from '../providers/registry';
+import { SnomedProvider } from './snomed-provider';
+import { SCT_URI, isSctid } from './sctid';
+
+/** http://snomed.info/[x]sct[/<module>[/version/<date>]]?fhir_vs[=...] */
+const IMPLICIT = /^http:\/\/snomed\.info\/(x?)sct(?:\/(\d+)(?:\/version\/(\d{8}))?)?\?fhir_vs(?:=(.*))?$/;
+
+/**
+ * The value sets Snomed CT defines implicitly by URL ("Using SNOMED CT with FHIR"):
+ * `?fhir_vs` (all concepts), `?fhir_vs=isa/<id>` (a concept and its descendants),
+ * `?fhir_vs=refset/<id>` (a reference set's members), `?fhir_vs=refset` (the reference sets) and
+ * `?fhir_vs=ecl/<ECL>`. An edition/version URL before `?` pins the release; an id that is not a
+ * valid SCTID names no value set.
+ */
+export function snomedImplicitValueSet(url: string): ValueSet | undefined {
+  const m = IMPLICIT.exec(url);
+  if (!m) return undefined;
+  const [, unpublished, module, date, query] = m;
+  const include: ValueSetComposeInclude = { system: SCT_URI };
+  if (module && date) include.version = `http://snomed.info/${unpublished}sct/${module}/version/${date}`;
+  const vs = (name: string, title: string, filter?: ValueSetComposeInclude['filter']): ValueSet => ({
+    resourceType: 'ValueSet',
+    url,
+    name,
+    title,
+    status: 'active',
+    compose: { include: [filter ? { ...include, filter } : include] },
+  });
+  if (query === undefined) return vs('ALLSNOMEDCT', 'SNOMED CT Reference Set (All of SNOMED CT)');
+  const [kind, ...rest] = query.split('/');
+  const arg = rest.join('/');
+  if (kind === 'isa' && isSctid(arg, 'concept')) return vs(`SNOMEDCTConcept${arg}`, `SNOMED CT Concept ${arg} and descendants`, [{ property: 'concept', op: 'is-a', value: arg }]);
+  if (kind === 'refset' && arg === '') return vs('SNOMEDCTReferenceSets', 'SNOMED CT Reference Sets', [{ property: 'constraint', op: '=', value: '<< 900000000000455006' }]);
+  if (kind === 'refset' && isSctid(arg, 'concept')) return vs(`SNOMEDCTRefSet${arg}`, `SNOMED CT Reference Set ${arg}`, [{ property: 'concept', op: 'in', value: arg }]);
+  if (kind === 'ecl' && arg) {
+    let ecl: string;
+    try {
+      ecl = decodeURIComponent(arg);
+    } catch {
+      return undefined;
+    }
+    return vs('SNOMEDCTECL', `SNOMED CT ECL: ${ecl}`, [{ property: 'constraint', op: '=', value: ecl }]);
+  }
+  return undefined;
+}
+
+registerProviderKind({
+  name: 'snomed',
+  matches: (cs) => cs.url === SCT_URI,
+  stored: (ctx) => new SnomedProvider(ctx),
+  implicitValueSet: snomedImplicitValueSet,
+});

@@ -1,0 +1,340 @@
+import type { ParametersParameter, ValueSetComposeInclude } from 'fhir/r4';
+import type { ConceptStore } from '../../store/concept-store';
+import { SnomedStore } from '../../store/snomed-store';
+import type { StoredCodeSystemContext } from '../providers/registry';
+import type { Concept, ConceptFilter, ConceptStatus, LocateResult } from '../providers/provider';
+import { ConceptGraphProvider, supplementAdditions } from '../providers/base';
+import type { TxParameters } from '../params';
+import { TerminologyError, txIssue } from '../issues';
+import { TextFilter } from '../text-filter';
+import { EclNode, HierarchyOp, SubExpression, conceptNode } from './ecl-ast';
+import { EclSyntaxError, parseEcl } from './ecl-parser';
+import { EclEvaluationError, EclEvaluator } from './ecl-evaluator';
+import { ExpressionConcept, SctExpression, isSimple, parseExpression } from './expression';
+import { SnomedConcepts } from './concepts';
+import { SnomedLookup } from './lookup';
+import { SNOMED_EDITION_EXT } from './model';
+import { SCT, SCT_URI, isSctid } from './sctid';
+
+const BATCH = 500;
+/** Parsed ECL (with the evaluator that memoises its sets) kept per release. */
+const ECL_CACHE = 32;
+
+const CONCEPT_OPS: Record<string, HierarchyOp | undefined> = { '=': undefined, 'is-a': '<<', 'descendent-of': '<', 'child-of': '<!', generalizes: '>>' };
+const OWN_FILTERS: Record<string, string[]> = {
+  constraint: ['='],
+  expression: ['='],
+  expressions: ['='],
+  inactive: ['='],
+  moduleId: ['='],
+  definitionStatus: ['='],
+  concept: ['=', 'is-a', 'descendent-of', 'child-of', 'generalizes', 'in', 'not-in', 'is-not-a', 'descendent-leaf'],
+};
+
+function normalise(s: string): string {
+  return s.replace(/\s+/g, ' ').trim().toLowerCase();
+}
+
+/**
+ * Snomed CT as a code system provider, over the concept tables and the Snomed tables of one
+ * release: displays chosen by language from the language-refset order, subsumption through the
+ * closure, ECL (compose filters `constraint`/`expression`, and the standard Snomed filters mapped
+ * onto ECL), and post-coordinated expressions as codes (checked, displayed with terms, tested
+ * against value sets by focus subsumption and refinements).
+ */
+export class SnomedProvider extends ConceptGraphProvider {
+  private readonly store: SnomedStore;
+  private readonly concepts: ConceptStore;
+  private readonly built: SnomedConcepts;
+  private readonly eclCache = new Map<string, { node: EclNode; evaluator: EclEvaluator }>();
+  private readonly lookupBuilder: SnomedLookup;
+  private count?: number;
+  private rootList?: Concept[];
+  /** issue paths as expression only, as the Snomed CT reference server (tx.fhir.org) reports them */
+  readonly expressionOnlyIssues = true;
+  /** "International Edition", "Swedish Edition": said in unknown-code messages */
+  readonly editionName: string;
+
+  constructor(ctx: StoredCodeSystemContext) {
+    super(ctx.resource, ctx.supplements);
+    this.concepts = ctx.concepts;
+    this.store = new SnomedStore(ctx.db, ctx.csPk);
+    this.built = new SnomedConcepts(ctx.concepts, this.store, supplementAdditions(ctx.supplements));
+    this.lookupBuilder = new SnomedLookup(this.store, this.built, this.info);
+    this.editionName = ctx.resource.extension?.find((e) => e.url === SNOMED_EDITION_EXT)?.valueString ?? 'Snomed CT';
+  }
+
+  // ---- concepts -------------------------------------------------------------------------------
+
+  locate(code: string): LocateResult {
+    if (/^\d+$/.test(code)) {
+      const c = this.built.byCode(code);
+      return c ? { concept: c } : { message: this.editionName };
+    }
+    let e: SctExpression;
+    try {
+      e = parseExpression(code);
+    } catch (err) {
+      return { message: this.editionName, detail: `Not a valid expression: ${(err as Error).message}` };
+    }
+    const problem = this.checkExpression(e);
+    if (problem) return { message: this.editionName, detail: `Not a valid expression: ${problem}` };
+    if (isSimple(e)) return { concept: this.built.byCode(e.focus[0].id)! };
+    return { concept: this.built.forExpression(code, e, e.focus.map((f) => this.built.byCode(f.id)!)) };
+  }
+
+  /**
+   * Checks an expression against the release: every concept exists, attribute names are
+   * attributes (below 410662002 |Concept model attribute| or 106237007 |Linkage concept|), and a
+   * term, when given, is one of the concept's descriptions. Returns the first problem.
+   */
+  private checkExpression(e: SctExpression): string | undefined {
+    const concept = (c: ExpressionConcept, attribute: boolean): string | undefined => {
+      const found = this.built.byCode(c.id);
+      if (!found) return `Concept ${c.id} not found`;
+      if (attribute) {
+        const pk = this.built.pkOf(found)!;
+        const limits = [SCT.conceptModelAttribute, SCT.linkageConcept];
+        const ok = limits.some((l) => {
+          const lpk = this.store.pkOf(l);
+          return lpk !== undefined && (lpk === pk || this.store.isDescendant(lpk, pk));
+        });
+        if (!ok) return `Concept ${c.id} is not valid in this context (must be a descendent of one of ${limits.join(',')})`;
+      }
+      if (c.term !== undefined) {
+        const terms = [found.display, ...found.designations.map((d) => d.value)].filter((t): t is string => !!t);
+        if (!terms.some((t) => normalise(t) === normalise(c.term!))) {
+          return `Term "${c.term}" doesn't match a defined term at position ${c.position} (valid terms would be from this list: "${[...new Set(terms)].join('", "')}")`;
+        }
+      }
+      return undefined;
+    };
+    for (const f of e.focus) {
+      const p = concept(f, false);
+      if (p) return p;
+    }
+    for (const a of [...e.attributes, ...e.groups.flat()]) {
+      const p = concept(a.name, true) ?? (a.value.kind === 'expression' ? this.checkExpression(a.value.expression) : undefined);
+      if (p) return p;
+    }
+    return undefined;
+  }
+
+  override status(c: Concept): ConceptStatus {
+    const inactive = this.built.detailsOf(c)?.inactive ?? false;
+    return { inactive, status: inactive ? 'inactive' : undefined, abstract: false };
+  }
+
+  roots(): Concept[] {
+    return (this.rootList ??= this.built.fromRows(this.concepts.roots(this.store.csPk)));
+  }
+
+  *all(): Iterable<Concept> {
+    let batch = [];
+    for (const row of this.concepts.iterate(this.store.csPk)) {
+      batch.push(row);
+      if (batch.length === BATCH) {
+        yield* this.built.fromRows(batch);
+        batch = [];
+      }
+    }
+    yield* this.built.fromRows(batch);
+  }
+
+  totalCount(): number {
+    return (this.count ??= this.concepts.count(this.store.csPk));
+  }
+
+  descendants(c: Concept): Concept[] {
+    const pk = this.built.pkOf(c);
+    return pk === undefined ? [] : this.built.fromPks(this.store.descendantPks(pk).sort((a, b) => a - b));
+  }
+
+  isDescendant(ancestor: Concept, descendant: Concept): boolean {
+    return ancestor !== descendant && this.subsumes(ancestor, descendant);
+  }
+
+  /** Subsumption through the closure; for expressions, structurally (focus concepts and refinements). */
+  override subsumes(a: Concept, b: Concept): boolean {
+    if (a === b) return true;
+    const ea = this.built.expressionOf(a);
+    const eb = this.built.expressionOf(b);
+    if (!ea && !eb) {
+      const pa = this.built.pkOf(a);
+      const pb = this.built.pkOf(b);
+      return pa !== undefined && pb !== undefined && (pa === pb || this.store.isDescendant(pa, pb));
+    }
+    // b is below a when b's focus is below a's focus and b has (something below) each of a's attributes
+    const focusA = ea ? ea.focus.map((f) => f.id) : [a.code];
+    const focusB = eb ? eb.focus.map((f) => f.id) : [b.code];
+    const below = (x: string, y: string) => x === y || this.store.isDescendant(this.store.pkOf(x)!, this.store.pkOf(y)!);
+    if (!focusA.every((fa) => focusB.some((fb) => below(fa, fb)))) return false;
+    if (!ea) return true;
+    const evaluator = new EclEvaluator(this.store);
+    const refinement = this.asRefinement(ea);
+    if (!refinement) return true;
+    return eb ? evaluator.hasExpression(refinement, eb) : evaluator.has(refinement, this.built.pkOf(b)!);
+  }
+
+  /** An expression's refinements as an ECL constraint `* : a = << v, { ... }` (values by subsumption). */
+  private asRefinement(e: SctExpression): EclNode | undefined {
+    const attribute = (a: SctExpression['attributes'][number]) => ({
+      kind: 'attribute' as const,
+      reverse: false,
+      name: conceptNode(a.name.id, '<<'),
+      comparison:
+        a.value.kind === 'expression' && isSimple(a.value.expression)
+          ? { type: 'expression' as const, op: '=' as const, value: conceptNode(a.value.expression.focus[0].id, '<<') }
+          : a.value.kind === 'concrete' && a.value.number !== undefined
+            ? { type: 'numeric' as const, op: '=' as const, value: a.value.number }
+            : { type: 'string' as const, op: '=' as const, value: a.value.kind === 'concrete' ? a.value.text.slice(1, -1) : '' },
+    });
+    const items = [...e.attributes.map(attribute), ...e.groups.map((g) => ({ kind: 'group' as const, inner: { kind: 'and' as const, items: g.map(attribute) } }))];
+    if (items.length === 0) return undefined;
+    return { kind: 'refined', base: { kind: 'sub', memberOf: false, focus: { kind: 'wildcard' }, filters: [] }, refinement: { kind: 'and', items } };
+  }
+
+  // ---- filters ------------------------------------------------------------------------------
+
+  override supportsFilter(property: string, op: string): boolean {
+    if (OWN_FILTERS[property]) return OWN_FILTERS[property].includes(op) || super.supportsFilter(property, op);
+    if (/^\d+$/.test(property)) return op === '=';
+    return super.supportsFilter(property, op);
+  }
+
+  override filter(property: string, op: string, value: string): ConceptFilter {
+    if ((property === 'constraint' || property === 'expression') && op === '=') return this.eclFilter(value, this.ecl(value));
+    if (property === 'expressions' && op === '=') {
+      const allow = value === 'true';
+      return { estimate: this.totalCount(), includes: (c) => allow || !this.built.expressionOf(c), concepts: () => this.all() };
+    }
+    if (property === 'concept' && OWN_FILTERS.concept.includes(op)) return this.eclFilter(`${property} ${op} ${value}`, this.conceptConstraint(op, value));
+    if (property === 'inactive' && op === '=') {
+      const inactive = value === 'true';
+      return this.fromPredicate((c) => !!this.built.detailsOf(c) && this.built.detailsOf(c)!.inactive === inactive);
+    }
+    if (property === 'moduleId' && op === '=') {
+      const pk = this.conceptPk(value, property, op);
+      return this.pkFilter(() => this.store.conceptsOfModule(pk));
+    }
+    if (property === 'definitionStatus' && op === '=') {
+      const defined = value === 'defined' || value === SCT.defined;
+      return this.fromPredicate((c) => !!this.built.detailsOf(c) && this.built.detailsOf(c)!.defined === defined);
+    }
+    if (/^\d+$/.test(property) && op === '=') {
+      // an attribute as a property: concepts with that attribute and that value
+      this.conceptPk(property, property, op);
+      this.conceptPk(value, property, op);
+      const node: EclNode = {
+        kind: 'refined',
+        base: { kind: 'sub', memberOf: false, focus: { kind: 'wildcard' }, filters: [] },
+        refinement: { kind: 'attribute', reverse: false, name: conceptNode(property), comparison: { type: 'expression', op: '=', value: conceptNode(value) } },
+      };
+      return this.eclFilter(`${property} = ${value}`, { node, evaluator: new EclEvaluator(this.store) });
+    }
+    return super.filter(property, op, value);
+  }
+
+  private conceptPk(id: string, property: string, op: string): number {
+    const pk = isSctid(id, 'concept') ? this.store.pkOf(id) : undefined;
+    if (pk === undefined) {
+      throw TerminologyError.of(
+        { severity: 'error', code: 'invalid', txType: 'vs-invalid', text: `The Snomed CT concept '${id}' (filter ${property} ${op} ${id}) is not known in ${this.info.version ?? this.info.url}` },
+        400,
+      );
+    }
+    return pk;
+  }
+
+  /** The FHIR concept filters as ECL: is-a is <<, descendent-of <, in a reference set ^, ... */
+  private conceptConstraint(op: string, value: string): { node: EclNode; evaluator: EclEvaluator } {
+    const evaluator = new EclEvaluator(this.store);
+    const ids = op === 'in' || op === 'not-in' ? value.split(',').map((s) => s.trim()).filter(Boolean) : [value];
+    for (const id of ids) this.conceptPk(id, 'concept', op);
+    const wildcard: SubExpression = { kind: 'sub', memberOf: false, focus: { kind: 'wildcard' }, filters: [] };
+    let node: EclNode;
+    if (op === 'in' || op === 'not-in') {
+      const members = ids.map((id) => conceptNode(id, undefined, this.store.isRefset(this.store.pkOf(id)!)));
+      const listed: EclNode = members.length === 1 ? members[0] : { kind: 'or', operands: members };
+      node = op === 'in' ? listed : { kind: 'minus', left: wildcard, right: listed };
+    } else if (op === 'is-not-a') {
+      node = { kind: 'minus', left: wildcard, right: conceptNode(value, '<<') };
+    } else if (op === 'descendent-leaf') {
+      node = { kind: 'sub', op: '!!<', memberOf: false, focus: conceptNode(value, '<'), filters: [] };
+    } else {
+      node = conceptNode(value, CONCEPT_OPS[op]);
+    }
+    return { node, evaluator };
+  }
+
+  /** Parses (and remembers) an ECL constraint; bad ECL is an INVALID_ECL error. */
+  private ecl(text: string): { node: EclNode; evaluator: EclEvaluator } {
+    const known = this.eclCache.get(text);
+    if (known) return known;
+    let entry: { node: EclNode; evaluator: EclEvaluator };
+    try {
+      entry = { node: parseEcl(text), evaluator: new EclEvaluator(this.store) };
+      entry.evaluator.check(entry.node);
+    } catch (e) {
+      if (e instanceof EclSyntaxError || e instanceof EclEvaluationError) {
+        throw TerminologyError.of(txIssue('error', 'invalid', 'vs-invalid', 'INVALID_ECL', [text, e.message]), 400);
+      }
+      throw e;
+    }
+    if (this.eclCache.size >= ECL_CACHE) this.eclCache.delete(this.eclCache.keys().next().value!);
+    this.eclCache.set(text, entry);
+    return entry;
+  }
+
+  private eclFilter(text: string, { node, evaluator }: { node: EclNode; evaluator: EclEvaluator }): ConceptFilter {
+    const built = this.built;
+    const members = () => evaluator.members(node);
+    return {
+      get estimate() {
+        return members().size;
+      },
+      includes: (c) => {
+        const e = built.expressionOf(c);
+        if (e) return evaluator.hasExpression(node, e);
+        const pk = built.pkOf(c);
+        return pk !== undefined && evaluator.has(node, pk);
+      },
+      concepts: () => this.inBatches([...members()].sort((a, b) => a - b)),
+    };
+  }
+
+  private *inBatches(pks: number[]): Generator<Concept> {
+    for (let i = 0; i < pks.length; i += BATCH) yield* this.built.fromPks(pks.slice(i, i + BATCH));
+  }
+
+  private pkFilter(pks: () => number[]): ConceptFilter {
+    let set: Set<number> | undefined;
+    const get = () => (set ??= new Set(pks()));
+    return {
+      get estimate() {
+        return get().size;
+      },
+      includes: (c) => get().has(this.built.pkOf(c) ?? -1),
+      concepts: () => this.inBatches([...get()].sort((a, b) => a - b)),
+    };
+  }
+
+  /** Concepts matching free text, through the full-text index. */
+  search(text: string): ConceptFilter {
+    return this.fromList(this.built.fromPks(this.store.searchPks(new TextFilter(text).words).sort((a, b) => a - b)));
+  }
+
+  // ---- kind-specific operation output ---------------------------------------------------------
+
+  /** Everything Snomed CT selects with filters is open to expressions, unless expressions = false. */
+  openSelection(include: ValueSetComposeInclude, excludePostCoordinated: boolean): string | undefined {
+    if (excludePostCoordinated || include.concept?.length) return undefined;
+    if (!include.filter?.length) return `The code System '${SCT_URI}' has a grammar and so has infinite members`;
+    if (include.filter.some((f) => f.property === 'expressions' && f.value === 'false')) return undefined;
+    return '';
+  }
+
+  lookup(concept: Concept, params: TxParameters): ParametersParameter[] {
+    return this.lookupBuilder.build(concept, params);
+  }
+}

@@ -15,6 +15,7 @@ import type { ResourceLoader } from '../importers/loader';
 import { openNim } from '../nim';
 import { nimRoutes } from './nim/routes';
 import { structureDefinitionRoutes } from './nim/structure-definitions';
+import { webRoutes } from '../web/router';
 
 export interface AppDeps {
   config: KodverkConfig;
@@ -108,7 +109,8 @@ export function createApp(deps: AppDeps): express.Express {
   app.use('/fhir', fhir);
   // NIM authoring and releases for vendors (/nim, /releases, /openapi.json)
   app.use(nimRoutes(deps, nim));
-  app.get('/', (_req, res) => res.redirect('/fhir/metadata'));
+  // the pages for analysts (start, search, code systems, value sets, NIMs, diffs) at /
+  app.use(webRoutes(deps, nim));
   return app;
 }
 

@@ -1,0 +1,207 @@
+import type { ParametersParameter, ValueSet } from 'fhir/r4';
+import type { ConceptRow } from '../../store/concept-store';
+import type { StoredResource } from '../../store/resource-store';
+import { Table } from '../downloads';
+import { Html, html, query, seg } from '../html';
+import { PageContext, badge, facts, layout, pager } from '../layout';
+import { PropertyDecl, declaredProperties, propertyText } from '../properties';
+import type { Site } from '../site';
+import { pageOf } from '../catalogue';
+
+const FILTER_PAGE = 50;
+/** A property gets a filter when it has at most this many distinct values. */
+const MAX_FILTER_VALUES = 200;
+const FILTER_TYPES = ['code', 'Coding', 'boolean', 'string', 'integer'];
+
+/** Identifiers of a code system: its own, and OIDs that NamingSystems give its URL. */
+export function identifiersOf(site: Site, cs: any): string[] {
+  const out = new Set<string>();
+  for (const i of cs.identifier ?? []) if (typeof i?.value === 'string') out.add(i.value);
+  for (const s of site.store.summaries('NamingSystem')) {
+    const ns = site.store.read('NamingSystem', s.id)?.resource;
+    if (!ns?.uniqueId?.some((u: any) => u.type === 'uri' && u.value === cs.url)) continue;
+    for (const u of ns.uniqueId) if (u.type === 'oid') out.add(u.value.startsWith('urn:oid:') ? u.value : `urn:oid:${u.value}`);
+  }
+  return [...out];
+}
+
+/** Links to every stored version of a resource, this one marked. */
+export function versionLinks(ctx: PageContext, site: Site, resourceType: string, url: string | undefined, current: string): Html {
+  const all = site.versionsOf(resourceType, url);
+  return html`<ul class="inline">${all.map((h) =>
+    h.id === current ? html`<li><strong aria-current="page">${h.version ?? h.id}</strong></li>` : html`<li><a href="${pageOf(h)}">${h.version ?? h.id}</a></li>`,
+  )}</ul>`;
+}
+
+/** Import provenance of a stored resource. */
+export function provenance(ctx: PageContext, site: Site, pk: number): string | undefined {
+  const runs = site.imports.forResource(pk);
+  if (runs.length === 0) return undefined;
+  const r = runs[0];
+  return `${r.fileName}${r.publisherVersion ? ` (${r.publisherVersion})` : ''}, ${r.importedAt.slice(0, 10)}`;
+}
+
+interface FilterSpec {
+  decl: PropertyDecl;
+  values: { value: string; count: number }[];
+}
+
+function filterSpecs(site: Site, csPk: number, cs: any): FilterSpec[] {
+  return declaredProperties(cs)
+    .filter((d) => !d.type || FILTER_TYPES.includes(d.type))
+    .map((decl) => ({ decl, values: site.queries.propertyValues(csPk, decl.code, MAX_FILTER_VALUES + 1) }))
+    .filter((f) => f.values.length > 1 && f.values.length <= MAX_FILTER_VALUES);
+}
+
+/** The expansion parameters of the code system's filter form, or undefined when none is set. */
+function filterValueSet(ctx: PageContext, cs: any, specs: FilterSpec[]): ValueSet | undefined {
+  const filter: { property: string; op: 'is-a' | '='; value: string }[] = [];
+  const under = ctx.q('under');
+  if (under) filter.push({ property: 'concept', op: 'is-a', value: under });
+  for (const s of specs) {
+    const v = ctx.q(`p.${s.decl.code}`);
+    if (v) filter.push({ property: s.decl.code, op: '=', value: v });
+  }
+  if (filter.length === 0 && !ctx.q('text')) return undefined;
+  return { resourceType: 'ValueSet', status: 'active', compose: { include: [{ system: cs.url, version: cs.version, ...(filter.length ? { filter } : {}) }] } };
+}
+
+async function filterResults(ctx: PageContext, site: Site, vs: ValueSet, pageNo: number): Promise<{ rows: { code: string; display?: string; inactive?: boolean }[]; total: number; error?: string }> {
+  const parameters: ParametersParameter[] = [
+    { name: 'valueSet', resource: vs },
+    { name: 'count', valueInteger: FILTER_PAGE },
+    { name: 'offset', valueInteger: (pageNo - 1) * FILTER_PAGE },
+    { name: 'excludeNested', valueBoolean: true },
+  ];
+  if (ctx.q('text')) parameters.push({ name: 'filter', valueString: ctx.q('text') });
+  try {
+    const out: ValueSet = await site.terminology.call('expand', { parameters, txResources: [] });
+    return { rows: (out.expansion?.contains ?? []).map((c) => ({ code: c.code ?? '', display: c.display, inactive: c.inactive })), total: out.expansion?.total ?? 0 };
+  } catch (e) {
+    return { rows: [], total: 0, error: (e as Error).message };
+  }
+}
+
+/** Code system: metadata, versions, identifiers, hierarchy, filters and downloads. */
+export async function codeSystemPage(ctx: PageContext, site: Site, stored: StoredResource): Promise<Html> {
+  const cs = stored.resource;
+  const title = cs.title ?? cs.name ?? cs.id;
+  const base = `/kodsystem/${seg(cs.id)}`;
+  const roots = site.queries.treeNodes(stored.pk, undefined);
+  const specs = filterSpecs(site, stored.pk, cs);
+  const vs = filterValueSet(ctx, cs, specs);
+  const pageNo = Math.max(1, Number(ctx.q('sida')) || 1);
+  const results = vs ? await filterResults(ctx, site, vs, pageNo) : undefined;
+  const count = site.concepts.count(stored.pk);
+  const formParams: Record<string, string> = {};
+  for (const [k, v] of Object.entries(ctx.req.query)) if (typeof v === 'string' && k !== 'sida') formParams[k] = v;
+  const valueLabel = (s: FilterSpec, v: string) => (s.decl.type === 'boolean' ? (v === 'true' ? ctx.t('yes') : ctx.t('no')) : v);
+  const body = html`${badge(ctx, cs.status)}
+${cs.description ? html`<p class="lead">${cs.description}</p>` : ''}
+${facts([
+  [ctx.t('url'), html`<code>${cs.url}</code>`],
+  [ctx.t('version'), cs.version],
+  [ctx.t('versions'), site.versionsOf('CodeSystem', cs.url).length > 1 ? versionLinks(ctx, site, 'CodeSystem', cs.url, cs.id) : ''],
+  [ctx.t('name'), cs.name],
+  [ctx.t('identifiers'), identifiersOf(site, cs).map((i, n) => [n ? ', ' : '', html`<code>${i}</code>`])],
+  [ctx.t('publisher'), cs.publisher],
+  [ctx.t('date'), cs.date],
+  [ctx.t('content'), cs.content],
+  [ctx.t('count'), ctx.n(count || cs.count || 0)],
+  [ctx.t('provenance'), provenance(ctx, site, stored.pk)],
+])}
+<p class="downloads"><span>${ctx.t('downloads')}:</span>
+<a href="${base}/koder.csv" download>${ctx.t('csv')}</a>
+<a href="${base}/koder.xlsx" download>${ctx.t('xlsx')}</a>
+<a href="/fhir/CodeSystem/${seg(cs.id)}">${ctx.t('fhirJson')}</a></p>
+${
+  specs.length || count
+    ? html`<section aria-labelledby="filter-rubrik">
+<h2 id="filter-rubrik">${ctx.t('filterCodes')}</h2>
+<form method="get" action="${base}" class="filters">
+<div class="field"><label for="f-text">${ctx.t('filterText')}</label><input id="f-text" name="text" type="search" value="${ctx.q('text')}"></div>
+${
+  roots.length > 1 && roots.length <= 50
+    ? html`<div class="field"><label for="f-under">${ctx.t('filterUnder')}</label><select id="f-under" name="under"><option value="">${ctx.t('filterAny')}</option>${roots.map((r) => html`<option value="${r.code}"${ctx.q('under') === r.code ? html` selected` : ''}>${r.code} ${r.display}</option>`)}</select></div>`
+    : ''
+}
+${specs.map(
+  (s) => html`<div class="field"><label for="f-${s.decl.code}" title="${s.decl.description ?? ''}">${s.decl.code}</label><select id="f-${s.decl.code}" name="p.${s.decl.code}"><option value="">${ctx.t('filterAny')}</option>${s.values.map(
+    (v) => html`<option value="${v.value}"${ctx.q(`p.${s.decl.code}`) === v.value ? html` selected` : ''}>${valueLabel(s, v.value)} (${ctx.n(v.count)})</option>`,
+  )}</select></div>`,
+)}
+<div class="field actions"><button type="submit">${ctx.t('facetApply')}</button>${vs ? html` <a href="${base}">${ctx.t('facetClear')}</a>` : ''}</div>
+</form>
+${results ? filterResultsHtml(ctx, base, results, pageNo, formParams) : ''}
+</section>`
+    : ''
+}
+<section aria-labelledby="hierarki-rubrik">
+<h2 id="hierarki-rubrik">${ctx.t('hierarchy')}</h2>
+${
+  roots.length === 0
+    ? html`<p>${ctx.t('noHierarchy')}</p>`
+    : html`<p class="hint" id="tree-help">${ctx.t('hierarchyHelp')}</p>
+<ul class="tree" data-tree="${base}/barn" aria-labelledby="hierarki-rubrik" aria-describedby="tree-help">
+${roots.map((r) => treeItemHtml(base, r))}
+</ul>`
+}
+</section>`;
+  return layout(ctx, {
+    title,
+    crumbs: [{ label: ctx.t('navCatalogue'), href: '/katalog?typ=CodeSystem' }],
+    body,
+    scripts: ['trad.js'],
+    fhir: [`CodeSystem/${seg(cs.id)}`, `CodeSystem?url=${encodeURIComponent(cs.url ?? '')}`],
+  });
+}
+
+function filterResultsHtml(ctx: PageContext, base: string, r: Awaited<ReturnType<typeof filterResults>>, pageNo: number, params: Record<string, string>): Html {
+  if (r.error) return html`<p class="error" role="alert">${r.error}</p>`;
+  return html`<h3 id="filter-traffar">${ctx.t('filterResults')}: ${ctx.n(r.total)}</h3>
+<table class="list" aria-labelledby="filter-traffar"><thead><tr><th scope="col">${ctx.t('code')}</th><th scope="col">${ctx.t('display')}</th></tr></thead>
+<tbody>${r.rows.map((c) => html`<tr><td><a href="${base}/kod/${seg(c.code)}"><code>${c.code}</code></a></td><td>${c.display ?? ''}${c.inactive ? html` ${badge(ctx, 'inactive')}` : ''}</td></tr>`)}</tbody></table>
+${pager(ctx, pageNo, Math.ceil(r.total / FILTER_PAGE), (p) => base + query({ ...params, sida: p }))}`;
+}
+
+/** A tree node without script: a link; the script turns the list into an ARIA tree. */
+function treeItemHtml(base: string, n: { code: string; display: string; children: number; inactive: boolean }): Html {
+  return html`<li data-code="${n.code}" data-children="${n.children}"><a href="${base}/kod/${seg(n.code)}"><code>${n.code}</code> ${n.display}</a></li>`;
+}
+
+/** Every concept as a table row (CSV and XLSX downloads): code, display, definition, parents, status and properties. */
+export function conceptTable(site: Site, stored: StoredResource): Table {
+  const cs = stored.resource;
+  const decls = declaredProperties(cs).map((d) => d.code);
+  const rows: string[][] = [];
+  const flush = (list: ConceptRow[]) => {
+    const props = site.concepts.propertiesFor(list.map((c) => c.pk));
+    for (const c of list) {
+      const ps = props.get(c.pk) ?? [];
+      const parents = site.concepts.parents(c.pk).map((p) => p.code);
+      rows.push([
+        c.code,
+        c.display ?? '',
+        c.definition ?? '',
+        parents.join(' '),
+        c.inactive ? 'inaktiv' : 'aktiv',
+        ...decls.map((d) =>
+          ps
+            .filter((p) => p.code === d)
+            .map(propertyText)
+            .join('; '),
+        ),
+      ]);
+    }
+  };
+  let list: ConceptRow[] = [];
+  for (const c of site.concepts.iterate(stored.pk)) {
+    list.push(c);
+    if (list.length === 1000) {
+      flush(list);
+      list = [];
+    }
+  }
+  flush(list);
+  return { name: `${cs.name ?? cs.id}-${cs.version ?? ''}`.replace(/-$/, ''), headers: ['kod', 'benämning', 'beskrivning', 'överordnad', 'status', ...decls], rows };
+}

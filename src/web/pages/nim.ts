@@ -1,0 +1,191 @@
+import type { Nim } from '../../nim';
+import type { NimAttribute, NimBinding, NimDefinition } from '../../nim/nim-model';
+import type { ReleaseSnapshot } from '../../nim/release-snapshot';
+import type { NimModelRow, NimReleaseRow } from '../../store/nim-store';
+import type { CatalogueEntry } from '../catalogue';
+import { Fragment, Html, html, seg } from '../html';
+import { PageContext, badge, facts, layout } from '../layout';
+import type { WebExtension } from '../router';
+import type { Site } from '../site';
+
+const NIM_PATH = '/informationsmangder';
+const RELEASE_PATH = '/utgavor';
+
+export const nimHref = (name: string, version?: string) => `${NIM_PATH}/${seg(name)}${version ? `/${seg(version)}` : ''}`;
+export const releaseHref = (version: string) => `${RELEASE_PATH}/${seg(version)}`;
+
+function period(ctx: PageContext, from?: string, to?: string): string {
+  return from || to ? `${from ?? '…'} – ${to ?? '…'}` : '';
+}
+
+/** A bound value set: linked to its page when stored, pinned or floating. */
+function valueSetRef(ctx: PageContext, site: Site, url: string, version?: string): Fragment {
+  const href = site.canonicalHref('ValueSet', version ? `${url}|${version}` : url);
+  const h = site.head('ValueSet', url, version);
+  const name = h?.title ?? h?.name ?? url;
+  return html`${href ? html`<a href="${href}">${name}</a>` : html`<code>${url}</code> <span class="muted">(${ctx.t('valueSetMissing')})</span>`}
+<br><span class="muted">${version ? ctx.t('pinned', version) : ctx.t('floating')}</span>`;
+}
+
+function bindingHtml(ctx: PageContext, site: Site, b: NimBinding): Fragment {
+  return html`${valueSetRef(ctx, site, b.valueSet, b.version)}
+<dl class="binding">
+<dt>${ctx.t('strength')}</dt><dd>${ctx.w(b.strength)}</dd>
+${b.purpose.length ? html`<dt>${ctx.t('purpose')}</dt><dd>${b.purpose.map((p) => ctx.w(p)).join(', ')}</dd>` : ''}
+${b.normativeStatus ? html`<dt>${ctx.t('normativeStatus')}</dt><dd>${ctx.w(b.normativeStatus)}</dd>` : ''}
+${b.effective ? html`<dt>${ctx.t('effective')}</dt><dd>${period(ctx, b.effective.start, b.effective.end)}</dd>` : ''}
+</dl>
+${b.contexts.map(
+  (c) => html`<div class="context"><strong>${ctx.t('context')}</strong> (${c.purpose})${c.when.length ? ` ${ctx.t('when', c.when.map((w) => `${w.attribute} = ${w.code}`).join(' och '))}` : ''}: ${valueSetRef(ctx, site, c.valueSet, c.version)}${c.documentation ? html`<br>${c.documentation}` : ''}</div>`,
+)}`;
+}
+
+function attributeRow(ctx: PageContext, site: Site, a: NimAttribute): Html {
+  return html`<tr id="attr-${a.id}">
+<th scope="row">${a.name}<br><code class="muted">${a.id}</code></th>
+<td>${a.definition}${a.comment ? html`<br><span class="muted">${a.comment}</span>` : ''}
+${a.registerItem ? html`<br><span class="muted">${ctx.t('registerItem')}: ${a.registerItem}</span>` : ''}
+${a.derived ? html`<br><span class="muted">${ctx.t('derived')}: ${a.derived.from.join(', ')}${a.derived.rule ? ` (${a.derived.rule})` : ''}</span>` : ''}
+${a.legalBasis.length ? html`<br><span class="muted">${ctx.t('legalBasis')}: ${a.legalBasis.map((l) => l.citation).join('; ')}</span>` : ''}</td>
+<td><code>${a.type}</code></td>
+<td><code>${a.min}..${a.max}</code></td>
+<td>${a.binding ? bindingHtml(ctx, site, a.binding) : ctx.t('noBinding')}</td>
+</tr>`;
+}
+
+function nimListPage(ctx: PageContext, nim: Nim): Html {
+  const list = nim.models.list().sort((a, b) => a.title.localeCompare(b.title, 'sv'));
+  const releases = nim.releases.list();
+  const body = html`${
+    list.length === 0
+      ? html`<p>${ctx.t('nimNone')}</p>`
+      : html`<table class="list"><thead><tr><th scope="col">${ctx.t('title')}</th><th scope="col">${ctx.t('versions')}</th></tr></thead><tbody>
+${list.map(
+  (n) => html`<tr><td><a href="${nimHref(n.name)}">${n.title}</a></td><td><ul class="inline">${n.versions.map((v) => html`<li><a href="${nimHref(n.name, v.version)}">${v.version}</a> ${badge(ctx, v.status)}</li>`)}</ul></td></tr>`,
+)}</tbody></table>`
+  }
+<section aria-labelledby="releaser-rubrik"><h2 id="releaser-rubrik">${ctx.t('releases')}</h2>${releaseTable(ctx, releases)}</section>`;
+  return layout(ctx, { title: ctx.t('nimList'), crumbs: [], body, fhir: ['StructureDefinition?_count=50', '/nim/models', '/releases'] });
+}
+
+function releaseTable(ctx: PageContext, releases: NimReleaseRow[]): Html {
+  return html`<table class="list"><thead><tr><th scope="col">${ctx.t('release')}</th><th scope="col">${ctx.t('title')}</th><th scope="col">${ctx.t('status')}</th><th scope="col">${ctx.t('effective')}</th></tr></thead><tbody>
+${releases.map((r) => html`<tr><td><a href="${releaseHref(r.version)}">${r.version}</a></td><td>${r.title}</td><td>${badge(ctx, r.status)}</td><td>${period(ctx, r.effectiveFrom, r.effectiveTo)}</td></tr>`)}</tbody></table>`;
+}
+
+function nimPage(ctx: PageContext, site: Site, nim: Nim, row: NimModelRow): Html {
+  const def: NimDefinition = nim.models.definition(row);
+  const versions = nim.store.versionsOf(row.name);
+  const releases = nim.store.releasesWith(row.pk);
+  const body = html`${badge(ctx, row.status)}
+<p class="lead">${def.description}</p>
+${facts([
+  [ctx.t('url'), html`<code>${row.url}</code>`],
+  [ctx.t('version'), row.version],
+  [ctx.t('versions'), html`<ul class="inline">${versions.map((v) => (v.pk === row.pk ? html`<li><strong aria-current="page">${v.version}</strong></li>` : html`<li><a href="${nimHref(v.name, v.version)}">${v.version}</a></li>`))}</ul>`],
+  [ctx.t('lifecycle'), ctx.w(row.status)],
+  [ctx.t('effectiveFrom'), row.effectiveFrom],
+  [ctx.t('effectiveTo'), row.effectiveTo],
+  [ctx.t('legalBasis'), def.legalBasis.map((l) => `${l.citation} (${ctx.w(l.kind)})`).join('; ')],
+  [ctx.t('releasesWithNim'), releases.map((r, i) => [i ? ', ' : '', html`<a href="${releaseHref(r.version)}">${r.version}</a> (${ctx.w(r.status)})`])],
+])}
+<section aria-labelledby="attribut-rubrik"><h2 id="attribut-rubrik">${ctx.t('attributes')} <span class="muted">(${ctx.n(def.attributes.length)})</span></h2>
+<table class="list attributes"><thead><tr><th scope="col">${ctx.t('attribute')}</th><th scope="col">${ctx.t('description')}</th><th scope="col">${ctx.t('datatype')}</th><th scope="col">${ctx.t('cardinality')}</th><th scope="col">${ctx.t('binding')}</th></tr></thead>
+<tbody>${def.attributes.map((a) => attributeRow(ctx, site, a))}</tbody></table></section>`;
+  return layout(ctx, {
+    title: `${def.title} ${row.version}`,
+    crumbs: [{ label: ctx.t('navNim'), href: NIM_PATH }],
+    body,
+    fhir: [`StructureDefinition/${seg(row.resourceId)}`, `/nim/models/${seg(row.name)}/${seg(row.version)}`],
+  });
+}
+
+function releasePage(ctx: PageContext, site: Site, nim: Nim, r: NimReleaseRow): Html {
+  const snap: ReleaseSnapshot = nim.releases.snapshotOf(r);
+  const previous = snap.previousVersion ?? nim.releases.previousAdopted(r)?.version;
+  const body = html`${badge(ctx, r.status)}
+${facts([
+  [ctx.t('version'), r.version],
+  [ctx.t('lifecycle'), ctx.w(r.status)],
+  [ctx.t('effectiveFrom'), r.effectiveFrom],
+  [ctx.t('effectiveTo'), r.effectiveTo],
+  [ctx.t('changeClass'), snap.changeClass ? ctx.w(snap.changeClass) : ''],
+  [ctx.t('diffFrom'), previous ? html`<a href="/jamfor?typ=release&fran=${seg(previous)}&till=${seg(r.version)}">${ctx.t('diffTitle')} ${previous} → ${r.version}</a>` : ''],
+])}
+<p class="downloads"><span>${ctx.t('downloads')}:</span>
+<a href="/releases/${seg(r.version)}/valuesets.csv" download>${ctx.t('csv')}</a>
+<a href="/releases/${seg(r.version)}/valuesets.xlsx" download>${ctx.t('xlsx')}</a>
+${r.snapshot ? html`<a href="/releases/${seg(r.version)}/package.tgz" download>FHIR-paket (.tgz)</a>` : ''}</p>
+<section aria-labelledby="nims-rubrik"><h2 id="nims-rubrik">${ctx.t('nims')}</h2>
+<ul>${snap.nims.map((n) => html`<li><a href="${nimHref(n.name, n.version)}">${n.title}</a> ${n.version} ${badge(ctx, n.status)}</li>`)}</ul></section>
+<section aria-labelledby="vs-rubrik"><h2 id="vs-rubrik">${ctx.t('valueSets')}</h2>
+<table class="list"><thead><tr><th scope="col">${ctx.t('title')}</th><th scope="col">${ctx.t('version')}</th><th scope="col" class="num">${ctx.t('concepts')}</th></tr></thead><tbody>
+${snap.valueSets.map((v) => {
+  const href = site.canonicalHref('ValueSet', v.version ? `${v.url}|${v.version}` : v.url);
+  return html`<tr><td>${href ? html`<a href="${href}">${v.title ?? v.url}</a>` : v.title ?? v.url}${v.reason ? html`<br><span class="muted">${v.reason}</span>` : ''}</td><td>${v.version ?? ''} <span class="muted">(${v.pinned ? ctx.t('pinned', v.version ?? '') : ctx.t('floating')})</span></td><td class="num">${ctx.n(v.total)}</td></tr>`;
+})}</tbody></table></section>`;
+  return layout(ctx, { title: `${ctx.t('release')} ${r.version}: ${r.title}`, crumbs: [{ label: ctx.t('navNim'), href: NIM_PATH }], body, fhir: [`/releases/${seg(r.version)}`] });
+}
+
+/** NIMs whose attributes bind one of these value sets (a floating binding matches any version). */
+function nimUses(nim: Nim, valueSets: { url: string; version?: string }[]): { label: string; href: string; detail: string }[] {
+  const out: { label: string; href: string; detail: string }[] = [];
+  for (const summary of nim.models.list()) {
+    const row = nim.models.get(summary.name);
+    const def = nim.models.definition(row);
+    for (const a of def.attributes) {
+      const bindings = a.binding ? [{ valueSet: a.binding.valueSet, version: a.binding.version }, ...a.binding.contexts] : [];
+      if (bindings.some((b) => valueSets.some((v) => v.url === b.valueSet && (!b.version || b.version === v.version)))) {
+        out.push({ label: `${def.title}: ${a.name}`, href: `${nimHref(row.name, row.version)}#attr-${a.id}`, detail: `${row.version} (${row.status})` });
+      }
+    }
+  }
+  return out;
+}
+
+/** Releases (with a stored snapshot) that hold a value set, the version each resolved, and the NIMs binding it. */
+function pinnedBy(nim: Nim, url: string): { release: string; href: string; version?: string; nims: string[] }[] {
+  const out: { release: string; href: string; version?: string; nims: string[] }[] = [];
+  for (const r of nim.releases.list()) {
+    if (!r.snapshot) continue;
+    const snap: ReleaseSnapshot = JSON.parse(r.snapshot);
+    for (const vs of snap.valueSets.filter((v) => v.url === url)) {
+      const nims = [...new Set(snap.bindings.filter((b) => b.resolved === vs.key).map((b) => `${snap.nims.find((n) => n.url === b.nim)?.title ?? b.nim}: ${b.attribute}`))];
+      out.push({ release: r.version, href: releaseHref(r.version), version: vs.version, nims });
+    }
+  }
+  return out;
+}
+
+/** The NIM part of the pages: list, NIM versions, releases, release diffs, catalogue entries. */
+export function nimPages(nim: Nim): WebExtension {
+  return {
+    catalogue: () => {
+      const list = nim.models.list();
+      const entries: CatalogueEntry[] = list.map((n) => {
+        const latest = n.versions[n.versions.length - 1];
+        return { ref: `NIM/${n.name}`, kind: 'NIM', title: n.title, name: n.name, url: n.url, version: latest?.version, versions: n.versions.map((v) => v.version), status: latest?.status, href: nimHref(n.name) };
+      });
+      return { key: JSON.stringify(list.map((n) => [n.name, n.versions.map((v) => `${v.version}:${v.status}`)])), entries };
+    },
+    nimUses: (valueSets) => nimUses(nim, valueSets),
+    pinnedBy: (url) => pinnedBy(nim, url),
+    routes: (r, site) => {
+      r.get(NIM_PATH, (req, res) => res.type('html').send(nimListPage(new PageContext(req), nim).text));
+      r.get(`${NIM_PATH}/:name{/:version}`, (req, res, next) => {
+        const rows = nim.store.versionsOf(req.params.name);
+        if (rows.length === 0) return next();
+        const version = req.params.version;
+        const row = version ? rows.find((x) => x.version === version) : nim.models.get(req.params.name);
+        if (!row) return next();
+        res.type('html').send(nimPage(new PageContext(req), site, nim, row).text);
+      });
+      r.get(RELEASE_PATH, (req, res) => res.redirect(301, NIM_PATH + '#releaser-rubrik'));
+      r.get(`${RELEASE_PATH}/:version`, (req, res, next) => {
+        const row = nim.store.release(req.params.version);
+        if (!row) return next();
+        res.type('html').send(releasePage(new PageContext(req), site, nim, row).text);
+      });
+    },
+  };
+}

@@ -1,0 +1,137 @@
+import type { ParametersParameter, ValueSet, ValueSetComposeInclude } from 'fhir/r4';
+import type { StoredResource } from '../../store/resource-store';
+import { Table } from '../downloads';
+import { Fragment, Html, html, query, seg } from '../html';
+import { PageContext, badge, facts, layout, pager } from '../layout';
+import type { Site } from '../site';
+import { provenance, versionLinks } from './codesystem';
+
+const PAGE_SIZE = 50;
+const MAX_LISTED_CODES = 30;
+
+/** Releases that pin a value set version, filled by the NIM part when it is there. */
+export type PinnedBy = (url: string) => { release: string; href: string; version?: string; nims: string[] }[];
+
+export interface Expansion {
+  rows: { system?: string; version?: string; code: string; display?: string; inactive?: boolean }[];
+  total: number;
+  error?: string;
+}
+
+/** One page of the value set's expansion by the engine (filter text and paging as $expand has them). */
+export async function expandPage(site: Site, vs: any, filter: string, offset: number, count: number): Promise<Expansion> {
+  const parameters: ParametersParameter[] = [
+    { name: 'url', valueUri: vs.url },
+    { name: 'count', valueInteger: count },
+    { name: 'offset', valueInteger: offset },
+    { name: 'excludeNested', valueBoolean: true },
+  ];
+  if (vs.version) parameters.push({ name: 'valueSetVersion', valueString: vs.version });
+  if (filter) parameters.push({ name: 'filter', valueString: filter });
+  try {
+    const out: ValueSet = await site.terminology.call('expand', { parameters, txResources: [] });
+    const rows = (out.expansion?.contains ?? []).map((c) => ({ system: c.system, version: c.version, code: c.code ?? '', display: c.display, inactive: c.inactive }));
+    return { rows, total: out.expansion?.total ?? rows.length };
+  } catch (e) {
+    return { rows: [], total: 0, error: (e as Error).message };
+  }
+}
+
+/** A compose include/exclude in words: which code system (version), which codes or filters. */
+function ruleHtml(ctx: PageContext, site: Site, inc: ValueSetComposeInclude): Fragment {
+  const parts: Fragment[] = [];
+  if (inc.system) {
+    const href = site.canonicalHref('CodeSystem', inc.version ? `${inc.system}|${inc.version}` : inc.system);
+    const name = html`${href ? html`<a href="${href}">${site.systemTitle(inc.system)}</a>` : html`<code>${inc.system}</code>`} (${inc.version ? ctx.t('versionPinned', inc.version) : ctx.t('anyVersion')})`;
+    if (inc.concept?.length) {
+      const shown = inc.concept.slice(0, MAX_LISTED_CODES);
+      parts.push(html`${ctx.t('includeCodes', '')}${name}:
+<ul class="codes">${shown.map((c) => {
+        const href = site.conceptHref(inc.system, c.code, inc.version);
+        return html`<li>${href ? html`<a href="${href}"><code>${c.code}</code></a>` : html`<code>${c.code}</code>`} ${c.display ?? ''}</li>`;
+      })}${inc.concept.length > shown.length ? html`<li>… (${ctx.n(inc.concept.length)})</li>` : ''}</ul>`);
+    } else if (inc.filter?.length) {
+      parts.push(html`${ctx.t('includeFilter', '')}${name} <ul class="codes">${inc.filter.map((f) => html`<li><code>${f.property} ${f.op} ${f.value}</code></li>`)}</ul>`);
+    } else {
+      parts.push(html`${ctx.t('includeAll', '')}${name}`);
+    }
+  }
+  for (const v of inc.valueSet ?? []) {
+    const href = site.canonicalHref('ValueSet', v);
+    parts.push(html`<p>${ctx.t('includeValueSet', '')}${href ? html`<a href="${href}">${v}</a>` : html`<code>${v}</code>`}</p>`);
+  }
+  return parts;
+}
+
+/** Value set: definition in words, paged and filtered expansion, pinned versions, downloads. */
+export async function valueSetPage(ctx: PageContext, site: Site, stored: StoredResource, pinnedBy?: PinnedBy): Promise<Html> {
+  const vs = stored.resource;
+  const base = `/vardemangd/${seg(vs.id)}`;
+  const filter = ctx.q('filter');
+  const pageNo = Math.max(1, Number(ctx.q('sida')) || 1);
+  const exp = await expandPage(site, vs, filter, (pageNo - 1) * PAGE_SIZE, PAGE_SIZE);
+  const pins = pinnedBy ? pinnedBy(vs.url) : [];
+  const expandCall = `ValueSet/$expand?url=${encodeURIComponent(vs.url ?? '')}${vs.version ? `&valueSetVersion=${encodeURIComponent(vs.version)}` : ''}&count=${PAGE_SIZE}`;
+  const body = html`${badge(ctx, vs.status)}
+${vs.description ? html`<p class="lead">${vs.description}</p>` : ''}
+${facts([
+  [ctx.t('url'), html`<code>${vs.url}</code>`],
+  [ctx.t('version'), vs.version],
+  [ctx.t('versions'), site.versionsOf('ValueSet', vs.url).length > 1 ? versionLinks(ctx, site, 'ValueSet', vs.url, vs.id) : ''],
+  [ctx.t('name'), vs.name],
+  [ctx.t('publisher'), vs.publisher],
+  [ctx.t('date'), vs.date],
+  [ctx.t('provenance'), provenance(ctx, site, stored.pk)],
+])}
+<p class="downloads"><span>${ctx.t('downloads')}:</span>
+<a href="${base}/koder.csv" download>${ctx.t('csv')}</a>
+<a href="${base}/koder.xlsx" download>${ctx.t('xlsx')}</a>
+<a href="/fhir/ValueSet/${seg(vs.id)}">${ctx.t('fhirJson')}</a></p>
+<section aria-labelledby="definition-rubrik">
+<h2 id="definition-rubrik">${ctx.t('definitionRead')}</h2>
+${(vs.compose?.include ?? []).map((inc: ValueSetComposeInclude) => html`<div class="rule">${ruleHtml(ctx, site, inc)}</div>`)}
+${(vs.compose?.exclude ?? []).map((inc: ValueSetComposeInclude) => html`<div class="rule exclude"><strong>${ctx.t('excludeRule')}:</strong> ${ruleHtml(ctx, site, inc)}</div>`)}
+</section>
+${
+  pins.length
+    ? html`<section aria-labelledby="pins-rubrik"><h2 id="pins-rubrik">${ctx.t('pinnedByReleases')}</h2>
+<table class="list"><thead><tr><th scope="col">${ctx.t('release')}</th><th scope="col">${ctx.t('version')}</th><th scope="col">${ctx.t('boundBy')}</th></tr></thead><tbody>
+${pins.map((p) => html`<tr><td><a href="${p.href}">${p.release}</a></td><td>${p.version ?? ''}</td><td>${p.nims.join(', ')}</td></tr>`)}</tbody></table></section>`
+    : ''
+}
+<section aria-labelledby="koder-rubrik">
+<h2 id="koder-rubrik">${ctx.t('expansion')}${exp.error ? '' : html` <span class="muted">(${ctx.n(exp.total)})</span>`}</h2>
+<form method="get" action="${base}" class="filters inline-form">
+<div class="field"><label for="vs-filter">${ctx.t('expansionFilter')}</label><input id="vs-filter" name="filter" type="search" value="${filter}"></div>
+<div class="field actions"><button type="submit">${ctx.t('expansionFilter')}</button></div>
+</form>
+${
+  exp.error
+    ? html`<p class="error" role="alert">${ctx.t('expansionError', exp.error)}</p>`
+    : html`<table class="list" aria-labelledby="koder-rubrik"><thead><tr><th scope="col">${ctx.t('code')}</th><th scope="col">${ctx.t('display')}</th><th scope="col">${ctx.t('system')}</th></tr></thead><tbody>
+${exp.rows.map((r) => {
+  const href = site.conceptHref(r.system, r.code, r.version);
+  return html`<tr><td>${href ? html`<a href="${href}"><code>${r.code}</code></a>` : html`<code>${r.code}</code>`}</td><td>${r.display ?? ''}${r.inactive ? html` ${badge(ctx, 'inactive')}` : ''}</td><td>${site.systemTitle(r.system)}${r.version ? ` ${r.version}` : ''}</td></tr>`;
+})}</tbody></table>
+${pager(ctx, pageNo, Math.ceil(exp.total / PAGE_SIZE), (p) => base + query({ filter, sida: p }))}`
+}
+</section>`;
+  return layout(ctx, {
+    title: vs.title ?? vs.name ?? vs.id,
+    crumbs: [{ label: ctx.t('navCatalogue'), href: '/katalog?typ=ValueSet' }],
+    body,
+    fhir: [`ValueSet/${seg(vs.id)}`, expandCall + (filter ? `&filter=${encodeURIComponent(filter)}` : '')],
+  });
+}
+
+/** The whole expansion as a table (downloads), within the server's expansion limit. */
+export async function valueSetTable(site: Site, stored: StoredResource, limit: number): Promise<Table | string> {
+  const vs = stored.resource;
+  const exp = await expandPage(site, vs, '', 0, limit);
+  if (exp.error) return exp.error;
+  return {
+    name: `${vs.name ?? vs.id}-${vs.version ?? ''}`.replace(/-$/, ''),
+    headers: ['kodverk', 'version', 'kod', 'benämning', 'status'],
+    rows: exp.rows.map((r) => [r.system ?? '', r.version ?? '', r.code, r.display ?? '', r.inactive ? 'inaktiv' : 'aktiv']),
+  };
+}

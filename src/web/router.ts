@@ -1,0 +1,153 @@
+import path from 'node:path';
+import express, { NextFunction, Request, Response } from 'express';
+import type { AppDeps } from '../fhir/app';
+import { projectRoot } from '../config';
+import type { CatalogueSource } from './catalogue';
+import { sendTable } from './downloads';
+import { html } from './html';
+import { LANG_COOKIE } from './i18n';
+import { PageContext, layout } from './layout';
+import { cataloguePage } from './pages/catalogue';
+import { codeSystemPage, conceptTable } from './pages/codesystem';
+import { conceptPage, NimUsesOf } from './pages/concept';
+import { conceptMapPage } from './pages/conceptmap';
+import { searchPage, suggestions } from './pages/search';
+import { startPage } from './pages/start';
+import { PinnedBy, valueSetPage, valueSetTable } from './pages/valueset';
+import { Site } from './site';
+import type { Nim } from '../nim';
+import { nimPages } from './pages/nim';
+import { diffRoutes } from './pages/diff';
+
+/** Pages that other parts of the server add (NIMs, releases, diffs), mounted on the same router. */
+export interface WebExtension {
+  catalogue?: CatalogueSource;
+  nimUses?: NimUsesOf;
+  pinnedBy?: PinnedBy;
+  routes?: (router: express.Router, site: Site) => void;
+}
+
+const PUBLIC = path.join(projectRoot(), 'src', 'web', 'public');
+const LUNR_FILES: Record<string, string> = {
+  'lunr.js': 'lunr/lunr.min.js',
+  'lunr.stemmer.support.js': 'lunr-languages/min/lunr.stemmer.support.min.js',
+  'lunr.sv.js': 'lunr-languages/min/lunr.sv.min.js',
+};
+
+/** An async page handler whose errors reach the error page. */
+const page = (fn: (req: Request, res: Response) => Promise<void> | void) => (req: Request, res: Response, next: NextFunction) => {
+  Promise.resolve(fn(req, res)).catch(next);
+};
+
+function sendPage(res: Response, body: { text: string }, status = 200): void {
+  res.status(status).type('html').setHeader('Cache-Control', 'no-cache');
+  res.send(body.text);
+}
+
+export function notFound(req: Request, res: Response): void {
+  const ctx = new PageContext(req);
+  sendPage(res, layout(ctx, { title: ctx.t('notFound'), body: html`<p>${ctx.t('notFoundText')}</p><p><a href="/">${ctx.t('navStart')}</a></p>` }), 404);
+}
+
+/**
+ * The pages for analysts, in Swedish (English by the toggle), served at /. Every asset is served
+ * from this server (the public folder and lunr from node_modules): no CDN, no other network.
+ */
+export function webRoutes(deps: AppDeps, nim?: Nim): express.Router {
+  const extensions: WebExtension[] = nim ? [nimPages(nim)] : [];
+  const site = new Site(deps, extensions.flatMap((e) => (e.catalogue ? [e.catalogue] : [])));
+  const nimUses = extensions.find((e) => e.nimUses)?.nimUses;
+  const pinnedBy = extensions.find((e) => e.pinnedBy)?.pinnedBy;
+  const r = express.Router();
+
+  r.use('/resurser', express.static(PUBLIC, { maxAge: '1h', index: false, fallthrough: true }));
+  r.get('/resurser/lunr/:file', (req, res, next) => {
+    const file = LUNR_FILES[req.params.file];
+    if (!file) return next();
+    res.sendFile(require.resolve(file), { maxAge: '1d' });
+  });
+
+  r.get('/', page((req, res) => sendPage(res, startPage(new PageContext(req), site))));
+  r.get('/sok', page((req, res) => sendPage(res, searchPage(new PageContext(req), site))));
+  r.get('/sok/forslag', (req, res) => {
+    const q = typeof req.query.q === 'string' ? req.query.q : '';
+    res.setHeader('Cache-Control', 'no-cache');
+    res.json(suggestions(site, q));
+  });
+  r.get('/katalog', page((req, res) => sendPage(res, cataloguePage(new PageContext(req), site))));
+  r.get('/katalog/index.json', (req, res) => {
+    const etag = `"${site.catalogue.version()}"`;
+    res.setHeader('ETag', etag);
+    res.setHeader('Cache-Control', 'no-cache');
+    if (req.headers['if-none-match'] === etag) return void res.status(304).end();
+    res.type('json').send(site.catalogue.json());
+  });
+
+  // the language toggle: a cookie, then back to the page (URLs stay the same in both languages)
+  r.get('/sprak', (req, res) => {
+    const till = req.query.till === 'en' ? 'en' : 'sv';
+    const back = typeof req.query.tillbaka === 'string' && req.query.tillbaka.startsWith('/') && !req.query.tillbaka.startsWith('//') ? req.query.tillbaka : '/';
+    res.cookie(LANG_COOKIE, till, { maxAge: 365 * 24 * 3600 * 1000, sameSite: 'lax', httpOnly: true });
+    res.redirect(303, back);
+  });
+
+  const stored = (type: string) => (req: Request) => site.read(type, String(req.params.id));
+
+  r.get('/kodsystem/:id', page(async (req, res) => {
+    const cs = stored('CodeSystem')(req);
+    if (!cs) return notFound(req, res);
+    sendPage(res, await codeSystemPage(new PageContext(req), site, cs));
+  }));
+  r.get('/kodsystem/:id/barn', (req, res) => {
+    const cs = stored('CodeSystem')(req);
+    const code = typeof req.query.kod === 'string' ? req.query.kod : undefined;
+    const parent = cs && code !== undefined ? site.concepts.byCode(cs.pk, code, true) : undefined;
+    if (!cs || (code !== undefined && !parent)) return void res.status(404).json([]);
+    res.json(site.queries.treeNodes(cs.pk, parent?.pk));
+  });
+  r.get('/kodsystem/:id/koder.:format', page(async (req, res) => {
+    const cs = stored('CodeSystem')(req);
+    const format = req.params.format;
+    if (!cs || (format !== 'csv' && format !== 'xlsx')) return notFound(req, res);
+    await sendTable(res, conceptTable(site, cs), format);
+  }));
+  r.get('/kodsystem/:id/kod/:code', page(async (req, res) => {
+    const cs = stored('CodeSystem')(req);
+    const row = cs ? site.concepts.byCode(cs.pk, String(req.params.code), true) : undefined;
+    if (!cs || !row) return notFound(req, res);
+    sendPage(res, await conceptPage(new PageContext(req), site, cs, row, nimUses));
+  }));
+
+  r.get('/vardemangd/:id', page(async (req, res) => {
+    const vs = stored('ValueSet')(req);
+    if (!vs) return notFound(req, res);
+    sendPage(res, await valueSetPage(new PageContext(req), site, vs, pinnedBy));
+  }));
+  r.get('/vardemangd/:id/koder.:format', page(async (req, res) => {
+    const vs = stored('ValueSet')(req);
+    const format = req.params.format;
+    if (!vs || (format !== 'csv' && format !== 'xlsx')) return notFound(req, res);
+    const table = await valueSetTable(site, vs, deps.config.expansionLimit);
+    if (typeof table === 'string') return void res.status(422).type('text/plain; charset=utf-8').send(table);
+    await sendTable(res, table, format);
+  }));
+
+  r.get('/mappning/:id', page((req, res) => {
+    const cm = stored('ConceptMap')(req);
+    if (!cm) return notFound(req, res);
+    sendPage(res, conceptMapPage(new PageContext(req), site, cm));
+  }));
+
+  for (const e of extensions) e.routes?.(r, site);
+  diffRoutes(r, site, nim);
+  r.use(['/kodsystem', '/vardemangd', '/mappning', '/informationsmangder', '/utgavor', '/jamfor'], notFound);
+
+  // pages of this router that failed: an error page (the FHIR API keeps its own error handling)
+  r.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    deps.logger.error({ err, path: req.path }, 'page failed');
+    if (res.headersSent) return;
+    const ctx = new PageContext(req);
+    sendPage(res, layout(ctx, { title: ctx.t('error'), body: html`<p>${ctx.t('error')}.</p>` }), 500);
+  });
+  return r;
+}

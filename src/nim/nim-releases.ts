@@ -23,17 +23,11 @@ import {
 } from './release-snapshot';
 
 /** What a release is, as listed and as its manifest shows it. */
-export interface ReleaseSummary {
-  version: string;
-  title: string;
-  status: NimStatus;
-  effectiveFrom?: string;
-  effectiveTo?: string;
-  contentHash?: string;
+export type ReleaseSummary = Pick<NimReleaseRow, 'version' | 'title' | 'status' | 'effectiveFrom' | 'effectiveTo' | 'contentHash'> & {
   changeClass?: ChangeClass;
   previousVersion?: string;
   nims: { url: string; version: string; title: string; status: NimStatus }[];
-}
+};
 
 export interface TransitionOptions {
   effectiveFrom?: string;
@@ -129,7 +123,11 @@ export class NimReleases {
   }
 
   private previewClass(release: NimReleaseRow, snap: ReleaseSnapshot): ChangeClass {
-    const previous = this.previousAdopted(release);
+    return this.classAgainst(this.previousAdopted(release), snap);
+  }
+
+  /** The change class of a snapshot against an adopted release (everything is new without one). */
+  private classAgainst(previous: NimReleaseRow | undefined, snap: ReleaseSnapshot): ChangeClass {
     return diffReleases(previous ? JSON.parse(previous.snapshot!) : undefined, snap).changeClass;
   }
 
@@ -163,7 +161,7 @@ export class NimReleases {
         // propose the version the content needs now; påseende checks it again
         const previous = this.previousAdopted();
         const preview = buildSnapshot({ version: '0.0.0', title: '', status: 'paseende', date: today(), nims: members }, new BindingResolver(this.resources));
-        version = bump(previous?.version, previous ? diffReleases(JSON.parse(previous.snapshot!), preview).changeClass : 'major');
+        version = bump(previous?.version, this.classAgainst(previous, preview));
       }
       if (typeof version !== 'string' || !isSemver(version)) throw invalid(`version must be a semantic version (e.g. 1.2.0), not '${String(version)}'`, 'version');
       if (this.store.release(version)) throw conflict(`Release ${version} exists`);

@@ -92,17 +92,11 @@ export function contentHash(snapshot: ReleaseSnapshot): string {
 
 export const today = (): string => new Date().toISOString().slice(0, 10);
 
-export interface SnapshotInput {
-  version: string;
-  title: string;
-  status: 'paseende' | 'faststalld';
-  date: string;
-  effectiveFrom?: string;
-  previousVersion?: string;
+/** What a snapshot is taken of: the release's facts and its NIM versions. */
+export type SnapshotInput = Pick<ReleaseSnapshot, 'version' | 'title' | 'status' | 'date' | 'effectiveFrom' | 'previousVersion' | 'leadTime'> & {
   changeClass?: ChangeClass;
-  leadTime?: LeadTimeRecord;
   nims: NimModelRow[];
-}
+};
 
 /** Takes a snapshot of NIM versions: resolves every binding and records the codes. */
 export function buildSnapshot(input: SnapshotInput, resolver: BindingResolver): ReleaseSnapshot {

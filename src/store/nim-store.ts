@@ -233,10 +233,6 @@ export class NimStore {
     return r ? { valueSet: r.value_set, system: r.system, code: r.code, display: opt(r.display), inactive: r.inactive === 1 } : undefined;
   }
 
-  countCodes(releasePk: number): number {
-    return (this.db.prepare('SELECT count(*) AS n FROM nim_release_code WHERE release_pk = ?').get(releasePk) as { n: number }).n;
-  }
-
   // ---- comments and events ----
 
   addComment(releasePk: number, c: { nim?: string; attribute?: string; organisation?: string; text: string }): NimCommentRow {

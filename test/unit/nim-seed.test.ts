@@ -48,4 +48,12 @@ describe('NIM seed', () => {
     expect(snap.leadTime?.override?.reason).toMatch(/Socialstyrelsen/);
     expect(nim.releases.snapshotOf(review).changeClass).toBe('minor');
   });
+
+  it('keeps the codes of every bound value set for fast membership checks by release', () => {
+    const adopted = nim.releases.get('1.0.0');
+    const kon = nim.releases.snapshotOf(adopted).bindings.find((b) => b.nim.endsWith('nim-brukare') && b.attribute === 'kon')!;
+    expect(kon).toMatchObject({ resolved: 'https://kodverk.se/fhir/ValueSet/juridiskt-kon|2026.1', state: 'expanded', strength: 'required' });
+    expect(nim.store.releaseCode(adopted.pk, kon.resolved, 'https://kodverk.se/fhir/CodeSystem/juridiskt-kon', 'kvinna')).toMatchObject({ display: 'Kvinna', inactive: false });
+    expect(nim.store.releaseCode(adopted.pk, kon.resolved, 'https://kodverk.se/fhir/CodeSystem/juridiskt-kon', 'okand')).toBeUndefined();
+  });
 });

@@ -109,33 +109,30 @@ function codeSystemOf(facts: ReleaseFacts): CodeSystem {
   };
 }
 
-/** Language refset acceptabilities of a description, "refset:acceptability,..." as staged. */
-function acceptabilities(acc: string | null): Record<string, 'P' | 'A'> {
-  const out: Record<string, 'P' | 'A'> = {};
-  for (const pair of acc ? acc.split(',') : []) {
-    const [refset, value] = pair.split(':');
-    out[refset] = value === SCT.preferred ? 'P' : 'A';
-  }
-  return out;
-}
-
 /**
  * Orders a concept's descriptions so that the one to show comes first: the synonym preferred in US
  * English, then in GB English, then preferred in any other language refset (e.g. Swedish), then
  * the rest in file order, text definitions last. Displays in other languages are chosen from this
  * order by language, so the Swedish preferred term leads the Swedish descriptions.
  */
-function rank(d: StagedDescription, acc: Record<string, 'P' | 'A'>): number {
+function rank(d: StagedDescription): number {
   if (d.type === SCT.synonym) {
-    if (acc[SCT.usEnglish] === 'P') return 0;
-    if (acc[SCT.gbEnglish] === 'P') return 1;
-    if (Object.values(acc).includes('P')) return 2;
+    if (d.acc[SCT.usEnglish] === SCT.preferred) return 0;
+    if (d.acc[SCT.gbEnglish] === SCT.preferred) return 1;
+    if (Object.values(d.acc).includes(SCT.preferred)) return 2;
   }
   return d.type === SCT.definition ? 4 : 3;
 }
 
+/** Language refset acceptabilities as stored with a designation: refset id -> P(referred) or A(cceptable). */
+function acceptabilities(acc: Record<string, string>): Record<string, 'P' | 'A'> {
+  const out: Record<string, 'P' | 'A'> = {};
+  for (const [refset, value] of Object.entries(acc)) out[refset] = value === SCT.preferred ? 'P' : 'A';
+  return out;
+}
+
 export function conceptInputOf(c: StagedConcept, descriptions: StagedDescription[], parents: string[]): ConceptInput {
-  const ranked = descriptions.map((d, i) => ({ d, acc: acceptabilities(d.acc), i })).map((x) => ({ ...x, rank: rank(x.d, x.acc) }));
+  const ranked = descriptions.map((d, i) => ({ d, acc: acceptabilities(d.acc), i, rank: rank(d) }));
   ranked.sort((a, b) => a.rank - b.rank || a.i - b.i);
   const display = ranked.find((x) => x.rank <= 2) ?? ranked.find((x) => x.d.type === SCT.fsn) ?? ranked[0];
   return {
@@ -212,10 +209,7 @@ class Rf2Release {
     try {
       const st = this.stage();
       this.progress.start(`concepts of ${SCT_URI}`, this.total);
-      for (const c of st.concepts()) {
-        const parents = c.active ? st.parentsOf(c.id, SCT.isA, SCT.inferred) : [];
-        yield conceptInputOf(c, st.descriptionsOf(c.id), parents);
-      }
+      for (const { concept, descriptions, parents } of st.assembled(SCT.isA, SCT.inferred)) yield conceptInputOf(concept, descriptions, parents);
       this.notes.push(
         `concepts: ${st.count('concept')} (${st.count('concept', true)} active); descriptions: ${st.count('description')} (${st.count('description', true)} active); language refset members: ${st.count('language', true)} active`,
       );

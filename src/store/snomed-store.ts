@@ -235,13 +235,13 @@ export class SnomedStore {
   }
 }
 
-/** A staged description with its language-refset acceptabilities ("refsetId:acceptabilityId,..."). */
+/** A staged description with its language-refset acceptabilities (refset id -> preferred/acceptable id). */
 export interface StagedDescription {
   id: string;
   lang: string;
   type: string;
   term: string;
-  acc: string | null;
+  acc: Record<string, string>;
 }
 
 export interface StagedConcept {
@@ -332,31 +332,53 @@ export class Rf2Staging {
     return (this.db.prepare(`SELECT count(*) AS n FROM ${table}${activeOnly ? ' WHERE active = 1' : ''}`).get() as { n: number }).n;
   }
 
-  /** Concepts in file order, read in pages (the caller queries descriptions between pages). */
+  /**
+   * Concepts in file order with their active descriptions (file order, with acceptabilities) and
+   * active is-a parents of one characteristic type: a page of concepts at a time, with one query
+   * per page for each (the caller may query other tables between pages).
+   */
+  *assembled(isA: string, chartype: string, page = 2000): Generator<{ concept: StagedConcept; descriptions: StagedDescription[]; parents: string[] }> {
+    const concepts = this.s('page', 'SELECT rowid AS r, * FROM concept WHERE rowid > ? ORDER BY rowid LIMIT ?');
+    const descriptions = this.s(
+      'descriptions',
+      `SELECT d.concept, d.id, d.lang, d.type, d.term, l.refset, l.acceptability FROM description d
+       LEFT JOIN language l ON l.description = d.id AND l.active = 1
+       WHERE d.active = 1 AND d.concept IN (SELECT id FROM concept WHERE rowid > ? AND rowid <= ?) ORDER BY d.concept, d.seq`,
+    );
+    const parents = this.s(
+      'parents',
+      'SELECT source, dest FROM relationship WHERE source IN (SELECT id FROM concept WHERE rowid > ? AND rowid <= ?) AND type = ? AND active = 1 AND chartype = ?',
+    );
+    for (let after = 0; ; ) {
+      const rows = concepts.all(after, page) as (StagedConcept & { r: number })[];
+      if (rows.length === 0) return;
+      const last = rows[rows.length - 1].r;
+      const byConcept = new Map<string, Map<string, StagedDescription>>();
+      for (const d of descriptions.all(after, last) as { concept: string; id: string; lang: string; type: string; term: string; refset: string | null; acceptability: string | null }[]) {
+        let list = byConcept.get(d.concept);
+        if (!list) byConcept.set(d.concept, (list = new Map()));
+        let entry = list.get(d.id);
+        if (!entry) list.set(d.id, (entry = { id: d.id, lang: d.lang, type: d.type, term: d.term, acc: {} }));
+        if (d.refset !== null && d.acceptability !== null) entry.acc[d.refset] = d.acceptability;
+      }
+      const parentsOf = new Map<string, string[]>();
+      for (const [source, dest] of parents.raw().all(after, last, isA, chartype) as [string, string][]) parentsOf.set(source, [...(parentsOf.get(source) ?? []), dest]);
+      for (const concept of rows) {
+        yield { concept, descriptions: [...(byConcept.get(concept.id)?.values() ?? [])], parents: concept.active ? (parentsOf.get(concept.id) ?? []) : [] };
+      }
+      after = last;
+    }
+  }
+
+  /** Concepts in file order (their RF2 columns only). */
   *concepts(page = 5000): Generator<StagedConcept> {
-    const st = this.db.prepare('SELECT rowid AS r, * FROM concept WHERE rowid > ? ORDER BY rowid LIMIT ?');
-    let after = 0;
-    for (;;) {
+    const st = this.s('page', 'SELECT rowid AS r, * FROM concept WHERE rowid > ? ORDER BY rowid LIMIT ?');
+    for (let after = 0; ; ) {
       const rows = st.all(after, page) as (StagedConcept & { r: number })[];
       if (rows.length === 0) return;
       yield* rows;
       after = rows[rows.length - 1].r;
     }
-  }
-
-  /** Active descriptions of a concept in file order, with their language-refset acceptabilities. */
-  descriptionsOf(concept: string): StagedDescription[] {
-    return this.s(
-      'descriptions',
-      `SELECT d.id, d.lang, d.type, d.term,
-         (SELECT group_concat(l.refset || ':' || l.acceptability) FROM language l WHERE l.description = d.id AND l.active = 1) AS acc
-       FROM description d WHERE d.concept = ? AND d.active = 1 ORDER BY d.seq`,
-    ).all(concept) as StagedDescription[];
-  }
-
-  /** Active is-a parents of a concept (of the given characteristic type). */
-  parentsOf(concept: string, isA: string, chartype: string): string[] {
-    return (this.s('parents', 'SELECT dest FROM relationship WHERE source = ? AND type = ? AND active = 1 AND chartype = ?').raw().all(concept, isA, chartype) as [string][]).map((r) => r[0]);
   }
 
   /** Active relationships other than is-a, of one characteristic type. */

@@ -1,7 +1,7 @@
 /**
- * Import time and peak memory of Socialstyrelsen's KSI, KVÅ and OID-series releases, each into
- * a fresh store (numbers printed, nothing asserted). Every file is imported in a process of its
- * own, so the peak memory of one does not carry over to the next.
+ * Import time and peak memory of Socialstyrelsen's KSI, KVÅ, OID-series, ICF and urval releases,
+ * each into a fresh store (numbers printed, nothing asserted). Every file is imported in a process
+ * of its own, so the peak memory of one does not carry over to the next.
  *   npm run build && node dist/bench/imports.js
  * Reads ../shared/data/socialstyrelsen next to the repository; says so and exits when it is absent.
  */
@@ -18,6 +18,11 @@ const FILES: [format: string, file: string][] = [
   ['ksi', 'ksi.tsv'],
   ['kva', 'kva-inkl-beskrivningstexter-2026.xlsx'],
   ['oid', 'socialstyrelsens-oid-serie-2025-10-17.xlsx'],
+  ['icf', 'icf-2025-inkl-core-sets.xlsx'],
+  ['icf', 'icf.tsv'],
+  ['urval', 'urval-informationsutbyte.xlsx'],
+  ['urval', 'urval-icf-kva-kommunal-halso-och-sjukvard-2026.xlsx'],
+  ['urval', 'urval-icf-kva-nutrition-och-undernaring.xlsx'],
 ];
 
 /** In the child: import one file into a fresh store and send the summary to the parent. */

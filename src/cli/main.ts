@@ -12,7 +12,8 @@ import { terminalProgress } from './progress';
 import { nimCommand } from './nim';
 
 const program = new Command();
-program.name('kodverk').description('Kodverk terminology server for Swedish social services').version(SOFTWARE_VERSION);
+// positional options: `kodverk import ksi file --version 2025` is the import's --version, not the program's
+program.name('kodverk').description('Kodverk terminology server for Swedish social services').version(SOFTWARE_VERSION).enablePositionalOptions();
 
 program
   .command('serve')

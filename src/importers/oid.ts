@@ -28,7 +28,13 @@ import { KSI_OID } from './ksi';
 import { KVA_OID, KVA_URL } from './kva';
 
 /** The canonical URL of each Socialstyrelsen code system Kodverk hosts, by its OID. */
-export const KANONISKA_URL: Readonly<Record<string, string>> = { [KSI_OID]: KSI_URL, [ICF_OID]: ICF_URL, [KVA_OID]: KVA_URL };
+export const KANONISKA_URL: Readonly<Record<string, string>> = {
+  [KSI_OID]: KSI_URL,
+  [ICF_OID]: ICF_URL,
+  [KVA_OID]: KVA_URL,
+  // Snomed CT's Swedish edition: vendors send this OID, the code system is http://snomed.info/sct
+  '1.2.752.116.2.1.1': 'http://snomed.info/sct',
+};
 
 const STRUKTUR = 'SoS-OID struktur';
 const LISTOR: { sheet: string; status: 'active' | 'retired' }[] = [

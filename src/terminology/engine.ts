@@ -9,7 +9,7 @@ import { ValueSetExpander } from './expander';
 import { SoftValidationError, ValidationMode, ValueSetValidator, valueSetForCodeSystem } from './validator';
 import { TerminologyError, outcomeOf, txIssue } from './issues';
 import { formatMessage } from './messages';
-import { canonicalOf, splitCanonical } from './versions';
+import { canonicalOf, compareVersions, splitCanonical } from './versions';
 import { presentVersions } from './expander';
 import { lookupCode } from './lookup';
 import { translate } from './translate';
@@ -323,7 +323,7 @@ export class TerminologyEngine {
     }
     const otherSystem = reverse && (targetCoding || targetCode !== undefined) ? str(p, 'sourceSystem') ?? str(p, 'system') : str(p, 'targetSystem') ?? str(p, 'targetsystem');
     const url = str(p, 'url');
-    const maps = instance ? [instance] : [...ctx.requestResources('ConceptMap'), ...this.source.allConceptMaps()];
+    const maps = instance ? [instance] : latestOfEach([...ctx.requestResources('ConceptMap'), ...this.source.allConceptMaps()]);
     return translate(ctx, maps, {
       coding,
       reverse,
@@ -360,4 +360,15 @@ export class TerminologyEngine {
         }
       });
   }
+}
+
+/** The latest version of each canonical URL (maps without a url are all kept). */
+function latestOfEach<T extends { url?: string; version?: string }>(resources: T[]): T[] {
+  const best = new Map<string, T>();
+  const out: T[] = [];
+  for (const r of resources) {
+    if (!r.url) out.push(r);
+    else if (!best.has(r.url) || compareVersions(r.version, best.get(r.url)!.version) > 0) best.set(r.url, r);
+  }
+  return [...out, ...best.values()];
 }

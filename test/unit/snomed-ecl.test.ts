@@ -1,0 +1,155 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { openDatabase } from '../../src/store/database';
+import { ResourceStore } from '../../src/store/resource-store';
+import { SnomedStore } from '../../src/store/snomed-store';
+import { runImport } from '../../src/importers/run-import';
+import { rf2Importer } from '../../src/importers/rf2';
+import { parseEcl, EclSyntaxError } from '../../src/terminology/snomed/ecl-parser';
+import { EclEvaluator, EclEvaluationError } from '../../src/terminology/snomed/ecl-evaluator';
+import { parseExpression } from '../../src/terminology/snomed/expression';
+import { CARE_MEMBERS, ID, writeFixtureRelease } from './snomed-fixture';
+
+describe('ECL parser', () => {
+  it('parses operators, memberOf, wildcard, terms and long syntax', () => {
+    expect(parseEcl('<< 10200004 |Liver structure|')).toEqual({ kind: 'sub', op: '<<', memberOf: false, focus: { kind: 'concept', id: '10200004', term: 'Liver structure' }, filters: [] });
+    for (const [text, op] of [['<', '<'], ['<!', '<!'], ['<<!', '<<!'], ['>', '>'], ['>>', '>>'], ['>!', '>!'], ['>>!', '>>!'], ['descendantOrSelfOf', '<<'], ['parentOf', '>!']]) {
+      expect(parseEcl(`${text} 404684003`)).toMatchObject({ kind: 'sub', op, focus: { id: '404684003' } });
+    }
+    expect(parseEcl('^ 900000000000526001')).toMatchObject({ memberOf: true, focus: { id: '900000000000526001' } });
+    expect(parseEcl('*')).toMatchObject({ focus: { kind: 'wildcard' } });
+    expect(parseEcl('/* a comment */ 404684003')).toMatchObject({ focus: { id: '404684003' } });
+  });
+
+  it('keeps AND, OR and MINUS apart as the specification requires', () => {
+    expect(parseEcl('<< 1000005 AND << 1000004 and << 1000006')).toMatchObject({ kind: 'and', operands: [{}, {}, {}] });
+    expect(parseEcl('<< 1000005 , << 1000004')).toMatchObject({ kind: 'and' });
+    expect(parseEcl('(<< 1000005 OR << 1000004) AND << 1000006')).toMatchObject({ kind: 'and', operands: [{ focus: { kind: 'or' } }, {}] });
+    expect(parseEcl('* MINUS << 1000005')).toMatchObject({ kind: 'minus', left: { focus: { kind: 'wildcard' } } });
+    expect(() => parseEcl('<< 1000005 OR << 1000004 AND << 1000006')).toThrow(/OR and AND are mixed without brackets/);
+    expect(() => parseEcl('<< 1000005 MINUS << 1000004 MINUS << 1000006')).toThrow(/exactly two operands/);
+  });
+
+  it('parses refinements: cardinality, groups, reverse, concrete values, dotted attributes', () => {
+    expect(parseEcl('< 64572001 : [1..1] { [0..*] 363698007 = << 10200004, R 116676008 != 23583003 }')).toMatchObject({
+      kind: 'refined',
+      refinement: {
+        kind: 'group',
+        cardinality: { min: 1, max: 1 },
+        inner: { kind: 'and', items: [{ cardinality: { min: 0 }, reverse: false, comparison: { op: '=' } }, { reverse: true, comparison: { op: '!=' } }] },
+      },
+    });
+    expect(parseEcl('< 27658006 : 411116001 >= #5.5')).toMatchObject({ refinement: { comparison: { type: 'numeric', op: '>=', value: 5.5 } } });
+    expect(parseEcl('< 64572001 . 363698007')).toMatchObject({ kind: 'dotted', attributes: [{ focus: { id: '363698007' } }] });
+    expect(() => parseEcl('< 64572001 : [2..1] 363698007 = *')).toThrow(/maximum below its minimum/);
+  });
+
+  it('parses description and concept filters', () => {
+    expect(parseEcl('<< 404684003 {{ term = "hjärt", language = sv, type = syn }} {{ C definitionStatus = primitive }}')).toMatchObject({
+      filters: [
+        { kind: 'description', items: [{ kind: 'term', terms: [{ type: 'match', text: 'hjärt' }] }, { kind: 'language', codes: ['sv'] }, { kind: 'type', ids: ['900000000000013009'] }] },
+        { kind: 'concept', items: [{ kind: 'definitionStatus', ids: ['900000000000074008'] }] },
+      ],
+    });
+  });
+
+  it('says where the syntax is wrong', () => {
+    expect(() => parseEcl('<<')).toThrow(new EclSyntaxError("Syntax error at character 3: expected a concept id, '*' or '(' but the expression ended"));
+    expect(() => parseEcl('< 12')).toThrow(/'12' is not an SCTID/);
+    expect(() => parseEcl('(<< 1000005')).toThrow(/expected '\)'/);
+    expect(() => parseEcl('')).toThrow(/empty/);
+  });
+});
+
+describe('ECL evaluation (synthetic release)', () => {
+  let ev: EclEvaluator;
+  let codes: (pks: Iterable<number>) => string[];
+  let all: number[];
+
+  beforeAll(async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kodverk-ecl-'));
+    const db = openDatabase(path.join(dir, 'store.db'));
+    const store = new ResourceStore(db);
+    await runImport(db, store, rf2Importer, writeFixtureRelease(), {});
+    const sct = new SnomedStore(db, store.byUrl('CodeSystem', 'http://snomed.info/sct')[0].pk);
+    ev = new EclEvaluator(sct);
+    codes = (pks) => [...sct.codesOf(pks).values()].sort();
+    all = sct.allPks();
+  });
+
+  /** Evaluated by listing and by testing every concept one at a time: both must agree. */
+  function members(ecl: string): string[] {
+    const listed = codes(ev.members(parseEcl(ecl)));
+    const node = parseEcl(ecl);
+    const tested = codes(all.filter((p) => ev.has(node, p)));
+    expect(tested).toEqual(listed);
+    return listed;
+  }
+
+  const sorted = (...c: string[]) => [...c].sort();
+
+  it('hierarchy operators', () => {
+    expect(members(`< ${ID.disease}`)).toEqual(sorted(ID.hepatitis, ID.chronicHepatitis, ID.liverLobeDisorder, ID.handDisorder));
+    expect(members(`<< ${ID.hepatitis}`)).toEqual(sorted(ID.hepatitis, ID.chronicHepatitis));
+    expect(members(`<! ${ID.finding}`)).toEqual(sorted(ID.disease, ID.handDisorder));
+    expect(members(`<<! ${ID.hepatitis}`)).toEqual(sorted(ID.hepatitis, ID.chronicHepatitis));
+    expect(members(`> ${ID.chronicHepatitis}`)).toEqual(sorted(ID.hepatitis, ID.disease, ID.finding, ID.root));
+    expect(members(`>! ${ID.handDisorder}`)).toEqual(sorted(ID.disease, ID.finding));
+    expect(members(`>>! ${ID.liverPart}`)).toEqual(sorted(ID.liverPart, ID.liver));
+  });
+
+  it('memberOf, wildcard and set operators', () => {
+    expect(members(`^ ${ID.careRefset}`)).toEqual(sorted(...CARE_MEMBERS));
+    expect(members(`^ ${ID.liver}`)).toEqual([]);
+    expect(members(`^ ${ID.replacedBy}`)).toEqual([ID.retired]);
+    expect(members('*')).not.toContain(ID.retired);
+    expect(members(`< ${ID.disease} MINUS << ${ID.hepatitis}`)).toEqual(sorted(ID.liverLobeDisorder, ID.handDisorder));
+    expect(members(`(< ${ID.disease} OR << ${ID.liver}) AND < ${ID.finding}`)).toEqual(members(`< ${ID.disease}`));
+    expect(members(`<< ${ID.disease} AND ^ ${ID.careRefset}`)).toEqual(sorted(...CARE_MEMBERS));
+  });
+
+  it('refinements with cardinality, groups, reverse attributes and dotted attributes', () => {
+    expect(members(`< ${ID.disease} : ${ID.findingSite} = << ${ID.liver}`)).toEqual(sorted(ID.hepatitis, ID.chronicHepatitis, ID.liverLobeDisorder));
+    // the liver lobe disorder has two liver finding sites (two groups): not exactly one
+    expect(members(`< ${ID.disease} : [1..1] ${ID.findingSite} = << ${ID.liver}`)).toEqual(sorted(ID.hepatitis, ID.chronicHepatitis));
+    expect(members(`< ${ID.disease} : [0..0] ${ID.findingSite} = << ${ID.liver}`)).toEqual([ID.handDisorder]);
+    expect(members(`< ${ID.disease} : { ${ID.findingSite} = << ${ID.liver}, ${ID.morphology} = ${ID.inflammation} }`)).toEqual(sorted(ID.hepatitis, ID.chronicHepatitis));
+    expect(members(`< ${ID.disease} : [2..*] { ${ID.findingSite} = << ${ID.liver} }`)).toEqual([ID.liverLobeDisorder]);
+    // ungrouped attributes belong to no role group
+    expect(members(`< ${ID.disease} : { ${ID.findingSite} = ${ID.hand} }`)).toEqual([]);
+    expect(members(`< ${ID.disease} : ${ID.findingSite} = *`)).toHaveLength(4);
+    expect(members(`< ${ID.body} : R ${ID.findingSite} = << ${ID.hepatitis}`)).toEqual([ID.liver]);
+    expect(members(`< ${ID.disease} . ${ID.findingSite}`)).toEqual(sorted(ID.liver, ID.liverPart, ID.hand));
+    expect(members(`< ${ID.disease} : ${ID.findingSite} != << ${ID.liver}`)).toEqual([ID.handDisorder]);
+  });
+
+  it('description and concept filters', () => {
+    expect(members(`< ${ID.disease} {{ term = "hepat" }}`)).toEqual(sorted(ID.hepatitis, ID.chronicHepatitis));
+    expect(members(`< ${ID.disease} {{ term = "hepatit", language = sv }}`)).toEqual([ID.hepatitis]);
+    expect(members(`< ${ID.disease} {{ term = wild:"*lobe*" }}`)).toEqual([ID.liverLobeDisorder]);
+    expect(members(`< ${ID.disease} {{ C definitionStatus = defined }}`)).toEqual([ID.hepatitis]);
+    expect(members(`< ${ID.disease} {{ D dialect = sv (prefer) }}`)).toEqual([ID.hepatitis]);
+  });
+
+  it('post-coordinated expressions: below their focus, never equal to it; attributes are the focus concept\'s plus their own', () => {
+    const e = parseExpression(`${ID.disease} : ${ID.findingSite} = ${ID.liverPart}`);
+    const has = (ecl: string) => ev.hasExpression(parseEcl(ecl), e);
+    expect(has(`<< ${ID.disease}`)).toBe(true);
+    expect(has(`< ${ID.disease}`)).toBe(true);
+    expect(has(ID.disease)).toBe(false);
+    expect(has(`<! ${ID.disease}`)).toBe(false);
+    expect(has(`> ${ID.disease}`)).toBe(false);
+    expect(has(`^ ${ID.careRefset}`)).toBe(false);
+    expect(has('*')).toBe(true);
+    expect(has(`< ${ID.disease} : ${ID.findingSite} = << ${ID.liver}`)).toBe(true);
+    expect(has(`< ${ID.disease} : { ${ID.findingSite} = << ${ID.liver} }`)).toBe(false);
+    expect(ev.hasExpression(parseEcl(`< ${ID.disease} : { ${ID.findingSite} = << ${ID.liver} }`), parseExpression(`${ID.disease} : { ${ID.findingSite} = ${ID.liverPart} }`))).toBe(true);
+    expect(ev.hasExpression(parseEcl(`< ${ID.disease} : ${ID.morphology} = ${ID.inflammation}`), parseExpression(`${ID.hepatitis} : ${ID.findingSite} = ${ID.liverPart}`))).toBe(true);
+  });
+
+  it('refuses unknown and malformed concept ids', () => {
+    expect(() => ev.check(parseEcl('< 99999999'))).toThrow(new EclEvaluationError('99999999 is not a valid Snomed CT concept id'));
+    expect(() => ev.check(parseEcl('< 1234567000'))).toThrow(/Unknown Snomed CT concept 1234567000|not a valid/);
+  });
+});

@@ -1,0 +1,165 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { ParametersParameter } from 'fhir/r4';
+import { openDatabase } from '../../src/store/database';
+import { ResourceStore } from '../../src/store/resource-store';
+import { runImport } from '../../src/importers/run-import';
+import { rf2Importer } from '../../src/importers/rf2';
+import { StoreResourceSource } from '../../src/terminology/store-source';
+import { TerminologyEngine } from '../../src/terminology/engine';
+import { TerminologyError } from '../../src/terminology/issues';
+import { parseExpression, renderExpression, isSimple } from '../../src/terminology/snomed/expression';
+import { snomedImplicitValueSet } from '../../src/terminology/snomed/kind';
+import { ID, writeFixtureRelease } from './snomed-fixture';
+
+const SCT = 'http://snomed.info/sct';
+const VERSION = 'http://snomed.info/sct/45991000052106/version/20250930';
+
+describe('Snomed CT compositional grammar', () => {
+  it('parses focus concepts, refinements, groups, nested expressions, concrete values and terms', () => {
+    const e = parseExpression('=== 64572001 |Disease| + 404684003 : 246075003 = 112283007, { 363698007 |Finding site| = 10200004, 116676008 = (49755003 : 272741003 = 24028007) }, { 411116001 = #2.5 }');
+    expect(e.definitionStatus).toBe('===');
+    expect(e.focus.map((f) => [f.id, f.term])).toEqual([
+      ['64572001', 'Disease'],
+      ['404684003', undefined],
+    ]);
+    expect(e.attributes).toHaveLength(1);
+    expect(e.groups.map((g) => g.length)).toEqual([2, 1]);
+    expect(e.groups[0][1].value).toMatchObject({ kind: 'expression', expression: { focus: [{ id: '49755003' }], attributes: [{ name: { id: '272741003' } }] } });
+    expect(e.groups[1][0].value).toEqual({ kind: 'concrete', text: '#2.5', number: 2.5 });
+    expect(isSimple(parseExpression(' 10200004 |Liver structure| '))).toBe(true);
+  });
+
+  it('renders compactly, with or without terms', () => {
+    const e = parseExpression('128241005 : { 363698007 = 181268008 }');
+    expect(renderExpression(e)).toBe('128241005:{363698007=181268008}');
+    const names: Record<string, string> = { '128241005': 'Inflammatory disease of liver', '363698007': 'Finding site', '181268008': 'Entire liver' };
+    expect(renderExpression(e, (c) => names[c.id])).toBe('128241005|Inflammatory disease of liver|:{363698007|Finding site|=181268008|Entire liver|}');
+    expect(renderExpression(parseExpression('1 234567 : 116676008 = (49755003 : 272741003 = 24028007)'.replace('1 ', '')))).toBe('234567:116676008=(49755003:272741003=24028007)');
+  });
+
+  it('says where an expression is malformed', () => {
+    expect(() => parseExpression('64572001 : 363698007')).toThrow(/Syntax error at character 21: expected '='/);
+    expect(() => parseExpression('64572001 |Disease')).toThrow(/no closing '\|'/);
+    expect(() => parseExpression('64572001 : { 363698007 = 10200004 }, 116676008 = 23583003')).toThrow(/ungrouped attributes must come before/);
+  });
+});
+
+describe('Snomed CT provider (synthetic release)', () => {
+  let engine: TerminologyEngine;
+
+  beforeAll(async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kodverk-sct-provider-'));
+    const db = openDatabase(path.join(dir, 'store.db'));
+    const store = new ResourceStore(db);
+    await runImport(db, store, rf2Importer, writeFixtureRelease(), { uri: VERSION });
+    engine = new TerminologyEngine(new StoreResourceSource(store));
+  });
+
+  const params = (p: Record<string, string>): ParametersParameter[] => Object.entries(p).map(([name, v]) => ({ name, valueString: v }));
+  const get = (out: ParametersParameter[], name: string) => out.filter((p) => p.name === name);
+  const value = (p: ParametersParameter | undefined) => p && Object.entries(p).find(([k]) => k.startsWith('value'))?.[1];
+  const properties = (out: ParametersParameter[]) => get(out, 'property').map((p) => Object.fromEntries((p.part ?? []).map((x) => [x.name, value(x)])));
+
+  it('$lookup: designations with Snomed uses, preferred term first, Swedish on request; parents, children, attributes, module', () => {
+    const out = engine.lookup({ parameters: params({ system: SCT, code: ID.hepatitis }), txResources: [] });
+    expect(value(get(out, 'display')[0])).toBe('Hepatitis');
+    expect(value(get(out, 'name')[0])).toBe(`${SCT}|${VERSION}`);
+    expect(get(out, 'designation').map((d) => [value(d.part!.find((x) => x.name === 'language')), (value(d.part!.find((x) => x.name === 'use')) as any).code, value(d.part!.find((x) => x.name === 'value'))])).toEqual([
+      ['en', ID.synonym, 'Hepatitis'],
+      ['sv', ID.synonym, 'Hepatit'],
+      ['en', ID.fsn, 'Hepatitis (fixture)'],
+      ['en', ID.synonym, 'Hepatitis synonym'],
+    ]);
+    const props = properties(out);
+    expect(props).toEqual(
+      expect.arrayContaining([
+        { code: 'parent', value: ID.disease, description: 'Disease' },
+        { code: 'child', value: ID.chronicHepatitis, description: 'Chronic hepatitis' },
+        { code: ID.findingSite, 'code-display': 'Finding site', description: 'Liver structure', value: ID.liver },
+        { code: 'inactive', value: false },
+        { code: 'module', value: ID.core, description: 'SNOMED CT core' },
+        { code: 'effectiveTime', value: '2025-09-30' },
+      ]),
+    );
+    expect(props.some((p) => p.code === 'sufficientlyDefined')).toBe(false);
+    const sv = engine.lookup({ parameters: params({ system: SCT, code: ID.hepatitis, displayLanguage: 'sv' }), txResources: [] });
+    expect(value(get(sv, 'display')[0])).toBe('Hepatit');
+    // a concept without a Swedish term falls back to English
+    expect(value(get(engine.lookup({ parameters: params({ system: SCT, code: ID.chronicHepatitis, displayLanguage: 'sv' }), txResources: [] }), 'display')[0])).toBe('Chronic hepatitis');
+  });
+
+  it('$lookup: the properties asked for, incl. sufficientlyDefined and the normal form', () => {
+    const out = engine.lookup({ parameters: [...params({ system: SCT, code: ID.hepatitis }), ...['sufficientlyDefined', 'normalFormTerse', 'normalForm'].map((p) => ({ name: 'property', valueString: p }))], txResources: [] });
+    expect(properties(out)).toEqual([
+      { code: 'sufficientlyDefined', value: true },
+      { code: 'normalForm', value: `${ID.disease}|Disease|:{${ID.findingSite}|Finding site|=${ID.liver}|Liver structure|,${ID.morphology}|Associated morphology|=${ID.inflammation}|Inflammation|}` },
+      { code: 'normalFormTerse', value: `${ID.disease}:{${ID.findingSite}=${ID.liver},${ID.morphology}=${ID.inflammation}}` },
+    ]);
+  });
+
+  it('$validate-code: an expression is a code; an invalid one is explained', () => {
+    const ok = engine.validateCodeSystemCode({ parameters: params({ url: SCT, code: `${ID.disease}:${ID.findingSite}=${ID.liverPart}` }), txResources: [] });
+    expect(value(get(ok, 'result')[0])).toBe(true);
+    expect(value(get(ok, 'display')[0])).toBe(`${ID.disease}|Disease|:${ID.findingSite}|Finding site|=${ID.liverPart}|Liver part|`);
+    const bad = engine.validateCodeSystemCode({ parameters: params({ url: SCT, code: `${ID.disease}:${ID.liver}=${ID.liverPart}` }), txResources: [] });
+    expect(value(get(bad, 'result')[0])).toBe(false);
+    const issues = (get(bad, 'issues')[0].resource as any).issue.map((i: any) => [i.severity, i.details.text]);
+    expect(issues).toEqual([
+      ['error', `Unknown code '${ID.disease}:${ID.liver}=${ID.liverPart}' in the CodeSystem '${SCT}' version '${VERSION}' (Swedish Edition)`],
+      ['information', `Not a valid expression: Concept ${ID.liver} is not valid in this context (must be a descendent of one of 410662002,106237007)`],
+    ]);
+    expect((get(bad, 'issues')[0].resource as any).issue[0].location).toBeUndefined();
+    const term = engine.validateCodeSystemCode({ parameters: params({ url: SCT, code: `${ID.disease} |Sickness| : ${ID.findingSite} = ${ID.liver}` }), txResources: [] });
+    expect((get(term, 'issues')[0].resource as any).issue[1].details.text).toMatch(/^Not a valid expression: Term "Sickness" doesn't match a defined term at position 1 \(valid terms would be from this list: "Disease", "Sjukdom"/);
+  });
+
+  it('$validate-code against an ECL value set and an implicit one', () => {
+    const url = `${SCT}?fhir_vs=ecl/${encodeURIComponent(`< ${ID.disease} : ${ID.findingSite} = << ${ID.liver}`)}`;
+    const v = (code: string) => value(get(engine.validateValueSetCode({ parameters: params({ url, system: SCT, code }), txResources: [] }), 'result')[0]);
+    expect(v(ID.chronicHepatitis)).toBe(true);
+    expect(v(ID.handDisorder)).toBe(false);
+    expect(v(`${ID.disease}:${ID.findingSite}=${ID.liverPart}`)).toBe(true);
+    expect(v(`${ID.disease}:${ID.findingSite}=${ID.hand}`)).toBe(false);
+    const isa = (code: string) => value(get(engine.validateValueSetCode({ parameters: params({ url: `${SCT}?fhir_vs=isa/${ID.hepatitis}`, system: SCT, code }), txResources: [] }), 'result')[0]);
+    expect(isa(ID.chronicHepatitis)).toBe(true);
+    expect(isa(ID.disease)).toBe(false);
+  });
+
+  it('$expand: ECL filters are open to expressions (unclosed, flat, with total); bad ECL is INVALID_ECL', () => {
+    const vs = (value: string) => ({ resourceType: 'ValueSet', status: 'active', compose: { include: [{ system: SCT, filter: [{ property: 'constraint', op: '=', value }] }] } });
+    const exp = engine.expand({ parameters: [{ name: 'valueSet', resource: vs(`<< ${ID.disease}`) as any }, { name: 'displayLanguage', valueCode: 'sv' }], txResources: [] });
+    expect(exp.expansion!.total).toBe(5);
+    expect(exp.expansion!.extension).toEqual([{ url: 'http://hl7.org/fhir/StructureDefinition/valueset-unclosed', valueBoolean: true }]);
+    expect(exp.expansion!.contains!.every((c) => !c.contains)).toBe(true);
+    expect(exp.expansion!.contains!.find((c) => c.code === ID.hepatitis)!.display).toBe('Hepatit');
+    let error: unknown;
+    try {
+      engine.expand({ parameters: [{ name: 'valueSet', resource: vs(`<< ${ID.disease} OR < ${ID.liver} AND < ${ID.body}`) as any }], txResources: [] });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(TerminologyError);
+    expect((error as TerminologyError).issues[0]).toMatchObject({ messageId: 'INVALID_ECL', txType: 'vs-invalid' });
+  });
+
+  it('$subsumes between concepts and expressions', () => {
+    const s = (a: string, b: string) => value(engine.subsumes({ parameters: params({ system: SCT, codeA: a, codeB: b }), txResources: [] })[0]);
+    expect(s(ID.disease, ID.chronicHepatitis)).toBe('subsumes');
+    expect(s(ID.chronicHepatitis, ID.disease)).toBe('subsumed-by');
+    expect(s(ID.disease, `${ID.hepatitis}:${ID.findingSite}=${ID.liverPart}`)).toBe('subsumes');
+    expect(s(`${ID.disease}:${ID.findingSite}=${ID.liver}`, ID.chronicHepatitis)).toBe('subsumes');
+    expect(s(`${ID.disease}:${ID.findingSite}=${ID.liver}`, ID.handDisorder)).toBe('not-subsumed');
+    expect(s(`${ID.disease}:${ID.findingSite}=${ID.liver}`, `${ID.disease}:${ID.findingSite}=${ID.liver}`)).toBe('equivalent');
+  });
+
+  it('implicit value sets by URL', () => {
+    expect(snomedImplicitValueSet(`${SCT}?fhir_vs`)?.compose?.include).toEqual([{ system: SCT }]);
+    expect(snomedImplicitValueSet(`${SCT}/45991000052106/version/20250930?fhir_vs=refset/${ID.careRefset}`)?.compose?.include).toEqual([
+      { system: SCT, version: VERSION, filter: [{ property: 'concept', op: 'in', value: ID.careRefset }] },
+    ]);
+    expect(snomedImplicitValueSet(`${SCT}?fhir_vs=isa/4106070063`)).toBeUndefined();
+    expect(snomedImplicitValueSet('http://example.org/vs')).toBeUndefined();
+  });
+});

@@ -2,6 +2,7 @@ import type { CapabilityStatement, TerminologyCapabilities } from 'fhir/r4';
 import type { OperationDefinition } from './operation';
 import type { ResourceStore } from '../store/resource-store';
 import { searchParametersOf } from './resources';
+import { structureDefinitionSearchParameters } from './nim/structure-definitions';
 import { FHIR_VERSION, RELEASE_DATE, SOFTWARE_NAME, SOFTWARE_VERSION, TX_TEST_VERSION } from '../version';
 
 const FEATURE = 'http://hl7.org/fhir/uv/application-feature/StructureDefinition/feature';
@@ -50,7 +51,16 @@ export function capabilityStatement(base: string, operations: OperationDefinitio
           operation: operations
             .filter((o) => o.resourceTypes.includes(type))
             .map((o) => ({ name: o.name, definition: o.definition })),
-        })) as any,
+        }))
+          .concat([
+            // the NIMs: logical models, read-only here (authored through /nim)
+            {
+              type: 'StructureDefinition',
+              interaction: [{ code: 'read' }, { code: 'search-type' }],
+              searchParam: structureDefinitionSearchParameters(),
+              operation: [],
+            } as any,
+          ]) as any,
         operation: operations.filter((o) => o.system).map((o) => ({ name: o.name, definition: o.definition })),
       },
     ],

@@ -40,6 +40,16 @@ function bad(text: string): TerminologyError {
   return TerminologyError.of({ severity: 'error', code: 'invalid', txType: 'invalid-data', text }, 400);
 }
 
+/** The search parameters understood here, for the CapabilityStatement. */
+export function structureDefinitionSearchParameters(): { name: string; type: 'string' | 'token' | 'uri' }[] {
+  return [
+    { name: 'url', type: 'uri' },
+    ...STRING_PARAMS.map((name) => ({ name, type: 'string' as const })),
+    ...Object.keys(TOKEN_PARAMS).map((name) => ({ name, type: 'token' as const })),
+    ...Object.keys(URI_PARAMS).map((name) => ({ name, type: 'uri' as const })),
+  ];
+}
+
 /** One search parameter as a predicate over StructureDefinitions. */
 function predicate(name: string, modifier: string, value: string): (r: any) => boolean {
   if (STRING_PARAMS.includes(name)) {

@@ -6,10 +6,13 @@ export interface MappingRef {
   mapTitle: string;
   /** the code on the other side */
   system?: string;
+  version?: string;
   code: string;
   display?: string;
   equivalence?: string;
   comment?: string;
+  /** the version of the looked-up side the map's group names (any version when absent) */
+  hereVersion?: string;
 }
 
 const key = (system: string | undefined, code: string) => `${system ?? ''}|${code}`;
@@ -39,8 +42,9 @@ export class MappingIndex {
           if (typeof e.code !== 'string') continue;
           for (const t of e.target ?? []) {
             const base = { mapId: cm.id, mapTitle: title, equivalence: t.equivalence, comment: t.comment };
-            if (typeof t.code === 'string') add(out, key(g.source, e.code), { ...base, system: g.target, code: t.code, display: t.display });
-            if (typeof t.code === 'string') add(inn, key(g.target, t.code), { ...base, system: g.source, code: e.code, display: e.display });
+            if (typeof t.code !== 'string') continue;
+            add(out, key(g.source, e.code), { ...base, system: g.target, version: g.targetVersion, code: t.code, display: t.display, hereVersion: g.sourceVersion });
+            add(inn, key(g.target, t.code), { ...base, system: g.source, version: g.sourceVersion, code: e.code, display: e.display, hereVersion: g.targetVersion });
           }
         }
       }
@@ -49,11 +53,16 @@ export class MappingIndex {
     return this.cache;
   }
 
-  from(system: string | undefined, code: string): MappingRef[] {
-    return this.build().out.get(key(system, code)) ?? [];
+  /** Mappings from a code (of this version of its code system, when the map names versions). */
+  from(system: string | undefined, code: string, version?: string): MappingRef[] {
+    return forVersion(this.build().out.get(key(system, code)), version);
   }
 
-  to(system: string | undefined, code: string): MappingRef[] {
-    return this.build().in.get(key(system, code)) ?? [];
+  to(system: string | undefined, code: string, version?: string): MappingRef[] {
+    return forVersion(this.build().in.get(key(system, code)), version);
   }
+}
+
+function forVersion(refs: MappingRef[] | undefined, version: string | undefined): MappingRef[] {
+  return (refs ?? []).filter((r) => !r.hereVersion || !version || r.hereVersion === version);
 }

@@ -11,6 +11,9 @@ import type { Site } from '../site';
 /** Properties shown in their own sections rather than in the property table. */
 const OWN_SECTION = new Set(['innefattar', 'utesluter', 'inriktning', 'agerande', 'metod', 'parent', 'child']);
 
+/** Mappings listed open; more are folded in a details element. */
+const MAX_OPEN_MAPPINGS = 12;
+
 /** Most candidate value sets checked for membership on one concept page. */
 const MAX_VALUE_SETS = 40;
 
@@ -58,12 +61,14 @@ async function valueSetsWith(site: Site, system: string, version: string | undef
 
 function mappingList(ctx: PageContext, site: Site, refs: MappingRef[]): Fragment {
   if (refs.length === 0) return html`<p>${ctx.t('noMappings')}</p>`;
-  return html`<table class="list"><thead><tr><th scope="col">${ctx.t('code')}</th><th scope="col">${ctx.t('system')}</th><th scope="col">${ctx.t('equivalence')}</th><th scope="col">${ctx.t('mapping')}</th></tr></thead><tbody>
+  const table = html`<table class="list"><thead><tr><th scope="col">${ctx.t('code')}</th><th scope="col">${ctx.t('system')}</th><th scope="col">${ctx.t('equivalence')}</th><th scope="col">${ctx.t('mapping')}</th></tr></thead><tbody>
 ${refs.map((r) => {
-  const href = site.conceptHref(r.system, r.code);
-  const display = r.display ?? conceptDisplay(site, r.system, r.code) ?? '';
+  const href = site.conceptHref(r.system, r.code, r.version);
+  const display = r.display ?? conceptDisplay(site, r.system, r.code, r.version) ?? '';
   return html`<tr><td>${href ? html`<a href="${href}"><code>${r.code}</code> ${display}</a>` : html`<code>${r.code}</code> ${display}`}</td><td>${site.systemTitle(r.system)}</td><td>${r.equivalence ?? ''}${r.comment ? html`<br><span class="muted">${r.comment}</span>` : ''}</td><td><a href="/mappning/${seg(r.mapId)}">${r.mapTitle}</a></td></tr>`;
 })}</tbody></table>`;
+  // a KSI inriktning maps to a whole ICF range: long lists stay folded
+  return refs.length > MAX_OPEN_MAPPINGS ? html`<details><summary>${ctx.t('showMappings', ctx.n(refs.length))}</summary>${table}</details>` : table;
 }
 
 function conceptLinks(ctx: PageContext, base: string, rows: ConceptRow[], empty: string): Fragment {
@@ -110,8 +115,8 @@ ${axes(ctx, site, props, cs)}
 ${section('overordnade-rubrik', ctx.t('parents'), conceptLinks(ctx, base, site.concepts.parents(row.pk), ctx.t('noParents')))}
 ${section('underordnade-rubrik', ctx.t('children'), conceptLinks(ctx, base, site.concepts.children(row.pk), ctx.t('noChildren')))}
 </div>
-${section('mappning-ut-rubrik', ctx.t('mappingsOut'), mappingList(ctx, site, site.mappings.from(cs.url, row.code)))}
-${section('mappning-in-rubrik', ctx.t('mappingsIn'), mappingList(ctx, site, site.mappings.to(cs.url, row.code)))}
+${section('mappning-ut-rubrik', ctx.t('mappingsOut'), mappingList(ctx, site, site.mappings.from(cs.url, row.code, cs.version)))}
+${section('mappning-in-rubrik', ctx.t('mappingsIn'), mappingList(ctx, site, site.mappings.to(cs.url, row.code, cs.version)))}
 ${others.length ? section('egenskaper-rubrik', ctx.t('properties'), html`<table class="list"><thead><tr><th scope="col">${ctx.t('property')}</th><th scope="col">${ctx.t('value')}</th></tr></thead><tbody>
 ${others.map((p) => html`<tr><th scope="row"${decls.get(p.code)?.description ? html` title="${decls.get(p.code)!.description!}"` : ''}>${p.code}</th><td>${propertyHtml(ctx, site, p, cs.url, cs.version)}</td></tr>`)}
 </tbody></table>`) : ''}

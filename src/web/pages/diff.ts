@@ -41,13 +41,14 @@ function choices(ctx: PageContext, site: Site, nim: Nim | undefined): Choice[] {
 
 function changeList(ctx: PageContext, id: string, title: string, items: Fragment[]): Html {
   if (items.length === 0) return html``;
-  return html`<section aria-labelledby="${id}"><h3 id="${id}">${title} (${ctx.n(items.length)})</h3>
-<ul>${items.slice(0, MAX_LISTED).map((i) => html`<li>${i}</li>`)}${items.length > MAX_LISTED ? html`<li>…</li>` : ''}</ul></section>`;
+  // a div, not a section: many lists share a heading text and must not become look-alike landmarks
+  return html`<div class="changes"><h3 id="${id}">${title} (${ctx.n(items.length)})</h3>
+<ul aria-labelledby="${id}">${items.slice(0, MAX_LISTED).map((i) => html`<li>${i}</li>`)}${items.length > MAX_LISTED ? html`<li>…</li>` : ''}</ul></div>`;
 }
 
 function summaryCounts(ctx: PageContext, rows: [string, number, number, number][]): Html {
   return html`<section aria-labelledby="summering"><h2 id="summering">${ctx.t('diffSummary')}</h2>
-<table class="list"><thead><tr><th scope="col"></th><th scope="col" class="num">${ctx.t('added')}</th><th scope="col" class="num">${ctx.t('removed')}</th><th scope="col" class="num">${ctx.t('changed')}</th></tr></thead>
+<table class="list"><thead><tr><th scope="col"><span class="visually-hidden">${ctx.t('diffWhat')}</span></th><th scope="col" class="num">${ctx.t('added')}</th><th scope="col" class="num">${ctx.t('removed')}</th><th scope="col" class="num">${ctx.t('changed')}</th></tr></thead>
 <tbody>${rows.map(([label, a, r, c]) => html`<tr><th scope="row">${label}</th><td class="num">${ctx.n(a)}</td><td class="num">${ctx.n(r)}</td><td class="num">${ctx.n(c)}</td></tr>`)}</tbody></table></section>`;
 }
 

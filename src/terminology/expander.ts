@@ -444,7 +444,8 @@ export class ValueSetExpander {
       });
       // enumerate the most selective filter, test the others
       const [first, ...rest] = [...prepared].sort((a, b) => a.estimate - b.estimate);
-      const hierarchical = prepared.length === 1;
+      // an open (grammar) selection is never shown as a hierarchy: do not read parents for it
+      const hierarchical = prepared.length === 1 && !this.openSelection;
       const added = new Map<Concept, Entry>();
       for (const c of first.concepts()) {
         this.checkTime();

@@ -5,7 +5,8 @@ import type { CodeSystem, CodeSystemConcept, CodeSystemProperty, ConceptMap, Val
 import { ImportError, ImportOptions, ImportResult, Importer, Progress, SourceLocation } from './importer';
 import { BEDOMNINGSFAKTORER, ICF_URL } from '../terminology/providers/icf';
 import { CellValue, SOCIALSTYRELSEN, SheetTable, TableRow, Workbook, Worksheet, cellText, readTable, readWorkbook, sheetLines, sheetOf } from './xlsx';
-import { ICF_OID, ksiIcfConceptMapsFromStore, withConfiguredStore } from './ksi-icf-map';
+import { ICF_OID, ksiIcfConceptMapsFromStore } from './ksi-icf-map';
+import type { ResourceStore } from '../store/resource-store';
 import { parseTsv } from './ksi';
 import { compareVersions } from '../terminology/versions';
 
@@ -692,22 +693,19 @@ function summary(r: IcfRelease, map: ConceptMap | undefined): string[] {
 }
 
 /**
- * The KSI → ICF maps of the KSI versions in the store `kodverk import` writes to, rebuilt against
- * this ICF so that KSI's ICF ranges resolve to its codes. Only when this is the latest ICF there:
- * importing an older ICF must not point the maps at it.
+ * The KSI → ICF maps of the KSI versions in the store, rebuilt against this ICF so that KSI's
+ * ICF ranges resolve to its codes. Only when this is the latest ICF there: importing an older
+ * ICF must not point the maps at it.
  */
-function ksiIcfMaps(r: IcfRelease): ConceptMap[] {
+function ksiIcfMaps(r: IcfRelease, store: ResourceStore): ConceptMap[] {
   const icf = { version: r.version, concepts: r.kategorier.map((k) => ({ code: k.code, display: k.display })) };
-  const maps = withConfiguredStore((store) => {
-    const newer = store.byUrl('CodeSystem', ICF_URL).some((s) => compareVersions(s.resource.version, r.version) > 0);
-    return newer ? [] : ksiIcfConceptMapsFromStore(store, icf);
-  });
-  return maps ?? [];
+  const newer = store.byUrl('CodeSystem', ICF_URL).some((s) => compareVersions(s.resource.version, r.version) > 0);
+  return newer ? [] : ksiIcfConceptMapsFromStore(store, icf);
 }
 
-function resourcesOf(r: IcfRelease): ImportResult {
+function resourcesOf(r: IcfRelease, store: ResourceStore): ImportResult {
   const map = borttagnaConceptMap(r);
-  const ksiMaps = ksiIcfMaps(r);
+  const ksiMaps = ksiIcfMaps(r, store);
   const notes = summary(r, map);
   if (ksiMaps.length) notes.push(`KSI → ICF maps rebuilt against ICF ${r.version}: ${ksiMaps.map((m) => `KSI ${m.version}`).join(', ')}`);
   return {
@@ -720,10 +718,10 @@ function resourcesOf(r: IcfRelease): ImportResult {
 export const icfImporter: Importer = {
   format: 'icf',
   description: "Socialstyrelsen's Swedish ICF: the release workbook (.xlsx with core sets) or the flat export (icf.tsv; --version sets its version)",
-  async read(input, options, progress) {
+  async read(input, options, progress, store) {
     if (!fs.existsSync(input) || fs.statSync(input).isDirectory()) throw new ImportError('expected an ICF workbook (.xlsx) or the flat export (.tsv)', { file: input });
-    if (/\.xlsx$/i.test(input)) return resourcesOf(await readIcfWorkbook(input, options, progress));
-    if (/\.(tsv|txt)$/i.test(input)) return resourcesOf(readIcfTsv(input, options, progress));
+    if (/\.xlsx$/i.test(input)) return resourcesOf(await readIcfWorkbook(input, options, progress), store);
+    if (/\.(tsv|txt)$/i.test(input)) return resourcesOf(readIcfTsv(input, options, progress), store);
     throw new ImportError('expected an ICF workbook (.xlsx) or the flat export (.tsv)', { file: path.basename(input) });
   },
 };

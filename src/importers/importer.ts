@@ -1,5 +1,6 @@
 import type { CodeSystem } from 'fhir/r4';
 import type { ConceptInput } from '../store/concept-store';
+import type { ResourceStore } from '../store/resource-store';
 import type { Db } from '../store/database';
 
 /** Where something is wrong in an input file, as precisely as the format allows. */
@@ -76,6 +77,10 @@ export interface ImportOptions {
 export interface Importer {
   format: string;
   description: string;
-  /** Reads the input (a file or a folder); throws ImportError when it has the wrong shape. */
-  read(input: string, options: ImportOptions, progress: Progress): Promise<ImportResult>;
+  /**
+   * Reads the input (a file or a folder); throws ImportError when it has the wrong shape.
+   * `store` is the store being imported into, for reading what is already there (e.g. ICF codes
+   * that KSI's ranges resolve to); importers never write to it — runImport does.
+   */
+  read(input: string, options: ImportOptions, progress: Progress, store: ResourceStore): Promise<ImportResult>;
 }

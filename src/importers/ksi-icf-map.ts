@@ -17,11 +17,8 @@
  * `ksiIcfConceptMapsFromStore(store, icf)` to rebuild the maps of every stored KSI version with
  * the ranges resolved, and load the result.
  */
-import fs from 'node:fs';
 import type { CodeSystem, CodeSystemConcept, ConceptMap, ConceptMapGroupElement, ConceptMapGroupElementTarget } from 'fhir/r4';
-import { openDatabase } from '../store/database';
-import { ResourceStore } from '../store/resource-store';
-import { loadConfig } from '../config';
+import type { ResourceStore } from '../store/resource-store';
 import { conceptsOf } from './loader';
 import { SOCIALSTYRELSEN, resourceId } from './xlsx';
 import { compareVersions } from '../terminology/versions';
@@ -198,8 +195,7 @@ export function icfKoderFromStore(store: ResourceStore, version?: string): IcfKo
 /**
  * The KSI → ICF maps of every KSI version in the store, rebuilt against `icf` (by default the
  * latest ICF in the same store). For the ICF importer: pass the ICF being imported (its version
- * and concepts; it is not in the store yet) and add the maps to its resources, e.g.
- * `withConfiguredStore((store) => ksiIcfConceptMapsFromStore(store, { version, concepts }))`.
+ * and concepts; it is not in the store yet) and add the maps to its resources.
  */
 export function ksiIcfConceptMapsFromStore(store: ResourceStore, icf: IcfKoder | undefined = icfKoderFromStore(store)): ConceptMap[] {
   return store
@@ -208,18 +204,3 @@ export function ksiIcfConceptMapsFromStore(store: ResourceStore, icf: IcfKoder |
     .filter((m): m is ConceptMap => m !== undefined);
 }
 
-/**
- * Runs `fn` on the store `kodverk import` writes to (KODVERK_DB), opened read-only, when that
- * file exists. Importers read their input without being handed the store; this is how they see
- * what is already there (ICF, for the KSI → ICF map).
- */
-export function withConfiguredStore<T>(fn: (store: ResourceStore) => T): T | undefined {
-  const file = loadConfig().dbPath;
-  if (!fs.existsSync(file)) return undefined;
-  const db = openDatabase(file, undefined, { readonly: true });
-  try {
-    return fn(new ResourceStore(db));
-  } finally {
-    db.close();
-  }
-}

@@ -40,7 +40,7 @@ import path from 'node:path';
 import type { CodeSystem, CodeSystemConcept, CodeSystemConceptProperty, CodeSystemProperty, Coding, ValueSet } from 'fhir/r4';
 import { ImportError, ImportOptions, ImportResult, Importer, SourceLocation } from './importer';
 import { TableRow, Workbook, cleanText, keyedRows, readTable, readWorkbook, resourceId, sheetLines, sheetOf, socialstyrelsenCodeSystem, socialstyrelsenValueSet, stringProperty } from './xlsx';
-import { ICF_PROPERTY, IcfKoder, KSI_URL, TYP_PROPERTY, buildKsiIcfConceptMap, icfKoderFromStore, icfOmfattar, parseIcfReferenser, withConfiguredStore } from './ksi-icf-map';
+import { ICF_PROPERTY, IcfKoder, KSI_URL, TYP_PROPERTY, buildKsiIcfConceptMap, icfKoderFromStore, icfOmfattar, parseIcfReferenser } from './ksi-icf-map';
 import { sourceHash } from './run-import';
 
 export { KSI_URL };
@@ -776,19 +776,20 @@ function ksiResultat(k: KsiInnehåll, icf: IcfKoder | undefined): ImportResult {
 
 /**
  * The KSI importer. `icf` supplies the ICF codes ranges are resolved against; by default those
- * of the store `kodverk import` writes to (KODVERK_DB), since Importer.read is not handed it.
+ * of the store being imported into.
  */
-export function createKsiImporter(icf: () => IcfKoder | undefined = () => withConfiguredStore((store) => icfKoderFromStore(store))): Importer {
+export function createKsiImporter(icf?: () => IcfKoder | undefined): Importer {
   return {
     format: 'ksi',
     description: "Socialstyrelsen's KSI: ksi-<år>.xlsx, or the flat export ksi.tsv (version: --version, else 0-tsv-<sha256 prefix>)",
-    async read(input, options, progress) {
+    async read(input, options, progress, store) {
       progress.start('reading KSI');
+      const icfKoder = () => (icf ? icf() : icfKoderFromStore(store));
       if (input.toLowerCase().endsWith('.tsv')) {
         if (!fs.existsSync(input)) throw new ImportError(`${input} does not exist`);
-        return ksiResultat(läsTsv(input, options, fs.readFileSync(input, 'utf8')), icf());
+        return ksiResultat(läsTsv(input, options, fs.readFileSync(input, 'utf8')), icfKoder());
       }
-      return ksiResultat(await läsXlsx(input, options), icf());
+      return ksiResultat(await läsXlsx(input, options), icfKoder());
     },
   };
 }

@@ -52,7 +52,7 @@ export async function runImport(db: Db, store: ResourceStore, importer: Importer
   const sample = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 100);
   try {
     const sha256 = sourceHash(input);
-    const result = await importer.read(input, options, progress);
+    const result = await importer.read(input, options, progress, store);
     const loader = new ResourceLoader(db, store);
     const log = new ImportLog(db);
     const previous = log.latest(importer.format, sha256);

@@ -8,6 +8,7 @@ import { ResourceStore } from '../../src/store/resource-store';
 import { ImportLog } from '../../src/store/import-log';
 import { runImport } from '../../src/importers/run-import';
 import { icfImporter } from '../../src/importers/icf';
+import { NO_PROGRESS } from '../../src/importers/importer';
 import { ImportError } from '../../src/importers/importer';
 import { cellText } from '../../src/importers/xlsx';
 import { StoreResourceSource } from '../../src/terminology/store-source';
@@ -262,8 +263,8 @@ function storeSnapshot(db: Db, store: ResourceStore) {
   });
 
   it('derives a stable version for the flat export that sorts below every published year', async () => {
-    const first = await icfImporter.read(TSV, {}, { start() {}, update() {}, stop() {} });
-    const second = await icfImporter.read(TSV, {}, { start() {}, update() {}, stop() {} });
+    const first = await icfImporter.read(TSV, {}, NO_PROGRESS, store);
+    const second = await icfImporter.read(TSV, {}, NO_PROGRESS, store);
     const v = first.resources[0].version;
     expect(second.resources[0].version).toBe(v);
     expect(compareVersions(v, '2017')).toBeLessThan(0);

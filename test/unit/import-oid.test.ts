@@ -77,8 +77,8 @@ const param = (out: ParametersParameter[], name: string) => {
     for (const ns of naming()) expect(() => validator.check(ns)).not.toThrow();
   });
 
-  it('gives KSI, ICF and KVÅ their canonical URL, and the others only their OID', () => {
-    const hosted = [KSI_OID, ICF_OID, KVA_OID];
+  it('gives KSI, ICF, KVÅ and Snomed CT their canonical URL, and the others only their OID', () => {
+    const hosted = [KSI_OID, ICF_OID, KVA_OID, '1.2.752.116.2.1.1'];
     for (const oid of hosted) expect(rows.map((r) => r.oid)).toContain(oid);
     for (const ns of naming()) {
       const oid = ns.uniqueId[0].value;

@@ -27,6 +27,15 @@ export type CatalogueSource = () => { key: string; entries: CatalogueEntry[] };
 
 export const PAGE_PATH: Record<string, string> = { CodeSystem: '/kodsystem/', ValueSet: '/vardemangd/', ConceptMap: '/mappning/' };
 
+/**
+ * Swedish national content: what this server's content pack and Socialstyrelsen's releases hold
+ * (kodverk.se URLs, or published by Socialstyrelsen), as opposed to HL7's and other
+ * international terminology.
+ */
+export function isNational(e: Pick<CatalogueEntry, 'url' | 'publisher'>): boolean {
+  return (e.url ?? '').startsWith('https://kodverk.se/') || /socialstyrelsen/i.test(e.publisher ?? '');
+}
+
 /** The page of a stored resource. */
 export function pageOf(h: Pick<ResourceHead, 'resourceType' | 'id'>): string {
   return PAGE_PATH[h.resourceType] + encodeURIComponent(h.id);

@@ -1,4 +1,5 @@
 import type { ConceptCandidate, ResourceHead, WebQueries } from './queries';
+import { compareVersions } from '../terminology/versions';
 import { foldSv, searchTerms, stem, wordsOf } from './swedish';
 
 /** KSI's sakområde flags (boolean concept properties; see src/importers/ksi.ts). */
@@ -58,10 +59,12 @@ export function searchConcepts(queries: WebQueries, q: string, filters: ConceptF
     (except === 'version' || !filters.version || h.cs.version === filters.version) &&
     (except === 'status' || !filters.status || (filters.status === 'inactive') === h.inactive) &&
     (except === 'sakomrade' || !filters.sakomrade || h.flags.includes(filters.sakomrade));
-  const hits = ranked.filter((h) => keep(h));
+  // one hit per code: its latest version, unless a version is asked for (the version facet counts them all)
+  const latestOnly = filters.version ? ranked : latestVersions(ranked);
+  const hits = latestOnly.filter((h) => keep(h));
   const facet = (name: keyof ConceptFilters, valueOf: (h: ConceptHit) => string[], label: (v: string) => string): FacetValue[] => {
     const counts = new Map<string, number>();
-    for (const h of ranked) if (keep(h, name)) for (const v of valueOf(h)) counts.set(v, (counts.get(v) ?? 0) + 1);
+    for (const h of name === 'version' ? ranked : latestOnly) if (keep(h, name)) for (const v of valueOf(h)) counts.set(v, (counts.get(v) ?? 0) + 1);
     return [...counts].map(([value, n]) => ({ value, label: label(value), count: n })).sort((a, b) => b.count - a.count || a.label.localeCompare(b.label, 'sv'));
   };
   const titleOf = new Map(ranked.map((h) => [h.cs.url ?? '', h.cs.title ?? h.cs.name ?? h.cs.url ?? '']));
@@ -78,6 +81,28 @@ export function searchConcepts(queries: WebQueries, q: string, filters: ConceptF
   };
 }
 
+/** The hits of the latest version of each code system among the hits, per code (order kept). */
+function latestVersions(hits: ConceptHit[]): ConceptHit[] {
+  const best = new Map<string, ConceptHit>();
+  for (const h of hits) {
+    const k = `${h.cs.url}|${h.code}`;
+    const seen = best.get(k);
+    if (!seen || compareVersions(h.cs.version, seen.cs.version) > 0) best.set(k, h);
+  }
+  return hits.filter((h) => best.get(`${h.cs.url}|${h.code}`) === h);
+}
+
+/**
+ * How far apart the query words stand in a display: the sum of the gaps between consecutive
+ * query words found in order ("bedömning av lärande" is closer to "bedömning lärande" than
+ * "bedömning av grundläggande lärande"); words not in order count as far.
+ */
+function spread(positions: number[]): number {
+  let total = 0;
+  for (let i = 1; i < positions.length; i++) total += positions[i] > positions[i - 1] ? positions[i] - positions[i - 1] - 1 : 10;
+  return total;
+}
+
 /** Sort keys of a hit for a query: [match class, closeness]. Lower is better. */
 function scorer(q: string): (h: ConceptHit) => [number, number] {
   const query = foldSv(q.trim());
@@ -87,11 +112,17 @@ function scorer(q: string): (h: ConceptHit) => [number, number] {
     if (foldSv(h.code) === query) return [0, 0];
     const display = foldSv(h.display ?? '');
     const dWords = wordsOf(display);
-    const dStems = new Set(dWords.map(stem));
-    const whole = stems.every((s, i) => dStems.has(s) || dWords.includes(words[i]));
+    const dStemList = dWords.map(stem);
+    const positions = stems.map((s, i) => {
+      const at = dStemList.indexOf(s);
+      return at >= 0 ? at : dWords.indexOf(words[i]);
+    });
+    const whole = positions.every((p) => p >= 0);
     if (display === query) return [1, 0];
-    if (whole && display.startsWith(words[0] ?? '')) return [2, dWords.length];
-    if (whole) return [3, dWords.length];
+    // closeness first, then shorter displays (more of them is the query)
+    const close = spread(positions) * 100 + dWords.length;
+    if (whole && display.startsWith(words[0] ?? '')) return [2, close];
+    if (whole) return [3, close];
     if (display.startsWith(query)) return [4, dWords.length];
     return [5, h.inactive ? 1 : 0];
   };

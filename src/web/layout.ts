@@ -13,6 +13,15 @@ export class PageContext {
     return tr(this.lang, key, ...args);
   }
 
+  /** A text with markup in its {0}, {1}, ... places (links inside a sentence). */
+  tf(key: TextKey, ...parts: Fragment[]): Html {
+    const pieces = tr(this.lang, key).split(/(\{\d+\})/);
+    return html`${pieces.map((p) => {
+      const m = /^\{(\d+)\}$/.exec(p);
+      return m ? parts[Number(m[1])] : p;
+    })}`;
+  }
+
   n(value: number): string {
     return num(this.lang, value);
   }
@@ -76,7 +85,7 @@ ${(spec.scripts ?? []).map((s) => html`<script defer src="/resurser/${s}"></scri
 <a class="skip" href="#innehall">${ctx.t('skip')}</a>
 <header class="banner">
   <div class="wrap banner-row">
-    <a class="brand" href="/"><span aria-hidden="true" class="logo">⌗</span> ${ctx.t('siteName')}</a>
+    <a class="brand" href="/">${ctx.t('siteName')}</a>
     <nav aria-label="${ctx.t('mainMenu')}">
       <ul class="menu">
         ${NAV.map(([k, href]) => html`<li><a href="${href}"${current(href) ? html` aria-current="page"` : ''}>${ctx.t(k)}</a></li>`)}

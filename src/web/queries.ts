@@ -152,13 +152,13 @@ export class WebQueries {
   }
 
   /** The values a property takes in a code system, with how many concepts have each. */
-  propertyValues(csPk: number, code: string, limit = 300): { value: string; count: number }[] {
+  propertyValues(csPk: number, code: string, limit = 300): { value: string; count: number; json: string }[] {
     return this.db
       .prepare(
-        `SELECT p.value_text AS value, count(*) AS count FROM concept_property p JOIN concept c ON c.pk = p.concept_pk
+        `SELECT p.value_text AS value, count(*) AS count, min(p.value_json) AS json FROM concept_property p JOIN concept c ON c.pk = p.concept_pk
          WHERE c.cs_pk = ? AND p.code = ? AND p.value_text IS NOT NULL GROUP BY p.value_text ORDER BY p.value_text LIMIT ?`,
       )
-      .all(csPk, code, limit) as { value: string; count: number }[];
+      .all(csPk, code, limit) as { value: string; count: number; json: string }[];
   }
 
   /** Number of stored NIM versions and releases (0 when the NIM tables do not exist yet). */

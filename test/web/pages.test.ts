@@ -85,12 +85,12 @@ describeWithBrowser('pages in a browser', () => {
   });
 
   test('the English toggle keeps the address and changes the texts', async () => {
-    const w = await visit('/katalog');
-    await Promise.all([w.page.waitForURL(/\/katalog$/), w.page.getByRole('link', { name: 'English' }).click()]);
+    const w = await visit('/informationsmangder');
+    await Promise.all([w.page.waitForURL(/\/informationsmangder$/), w.page.getByRole('link', { name: 'English' }).click()]);
     await expect(w.page.locator('html').getAttribute('lang')).resolves.toBe('en');
-    await expect(w.page.locator('h1').textContent()).resolves.toBe('Catalogue');
-    await checked(w);
-    await Promise.all([w.page.waitForURL(/\/katalog$/), w.page.getByRole('link', { name: 'Svenska' }).click()]);
+    await expect(w.page.locator('h1').textContent()).resolves.toBe('National information models');
+    await checked(w, 'nim-lista-en');
+    await Promise.all([w.page.waitForURL(/\/informationsmangder$/), w.page.getByRole('link', { name: 'Svenska' }).click()]);
     await expect(w.page.locator('html').getAttribute('lang')).resolves.toBe('sv');
     await w.page.close();
   });

@@ -1,9 +1,8 @@
 import { Html, html, query } from '../html';
 import { PageContext, layout } from '../layout';
 import type { Site } from '../site';
-import type { CatalogueEntry } from '../catalogue';
+import { CatalogueEntry, isNational } from '../catalogue';
 import { kindLabel } from './search';
-import { isHl7 } from './start';
 
 const KINDS: CatalogueEntry['kind'][] = ['CodeSystem', 'ValueSet', 'ConceptMap', 'NIM'];
 
@@ -17,7 +16,7 @@ export function cataloguePage(ctx: PageContext, site: Site): Html {
   const filter = ctx.q('filter');
   const ursprung = ctx.q('ursprung');
   const all = filter ? site.catalogue.search(filter) : site.catalogue.entries();
-  const shown = all.filter((e) => (!typ || e.kind === typ) && (ursprung !== 'nationella' || !isHl7(e.url)));
+  const shown = all.filter((e) => (!typ || e.kind === typ) && (ursprung !== 'nationella' || isNational(e)));
   const body = html`<nav aria-label="${ctx.t('type')}" class="tabs"><ul>
 <li><a href="/katalog${query({ filter, ursprung })}"${!typ ? html` aria-current="page"` : ''}>${ctx.t('facetAll')}</a></li>
 ${KINDS.map((k) => html`<li><a href="/katalog${query({ typ: k, filter, ursprung })}"${typ === k ? html` aria-current="page"` : ''}>${kindLabel(ctx, k)}</a></li>`)}
@@ -31,7 +30,7 @@ ${typ ? html`<input type="hidden" name="typ" value="${typ}">` : ''}
 <p role="status" class="result-count" id="kat-antal">${ctx.t('searchCount', ctx.n(shown.length))}</p>
 <table class="list" id="katalog"><thead><tr><th scope="col">${ctx.t('title')}</th><th scope="col">${ctx.t('type')}</th><th scope="col">${ctx.t('version')}</th><th scope="col">${ctx.t('status')}</th></tr></thead>
 <tbody>${shown.map(
-    (e) => html`<tr data-ref="${e.ref}" data-kind="${e.kind}"${isHl7(e.url) ? html` data-hl7` : ''}><td><a href="${e.href}">${e.title}</a></td><td>${kindLabel(ctx, e.kind)}</td><td>${e.version ?? ''}${e.versions.length > 1 ? html` <span class="muted">(${ctx.n(e.versions.length)})</span>` : ''}</td><td>${ctx.w(e.status)}</td></tr>`,
+    (e) => html`<tr data-ref="${e.ref}" data-kind="${e.kind}"${isNational(e) ? html` data-national` : ''}><td><a href="${e.href}">${e.title}</a></td><td>${kindLabel(ctx, e.kind)}</td><td>${e.version ?? ''}${e.versions.length > 1 ? html` <span class="muted">(${ctx.n(e.versions.length)})</span>` : ''}</td><td>${ctx.w(e.status)}</td></tr>`,
   )}</tbody></table>`;
   return layout(ctx, {
     title: ctx.t('navCatalogue'),

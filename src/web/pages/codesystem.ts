@@ -4,13 +4,14 @@ import type { StoredResource } from '../../store/resource-store';
 import { Table } from '../downloads';
 import { Html, html, query, seg } from '../html';
 import { PageContext, badge, facts, layout, pager } from '../layout';
-import { PropertyDecl, declaredProperties, propertyText } from '../properties';
+import { PropertyDecl, conceptDisplay, declaredProperties, propertyText } from '../properties';
 import type { Site } from '../site';
 import { pageOf } from '../catalogue';
 
 const FILTER_PAGE = 50;
 /** A property gets a filter when it has at most this many distinct values. */
 const MAX_FILTER_VALUES = 200;
+const MAX_FILTER_VALUE_LENGTH = 60;
 const FILTER_TYPES = ['code', 'Coding', 'boolean', 'string', 'integer'];
 
 /** Identifiers of a code system: its own, and OIDs that NamingSystems give its URL. */
@@ -43,14 +44,18 @@ export function provenance(ctx: PageContext, site: Site, pk: number): string | u
 
 interface FilterSpec {
   decl: PropertyDecl;
-  values: { value: string; count: number }[];
+  values: { value: string; count: number; json: string }[];
 }
+
+/** Filters by a code (KSI inriktning, agerande; ICF kodnivå) come first; the rest are folded. */
+const PRIMARY_TYPES = ['code', 'Coding'];
 
 function filterSpecs(site: Site, csPk: number, cs: any): FilterSpec[] {
   return declaredProperties(cs)
     .filter((d) => !d.type || FILTER_TYPES.includes(d.type))
     .map((decl) => ({ decl, values: site.queries.propertyValues(csPk, decl.code, MAX_FILTER_VALUES + 1) }))
-    .filter((f) => f.values.length > 1 && f.values.length <= MAX_FILTER_VALUES);
+    // free text (inclusions, notes) makes no filter: only short values that repeat
+    .filter((f) => f.values.length > 1 && f.values.length <= MAX_FILTER_VALUES && f.values.every((v) => v.value.length <= MAX_FILTER_VALUE_LENGTH));
 }
 
 /** The expansion parameters of the code system's filter form, or undefined when none is set. */
@@ -95,7 +100,20 @@ export async function codeSystemPage(ctx: PageContext, site: Site, stored: Store
   const count = site.concepts.count(stored.pk);
   const formParams: Record<string, string> = {};
   for (const [k, v] of Object.entries(ctx.req.query)) if (typeof v === 'string' && k !== 'sida') formParams[k] = v;
-  const valueLabel = (s: FilterSpec, v: string) => (s.decl.type === 'boolean' ? (v === 'true' ? ctx.t('yes') : ctx.t('no')) : v);
+  const valueLabel = (s: FilterSpec, v: FilterSpec['values'][number]): string => {
+    if (s.decl.type === 'boolean') return v.value === 'true' ? ctx.t('yes') : ctx.t('no');
+    // a code of this code system, or a Coding: the code with its display
+    const coding = s.decl.type === 'Coding' ? (JSON.parse(v.json) as { system?: string; display?: string }) : undefined;
+    const display = coding ? coding.display ?? conceptDisplay(site, coding.system, v.value) : s.decl.type === 'code' ? conceptDisplay(site, cs.url, v.value, cs.version) : undefined;
+    return display ? `${v.value} ${display}` : v.value;
+  };
+  const filterField = (s: FilterSpec) =>
+    html`<div class="field"><label for="f-${s.decl.code}" title="${s.decl.description ?? ''}">${s.decl.code.charAt(0).toLocaleUpperCase('sv') + s.decl.code.slice(1)}</label><select id="f-${s.decl.code}" name="p.${s.decl.code}"><option value="">${ctx.t('filterAny')}</option>${s.values.map(
+      (v) => html`<option value="${v.value}"${ctx.q(`p.${s.decl.code}`) === v.value ? html` selected` : ''}>${valueLabel(s, v)} (${ctx.n(v.count)})</option>`,
+    )}</select></div>`;
+  const primary = specs.filter((s) => PRIMARY_TYPES.includes(s.decl.type ?? ''));
+  const secondary = specs.filter((s) => !primary.includes(s));
+  const secondaryActive = secondary.some((s) => ctx.q(`p.${s.decl.code}`));
   const body = html`${badge(ctx, cs.status)}
 ${cs.description ? html`<p class="lead">${cs.description}</p>` : ''}
 ${facts([
@@ -125,12 +143,9 @@ ${
     ? html`<div class="field"><label for="f-under">${ctx.t('filterUnder')}</label><select id="f-under" name="under"><option value="">${ctx.t('filterAny')}</option>${roots.map((r) => html`<option value="${r.code}"${ctx.q('under') === r.code ? html` selected` : ''}>${r.code} ${r.display}</option>`)}</select></div>`
     : ''
 }
-${specs.map(
-  (s) => html`<div class="field"><label for="f-${s.decl.code}" title="${s.decl.description ?? ''}">${s.decl.code}</label><select id="f-${s.decl.code}" name="p.${s.decl.code}"><option value="">${ctx.t('filterAny')}</option>${s.values.map(
-    (v) => html`<option value="${v.value}"${ctx.q(`p.${s.decl.code}`) === v.value ? html` selected` : ''}>${valueLabel(s, v.value)} (${ctx.n(v.count)})</option>`,
-  )}</select></div>`,
-)}
+${primary.map(filterField)}
 <div class="field actions"><button type="submit">${ctx.t('facetApply')}</button>${vs ? html` <a href="${base}">${ctx.t('facetClear')}</a>` : ''}</div>
+${secondary.length ? html`<details class="more-filters"${secondaryActive ? html` open` : ''}><summary>${ctx.t('moreFilters')} (${ctx.n(secondary.length)})</summary><div class="filters-inner">${secondary.map(filterField)}</div></details>` : ''}
 </form>
 ${results ? filterResultsHtml(ctx, base, results, pageNo, formParams) : ''}
 </section>`

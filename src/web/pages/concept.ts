@@ -7,6 +7,7 @@ import { PageContext, badge, facts, layout } from '../layout';
 import type { MappingRef } from '../mappings';
 import { conceptDisplay, declaredProperties, multiline, propertyHtml } from '../properties';
 import type { Site } from '../site';
+import { SAKOMRADE_FLAGS } from '../concept-search';
 
 /** Properties shown in their own sections rather than in the property table. */
 const OWN_SECTION = new Set(['innefattar', 'utesluter', 'inriktning', 'agerande', 'metod', 'parent', 'child']);
@@ -24,7 +25,7 @@ export interface ValueSetUse {
   version?: string;
 }
 
-export type NimUsesOf = (valueSets: { url: string; version?: string }[]) => { label: string; href: string; detail: string }[];
+export type NimUsesOf = (valueSets: { url: string; version?: string }[]) => { label: string; href: string; version: string; status: string }[];
 
 /** Value sets whose definition names this code system; candidates for holding the concept. */
 function candidateValueSets(site: Site, system: string): { id: string; url: string; version?: string; title: string }[] {
@@ -68,7 +69,7 @@ ${refs.map((r) => {
   return html`<tr><td>${href ? html`<a href="${href}"><code>${r.code}</code> ${display}</a>` : html`<code>${r.code}</code> ${display}`}</td><td>${site.systemTitle(r.system)}</td><td>${r.equivalence ?? ''}${r.comment ? html`<br><span class="muted">${r.comment}</span>` : ''}</td><td><a href="/mappning/${seg(r.mapId)}">${r.mapTitle}</a></td></tr>`;
 })}</tbody></table>`;
   // a KSI inriktning maps to a whole ICF range: long lists stay folded
-  return refs.length > MAX_OPEN_MAPPINGS ? html`<details><summary>${ctx.t('showMappings', ctx.n(refs.length))}</summary>${table}</details>` : table;
+  return refs.length > MAX_OPEN_MAPPINGS ? html`<details><summary>${ctx.t('showAll', ctx.n(refs.length))}</summary>${table}</details>` : table;
 }
 
 function conceptLinks(ctx: PageContext, base: string, rows: ConceptRow[], empty: string): Fragment {
@@ -98,12 +99,13 @@ export async function conceptPage(ctx: PageContext, site: Site, stored: StoredRe
   const designations = site.concepts.designations(row.pk).filter((d) => d.value !== row.display);
   const decls = new Map(declaredProperties(cs).map((d) => [d.code, d]));
   const text = (code: string) => props.filter((p) => p.code === code).map((p) => p.value_text ?? '');
-  const others = props.filter((p) => !OWN_SECTION.has(p.code));
+  const others = props.filter((p) => !OWN_SECTION.has(p.code) && !SAKOMRADE_FLAGS.includes(p.code));
+  const selections = props.filter((p) => SAKOMRADE_FLAGS.includes(p.code) && p.value_text === 'true').map((p) => p.code);
   const valueSets = await valueSetsWith(site, cs.url, cs.version, row.code);
   const nims = nimUses ? nimUses(valueSets.map((v) => ({ url: site.read('ValueSet', v.id)?.resource.url, version: v.version }))) : [];
   const history = site.versionsOf('CodeSystem', cs.url).map((h) => ({ h, c: site.concepts.byCode(h.pk, row.code, true) }));
   const section = (id: string, title: string, content: Fragment) => html`<section aria-labelledby="${id}"><h2 id="${id}">${title}</h2>${content}</section>`;
-  const body = html`<p class="subtitle">${ctx.t('inCodeSystem', '')}<a href="${base}">${cs.title ?? cs.name}</a> ${cs.version ?? ''}</p>
+  const body = html`<p class="subtitle">${ctx.tf('inCodeSystem', html`<a href="${base}">${cs.title ?? cs.name}</a> ${cs.version ?? ''}`)}</p>
 ${row.inactive ? html`<p class="notice">${badge(ctx, 'inactive')} ${ctx.t('inactiveConcept')}</p>` : ''}
 ${row.abstract ? html`<p class="notice">${ctx.t('abstractConcept')}</p>` : ''}
 ${row.definition ? section('beskrivning-rubrik', ctx.t('definition'), html`<p>${multiline(row.definition)}</p>`) : ''}
@@ -111,6 +113,7 @@ ${designations.length ? section('termer-rubrik', ctx.t('alternativeTerms'), html
 ${text('innefattar').length ? section('innefattar-rubrik', ctx.t('includes'), text('innefattar').map((t) => html`<p>${multiline(t)}</p>`)) : ''}
 ${text('utesluter').length ? section('utesluter-rubrik', ctx.t('excludes'), text('utesluter').map((t) => html`<p>${multiline(t)}</p>`)) : ''}
 ${axes(ctx, site, props, cs)}
+${selections.length ? section('urval-rubrik', ctx.t('facetSakomrade'), html`<ul class="inline">${selections.map((f) => html`<li>${f}</li>`)}</ul>`) : ''}
 <div class="two-col">
 ${section('overordnade-rubrik', ctx.t('parents'), conceptLinks(ctx, base, site.concepts.parents(row.pk), ctx.t('noParents')))}
 ${section('underordnade-rubrik', ctx.t('children'), conceptLinks(ctx, base, site.concepts.children(row.pk), ctx.t('noChildren')))}
@@ -121,7 +124,7 @@ ${others.length ? section('egenskaper-rubrik', ctx.t('properties'), html`<table 
 ${others.map((p) => html`<tr><th scope="row"${decls.get(p.code)?.description ? html` title="${decls.get(p.code)!.description!}"` : ''}>${p.code}</th><td>${propertyHtml(ctx, site, p, cs.url, cs.version)}</td></tr>`)}
 </tbody></table>`) : ''}
 ${section('vardemangder-rubrik', ctx.t('usedInValueSets'), valueSets.length ? html`<ul>${valueSets.map((v) => html`<li><a href="/vardemangd/${seg(v.id)}">${v.title}</a>${v.version ? html` <span class="muted">${v.version}</span>` : ''}</li>`)}</ul>` : html`<p>${ctx.t('none')}</p>`)}
-${nimUses ? section('nim-rubrik', ctx.t('usedInNims'), nims.length ? html`<ul>${nims.map((n) => html`<li><a href="${n.href}">${n.label}</a> <span class="muted">${n.detail}</span></li>`)}</ul>` : html`<p>${ctx.t('none')}</p>`) : ''}
+${nimUses ? section('nim-rubrik', ctx.t('usedInNims'), nims.length ? html`<ul>${nims.map((n) => html`<li><a href="${n.href}">${n.label}</a> <span class="muted">${n.version} (${ctx.w(n.status)})</span></li>`)}</ul>` : html`<p>${ctx.t('none')}</p>`) : ''}
 ${history.length > 1 ? section('historik-rubrik', ctx.t('history'), html`<table class="list"><thead><tr><th scope="col">${ctx.t('version')}</th><th scope="col">${ctx.t('display')}</th><th scope="col">${ctx.t('status')}</th></tr></thead><tbody>
 ${history.map(({ h, c }) => html`<tr${h.id === cs.id ? html` aria-current="true"` : ''}><td>${c ? html`<a href="${pageOf(h)}/kod/${seg(row.code)}">${h.version ?? h.id}</a>` : h.version ?? h.id}${h.id === cs.id ? html` <span class="muted">(${ctx.t('thisVersion')})</span>` : ''}</td><td>${c ? c.display ?? '' : html`<em>${ctx.t('notInVersion')}</em>`}</td><td>${c ? ctx.w(c.inactive ? 'inactive' : 'active') : ''}</td></tr>`)}
 </tbody></table>`) : ''}`;

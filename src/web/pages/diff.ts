@@ -9,6 +9,8 @@ import { expandPage } from './valueset';
 import { nimHref, releaseHref } from './nim';
 import { pageOf } from '../catalogue';
 
+/** Items of a change list shown open; longer lists are folded. */
+const MAX_OPEN = 15;
 /** Rows listed per change list (the summary counts them all). */
 const MAX_LISTED = 300;
 /** Most codes of a value set compared (the server's unpaged expansion limit applies too). */
@@ -42,8 +44,10 @@ function choices(ctx: PageContext, site: Site, nim: Nim | undefined): Choice[] {
 function changeList(ctx: PageContext, id: string, title: string, items: Fragment[]): Html {
   if (items.length === 0) return html``;
   // a div, not a section: many lists share a heading text and must not become look-alike landmarks
+  const list = html`<ul aria-labelledby="${id}">${items.slice(0, MAX_LISTED).map((i) => html`<li>${i}</li>`)}${items.length > MAX_LISTED ? html`<li>…</li>` : ''}</ul>`;
+  // long lists are folded so the page stays a summary first
   return html`<div class="changes"><h3 id="${id}">${title} (${ctx.n(items.length)})</h3>
-<ul aria-labelledby="${id}">${items.slice(0, MAX_LISTED).map((i) => html`<li>${i}</li>`)}${items.length > MAX_LISTED ? html`<li>…</li>` : ''}</ul></div>`;
+${items.length > MAX_OPEN ? html`<details><summary>${ctx.t('showAll', ctx.n(items.length))}</summary>${list}</details>` : list}</div>`;
 }
 
 function summaryCounts(ctx: PageContext, rows: [string, number, number, number][]): Html {
@@ -74,7 +78,7 @@ ${summaryCounts(ctx, [
   [ctx.t('binding'), 0, 0, bindings],
   [ctx.t('concepts'), codes[0], codes[1], codes[2]],
 ])}
-${d.reasons.length ? html`<section aria-labelledby="orsaker"><h2 id="orsaker">${ctx.t('changed')}</h2><ul>${d.reasons.slice(0, MAX_LISTED).map((r) => html`<li>${r.text} <span class="muted">(${ctx.w(r.class)})</span></li>`)}</ul></section>` : html`<p>${ctx.t('noChanges')}</p>`}
+${d.reasons.length === 0 ? html`<p>${ctx.t('noChanges')}</p>` : ''}
 ${changeList(ctx, 'nim-tillagda', `${ctx.t('nims')}: ${ctx.t('added').toLowerCase()}`, d.nims.added.map((n) => nimLink(n.url, n.title, n.version)))}
 ${changeList(ctx, 'nim-borttagna', `${ctx.t('nims')}: ${ctx.t('removed').toLowerCase()}`, d.nims.removed.map((n) => html`${n.title} ${n.version}`))}
 ${d.nims.changed.map(

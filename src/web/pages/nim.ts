@@ -6,6 +6,7 @@ import type { CatalogueEntry } from '../catalogue';
 import { Fragment, Html, html, seg } from '../html';
 import { PageContext, badge, facts, layout } from '../layout';
 import type { WebExtension } from '../router';
+import type { NimUsesOf } from './concept';
 import type { Site } from '../site';
 
 const NIM_PATH = '/informationsmangder';
@@ -82,7 +83,7 @@ function nimPage(ctx: PageContext, site: Site, nim: Nim, row: NimModelRow): Html
 ${facts([
   [ctx.t('url'), html`<code>${row.url}</code>`],
   [ctx.t('version'), row.version],
-  [ctx.t('versions'), html`<ul class="inline">${versions.map((v) => (v.pk === row.pk ? html`<li><strong aria-current="page">${v.version}</strong></li>` : html`<li><a href="${nimHref(v.name, v.version)}">${v.version}</a></li>`))}</ul>`],
+  [ctx.t('versions'), versions.length < 2 ? '' : html`<ul class="inline">${versions.map((v) => (v.pk === row.pk ? html`<li><strong aria-current="page">${v.version}</strong></li>` : html`<li><a href="${nimHref(v.name, v.version)}">${v.version}</a></li>`))}</ul>`],
   [ctx.t('lifecycle'), ctx.w(row.status)],
   [ctx.t('effectiveFrom'), row.effectiveFrom],
   [ctx.t('effectiveTo'), row.effectiveTo],
@@ -128,15 +129,15 @@ ${snap.valueSets.map((v) => {
 }
 
 /** NIMs whose attributes bind one of these value sets (a floating binding matches any version). */
-function nimUses(nim: Nim, valueSets: { url: string; version?: string }[]): { label: string; href: string; detail: string }[] {
-  const out: { label: string; href: string; detail: string }[] = [];
+function nimUses(nim: Nim, valueSets: { url: string; version?: string }[]): ReturnType<NimUsesOf> {
+  const out: ReturnType<NimUsesOf> = [];
   for (const summary of nim.models.list()) {
     const row = nim.models.get(summary.name);
     const def = nim.models.definition(row);
     for (const a of def.attributes) {
       const bindings = a.binding ? [{ valueSet: a.binding.valueSet, version: a.binding.version }, ...a.binding.contexts] : [];
       if (bindings.some((b) => valueSets.some((v) => v.url === b.valueSet && (!b.version || b.version === v.version)))) {
-        out.push({ label: `${def.title}: ${a.name}`, href: `${nimHref(row.name, row.version)}#attr-${a.id}`, detail: `${row.version} (${row.status})` });
+        out.push({ label: `${def.title}: ${a.name}`, href: `${nimHref(row.name, row.version)}#attr-${a.id}`, version: row.version, status: row.status });
       }
     }
   }

@@ -2,11 +2,7 @@ import { Html, html } from '../html';
 import { PageContext, layout } from '../layout';
 import type { Site } from '../site';
 import { searchForm } from './search';
-
-/** Code systems maintained by HL7 (the FHIR core terminology) as opposed to national ones. */
-export function isHl7(url: string | undefined): boolean {
-  return !!url && /^https?:\/\/(hl7\.org|terminology\.hl7\.org|www\.hl7\.org)\//.test(url);
-}
+import { isNational } from '../catalogue';
 
 /** Start: search everything; what the server holds; the latest imports. */
 export function startPage(ctx: PageContext, site: Site): Html {
@@ -16,7 +12,7 @@ export function startPage(ctx: PageContext, site: Site): Html {
   const kinds = ['CodeSystem', 'ValueSet', 'ConceptMap'] as const;
   const label = { CodeSystem: ctx.t('codeSystems'), ValueSet: ctx.t('valueSets'), ConceptMap: ctx.t('conceptMaps') };
   const totalConcepts = [...counts.values()].reduce((a, b) => a + b, 0);
-  const national = entries.filter((e) => e.kind === 'CodeSystem' && !isHl7(e.url));
+  const national = entries.filter((e) => e.kind === 'CodeSystem' && isNational(e));
   const imports = site.imports.all().reverse().slice(0, 10);
   const nims = site.queries.countRows('nim_model');
   const releases = site.queries.countRows('nim_release');

@@ -45,20 +45,20 @@ function ruleHtml(ctx: PageContext, site: Site, inc: ValueSetComposeInclude): Fr
     const name = html`${href ? html`<a href="${href}">${site.systemTitle(inc.system)}</a>` : html`<code>${inc.system}</code>`} (${inc.version ? ctx.t('versionPinned', inc.version) : ctx.t('anyVersion')})`;
     if (inc.concept?.length) {
       const shown = inc.concept.slice(0, MAX_LISTED_CODES);
-      parts.push(html`${ctx.t('includeCodes', '')}${name}:
+      parts.push(html`${ctx.tf('includeCodes', name)}:
 <ul class="codes">${shown.map((c) => {
         const href = site.conceptHref(inc.system, c.code, inc.version);
         return html`<li>${href ? html`<a href="${href}"><code>${c.code}</code></a>` : html`<code>${c.code}</code>`} ${c.display ?? ''}</li>`;
       })}${inc.concept.length > shown.length ? html`<li>… (${ctx.n(inc.concept.length)})</li>` : ''}</ul>`);
     } else if (inc.filter?.length) {
-      parts.push(html`${ctx.t('includeFilter', '')}${name} <ul class="codes">${inc.filter.map((f) => html`<li><code>${f.property} ${f.op} ${f.value}</code></li>`)}</ul>`);
+      parts.push(html`${ctx.tf('includeFilter', name)} <ul class="codes">${inc.filter.map((f) => html`<li><code>${f.property} ${f.op} ${f.value}</code></li>`)}</ul>`);
     } else {
-      parts.push(html`${ctx.t('includeAll', '')}${name}`);
+      parts.push(ctx.tf('includeAll', name));
     }
   }
   for (const v of inc.valueSet ?? []) {
     const href = site.canonicalHref('ValueSet', v);
-    parts.push(html`<p>${ctx.t('includeValueSet', '')}${href ? html`<a href="${href}">${v}</a>` : html`<code>${v}</code>`}</p>`);
+    parts.push(html`<p>${ctx.tf('includeValueSet', href ? html`<a href="${href}">${v}</a>` : html`<code>${v}</code>`)}</p>`);
   }
   return parts;
 }
@@ -71,6 +71,8 @@ export async function valueSetPage(ctx: PageContext, site: Site, stored: StoredR
   const pageNo = Math.max(1, Number(ctx.q('sida')) || 1);
   const exp = await expandPage(site, vs, filter, (pageNo - 1) * PAGE_SIZE, PAGE_SIZE);
   const pins = pinnedBy ? pinnedBy(vs.url) : [];
+  const systems = new Set(exp.rows.map((r) => r.system));
+  const oneSystem = systems.size === 1 ? [...systems][0] : undefined;
   const expandCall = `ValueSet/$expand?url=${encodeURIComponent(vs.url ?? '')}${vs.version ? `&valueSetVersion=${encodeURIComponent(vs.version)}` : ''}&count=${PAGE_SIZE}`;
   const body = html`${badge(ctx, vs.status)}
 ${vs.description ? html`<p class="lead">${vs.description}</p>` : ''}
@@ -108,10 +110,11 @@ ${pins.map((p) => html`<tr><td><a href="${p.href}">${p.release}</a></td><td>${p.
 ${
   exp.error
     ? html`<p class="error" role="alert">${ctx.t('expansionError', exp.error)}</p>`
-    : html`<table class="list" aria-labelledby="koder-rubrik"><thead><tr><th scope="col">${ctx.t('code')}</th><th scope="col">${ctx.t('display')}</th><th scope="col">${ctx.t('system')}</th></tr></thead><tbody>
+    : html`${oneSystem ? html`<p class="muted">${ctx.t('system')}: ${site.systemTitle(oneSystem)}</p>` : ''}
+<table class="list" aria-labelledby="koder-rubrik"><thead><tr><th scope="col">${ctx.t('code')}</th><th scope="col">${ctx.t('display')}</th>${oneSystem ? '' : html`<th scope="col">${ctx.t('system')}</th>`}</tr></thead><tbody>
 ${exp.rows.map((r) => {
   const href = site.conceptHref(r.system, r.code, r.version);
-  return html`<tr><td>${href ? html`<a href="${href}"><code>${r.code}</code></a>` : html`<code>${r.code}</code>`}</td><td>${r.display ?? ''}${r.inactive ? html` ${badge(ctx, 'inactive')}` : ''}</td><td>${site.systemTitle(r.system)}${r.version ? ` ${r.version}` : ''}</td></tr>`;
+  return html`<tr><td>${href ? html`<a href="${href}"><code>${r.code}</code></a>` : html`<code>${r.code}</code>`}</td><td>${r.display ?? ''}${r.inactive ? html` ${badge(ctx, 'inactive')}` : ''}</td>${oneSystem ? '' : html`<td>${site.systemTitle(r.system)}${r.version ? ` ${r.version}` : ''}</td>`}</tr>`;
 })}</tbody></table>
 ${pager(ctx, pageNo, Math.ceil(exp.total / PAGE_SIZE), (p) => base + query({ filter, sida: p }))}`
 }

@@ -26,7 +26,7 @@
     }
     var n = 0;
     rows.forEach(function (row) {
-      var show = (!hits || hits[row.dataset.ref]) && (!national.checked || !row.hasAttribute('data-hl7'));
+      var show = (!hits || hits[row.dataset.ref]) && (!national.checked || row.hasAttribute('data-national'));
       row.hidden = !show;
       if (show) n++;
     });

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { projectRoot } from '../config';
 import { compareVersions } from '../terminology/versions';
 import type { ResourceHead, WebQueries } from './queries';
@@ -51,7 +52,7 @@ const fraga: Fraga = require(path.join(projectRoot(), 'src', 'web', 'public', 'k
  * per store change. The same serialized index is served to the browser for as-you-type search.
  */
 export class Catalogue {
-  private cache?: { key: string; entries: CatalogueEntry[]; byRef: Map<string, CatalogueEntry>; index: lunr.Index; json?: string };
+  private cache?: { key: string; entries: CatalogueEntry[]; byRef: Map<string, CatalogueEntry>; index: lunr.Index; json?: Buffer; gzip?: Buffer };
 
   constructor(
     private readonly queries: WebQueries,
@@ -111,11 +112,13 @@ export class Catalogue {
     return fraga.search(lunr, c.index, q).map((r) => c.byRef.get(r.ref)!);
   }
 
-  /** The index and the entries' display fields, for the browser. */
-  json(): string {
+  /** The index and the entries' display fields, for the browser (about 1 MB: gzip is offered too). */
+  json(gzip = false): Buffer {
     const c = this.build();
-    c.json ??= JSON.stringify({ index: c.index.toJSON(), docs: Object.fromEntries(c.entries.map((e) => [e.ref, [e.title, e.href, e.kind, e.version ?? '']])) });
-    return c.json;
+    c.json ??= Buffer.from(JSON.stringify({ index: c.index.toJSON(), docs: Object.fromEntries(c.entries.map((e) => [e.ref, [e.title, e.href, e.kind, e.version ?? '']])) }));
+    if (!gzip) return c.json;
+    c.gzip ??= zlib.gzipSync(c.json);
+    return c.gzip;
   }
 
   /** A value that changes when the catalogue does (ETag of json()). */

@@ -89,6 +89,8 @@ const TEXTS = {
   csv: ['CSV', 'CSV'],
   xlsx: ['Excel (XLSX)', 'Excel (XLSX)'],
   fhirJson: ['FHIR JSON', 'FHIR JSON'],
+  fhirPackage: ['FHIR-paket (.tgz)', 'FHIR package (.tgz)'],
+  and: [' och ', ' and '],
   // code system page
   hierarchy: ['Hierarki', 'Hierarchy'],
   hierarchyHelp: ['Pil höger öppnar, pil vänster stänger, Enter visar koden.', 'Right arrow opens, left arrow closes, Enter shows the code.'],

@@ -80,7 +80,10 @@ export function webRoutes(deps: AppDeps, nim?: Nim): express.Router {
     res.setHeader('ETag', etag);
     res.setHeader('Cache-Control', 'no-cache');
     if (req.headers['if-none-match'] === etag) return void res.status(304).end();
-    res.type('json').send(site.catalogue.json());
+    const gzip = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
+    res.setHeader('Vary', 'Accept-Encoding');
+    if (gzip) res.setHeader('Content-Encoding', 'gzip');
+    res.type('json').send(site.catalogue.json(gzip));
   });
 
   // the language toggle: a cookie, then back to the page (URLs stay the same in both languages)

@@ -37,7 +37,7 @@ ${b.normativeStatus ? html`<dt>${ctx.t('normativeStatus')}</dt><dd>${ctx.w(b.nor
 ${b.effective ? html`<dt>${ctx.t('effective')}</dt><dd>${period(ctx, b.effective.start, b.effective.end)}</dd>` : ''}
 </dl>
 ${b.contexts.map(
-  (c) => html`<div class="context"><strong>${ctx.t('context')}</strong> (${c.purpose})${c.when.length ? ` ${ctx.t('when', c.when.map((w) => `${w.attribute} = ${w.code}`).join(' och '))}` : ''}: ${valueSetRef(ctx, site, c.valueSet, c.version)}${c.documentation ? html`<br>${c.documentation}` : ''}</div>`,
+  (c) => html`<div class="context"><strong>${ctx.t('context')}</strong> (${c.purpose})${c.when.length ? ` ${ctx.t('when', c.when.map((w) => `${w.attribute} = ${w.code}`).join(ctx.t('and')))}` : ''}: ${valueSetRef(ctx, site, c.valueSet, c.version)}${c.documentation ? html`<br>${c.documentation}` : ''}</div>`,
 )}`;
 }
 
@@ -116,7 +116,7 @@ ${facts([
 <p class="downloads"><span>${ctx.t('downloads')}:</span>
 <a href="/releases/${seg(r.version)}/valuesets.csv" download>${ctx.t('csv')}</a>
 <a href="/releases/${seg(r.version)}/valuesets.xlsx" download>${ctx.t('xlsx')}</a>
-${r.snapshot ? html`<a href="/releases/${seg(r.version)}/package.tgz" download>FHIR-paket (.tgz)</a>` : ''}</p>
+${r.snapshot ? html`<a href="/releases/${seg(r.version)}/package.tgz" download>${ctx.t('fhirPackage')}</a>` : ''}</p>
 <section aria-labelledby="nims-rubrik"><h2 id="nims-rubrik">${ctx.t('nims')}</h2>
 <ul>${snap.nims.map((n) => html`<li><a href="${nimHref(n.name, n.version)}">${n.title}</a> ${n.version} ${badge(ctx, n.status)}</li>`)}</ul></section>
 <section aria-labelledby="vs-rubrik"><h2 id="vs-rubrik">${ctx.t('valueSets')}</h2>

@@ -736,9 +736,11 @@ export class ValueSetValidator {
       return true;
     }
 
+    const located = cset.concept?.length ? cs.locate(code).concept : undefined;
     for (const cc of cset.concept ?? []) {
-      if (cc.code !== code) continue;
-      const c = cs.locate(code).concept;
+      // a refined code (ICF with qualifiers) is in the value set where its base code is listed
+      if (cc.code !== code && located?.refines?.code !== cc.code) continue;
+      const c = located;
       if (!c) continue;
       this.listDisplaysFromCodeSystem(displays, cs, c);
       if (displays) {

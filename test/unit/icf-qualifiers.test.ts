@@ -185,6 +185,15 @@ describe.each([
     expect(param(outside, 'result')).toBe(false);
   });
 
+  it('validates a qualified code against a value set that lists its category (a core set)', () => {
+    const coreSet = { resourceType: 'ValueSet', status: 'active', url: 'urn:test:core', compose: { include: [{ system: ICF_URL, concept: [{ code: 'd4500' }, { code: 'b1300' }] }] } } as any;
+    const validate = (code: string) =>
+      param(engine.validateValueSetCode(req([{ name: 'valueSet', resource: coreSet }, { name: 'system', valueUri: ICF_URL }, { name: 'code', valueCode: code }])), 'result');
+    expect(validate('d4500.23')).toBe(true);
+    expect(validate('b1300.8')).toBe(true);
+    expect(validate('e310+3')).toBe(false);
+  });
+
   it('never lists qualified codes in expansions', () => {
     const all = engine.expand(req([{ name: 'valueSet', resource: { resourceType: 'ValueSet', status: 'active', compose: { include: [{ system: ICF_URL }] } } as any }, { name: 'excludeNested', valueBoolean: true }]));
     const codes = all.expansion!.contains!.map((c) => c.code!);

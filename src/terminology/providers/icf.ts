@@ -165,6 +165,7 @@ function qualifiedConcept(code: string, base: Concept, faktorer: { faktor: Bedom
     extensions: [...base.extensions],
     parents: [base],
     children: [],
+    refines: base,
   };
 }
 

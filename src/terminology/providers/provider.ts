@@ -33,6 +33,11 @@ export interface Concept {
   extensions: Extension[];
   parents: Concept[];
   children: Concept[];
+  /**
+   * A code that refines another (an ICF category with qualifiers, d4500.2 of d4500): it belongs
+   * to a value set wherever the refined concept is listed.
+   */
+  refines?: Concept;
 }
 
 /** What $lookup, $validate-code and $expand need to know of a concept beyond its data. */

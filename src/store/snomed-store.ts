@@ -116,13 +116,7 @@ export class SnomedStore {
 
   /** Relationships of many concepts, grouped by source. */
   relationshipsOfMany(pks: number[]): Map<number, RelationshipRow[]> {
-    const out = new Map<number, RelationshipRow[]>();
-    this.inChunks(pks, 'SELECT * FROM sct_relationship WHERE source_pk IN (#)', (r: RelationshipRow) => {
-      const list = out.get(r.source_pk);
-      if (list) list.push(r);
-      else out.set(r.source_pk, [r]);
-    });
-    return out;
+    return this.grouped(pks, 'SELECT * FROM sct_relationship WHERE source_pk IN (#)', (r: RelationshipRow) => r.source_pk);
   }
 
   /** Sources with a relationship of this type (to any destination or value). */
@@ -161,13 +155,7 @@ export class SnomedStore {
 
   /** The descriptions (designation rows) of many concepts, grouped by concept, in stored order. */
   descriptionsOf(pks: number[]): Map<number, DescriptionRow[]> {
-    const out = new Map<number, DescriptionRow[]>();
-    this.inChunks(pks, 'SELECT concept_pk, language, use_code, value, extra FROM concept_designation WHERE concept_pk IN (#) ORDER BY pk', (r: DescriptionRow) => {
-      const list = out.get(r.concept_pk);
-      if (list) list.push(r);
-      else out.set(r.concept_pk, [r]);
-    });
-    return out;
+    return this.grouped(pks, 'SELECT concept_pk, language, use_code, value, extra FROM concept_designation WHERE concept_pk IN (#) ORDER BY pk', (r: DescriptionRow) => r.concept_pk);
   }
 
   /** Concepts with a term containing words that start with each of the given words (FTS index). */
@@ -198,6 +186,17 @@ export class SnomedStore {
   /** Active members that reference a concept (association targets for inactive concepts, ...). */
   membershipsOf(pk: number): RefsetMemberRow[] {
     return this.s('SELECT * FROM sct_refset_member WHERE referenced_pk = ?').all(pk) as RefsetMemberRow[];
+  }
+
+  /** Rows for many pks, grouped by the pk each belongs to, in query order. */
+  private grouped<T>(pks: number[], sql: string, key: (row: T) => number): Map<number, T[]> {
+    const out = new Map<number, T[]>();
+    this.inChunks(pks, sql, (r: T) => {
+      const list = out.get(key(r));
+      if (list) list.push(r);
+      else out.set(key(r), [r]);
+    });
+    return out;
   }
 
   private inChunks<T>(pks: number[], sql: string, each: (row: T) => void): void {

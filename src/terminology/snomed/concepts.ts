@@ -12,6 +12,19 @@ function isoDate(yyyymmdd: number): string {
   return `${s.slice(0, 4)}-${s.slice(4, 6)}-${s.slice(6, 8)}`;
 }
 
+/** Makes parents or children a value read on first use (each costs a query). */
+function lazy(c: Concept, name: 'parents' | 'children', read: () => Concept[]): void {
+  Object.defineProperty(c, name, {
+    configurable: true,
+    enumerable: true,
+    get() {
+      const value = read();
+      Object.defineProperty(c, name, { value, enumerable: true });
+      return value;
+    },
+  });
+}
+
 /** What a Snomed CT concept carries besides the generic concept fields. */
 export interface SnomedDetails {
   pk: number;
@@ -81,7 +94,6 @@ export class SnomedConcepts {
   }
 
   private build(row: ConceptRow, designationRows: DesignationRow[], sct: SctConceptRow | undefined, modules: Map<number, string>): Concept {
-    const self = this;
     const details: SnomedDetails = {
       pk: row.pk,
       inactive: row.inactive === 1,
@@ -95,34 +107,26 @@ export class SnomedConcepts {
       properties.push({ code: 'effectiveTime', valueKey: 'valueDateTime', value: details.effectiveTime });
       properties.push({ code: 'sufficientlyDefined', valueKey: 'valueBoolean', value: details.defined });
     }
+    const add = this.additions.get(row.code);
     const c: Concept = {
       code: row.code,
       display: row.display ?? undefined,
-      designations: designationRows.map((d) => ({
-        language: d.language ?? undefined,
-        use: d.use_code ? { system: d.use_system ?? undefined, code: d.use_code, display: d.use_display ?? undefined } : undefined,
-        value: d.value,
-        origin: 'codesystem' as const,
-      })),
-      properties,
-      extensions: [],
-      get parents(): Concept[] {
-        const v = self.fromPks(self.sct.parentPks(row.pk));
-        Object.defineProperty(this, 'parents', { value: v });
-        return v;
-      },
-      get children(): Concept[] {
-        const v = self.fromPks(self.sct.childPks(row.pk));
-        Object.defineProperty(this, 'children', { value: v });
-        return v;
-      },
+      designations: [
+        ...designationRows.map((d) => ({
+          language: d.language ?? undefined,
+          use: d.use_code ? { system: d.use_system ?? undefined, code: d.use_code, display: d.use_display ?? undefined } : undefined,
+          value: d.value,
+          origin: 'codesystem' as const,
+        })),
+        ...(add?.designations ?? []),
+      ],
+      properties: [...properties, ...(add?.properties ?? [])],
+      extensions: [...(add?.extensions ?? [])],
+      parents: [],
+      children: [],
     };
-    const add = this.additions.get(row.code);
-    if (add) {
-      c.designations.push(...add.designations);
-      c.properties.push(...add.properties);
-      c.extensions.push(...add.extensions);
-    }
+    lazy(c, 'parents', () => this.fromPks(this.sct.parentPks(row.pk)));
+    lazy(c, 'children', () => this.fromPks(this.sct.childPks(row.pk)));
     this.byPk.set(row.pk, c);
     this.details.set(c, details);
     return c;

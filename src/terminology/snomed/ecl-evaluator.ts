@@ -36,6 +36,20 @@ interface AttributeRecord {
   value?: string;
 }
 
+/** The store lookup each hierarchy operator takes from a focus concept (the self is added apart). */
+const STEPS: Record<Exclude<HierarchyOp, '!!>' | '!!<'>, 'descendantPks' | 'childPks' | 'ancestorPks' | 'parentPks'> = {
+  '<': 'descendantPks',
+  '<<': 'descendantPks',
+  '<!': 'childPks',
+  '<<!': 'childPks',
+  '>': 'ancestorPks',
+  '>>': 'ancestorPks',
+  '>!': 'parentPks',
+  '>>!': 'parentPks',
+};
+
+/** Sets up to this size are tested against another constraint concept by concept rather than by listing it. */
+const FEW = 5000;
 /** Candidate lists longer than this are not narrowed by (type, value) index lookups. */
 const PAIR_LOOKUP_LIMIT = 20_000;
 const BATCH = 500;
@@ -151,23 +165,18 @@ export class EclEvaluator {
         out = this.subMembers(node);
         break;
       case 'and': {
-        const sets = node.operands.filter((o) => !isWildcardNode(o)).map((o) => this.members(o));
-        if (sets.length === 0) out = this.wildcard();
-        else {
-          sets.sort((a, b) => a.size - b.size);
-          out = new Set([...sets[0]].filter((pk) => sets.every((s) => s.has(pk))));
-        }
+        const [first, ...rest] = node.operands.filter((o) => !isWildcardNode(o));
+        out = first ? this.members(first) : this.wildcard();
+        for (const o of rest) out = this.keep(out, o, true);
         break;
       }
       case 'or':
         out = new Set<number>();
         for (const o of node.operands) union(out, this.members(o));
         break;
-      case 'minus': {
-        const right = this.members(node.right);
-        out = new Set([...this.members(node.left)].filter((pk) => !right.has(pk)));
+      case 'minus':
+        out = this.keep(this.members(node.left), node.right, false);
         break;
-      }
       case 'refined':
         out = this.refinedMembers(node.base, node.refinement);
         break;
@@ -177,6 +186,15 @@ export class EclEvaluator {
     }
     this.memo.set(node, out);
     return out;
+  }
+
+  /**
+   * The members of `set` that are (or with `inside` false, are not) in `node`: a few concepts
+   * are tested one by one through the indexes, a large set is compared with the node's list.
+   */
+  private keep(set: Set<number>, node: EclNode, inside: boolean): Set<number> {
+    const listed = this.memo.get(node) ?? (set.size > FEW ? this.members(node) : undefined);
+    return new Set([...set].filter((pk) => (listed ? listed.has(pk) : this.has(node, pk)) === inside));
   }
 
   /** `*`: the concepts of the hierarchy (the root and everything below it). */
@@ -212,48 +230,24 @@ export class EclEvaluator {
 
   private applyOperator(op: HierarchyOp, focus: Set<number>): Set<number> {
     const out = new Set<number>();
-    const withSelf = op === '<<' || op === '<<!' || op === '>>' || op === '>>!';
-    if (withSelf) union(out, focus);
-    for (const f of focus) {
-      switch (op) {
-        case '<':
-        case '<<':
-          union(out, this.store.descendantPks(f));
-          break;
-        case '<!':
-        case '<<!':
-          union(out, this.store.childPks(f));
-          break;
-        case '>':
-        case '>>':
-          union(out, this.store.ancestorPks(f));
-          break;
-        case '>!':
-        case '>>!':
-          union(out, this.store.parentPks(f));
-          break;
-        case '!!>':
-          // top: members with no ancestor in the set
-          if (!this.store.ancestorPks(f).some((a) => focus.has(a))) out.add(f);
-          break;
-        case '!!<':
-          break;
-      }
-    }
-    if (op === '!!<') {
-      // bottom: members that are no other member's ancestor
+    if (op === '!!>' || op === '!!<') {
+      // top: members with no ancestor in the set; bottom: members that are no member's ancestor
       const above = new Set<number>();
-      for (const f of focus) union(above, this.store.ancestorPks(f));
-      for (const f of focus) if (!above.has(f)) out.add(f);
+      if (op === '!!<') for (const f of focus) union(above, this.store.ancestorPks(f));
+      for (const f of focus) if (op === '!!>' ? !this.store.ancestorPks(f).some((a) => focus.has(a)) : !above.has(f)) out.add(f);
+      return out;
     }
+    if (op === '<<' || op === '<<!' || op === '>>' || op === '>>!') union(out, focus);
+    const step = STEPS[op];
+    for (const f of focus) union(out, this.store[step](f));
     return out;
   }
 
   private refinedMembers(base: EclNode, refinement: Refinement): Set<number> {
-    const baseSet = this.members(base);
     this.prepare(refinement);
+    // found from the value side, the candidates are usually few: test them against the base
     const candidates = this.candidates(refinement);
-    const pool = candidates ? [...candidates].filter((pk) => baseSet.has(pk)) : [...baseSet];
+    const pool = candidates ? [...this.keep(candidates, base, true)] : [...this.members(base)];
     const out = new Set<number>();
     for (let i = 0; i < pool.length; i += BATCH) {
       const chunk = pool.slice(i, i + BATCH);
@@ -405,28 +399,12 @@ export class EclEvaluator {
       }
     }
     const c = this.pk(f);
-    switch (node.op) {
-      case undefined:
-      case '!!>':
-      case '!!<':
-        return pk === c;
-      case '<':
-        return this.store.isDescendant(c, pk);
-      case '<<':
-        return pk === c || this.store.isDescendant(c, pk);
-      case '<!':
-        return this.store.isChild(c, pk);
-      case '<<!':
-        return pk === c || this.store.isChild(c, pk);
-      case '>':
-        return this.store.isDescendant(pk, c);
-      case '>>':
-        return pk === c || this.store.isDescendant(pk, c);
-      case '>!':
-        return this.store.isChild(pk, c);
-      case '>>!':
-        return pk === c || this.store.isChild(pk, c);
-    }
+    const op = node.op;
+    if (!op || op === '!!>' || op === '!!<') return pk === c;
+    if (pk === c && (op === '<<' || op === '<<!' || op === '>>' || op === '>>!')) return true;
+    // < and <! look down from the focus, > and >! up; ! means one step (parent/child)
+    const [above, below] = op.startsWith('<') ? [c, pk] : [pk, c];
+    return op.endsWith('!') ? this.store.isChild(above, below) : this.store.isDescendant(above, below);
   }
 
   private recordsOf(pk: number): AttributeRecord[] {

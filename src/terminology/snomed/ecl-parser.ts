@@ -14,6 +14,7 @@ import type {
   TypedTerm,
 } from './ecl-ast';
 import { SCT } from './sctid';
+import { Scanner } from './scanner';
 
 /** ECL text that does not follow the grammar; the message says where and what was expected. */
 export class EclSyntaxError extends Error {
@@ -43,6 +44,7 @@ const HIERARCHY: [string, HierarchyOp][] = [
 ];
 
 const DESCRIPTION_TYPES: Record<string, string> = { fsn: SCT.fsn, syn: SCT.synonym, def: SCT.definition };
+const DEFINITION_STATUSES: Record<string, string> = { primitive: SCT.primitive, defined: SCT.defined };
 const DIALECTS: Record<string, string> = { 'en-us': SCT.usEnglish, 'en-gb': SCT.gbEnglish, sv: SCT.swedish, 'sv-se': SCT.swedish };
 
 /**
@@ -51,51 +53,26 @@ const DIALECTS: Record<string, string> = { 'en-us': SCT.usEnglish, 'en-gb': SCT.
  * without brackets, MINUS binary), refinements with cardinality, reverse attributes, attribute
  * groups, concrete value comparisons, dotted attributes, and description/concept filters.
  */
-class Parser {
-  private pos = 0;
+class Parser extends Scanner {
+  constructor(text: string) {
+    super(text, true);
+  }
 
-  constructor(private readonly text: string) {}
+  protected error(message: string): Error {
+    return new EclSyntaxError(message);
+  }
 
   parse(): EclNode {
     this.ws();
     if (this.pos >= this.text.length) this.fail('the expression is empty');
     const node = this.expressionConstraint();
-    this.ws();
-    if (this.pos < this.text.length) this.fail(`unexpected '${this.text.slice(this.pos, this.pos + 12)}'`);
+    this.finish();
     return node;
-  }
-
-  // ---- scanning ---------------------------------------------------------------------------
-
-  private fail(message: string): never {
-    throw new EclSyntaxError(`Syntax error at character ${this.pos + 1}: ${message}`);
-  }
-
-  private ws(): void {
-    for (;;) {
-      const m = /^(\s+|\/\*[\s\S]*?\*\/)/.exec(this.text.slice(this.pos));
-      if (!m) return;
-      this.pos += m[0].length;
-    }
-  }
-
-  private peek(s: string): boolean {
-    return this.text.startsWith(s, this.pos);
-  }
-
-  private accept(s: string): boolean {
-    if (!this.peek(s)) return false;
-    this.pos += s.length;
-    return true;
   }
 
   private expect(s: string, what = `'${s}'`): void {
     this.ws();
     if (!this.accept(s)) this.fail(`expected ${what}${this.found()}`);
-  }
-
-  private found(): string {
-    return this.pos >= this.text.length ? ' but the expression ended' : ` but found '${this.text.slice(this.pos, this.pos + 12)}'`;
   }
 
   /** A case-insensitive keyword not followed by a letter or digit. */
@@ -174,7 +151,7 @@ class Parser {
     } else if (this.accept('*') || this.keyword('ANY')) {
       focus = { kind: 'wildcard' };
     } else {
-      focus = this.conceptReference();
+      focus = this.concept();
     }
     const filters: EclFilter[] = [];
     for (;;) {
@@ -194,20 +171,9 @@ class Parser {
     return undefined;
   }
 
-  private conceptReference(): ConceptRef {
-    const m = /^\d+/.exec(this.text.slice(this.pos));
-    if (!m) this.fail(`expected a concept id, '*' or '('${this.found()}`);
-    if (m[0].length < 6 || m[0].length > 18) this.fail(`'${m[0]}' is not an SCTID (6 to 18 digits)`);
-    this.pos += m[0].length;
-    const ref: ConceptRef = { kind: 'concept', id: m[0] };
-    this.ws();
-    if (this.accept('|')) {
-      const end = this.text.indexOf('|', this.pos);
-      if (end < 0) this.fail("the term has no closing '|'");
-      ref.term = this.text.slice(this.pos, end).trim();
-      this.pos = end + 1;
-    }
-    return ref;
+  private concept(): ConceptRef {
+    const { id, term } = this.conceptReference("a concept id, '*' or '('");
+    return term === undefined ? { kind: 'concept', id } : { kind: 'concept', id, term };
   }
 
   // ---- refinements --------------------------------------------------------------------------
@@ -281,12 +247,7 @@ class Parser {
     const op = (['!=', '<=', '>=', '=', '<', '>'] as ComparisonOp[]).find((o) => this.accept(o));
     if (!op) this.fail(`expected a comparison operator (=, !=, <, <=, >, >=)${this.found()}`);
     this.ws();
-    if (this.accept('#')) {
-      const m = /^[-+]?\d+(\.\d+)?/.exec(this.text.slice(this.pos));
-      if (!m) this.fail(`expected a number after '#'${this.found()}`);
-      this.pos += m[0].length;
-      return { type: 'numeric', op, value: Number(m[0]) };
-    }
+    if (this.accept('#')) return { type: 'numeric', op, value: this.number().value };
     const equality = op === '=' || op === '!=' ? op : this.fail(`'${op}' compares numbers: the value must be #<number>`);
     if (this.peek('"')) return { type: 'string', op: equality, value: this.quoted() };
     if (this.keyword('true')) return { type: 'boolean', op: equality, value: true };
@@ -344,6 +305,19 @@ class Parser {
     return out;
   }
 
+  /** One concept id or several in brackets (terms allowed). */
+  private ids(): string[] {
+    return this.list(() => this.conceptReference('a concept id').id);
+  }
+
+  /** One word or several in brackets, each one of the keys of `table` (case-insensitive). */
+  private aliases(table: Record<string, string>, what: string): string[] {
+    return this.list(() => {
+      const w = this.word().toLowerCase();
+      return table[w] ?? this.fail(`'${w}' is not ${what} (${Object.keys(table).join(', ')})`);
+    });
+  }
+
   private word(): string {
     const m = /^[A-Za-z][A-Za-z0-9-]*/.exec(this.text.slice(this.pos));
     if (!m) this.fail(`expected a word${this.found()}`);
@@ -362,18 +336,11 @@ class Parser {
     }
     if (this.keyword('typeId')) {
       const op = this.equality();
-      return { kind: 'type', op, ids: this.list(() => this.conceptReference().id) };
+      return { kind: 'type', op, ids: this.ids() };
     }
     if (this.keyword('type')) {
       const op = this.equality();
-      return {
-        kind: 'type',
-        op,
-        ids: this.list(() => {
-          const w = this.word().toLowerCase();
-          return DESCRIPTION_TYPES[w] ?? this.fail(`'${w}' is not a description type (fsn, syn, def)`);
-        }),
-      };
+      return { kind: 'type', op, ids: this.aliases(DESCRIPTION_TYPES, 'a description type') };
     }
     if (this.keyword('dialectId') || this.keyword('dialect')) {
       const byId = this.text.slice(this.pos - 9, this.pos) === 'dialectId';
@@ -382,7 +349,7 @@ class Parser {
         kind: 'dialect',
         op,
         dialects: this.list(() => {
-          const refset = byId ? this.conceptReference().id : (DIALECTS[this.word().toLowerCase()] ?? this.fail('unknown dialect alias (en-us, en-gb, sv)'));
+          const refset = byId ? this.conceptReference('a concept id').id : (DIALECTS[this.word().toLowerCase()] ?? this.fail('unknown dialect alias (en-us, en-gb, sv)'));
           this.ws();
           let acceptability: 'P' | 'A' | undefined;
           if (this.accept('(')) {
@@ -413,22 +380,15 @@ class Parser {
   private conceptFilterItem(): ConceptFilterItem {
     if (this.keyword('definitionStatusId')) {
       const op = this.equality();
-      return { kind: 'definitionStatus', op, ids: this.list(() => this.conceptReference().id) };
+      return { kind: 'definitionStatus', op, ids: this.ids() };
     }
     if (this.keyword('definitionStatus')) {
       const op = this.equality();
-      return {
-        kind: 'definitionStatus',
-        op,
-        ids: this.list(() => {
-          const w = this.word().toLowerCase();
-          return w === 'primitive' ? SCT.primitive : w === 'defined' ? SCT.defined : this.fail(`'${w}' is not a definition status (primitive, defined)`);
-        }),
-      };
+      return { kind: 'definitionStatus', op, ids: this.aliases(DEFINITION_STATUSES, 'a definition status') };
     }
     if (this.keyword('moduleId')) {
       const op = this.equality();
-      return { kind: 'module', op, ids: this.list(() => this.conceptReference().id) };
+      return { kind: 'module', op, ids: this.ids() };
     }
     if (this.keyword('active')) {
       this.expect('=');

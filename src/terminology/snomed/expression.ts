@@ -1,3 +1,5 @@
+import { Scanner } from './scanner';
+
 /**
  * Snomed CT compositional grammar (SCG): post-coordinated expressions such as
  * `64572001 |Disease| : 363698007 |Finding site| = 10200004 |Liver structure|`. Parsing into a
@@ -34,10 +36,14 @@ export class ExpressionSyntaxError extends Error {
   }
 }
 
-class Parser {
-  private pos = 0;
+class Parser extends Scanner {
+  constructor(text: string) {
+    super(text, false);
+  }
 
-  constructor(private readonly text: string) {}
+  protected error(message: string): Error {
+    return new ExpressionSyntaxError(message);
+  }
 
   parse(): SctExpression {
     this.ws();
@@ -46,41 +52,31 @@ class Parser {
     else if (this.accept('<<<')) definitionStatus = '<<<';
     const e = this.subExpression();
     e.definitionStatus = definitionStatus;
-    this.ws();
-    if (this.pos < this.text.length) this.fail(`unexpected '${this.text.slice(this.pos, this.pos + 12)}'`);
+    this.finish();
     return e;
   }
 
-  private fail(message: string): never {
-    throw new ExpressionSyntaxError(`Syntax error at character ${this.pos + 1}: ${message}`);
-  }
-
-  private ws(): void {
-    while (this.pos < this.text.length && /\s/.test(this.text[this.pos])) this.pos++;
-  }
-
-  private accept(s: string): boolean {
+  /** A token after optional whitespace. */
+  private next(s: string): boolean {
     this.ws();
-    if (!this.text.startsWith(s, this.pos)) return false;
-    this.pos += s.length;
-    return true;
+    return this.accept(s);
   }
 
   private subExpression(): SctExpression {
     const focus = [this.concept()];
-    while (this.accept('+')) focus.push(this.concept());
+    while (this.next('+')) focus.push(this.concept());
     const e: SctExpression = { focus, attributes: [], groups: [] };
-    if (!this.accept(':')) return e;
+    if (!this.next(':')) return e;
     // ungrouped attributes first, then groups; commas between them are optional before a group
     for (let first = true; ; first = false) {
-      if (!first && !this.accept(',')) {
+      if (!first && !this.next(',')) {
         this.ws();
-        if (this.text[this.pos] !== '{') break;
+        if (!this.peek('{')) break;
       }
-      if (this.accept('{')) {
+      if (this.next('{')) {
         const group = [this.attribute()];
-        while (this.accept(',')) group.push(this.attribute());
-        if (!this.accept('}')) this.fail("expected ',' or '}'");
+        while (this.next(',')) group.push(this.attribute());
+        if (!this.next('}')) this.fail("expected ',' or '}'");
         e.groups.push(group);
       } else {
         if (e.groups.length) this.fail('ungrouped attributes must come before the attribute groups');
@@ -92,41 +88,27 @@ class Parser {
 
   private concept(): ExpressionConcept {
     this.ws();
-    const position = this.pos + 1;
-    const m = /^\d+/.exec(this.text.slice(this.pos));
-    if (!m) this.fail(`expected a concept id${this.pos >= this.text.length ? ' but the expression ended' : ` but found '${this.text.slice(this.pos, this.pos + 12)}'`}`);
-    if (m[0].length < 6 || m[0].length > 18) this.fail(`'${m[0]}' is not an SCTID (6 to 18 digits)`);
-    this.pos += m[0].length;
-    const c: ExpressionConcept = { id: m[0], position };
-    if (this.accept('|')) {
-      const end = this.text.indexOf('|', this.pos);
-      if (end < 0) this.fail("the term has no closing '|'");
-      c.term = this.text.slice(this.pos, end).trim();
-      this.pos = end + 1;
-    }
-    return c;
+    return this.conceptReference('a concept id');
   }
 
   private attribute(): ExpressionAttribute {
     const name = this.concept();
-    if (!this.accept('=')) this.fail("expected '='");
+    if (!this.next('=')) this.fail("expected '='");
     this.ws();
-    if (this.accept('#')) {
-      const m = /^[-+]?\d+(\.\d+)?/.exec(this.text.slice(this.pos));
-      if (!m) this.fail("expected a number after '#'");
-      this.pos += m[0].length;
-      return { name, value: { kind: 'concrete', text: '#' + m[0], number: Number(m[0]) } };
+    if (this.next('#')) {
+      const n = this.number();
+      return { name, value: { kind: 'concrete', text: '#' + n.text, number: n.value } };
     }
-    if (this.accept('"')) {
+    if (this.next('"')) {
       const end = this.text.indexOf('"', this.pos);
       if (end < 0) this.fail('the string has no closing quote');
       const text = this.text.slice(this.pos - 1, end + 1);
       this.pos = end + 1;
       return { name, value: { kind: 'concrete', text } };
     }
-    if (this.accept('(')) {
+    if (this.next('(')) {
       const inner = this.subExpression();
-      if (!this.accept(')')) this.fail("expected ')'");
+      if (!this.next(')')) this.fail("expected ')'");
       return { name, value: { kind: 'expression', expression: inner } };
     }
     return { name, value: { kind: 'expression', expression: { focus: [this.concept()], attributes: [], groups: [] } } };
@@ -140,16 +122,6 @@ export function parseExpression(text: string): SctExpression {
 /** A single concept with no refinement (a pre-coordinated code written as an expression). */
 export function isSimple(e: SctExpression): boolean {
   return e.focus.length === 1 && e.attributes.length === 0 && e.groups.length === 0;
-}
-
-/** Every concept an expression mentions (focus, attribute names, values), depth first. */
-export function conceptsOf(e: SctExpression): ExpressionConcept[] {
-  const out = [...e.focus];
-  for (const a of [...e.attributes, ...e.groups.flat()]) {
-    out.push(a.name);
-    if (a.value.kind === 'expression') out.push(...conceptsOf(a.value.expression));
-  }
-  return out;
 }
 
 /**

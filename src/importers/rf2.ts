@@ -291,7 +291,10 @@ export const rf2Importer: Importer = {
     const facts = releaseFacts(files, options);
     progress.stop();
     const notes = [`edition ${facts.edition.uri} (SNOMED CT ${facts.editionName}), ${files.length} RF2 files`];
-    if (ignored.length) notes.push(`not used: ${ignored.map((f) => path.basename(f)).join(', ')}`);
+    if (ignored.length) {
+      const names = ignored.map((f) => path.basename(f));
+      notes.push(`not used: ${names.slice(0, 5).join(', ')}${names.length > 5 ? ` and ${names.length - 5} more (Full/Delta files, OWL, MRCM, ...)` : ''}`);
+    }
     const release = new Rf2Release(files, progress, notes, facts.concepts);
     const streamed: StreamedCodeSystem = {
       resource: codeSystemOf(facts),

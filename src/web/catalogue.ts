@@ -42,6 +42,11 @@ export function pageOf(h: Pick<ResourceHead, 'resourceType' | 'id'>): string {
   return PAGE_PATH[h.resourceType] + encodeURIComponent(h.id);
 }
 
+/** The page of a code in a stored code system (by the code system's resource id). */
+export function codePageOf(csId: string, code: string): string {
+  return `${PAGE_PATH.CodeSystem}${encodeURIComponent(csId)}/kod/${encodeURIComponent(code)}`;
+}
+
 type Fraga = typeof import('./katalog-fraga');
 // shared with the browser, so it lives with the public files (see public/katalog-fraga.js)
 // eslint-disable-next-line @typescript-eslint/no-require-imports

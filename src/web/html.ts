@@ -50,3 +50,9 @@ export function query(params: Record<string, string | number | undefined | null>
 export function seg(s: string): string {
   return encodeURIComponent(s);
 }
+
+/** Content as a link when there is somewhere to go, as it stands otherwise. */
+export function linkIf(href: string | undefined, content: Fragment, cls?: string): Html {
+  if (href) return cls ? html`<a class="${cls}" href="${href}">${content}</a>` : html`<a href="${href}">${content}</a>`;
+  return cls ? html`<span class="${cls}">${content}</span>` : html`${content}`;
+}

@@ -1,5 +1,5 @@
 import type { PropertyRow } from '../store/concept-store';
-import { Fragment, html } from './html';
+import { Fragment, Html, html, linkIf } from './html';
 import type { PageContext } from './layout';
 import type { Site } from './site';
 
@@ -38,17 +38,23 @@ export function propertyText(p: PropertyRow): string {
 export function propertyHtml(ctx: PageContext, site: Site, p: PropertyRow, csUrl: string | undefined, csVersion: string | undefined): Fragment {
   const v = propertyValue(p) as any;
   if (p.value_type === 'valueCoding' && v && typeof v.code === 'string') {
-    const href = site.conceptHref(v.system, v.code, v.version);
-    const label = v.display ?? conceptDisplay(site, v.system, v.code, v.version);
-    return href ? html`<a href="${href}"><code>${v.code}</code>${label ? ` ${label}` : ''}</a>` : html`<code>${v.code}</code>${label ? ` ${label}` : ''}`;
+    return conceptLink(site, v.system, v.code, v.display, v.version);
   }
   if (p.value_type === 'valueCode' && typeof v === 'string') {
-    const display = conceptDisplay(site, csUrl, v, csVersion);
-    const href = display !== undefined ? site.conceptHref(csUrl, v, csVersion) : undefined;
-    return href ? html`<a href="${href}"><code>${v}</code> ${display}</a>` : html`<code>${v}</code>`;
+    // a code of the same code system (KSI inriktning, ICF ersattAv) when it is one
+    return conceptDisplay(site, csUrl, v, csVersion) === undefined ? html`<code>${v}</code>` : conceptLink(site, csUrl, v, undefined, csVersion);
   }
   if (p.value_type === 'valueBoolean') return v === true ? ctx.t('yes') : ctx.t('no');
   return multiline(propertyText(p));
+}
+
+/**
+ * A code with its display (from the code system when not given), linked to its page when its code
+ * system is stored.
+ */
+export function conceptLink(site: Site, system: string | undefined, code: string, display?: string, version?: string, cls?: string): Html {
+  const label = display ?? conceptDisplay(site, system, code, version);
+  return linkIf(site.conceptHref(system, code, version), html`<code>${code}</code>${label ? ` ${label}` : ''}`, cls);
 }
 
 /** The display of a concept of a stored code system, if there is one. */

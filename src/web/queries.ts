@@ -50,6 +50,15 @@ export interface ConceptSummary {
   properties: string;
 }
 
+/** A concept as a search candidate, with its true boolean properties (tab-separated). */
+const CANDIDATE_COLUMNS = `c.pk, c.cs_pk AS csPk, c.code, c.display, c.inactive,
+  (SELECT group_concat(p.code, char(9)) FROM concept_property p
+    WHERE p.concept_pk = c.pk AND p.value_type = 'valueBoolean' AND p.value_text = 'true') AS flags`;
+
+function candidateOf(r: any): ConceptCandidate {
+  return { pk: r.pk, csPk: r.csPk, code: r.code, display: r.display, inactive: r.inactive === 1, rank: r.rank, flags: r.flags ? String(r.flags).split('\t') : [] };
+}
+
 export class WebQueries {
   private headsCache?: { key: string; byPk: Map<number, ResourceHead>; all: ResourceHead[] };
 
@@ -92,14 +101,12 @@ export class WebQueries {
     const match = terms.map((w) => `"${w.replace(/"/g, '""')}"*`).join(' AND ');
     const rows = this.db
       .prepare(
-        `SELECT c.pk, c.cs_pk AS csPk, c.code, c.display, c.inactive, m.rank,
-           (SELECT group_concat(p.code, char(9)) FROM concept_property p
-             WHERE p.concept_pk = c.pk AND p.value_type = 'valueBoolean' AND p.value_text = 'true') AS flags
+        `SELECT ${CANDIDATE_COLUMNS}, m.rank
          FROM (SELECT concept_pk, rank FROM concept_text WHERE concept_text MATCH ? ORDER BY rank LIMIT ?) m
          JOIN concept c ON c.pk = m.concept_pk`,
       )
       .all(match, limit) as any[];
-    return rows.map((r) => ({ pk: r.pk, csPk: r.csPk, code: r.code, display: r.display, inactive: r.inactive === 1, rank: r.rank, flags: r.flags ? String(r.flags).split('\t') : [] }));
+    return rows.map(candidateOf);
   }
 
   /** Concepts whose code is exactly this (ignoring case), in any code system. */
@@ -110,14 +117,12 @@ export class WebQueries {
     const phrase = `"${words.join(' ').replace(/"/g, '""')}"`;
     const rows = this.db
       .prepare(
-        `SELECT c.pk, c.cs_pk AS csPk, c.code, c.display, c.inactive, -1e9 AS rank,
-           (SELECT group_concat(p.code, char(9)) FROM concept_property p
-             WHERE p.concept_pk = c.pk AND p.value_type = 'valueBoolean' AND p.value_text = 'true') AS flags
+        `SELECT ${CANDIDATE_COLUMNS}, -1e9 AS rank
          FROM concept_text t JOIN concept c ON c.pk = t.concept_pk
          WHERE concept_text MATCH ? AND c.code = ? COLLATE NOCASE LIMIT ?`,
       )
       .all(phrase, code, limit) as any[];
-    return rows.map((r) => ({ pk: r.pk, csPk: r.csPk, code: r.code, display: r.display, inactive: r.inactive === 1, rank: r.rank, flags: r.flags ? String(r.flags).split('\t') : [] }));
+    return rows.map(candidateOf);
   }
 
   /**

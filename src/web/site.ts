@@ -4,7 +4,7 @@ import { ImportLog } from '../store/import-log';
 import type { ResourceStore, StoredResource } from '../store/resource-store';
 import type { TerminologyService } from '../terminology/service';
 import { compareVersions } from '../terminology/versions';
-import { Catalogue, CatalogueSource, pageOf } from './catalogue';
+import { Catalogue, CatalogueSource, codePageOf, pageOf } from './catalogue';
 import { MappingIndex } from './mappings';
 import { ResourceHead, WebQueries } from './queries';
 
@@ -50,7 +50,7 @@ export class Site {
   /** The page of a concept, when its code system is stored. */
   conceptHref(system: string | undefined, code: string, version?: string): string | undefined {
     const cs = this.head('CodeSystem', system, version);
-    return cs ? `${pageOf(cs)}/kod/${encodeURIComponent(code)}` : undefined;
+    return cs ? codePageOf(cs.id, code) : undefined;
   }
 
   /** The page of a canonical resource (url or url|version), when it is stored. */

@@ -3,10 +3,10 @@ import type { ConceptRow } from '../../store/concept-store';
 import type { StoredResource } from '../../store/resource-store';
 import { Table } from '../downloads';
 import { Html, html, query, seg } from '../html';
-import { PageContext, badge, facts, layout, pager } from '../layout';
+import { PageContext, badge, layout, pager } from '../layout';
+import { resourceIntro } from './resource-intro';
 import { PropertyDecl, conceptDisplay, declaredProperties, propertyText } from '../properties';
 import type { Site } from '../site';
-import { pageOf } from '../catalogue';
 
 const FILTER_PAGE = 50;
 /** A property gets a filter when it has at most this many distinct values. */
@@ -24,22 +24,6 @@ export function identifiersOf(site: Site, cs: any): string[] {
     for (const u of ns.uniqueId) if (u.type === 'oid') out.add(u.value.startsWith('urn:oid:') ? u.value : `urn:oid:${u.value}`);
   }
   return [...out];
-}
-
-/** Links to every stored version of a resource, this one marked. */
-export function versionLinks(ctx: PageContext, site: Site, resourceType: string, url: string | undefined, current: string): Html {
-  const all = site.versionsOf(resourceType, url);
-  return html`<ul class="inline">${all.map((h) =>
-    h.id === current ? html`<li><strong aria-current="page">${h.version ?? h.id}</strong></li>` : html`<li><a href="${pageOf(h)}">${h.version ?? h.id}</a></li>`,
-  )}</ul>`;
-}
-
-/** Import provenance of a stored resource. */
-export function provenance(ctx: PageContext, site: Site, pk: number): string | undefined {
-  const runs = site.imports.forResource(pk);
-  if (runs.length === 0) return undefined;
-  const r = runs[0];
-  return `${r.fileName}${r.publisherVersion ? ` (${r.publisherVersion})` : ''}, ${r.importedAt.slice(0, 10)}`;
 }
 
 interface FilterSpec {
@@ -114,20 +98,11 @@ export async function codeSystemPage(ctx: PageContext, site: Site, stored: Store
   const primary = specs.filter((s) => PRIMARY_TYPES.includes(s.decl.type ?? ''));
   const secondary = specs.filter((s) => !primary.includes(s));
   const secondaryActive = secondary.some((s) => ctx.q(`p.${s.decl.code}`));
-  const body = html`${badge(ctx, cs.status)}
-${cs.description ? html`<p class="lead">${cs.description}</p>` : ''}
-${facts([
-  [ctx.t('url'), html`<code>${cs.url}</code>`],
-  [ctx.t('version'), cs.version],
-  [ctx.t('versions'), site.versionsOf('CodeSystem', cs.url).length > 1 ? versionLinks(ctx, site, 'CodeSystem', cs.url, cs.id) : ''],
-  [ctx.t('name'), cs.name],
-  [ctx.t('identifiers'), identifiersOf(site, cs).map((i, n) => [n ? ', ' : '', html`<code>${i}</code>`])],
-  [ctx.t('publisher'), cs.publisher],
-  [ctx.t('date'), cs.date],
-  [ctx.t('content'), cs.content],
-  [ctx.t('count'), ctx.n(count || cs.count || 0)],
-  [ctx.t('provenance'), provenance(ctx, site, stored.pk)],
-])}
+  const body = html`${resourceIntro(ctx, site, stored, [
+    [ctx.t('identifiers'), identifiersOf(site, cs).map((i, n) => [n ? ', ' : '', html`<code>${i}</code>`])],
+    [ctx.t('content'), cs.content],
+    [ctx.t('count'), ctx.n(count || cs.count || 0)],
+  ])}
 <p class="downloads"><span>${ctx.t('downloads')}:</span>
 <a href="${base}/koder.csv" download>${ctx.t('csv')}</a>
 <a href="${base}/koder.xlsx" download>${ctx.t('xlsx')}</a>

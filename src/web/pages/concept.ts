@@ -1,11 +1,11 @@
 import type { ParametersParameter } from 'fhir/r4';
 import type { ConceptRow, PropertyRow } from '../../store/concept-store';
 import type { StoredResource } from '../../store/resource-store';
-import { pageOf } from '../catalogue';
+import { codePageOf } from '../catalogue';
 import { Fragment, Html, html, seg } from '../html';
 import { PageContext, badge, facts, layout } from '../layout';
 import type { MappingRef } from '../mappings';
-import { conceptDisplay, declaredProperties, multiline, propertyHtml } from '../properties';
+import { conceptLink, declaredProperties, multiline, propertyHtml } from '../properties';
 import type { Site } from '../site';
 import { SAKOMRADE_FLAGS } from '../concept-search';
 
@@ -64,9 +64,7 @@ function mappingList(ctx: PageContext, site: Site, refs: MappingRef[]): Fragment
   if (refs.length === 0) return html`<p>${ctx.t('noMappings')}</p>`;
   const table = html`<table class="list"><thead><tr><th scope="col">${ctx.t('code')}</th><th scope="col">${ctx.t('system')}</th><th scope="col">${ctx.t('equivalence')}</th><th scope="col">${ctx.t('mapping')}</th></tr></thead><tbody>
 ${refs.map((r) => {
-  const href = site.conceptHref(r.system, r.code, r.version);
-  const display = r.display ?? conceptDisplay(site, r.system, r.code, r.version) ?? '';
-  return html`<tr><td>${href ? html`<a href="${href}"><code>${r.code}</code> ${display}</a>` : html`<code>${r.code}</code> ${display}`}</td><td>${site.systemTitle(r.system)}</td><td>${r.equivalence ?? ''}${r.comment ? html`<br><span class="muted">${r.comment}</span>` : ''}</td><td><a href="/mappning/${seg(r.mapId)}">${r.mapTitle}</a></td></tr>`;
+  return html`<tr><td>${conceptLink(site, r.system, r.code, r.display, r.version)}</td><td>${site.systemTitle(r.system)}</td><td>${r.equivalence ?? ''}${r.comment ? html`<br><span class="muted">${r.comment}</span>` : ''}</td><td><a href="/mappning/${seg(r.mapId)}">${r.mapTitle}</a></td></tr>`;
 })}</tbody></table>`;
   // a KSI inriktning maps to a whole ICF range: long lists stay folded
   return refs.length > MAX_OPEN_MAPPINGS ? html`<details><summary>${ctx.t('showAll', ctx.n(refs.length))}</summary>${table}</details>` : table;
@@ -126,7 +124,7 @@ ${others.map((p) => html`<tr><th scope="row"${decls.get(p.code)?.description ? h
 ${section('vardemangder-rubrik', ctx.t('usedInValueSets'), valueSets.length ? html`<ul>${valueSets.map((v) => html`<li><a href="/vardemangd/${seg(v.id)}">${v.title}</a>${v.version ? html` <span class="muted">${v.version}</span>` : ''}</li>`)}</ul>` : html`<p>${ctx.t('none')}</p>`)}
 ${nimUses ? section('nim-rubrik', ctx.t('usedInNims'), nims.length ? html`<ul>${nims.map((n) => html`<li><a href="${n.href}">${n.label}</a> <span class="muted">${n.version} (${ctx.w(n.status)})</span></li>`)}</ul>` : html`<p>${ctx.t('none')}</p>`) : ''}
 ${history.length > 1 ? section('historik-rubrik', ctx.t('history'), html`<table class="list"><thead><tr><th scope="col">${ctx.t('version')}</th><th scope="col">${ctx.t('display')}</th><th scope="col">${ctx.t('status')}</th></tr></thead><tbody>
-${history.map(({ h, c }) => html`<tr${h.id === cs.id ? html` aria-current="true"` : ''}><td>${c ? html`<a href="${pageOf(h)}/kod/${seg(row.code)}">${h.version ?? h.id}</a>` : h.version ?? h.id}${h.id === cs.id ? html` <span class="muted">(${ctx.t('thisVersion')})</span>` : ''}</td><td>${c ? c.display ?? '' : html`<em>${ctx.t('notInVersion')}</em>`}</td><td>${c ? ctx.w(c.inactive ? 'inactive' : 'active') : ''}</td></tr>`)}
+${history.map(({ h, c }) => html`<tr${h.id === cs.id ? html` aria-current="true"` : ''}><td>${c ? html`<a href="${codePageOf(h.id, row.code)}">${h.version ?? h.id}</a>` : h.version ?? h.id}${h.id === cs.id ? html` <span class="muted">(${ctx.t('thisVersion')})</span>` : ''}</td><td>${c ? c.display ?? '' : html`<em>${ctx.t('notInVersion')}</em>`}</td><td>${c ? ctx.w(c.inactive ? 'inactive' : 'active') : ''}</td></tr>`)}
 </tbody></table>`) : ''}`;
   return layout(ctx, {
     title: `${row.code} ${row.display ?? ''}`.trim(),

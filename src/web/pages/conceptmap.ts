@@ -1,9 +1,9 @@
 import type { StoredResource } from '../../store/resource-store';
 import { Html, html, seg } from '../html';
-import { PageContext, badge, facts, layout } from '../layout';
+import { PageContext, layout } from '../layout';
 import type { Site } from '../site';
-import { provenance, versionLinks } from './codesystem';
-import { conceptDisplay } from '../properties';
+import { resourceIntro } from './resource-intro';
+import { conceptLink } from '../properties';
 
 /** Rows shown per group before the page says how many more there are (FHIR JSON has them all). */
 const MAX_ROWS = 2000;
@@ -14,19 +14,9 @@ export function conceptMapPage(ctx: PageContext, site: Site, stored: StoredResou
   const groups: any[] = cm.group ?? [];
   const codeCell = (system: string | undefined, version: string | undefined, code: string | undefined, display: string | undefined) => {
     if (!code) return html`<em>${ctx.t('unmapped')}</em>`;
-    const href = site.conceptHref(system, code, version);
-    const label = display ?? conceptDisplay(site, system, code, version) ?? '';
-    return href ? html`<a href="${href}"><code>${code}</code> ${label}</a>` : html`<code>${code}</code> ${label}`;
+    return conceptLink(site, system, code, display, version);
   };
-  const body = html`${badge(ctx, cm.status)}
-${cm.description ? html`<p class="lead">${cm.description}</p>` : ''}
-${facts([
-  [ctx.t('url'), html`<code>${cm.url}</code>`],
-  [ctx.t('version'), cm.version],
-  [ctx.t('versions'), site.versionsOf('ConceptMap', cm.url).length > 1 ? versionLinks(ctx, site, 'ConceptMap', cm.url, cm.id) : ''],
-  [ctx.t('publisher'), cm.publisher],
-  [ctx.t('provenance'), provenance(ctx, site, stored.pk)],
-])}
+  const body = html`${resourceIntro(ctx, site, stored)}
 ${groups.map((g, i) => {
   const elements: any[] = g.element ?? [];
   const rows = elements.flatMap((e) => ((e.target ?? []).length ? e.target : [{}]).map((t: any) => ({ e, t })));

@@ -2,12 +2,13 @@ import type express from 'express';
 import type { Nim } from '../../nim';
 import type { FieldChange, ReleaseDiff } from '../../nim/release-diff';
 import type { ConceptSummary, ResourceHead } from '../queries';
-import { Fragment, Html, html } from '../html';
+import { Fragment, Html, html, linkIf } from '../html';
+import { conceptLink } from '../properties';
 import { PageContext, layout } from '../layout';
 import type { Site } from '../site';
 import { expandPage } from './valueset';
 import { nimHref, releaseHref } from './nim';
-import { pageOf } from '../catalogue';
+import { codePageOf, pageOf } from '../catalogue';
 
 /** Items of a change list shown open; longer lists are folded. */
 const MAX_OPEN = 15;
@@ -94,7 +95,7 @@ ${d.valueSets
   .filter((v) => v.added.length || v.removed.length || v.renamed.length)
   .map((v, i) => {
     const href = site.canonicalHref('ValueSet', v.to?.version ? `${v.url}|${v.to.version}` : v.url);
-    return html`<section aria-labelledby="vs-${i}"><h2 id="vs-${i}">${href ? html`<a href="${href}">${site.head('ValueSet', v.url)?.title ?? v.url}</a>` : v.url} <span class="muted">${v.from?.version ?? '–'} → ${v.to?.version ?? '–'}</span></h2>
+    return html`<section aria-labelledby="vs-${i}"><h2 id="vs-${i}">${linkIf(href, site.head('ValueSet', v.url)?.title ?? v.url)} <span class="muted">${v.from?.version ?? '–'} → ${v.to?.version ?? '–'}</span></h2>
 ${changeList(ctx, `vs-${i}-a`, ctx.t('added'), v.added.map((c) => html`<span class="diff-added"><code>${c.code}</code> ${c.display ?? ''}</span>`))}
 ${changeList(ctx, `vs-${i}-r`, ctx.t('removed'), v.removed.map((c) => html`<span class="diff-removed"><code>${c.code}</code> ${c.display ?? ''}</span>`))}
 ${changeList(ctx, `vs-${i}-c`, ctx.t('changed'), v.renamed.map((c) => html`<code>${c.code}</code> <span class="diff-removed">${c.from ?? ''}</span> → <span class="diff-added">${c.to ?? ''}</span>`))}
@@ -107,7 +108,7 @@ const SUMMARY_FIELDS: (keyof ConceptSummary)[] = ['display', 'definition', 'stat
 /** Two versions of a code system: codes added, removed and changed (which fields). */
 function codeSystemDiffHtml(ctx: PageContext, site: Site, a: ResourceHead, b: ResourceHead): Html {
   const [from, to] = [site.queries.conceptSummaries(a.pk), site.queries.conceptSummaries(b.pk)];
-  const link = (h: ResourceHead, code: string) => `${pageOf(h)}/kod/${encodeURIComponent(code)}`;
+  const link = (h: ResourceHead, code: string) => codePageOf(h.id, code);
   const added = [...to.values()].filter((c) => !from.has(c.code));
   const removed = [...from.values()].filter((c) => !to.has(c.code));
   const changed = [...to.values()].flatMap((c) => {
@@ -137,10 +138,7 @@ async function valueSetDiffHtml(ctx: PageContext, site: Site, a: ResourceHead, b
   const added = eb.rows.filter((r) => !ma.has(key(r)));
   const removed = ea.rows.filter((r) => !mb.has(key(r)));
   const renamed = eb.rows.filter((r) => ma.has(key(r)) && (ma.get(key(r))!.display ?? '') !== (r.display ?? ''));
-  const row = (r: { system?: string; version?: string; code: string; display?: string }, cls: string) => {
-    const href = site.conceptHref(r.system, r.code, r.version);
-    return href ? html`<a class="${cls}" href="${href}"><code>${r.code}</code> ${r.display ?? ''}</a>` : html`<span class="${cls}"><code>${r.code}</code> ${r.display ?? ''}</span>`;
-  };
+  const row = (r: { system?: string; version?: string; code: string; display?: string }, cls: string) => conceptLink(site, r.system, r.code, r.display ?? '', r.version, cls);
   return html`${summaryCounts(ctx, [[ctx.t('concepts'), added.length, removed.length, renamed.length]])}
 ${added.length + removed.length + renamed.length === 0 ? html`<p>${ctx.t('noChanges')}</p>` : ''}
 ${changeList(ctx, 'tillagda', ctx.t('added'), added.map((r) => row(r, 'diff-added')))}

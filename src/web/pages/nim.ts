@@ -3,7 +3,7 @@ import type { NimAttribute, NimBinding, NimDefinition } from '../../nim/nim-mode
 import type { ReleaseSnapshot } from '../../nim/release-snapshot';
 import type { NimModelRow, NimReleaseRow } from '../../store/nim-store';
 import type { CatalogueEntry } from '../catalogue';
-import { Fragment, Html, html, seg } from '../html';
+import { Fragment, Html, html, linkIf, seg } from '../html';
 import { PageContext, badge, facts, layout } from '../layout';
 import type { WebExtension } from '../router';
 import type { NimUsesOf } from './concept';
@@ -123,7 +123,7 @@ ${r.snapshot ? html`<a href="/releases/${seg(r.version)}/package.tgz" download>$
 <table class="list"><thead><tr><th scope="col">${ctx.t('title')}</th><th scope="col">${ctx.t('version')}</th><th scope="col" class="num">${ctx.t('concepts')}</th></tr></thead><tbody>
 ${snap.valueSets.map((v) => {
   const href = site.canonicalHref('ValueSet', v.version ? `${v.url}|${v.version}` : v.url);
-  return html`<tr><td>${href ? html`<a href="${href}">${v.title ?? v.url}</a>` : v.title ?? v.url}${v.reason ? html`<br><span class="muted">${v.reason}</span>` : ''}</td><td>${v.version ?? ''} <span class="muted">(${v.pinned ? ctx.t('pinned', v.version ?? '') : ctx.t('floating')})</span></td><td class="num">${ctx.n(v.total)}</td></tr>`;
+  return html`<tr><td>${linkIf(href, v.title ?? v.url)}${v.reason ? html`<br><span class="muted">${v.reason}</span>` : ''}</td><td>${v.version ?? ''} <span class="muted">(${v.pinned ? ctx.t('pinned', v.version ?? '') : ctx.t('floating')})</span></td><td class="num">${ctx.n(v.total)}</td></tr>`;
 })}</tbody></table></section>`;
   return layout(ctx, { title: `${ctx.t('release')} ${r.version}: ${r.title}`, crumbs: [{ label: ctx.t('navNim'), href: NIM_PATH }], body, fhir: [`/releases/${seg(r.version)}`] });
 }

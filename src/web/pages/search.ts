@@ -2,7 +2,7 @@ import { Html, html, query } from '../html';
 import { PageContext, badge, layout, pager } from '../layout';
 import type { Site } from '../site';
 import { ConceptFilters, FacetValue, searchConcepts } from '../concept-search';
-import { CatalogueEntry, pageOf } from '../catalogue';
+import { CatalogueEntry, codePageOf } from '../catalogue';
 
 const PAGE_SIZE = 25;
 
@@ -77,7 +77,7 @@ ${
   found.hits.length === 0
     ? html`<p>${ctx.t('searchNone')}</p>`
     : html`<ol class="results concepts" start="${first}">${found.hits.map(
-        (h) => html`<li><a href="${pageOf({ resourceType: 'CodeSystem', id: h.cs.id })}/kod/${encodeURIComponent(h.code)}"><code>${h.code}</code> ${h.display ?? ''}</a>
+        (h) => html`<li><a href="${codePageOf(h.cs.id, h.code)}"><code>${h.code}</code> ${h.display ?? ''}</a>
 <span class="muted">${h.cs.title ?? h.cs.name}${h.cs.version ? ` ${h.cs.version}` : ''}</span>${h.inactive ? html` ${badge(ctx, 'inactive')}` : ''}</li>`,
       )}</ol>`
 }
@@ -106,7 +106,7 @@ export function suggestions(site: Site, q: string): { label: string; detail: str
   const concepts = searchConcepts(site.queries, q, {}, 0, 8).hits.map((h) => ({
     label: `${h.code} ${h.display ?? ''}`,
     detail: `${h.cs.title ?? h.cs.name ?? ''} ${h.cs.version ?? ''}`.trim(),
-    href: `${pageOf({ resourceType: 'CodeSystem', id: h.cs.id })}/kod/${encodeURIComponent(h.code)}`,
+    href: codePageOf(h.cs.id, h.code),
   }));
   return [...concepts, ...resources];
 }

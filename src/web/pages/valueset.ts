@@ -1,10 +1,11 @@
 import type { ParametersParameter, ValueSet, ValueSetComposeInclude } from 'fhir/r4';
 import type { StoredResource } from '../../store/resource-store';
 import { Table } from '../downloads';
-import { Fragment, Html, html, query, seg } from '../html';
-import { PageContext, badge, facts, layout, pager } from '../layout';
+import { Fragment, Html, html, linkIf, query, seg } from '../html';
+import { conceptLink } from '../properties';
+import { PageContext, badge, layout, pager } from '../layout';
 import type { Site } from '../site';
-import { provenance, versionLinks } from './codesystem';
+import { resourceIntro } from './resource-intro';
 
 const PAGE_SIZE = 50;
 const MAX_LISTED_CODES = 30;
@@ -42,13 +43,12 @@ function ruleHtml(ctx: PageContext, site: Site, inc: ValueSetComposeInclude): Fr
   const parts: Fragment[] = [];
   if (inc.system) {
     const href = site.canonicalHref('CodeSystem', inc.version ? `${inc.system}|${inc.version}` : inc.system);
-    const name = html`${href ? html`<a href="${href}">${site.systemTitle(inc.system)}</a>` : html`<code>${inc.system}</code>`} (${inc.version ? ctx.t('versionPinned', inc.version) : ctx.t('anyVersion')})`;
+    const name = html`${href ? linkIf(href, site.systemTitle(inc.system)) : html`<code>${inc.system}</code>`} (${inc.version ? ctx.t('versionPinned', inc.version) : ctx.t('anyVersion')})`;
     if (inc.concept?.length) {
       const shown = inc.concept.slice(0, MAX_LISTED_CODES);
       parts.push(html`${ctx.tf('includeCodes', name)}:
 <ul class="codes">${shown.map((c) => {
-        const href = site.conceptHref(inc.system, c.code, inc.version);
-        return html`<li>${href ? html`<a href="${href}"><code>${c.code}</code></a>` : html`<code>${c.code}</code>`} ${c.display ?? ''}</li>`;
+        return html`<li>${conceptLink(site, inc.system, c.code, c.display ?? '', inc.version)}</li>`;
       })}${inc.concept.length > shown.length ? html`<li>… (${ctx.n(inc.concept.length)})</li>` : ''}</ul>`);
     } else if (inc.filter?.length) {
       parts.push(html`${ctx.tf('includeFilter', name)} <ul class="codes">${inc.filter.map((f) => html`<li><code>${f.property} ${f.op} ${f.value}</code></li>`)}</ul>`);
@@ -58,7 +58,7 @@ function ruleHtml(ctx: PageContext, site: Site, inc: ValueSetComposeInclude): Fr
   }
   for (const v of inc.valueSet ?? []) {
     const href = site.canonicalHref('ValueSet', v);
-    parts.push(html`<p>${ctx.tf('includeValueSet', href ? html`<a href="${href}">${v}</a>` : html`<code>${v}</code>`)}</p>`);
+    parts.push(html`<p>${ctx.tf('includeValueSet', linkIf(href, html`<code>${v}</code>`))}</p>`);
   }
   return parts;
 }
@@ -74,17 +74,7 @@ export async function valueSetPage(ctx: PageContext, site: Site, stored: StoredR
   const systems = new Set(exp.rows.map((r) => r.system));
   const oneSystem = systems.size === 1 ? [...systems][0] : undefined;
   const expandCall = `ValueSet/$expand?url=${encodeURIComponent(vs.url ?? '')}${vs.version ? `&valueSetVersion=${encodeURIComponent(vs.version)}` : ''}&count=${PAGE_SIZE}`;
-  const body = html`${badge(ctx, vs.status)}
-${vs.description ? html`<p class="lead">${vs.description}</p>` : ''}
-${facts([
-  [ctx.t('url'), html`<code>${vs.url}</code>`],
-  [ctx.t('version'), vs.version],
-  [ctx.t('versions'), site.versionsOf('ValueSet', vs.url).length > 1 ? versionLinks(ctx, site, 'ValueSet', vs.url, vs.id) : ''],
-  [ctx.t('name'), vs.name],
-  [ctx.t('publisher'), vs.publisher],
-  [ctx.t('date'), vs.date],
-  [ctx.t('provenance'), provenance(ctx, site, stored.pk)],
-])}
+  const body = html`${resourceIntro(ctx, site, stored)}
 <p class="downloads"><span>${ctx.t('downloads')}:</span>
 <a href="${base}/koder.csv" download>${ctx.t('csv')}</a>
 <a href="${base}/koder.xlsx" download>${ctx.t('xlsx')}</a>
@@ -113,8 +103,7 @@ ${
     : html`${oneSystem ? html`<p class="muted">${ctx.t('system')}: ${site.systemTitle(oneSystem)}</p>` : ''}
 <table class="list" aria-labelledby="koder-rubrik"><thead><tr><th scope="col">${ctx.t('code')}</th><th scope="col">${ctx.t('display')}</th>${oneSystem ? '' : html`<th scope="col">${ctx.t('system')}</th>`}</tr></thead><tbody>
 ${exp.rows.map((r) => {
-  const href = site.conceptHref(r.system, r.code, r.version);
-  return html`<tr><td>${href ? html`<a href="${href}"><code>${r.code}</code></a>` : html`<code>${r.code}</code>`}</td><td>${r.display ?? ''}${r.inactive ? html` ${badge(ctx, 'inactive')}` : ''}</td>${oneSystem ? '' : html`<td>${site.systemTitle(r.system)}${r.version ? ` ${r.version}` : ''}</td>`}</tr>`;
+  return html`<tr><td>${linkIf(site.conceptHref(r.system, r.code, r.version), html`<code>${r.code}</code>`)}</td><td>${r.display ?? ''}${r.inactive ? html` ${badge(ctx, 'inactive')}` : ''}</td>${oneSystem ? '' : html`<td>${site.systemTitle(r.system)}${r.version ? ` ${r.version}` : ''}</td>`}</tr>`;
 })}</tbody></table>
 ${pager(ctx, pageNo, Math.ceil(exp.total / PAGE_SIZE), (p) => base + query({ filter, sida: p }))}`
 }

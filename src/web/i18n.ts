@@ -6,7 +6,7 @@ import type { Request } from 'express';
  */
 export type Lang = 'sv' | 'en';
 
-const TEXTS = {
+export const TEXTS = {
   siteName: ['Kodverk', 'Kodverk'],
   tagline: ['Kodverk, värdemängder och informationsmängder för socialtjänsten', 'Code systems, value sets and information models for Swedish social services'],
   skip: ['Hoppa till innehållet', 'Skip to content'],

@@ -8,7 +8,7 @@ import { html } from './html';
 import { LANG_COOKIE } from './i18n';
 import { PageContext, layout } from './layout';
 import { cataloguePage } from './pages/catalogue';
-import { codeSystemPage, conceptTable } from './pages/codesystem';
+import { MAX_CONCEPTS_FOR_TABLES, codeSystemPage, conceptTable } from './pages/codesystem';
 import { conceptPage, NimUsesOf } from './pages/concept';
 import { conceptMapPage } from './pages/conceptmap';
 import { searchPage, suggestions } from './pages/search';
@@ -111,7 +111,7 @@ export function webRoutes(deps: AppDeps, nim?: Nim): express.Router {
   r.get('/kodsystem/:id/koder.:format', page(async (req, res) => {
     const cs = stored('CodeSystem')(req);
     const format = req.params.format;
-    if (!cs || (format !== 'csv' && format !== 'xlsx')) return notFound(req, res);
+    if (!cs || (format !== 'csv' && format !== 'xlsx') || site.concepts.count(cs.pk) > MAX_CONCEPTS_FOR_TABLES) return notFound(req, res);
     await sendTable(res, conceptTable(site, cs), format);
   }));
   r.get('/kodsystem/:id/kod/:code', page(async (req, res) => {

@@ -12,6 +12,11 @@ const FILTER_PAGE = 50;
 /** A property gets a filter when it has at most this many distinct values. */
 const MAX_FILTER_VALUES = 200;
 const MAX_FILTER_VALUE_LENGTH = 60;
+/**
+ * Above this many concepts a code system gets no property filters and no CSV/XLSX download (both
+ * read every concept; Snomed CT is published as RF2 and served by the FHIR API instead).
+ */
+export const MAX_CONCEPTS_FOR_TABLES = 100_000;
 const FILTER_TYPES = ['code', 'Coding', 'boolean', 'string', 'integer'];
 
 /** Identifiers of a code system: its own, and OIDs that NamingSystems give its URL. */
@@ -77,11 +82,12 @@ export async function codeSystemPage(ctx: PageContext, site: Site, stored: Store
   const title = cs.title ?? cs.name ?? cs.id;
   const base = `/kodsystem/${seg(cs.id)}`;
   const roots = site.queries.treeNodes(stored.pk, undefined);
-  const specs = filterSpecs(site, stored.pk, cs);
+  const count = site.concepts.count(stored.pk);
+  // counting property values scans every property row: not for Snomed CT-sized code systems
+  const specs = count <= MAX_CONCEPTS_FOR_TABLES ? filterSpecs(site, stored.pk, cs) : [];
   const vs = filterValueSet(ctx, cs, specs);
   const pageNo = Math.max(1, Number(ctx.q('sida')) || 1);
   const results = vs ? await filterResults(ctx, site, vs, pageNo) : undefined;
-  const count = site.concepts.count(stored.pk);
   const formParams: Record<string, string> = {};
   for (const [k, v] of Object.entries(ctx.req.query)) if (typeof v === 'string' && k !== 'sida') formParams[k] = v;
   const valueLabel = (s: FilterSpec, v: FilterSpec['values'][number]): string => {
@@ -104,8 +110,8 @@ export async function codeSystemPage(ctx: PageContext, site: Site, stored: Store
     [ctx.t('count'), ctx.n(count || cs.count || 0)],
   ])}
 <p class="downloads"><span>${ctx.t('downloads')}:</span>
-<a href="${base}/koder.csv" download>${ctx.t('csv')}</a>
-<a href="${base}/koder.xlsx" download>${ctx.t('xlsx')}</a>
+${count <= MAX_CONCEPTS_FOR_TABLES ? html`<a href="${base}/koder.csv" download>${ctx.t('csv')}</a>
+<a href="${base}/koder.xlsx" download>${ctx.t('xlsx')}</a>` : ''}
 <a href="/fhir/CodeSystem/${seg(cs.id)}">${ctx.t('fhirJson')}</a></p>
 ${
   specs.length || count

@@ -1,5 +1,3 @@
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { openDatabase } from '../../src/store/database';
 import { ResourceStore } from '../../src/store/resource-store';
@@ -9,7 +7,9 @@ import { rf2Importer } from '../../src/importers/rf2';
 import { parseEcl, EclSyntaxError } from '../../src/terminology/snomed/ecl-parser';
 import { EclEvaluator, EclEvaluationError } from '../../src/terminology/snomed/ecl-evaluator';
 import { parseExpression } from '../../src/terminology/snomed/expression';
-import { CARE_MEMBERS, ID, writeFixtureRelease } from './snomed-fixture';
+import { CARE_MEMBERS, ID, removeTempDirs, tempDir, writeFixtureRelease } from './snomed-fixture';
+
+afterAll(removeTempDirs);
 
 describe('ECL parser', () => {
   it('parses operators, memberOf, wildcard, terms and long syntax', () => {
@@ -68,7 +68,7 @@ describe('ECL evaluation (synthetic release)', () => {
   let all: number[];
 
   beforeAll(async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kodverk-ecl-'));
+    const dir = tempDir('kodverk-ecl-');
     const db = openDatabase(path.join(dir, 'store.db'));
     const store = new ResourceStore(db);
     await runImport(db, store, rf2Importer, writeFixtureRelease(), {});

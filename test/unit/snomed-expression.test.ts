@@ -1,5 +1,3 @@
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { ParametersParameter } from 'fhir/r4';
 import { openDatabase } from '../../src/store/database';
@@ -11,10 +9,12 @@ import { TerminologyEngine } from '../../src/terminology/engine';
 import { TerminologyError } from '../../src/terminology/issues';
 import { parseExpression, renderExpression, isSimple } from '../../src/terminology/snomed/expression';
 import { snomedImplicitValueSet } from '../../src/terminology/snomed/kind';
-import { ID, writeFixtureRelease } from './snomed-fixture';
+import { ID, removeTempDirs, tempDir, writeFixtureRelease } from './snomed-fixture';
 
 const SCT = 'http://snomed.info/sct';
 const VERSION = 'http://snomed.info/sct/45991000052106/version/20250930';
+
+afterAll(removeTempDirs);
 
 describe('Snomed CT compositional grammar', () => {
   it('parses focus concepts, refinements, groups, nested expressions, concrete values and terms', () => {
@@ -50,7 +50,7 @@ describe('Snomed CT provider (synthetic release)', () => {
   let engine: TerminologyEngine;
 
   beforeAll(async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kodverk-sct-provider-'));
+    const dir = tempDir('kodverk-sct-provider-');
     const db = openDatabase(path.join(dir, 'store.db'));
     const store = new ResourceStore(db);
     await runImport(db, store, rf2Importer, writeFixtureRelease(), { uri: VERSION });

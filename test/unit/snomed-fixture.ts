@@ -9,6 +9,19 @@ import { isSctid } from '../../src/terminology/snomed/sctid';
  * descriptions with language refsets, a simple refset and a REPLACED BY association.
  */
 
+const created: string[] = [];
+
+/** A new temporary folder, removed by removeTempDirs (call it in afterAll). */
+export function tempDir(prefix: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  created.push(dir);
+  return dir;
+}
+
+export function removeTempDirs(): void {
+  for (const d of created.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+}
+
 /** An SCTID from an item number and partition ('00' concept, '01' description, '02' relationship). */
 export function sctid(item: number, partition: '00' | '01' | '02'): string {
   for (let d = 0; d <= 9; d++) {
@@ -111,7 +124,7 @@ function uuid(n: number): string {
 
 /** Writes the release into a new temporary folder and returns the folder. */
 export function writeFixtureRelease(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kodverk-rf2-fixture-'));
+  const dir = tempDir('kodverk-rf2-fixture-');
   const date = '20250930';
   let d = 1;
   let r = 1;

@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { openDatabase, Db } from '../../src/store/database';
 import { ResourceStore } from '../../src/store/resource-store';
@@ -7,14 +6,14 @@ import { runImport } from '../../src/importers/run-import';
 import { rf2Importer } from '../../src/importers/rf2';
 import { ImportError } from '../../src/importers/importer';
 import { SHARED_DATA } from '../helpers/server';
-import { ATTRIBUTES, CARE_MEMBERS, ID, writeFixtureRelease } from './snomed-fixture';
+import { ATTRIBUTES, CARE_MEMBERS, ID, removeTempDirs, tempDir, writeFixtureRelease } from './snomed-fixture';
 
 const SUBSET = path.join(SHARED_DATA, 'snomed-tx-subset/snomed');
 const SUBSET_URI = 'http://snomed.info/xsct/31000003106/version/20250909';
 const INFERRED = '900000000000011006';
 
 function freshStore() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kodverk-rf2-'));
+  const dir = tempDir('kodverk-rf2-store-');
   const db = openDatabase(path.join(dir, 'store.db'));
   return { db, store: new ResourceStore(db) };
 }
@@ -51,7 +50,7 @@ function rows(dir: string, pattern: RegExp): string[][] {
 
 /** Copies a release folder so a test can break one of its files. */
 function copyRelease(from: string): string {
-  const to = fs.mkdtempSync(path.join(os.tmpdir(), 'kodverk-rf2-broken-'));
+  const to = tempDir('kodverk-rf2-broken-');
   fs.cpSync(from, to, { recursive: true });
   for (const f of fs.readdirSync(to, { recursive: true }) as string[]) fs.chmodSync(path.join(to, f), 0o755);
   return to;
@@ -62,6 +61,8 @@ function findFile(dir: string, pattern: RegExp): string {
   if (!f) throw new Error(`no file ${pattern} in ${dir}`);
   return path.join(dir, f);
 }
+
+afterAll(removeTempDirs);
 
 describe('RF2 import (synthetic release)', () => {
   const release = writeFixtureRelease();

@@ -15,6 +15,7 @@ import type { ResourceLoader } from '../importers/loader';
 import { openNim } from '../nim';
 import { nimRoutes } from './nim/routes';
 import { structureDefinitionRoutes } from './nim/structure-definitions';
+import { validateRoutes } from './nim/validate-routes';
 import { webRoutes } from '../web/router';
 
 export interface AppDeps {
@@ -109,6 +110,8 @@ export function createApp(deps: AppDeps): express.Express {
   app.use('/fhir', fhir);
   // NIM authoring and releases for vendors (/nim, /releases, /openapi.json)
   app.use(nimRoutes(deps, nim));
+  // records and submission files validated against NIM releases (/validate)
+  app.use(validateRoutes(deps, nim));
   // the pages for analysts (start, search, code systems, value sets, NIMs, diffs) at /
   app.use(webRoutes(deps, nim));
   return app;

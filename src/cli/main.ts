@@ -10,6 +10,7 @@ import { ImportError } from '../importers/importer';
 import { describeSummary, runImport } from '../importers/run-import';
 import { terminalProgress } from './progress';
 import { nimCommand } from './nim';
+import { validateCommand } from './validate';
 
 const program = new Command();
 // positional options: `kodverk import ksi file --version 2025` is the import's --version, not the program's
@@ -51,6 +52,7 @@ program
   });
 
 program.addCommand(nimCommand());
+program.addCommand(validateCommand());
 
 program.parseAsync(process.argv).catch((e) => {
   console.error(e instanceof ImportError ? `Import refused, nothing was changed. ${e.message}` : e instanceof Error ? e.message : e);

@@ -1,0 +1,180 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { CodeSystem, ValueSet } from 'fhir/r4';
+import { loadConfig } from '../../src/config';
+import { loadInitialContent } from '../../src/server';
+import { openDatabase, Db } from '../../src/store/database';
+import { ResourceStore } from '../../src/store/resource-store';
+import { ResourceLoader } from '../../src/importers/loader';
+import { loadNimSeed } from '../../src/nim/seed';
+import { Nim, openNim } from '../../src/nim';
+
+/**
+ * Terminology for validation tests that needs none of Socialstyrelsen's files: the content
+ * pack (terminology/) plus small stand-ins for what the seed binds to but only an import would
+ * bring — KSI aktivitetsstatus, a handful of KSI codes with their sakområde flags, and the
+ * aktualiseringsorsak selections the context bindings of Aktualisera ärende name.
+ */
+
+const PACK = path.resolve(__dirname, '../../terminology');
+const KODVERK = 'https://kodverk.se/fhir';
+
+export const AKTIVITETSSTATUS: CodeSystem = {
+  resourceType: 'CodeSystem',
+  id: 'test-ksi-aktivitetsstatus',
+  url: `${KODVERK}/CodeSystem/ksi-aktivitetsstatus`,
+  version: '2025',
+  status: 'active',
+  content: 'complete',
+  caseSensitive: true,
+  property: [{ code: 'status', uri: 'http://hl7.org/fhir/concept-properties#status', type: 'code' }],
+  concept: [
+    { code: '10', display: 'ansökt' },
+    { code: '15', display: 'avbruten' },
+    { code: '20', display: 'avslagen' },
+    { code: '25', display: 'avslutad' },
+    { code: '30', display: 'beviljad' },
+    { code: '35', display: 'föreslagen' },
+    { code: '40', display: 'genomförd' },
+    { code: '05', display: 'pågående (utgått)', property: [{ code: 'status', valueCode: 'retired' }] },
+  ],
+};
+
+const flags = (...on: string[]) => ['ÄOH', 'FunkH', 'BoUH', 'VuxMissbrukH', 'EkBistHU'].map((code) => ({ code, valueBoolean: on.includes(code) }));
+
+/** A few KSI codes with the selection flags the per-sakområde value sets (urval.yaml) filter on. */
+export const KSI: CodeSystem = {
+  resourceType: 'CodeSystem',
+  id: 'test-ksi',
+  url: `${KODVERK}/CodeSystem/ksi`,
+  version: '2025',
+  status: 'active',
+  content: 'complete',
+  caseSensitive: true,
+  property: ['ÄOH', 'FunkH', 'BoUH', 'VuxMissbrukH', 'EkBistHU'].map((code) => ({ code, type: 'boolean' as const })),
+  concept: [
+    { code: 'YAA.05.00', display: 'Hemtjänst', property: flags('ÄOH') },
+    { code: 'YAB.10.ZZ', display: 'Personlig assistans (LSS)', property: flags('FunkH') },
+    { code: 'YAC.15.15', display: 'LVU-vård enligt 2 § LVU, miljö', property: flags('BoUH') },
+    { code: 'SA1.AA.ZZ', display: 'Bedömning av förmåga att utföra aktiviteter', property: flags('ÄOH', 'FunkH') },
+  ],
+};
+
+export const ORSAK: CodeSystem = {
+  resourceType: 'CodeSystem',
+  id: 'test-aktualiseringsorsak',
+  url: `${KODVERK}/CodeSystem/aktualiseringsorsak`,
+  version: '0.9.0',
+  status: 'draft',
+  content: 'complete',
+  caseSensitive: true,
+  concept: [
+    { code: 'oro-for-barn', display: 'Oro för barn' },
+    { code: 'vald-i-nara-relation', display: 'Våld i nära relation' },
+    { code: 'ekonomiskt-behov', display: 'Ekonomiskt behov' },
+    { code: 'arbetsloshet', display: 'Arbetslöshet' },
+  ],
+};
+
+const orsakSet = (id: string, codes: string[]): ValueSet => ({
+  resourceType: 'ValueSet',
+  id: `test-${id}`,
+  url: `${KODVERK}/ValueSet/${id}`,
+  version: '0.9.0',
+  status: 'draft',
+  compose: { include: [{ system: ORSAK.url, concept: codes.map((code) => ({ code })) }] },
+});
+
+export const FIXTURES = [
+  AKTIVITETSSTATUS,
+  KSI,
+  ORSAK,
+  orsakSet('aktualiseringsorsak-barn-och-unga-anmalan', ['oro-for-barn', 'vald-i-nara-relation']),
+  orsakSet('aktualiseringsorsak-ekonomiskt-bistand-ansokan', ['ekonomiskt-behov', 'arbetsloshet']),
+];
+
+/** A content pack folder: terminology/ with the fixtures added (for a server's first start). */
+export function contentPackWithFixtures(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kodverk-validate-pack-'));
+  fs.cpSync(PACK, dir, { recursive: true });
+  fs.mkdirSync(path.join(dir, 'test-fixtures'));
+  for (const r of FIXTURES) fs.writeFileSync(path.join(dir, 'test-fixtures', `${r.id}.json`), JSON.stringify(r));
+  return dir;
+}
+
+export interface FixtureStore {
+  dir: string;
+  file: string;
+  db: Db;
+  store: ResourceStore;
+  nim: Nim;
+  loader: ResourceLoader;
+  close(): void;
+}
+
+/** A store as a first start with the fixture pack leaves it: release 1.0.0 adopted, 1.1.0 on påseende. */
+export function fixtureStore(): FixtureStore {
+  const pack = contentPackWithFixtures();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kodverk-validate-'));
+  const file = path.join(dir, 'store.db');
+  const db = openDatabase(file);
+  const store = new ResourceStore(db);
+  loadInitialContent(db, store, loadConfig({ loadFhirCore: false, contentPackDir: pack }));
+  loadNimSeed(db, store, path.join(pack, 'nim'));
+  fs.rmSync(pack, { recursive: true, force: true });
+  return {
+    dir,
+    file,
+    db,
+    store,
+    nim: openNim(db, store),
+    loader: new ResourceLoader(db, store),
+    close: () => {
+      db.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export const OVERRIDE = 'Testdata: ingen leverantör berörs.';
+
+/** Beslut utfall 2027.1: adds 'avvisad' (a code valid from release 1.2.0, unknown before). */
+export const UTFALL_2027: { codeSystem: CodeSystem; valueSet: ValueSet } = {
+  codeSystem: {
+    resourceType: 'CodeSystem',
+    id: 'beslut-utfall-2027',
+    url: `${KODVERK}/CodeSystem/beslut-utfall`,
+    version: '2027.1',
+    status: 'active',
+    content: 'complete',
+    caseSensitive: true,
+    concept: [
+      { code: 'beviljad', display: 'Beviljad' },
+      { code: 'delvis-beviljad', display: 'Delvis beviljad' },
+      { code: 'avslag', display: 'Avslag' },
+      { code: 'avvisad', display: 'Avvisad' },
+    ],
+  },
+  valueSet: {
+    resourceType: 'ValueSet',
+    id: 'beslut-utfall-2027',
+    url: `${KODVERK}/ValueSet/beslut-utfall`,
+    version: '2027.1',
+    status: 'active',
+    compose: { include: [{ system: `${KODVERK}/CodeSystem/beslut-utfall` }] },
+  },
+};
+
+/**
+ * The releases the date tests need: 1.1.0 adopted from 2026-07-01, then 1.2.0 (Myndighetsbeslut
+ * 1.1.0, whose utfall value set gained 'avvisad') adopted from 2027-07-01.
+ */
+export function adoptReleases(f: FixtureStore): void {
+  f.nim.releases.transition('1.1.0', 'faststalld', { effectiveFrom: '2026-07-01', overrideLeadTime: OVERRIDE });
+  f.loader.load([UTFALL_2027.codeSystem, UTFALL_2027.valueSet]);
+  f.nim.models.newVersion('myndighetsbeslut');
+  f.nim.releases.create({ version: '1.2.0', title: 'Beslut utfall 2027' });
+  f.nim.releases.transition('1.2.0', 'paseende');
+  f.nim.releases.transition('1.2.0', 'faststalld', { effectiveFrom: '2027-07-01', overrideLeadTime: OVERRIDE });
+}

@@ -178,3 +178,40 @@ export function adoptReleases(f: FixtureStore): void {
   f.nim.releases.transition('1.2.0', 'paseende');
   f.nim.releases.transition('1.2.0', 'faststalld', { effectiveFrom: '2027-07-01', overrideLeadTime: OVERRIDE });
 }
+
+// ---- a register submission ------------------------------------------------------------------
+
+/** A personal identity number as a municipality's file would hold it (it must never come back). */
+export const PNR = '19121212-1212';
+
+export const HEADER = 'Brukare.personId;Brukare.kön;Insats.typ;Insats.sakområde;Insats.status;Beslut.datum;Beslut.utfall;Beslut.lagrum;Aktualisering.typ;Aktualisering.sakomrade;Aktualisering.orsak;Aktualisering.datum';
+/** A clean row: a decision on 2026-08-01 (release 1.1.0 once adopted), aktualisering 2026-07-15. */
+const CLEAN = [PNR, 'kvinna', 'hemtjanst', 'aldreomsorg', '30', '2026-08-01', 'beviljad', 'SoL2025-12:1', 'anmalan', 'barn-och-unga', 'oro-for-barn', '2026-07-15'];
+
+/** The clean row with some cells replaced (by column index). */
+export function row(changes: Record<number, string> = {}): string {
+  return CLEAN.map((c, i) => (i in changes ? changes[i] : c)).join(';');
+}
+
+/** Planted errors (one per row) and what each must yield: severity, type, element, column. */
+export const PLANTED: { cells: Record<number, string>; expect: [severity: string, type: string, element: string, column: number] }[] = [
+  { cells: { 1: PNR }, expect: ['error', 'unknown-code', 'Brukare.kon', 2] },
+  { cells: { 6: `${KODVERK}/CodeSystem/sakomrade|aldreomsorg` }, expect: ['error', 'not-in-value-set', 'Myndighetsbeslut.utfall', 7] },
+  { cells: { 5: '2026-02-30' }, expect: ['error', 'invalid-value', 'Myndighetsbeslut.datum', 6] },
+  { cells: { 4: '' }, expect: ['error', 'required-missing', 'Insats.status', 5] },
+  { cells: { 10: 'ekonomiskt-behov' }, expect: ['error', 'not-in-context-value-set', 'AktualiseraArende.orsak[0]', 11] },
+];
+
+/** Clean rows of other kinds: other insats and utfall, an ansökan about ekonomiskt bistånd. */
+export const CLEAN_ROWS = [row(), row({ 2: 'boendestod', 6: 'avslag' }), row({ 8: 'ansokan', 9: 'ekonomiskt-bistand', 10: 'arbetsloshet' })];
+
+export const csvFile = (rows: string[]) => [HEADER, ...rows].join('\r\n') + '\r\n';
+
+/** Two clean rows, the planted errors (rows 3–7), a clean row. */
+export const planted = () => csvFile([row(), row(), ...PLANTED.map((p) => row(p.cells)), row()]);
+
+/** What a report must say of planted(): [row, severity, type, element, column]. */
+export const PLANTED_FINDINGS = PLANTED.map((p, i) => [i + 3, ...p.expect]);
+
+/** A report's findings as [row, severity, type, element, column]. */
+export const findingsOf = (report: any) => report.rows.flatMap((r: any) => r.issues.map((i: any) => [r.row, i.severity, i.type, i.element, i.column]));

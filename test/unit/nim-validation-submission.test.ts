@@ -8,7 +8,7 @@ import { splitCsv } from '../../src/nim/validation/submission-reader';
 import { TerminologyError } from '../../src/terminology/issues';
 import { SubmissionOptions, SubmissionValidator } from '../../src/nim/validation/submission-validator';
 import { labelKey } from '../../src/nim/validation/labels';
-import { FixtureStore, adoptReleases, fixtureStore } from './nim-validation-fixture';
+import { CLEAN_ROWS, FixtureStore, HEADER, PLANTED_FINDINGS, PNR, adoptReleases, csvFile, findingsOf, fixtureStore, planted, row } from './nim-validation-fixture';
 
 /**
  * Submission files (CSV and NDJSON) validated row by row on a real SQLite store: planted errors
@@ -16,28 +16,6 @@ import { FixtureStore, adoptReleases, fixtureStore } from './nim-validation-fixt
  * a stream, malformed files are refused with a clear message, and the report never holds a
  * cell's value. Also `kodverk validate`.
  */
-
-const PNR = '19121212-1212';
-const HEADER = 'Brukare.personId;Brukare.kön;Insats.typ;Insats.sakområde;Insats.status;Beslut.datum;Beslut.utfall;Beslut.lagrum;Aktualisering.typ;Aktualisering.sakomrade;Aktualisering.orsak;Aktualisering.datum';
-/** A clean row: decision on 2026-08-01 (release 1.1.0), aktualisering 2026-07-15. */
-const CLEAN = [PNR, 'kvinna', 'hemtjanst', 'aldreomsorg', '30', '2026-08-01', 'beviljad', 'SoL2025-12:1', 'anmalan', 'barn-och-unga', 'oro-for-barn', '2026-07-15'];
-
-/** The clean row with some cells replaced (by column index). */
-function row(changes: Record<number, string> = {}): string {
-  return CLEAN.map((c, i) => (i in changes ? changes[i] : c)).join(';');
-}
-
-/** The planted errors, one per row after two clean rows, and what each must yield. */
-const PLANTED: { cells: Record<number, string>; expect: [severity: string, type: string, element: string, column: number] }[] = [
-  { cells: { 1: PNR }, expect: ['error', 'unknown-code', 'Brukare.kon', 2] },
-  { cells: { 6: 'https://kodverk.se/fhir/CodeSystem/sakomrade|aldreomsorg' }, expect: ['error', 'not-in-value-set', 'Myndighetsbeslut.utfall', 7] },
-  { cells: { 5: '2026-02-30' }, expect: ['error', 'invalid-value', 'Myndighetsbeslut.datum', 6] },
-  { cells: { 4: '' }, expect: ['error', 'required-missing', 'Insats.status', 5] },
-  { cells: { 10: 'ekonomiskt-behov' }, expect: ['error', 'not-in-context-value-set', 'AktualiseraArende.orsak[0]', 11] },
-];
-
-const csvFile = (rows: string[]) => [HEADER, ...rows].join('\r\n') + '\r\n';
-const planted = () => csvFile([row(), row(), ...PLANTED.map((p) => row(p.cells)), row()]);
 
 let f: FixtureStore;
 let validator: SubmissionValidator;
@@ -79,12 +57,10 @@ async function refused(text: string | Buffer, options: Partial<SubmissionOptions
   throw new Error('expected the file to be refused');
 }
 
-const issuesOf = (report: any) => report.rows.flatMap((r: any) => r.issues.map((i: any) => [r.row, i.severity, i.type, i.element, i.column]));
-
 describe('a CSV submission', () => {
   it('yields exactly the planted errors, on their rows', async () => {
     const { report } = await validate(planted());
-    expect(issuesOf(report)).toEqual(PLANTED.map((p, i) => [i + 3, ...p.expect]));
+    expect(findingsOf(report)).toEqual(PLANTED_FINDINGS);
     expect(report.rows.map((r: any) => r.line)).toEqual([4, 5, 6, 7, 8]);
     expect(report.counts).toEqual({
       bySeverity: { error: 5, warning: 0, information: 0 },
@@ -96,7 +72,7 @@ describe('a CSV submission', () => {
   });
 
   it('yields no errors for a clean file, and notes once what it could not check', async () => {
-    const { report } = await validate(csvFile([row(), row({ 2: 'boendestod', 6: 'avslag' }), row({ 8: 'ansokan', 9: 'ekonomiskt-bistand', 10: 'arbetsloshet' })]));
+    const { report } = await validate(csvFile(CLEAN_ROWS));
     expect(report.rows).toEqual([]);
     expect(report.summary).toMatchObject({ rows: 3, rowsWithErrors: 0, rowsWithoutIssues: 3, valid: true, complete: true });
     // Aktualisera ärende's kontaktsätt is optional; Insats needs nothing more; Myndighetsbeslut is complete
@@ -106,12 +82,12 @@ describe('a CSV submission', () => {
   it('judges each row by the release in force on its event date, or by the one requested', async () => {
     const rows = [row({ 5: '2026-08-01', 6: 'avvisad' }), row({ 5: '2027-08-01', 6: 'avvisad' })];
     const byDate = (await validate(csvFile(rows))).report;
-    expect(issuesOf(byDate)).toEqual([[1, 'error', 'unknown-code', 'Myndighetsbeslut.utfall', 7]]);
+    expect(findingsOf(byDate)).toEqual([[1, 'error', 'unknown-code', 'Myndighetsbeslut.utfall', 7]]);
     // the second row's Aktualisering has its own date (2026-07-15), the rest take the decision's
     expect(byDate.summary.releases).toEqual({ '1.1.0': 5, '1.2.0': 3 });
     const fixed = (await validate(csvFile(rows), { release: '1.2.0' })).report;
     expect(fixed.release).toBe('1.2.0');
-    expect(issuesOf(fixed)).toEqual([]);
+    expect(findingsOf(fixed)).toEqual([]);
   });
 
   it('notes, with their row counts, required attributes the file does not report and rows without a date', async () => {
@@ -130,7 +106,7 @@ describe('a CSV submission', () => {
     const text = `${HEADER}\n\n"${PNR}";"kvinna";hemtjanst;aldreomsorg;30;2026-08-01;beviljad;"SoL2025-12:1,LSS-9:2";anmalan;barn-och-unga;"oro-for-barn,vald-i-nara-relation";2026-07-15\n${row({ 1: '"Kön: ""man""\nnej"' })}\n`;
     for (const size of [1, 3, 7, 4096]) {
       const { report } = await validate(text, {}, size);
-      expect(issuesOf(report)).toEqual([[2, 'error', 'unknown-code', 'Brukare.kon', 2]]);
+      expect(findingsOf(report)).toEqual([[2, 'error', 'unknown-code', 'Brukare.kon', 2]]);
       expect(report.rows[0].line).toBe(4);
     }
   });
@@ -164,7 +140,7 @@ describe('a CSV submission', () => {
     const { report } = await validate(`${HEADER}\n${row({ 1: 'x' })}\n${'a'.repeat(1024 * 1024 + 10)}\n${row()}\n`);
     expect(report.summary).toMatchObject({ rows: 1, complete: false, valid: false });
     expect(report.fatal.text).toMatch(/Line 3 is longer than 1048576 bytes/);
-    expect(issuesOf(report)).toEqual([[1, 'error', 'unknown-code', 'Brukare.kon', 2]]);
+    expect(findingsOf(report)).toEqual([[1, 'error', 'unknown-code', 'Brukare.kon', 2]]);
   });
 
   it('streams: the report has rows before the file has been read to its end', async () => {
@@ -200,7 +176,7 @@ describe('an NDJSON submission', () => {
   it('yields the same findings as CSV, keyed by row', async () => {
     const text = [object(), object({ 'Brukare.kön': PNR }), '', object({ 'Insats.status': null, 'Beslut.datum': '2026-02-30' }), object({ 'Insats.färg': 'blå' }), '{"Brukare.kön": ', '[1]'].join('\n');
     const { report, text: out } = await validate(text, { format: 'ndjson' });
-    expect(issuesOf(report)).toEqual([
+    expect(findingsOf(report)).toEqual([
       [2, 'error', 'unknown-code', 'Brukare.kon', undefined],
       [3, 'error', 'required-missing', 'Insats.status', undefined],
       [3, 'error', 'invalid-value', 'Myndighetsbeslut.datum', undefined],
@@ -247,7 +223,7 @@ describe('kodverk validate', () => {
     fs.writeFileSync(file, planted());
     const bad = await kodverk('submission', file);
     expect(bad.code).toBe(2);
-    expect(issuesOf(JSON.parse(bad.out))).toEqual(PLANTED.map((p, i) => [i + 3, ...p.expect]));
+    expect(findingsOf(JSON.parse(bad.out))).toEqual(PLANTED_FINDINGS);
     fs.writeFileSync(file, csvFile([row({ 6: 'avvisad' })]));
     expect((await kodverk('submission', file)).code).toBe(2);
     const fixed = await kodverk('submission', file, '--release', '1.2.0');

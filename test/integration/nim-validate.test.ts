@@ -1,0 +1,215 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import { Kodverk, TX_ISSUE_TYPE, startKodverk } from './support/server';
+import { CLEAN_ROWS, OVERRIDE, PLANTED_FINDINGS, PNR, UTFALL_2027, contentPackWithFixtures, csvFile, findingsOf, planted, row } from '../unit/nim-validation-fixture';
+
+/**
+ * Validation over HTTP on the real server (ephemeral port, real SQLite file, the content pack
+ * with the tx-free fixtures, the NIM seed): releases set up through the API as a publisher
+ * would, then POST /validate/record and POST /validate/submission as a vendor would, with the
+ * server's log captured to show that nothing personal reaches it.
+ */
+
+const MAX_BODY = 256 * 1024;
+let server: Kodverk;
+let pack: string;
+let root: string;
+const logged: string[] = [];
+const originalWrite = process.stdout.write;
+
+interface Answer {
+  status: number;
+  type: string | null;
+  text: string;
+  json: any;
+}
+
+async function send(method: string, relative: string, body?: string | Buffer, headers: Record<string, string> = {}): Promise<Answer> {
+  const res = await fetch(`${root}/${relative}`, { method, headers, body: Buffer.isBuffer(body) ? new Uint8Array(body) : body });
+  const text = await res.text();
+  let json: any;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, type: res.headers.get('content-type'), text, json };
+}
+
+const authorised = () => ({ Authorization: `Bearer ${server.token}`, 'Content-Type': 'application/json' });
+const post = (relative: string, body: unknown) => send('POST', relative, JSON.stringify(body), authorised());
+const record = (body: unknown) => send('POST', 'validate/record', JSON.stringify(body), { 'Content-Type': 'application/json' });
+const submit = (text: string | Buffer, type = 'text/csv; charset=utf-8', query = '') => send('POST', `validate/submission${query}`, text, { 'Content-Type': type });
+const txType = (issue: any) => issue.details.coding?.find((c: any) => c.system === TX_ISSUE_TYPE)?.code;
+const said = (a: Answer) => a.json.issue.map((i: any) => i.details.text).join(' ');
+
+beforeAll(async () => {
+  // pino writes to process.stdout.write once it is replaced: every log line of the server is kept
+  process.stdout.write = ((chunk: unknown, ...rest: unknown[]) => {
+    logged.push(String(chunk));
+    (rest.find((r) => typeof r === 'function') as (() => void) | undefined)?.();
+    return true;
+  }) as typeof process.stdout.write;
+  pack = contentPackWithFixtures();
+  server = await startKodverk({ contentPackDir: pack, maxBodyBytes: MAX_BODY, logLevel: 'trace' });
+  root = server.fhirBase.replace(/\/fhir$/, '');
+  // the publisher's side: 1.1.0 in force from 2026-07-01; 1.2.0 (beslut utfall gains 'avvisad') from 2027-07-01
+  expect((await post('releases/1.1.0/status', { status: 'faststalld', effectiveFrom: '2026-07-01', overrideLeadTime: OVERRIDE })).status).toBe(200);
+  await server.kit.update({ resourceType: 'CodeSystem', id: UTFALL_2027.codeSystem.id!, body: UTFALL_2027.codeSystem as any });
+  await server.kit.update({ resourceType: 'ValueSet', id: UTFALL_2027.valueSet.id!, body: UTFALL_2027.valueSet as any });
+  expect((await post('nim/models/myndighetsbeslut/versions', {})).status).toBe(201);
+  expect((await post('releases', { version: '1.2.0', title: 'Beslut utfall 2027' })).status).toBe(201);
+  expect((await post('releases/1.2.0/status', { status: 'paseende' })).status).toBe(200);
+  expect((await post('releases/1.2.0/status', { status: 'faststalld', effectiveFrom: '2027-07-01', overrideLeadTime: OVERRIDE })).status).toBe(200);
+});
+
+afterAll(async () => {
+  await server.close();
+  process.stdout.write = originalWrite;
+  fs.rmSync(pack, { recursive: true, force: true });
+});
+
+describe('POST /validate/record', () => {
+  const beslut = (datum: string, extra: Record<string, unknown> = {}) => ({ nim: 'https://kodverk.se/fhir/StructureDefinition/nim-myndighetsbeslut', record: { datum, utfall: 'avvisad', lagrum: ['SoL2025-12:1'] }, ...extra });
+
+  it('judges a record by the release in force on its event date', async () => {
+    const before = await record(beslut('2026-08-01'));
+    expect(before.status).toBe(200);
+    expect(before.type).toMatch(/application\/fhir\+json/);
+    expect(before.json.issue[0]).toMatchObject({ severity: 'information', details: { text: 'Validated against NIM Myndighetsbeslut 1.0.0 in release 1.1.0 (faststalld, in force 2026-07-01)' } });
+    expect(before.json.issue[1]).toMatchObject({ severity: 'error', code: 'code-invalid', expression: ['Myndighetsbeslut.utfall'] });
+    expect(txType(before.json.issue[1])).toBe('invalid-code');
+    const after = await record(beslut('2027-08-01'));
+    expect(after.json.issue).toHaveLength(1);
+    expect(said(after)).toMatch(/release 1\.2\.0/);
+  });
+
+  it('judges a record by the release named, whatever its date', async () => {
+    expect((await record(beslut('2027-08-01', { release: '1.1.0' }))).json.issue.map((i: any) => i.severity)).toEqual(['information', 'error']);
+    expect((await record(beslut('2026-08-01', { release: '1.2.0' }))).json.issue.map((i: any) => i.severity)).toEqual(['information']);
+  });
+
+  it('applies context bindings: aktualiseringsorsak by aktualiseringstyp and sakområde', async () => {
+    const arende = (orsak: string) => record({ nim: 'aktualisera-arende', record: { typ: 'anmalan', sakomrade: 'barn-och-unga', orsak: [orsak], datum: '2026-10-01' } });
+    expect((await arende('vald-i-nara-relation')).json.issue).toHaveLength(1);
+    const wrong = (await arende('arbetsloshet')).json.issue[1];
+    expect(wrong).toMatchObject({ severity: 'error', expression: ['AktualiseraArende.orsak[0]'] });
+    expect(txType(wrong)).toBe('not-in-vs');
+    expect(wrong.details.text).toMatch(/aktualiseringsorsak-barn-och-unga-anmalan\|0\.9\.0, which applies when typ = anmalan and sakomrade = barn-och-unga/);
+  });
+
+  it('refuses what is not a validation request, with an OperationOutcome', async () => {
+    const broken = await send('POST', 'validate/record', '{"nim": ', { 'Content-Type': 'application/json' });
+    expect(broken.status).toBe(400);
+    expect(said(broken)).toMatch(/not valid JSON/);
+    expect((await record({ record: {} })).status).toBe(400);
+    expect((await record({ nim: 'insats', record: {}, date: '1 maj' })).status).toBe(400);
+    expect((await send('POST', 'validate/record', 'nim=insats', { 'Content-Type': 'text/plain' })).status).toBe(415);
+    expect((await record({ nim: 'https://kodverk.se/fhir/StructureDefinition/nim-finns-inte', record: {} })).status).toBe(404);
+    expect((await record({ nim: 'insats', release: '7.0.0', record: {} })).status).toBe(404);
+    const get = await send('GET', 'validate/record');
+    expect(get.status).toBe(405);
+    expect(get.json.resourceType).toBe('OperationOutcome');
+  });
+});
+
+describe('POST /validate/submission', () => {
+  it('yields exactly the planted errors on their rows, and nothing for a clean file', async () => {
+    const bad = await submit(planted());
+    expect(bad.status).toBe(200);
+    expect(bad.type).toMatch(/application\/json/);
+    expect(findingsOf(bad.json)).toEqual(PLANTED_FINDINGS);
+    expect(bad.json.summary).toMatchObject({ rows: 8, rowsWithErrors: 5, valid: false, complete: true });
+    expect(bad.json.counts.bySeverity).toEqual({ error: 5, warning: 0, information: 0 });
+    const clean = await submit(csvFile(CLEAN_ROWS));
+    expect(clean.json.rows).toEqual([]);
+    expect(clean.json.summary).toMatchObject({ rows: 3, rowsWithErrors: 0, valid: true });
+  });
+
+  it('judges rows by their event dates, or all by the release asked for', async () => {
+    const file = csvFile([row({ 6: 'avvisad' }), row({ 5: '2027-08-01', 6: 'avvisad' })]);
+    expect(findingsOf((await submit(file)).json)).toEqual([[1, 'error', 'unknown-code', 'Myndighetsbeslut.utfall', 7]]);
+    const fixed = await submit(file, 'text/csv', '?release=1.2.0');
+    expect(fixed.json).toMatchObject({ release: '1.2.0', rows: [], summary: { valid: true } });
+  });
+
+  it('takes NDJSON', async () => {
+    const lines = [{ 'Brukare.kön': 'man', 'Beslut.datum': '2026-08-01', 'Beslut.utfall': 'beviljad', 'Beslut.lagrum': 'LSS-9:2' }, { 'Brukare.kön': 'okänt', 'Beslut.datum': '2026-08-01', 'Beslut.utfall': 'beviljad', 'Beslut.lagrum': ['LSS-9:2', 'LSS-9:3'] }];
+    const answer = await submit(lines.map((l) => JSON.stringify(l)).join('\n'), 'application/x-ndjson');
+    expect(findingsOf(answer.json)).toEqual([[2, 'error', 'unknown-code', 'Brukare.kon', undefined]]);
+  });
+
+  it('refuses a malformed file with a clear message: 400, 413, 415', async () => {
+    const header = await submit('Brukare.kön;Insats.färg\nman;blå\n');
+    expect(header.status).toBe(400);
+    expect(header.json.resourceType).toBe('OperationOutcome');
+    expect(said(header)).toBe("The header row is not NIM.attribute names: 'Insats.färg' names no attribute of NIM Insats");
+    expect(said(await submit('Brukare.kön,Insats.typ\nman,hemtjanst\n'))).toMatch(/semicolon-separated/);
+    expect((await submit('')).status).toBe(400);
+    expect((await submit(planted(), 'text/csv', '?release=7.0.0')).status).toBe(404);
+    const tooLarge = await submit(csvFile(Array.from({ length: 3000 }, () => row())));
+    expect(tooLarge.status).toBe(413);
+    expect(said(tooLarge)).toMatch(/larger than this server accepts \(262144 bytes\)/);
+    const excel = await submit(Buffer.from('PK\u0003\u0004'), 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
+    expect(excel.status).toBe(415);
+    expect(said(excel)).toMatch(/text\/csv .* or application\/x-ndjson/);
+    expect((await submit(planted(), 'text/csv; charset=windows-1252')).status).toBe(415);
+  });
+
+  it('ends the report with a fatal entry when a streamed upload passes the limit half-way', async () => {
+    const answer: { status: number; text: string } = await new Promise((resolve, reject) => {
+      const req = http.request(`${root}/validate/submission`, { method: 'POST', headers: { 'Content-Type': 'text/csv', 'Transfer-Encoding': 'chunked' } }, (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString('utf8')));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.write(csvFile([row({ 1: 'x' })]));
+      const more = `${row()}\n`.repeat(200);
+      let sent = 0;
+      const pump = () => {
+        while (sent < MAX_BODY * 2) {
+          sent += more.length;
+          if (!req.write(more)) return void req.once('drain', pump);
+        }
+        req.end();
+      };
+      pump();
+    });
+    expect(answer.status).toBe(200);
+    const report = JSON.parse(answer.text);
+    expect(report.summary.complete).toBe(false);
+    expect(report.fatal.text).toMatch(/larger than this server accepts/);
+    expect(report.rows[0].row).toBe(1);
+  });
+
+  it('never echoes or logs a personal identity number planted in any cell', async () => {
+    const file = csvFile([row({ 1: PNR, 2: PNR, 4: PNR, 5: PNR, 6: `${PNR}|${PNR}`, 7: PNR, 10: PNR, 11: PNR }), row({ 0: `${PNR} Anna Andersson` })]);
+    const answers = [
+      await submit(file),
+      await submit(JSON.stringify({ 'Brukare.kön': PNR, 'Beslut.datum': PNR, [PNR]: PNR }) + '\n' + `{"Brukare.kön": "${PNR}`, 'application/x-ndjson'),
+      await record({ nim: 'brukare', date: '2026-08-01', record: { personId: PNR, kon: PNR, fornamn: 'Anna', efternamn: 'Andersson', [PNR]: PNR } }),
+      await submit(`Brukare.kön;${PNR}\nman;x\n`),
+    ];
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 400]);
+    expect(answers[0].json.summary.rowsWithErrors).toBe(1);
+    for (const a of answers) {
+      expect(a.text).not.toContain('1212');
+      expect(a.text).not.toContain('Andersson');
+    }
+    const log = logged.join('');
+    expect(log).toMatch(/"path":"\/validate\/submission","status":200/);
+    expect(log).not.toContain('1212');
+    expect(log).not.toContain('Andersson');
+  });
+});
+
+describe('the vendor contract', () => {
+  it('describes both endpoints in OpenAPI', async () => {
+    const spec = (await send('GET', 'openapi.json')).json;
+    expect(spec.paths['/validate/record'].post.requestBody.content['application/json']).toBeDefined();
+    expect(Object.keys(spec.paths['/validate/submission'].post.requestBody.content)).toEqual(['text/csv', 'application/x-ndjson']);
+    expect(spec.paths['/validate/submission'].post.parameters[0].name).toBe('release');
+  });
+});

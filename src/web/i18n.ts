@@ -211,6 +211,7 @@ export const TEXTS = {
   changeClass: ['Ändringens storlek', 'Change class'],
   noChanges: ['Inga skillnader.', 'No differences.'],
   field: ['Fält', 'Field'],
+  changedFields: ['Ändringar per fält', 'Changes by field'],
   before: ['Före', 'Before'],
   after: ['Efter', 'After'],
   needTwo: ['Det behövs minst två versioner att jämföra.', 'At least two versions are needed to compare.'],

@@ -2,6 +2,7 @@ import type express from 'express';
 import type { Nim } from '../../nim';
 import type { FieldChange, ReleaseDiff } from '../../nim/release-diff';
 import type { ConceptSummary, ResourceHead } from '../queries';
+import type { TextKey } from '../i18n';
 import { Fragment, Html, html, linkIf } from '../html';
 import { conceptLink } from '../properties';
 import { PageContext, layout } from '../layout';
@@ -103,7 +104,9 @@ ${changeList(ctx, `vs-${i}-c`, ctx.t('changed'), v.renamed.map((c) => html`<code
   })}`;
 }
 
-const SUMMARY_FIELDS: (keyof ConceptSummary)[] = ['display', 'definition', 'status', 'parents', 'properties'];
+/** The fields compared, each also the key of its UI text. */
+const SUMMARY_FIELDS = ['display', 'definition', 'status', 'parents', 'properties'] as const satisfies readonly (keyof ConceptSummary & TextKey)[];
+type SummaryField = (typeof SUMMARY_FIELDS)[number];
 
 /** Two versions of a code system: codes added, removed and changed (which fields). */
 function codeSystemDiffHtml(ctx: PageContext, site: Site, a: ResourceHead, b: ResourceHead): Html {
@@ -116,7 +119,11 @@ function codeSystemDiffHtml(ctx: PageContext, site: Site, a: ResourceHead, b: Re
     const fields = old ? SUMMARY_FIELDS.filter((f) => old[f] !== c[f]) : [];
     return fields.length ? [{ c, old: old!, fields }] : [];
   });
+  const field = (f: SummaryField) => ctx.t(f).toLocaleLowerCase(ctx.lang);
+  // which fields changed how often: a new import format may change every property, a new release a few displays
+  const perField = SUMMARY_FIELDS.map((f) => [f, changed.filter((c) => c.fields.includes(f)).length] as const).filter(([, n]) => n > 0);
   return html`${summaryCounts(ctx, [[ctx.t('concepts'), added.length, removed.length, changed.length]])}
+${perField.length ? html`<p>${ctx.t('changedFields')}: ${perField.map(([f, n], i) => html`${i ? ', ' : ''}${field(f)} ${ctx.n(n)}`)}</p>` : ''}
 ${added.length + removed.length + changed.length === 0 ? html`<p>${ctx.t('noChanges')}</p>` : ''}
 ${changeList(ctx, 'tillagda', ctx.t('added'), added.map((c) => html`<a class="diff-added" href="${link(b, c.code)}"><code>${c.code}</code> ${c.display}</a>`))}
 ${changeList(ctx, 'borttagna', ctx.t('removed'), removed.map((c) => html`<a class="diff-removed" href="${link(a, c.code)}"><code>${c.code}</code> ${c.display}</a>`))}
@@ -124,7 +131,7 @@ ${changeList(
   ctx,
   'andrade',
   ctx.t('changed'),
-  changed.map(({ c, old, fields }) => html`<a href="${link(b, c.code)}"><code>${c.code}</code> ${c.display}</a>: ${fields.map((f, i) => html`${i ? '; ' : ''}${f}${f === 'display' ? html` (<span class="diff-removed">${old.display}</span> → <span class="diff-added">${c.display}</span>)` : ''}`)}`),
+  changed.map(({ c, old, fields }) => html`<a href="${link(b, c.code)}"><code>${c.code}</code> ${c.display}</a>: ${fields.map((f, i) => html`${i ? '; ' : ''}${field(f)}${f === 'display' ? html` (<span class="diff-removed">${old.display}</span> → <span class="diff-added">${c.display}</span>)` : ''}`)}`),
 )}`;
 }
 

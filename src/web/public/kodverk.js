@@ -85,4 +85,6 @@
     else if (e.key === 'Enter' && active >= 0) { e.preventDefault(); location.href = items[active].href; }
   });
   input.addEventListener('blur', function () { setTimeout(close, 100); });
+  // searching: no more suggestions for what was typed
+  if (input.form) input.form.addEventListener('submit', function () { clearTimeout(timer); seq++; close(); });
 })();

@@ -10,7 +10,6 @@
   if (!tree) return;
   var url = tree.getAttribute('data-tree');
   var base = url.replace(/\/barn$/, '');
-  var sv = document.documentElement.lang !== 'en';
 
   function node(n, level) {
     var li = document.createElement('li');
@@ -127,5 +126,4 @@
     }
     e.preventDefault();
   });
-  tree.setAttribute('aria-label', sv ? 'Hierarki' : 'Hierarchy');
 })();

@@ -52,14 +52,15 @@ ${values.slice(0, 15).map((v) => html`<li><a href="${hrefWith({ [name]: v.value,
   const anyFilter = Object.values(filters).some(Boolean);
   const first = (pageNo - 1) * PAGE_SIZE + 1;
   const body = html`${searchForm(ctx, q)}
-<section aria-labelledby="resurser-rubrik">
-<h2 id="resurser-rubrik">${ctx.t('searchResources')}</h2>
 ${
+  // resources only when some match: most searches are for codes
   resources.length === 0
-    ? html`<p>${ctx.t('searchNone')}</p>`
-    : html`<ul class="results">${resources.map((e) => html`<li><a href="${e.href}">${e.title}</a> <span class="kind">${kindLabel(ctx, e.kind)}</span>${e.version ? html` <span class="muted">${e.version}</span>` : ''}</li>`)}</ul>`
+    ? ''
+    : html`<section aria-labelledby="resurser-rubrik">
+<h2 id="resurser-rubrik">${ctx.t('searchResources')}</h2>
+<ul class="results">${resources.map((e) => html`<li><a href="${e.href}">${e.title}</a> <span class="kind">${kindLabel(ctx, e.kind)}</span>${e.version ? html` <span class="muted">${e.version}</span>` : ''}</li>`)}</ul>
+</section>`
 }
-</section>
 <section aria-labelledby="koder-rubrik" class="with-facets">
 <h2 id="koder-rubrik">${ctx.t('searchConcepts')}</h2>
 <p role="status" class="result-count">${found.capped ? ctx.t('searchCountMore', ctx.n(found.total), ctx.n(found.total)) : ctx.t('searchCount', ctx.n(found.total))}${found.total > PAGE_SIZE ? ` · ${ctx.t('searchShowing', ctx.n(first), ctx.n(Math.min(found.total, first + PAGE_SIZE - 1)), ctx.n(found.total))}` : ''}</p>

@@ -20,62 +20,46 @@ import { Nim, openNim } from '../../src/nim';
 const PACK = path.resolve(__dirname, '../../terminology');
 const KODVERK = 'https://kodverk.se/fhir';
 
-export const AKTIVITETSSTATUS: CodeSystem = {
-  resourceType: 'CodeSystem',
-  id: 'test-ksi-aktivitetsstatus',
-  url: `${KODVERK}/CodeSystem/ksi-aktivitetsstatus`,
-  version: '2025',
-  status: 'active',
-  content: 'complete',
-  caseSensitive: true,
-  property: [{ code: 'status', uri: 'http://hl7.org/fhir/concept-properties#status', type: 'code' }],
-  concept: [
-    { code: '10', display: 'ansökt' },
-    { code: '15', display: 'avbruten' },
-    { code: '20', display: 'avslagen' },
-    { code: '25', display: 'avslutad' },
-    { code: '30', display: 'beviljad' },
-    { code: '35', display: 'föreslagen' },
-    { code: '40', display: 'genomförd' },
+/** A complete Kodverk code system (id test-<name> unless given). */
+export function codeSystem(name: string, version: string, concept: CodeSystem['concept'], extra: Partial<CodeSystem> = {}): CodeSystem {
+  return { resourceType: 'CodeSystem', id: `test-${name}`, url: `${KODVERK}/CodeSystem/${name}`, version, status: 'active', content: 'complete', caseSensitive: true, concept, ...extra };
+}
+
+/** Concepts from code → display pairs. */
+const concepts = (pairs: Record<string, string>) => Object.entries(pairs).map(([code, display]) => ({ code, display }));
+
+export const AKTIVITETSSTATUS = codeSystem(
+  'ksi-aktivitetsstatus',
+  '2025',
+  [
+    ...concepts({ '10': 'ansökt', '15': 'avbruten', '20': 'avslagen', '25': 'avslutad', '30': 'beviljad', '35': 'föreslagen', '40': 'genomförd' }),
     { code: '05', display: 'pågående (utgått)', property: [{ code: 'status', valueCode: 'retired' }] },
   ],
-};
+  { property: [{ code: 'status', uri: 'http://hl7.org/fhir/concept-properties#status', type: 'code' }] },
+);
 
-const flags = (...on: string[]) => ['ÄOH', 'FunkH', 'BoUH', 'VuxMissbrukH', 'EkBistHU'].map((code) => ({ code, valueBoolean: on.includes(code) }));
+const FLAGS = ['ÄOH', 'FunkH', 'BoUH', 'VuxMissbrukH', 'EkBistHU'];
+const flags = (...on: string[]) => FLAGS.map((code) => ({ code, valueBoolean: on.includes(code) }));
 
 /** A few KSI codes with the selection flags the per-sakområde value sets (urval.yaml) filter on. */
-export const KSI: CodeSystem = {
-  resourceType: 'CodeSystem',
-  id: 'test-ksi',
-  url: `${KODVERK}/CodeSystem/ksi`,
-  version: '2025',
-  status: 'active',
-  content: 'complete',
-  caseSensitive: true,
-  property: ['ÄOH', 'FunkH', 'BoUH', 'VuxMissbrukH', 'EkBistHU'].map((code) => ({ code, type: 'boolean' as const })),
-  concept: [
+export const KSI = codeSystem(
+  'ksi',
+  '2025',
+  [
     { code: 'YAA.05.00', display: 'Hemtjänst', property: flags('ÄOH') },
     { code: 'YAB.10.ZZ', display: 'Personlig assistans (LSS)', property: flags('FunkH') },
     { code: 'YAC.15.15', display: 'LVU-vård enligt 2 § LVU, miljö', property: flags('BoUH') },
     { code: 'SA1.AA.ZZ', display: 'Bedömning av förmåga att utföra aktiviteter', property: flags('ÄOH', 'FunkH') },
   ],
-};
+  { property: FLAGS.map((code) => ({ code, type: 'boolean' as const })) },
+);
 
-export const ORSAK: CodeSystem = {
-  resourceType: 'CodeSystem',
-  id: 'test-aktualiseringsorsak',
-  url: `${KODVERK}/CodeSystem/aktualiseringsorsak`,
-  version: '0.9.0',
-  status: 'draft',
-  content: 'complete',
-  caseSensitive: true,
-  concept: [
-    { code: 'oro-for-barn', display: 'Oro för barn' },
-    { code: 'vald-i-nara-relation', display: 'Våld i nära relation' },
-    { code: 'ekonomiskt-behov', display: 'Ekonomiskt behov' },
-    { code: 'arbetsloshet', display: 'Arbetslöshet' },
-  ],
-};
+export const ORSAK = codeSystem(
+  'aktualiseringsorsak',
+  '0.9.0',
+  concepts({ 'oro-for-barn': 'Oro för barn', 'vald-i-nara-relation': 'Våld i nära relation', 'ekonomiskt-behov': 'Ekonomiskt behov', arbetsloshet: 'Arbetslöshet' }),
+  { status: 'draft' },
+);
 
 const orsakSet = (id: string, codes: string[]): ValueSet => ({
   resourceType: 'ValueSet',
@@ -141,21 +125,7 @@ export const OVERRIDE = 'Testdata: ingen leverantör berörs.';
 
 /** Beslut utfall 2027.1: adds 'avvisad' (a code valid from release 1.2.0, unknown before). */
 export const UTFALL_2027: { codeSystem: CodeSystem; valueSet: ValueSet } = {
-  codeSystem: {
-    resourceType: 'CodeSystem',
-    id: 'beslut-utfall-2027',
-    url: `${KODVERK}/CodeSystem/beslut-utfall`,
-    version: '2027.1',
-    status: 'active',
-    content: 'complete',
-    caseSensitive: true,
-    concept: [
-      { code: 'beviljad', display: 'Beviljad' },
-      { code: 'delvis-beviljad', display: 'Delvis beviljad' },
-      { code: 'avslag', display: 'Avslag' },
-      { code: 'avvisad', display: 'Avvisad' },
-    ],
-  },
+  codeSystem: codeSystem('beslut-utfall', '2027.1', concepts({ beviljad: 'Beviljad', 'delvis-beviljad': 'Delvis beviljad', avslag: 'Avslag', avvisad: 'Avvisad' }), { id: 'beslut-utfall-2027' }),
   valueSet: {
     resourceType: 'ValueSet',
     id: 'beslut-utfall-2027',

@@ -1,8 +1,8 @@
-import type { CodeSystem, ValueSet } from 'fhir/r4';
+import type { ValueSet } from 'fhir/r4';
 import { NimValidation } from '../../src/nim/validation';
 import type { ValidationIssue } from '../../src/nim/validation/issues';
 import { TerminologyError } from '../../src/terminology/issues';
-import { FixtureStore, adoptReleases, fixtureStore } from './nim-validation-fixture';
+import { FixtureStore, adoptReleases, codeSystem, fixtureStore } from './nim-validation-fixture';
 
 /**
  * Record validation against NIM releases on a real SQLite store (content pack, NIM seed and the
@@ -241,18 +241,9 @@ describe('bindings', () => {
   it('checks a value set that had no codes at publication against the store as it is now', () => {
     const personal = (befattning: string) => v.validateRecord({ nim: 'personal', release: '1.1.0', record: { personalId: 'hsa-1', befattning } });
     expect(brief(personal('handlaggare'))).toEqual([['information', 'not-checked', 'Personal.befattning']]);
-    const befattning: CodeSystem = {
-      resourceType: 'CodeSystem',
-      id: 'test-befattning',
-      url: `${KV}/CodeSystem/befattning`,
-      version: '1',
-      status: 'draft',
-      content: 'complete',
-      concept: [{ code: 'handlaggare' }, { code: 'enhetschef' }],
-    };
+    const befattning = codeSystem('befattning', '1', [{ code: 'handlaggare' }, { code: 'enhetschef' }]);
     const vs: ValueSet = { resourceType: 'ValueSet', id: 'test-befattning', url: `${KV}/ValueSet/befattning`, version: '1', status: 'draft', compose: { include: [{ system: befattning.url, concept: [{ code: 'handlaggare' }] }] } };
     f.loader.load([befattning, vs]);
-    f.store.touch();
     expect(brief(personal('handlaggare'))).toEqual([]);
     expect(brief(personal('enhetschef'))).toEqual([['warning', 'not-in-value-set', 'Personal.befattning']]);
     expect(brief(personal(`${befattning.url}|chef`))).toEqual([['error', 'unknown-code', 'Personal.befattning']]);

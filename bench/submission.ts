@@ -126,6 +126,13 @@ async function main(): Promise<void> {
     const viaHttp = Number(process.hrtime.bigint() - t1) / 1e9;
     console.log(`${'POST /validate/submission'.padEnd(40)} ${String(Math.round(ROWS / viaHttp)).padStart(8)} rows/s  ${viaHttp.toFixed(2).padStart(6)} s  HTTP ${answer.status}, report ${mb(answer.bytes)}, server rss ${mb(process.memoryUsage().rss)}`);
     if (!answer.tail.includes('"complete":true')) console.log('  the report did not complete:', answer.tail);
+    // one record at a time, as a vendor's system validates while documenting
+    const body = JSON.stringify({ nim: 'https://kodverk.se/fhir/StructureDefinition/nim-myndighetsbeslut', record: { datum: '2026-08-01', utfall: 'beviljad', lagrum: ['SoL2025-12:1'], status: '30' } });
+    const records = 2000;
+    const t2 = process.hrtime.bigint();
+    for (let i = 0; i < records; i++) await fetch(`${server.url}/validate/record`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body }).then((r) => r.arrayBuffer());
+    const viaRecord = Number(process.hrtime.bigint() - t2) / 1e9;
+    console.log(`${'POST /validate/record (sequential)'.padEnd(40)} ${String(Math.round(records / viaRecord)).padStart(8)} req/s   ${((viaRecord / records) * 1000).toFixed(2).padStart(6)} ms each`);
   } finally {
     await server.close();
     fs.rmSync(dir, { recursive: true, force: true });

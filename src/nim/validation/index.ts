@@ -1,4 +1,5 @@
 import type { Nim } from '..';
+import type { NimModelRow } from '../../store/nim-store';
 import type { ResourceStore } from '../../store/resource-store';
 import { TerminologyError } from '../../terminology/issues';
 import { notFound } from '../errors';
@@ -69,30 +70,36 @@ export class NimValidation {
     this.validator = new RecordValidator(this.codes);
   }
 
+  /** Which release is in force on a date, remembered until a release changes lifecycle. */
+  private inForce = { token: '', byDate: new Map<string, ReleaseIndex | null>() };
+
   selector(): ReleaseSelector {
-    return new ReleaseSelector(this.nim, this.indexes);
+    // adoption, repeal, påseende and import each record a lifecycle event, so the newest event
+    // tells whether what is in force may have changed (here or in another process)
+    const token = String(this.nim.store.events(1)[0]?.pk ?? 0);
+    if (token !== this.inForce.token || this.inForce.byDate.size > 10_000) this.inForce = { token, byDate: new Map() };
+    return new ReleaseSelector(this.nim, this.indexes, this.inForce.byDate);
   }
 
-  /** The NIM's name from its canonical URL or name; 404 when the store has no such NIM. */
-  nimName(label: string): string {
+  /** The NIM's versions, from its canonical URL or name; 404 when the store has no such NIM. */
+  private versionsOf(label: string): NimModelRow[] {
     const name = label.startsWith(`${SD_BASE}nim-`) ? label.slice(`${SD_BASE}nim-`.length) : label.replace(/^nim-/, '');
-    if (this.nim.store.versionsOf(name).length === 0) throw notFound(`No NIM ${quotable(label) || label.startsWith(SD_BASE) ? label : 'by that name'}`);
-    return name;
+    const versions = this.nim.store.versionsOf(name);
+    if (versions.length === 0) throw notFound(`No NIM ${quotable(label) || label.startsWith(SD_BASE) ? label : 'by that name'}`);
+    return versions;
   }
 
-  /** The record's event date: its `datum` under any name any version of the NIM gives it. */
-  private recordDate(name: string, record: Record<string, unknown>): string | undefined {
+  /** The record's event date: its `datum`, under any name a version of the NIM gives it. */
+  private recordDate(versions: NimModelRow[], record: Record<string, unknown>): string | undefined {
     const labels = new Set([EVENT_DATE_ATTRIBUTE]);
-    let root = '';
-    for (const row of this.nim.store.versionsOf(name)) {
-      root = elementRoot(String(row.resource.name ?? ''));
+    const root = labelKey(elementRoot(String(versions[0].resource.name ?? '')));
+    for (const row of versions) {
       const a = fromStructureDefinition(row.resource).attributes.find((x) => x.id === EVENT_DATE_ATTRIBUTE && x.type === 'date');
       if (a) labels.add(labelKey(a.name));
     }
     for (const [key, raw] of Object.entries(record)) {
       const k = labelKey(key);
-      const bare = k.startsWith(labelKey(root)) ? k.slice(labelKey(root).length) : k;
-      if (labels.has(k) || labels.has(bare)) return fullDate(raw);
+      if (labels.has(k) || (k.startsWith(root) && labels.has(k.slice(root.length)))) return fullDate(raw);
     }
     return undefined;
   }
@@ -104,9 +111,10 @@ export class NimValidation {
    */
   validateRecord(body: unknown, on = today()): ValidationIssue[] {
     const req = readRecordRequest(body);
-    const name = this.nimName(req.nim);
+    const versions = this.versionsOf(req.nim);
+    const name = versions[0].name;
     const selector = this.selector();
-    const eventDate = req.date ?? this.recordDate(name, req.record);
+    const eventDate = req.date ?? this.recordDate(versions, req.record);
     const issues: ValidationIssue[] = [];
     let release: ReleaseIndex | undefined;
     if (req.release) release = selector.version(req.release);

@@ -5,15 +5,15 @@ import type { ReleaseIndex, ReleaseIndexCache } from './release-index';
 /**
  * Which release judges a record: one named by version (any release with published content, so
  * vendors can test against a release on påseende), or the adopted release in force on the
- * record's event date. One selector serves one request or one submission file and remembers
- * its answer per date, since a file's rows share few dates.
+ * record's event date. Answers per date are remembered, since a file's rows share few dates and
+ * finding the release in force reads every release.
  */
 export class ReleaseSelector {
-  private readonly byDate = new Map<string, ReleaseIndex | null>();
-
   constructor(
     private readonly nim: Nim,
     private readonly cache: ReleaseIndexCache,
+    /** answers per date, shared while no release changes lifecycle */
+    private readonly byDate = new Map<string, ReleaseIndex | null>(),
   ) {}
 
   /** A release by version: 404 when there is none, 409 while it is an utkast (no content yet). */

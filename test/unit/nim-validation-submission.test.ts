@@ -111,6 +111,15 @@ describe('a CSV submission', () => {
     }
   });
 
+  it('takes a separator at the end of every line (as spreadsheets write them)', async () => {
+    const { report } = await validate(`Brukare.kön;Insats.typ;Insats.status;;\nman;hemtjanst;30;;\nx;hemtjanst;30;\nman;hemtjanst;30;x;\n`);
+    expect(report.columns).toHaveLength(3);
+    expect(findingsOf(report)).toEqual([
+      [2, 'error', 'unknown-code', 'Brukare.kon', 1],
+      [3, 'error', 'malformed-row', undefined, undefined],
+    ]);
+  });
+
   it('reports rows it cannot read and reads on', async () => {
     const latin1 = Buffer.concat([Buffer.from(`${HEADER}\n${row()}\n`), Buffer.from(row({ 1: 'kön' }), 'latin1'), Buffer.from(`\n${row().split(';').slice(0, 4).join(';')}\n${row()}\n`)]);
     let out = '';
@@ -128,7 +137,7 @@ describe('a CSV submission', () => {
     expect((await refused('Brukare.kön,Insats.typ\nman,hemtjanst\n')).message).toMatch(/semicolon-separated/);
     expect((await refused('{"Brukare.kön": "man"}\n')).message).toMatch(/looks like JSON/);
     expect((await refused(Buffer.from('Brukare.kön;Insats.typ\n', 'latin1'))).message).toMatch(/The header row is not UTF-8/);
-    const header = await refused(`Brukare.kön;Insats.färg;Okänd.typ;Insats.typ;insats.TYP;${PNR};\nx\n`);
+    const header = await refused(`Brukare.kön;Insats.färg;Okänd.typ;Insats.typ;insats.TYP;${PNR};;Insats.status;;\nx\n`);
     expect(header.httpStatus).toBe(400);
     expect(header.message).toBe(
       "The header row is not NIM.attribute names: 'Insats.färg' names no attribute of NIM Insats; 'Okänd.typ' names no NIM (known: Aktualisera ärende, Annan person, Brukare, Framställning, Insats, Kommunikationssätt, Kontaktuppgifter, Myndighetsbeslut, Organisation, Personal inom socialtjänsten, Uppföljning); 'insats.TYP' repeats column 4; Column 6 is not NIM.attribute (e.g. Insats.typ); column 7 has no name",

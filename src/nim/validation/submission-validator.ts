@@ -81,7 +81,11 @@ class SubmissionRun {
   ) {}
 
   /** Maps the header's columns to NIM attributes; 400 naming every column that maps to none. */
-  async useHeader(header: string[]): Promise<void> {
+  async useHeader(fields: string[]): Promise<void> {
+    // spreadsheet exports often end every line with a separator: empty names at the end are no columns
+    let end = fields.length;
+    while (end > 1 && fields[end - 1] === '') end--;
+    const header = fields.slice(0, end);
     const problems: string[] = [];
     const seen = new Map<string, number>();
     const columns: ReportColumn[] = [];
@@ -114,8 +118,9 @@ class SubmissionRun {
       return this.report.row(row.row, row.line, issues);
     }
     if (row.cells) {
-      if (row.cells.length !== this.columns!.length) {
-        issues.push(issue('malformed-row', 'error', `The row has ${row.cells.length} fields and the header ${this.columns!.length}, so it was not validated`));
+      const width = this.columns!.length;
+      if (row.cells.length < width || row.cells.slice(width).some((c) => c.trim() !== '')) {
+        issues.push(issue('malformed-row', 'error', `The row has ${row.cells.length} fields and the header ${width}, so it was not validated`));
         return this.report.row(row.row, row.line, issues);
       }
       parts = this.csvParts(row.cells);

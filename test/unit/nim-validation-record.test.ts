@@ -1,14 +1,17 @@
 import type { ValueSet } from 'fhir/r4';
 import { NimValidation } from '../../src/nim/validation';
 import type { ValidationIssue } from '../../src/nim/validation/issues';
+import { CodeChecker } from '../../src/nim/validation/code-checker';
+import { IndexedValueSet, memberKey } from '../../src/nim/validation/release-index';
+import { ICF_URL } from '../../src/terminology/providers/icf';
 import { TerminologyError } from '../../src/terminology/issues';
 import { FixtureStore, adoptReleases, codeSystem, fixtureStore } from './nim-validation-fixture';
 
 /**
  * Record validation against NIM releases on a real SQLite store (content pack, NIM seed and the
  * tx-free fixtures): release by version and by event date, cardinality, datatypes, binding
- * strengths, context bindings, binding periods, value sets checked by the engine, and nothing
- * personal in what comes back.
+ * strengths, context bindings, binding periods, value sets checked by the engine, ICF qualifiers,
+ * and nothing personal in what comes back.
  */
 
 const KV = 'https://kodverk.se/fhir';
@@ -262,3 +265,30 @@ describe('personal data', () => {
   });
 });
 
+
+describe('ICF codes with qualifiers', () => {
+  it('are in a value set when their category is, and their qualifiers are checked by the ICF rules', () => {
+    const own = fixtureStore();
+    try {
+      const icf = codeSystem('icf', '2025', [{ code: 'd', display: 'AKTIVITETER OCH DELAKTIGHET', concept: [{ code: 'd4', display: 'Förflyttning', concept: [{ code: 'd450', display: 'Att gå', concept: [{ code: 'd4500', display: 'Att gå kortare sträckor' }] }] }] }]);
+      expect(icf.url).toBe(ICF_URL);
+      own.loader.load([icf]);
+      const checker = new CodeChecker(own.store);
+      const vs: IndexedValueSet = {
+        key: `${KV}/ValueSet/test-icf|1`,
+        url: `${KV}/ValueSet/test-icf`,
+        state: 'expanded',
+        members: new Set([memberKey(ICF_URL, 'd4500')]),
+        inactive: new Set(),
+        systemsOf: new Map([['d4500', [ICF_URL]]]),
+        systems: new Map([[ICF_URL, '2025']]),
+      };
+      expect(checker.check(vs, { system: ICF_URL, code: 'd4500.2' })).toEqual({ kind: 'member', system: ICF_URL, inactive: false });
+      expect(checker.check(vs, { code: 'd4500.23' })).toEqual({ kind: 'member', system: ICF_URL, inactive: false });
+      expect(checker.check(vs, { system: ICF_URL, code: 'd4500.7' })).toMatchObject({ kind: 'outside', known: 'no' });
+      expect(checker.check(vs, { system: ICF_URL, code: 'd450.2' })).toMatchObject({ kind: 'outside', known: 'yes' });
+    } finally {
+      own.close();
+    }
+  });
+});

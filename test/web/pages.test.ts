@@ -238,6 +238,21 @@ describeWithBrowser('pages in a browser', () => {
       await w.page.close();
     });
 
+    maybe('KSI filters by agerande, and ICF by component', async () => {
+      const w = await visit('/kodsystem/ksi-2025');
+      await w.page.getByLabel('Agerande', { exact: true }).selectOption('PH');
+      await Promise.all([w.page.waitForURL(/p\.agerande=PH/), w.page.getByRole('button', { name: 'Avgränsa' }).click()]);
+      await checked(w, 'kodsystem-ksi-agerande-PH');
+      const codes = await w.page.locator('table[aria-labelledby=filter-traffar] tbody td:first-child').allInnerTexts();
+      expect(codes.length).toBeGreaterThan(10);
+      for (const c of codes) expect(c).toMatch(/^[A-Z0-9]{3}\.PH\.[A-Z0-9]{2}$/);
+      await w.page.goto(`${origin}/kodsystem/icf-2025?under=d`);
+      const icf = await w.page.locator('table[aria-labelledby=filter-traffar] tbody td:first-child').allInnerTexts();
+      expect(icf.length).toBeGreaterThan(10);
+      for (const c of icf) expect(c).toMatch(/^d/);
+      await w.page.close();
+    });
+
     maybe('ICF d4500 shows its parents and children', async () => {
       const w = await visit('/kodsystem/icf-2025/kod/d4500', 'begrepp-icf-d4500');
       const parents = await w.page.locator('section[aria-labelledby=overordnade-rubrik]').innerText();

@@ -1,10 +1,11 @@
-import type { ParametersParameter, ValueSet } from 'fhir/r4';
+import type { ValueSet } from 'fhir/r4';
 import type { ConceptRow } from '../../store/concept-store';
 import type { StoredResource } from '../../store/resource-store';
 import { Table } from '../downloads';
 import { Html, html, query, seg } from '../html';
 import { PageContext, badge, layout, pager } from '../layout';
 import { resourceIntro } from './resource-intro';
+import { Expansion, expandPage } from './valueset';
 import { PropertyDecl, conceptDisplay, declaredProperties, propertyText } from '../properties';
 import type { Site } from '../site';
 
@@ -60,22 +61,6 @@ function filterValueSet(ctx: PageContext, cs: any, specs: FilterSpec[]): ValueSe
   return { resourceType: 'ValueSet', status: 'active', compose: { include: [{ system: cs.url, version: cs.version, ...(filter.length ? { filter } : {}) }] } };
 }
 
-async function filterResults(ctx: PageContext, site: Site, vs: ValueSet, pageNo: number): Promise<{ rows: { code: string; display?: string; inactive?: boolean }[]; total: number; error?: string }> {
-  const parameters: ParametersParameter[] = [
-    { name: 'valueSet', resource: vs },
-    { name: 'count', valueInteger: FILTER_PAGE },
-    { name: 'offset', valueInteger: (pageNo - 1) * FILTER_PAGE },
-    { name: 'excludeNested', valueBoolean: true },
-  ];
-  if (ctx.q('text')) parameters.push({ name: 'filter', valueString: ctx.q('text') });
-  try {
-    const out: ValueSet = await site.terminology.call('expand', { parameters, txResources: [] });
-    return { rows: (out.expansion?.contains ?? []).map((c) => ({ code: c.code ?? '', display: c.display, inactive: c.inactive })), total: out.expansion?.total ?? 0 };
-  } catch (e) {
-    return { rows: [], total: 0, error: (e as Error).message };
-  }
-}
-
 /** Code system: metadata, versions, identifiers, hierarchy, filters and downloads. */
 export async function codeSystemPage(ctx: PageContext, site: Site, stored: StoredResource): Promise<Html> {
   const cs = stored.resource;
@@ -87,7 +72,7 @@ export async function codeSystemPage(ctx: PageContext, site: Site, stored: Store
   const specs = count <= MAX_CONCEPTS_FOR_TABLES ? filterSpecs(site, stored.pk, cs) : [];
   const vs = filterValueSet(ctx, cs, specs);
   const pageNo = Math.max(1, Number(ctx.q('sida')) || 1);
-  const results = vs ? await filterResults(ctx, site, vs, pageNo) : undefined;
+  const results = vs ? await expandPage(site, { inline: vs }, ctx.q('text'), (pageNo - 1) * FILTER_PAGE, FILTER_PAGE) : undefined;
   const formParams: Record<string, string> = {};
   for (const [k, v] of Object.entries(ctx.req.query)) if (typeof v === 'string' && k !== 'sida') formParams[k] = v;
   const valueLabel = (s: FilterSpec, v: FilterSpec['values'][number]): string => {
@@ -152,7 +137,7 @@ ${roots.map((r) => treeItemHtml(base, r))}
   });
 }
 
-function filterResultsHtml(ctx: PageContext, base: string, r: Awaited<ReturnType<typeof filterResults>>, pageNo: number, params: Record<string, string>): Html {
+function filterResultsHtml(ctx: PageContext, base: string, r: Expansion, pageNo: number, params: Record<string, string>): Html {
   if (r.error) return html`<p class="error" role="alert">${r.error}</p>`;
   return html`<h3 id="filter-traffar">${ctx.t('filterResults')}: ${ctx.n(r.total)}</h3>
 <table class="list" aria-labelledby="filter-traffar"><thead><tr><th scope="col">${ctx.t('code')}</th><th scope="col">${ctx.t('display')}</th></tr></thead>

@@ -19,15 +19,22 @@ export interface Expansion {
   error?: string;
 }
 
-/** One page of the value set's expansion by the engine (filter text and paging as $expand has them). */
-export async function expandPage(site: Site, vs: any, filter: string, offset: number, count: number): Promise<Expansion> {
+/**
+ * One page of an expansion by the engine (filter text and paging as $expand has them): of a
+ * stored value set (its url and version), or of a value set made for the page (`inline`, e.g. a
+ * code system's property filters).
+ */
+export async function expandPage(site: Site, vs: { url?: string; version?: string } | { inline: ValueSet }, filter: string, offset: number, count: number): Promise<Expansion> {
   const parameters: ParametersParameter[] = [
-    { name: 'url', valueUri: vs.url },
     { name: 'count', valueInteger: count },
     { name: 'offset', valueInteger: offset },
     { name: 'excludeNested', valueBoolean: true },
   ];
-  if (vs.version) parameters.push({ name: 'valueSetVersion', valueString: vs.version });
+  if ('inline' in vs) parameters.push({ name: 'valueSet', resource: vs.inline });
+  else {
+    parameters.push({ name: 'url', valueUri: vs.url });
+    if (vs.version) parameters.push({ name: 'valueSetVersion', valueString: vs.version });
+  }
   if (filter) parameters.push({ name: 'filter', valueString: filter });
   try {
     const out: ValueSet = await site.terminology.call('expand', { parameters, txResources: [] });

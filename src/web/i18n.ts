@@ -68,6 +68,7 @@ export const TEXTS = {
   importChanged: ['Ändringar', 'Changes'],
   importSummary: ['{0} nya, {1} ändrade, {2} koder', '{0} new, {1} changed, {2} codes'],
   national: ['Nationella kodverk', 'National code systems'],
+  nationalOnly: ['Bara svenskt nationellt innehåll', 'Swedish national content only'],
   // resource metadata
   title: ['Titel', 'Title'],
   name: ['Namn', 'Name'],

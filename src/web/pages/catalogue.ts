@@ -5,6 +5,7 @@ import { CatalogueEntry, isNational } from '../catalogue';
 import { kindLabel } from './search';
 
 const KINDS: CatalogueEntry['kind'][] = ['CodeSystem', 'ValueSet', 'ConceptMap', 'NIM'];
+const PLURAL = { CodeSystem: 'codeSystems', ValueSet: 'valueSets', ConceptMap: 'conceptMaps', NIM: 'nims' } as const;
 
 /**
  * Catalogue: every resource the server holds, by type, with a filter box. The list is rendered
@@ -19,12 +20,12 @@ export function cataloguePage(ctx: PageContext, site: Site): Html {
   const shown = all.filter((e) => (!typ || e.kind === typ) && (ursprung !== 'nationella' || isNational(e)));
   const body = html`<nav aria-label="${ctx.t('type')}" class="tabs"><ul>
 <li><a href="/katalog${query({ filter, ursprung })}"${!typ ? html` aria-current="page"` : ''}>${ctx.t('facetAll')}</a></li>
-${KINDS.map((k) => html`<li><a href="/katalog${query({ typ: k, filter, ursprung })}"${typ === k ? html` aria-current="page"` : ''}>${kindLabel(ctx, k)}</a></li>`)}
+${KINDS.map((k) => html`<li><a href="/katalog${query({ typ: k, filter, ursprung })}"${typ === k ? html` aria-current="page"` : ''}>${ctx.t(PLURAL[k])}</a></li>`)}
 </ul></nav>
 <form method="get" action="/katalog" class="filters inline-form" data-catalogue="/katalog/index.json">
 ${typ ? html`<input type="hidden" name="typ" value="${typ}">` : ''}
 <div class="field"><label for="kat-filter">${ctx.t('filterText')}</label><input id="kat-filter" name="filter" type="search" value="${filter}" autocomplete="off"></div>
-<div class="field"><label><input type="checkbox" name="ursprung" value="nationella"${ursprung === 'nationella' ? html` checked` : ''}> ${ctx.t('national')}</label></div>
+<div class="field"><label><input type="checkbox" name="ursprung" value="nationella"${ursprung === 'nationella' ? html` checked` : ''}> ${ctx.t('nationalOnly')}</label></div>
 <div class="field actions"><button type="submit">${ctx.t('expansionFilter')}</button></div>
 </form>
 <p role="status" class="result-count" id="kat-antal">${ctx.t('searchCount', ctx.n(shown.length))}</p>

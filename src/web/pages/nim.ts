@@ -1,5 +1,5 @@
 import type { Nim } from '../../nim';
-import type { NimAttribute, NimBinding, NimDefinition } from '../../nim/nim-model';
+import { NimAttribute, NimBinding, NimDefinition, fromStructureDefinition } from '../../nim/nim-model';
 import type { ReleaseSnapshot } from '../../nim/release-snapshot';
 import type { NimModelRow, NimReleaseRow } from '../../store/nim-store';
 import type { CatalogueEntry } from '../catalogue';
@@ -144,6 +144,14 @@ function nimUses(nim: Nim, valueSets: { url: string; version?: string }[]): Retu
   return out;
 }
 
+/** "NIM title: attribute name" of a binding in a release snapshot. */
+function attributeLabel(snap: ReleaseSnapshot, nim: string, attribute: string): string {
+  const n = snap.nims.find((x) => x.url === nim || x.name === nim);
+  if (!n) return `${nim}: ${attribute}`;
+  const name = fromStructureDefinition(n.resource).attributes.find((a) => a.id === attribute)?.name ?? attribute;
+  return `${n.title}: ${name}`;
+}
+
 /** Releases (with a stored snapshot) that hold a value set, the version each resolved, and the NIMs binding it. */
 function pinnedBy(nim: Nim, url: string): { release: string; href: string; version?: string; nims: string[] }[] {
   const out: { release: string; href: string; version?: string; nims: string[] }[] = [];
@@ -151,7 +159,7 @@ function pinnedBy(nim: Nim, url: string): { release: string; href: string; versi
     if (!r.snapshot) continue;
     const snap: ReleaseSnapshot = JSON.parse(r.snapshot);
     for (const vs of snap.valueSets.filter((v) => v.url === url)) {
-      const nims = [...new Set(snap.bindings.filter((b) => b.resolved === vs.key).map((b) => `${snap.nims.find((n) => n.url === b.nim)?.title ?? b.nim}: ${b.attribute}`))];
+      const nims = [...new Set(snap.bindings.filter((b) => b.resolved === vs.key).map((b) => attributeLabel(snap, b.nim, b.attribute)))];
       out.push({ release: r.version, href: releaseHref(r.version), version: vs.version, nims });
     }
   }

@@ -2,7 +2,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { projectRoot } from '../config';
 import { compareVersions } from '../terminology/versions';
-import type { ResourceHead, WebQueries } from './queries';
+import type { ResourceHead, WebQueries } from '../store/browse-queries';
 import { lunr } from './swedish';
 
 /** One entry of the catalogue: a canonical resource (all its versions) or a NIM. */

@@ -1,4 +1,4 @@
-import type { ConceptCandidate, ResourceHead, WebQueries } from './queries';
+import type { ConceptCandidate, ResourceHead, WebQueries } from '../store/browse-queries';
 import { compareVersions } from '../terminology/versions';
 import { foldSv, searchTerms, stem, wordsOf } from './swedish';
 

@@ -6,7 +6,7 @@ import type { TerminologyService } from '../terminology/service';
 import { compareVersions } from '../terminology/versions';
 import { Catalogue, CatalogueSource, codePageOf, pageOf } from './catalogue';
 import { MappingIndex } from './mappings';
-import { ResourceHead, WebQueries } from './queries';
+import { ResourceHead, WebQueries } from '../store/browse-queries';
 
 /** Everything the pages read from: the stores, the engine, and the page-side indexes. */
 export class Site {

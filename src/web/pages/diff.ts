@@ -1,7 +1,7 @@
 import type express from 'express';
 import type { Nim } from '../../nim';
 import type { FieldChange, ReleaseDiff } from '../../nim/release-diff';
-import type { ConceptSummary, ResourceHead } from '../queries';
+import type { ConceptSummary, ResourceHead } from '../../store/browse-queries';
 import type { TextKey } from '../i18n';
 import { Fragment, Html, html, linkIf } from '../html';
 import { conceptLink } from '../properties';

@@ -1,5 +1,5 @@
-import type { Db } from '../store/database';
-import type { ResourceStore } from '../store/resource-store';
+import type { Db } from './database';
+import type { ResourceStore } from './resource-store';
 
 /**
  * The read-only queries the pages need beyond what the stores offer: a text search over the

@@ -8,7 +8,6 @@ import { DesignationSet, DesignationEntry, DESIGNATION_EXTENSIONS } from './desi
 import { canonicalOf, compareVersions, splitCanonical } from './versions';
 import { missingSupplements, noteSupplements, pinValueSet, resolveCodeSystemVersion, statusWarning } from './resolution';
 import { TextFilter } from './text-filter';
-import { formatMessage } from './messages';
 
 export const EXT_EXPANSION_PARAMETER = [
   'http://hl7.org/fhir/StructureDefinition/valueset-expansion-parameter',
@@ -221,7 +220,7 @@ export class ValueSetExpander {
     if (this.versionsMatch && !this.nested) this.addParam({ name: 'versionsMatch', valueBoolean: true });
 
     // check every import and code system up front: a bad reference anywhere fails the whole expansion
-    for (const inc of [...includes, ...excludes]) this.checkSource(vs, inc, offset, count);
+    for (const inc of [...includes, ...excludes]) this.checkSource(inc, offset, count);
 
     for (const exc of excludes) this.excludeCodes(vs, exc, chain);
 
@@ -243,9 +242,9 @@ export class ValueSetExpander {
     return excludes.every((x) => !incVersions.has(x.version));
   }
 
-  private checkSource(vs: ValueSet, inc: ValueSetComposeInclude, offset?: number, count?: number): void {
+  private checkSource(inc: ValueSetComposeInclude, offset?: number, count?: number): void {
     for (const u of inc.valueSet ?? []) {
-      const { url, version } = pinValueSet(this.ctx, this.params, u);
+      const { url, version } = pinValueSet(this.params, u);
       if (url.startsWith('#')) continue;
       if (!this.ctx.findValueSet(url, version)) {
         throw TerminologyError.of(
@@ -257,7 +256,7 @@ export class ValueSetExpander {
       }
     }
     if (!inc.system) return;
-    const resolved = resolveCodeSystemVersion(this.ctx, this.params, inc.system, inc.version);
+    const resolved = resolveCodeSystemVersion(this.params, inc.system, inc.version);
     const cs = this.ctx.codeSystemResource(inc.system, resolved.version);
     if (!cs) return; // reported by includeCodes (excludes of unknown systems are ignored)
     if (cs.content === 'not-present') {
@@ -283,7 +282,7 @@ export class ValueSetExpander {
   /** Resolves the code system of an include (applying version rules), or fails the expansion. */
   private providerFor(inc: ValueSetComposeInclude, mustExist: boolean): CodeSystemProvider | undefined {
     const system = inc.system!;
-    const resolved = resolveCodeSystemVersion(this.ctx, this.params, system, inc.version);
+    const resolved = resolveCodeSystemVersion(this.params, system, inc.version);
     for (const r of resolved.applied) this.recordVersionRule(r);
     const provider = this.ctx.findCodeSystem(system, resolved.version, this.supplementsFor(inc));
     if (!provider) {
@@ -330,7 +329,7 @@ export class ValueSetExpander {
 
   /** Expands an imported value set with the same options (no paging), following the chain. */
   private importValueSet(vs: ValueSet, ref: string, chain: string[]): { expansion: ValueSet; contains: ValueSetExpansionContains[] } {
-    const { url, version } = pinValueSet(this.ctx, this.params, ref);
+    const { url, version } = pinValueSet(this.params, ref);
     let target: ValueSet | undefined;
     if (url.startsWith('#')) target = (vs.contained ?? []).find((r: any) => r.resourceType === 'ValueSet' && r.id === url.slice(1)) as ValueSet | undefined;
     else target = this.ctx.findValueSet(url, version);
@@ -393,7 +392,7 @@ export class ValueSetExpander {
           this.checkTime();
           const st = provider.status(c);
           if ((this.params.bool('excludeNotForUI') && st.abstract) || (this.params.activeOnly && st.inactive)) continue;
-          if (passesImports(provider.info.url, c.code) && this.passesText(provider, c)) this.includeConcept(provider, c, undefined, undefined, excludeInactive, offset, count);
+          if (passesImports(provider.info.url, c.code) && this.passesText(c)) this.includeConcept(provider, c, undefined, undefined, excludeInactive, offset, count);
         }
         return;
       }
@@ -407,7 +406,7 @@ export class ValueSetExpander {
         const st = provider.status(c);
         const skip = (this.params.bool('excludeNotForUI') && st.abstract) || (this.params.activeOnly && st.inactive);
         let here = parent;
-        if (!skip && passesImports(provider.info.url, c.code) && this.passesText(provider, c)) {
+        if (!skip && passesImports(provider.info.url, c.code) && this.passesText(c)) {
           const e = this.includeConcept(provider, c, undefined, parent, excludeInactive, offset, count);
           here = e ?? (excludeInactive && st.inactive ? undefined : parent);
         }
@@ -452,7 +451,7 @@ export class ValueSetExpander {
         if (!rest.every((f) => f.includes(c))) continue;
         if (this.params.activeOnly && provider.status(c).inactive) continue;
         if (!passesImports(provider.info.url, c.code)) continue;
-        if (!this.passesText(provider, c)) continue;
+        if (!this.passesText(c)) continue;
         const parentEntry = hierarchical ? c.parents.map((p) => added.get(p)).find((e) => e) : undefined;
         const e = this.includeConcept(provider, c, undefined, parentEntry, excludeInactive, offset, count);
         if (e) added.set(c, e);
@@ -462,7 +461,7 @@ export class ValueSetExpander {
 
   private zeroCountTotal = 0;
 
-  private passesText(provider: CodeSystemProvider, c: Concept): boolean {
+  private passesText(c: Concept): boolean {
     if (!this.textFilter) return true;
     return this.textFilter.passes([c.code, c.display, ...c.designations.map((d) => d.value)]);
   }

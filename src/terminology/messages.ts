@@ -99,7 +99,7 @@ export function formatPlural(count: number, id: string, args: readonly unknown[]
 }
 
 function substitute(template: string, args: readonly unknown[]): string {
-  return template.replace(/\{(\d+)\}/g, (m, n) => {
+  return template.replace(/\{(\d+)\}/g, (_m, n) => {
     const v = args[Number(n)];
     return v === undefined || v === null ? '' : String(v);
   });

@@ -1,6 +1,6 @@
 import type { ParametersParameter } from 'fhir/r4';
 import { LanguagePreference } from './languages';
-import { TerminologyError, txIssue } from './issues';
+import { TerminologyError } from './issues';
 import { splitCanonical } from './versions';
 
 export type VersionRuleMode = 'default' | 'check' | 'override';

@@ -1,4 +1,3 @@
-import type { TerminologyContext } from './context';
 import type { TxParameters, VersionRule } from './params';
 import { TerminologyError, TxIssue, txIssue } from './issues';
 import { splitCanonical, versionMatches, versionIsMoreDetailed } from './versions';
@@ -22,7 +21,7 @@ export interface ResolvedVersion {
  * version rules: force-system-version wins over everything, system-version fills in a missing
  * version, check-system-version fills in a missing version and must hold for the one found.
  */
-export function resolveCodeSystemVersion(ctx: TerminologyContext, params: TxParameters, system: string, stated?: string, target: 'codesystem' | 'valueset' = 'codesystem'): ResolvedVersion {
+export function resolveCodeSystemVersion(params: TxParameters, system: string, stated?: string, target: 'codesystem' | 'valueset' = 'codesystem'): ResolvedVersion {
   let version = stated || undefined;
   const applied: VersionRule[] = [];
   const force = params.rulesFor(system, 'override', target)[0];
@@ -89,10 +88,10 @@ export function statusWarning(resource: StatusBearing, source: StatusBearing): s
 }
 
 /** The url|version an include's valueSet reference means once value-set version rules apply. */
-export function pinValueSet(ctx: TerminologyContext, params: TxParameters, reference: string): { url: string; version?: string } {
+export function pinValueSet(params: TxParameters, reference: string): { url: string; version?: string } {
   const { url, version } = splitCanonical(reference);
   if (url.startsWith('#')) return { url };
-  const resolved = resolveCodeSystemVersion(ctx, params, url, version, 'valueset');
+  const resolved = resolveCodeSystemVersion(params, url, version, 'valueset');
   return { url, version: resolved.version };
 }
 

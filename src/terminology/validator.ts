@@ -5,7 +5,7 @@ import { IssueList, TerminologyError, TxIssue, outcomeOf, txIssue } from './issu
 import type { TxParameters } from './params';
 import { DesignationSet } from './designations';
 import { formatMessage } from './messages';
-import { canonicalOf, compareVersions, splitCanonical, versionIsMoreDetailed } from './versions';
+import { canonicalOf, compareVersions, versionIsMoreDetailed } from './versions';
 import { missingSupplements, noteSupplements, pinValueSet, resolveCodeSystemVersion } from './resolution';
 import { EXT_VS_SUPPLEMENT, ValueSetExpander, presentVersions } from './expander';
 
@@ -87,7 +87,7 @@ export class ValueSetValidator {
   private prepareConceptSet(desc: string, cc: ValueSetComposeInclude, chain: string[]): void {
     for (const u of cc.valueSet ?? []) {
       if (this.imports.has(u)) continue;
-      const { url, version } = pinValueSet(this.ctx, this.params, u);
+      const { url, version } = pinValueSet(this.params, u);
       const other = url.startsWith('#')
         ? ((this.valueSet.contained ?? []).find((r: any) => r.resourceType === 'ValueSet' && r.id === url.slice(1)) as ValueSet | undefined)
         : this.ctx.findValueSet(url, version);
@@ -99,7 +99,7 @@ export class ValueSetValidator {
       this.imports.set(u, v);
     }
     if (!cc.system) return;
-    const resolved = resolveCodeSystemVersion(this.ctx, this.params, cc.system, cc.version);
+    const resolved = resolveCodeSystemVersion(this.params, cc.system, cc.version);
     const cs = this.ctx.findCodeSystem(cc.system, resolved.version, this.supplementsFor(cc));
     if (!cs) return;
     noteSupplements(this.usedSupplements, cs.info.supplements);
@@ -632,7 +632,7 @@ export class ValueSetValidator {
    * coding's version and the request's version rules; reports mismatches.
    */
   private determineVersion(path: string, system: string, versionVS: string | undefined, versionCoding: string | undefined, op: IssueList, state: CheckState): string | undefined {
-    const resolved = resolveCodeSystemVersion(this.ctx, this.params, system, versionVS);
+    const resolved = resolveCodeSystemVersion(this.params, system, versionVS);
     const checkVersion = (cs: CodeSystemProvider | undefined) => {
       const issue = cs ? resolved.check(cs.info.version, addToPath(path, 'version')) : undefined;
       if (issue && op.add(issue)) state.messages.push(issue.text);

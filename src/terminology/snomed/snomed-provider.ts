@@ -203,12 +203,12 @@ export class SnomedProvider extends ConceptGraphProvider {
   }
 
   override filter(property: string, op: string, value: string): ConceptFilter {
-    if ((property === 'constraint' || property === 'expression') && op === '=') return this.eclFilter(value, this.ecl(value));
+    if ((property === 'constraint' || property === 'expression') && op === '=') return this.eclFilter(this.ecl(value));
     if (property === 'expressions' && op === '=') {
       const allow = value === 'true';
       return { estimate: this.totalCount(), includes: (c) => allow || !this.built.expressionOf(c), concepts: () => this.all() };
     }
-    if (property === 'concept' && OWN_FILTERS.concept.includes(op)) return this.eclFilter(`${property} ${op} ${value}`, this.conceptConstraint(op, value));
+    if (property === 'concept' && OWN_FILTERS.concept.includes(op)) return this.eclFilter(this.conceptConstraint(op, value));
     if (property === 'inactive' && op === '=') {
       const inactive = value === 'true';
       return this.fromPredicate((c) => !!this.built.detailsOf(c) && this.built.detailsOf(c)!.inactive === inactive);
@@ -230,7 +230,7 @@ export class SnomedProvider extends ConceptGraphProvider {
         base: { kind: 'sub', memberOf: false, focus: { kind: 'wildcard' }, filters: [] },
         refinement: { kind: 'attribute', reverse: false, name: conceptNode(property), comparison: { type: 'expression', op: '=', value: conceptNode(value) } },
       };
-      return this.eclFilter(`${property} = ${value}`, { node, evaluator: new EclEvaluator(this.store) });
+      return this.eclFilter({ node, evaluator: new EclEvaluator(this.store) });
     }
     return super.filter(property, op, value);
   }
@@ -286,7 +286,7 @@ export class SnomedProvider extends ConceptGraphProvider {
     return entry;
   }
 
-  private eclFilter(text: string, { node, evaluator }: { node: EclNode; evaluator: EclEvaluator }): ConceptFilter {
+  private eclFilter({ node, evaluator }: { node: EclNode; evaluator: EclEvaluator }): ConceptFilter {
     const built = this.built;
     const members = () => evaluator.members(node);
     return {

@@ -15,7 +15,7 @@ const RELEASE_PATH = '/utgavor';
 export const nimHref = (name: string, version?: string) => `${NIM_PATH}/${seg(name)}${version ? `/${seg(version)}` : ''}`;
 export const releaseHref = (version: string) => `${RELEASE_PATH}/${seg(version)}`;
 
-function period(ctx: PageContext, from?: string, to?: string): string {
+function period(from?: string, to?: string): string {
   return from || to ? `${from ?? '…'} – ${to ?? '…'}` : '';
 }
 
@@ -34,7 +34,7 @@ function bindingHtml(ctx: PageContext, site: Site, b: NimBinding): Fragment {
 <dt>${ctx.t('strength')}</dt><dd>${ctx.w(b.strength)}</dd>
 ${b.purpose.length ? html`<dt>${ctx.t('purpose')}</dt><dd>${b.purpose.map((p) => ctx.w(p)).join(', ')}</dd>` : ''}
 ${b.normativeStatus ? html`<dt>${ctx.t('normativeStatus')}</dt><dd>${ctx.w(b.normativeStatus)}</dd>` : ''}
-${b.effective ? html`<dt>${ctx.t('effective')}</dt><dd>${period(ctx, b.effective.start, b.effective.end)}</dd>` : ''}
+${b.effective ? html`<dt>${ctx.t('effective')}</dt><dd>${period(b.effective.start, b.effective.end)}</dd>` : ''}
 </dl>
 ${b.contexts.map(
   (c) => html`<div class="context"><strong>${ctx.t('context')}</strong> (${c.purpose})${c.when.length ? ` ${ctx.t('when', c.when.map((w) => `${w.attribute} = ${w.code}`).join(ctx.t('and')))}` : ''}: ${valueSetRef(ctx, site, c.valueSet, c.version)}${c.documentation ? html`<br>${c.documentation}` : ''}</div>`,
@@ -71,7 +71,7 @@ ${list.map(
 
 function releaseTable(ctx: PageContext, releases: NimReleaseRow[]): Html {
   return html`<table class="list"><thead><tr><th scope="col">${ctx.t('release')}</th><th scope="col">${ctx.t('title')}</th><th scope="col">${ctx.t('status')}</th><th scope="col">${ctx.t('effective')}</th></tr></thead><tbody>
-${releases.map((r) => html`<tr><td><a href="${releaseHref(r.version)}">${r.version}</a></td><td>${r.title}</td><td>${badge(ctx, r.status)}</td><td>${period(ctx, r.effectiveFrom, r.effectiveTo)}</td></tr>`)}</tbody></table>`;
+${releases.map((r) => html`<tr><td><a href="${releaseHref(r.version)}">${r.version}</a></td><td>${r.title}</td><td>${badge(ctx, r.status)}</td><td>${period(r.effectiveFrom, r.effectiveTo)}</td></tr>`)}</tbody></table>`;
 }
 
 function nimPage(ctx: PageContext, site: Site, nim: Nim, row: NimModelRow): Html {
@@ -189,7 +189,7 @@ export function nimPages(nim: Nim): WebExtension {
         if (!row) return next();
         res.type('html').send(nimPage(new PageContext(req), site, nim, row).text);
       });
-      r.get(RELEASE_PATH, (req, res) => res.redirect(301, NIM_PATH + '#releaser-rubrik'));
+      r.get(RELEASE_PATH, (_req, res) => res.redirect(301, NIM_PATH + '#releaser-rubrik'));
       r.get(`${RELEASE_PATH}/:version`, (req, res, next) => {
         const row = nim.store.release(req.params.version);
         if (!row) return next();

@@ -9,8 +9,9 @@ import { ResourceStore } from './store/resource-store';
 import { TerminologyEngine } from './terminology/engine';
 import { InProcessService, TerminologyService, WorkerPoolService } from './terminology/service';
 import { StoreResourceSource } from './terminology/store-source';
-import { createApp } from './fhir/app';
-import { SchemaValidator } from './fhir/schema-validation';
+import { createApp } from './app';
+import { openNim } from './nim';
+import { SchemaValidator } from './terminology/resource-schema';
 import { ResourceLoader } from './importers/loader';
 import { readFhirFolder } from './importers/fhir-json';
 import { fhirCoreResources } from './importers/fhir-core';
@@ -68,7 +69,7 @@ export async function startServer(overrides: Partial<KodverkConfig> = {}): Promi
     : new InProcessService(new TerminologyEngine(new StoreResourceSource(store), engineOptions));
   const schema = new SchemaValidator();
   schema.warmUp();
-  const app = createApp({ config, logger, store, terminology, schema, loader: new ResourceLoader(db, store) });
+  const app = createApp({ config, logger, store, terminology, schema, loader: new ResourceLoader(db, store), nim: openNim(db, store) });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(config.port, config.host, () => resolve(s));
   });

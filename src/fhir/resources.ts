@@ -1,7 +1,7 @@
 import express, { Request, Response } from 'express';
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import type { Bundle } from 'fhir/r4';
-import type { AppDeps } from './app';
+import type { ServerDeps } from '../http/dependencies';
 import { CANONICAL_TYPES, ResourceQuery, StoredResource, TextMatch } from '../store/resource-store';
 import { TerminologyError } from '../terminology/issues';
 import { FHIR_JSON, JSON_TYPES, baseUrl, methodNotAllowed, sendOutcome, sendResource } from './http';
@@ -167,7 +167,7 @@ export function requireApiToken(token: string | undefined, req: Request): void {
 }
 
 /** Read, search, create, update and delete of CodeSystem, ValueSet, ConceptMap and NamingSystem. */
-export function resourceRoutes(deps: AppDeps): express.Router {
+export function resourceRoutes(deps: Pick<ServerDeps, 'config' | 'store' | 'schema' | 'loader'>): express.Router {
   const router = express.Router();
 
   const requireType = (type: string) => {

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import express, { NextFunction, Request, Response } from 'express';
-import type { AppDeps } from '../fhir/app';
+import type { ServerDeps } from '../http/dependencies';
 import { projectRoot } from '../config';
 import type { CatalogueSource } from './catalogue';
 import { sendTable } from './downloads';
@@ -53,7 +53,7 @@ export function notFound(req: Request, res: Response): void {
  * The pages for analysts, in Swedish (English by the toggle), served at /. Every asset is served
  * from this server (the public folder and lunr from node_modules): no CDN, no other network.
  */
-export function webRoutes(deps: AppDeps, nim?: Nim): express.Router {
+export function webRoutes(deps: Pick<ServerDeps, 'config' | 'logger' | 'store' | 'terminology'>, nim?: Nim): express.Router {
   const extensions: WebExtension[] = nim ? [nimPages(nim)] : [];
   const site = new Site(deps, extensions.flatMap((e) => (e.catalogue ? [e.catalogue] : [])));
   const nimUses = extensions.find((e) => e.nimUses)?.nimUses;

@@ -1,4 +1,4 @@
-import type { AppDeps } from '../fhir/app';
+import type { ServerDeps } from '../http/dependencies';
 import type { ConceptStore } from '../store/concept-store';
 import { ImportLog } from '../store/import-log';
 import type { ResourceStore, StoredResource } from '../store/resource-store';
@@ -18,7 +18,7 @@ export class Site {
   readonly mappings: MappingIndex;
   readonly imports: ImportLog;
 
-  constructor(deps: Pick<AppDeps, 'store' | 'terminology'>, extraCatalogue: CatalogueSource[] = []) {
+  constructor(deps: Pick<ServerDeps, 'store' | 'terminology'>, extraCatalogue: CatalogueSource[] = []) {
     this.store = deps.store;
     this.concepts = deps.store.conceptStore();
     this.terminology = deps.terminology;

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { SchemaValidator } from '../../src/fhir/schema-validation';
+import { SchemaValidator } from '../../src/terminology/resource-schema';
 
 /**
  * The content pack (terminology/) that the server loads into an empty store: the national lists

@@ -13,7 +13,7 @@ import { KSI_AGERANDE_URL, KSI_AKTIVITETSSTATUS_URL, KSI_AKTIVITETSSTATUS_VALUES
 import { ICF_URL, KSI_ICF_MAP_URL, icfKoderFromStore, icfOmfattar, ksiIcfConceptMapsFromStore, parseIcfReferenser } from '../../src/importers/ksi-icf-map';
 import { StoreResourceSource } from '../../src/terminology/store-source';
 import { TerminologyEngine } from '../../src/terminology/engine';
-import { SchemaValidator } from '../../src/fhir/schema-validation';
+import { SchemaValidator } from '../../src/terminology/resource-schema';
 import { SHARED_DATA, sharedDataPresent } from '../helpers/server';
 
 const DIR = path.join(SHARED_DATA, 'socialstyrelsen');

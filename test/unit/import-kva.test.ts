@@ -10,7 +10,7 @@ import { ImportError } from '../../src/importers/importer';
 import { KVA_OID, KVA_URL, kvaImporter } from '../../src/importers/kva';
 import { StoreResourceSource } from '../../src/terminology/store-source';
 import { TerminologyEngine } from '../../src/terminology/engine';
-import { SchemaValidator } from '../../src/fhir/schema-validation';
+import { SchemaValidator } from '../../src/terminology/resource-schema';
 import { SHARED_DATA, sharedDataPresent } from '../helpers/server';
 
 const XLSX = path.join(SHARED_DATA, 'socialstyrelsen', 'kva-inkl-beskrivningstexter-2026.xlsx');

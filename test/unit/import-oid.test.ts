@@ -13,7 +13,7 @@ import { KVA_OID, KVA_URL } from '../../src/importers/kva';
 import { ICF_OID, ICF_URL } from '../../src/importers/ksi-icf-map';
 import { StoreResourceSource } from '../../src/terminology/store-source';
 import { TerminologyEngine } from '../../src/terminology/engine';
-import { SchemaValidator } from '../../src/fhir/schema-validation';
+import { SchemaValidator } from '../../src/terminology/resource-schema';
 import { SHARED_DATA, sharedDataPresent } from '../helpers/server';
 
 const DIR = path.join(SHARED_DATA, 'socialstyrelsen');

@@ -6,7 +6,7 @@ import { buildPackage, packageFiles, readPackage } from '../../src/nim/release-p
 import { shortDisplay } from '../../src/nim/release-exports';
 import { refusePersonalData } from '../../src/nim/errors';
 import type { ResolvedValueSet } from '../../src/nim/binding-resolver';
-import { SchemaValidator } from '../../src/fhir/schema-validation';
+import { SchemaValidator } from '../../src/terminology/resource-schema';
 
 /** NimModel, ReleaseDiff, lead time and ReleasePackage on small hand-made content. */
 

@@ -1,5 +1,5 @@
 import express, { NextFunction, Request, Response } from 'express';
-import type { AppDeps } from '../app';
+import type { ServerDeps } from '../../http/dependencies';
 import { baseUrl, outcomeForError, sendResource } from '../http';
 import { outcomeOf } from '../../terminology/issues';
 import { requireApiToken } from '../resources';
@@ -24,7 +24,7 @@ import openapi from './openapi.json';
 const ADOPTED = ['faststalld', 'upphavd'];
 
 /** The server's root URL as the client sees it (the FHIR base without /fhir). */
-function rootUrl(req: Request, deps: AppDeps): string {
+function rootUrl(req: Request, deps: Pick<ServerDeps, 'config'>): string {
   return baseUrl(req, deps.config.publicBaseUrl).replace(/\/fhir$/, '');
 }
 
@@ -67,7 +67,7 @@ function modelView(nim: Nim, row: NimModelRow, resolver: BindingResolver): unkno
   };
 }
 
-export function nimRoutes(deps: AppDeps, nim: Nim): express.Router {
+export function nimRoutes(deps: Pick<ServerDeps, 'config' | 'logger' | 'store'>, nim: Nim): express.Router {
   const router = express.Router();
   const json = express.json({ limit: deps.config.maxBodyBytes, type: ['application/json', 'application/*+json'] });
   const token = (req: Request) => requireApiToken(deps.config.apiToken, req);

@@ -1,7 +1,7 @@
 import express, { Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import type { Bundle } from 'fhir/r4';
-import type { AppDeps } from '../app';
+import type { ServerDeps } from '../../http/dependencies';
 import { TerminologyError } from '../../terminology/issues';
 import { baseUrl, methodNotAllowed, sendOutcome, sendResource } from '../http';
 import { extensionDefinitions } from '../../nim/extensions';
@@ -72,7 +72,7 @@ function predicate(name: string, modifier: string, value: string): (r: any) => b
   throw bad(`Unknown search parameter '${name}' for StructureDefinition`);
 }
 
-export function structureDefinitionRoutes(deps: AppDeps, nim: Nim): express.Router {
+export function structureDefinitionRoutes(deps: Pick<ServerDeps, 'config'>, nim: Nim): express.Router {
   const router = express.Router();
   const extensions: Sd[] = extensionDefinitions().map((resource) => ({ resource, etag: etagFor(canonicalJson(resource)) }));
 

@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import express, { NextFunction, Request, Response } from 'express';
-import type { AppDeps } from '../app';
+import type { ServerDeps } from '../../http/dependencies';
 import { JSON_TYPES, outcomeForError, sendResource } from '../http';
 import { outcomeOf } from '../../terminology/issues';
 import type { Nim } from '../../nim';
@@ -44,7 +44,7 @@ async function* limited(req: Request, maxBytes: number): AsyncGenerator<Buffer> 
   }
 }
 
-export function validateRoutes(deps: AppDeps, nim: Nim): express.Router {
+export function validateRoutes(deps: Pick<ServerDeps, 'config' | 'logger' | 'store'>, nim: Nim): express.Router {
   const router = express.Router();
   const validation = new NimValidation(nim, deps.store);
   const submissions = new SubmissionValidator(validation);

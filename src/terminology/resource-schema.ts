@@ -1,5 +1,5 @@
 import Ajv, { ValidateFunction } from 'ajv';
-import { TerminologyError } from '../terminology/issues';
+import { TerminologyError } from './issues';
 
 /**
  * Checks incoming resources against the official FHIR R4 JSON schema (fhir.schema.json from

@@ -1,49 +1,17 @@
 import express, { NextFunction, Request, Response } from 'express';
-import type { KodverkConfig } from '../config';
-import type { Logger } from '../logger';
-import type { ResourceStore } from '../store/resource-store';
-import type { TerminologyService } from '../terminology/service';
 import { TerminologyError } from '../terminology/issues';
 import { OperationInput } from './parameters';
 import type { OperationContext, OperationDefinition } from './operation';
-import { FHIR_JSON, JSON_TYPES, baseUrl, methodNotAllowed, outcomeForError, sendOutcome, sendResource } from './http';
+import { JSON_TYPES, baseUrl, methodNotAllowed, outcomeForError, sendOutcome, sendResource } from './http';
 import { OPERATIONS } from './operations';
 import { capabilityStatement, terminologyCapabilities } from './capabilities';
 import { resourceRoutes } from './resources';
-import type { SchemaValidator } from './schema-validation';
-import type { ResourceLoader } from '../importers/loader';
-import { openNim } from '../nim';
-import { nimRoutes } from './nim/routes';
+import type { SchemaValidator } from '../terminology/resource-schema';
+import type { ServerDeps } from '../http/dependencies';
 import { structureDefinitionRoutes } from './nim/structure-definitions';
-import { validateRoutes } from './nim/validate-routes';
-import { webRoutes } from '../web/router';
 
-export interface AppDeps {
-  config: KodverkConfig;
-  logger: Logger;
-  store: ResourceStore;
-  terminology: TerminologyService;
-  schema: SchemaValidator;
-  /** writes resources (and indexes code-system concepts) */
-  loader: ResourceLoader;
-}
-
-/** Builds the HTTP application: the FHIR API under /fhir. */
-export function createApp(deps: AppDeps): express.Express {
-  const app = express();
-  app.disable('x-powered-by');
-  app.set('query parser', 'extended');
-
-  app.use((req, res, next) => {
-    const started = process.hrtime.bigint();
-    res.on('finish', () => {
-      // method, path and status only: query strings and bodies may carry personal data
-      const path = req.originalUrl.split('?')[0];
-      deps.logger.info({ method: req.method, path, status: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 }, 'request');
-    });
-    next();
-  });
-
+/** The FHIR API (mounted at /fhir): metadata, operations, StructureDefinitions and the terminology resources. */
+export function fhirRouter(deps: ServerDeps): express.Router {
   const fhir = express.Router();
   fhir.use(express.json({ type: JSON_TYPES, limit: deps.config.maxBodyBytes, strict: true }));
   fhir.use(express.urlencoded({ extended: false, limit: deps.config.maxBodyBytes }));
@@ -91,8 +59,7 @@ export function createApp(deps: AppDeps): express.Express {
   });
 
   // NIM logical models: StructureDefinition search and read (before the generic resource routes)
-  const nim = openNim(deps.store.database, deps.store);
-  fhir.use(structureDefinitionRoutes(deps, nim));
+  fhir.use(structureDefinitionRoutes(deps, deps.nim));
   fhir.use(resourceRoutes(deps));
 
   fhir.use((req, res) => {
@@ -107,14 +74,7 @@ export function createApp(deps: AppDeps): express.Express {
     sendResource(res, status, outcome);
   });
 
-  app.use('/fhir', fhir);
-  // NIM authoring and releases for vendors (/nim, /releases, /openapi.json)
-  app.use(nimRoutes(deps, nim));
-  // records and submission files validated against NIM releases (/validate)
-  app.use(validateRoutes(deps, nim));
-  // the pages for analysts (start, search, code systems, value sets, NIMs, diffs) at /
-  app.use(webRoutes(deps, nim));
-  return app;
+  return fhir;
 }
 
 function unknownOperation(res: Response, name: string, type?: string): void {
@@ -147,4 +107,3 @@ function readInput(req: Request, op: OperationDefinition, schema: SchemaValidato
   return new OperationInput([...query.entries, { name: param.name, resource: body }]);
 }
 
-export { FHIR_JSON };

@@ -1,0 +1,24 @@
+import type { KodverkConfig } from '../config';
+import type { Logger } from '../logger';
+import type { ResourceStore } from '../store/resource-store';
+import type { TerminologyService } from '../terminology/service';
+import type { ResourceLoader } from '../importers/loader';
+import type { Nim } from '../nim';
+import type { SchemaValidator } from '../terminology/resource-schema';
+
+/**
+ * What the HTTP routers share. The composition root (src/app.ts) builds it once; each router
+ * takes the few members it uses (`Pick<ServerDeps, ...>`), so nothing below the root imports it.
+ */
+export interface ServerDeps {
+  config: KodverkConfig;
+  logger: Logger;
+  store: ResourceStore;
+  terminology: TerminologyService;
+  /** the official FHIR R4 JSON schema, for incoming resources and Parameters */
+  schema: SchemaValidator;
+  /** writes resources (and indexes code-system concepts) */
+  loader: ResourceLoader;
+  /** NIM versions and releases over the same store */
+  nim: Nim;
+}

@@ -49,10 +49,8 @@ export function issueToFhir(i: TxIssue, withMessageId = true): OperationOutcomeI
   out.code = i.code as OperationOutcomeIssue['code'];
   out.details = { text: i.text };
   if (i.txType) out.details.coding = [{ system: TX_ISSUE_TYPE, code: i.txType }];
-  if (i.expression && i.expression.length) {
-    out.location = [...i.expression];
-    out.expression = [...i.expression];
-  }
+  // R5 deprecates issue.location and the reference servers no longer send it: expression only
+  if (i.expression && i.expression.length) out.expression = [...i.expression];
   return out;
 }
 

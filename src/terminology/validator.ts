@@ -304,19 +304,10 @@ export class ValueSetValidator {
     for (const iss of op.items) if (iss.severity === 'error' && !mt.includes(iss.text)) mt.push(iss.text);
     if (mt.length) out.push({ name: 'message', valueString: [...new Set(mt)].sort().join('; ') });
     if (mode === 'codeableConcept') out.push({ name: 'codeableConcept', valueCodeableConcept: coded });
-    if (op.length) out.push({ name: 'issues', resource: this.issuesOutcome(op, codings) });
+    if (op.length) out.push({ name: 'issues', resource: outcomeOf(op.items) });
     return out;
   }
 
-  /**
-   * The issues found. Code systems that report issue paths as `expression` only (location is
-   * deprecated in R4; Snomed CT answers follow their reference server) get no `location`.
-   */
-  private issuesOutcome(op: IssueList, codings: Coding[]): OperationOutcome {
-    const oo = outcomeOf(op.items);
-    if (codings.length && codings.every((c) => c.system && this.findCodeSystem(c.system)?.expressionOnlyIssues)) for (const i of oo.issue) delete i.location;
-    return oo;
-  }
 
   /** The code was not in the value set: say what we know of it in its code system. */
   private reportOutsideValueSet(

@@ -131,6 +131,16 @@ describe.each([
     expect(param(old, 'inactive')).toBe(true);
   });
 
+  it('names the element at fault in issue.expression, never in the deprecated issue.location', () => {
+    const wrong = engine.validateCodeSystemCode(req([{ name: 'url', valueUri: ksiLike.url }, { name: 'code', valueCode: 'YAA.05.00' }, { name: 'display', valueString: 'Hemtjanst' }]));
+    const issues = (param(wrong, 'issues') as any).issue as any[];
+    expect(issues.length).toBeGreaterThan(0);
+    for (const i of issues) {
+      expect(i.expression).toEqual(['display']);
+      expect(i).not.toHaveProperty('location');
+    }
+  });
+
   it('looks up parents, children and designations', () => {
     const out = engine.lookup(req([{ name: 'system', valueUri: ksiLike.url }, { name: 'code', valueCode: 'SA1' }]));
     const props = out.filter((p) => p.name === 'property').map((p) => `${p.part![0].valueCode}=${p.part![1].valueCode ?? p.part![1].valueBoolean}`);

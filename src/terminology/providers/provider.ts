@@ -122,8 +122,6 @@ export interface CodeSystemProvider {
    * the selection is closed. An open expansion is flat and marked valueset-unclosed.
    */
   openSelection?(include: ValueSetComposeInclude, excludePostCoordinated: boolean): string | undefined;
-  /** Issues about this system's codes name their path in `expression` only, not in the deprecated `location`. */
-  readonly expressionOnlyIssues?: boolean;
   /** $lookup output for kinds that report their own designations and properties; absent: the generic one. */
   lookup?(concept: Concept, params: TxParameters): ParametersParameter[];
 }

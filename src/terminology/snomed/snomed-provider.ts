@@ -50,8 +50,6 @@ export class SnomedProvider extends ConceptGraphProvider {
   private readonly lookupBuilder: SnomedLookup;
   private count?: number;
   private rootList?: Concept[];
-  /** issue paths as expression only, as the Snomed CT reference server (tx.fhir.org) reports them */
-  readonly expressionOnlyIssues = true;
   /** "International Edition", "Swedish Edition": said in unknown-code messages */
   readonly editionName: string;
 

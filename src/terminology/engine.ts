@@ -13,6 +13,7 @@ import { canonicalOf, compareVersions, splitCanonical } from './versions';
 import { presentVersions } from './expander';
 import { lookupCode } from './lookup';
 import { translate } from './translate';
+import { ValueSetComparer, comparisonParameters } from './compare';
 
 /** One call's inputs, as the FHIR layer parsed them. */
 export interface OperationRequest {
@@ -103,6 +104,31 @@ export class TerminologyEngine {
     const vs = this.requestValueSet(ctx, req, instance, 'Must provide either a ValueSet resource or a url parameter');
     const expander = new ValueSetExpander(ctx, params, { maxCodes: this.maxCodes(req), deadline: Date.now() + this.options.expansionTimeoutMs });
     return expander.expand(vs);
+  }
+
+  // ---- $compare (also $related) ------------------------------------------------------------
+
+  /**
+   * How the value set `this` (the instance, thisValueSet or thisUrl) relates to `other`
+   * (otherValueSet or otherUrl): same, subset, superset, overlapping, disjoint, empty or
+   * indeterminate, and whether it took expanding them to tell.
+   */
+  compare(req: OperationRequest, instance?: ValueSet): ParametersParameter[] {
+    const ctx = this.context(req.txResources);
+    const params = this.txParams(req, false);
+    const side = (prefix: 'this' | 'other', given?: ValueSet): ValueSet => {
+      const vs = given ?? (get(req.parameters, `${prefix}ValueSet`)?.resource as ValueSet | undefined);
+      if (vs) return vs;
+      const ref = str(req.parameters, `${prefix}Url`);
+      if (!ref) throw TerminologyError.of(txIssue('error', 'invalid', 'invalid-data', 'COMPARE_NO_VALUE_SET', [prefix]), 400);
+      const { url, version } = splitCanonical(ref);
+      const v = str(req.parameters, `${prefix}Version`) ?? version;
+      const found = ctx.findValueSet(url, v);
+      if (!found) throw TerminologyError.of(txIssue('error', 'not-found', 'not-found', 'Unable_to_resolve_value_Set_', [canonicalOf(url, v)]), 422);
+      return found;
+    };
+    const comparer = new ValueSetComparer(ctx, params, { maxCodes: this.maxCodes(req), deadline: Date.now() + this.options.expansionTimeoutMs });
+    return comparisonParameters(comparer.compare(side('this', instance), side('other')));
   }
 
   // ---- $validate-code ---------------------------------------------------------------------

@@ -77,6 +77,16 @@ export const MESSAGES: Record<string, string> = {
   VS_EXP_FILTER_UNK: "ValueSet '{0}' Filter by property '{1}' and op '{2}' is not supported (yet?)",
   SUBSUMPTION_NO_SYSTEM: "No code system is provided for {0}, so subsumption cannot be tested",
   SUBSUMPTION_SYSTEM_MISMATCH: "Subsumption can only be tested between two codes in the same code system, but the code systems are '{0}' and '{1}'",
+  COMPARE_SAME: 'The value sets {0} and {1} contain the same codes',
+  COMPARE_SUBSET: 'The valueSet {0} is a sub-set of the valueSet {1}',
+  COMPARE_SUPERSET: 'The valueSet {0} is a super-set of the valueSet {1}',
+  COMPARE_OVERLAPPING: "Both value sets {0} and {1} contain the codes the other doesn't, but there is some overlap",
+  COMPARE_DISJOINT: 'No shared codes between the value sets {0} and {1}',
+  COMPARE_EMPTY: 'Both the value sets {0} and {1} are empty',
+  COMPARE_INDETERMINATE: 'Unable to compare {0} and {1}: {2}',
+  COMPARE_EXPANSION_FAILED: 'This expansion failed: {0}',
+  COMPARE_UNCLOSED: 'The expansion of {0} is not closed (the code system has a grammar or only a fragment is known), so its codes cannot all be listed',
+  COMPARE_NO_VALUE_SET: 'Must provide either a {0}ValueSet resource or a {0}Url parameter',
   Wrong_type_for_resource_expected: "Wrong type for resource. Expected {0} but found {1} ",
 };
 

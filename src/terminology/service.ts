@@ -6,7 +6,7 @@ import { TerminologyError, TxIssue } from './issues';
 import { projectRoot } from '../config';
 
 /** The engine calls the FHIR layer makes; each takes a request and an optional instance resource. */
-export type EngineMethod = 'expand' | 'validateValueSetCode' | 'validateCodeSystemCode' | 'lookup' | 'subsumes' | 'translate' | 'batchValidate';
+export type EngineMethod = 'expand' | 'validateValueSetCode' | 'validateCodeSystemCode' | 'lookup' | 'subsumes' | 'translate' | 'batchValidate' | 'compare';
 
 /** Runs terminology work for the HTTP layer (in this thread, or in worker threads). */
 export interface TerminologyService {

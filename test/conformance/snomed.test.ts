@@ -1,15 +1,13 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startTestServer, SHARED_DATA, sharedDataPresent } from '../helpers/server';
+import { RUNNER, SUITE, failures, runTxSuite } from '../helpers/tx-runner';
 import { openDatabase } from '../../src/store/database';
 import { ResourceStore } from '../../src/store/resource-store';
 import { runImport } from '../../src/importers/run-import';
 import { rf2Importer } from '../../src/importers/rf2';
 
-const RUNNER = path.resolve(SHARED_DATA, '../tools/tx-runner/run.mjs');
-const SUITE = path.join(SHARED_DATA, 'tx-ecosystem');
 const SUBSET = path.join(SHARED_DATA, 'snomed-tx-subset/snomed');
 /** the URI the subset's readme prescribes (unpublished test release of module 31000003106) */
 const URI = 'http://snomed.info/xsct/31000003106/version/20250909';
@@ -21,20 +19,7 @@ if (!present) {
   console.warn(`Skipping the HL7 Snomed CT conformance test: ${SUITE}, ${SUBSET} or ${RUNNER} is missing`);
 }
 
-function runSuite(base: string, suite: string): Promise<{ passed: number; failed: number; out: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [RUNNER, '--server', base, '--tests', SUITE, '--modes', 'snomed', '--suite', suite], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let text = '';
-    child.stdout.on('data', (d) => (text += d));
-    child.stderr.on('data', (d) => (text += d));
-    child.on('error', reject);
-    child.on('close', () => {
-      const m = /(\d+) passed, (\d+) failed\s*$/.exec(text.trim());
-      if (!m) reject(new Error(`The runner did not report a result for ${suite}:\n${text.slice(-2000)}`));
-      else resolve({ passed: Number(m[1]), failed: Number(m[2]), out: text });
-    });
-  });
-}
+const runSuite = (base: string, suite: string) => runTxSuite(base, ['--modes', 'snomed', '--suite', suite]);
 
 (present ? describe : describe.skip)('HL7 terminology-ecosystem suite, Snomed CT (snomed and sct-ecl suites)', () => {
   jest.setTimeout(10 * 60 * 1000);
@@ -54,9 +39,9 @@ function runSuite(base: string, suite: string): Promise<{ passed: number; failed
       const results = [await runSuite(server.fhirBase, 'snomed'), await runSuite(server.fhirBase, 'sct-ecl')];
       const passed = results.reduce((n, r) => n + r.passed, 0);
       const failed = results.reduce((n, r) => n + r.failed, 0);
-      const failures = results.flatMap((r) => r.out.split('\n').filter((l) => l.startsWith('FAIL ')));
+      const failing = results.flatMap(failures);
       // eslint-disable-next-line no-console
-      console.log(`HL7 tx-ecosystem snomed + sct-ecl: ${passed} passed, ${failed} failed${failures.length ? '\n' + failures.join('\n') : ''}`);
+      console.log(`HL7 tx-ecosystem snomed + sct-ecl: ${passed} passed, ${failed} failed${failing.length ? '\n' + failing.join('\n') : ''}`);
       expect(passed).toBeGreaterThanOrEqual(floor.snomed);
     } finally {
       await server.close();

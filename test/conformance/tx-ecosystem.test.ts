@@ -1,11 +1,11 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startTestServer, SHARED_DATA, sharedDataPresent } from '../helpers/server';
+import { startTestServer, sharedDataPresent } from '../helpers/server';
+import { RUNNER, SUITE, SuiteResult, failures, runTxSuite as runSuite } from '../helpers/tx-runner';
 
-const RUNNER = path.resolve(SHARED_DATA, '../tools/tx-runner/run.mjs');
-const SUITE = path.join(SHARED_DATA, 'tx-ecosystem');
 const floor = JSON.parse(fs.readFileSync(path.join(__dirname, 'floor.json'), 'utf8'));
+/** Suites of the tx.fhir.org mode this server is judged on, each with its own floor (floor.json "tx.fhir.org"). */
+const TX_FHIR_ORG_SUITES: Record<string, number> = floor['tx.fhir.org'] ?? {};
 
 const present = sharedDataPresent('tx-ecosystem') && fs.existsSync(RUNNER);
 if (!present) {
@@ -13,28 +13,31 @@ if (!present) {
   console.warn(`Skipping the HL7 conformance test: ${SUITE} or ${RUNNER} is missing`);
 }
 
-(present ? describe : describe.skip)('HL7 terminology-ecosystem suite (general mode)', () => {
-  jest.setTimeout(30 * 60 * 1000);
+function report(label: string, r: SuiteResult): void {
+  const failed = failures(r);
+  // eslint-disable-next-line no-console
+  console.log(`HL7 tx-ecosystem ${label}: ${r.passed} passed, ${r.failed} failed${failed.length ? '\n' + failed.join('\n') : ''}`);
+}
 
-  it(`passes at least the recorded floor (${floor.general})`, async () => {
-    const server = await startTestServer();
-    try {
-      const out = await new Promise<string>((resolve, reject) => {
-        const child = spawn(process.execPath, [RUNNER, '--server', server.fhirBase, '--tests', SUITE, '--modes', 'general'], { stdio: ['ignore', 'pipe', 'pipe'] });
-        let text = '';
-        child.stdout.on('data', (d) => (text += d));
-        child.stderr.on('data', (d) => (text += d));
-        child.on('error', reject);
-        child.on('close', () => resolve(text));
-      });
-      const m = /(\d+) passed, (\d+) failed\s*$/.exec(out.trim());
-      if (!m) throw new Error('The runner did not report a result:\n' + out.slice(-2000));
-      const passed = Number(m[1]);
-      // eslint-disable-next-line no-console
-      console.log(`HL7 tx-ecosystem general mode: ${m[0]}`);
-      expect(passed).toBeGreaterThanOrEqual(floor.general);
-    } finally {
-      await server.close();
-    }
+(present ? describe : describe.skip)('HL7 terminology-ecosystem suite (general mode, and tx.fhir.org-mode suites)', () => {
+  jest.setTimeout(30 * 60 * 1000);
+  let server: Awaited<ReturnType<typeof startTestServer>>;
+  beforeAll(async () => {
+    server = await startTestServer();
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it(`passes at least the recorded floor in general mode (${floor.general})`, async () => {
+    const r = await runSuite(server.fhirBase, ['--modes', 'general']);
+    report('general mode', r);
+    expect(r.passed).toBeGreaterThanOrEqual(floor.general);
+  });
+
+  it.each(Object.entries(TX_FHIR_ORG_SUITES))('passes at least the recorded floor of the %s suite (%d)', async (suite, min) => {
+    const r = await runSuite(server.fhirBase, ['--modes', 'tx.fhir.org', '--suite', suite]);
+    report(`${suite} (tx.fhir.org mode)`, r);
+    expect(r.passed).toBeGreaterThanOrEqual(min);
   });
 });

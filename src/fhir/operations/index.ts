@@ -6,6 +6,8 @@ import { subsumesOperation } from './subsumes';
 import { translateOperation } from './translate';
 import { batchValidateCodeOperation } from './batch-validate-code';
 import { versionsOperation } from './versions';
+import { compareOperation } from './compare';
+import { relatedOperation } from './related';
 
 /** Every operation the server offers; the CapabilityStatement is built from this list. */
 export const OPERATIONS: OperationDefinition[] = [
@@ -17,4 +19,6 @@ export const OPERATIONS: OperationDefinition[] = [
   translateOperation,
   batchValidateCodeOperation,
   versionsOperation,
+  compareOperation,
+  relatedOperation,
 ];

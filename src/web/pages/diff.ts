@@ -1,4 +1,5 @@
 import type express from 'express';
+import type { ParametersParameter } from 'fhir/r4';
 import type { Nim } from '../../nim';
 import type { FieldChange, ReleaseDiff } from '../../nim/release-diff';
 import type { ConceptSummary, ResourceHead } from '../../store/browse-queries';
@@ -146,11 +147,39 @@ async function valueSetDiffHtml(ctx: PageContext, site: Site, a: ResourceHead, b
   const removed = ea.rows.filter((r) => !mb.has(key(r)));
   const renamed = eb.rows.filter((r) => ma.has(key(r)) && (ma.get(key(r))!.display ?? '') !== (r.display ?? ''));
   const row = (r: { system?: string; version?: string; code: string; display?: string }, cls: string) => conceptLink(site, r.system, r.code, r.display ?? '', r.version, cls);
-  return html`${summaryCounts(ctx, [[ctx.t('concepts'), added.length, removed.length, renamed.length]])}
+  return html`${await relationHtml(ctx, site, a, b, added.length, removed.length)}
+${summaryCounts(ctx, [[ctx.t('concepts'), added.length, removed.length, renamed.length]])}
 ${added.length + removed.length + renamed.length === 0 ? html`<p>${ctx.t('noChanges')}</p>` : ''}
 ${changeList(ctx, 'tillagda', ctx.t('added'), added.map((r) => row(r, 'diff-added')))}
 ${changeList(ctx, 'borttagna', ctx.t('removed'), removed.map((r) => row(r, 'diff-removed')))}
 ${changeList(ctx, 'andrade', ctx.t('changed'), renamed.map((r) => html`<code>${r.code}</code> <span class="diff-removed">${ma.get(key(r))!.display ?? ''}</span> → <span class="diff-added">${r.display ?? ''}</span>`))}`;
+}
+
+/** One sentence on how the newer version relates to the older ($compare): "2026 is a superset of 2025: 12 codes added". */
+async function relationHtml(ctx: PageContext, site: Site, older: ResourceHead, newer: ResourceHead, added: number, removed: number): Promise<Html> {
+  const parameters: ParametersParameter[] = [
+    { name: 'thisUrl', valueUri: newer.url },
+    { name: 'thisVersion', valueString: newer.version ?? '' },
+    { name: 'otherUrl', valueUri: older.url },
+    { name: 'otherVersion', valueString: older.version ?? '' },
+  ];
+  let out: ParametersParameter[];
+  try {
+    out = await site.terminology.call('compare', { parameters, txResources: [] });
+  } catch {
+    return html``;
+  }
+  const value = (n: string) => out.find((p) => p.name === n);
+  const relation = value('result')?.valueCode;
+  const [to, from] = [newer.version ?? newer.id, older.version ?? older.id];
+  const sentence =
+    relation === 'same' ? ctx.t('relationSame', to, from)
+    : relation === 'superset' ? ctx.t('relationSuperset', to, from, ctx.n(added))
+    : relation === 'subset' ? ctx.t('relationSubset', to, from, ctx.n(removed))
+    : relation === 'overlapping' ? ctx.t('relationOverlapping', to, from, ctx.n(added), ctx.n(removed))
+    : relation === 'disjoint' ? ctx.t('relationDisjoint', to, from)
+    : ctx.t('relationUnknown', value('message')?.valueString ?? '');
+  return html`<p class="relation"><strong>${sentence}</strong> <span class="muted">(${ctx.t(value('performed-expansion')?.valueBoolean ? 'relationByExpansion' : 'relationByDefinition')})</span></p>`;
 }
 
 /** The diff page: choose what to compare (a shareable GET form) and see the differences. */

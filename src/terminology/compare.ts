@@ -1,0 +1,274 @@
+import type { ParametersParameter, ValueSet, ValueSetComposeInclude, ValueSetExpansionContains } from 'fhir/r4';
+import type { TerminologyContext } from './context';
+import type { TxParameters } from './params';
+import type { ExpansionLimits } from './expander';
+import { ValueSetExpander } from './expander';
+import { TerminologyError } from './issues';
+import { formatMessage } from './messages';
+import { resolveCodeSystemVersion } from './resolution';
+import { canonicalOf } from './versions';
+
+/**
+ * How one value set relates to another ($compare, also answered as $related): the same codes,
+ * a subset or superset, overlapping, disjoint, both empty, or indeterminate when neither the
+ * definitions nor the expansions can tell.
+ */
+export type ValueSetRelation = 'same' | 'subset' | 'superset' | 'overlapping' | 'disjoint' | 'empty' | 'indeterminate';
+
+export interface ValueSetComparison {
+  relation: ValueSetRelation;
+  /** the sentence saying so (from the message table) */
+  message: string;
+  /** true when the answer came from expanding both value sets, false when from their definitions */
+  performedExpansion: boolean;
+  /** codes in both */
+  common: string[];
+  /** codes only in the other value set */
+  extra: string[];
+  /** codes only in this value set */
+  missing: string[];
+}
+
+const WHOLE_HIERARCHY_OPS = ['is-a', 'descendent-of'];
+
+/** What the definitions say about one code system's part of both value sets. */
+interface SystemVerdict {
+  common: boolean;
+  /** this has codes the other lacks */
+  left: boolean;
+  /** the other has codes this lacks */
+  right: boolean;
+  lists?: { common: string[]; extra: string[]; missing: string[] };
+}
+
+/** The includes of one side for one system, normalised so that order and layout do not matter. */
+interface SideShape {
+  whole: boolean;
+  codes: Set<string>;
+  /** one signature per filtered include: its filters, sorted */
+  filters: string[];
+  /** includes with both concepts and filters: left to expansion */
+  mixed: boolean;
+  versions: Set<string>;
+}
+
+class Undecidable extends Error {}
+
+/**
+ * Compares two value sets. By definition first: includes are grouped by code system and compared
+ * as sets (whole systems, concept lists, identical filters, is-a filters by subsumption). Where
+ * the definitions cannot decide (imports, excludes, differing filters, different code-system
+ * versions), both value sets are expanded and their codes compared.
+ */
+export class ValueSetComparer {
+  constructor(
+    private readonly ctx: TerminologyContext,
+    private readonly params: TxParameters,
+    private readonly limits: ExpansionLimits,
+  ) {}
+
+  compare(a: ValueSet, b: ValueSet): ValueSetComparison {
+    const names = [label(a), label(b)];
+    try {
+      const byDefinition = this.byDefinition(a, b);
+      return this.outcome(names, byDefinition, false);
+    } catch (e) {
+      if (!(e instanceof Undecidable)) throw e;
+    }
+    let ea: ValueSetExpansionContains[];
+    let eb: ValueSetExpansionContains[];
+    try {
+      ea = this.expand(a);
+      eb = this.expand(b);
+    } catch (e) {
+      if (!(e instanceof TerminologyError)) throw e;
+      const reason = formatMessage('COMPARE_EXPANSION_FAILED', [e.issues.map((i) => i.text).join('; ')]);
+      return { relation: 'indeterminate', message: formatMessage('COMPARE_INDETERMINATE', [...names, reason]), performedExpansion: true, common: [], extra: [], missing: [] };
+    }
+    const key = (c: ValueSetExpansionContains) => `${c.system}\u0000${c.code}`;
+    const inB = new Set(eb.map(key));
+    const inA = new Set(ea.map(key));
+    const common = ea.filter((c) => inB.has(key(c))).map((c) => c.code!);
+    const missing = ea.filter((c) => !inB.has(key(c))).map((c) => c.code!);
+    const extra = eb.filter((c) => !inA.has(key(c))).map((c) => c.code!);
+    if (ea.length === 0 && eb.length === 0) {
+      return { relation: 'empty', message: formatMessage('COMPARE_EMPTY', names), performedExpansion: true, common: [], extra: [], missing: [] };
+    }
+    const verdict: SystemVerdict = { common: common.length > 0 || ea.length === 0 || eb.length === 0, left: missing.length > 0, right: extra.length > 0 };
+    return this.outcome(names, { ...verdict, lists: { common, extra, missing } }, true);
+  }
+
+  private outcome(names: string[], v: SystemVerdict, performedExpansion: boolean): ValueSetComparison {
+    let relation: ValueSetRelation;
+    if (!v.common) relation = 'disjoint';
+    else if (!v.left && !v.right) relation = 'same';
+    else if (v.left && v.right) relation = 'overlapping';
+    else relation = v.left ? 'superset' : 'subset';
+    const id = { same: 'COMPARE_SAME', subset: 'COMPARE_SUBSET', superset: 'COMPARE_SUPERSET', overlapping: 'COMPARE_OVERLAPPING', disjoint: 'COMPARE_DISJOINT' }[relation as 'same'];
+    // code lists say what differs: an expansion that found the same codes has nothing to list
+    const lists = performedExpansion && relation === 'same' ? undefined : v.lists;
+    return { relation, message: formatMessage(id, names), performedExpansion, common: lists?.common ?? [], extra: lists?.extra ?? [], missing: lists?.missing ?? [] };
+  }
+
+  /** Every code of an expansion (no paging), flattened in expansion order. */
+  private expand(vs: ValueSet): ValueSetExpansionContains[] {
+    const expansion = new ValueSetExpander(this.ctx, this.params.forImport(), this.limits).expand(vs);
+    if (expansion.expansion?.extension?.some((e) => e.url === 'http://hl7.org/fhir/StructureDefinition/valueset-unclosed' && e.valueBoolean)) {
+      throw TerminologyError.of({ severity: 'error', code: 'too-costly', text: formatMessage('COMPARE_UNCLOSED', [label(vs)]) }, 422);
+    }
+    const out: ValueSetExpansionContains[] = [];
+    const walk = (list: ValueSetExpansionContains[]) => {
+      for (const c of list) {
+        if (c.code) out.push(c);
+        if (c.contains) walk(c.contains);
+      }
+    };
+    walk(expansion.expansion?.contains ?? []);
+    return out;
+  }
+
+  // ---- by definition ------------------------------------------------------------------------
+
+  private byDefinition(a: ValueSet, b: ValueSet): SystemVerdict {
+    const ca = a.compose;
+    const cb = b.compose;
+    if (!ca || !cb) throw new Undecidable();
+    if (ca.exclude?.length || cb.exclude?.length) throw new Undecidable();
+    if ((ca.inactive ?? null) !== (cb.inactive ?? null)) throw new Undecidable();
+    if (ca.lockedDate || cb.lockedDate) throw new Undecidable();
+    const all = [...(ca.include ?? []), ...(cb.include ?? [])];
+    if (all.some((i) => i.valueSet?.length || !i.system)) throw new Undecidable();
+    const systems: string[] = [];
+    for (const inc of all) if (!systems.includes(inc.system!)) systems.push(inc.system!);
+    const total: SystemVerdict = { common: false, left: false, right: false };
+    const lists = { common: [] as string[], extra: [] as string[], missing: [] as string[] };
+    let listed = false;
+    for (const system of systems) {
+      const v = this.compareSystem(
+        system,
+        (ca.include ?? []).filter((i) => i.system === system),
+        (cb.include ?? []).filter((i) => i.system === system),
+      );
+      total.common ||= v.common;
+      total.left ||= v.left;
+      total.right ||= v.right;
+      if (v.lists) {
+        listed = true;
+        lists.common.push(...v.lists.common);
+        lists.extra.push(...v.lists.extra);
+        lists.missing.push(...v.lists.missing);
+      }
+    }
+    if (listed) total.lists = lists;
+    return total;
+  }
+
+  private shape(system: string, includes: ValueSetComposeInclude[]): SideShape {
+    const s: SideShape = { whole: false, codes: new Set(), filters: [], mixed: false, versions: new Set() };
+    for (const inc of includes) {
+      s.versions.add(this.effectiveVersion(system, inc.version));
+      const hasConcepts = !!inc.concept?.length;
+      const hasFilters = !!inc.filter?.length;
+      if (hasConcepts && hasFilters) s.mixed = true;
+      else if (hasConcepts) for (const c of inc.concept!) s.codes.add(c.code);
+      else if (hasFilters) s.filters.push(filterSignature(inc));
+      else s.whole = true;
+    }
+    s.filters = [...new Set(s.filters)].sort();
+    return s;
+  }
+
+  /** The version an include means once the request's version rules apply ('' when unknown). */
+  private effectiveVersion(system: string, stated: string | undefined): string {
+    const resolved = resolveCodeSystemVersion(this.params, system, stated);
+    return this.ctx.findCodeSystem(system, resolved.version)?.info.version ?? resolved.version ?? '';
+  }
+
+  private compareSystem(system: string, mine: ValueSetComposeInclude[], theirs: ValueSetComposeInclude[]): SystemVerdict {
+    if (theirs.length === 0) return { common: false, left: true, right: false };
+    if (mine.length === 0) return { common: false, left: false, right: true };
+    const a = this.shape(system, mine);
+    const b = this.shape(system, theirs);
+    if (a.mixed || b.mixed) throw new Undecidable();
+    // a comparison across code-system versions is a comparison of what those versions hold
+    if (a.versions.size !== 1 || !sameSet(a.versions, b.versions)) throw new Undecidable();
+    if (a.whole || b.whole) return { common: true, left: !b.whole, right: !a.whole };
+    if (sameSet(a.codes, b.codes) && a.filters.join('\n') === b.filters.join('\n')) {
+      const onlyLists = a.filters.length === 0;
+      return { common: true, left: false, right: false, lists: onlyLists ? { common: sorted(a.codes), extra: [], missing: [] } : undefined };
+    }
+    if (a.filters.length === 0 && b.filters.length === 0) {
+      const common = sorted([...a.codes].filter((c) => b.codes.has(c)));
+      const missing = sorted([...a.codes].filter((c) => !b.codes.has(c)));
+      const extra = sorted([...b.codes].filter((c) => !a.codes.has(c)));
+      return { common: common.length > 0, left: missing.length > 0, right: extra.length > 0, lists: { common, extra, missing } };
+    }
+    return this.compareHierarchies(system, [...a.versions][0], mine, theirs);
+  }
+
+  /**
+   * Two includes that each select one subtree (is-a X, descendent-of Y): related by subsumption
+   * of X and Y; two subtrees neither of which holds the other's root are disjoint when no concept
+   * lies below both (a code system may have several parents per concept).
+   */
+  private compareHierarchies(system: string, version: string, mine: ValueSetComposeInclude[], theirs: ValueSetComposeInclude[]): SystemVerdict {
+    const single = (incs: ValueSetComposeInclude[]) => {
+      if (incs.length !== 1 || incs[0].concept?.length || incs[0].filter?.length !== 1) return undefined;
+      const f = incs[0].filter[0];
+      return f.property === 'concept' && WHOLE_HIERARCHY_OPS.includes(f.op) ? { op: f.op, value: f.value } : undefined;
+    };
+    const fa = single(mine);
+    const fb = single(theirs);
+    const provider = this.ctx.findCodeSystem(system, version || undefined);
+    if (!fa || !fb || !provider) throw new Undecidable();
+    const ra = provider.locate(fa.value).concept;
+    const rb = provider.locate(fb.value).concept;
+    if (!ra || !rb) throw new Undecidable();
+    const selfA = fa.op === 'is-a';
+    const selfB = fb.op === 'is-a';
+    if (ra === rb) {
+      if (selfA === selfB) return { common: true, left: false, right: false };
+      return { common: true, left: selfA, right: selfB };
+    }
+    if (provider.subsumes(ra, rb)) return { common: true, left: true, right: false };
+    if (provider.subsumes(rb, ra)) return { common: true, left: false, right: true };
+    const other = provider.filter('concept', fb.op, fb.value);
+    for (const c of provider.filter('concept', fa.op, fa.value).concepts()) {
+      if (other.includes(c)) throw new Undecidable();
+    }
+    return { common: false, left: true, right: true };
+  }
+}
+
+/** url|version of a value set, or its url, as messages name it. */
+function label(vs: ValueSet): string {
+  return vs.url ? canonicalOf(vs.url, vs.version) : vs.id ? `#${vs.id}` : '(anonymous value set)';
+}
+
+function filterSignature(inc: ValueSetComposeInclude): string {
+  return (inc.filter ?? [])
+    .map((f) => `${f.property}\u0001${f.op}\u0001${f.value}`)
+    .sort()
+    .join('\u0002');
+}
+
+function sameSet<T>(a: Set<T>, b: Set<T>): boolean {
+  return a.size === b.size && [...a].every((x) => b.has(x));
+}
+
+function sorted(codes: Iterable<string>): string[] {
+  return [...codes].sort((x, y) => x.localeCompare(y));
+}
+
+/** The $compare answer as output parameters. */
+export function comparisonParameters(c: ValueSetComparison): ParametersParameter[] {
+  const out: ParametersParameter[] = [
+    { name: 'result', valueCode: c.relation },
+    { name: 'message', valueString: c.message },
+    { name: 'performed-expansion', valueBoolean: c.performedExpansion },
+  ];
+  if (c.common.length) out.push({ name: 'common-codes', valueString: c.common.join(',') });
+  if (c.extra.length) out.push({ name: 'extra-codes', valueString: c.extra.join(',') });
+  if (c.missing.length) out.push({ name: 'missing-codes', valueString: c.missing.join(',') });
+  return out;
+}

@@ -1,0 +1,34 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { SHARED_DATA } from './server';
+
+/** The HL7 runner and the suite it runs (both beside the project in ../shared). */
+export const RUNNER = path.resolve(SHARED_DATA, '../tools/tx-runner/run.mjs');
+export const SUITE = path.join(SHARED_DATA, 'tx-ecosystem');
+
+export interface SuiteResult {
+  passed: number;
+  failed: number;
+  out: string;
+}
+
+/** Runs the HL7 runner against a server with the given arguments; resolves with its final counts. */
+export function runTxSuite(base: string, args: string[]): Promise<SuiteResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [RUNNER, '--server', base, '--tests', SUITE, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let text = '';
+    child.stdout.on('data', (d) => (text += d));
+    child.stderr.on('data', (d) => (text += d));
+    child.on('error', reject);
+    child.on('close', () => {
+      const m = /(\d+) passed, (\d+) failed\s*$/.exec(text.trim());
+      if (!m) reject(new Error(`The runner did not report a result (${args.join(' ')}):\n${text.slice(-2000)}`));
+      else resolve({ passed: Number(m[1]), failed: Number(m[2]), out: text });
+    });
+  });
+}
+
+/** The failing tests of a run, one line each, for the test log. */
+export function failures(r: SuiteResult): string[] {
+  return r.out.split('\n').filter((l) => l.startsWith('FAIL '));
+}

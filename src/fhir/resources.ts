@@ -270,7 +270,7 @@ export function resourceRoutes(deps: Pick<ServerDeps, 'config' | 'store' | 'sche
     const { type, id } = req.params;
     requireType(type);
     requireToken(req);
-    if (!deps.store.delete(type, id)) return notFound(res, type, id);
+    if (!deps.loader.remove(type, id)) return notFound(res, type, id);
     res.status(204).end();
   });
 

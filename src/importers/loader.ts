@@ -14,10 +14,33 @@ export interface LoadSummary {
   changedPks: number[];
   /** concepts written to the concept tables */
   concepts: number;
+  /** placeholders of the content pack removed because a published version of their URL arrived */
+  superseded: number;
+  /** every canonical written or removed (what releases binding it must be refreshed for) */
+  changed: ChangedCanonical[];
+}
+
+/** A canonical resource that was written or removed. */
+export interface ChangedCanonical {
+  resourceType: string;
+  url: string;
+  version?: string;
 }
 
 export function emptySummary(): LoadSummary {
-  return { created: 0, updated: 0, unchanged: 0, changedPks: [], concepts: 0 };
+  return { created: 0, updated: 0, unchanged: 0, changedPks: [], concepts: 0, superseded: 0, changed: [] };
+}
+
+/**
+ * The mark (meta.tag) of a content-pack resource that stands in for one a publisher's import
+ * defines (e.g. the KSI selection ksi-aoh before KSI is imported). A URL means one thing: when a
+ * version of the same URL without this mark is stored, the placeholder is removed, so a value set
+ * never has a placeholder and a published version side by side.
+ */
+export const PLACEHOLDER_TAG = { system: 'https://kodverk.se/fhir/CodeSystem/kodverk-innehall', code: 'platshallare', display: 'Platshållare tills källan importeras' } as const;
+
+export function isPlaceholder(resource: any): boolean {
+  return Array.isArray(resource?.meta?.tag) && resource.meta.tag.some((t: any) => t?.system === PLACEHOLDER_TAG.system && t?.code === PLACEHOLDER_TAG.code);
 }
 
 const WITHOUT_META = (r: any) => {
@@ -55,15 +78,25 @@ export function conceptsOf(cs: CodeSystem): ConceptInput[] {
 export class ResourceLoader {
   private readonly concepts: ConceptStore;
 
+  /**
+   * @param onChange told, inside the writing transaction, which canonicals a write or removal
+   *   changed (the composition root passes the NIM releases' refresh, so releases on påseende
+   *   follow resources written through the API); an import's caller is told by runImport instead.
+   */
   constructor(
     private readonly db: Db,
     private readonly store: ResourceStore,
+    private readonly onChange?: (changes: ChangedCanonical[]) => void,
   ) {
     this.concepts = new ConceptStore(db);
   }
 
   load(resources: any[]): LoadSummary {
-    return this.db.transaction(() => this.loadInTransaction(resources))();
+    return this.db.transaction(() => {
+      const summary = this.loadInTransaction(resources);
+      if (summary.changed.length) this.onChange?.(summary.changed);
+      return summary;
+    })();
   }
 
   /** As load, for a caller that already holds a transaction (an import writing more). */
@@ -72,9 +105,28 @@ export class ResourceLoader {
       const { stored, outcome, concepts } = this.saveOne(r);
       summary[outcome]++;
       summary.concepts += concepts;
-      if (outcome !== 'unchanged') summary.changedPks.push(stored.pk);
+      if (outcome !== 'unchanged') this.noteChange(summary, stored);
+      summary.superseded += this.supersedePlaceholders(stored, summary);
     }
     return summary;
+  }
+
+  private noteChange(summary: LoadSummary, stored: StoredResource): void {
+    summary.changedPks.push(stored.pk);
+    if (stored.url) summary.changed.push({ resourceType: stored.resourceType, url: stored.url, version: stored.version });
+  }
+
+  /** Removes the placeholders of a URL once a published version of it is stored. */
+  private supersedePlaceholders(stored: StoredResource, summary: LoadSummary): number {
+    if (!stored.url || isPlaceholder(stored.resource)) return 0;
+    let removed = 0;
+    for (const other of this.store.byUrl(stored.resourceType, stored.url)) {
+      if (other.pk === stored.pk || !isPlaceholder(other.resource)) continue;
+      this.store.delete(other.resourceType, other.id);
+      summary.changed.push({ resourceType: other.resourceType, url: stored.url, version: other.version });
+      removed++;
+    }
+    return removed;
   }
 
   /**
@@ -95,14 +147,28 @@ export class ResourceLoader {
     stream.writeExtra?.(stored.pk, progress, this.db);
     log.setConceptsSource(stored.pk, sourceSha);
     summary[outcome === 'unchanged' ? 'updated' : outcome]++;
-    summary.changedPks.push(stored.pk);
+    this.noteChange(summary, stored);
   }
 
   /** Creates or replaces one resource (in its own transaction). */
-  save(resource: any): { stored: StoredResource; created: boolean } {
+  save(resource: any): { stored: StoredResource; created: boolean; summary: LoadSummary } {
     return this.db.transaction(() => {
+      const summary = emptySummary();
       const { stored, outcome } = this.saveOne(resource);
-      return { stored, created: outcome === 'created' };
+      if (outcome !== 'unchanged') this.noteChange(summary, stored);
+      summary.superseded += this.supersedePlaceholders(stored, summary);
+      if (summary.changed.length) this.onChange?.(summary.changed);
+      return { stored, created: outcome === 'created', summary };
+    })();
+  }
+
+  /** Deletes one resource (and its concepts); false when there is none. */
+  remove(resourceType: string, id: string): boolean {
+    return this.db.transaction(() => {
+      const existing = this.store.read(resourceType, id);
+      if (!existing || !this.store.delete(resourceType, id)) return false;
+      if (existing.url) this.onChange?.([{ resourceType, url: existing.url, version: existing.version }]);
+      return true;
     })();
   }
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import type { Db } from '../store/database';
 import type { ResourceStore } from '../store/resource-store';
-import { ResourceLoader } from '../importers/loader';
+import { PLACEHOLDER_TAG, ResourceLoader } from '../importers/loader';
 import { openNim } from './index';
 
 /**
@@ -28,22 +28,26 @@ function readYaml(file: string): any {
   return YAML.parse(fs.readFileSync(file, 'utf8'));
 }
 
-/** The intensional value sets of urval.yaml as FHIR ValueSets. */
+/**
+ * The intensional value sets of urval.yaml as FHIR ValueSets. Those an import defines
+ * (`placeholderFor`) carry the placeholder mark: the import's first version of the URL replaces them.
+ */
 function seedValueSets(dir: string): any[] {
   const file = path.join(dir, 'urval.yaml');
   if (!fs.existsSync(file)) return [];
   return (readYaml(file).valueSets ?? []).map((v: any) => ({
     resourceType: 'ValueSet',
     id: v.id,
+    ...(v.placeholderFor ? { meta: { tag: [PLACEHOLDER_TAG] } } : {}),
     url: `https://kodverk.se/fhir/ValueSet/${v.id}`,
-    // below any version an importer gives the same URL, so its definition is the latest
+    // below any version an importer gives the same URL
     version: '0.1.0',
-    name: v.id.replace(/(^|-)([a-z])/g, (_m: string, _d: string, c: string) => c.toUpperCase()),
+    name: v.name ?? v.id.replace(/(^|-)([a-z])/g, (_m: string, _d: string, c: string) => c.toUpperCase()),
     title: v.title,
     status: 'draft',
     publisher: 'Kodverk',
     language: 'sv',
-    description: `${v.description} Källa: terminology/nim/urval.yaml.`,
+    description: `${v.description}${v.placeholderFor ? ` Platshållare utan koder: importen av källan (kodverk import ${v.placeholderFor}) ger värdemängden dess versioner och ersätter den.` : ''} Källa: terminology/nim/urval.yaml.`,
     compose: { include: v.include },
   }));
 }

@@ -1,33 +1,17 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { openDatabase, Db } from '../../src/store/database';
-import { ResourceStore } from '../../src/store/resource-store';
-import { loadInitialContent } from '../../src/server';
-import { loadConfig } from '../../src/config';
-import { loadNimSeed } from '../../src/nim/seed';
-import { openNim, Nim } from '../../src/nim';
+import { Nim } from '../../src/nim';
+import { SeededStore, seededStore } from '../helpers/seeded-store';
 
 /** The seed in terminology/nim/ loads into a real SQLite file and shows the workflow. */
 
-const PACK = path.resolve(__dirname, '../../terminology');
-let dir: string;
-let db: Db;
+let seeded: SeededStore;
 let nim: Nim;
 
 beforeAll(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kodverk-nim-seed-'));
-  db = openDatabase(path.join(dir, 'kodverk.db'));
-  const store = new ResourceStore(db);
-  loadInitialContent(db, store, loadConfig({ loadFhirCore: false, contentPackDir: PACK }));
-  loadNimSeed(db, store, path.join(PACK, 'nim'));
-  nim = openNim(db, store);
+  seeded = seededStore();
+  nim = seeded.nim;
 });
 
-afterAll(() => {
-  db.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => seeded.close());
 
 describe('NIM seed', () => {
   it('holds the nine NIMs of Tabell 2 plus Framställning and Uppföljning', () => {

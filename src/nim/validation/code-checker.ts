@@ -135,7 +135,10 @@ export class CodeChecker {
 
   private engineVerdict(vs: IndexedValueSet, system: string | undefined, code: string, inferred: boolean): Verdict {
     const parameters: ParametersParameter[] = [{ name: 'url', valueUri: vs.url }];
-    if (vs.version) parameters.push({ name: 'valueSetVersion', valueString: vs.version });
+    // a floating binding whose version at publication is gone (a placeholder an import replaced)
+    // means the value set as it is now
+    const gone = !vs.pinned && vs.version !== undefined && !this.engine.context().findValueSet(vs.url, vs.version);
+    if (vs.version && !gone) parameters.push({ name: 'valueSetVersion', valueString: vs.version });
     parameters.push({ name: 'code', valueCode: code });
     parameters.push(system === undefined ? { name: 'inferSystem', valueBoolean: true } : { name: 'system', valueUri: system });
     let out: ParametersParameter[];

@@ -21,6 +21,8 @@ export interface IndexedValueSet {
   key: string;
   url: string;
   version?: string;
+  /** bound as url|version (a floating binding resolved to the latest at publication) */
+  pinned: boolean;
   title?: string;
   state: CodesState;
   reason?: string;
@@ -91,7 +93,7 @@ function indexValueSet(vs: ResolvedValueSet): IndexedValueSet {
   }
   // without codes, the systems come from the definition (what the value set would draw on)
   for (const inc of vs.definition?.compose?.include ?? []) if (inc.system && !systems.has(inc.system)) systems.set(inc.system, inc.version);
-  const out: IndexedValueSet = { key: vs.key, url: vs.url, state: vs.state, members, inactive, systemsOf, systems };
+  const out: IndexedValueSet = { key: vs.key, url: vs.url, pinned: vs.pinned, state: vs.state, members, inactive, systemsOf, systems };
   if (vs.version) out.version = vs.version;
   if (vs.title) out.title = vs.title;
   if (vs.reason) out.reason = vs.reason;

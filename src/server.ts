@@ -10,7 +10,8 @@ import { TerminologyEngine } from './terminology/engine';
 import { InProcessService, TerminologyService, WorkerPoolService } from './terminology/service';
 import { StoreResourceSource } from './terminology/store-source';
 import { createApp } from './app';
-import { openNim } from './nim';
+import { followContent, openNim } from './nim';
+import { refreshLines } from './nim/release-refresh';
 import { SchemaValidator } from './terminology/resource-schema';
 import { ResourceLoader } from './importers/loader';
 import { readFhirFolder } from './importers/fhir-json';
@@ -62,6 +63,9 @@ export async function startServer(overrides: Partial<KodverkConfig> = {}): Promi
   // NIMs and their seed releases (terminology/nim/*.yaml), once, after the terminology they bind to
   const nims = loadNimSeed(db, store, path.join(config.contentPackDir, 'nim'));
   if (nims.nims) logger.info(nims, 'NIM seed loaded');
+  // releases on påseende follow the store as it is now (a migration, imports by an older version)
+  const nim = openNim(db, store);
+  for (const line of refreshLines(nim.releases.refresh({ trigger: { kind: 'start' } }))) logger.info(line);
   const engineOptions = { maxExpansionCodes: config.expansionLimit };
   const useWorkers = config.workers > 0 && config.dbPath !== ':memory:' && WorkerPoolService.available();
   const terminology: TerminologyService = useWorkers
@@ -69,7 +73,8 @@ export async function startServer(overrides: Partial<KodverkConfig> = {}): Promi
     : new InProcessService(new TerminologyEngine(new StoreResourceSource(store), engineOptions));
   const schema = new SchemaValidator();
   schema.warmUp();
-  const app = createApp({ config, logger, store, terminology, schema, loader: new ResourceLoader(db, store), nim: openNim(db, store) });
+  const loader = new ResourceLoader(db, store, (changes) => void followContent(nim, { kind: 'api' }, changes));
+  const app = createApp({ config, logger, store, terminology, schema, loader, nim });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(config.port, config.host, () => resolve(s));
   });

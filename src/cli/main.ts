@@ -10,6 +10,7 @@ import { ImportError } from '../importers/importer';
 import { describeSummary, runImport } from '../importers/run-import';
 import { terminalProgress } from './progress';
 import { nimCommand } from './nim';
+import { openNim, releaseImportHooks } from '../nim';
 import { validateCommand } from './validate';
 
 const program = new Command();
@@ -44,7 +45,9 @@ program
     const config = loadConfig();
     const db = openDatabase(config.dbPath);
     try {
-      const summary = await runImport(db, new ResourceStore(db), importer, input, opts, terminalProgress());
+      const store = new ResourceStore(db);
+      // releases on påseende that bind what the import changed are refreshed in its transaction
+      const summary = await runImport(db, store, importer, input, opts, terminalProgress(), releaseImportHooks(openNim(db, store)));
       console.log(describeSummary(summary).join('\n'));
     } finally {
       db.close();

@@ -8,6 +8,7 @@ import { ResourceStore } from '../store/resource-store';
 import { Nim, openNim } from '../nim';
 import { DEFAULT_SHORT_DISPLAY_LIMIT, valueSetsCsv, valueSetsXlsx } from '../nim/release-exports';
 import { buildPackage, readPackage } from '../nim/release-package';
+import { refreshLines } from '../nim/release-refresh';
 
 /**
  * `kodverk nim …`: the NIM API's authoring and release workflow on the store named by
@@ -125,6 +126,19 @@ export function nimCommand(options: NimCliOptions = {}): Command {
       withNim((n) => {
         const r = n.releases.transition(version, status, o);
         out(`release ${r.version} is ${r.status}${r.effectiveFrom ? `, effective from ${r.effectiveFrom}` : ''}${r.contentHash ? `, content ${r.contentHash}` : ''}`);
+      }),
+    );
+  release
+    .command('refresh')
+    .description('take the snapshot of a release on påseende again (default: every one) from what the store holds now; an adopted release never changes')
+    .argument('[version]')
+    .action((version?: string) =>
+      withNim((n) => {
+        const outcomes = n.releases.refresh({ version, trigger: { kind: 'manual' } });
+        const lines = refreshLines(outcomes);
+        for (const o of outcomes.filter((x) => !x.refreshed)) out(`release ${o.version} (${o.status}): ${o.reason === 'unchanged' ? 'already up to date' : o.reason === 'utkast' ? 'an utkast is always resolved anew' : 'adopted, never changes'}`);
+        for (const l of lines) out(l);
+        if (!outcomes.length) out('no release is on påseende');
       }),
     );
   release

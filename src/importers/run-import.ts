@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Db } from '../store/database';
 import type { ResourceStore } from '../store/resource-store';
 import { ImportLog } from '../store/import-log';
-import { ResourceLoader, emptySummary } from './loader';
+import { ChangedCanonical, ResourceLoader, emptySummary } from './loader';
 import { ImportError, ImportOptions, Importer, NO_PROGRESS, Progress } from './importer';
 
 export interface ImportSummary {
@@ -18,6 +18,8 @@ export interface ImportSummary {
   created: number;
   updated: number;
   unchanged: number;
+  /** placeholders of the content pack this import's versions replaced */
+  superseded: number;
   concepts: number;
   seconds: number;
   peakRssMb: number;
@@ -40,13 +42,30 @@ export function sourceHash(input: string): string {
   return hash.digest('hex');
 }
 
+/** What the layers above do when an import has written (the NIM releases follow their content). */
+export interface ImportHooks {
+  /**
+   * Called inside the import's transaction with every canonical written or removed (so a failure
+   * there undoes the import); returns lines for the summary.
+   */
+  afterLoad?: (changes: ChangedCanonical[], run: { format: string; fileName: string }) => string[];
+}
+
 /**
  * Imports one release file (or folder) with one importer: read and check it, then write every
  * resource in one transaction, so a failure leaves the store exactly as before. Importing the
  * same content again changes nothing and says so. Records provenance (file, sha256, date,
  * publisher version).
  */
-export async function runImport(db: Db, store: ResourceStore, importer: Importer, input: string, options: ImportOptions = {}, progress: Progress = NO_PROGRESS): Promise<ImportSummary> {
+export async function runImport(
+  db: Db,
+  store: ResourceStore,
+  importer: Importer,
+  input: string,
+  options: ImportOptions = {},
+  progress: Progress = NO_PROGRESS,
+  hooks: ImportHooks = {},
+): Promise<ImportSummary> {
   const started = Date.now();
   let peak = process.memoryUsage().rss;
   const sample = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 100);
@@ -57,6 +76,7 @@ export async function runImport(db: Db, store: ResourceStore, importer: Importer
     const log = new ImportLog(db);
     const previous = log.latest(importer.format, sha256);
     const summary = emptySummary();
+    const after: string[] = [];
     db.transaction(() => {
       loader.loadInTransaction(result.resources, summary);
       for (const s of result.streamed ?? []) loader.saveStreamed(s, sha256, summary, progress);
@@ -73,6 +93,7 @@ export async function runImport(db: Db, store: ResourceStore, importer: Importer
           summary.changedPks,
         );
       }
+      if (summary.changed.length && hooks.afterLoad) after.push(...hooks.afterLoad(summary.changed, { format: importer.format, fileName: path.basename(input) }));
     })();
     store.touch();
     peak = Math.max(peak, process.memoryUsage().rss);
@@ -86,10 +107,11 @@ export async function runImport(db: Db, store: ResourceStore, importer: Importer
       created: summary.created,
       updated: summary.updated,
       unchanged: summary.unchanged,
+      superseded: summary.superseded,
       concepts: summary.concepts,
       seconds: (Date.now() - started) / 1000,
       peakRssMb: Math.round(peak / 1e6),
-      notes: result.notes ?? [],
+      notes: [...(result.notes ?? []), ...after],
     };
   } finally {
     clearInterval(sample);
@@ -102,7 +124,7 @@ export function describeSummary(s: ImportSummary): string[] {
   const lines = [`${s.format} import of ${s.input}${s.publisherVersion ? ` (release ${s.publisherVersion})` : ''}`];
   lines.push(...s.notes.map((n) => `  ${n}`));
   if (s.noChange) lines.push(`  nothing changed: this content${s.previousImport ? ` was already imported on ${s.previousImport}` : ' is already in the store'}`);
-  else lines.push(`  resources: ${s.created} created, ${s.updated} updated, ${s.unchanged} unchanged; ${s.concepts} concepts written`);
+  else lines.push(`  resources: ${s.created} created, ${s.updated} updated, ${s.unchanged} unchanged${s.superseded ? `, ${s.superseded} placeholders replaced` : ''}; ${s.concepts} concepts written`);
   lines.push(`  sha256 ${s.sha256}`);
   lines.push(`  ${s.seconds.toFixed(1)} s, peak memory ${s.peakRssMb} MB`);
   return lines;

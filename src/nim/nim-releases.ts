@@ -7,6 +7,7 @@ import { checkLeadTime, dayBefore } from './lead-time';
 import { fromStructureDefinition } from './nim-model';
 import type { NimModels } from './nim-models';
 import { ReleaseDiff, diffReleases } from './release-diff';
+import { ContentChange, RefreshNote, RefreshOutcome, RefreshTrigger, affects, dependenciesOf, refreshedValueSets } from './release-refresh';
 import {
   ChangeClass,
   LeadTimeRecord,
@@ -119,7 +120,13 @@ export class NimReleases {
       codeSystems: snap.codeSystems,
       bindings: snap.bindings,
       comments: this.store.comments(release.pk).length,
+      history: this.history(release),
     };
+  }
+
+  /** The release's events, newest first: lifecycle steps and refreshes (with what changed). */
+  history(release: NimReleaseRow): { id: number; at: string; event: string; note?: unknown }[] {
+    return this.store.events(1000, release.pk).map((e) => ({ id: e.pk, at: e.at, event: e.status, ...(e.note !== undefined ? { note: e.note } : {}) }));
   }
 
   private previewClass(release: NimReleaseRow, snap: ReleaseSnapshot): ChangeClass {
@@ -336,6 +343,57 @@ export class NimReleases {
     const updated = this.store.updateRelease(row.pk, { status: 'upphavd', effectiveTo });
     this.store.addEvent(row.pk, 'upphavd', { effectiveTo });
     return updated;
+  }
+
+  // ---- following the content until adoption ----
+
+  /**
+   * Takes the snapshot of releases on påseende again, so what they publish is what the store
+   * holds now. `version` names one release (an adopted one is refused: it never changes); without
+   * it, every release on påseende. With `changes`, only releases whose content depends on one of
+   * them. A refresh that changes the content is recorded as one event (`uppdaterad`) with the
+   * diff; one that changes nothing records nothing. One transaction.
+   */
+  refresh(options: { version?: string; trigger: RefreshTrigger; changes?: readonly ContentChange[] }): RefreshOutcome[] {
+    const rows = options.version !== undefined ? [this.get(options.version)] : this.list().filter((r) => r.status === 'paseende');
+    return this.store.transaction(() => rows.map((r) => this.refreshOne(r, options.trigger, options.changes, options.version !== undefined)));
+  }
+
+  private refreshOne(row: NimReleaseRow, trigger: RefreshTrigger, changes: readonly ContentChange[] | undefined, named: boolean): RefreshOutcome {
+    const base = { version: row.version, status: row.status, refreshed: false };
+    if (ADOPTED.includes(row.status)) {
+      if (named) throw conflict(`Release ${row.version} is ${row.status}: an adopted release never changes`);
+      return { ...base, reason: 'adopted' };
+    }
+    // an utkast has no snapshot: its manifest is resolved anew on every request
+    if (!row.snapshot) return { ...base, reason: 'utkast' };
+    const before: ReleaseSnapshot = JSON.parse(row.snapshot);
+    if (changes && !affects(changes, dependenciesOf(before, this.resources))) return { ...base, reason: 'not-affected' };
+    const previous = this.previousAdopted(row);
+    const resolver = new BindingResolver(this.resources);
+    const input = { version: row.version, title: row.title, status: 'paseende' as const, date: before.date, effectiveFrom: row.effectiveFrom, previousVersion: previous?.version, nims: this.store.members(row.pk) };
+    const draft = buildSnapshot(input, resolver);
+    const same = buildSnapshot({ ...input, changeClass: this.classAgainst(previous, draft) }, resolver);
+    if (contentHash(same) === row.contentHash) return { ...base, reason: 'unchanged' };
+    const after = buildSnapshot({ ...input, date: today(), changeClass: same.changeClass }, resolver);
+    const diff = diffReleases(before, after);
+    const note: RefreshNote = {
+      trigger,
+      from: row.contentHash ?? contentHash(before),
+      contentHash: contentHash(after),
+      changeClass: after.changeClass,
+      valueSets: refreshedValueSets(diff, after, before),
+    };
+    const needed = previous ? bump(previous.version, after.changeClass) : undefined;
+    if (needed && compareSemver(row.version, needed) < 0) note.versionNeeded = needed;
+    this.storeSnapshot(row, after, {});
+    this.store.addEvent(row.pk, 'uppdaterad', note, undefined, diff);
+    return { ...base, refreshed: true, note };
+  }
+
+  /** The diff a refresh event recorded (undefined for other events). */
+  refreshDiff(eventPk: number): ReleaseDiff | undefined {
+    return this.store.eventDetail(eventPk) as ReleaseDiff | undefined;
   }
 
   // ---- packages from another instance ----

@@ -1,12 +1,22 @@
 import type { NimEventRow, NimReleaseRow } from '../store/nim-store';
+import { RefreshNote, RefreshedValueSet, triggerText, valueSetChangeText } from './release-refresh';
 
 /**
- * The release feed vendors poll (Atom and JSON Feed 1.1): one entry per lifecycle event of a
- * release — on påseende, fastställd (with effective date and change class), upphävd. Drafts
- * are not announced.
+ * The release feed vendors poll (Atom and JSON Feed 1.1): one entry per event of a release — on
+ * påseende, uppdaterad (its content refreshed while on påseende, with what changed), fastställd
+ * (with effective date and change class), upphävd. Drafts are not announced.
  */
 
-const LABEL: Record<string, string> = { paseende: 'på påseende', faststalld: 'fastställd', upphavd: 'upphävd' };
+const LABEL: Record<string, string> = { paseende: 'på påseende', uppdaterad: 'uppdaterad', faststalld: 'fastställd', upphavd: 'upphävd' };
+
+/** A refresh in words: what set it off and each value set that changed. */
+export function refreshSummary(release: string, note: RefreshNote): string {
+  const sets = note.valueSets.map(valueSetChangeText);
+  const parts = [`NIM-release ${release} (på påseende) har uppdaterats efter ${triggerText(note.trigger)}.`];
+  parts.push(sets.length ? `${sets.join('; ')}.` : 'Texterna i informationsmängderna har ändrats.');
+  if (note.versionNeeded) parts.push(`Innehållet kräver nu version ${note.versionNeeded} före fastställelse.`);
+  return parts.join(' ');
+}
 
 export interface FeedEntry {
   id: string;
@@ -21,6 +31,8 @@ export interface FeedEntry {
   effectiveFrom?: string;
   effectiveTo?: string;
   contentHash?: string;
+  /** a refresh: the value sets that changed */
+  valueSets?: RefreshedValueSet[];
 }
 
 export function feedEntries(events: NimEventRow[], releases: NimReleaseRow[], base: string): FeedEntry[] {
@@ -30,7 +42,7 @@ export function feedEntries(events: NimEventRow[], releases: NimReleaseRow[], ba
     .map((e) => {
       const r = byVersion.get(e.release)!;
       const note = e.note ?? {};
-      const parts = [`NIM-release ${e.release} är ${LABEL[e.status]}.`];
+      const parts = e.status === 'uppdaterad' ? [refreshSummary(e.release, note)] : [`NIM-release ${e.release} är ${LABEL[e.status]}.`];
       if (note.changeClass) parts.push(`Ändringsklass: ${note.changeClass}.`);
       if (note.effectiveFrom) parts.push(`Gäller från ${note.effectiveFrom}.`);
       if (note.effectiveTo) parts.push(`Gäller till och med ${note.effectiveTo}.`);
@@ -49,6 +61,7 @@ export function feedEntries(events: NimEventRow[], releases: NimReleaseRow[], ba
       if (note.effectiveFrom ?? r.effectiveFrom) entry.effectiveFrom = note.effectiveFrom ?? r.effectiveFrom;
       if (note.effectiveTo) entry.effectiveTo = note.effectiveTo;
       if (note.contentHash) entry.contentHash = note.contentHash;
+      if (e.status === 'uppdaterad') entry.valueSets = note.valueSets;
       return entry;
     });
 }
@@ -62,7 +75,7 @@ export function atomFeed(entries: FeedEntry[], base: string): string {
     '<feed xmlns="http://www.w3.org/2005/Atom">',
     '  <id>urn:kodverk:nim-releases</id>',
     '  <title>Kodverk: NIM-releaser</title>',
-    '  <subtitle>Nationella informationsmängder med terminologibindningar: påseende, fastställelse och upphävande</subtitle>',
+    '  <subtitle>Nationella informationsmängder med terminologibindningar: påseende, uppdatering av innehållet, fastställelse och upphävande</subtitle>',
     `  <updated>${updated}</updated>`,
     `  <link rel="self" type="application/atom+xml" href="${xml(`${base}/releases/feed.atom`)}"/>`,
     `  <link rel="alternate" type="application/json" href="${xml(`${base}/releases`)}"/>`,
@@ -99,7 +112,7 @@ export function jsonFeed(entries: FeedEntry[], base: string): unknown {
       date_published: e.at,
       tags: [e.status],
       attachments: [{ url: e.packageUrl, mime_type: 'application/gzip' }],
-      _kodverk: { version: e.version, status: e.status, changeClass: e.changeClass, effectiveFrom: e.effectiveFrom, effectiveTo: e.effectiveTo, contentHash: e.contentHash },
+      _kodverk: { version: e.version, status: e.status, changeClass: e.changeClass, effectiveFrom: e.effectiveFrom, effectiveTo: e.effectiveTo, contentHash: e.contentHash, valueSets: e.valueSets },
     })),
   };
 }

@@ -51,11 +51,14 @@ export interface NimCommentRow {
   createdAt: string;
 }
 
+/** What an event of a release records: a lifecycle step, or a refresh of its content on påseende. */
+export type NimEventKind = NimStatus | 'uppdaterad';
+
 export interface NimEventRow {
   pk: number;
   release: string;
   at: string;
-  status: NimStatus;
+  status: NimEventKind;
   note?: any;
 }
 
@@ -256,8 +259,19 @@ export class NimStore {
     }));
   }
 
-  addEvent(releasePk: number, status: NimStatus, note?: unknown, at = new Date().toISOString()): void {
-    this.db.prepare('INSERT INTO nim_release_event (release_pk, at, status, note) VALUES (?, ?, ?, ?)').run(releasePk, at, status, note === undefined ? null : JSON.stringify(note));
+  /** Records an event; `detail` (e.g. the whole diff of a refresh) is kept apart from the note the feed reads. */
+  addEvent(releasePk: number, status: NimEventKind, note?: unknown, at = new Date().toISOString(), detail?: unknown): number {
+    return Number(
+      this.db
+        .prepare('INSERT INTO nim_release_event (release_pk, at, status, note, detail) VALUES (?, ?, ?, ?, ?)')
+        .run(releasePk, at, status, note === undefined ? null : JSON.stringify(note), detail === undefined ? null : JSON.stringify(detail)).lastInsertRowid,
+    );
+  }
+
+  /** The detail an event was recorded with (the diff of a refresh). */
+  eventDetail(eventPk: number): unknown {
+    const r = this.db.prepare('SELECT detail FROM nim_release_event WHERE pk = ?').get(eventPk) as { detail: string | null } | undefined;
+    return r?.detail ? JSON.parse(r.detail) : undefined;
   }
 
   /** Lifecycle events, newest first (of one release when releasePk is given). */

@@ -102,6 +102,52 @@ describe('vendor contract on a fresh server', () => {
   });
 });
 
+describe('a release on påseende follows its content', () => {
+  const UTFALL = 'https://kodverk.se/fhir/ValueSet/beslut-utfall';
+  const newVersion = {
+    resourceType: 'ValueSet',
+    id: 'beslut-utfall-2027',
+    url: UTFALL,
+    version: '2027.1',
+    status: 'active',
+    compose: { include: [{ system: 'https://kodverk.se/fhir/CodeSystem/beslut-utfall', concept: [{ code: 'beviljad' }, { code: 'avslag' }] }] },
+  };
+  const refreshes = async () => (await call('GET', 'releases/1.1.0')).json.history.filter((e: any) => e.event === 'uppdaterad');
+
+  it('a new version of a bound value set written through the API refreshes 1.1.0: one event with the diff, in the feed', async () => {
+    expect(await refreshes()).toEqual([]);
+    const put = await raw(server, 'ValueSet/beslut-utfall-2027', { method: 'PUT', headers: { Authorization: `Bearer ${server.token}`, 'Content-Type': 'application/fhir+json' }, body: JSON.stringify(newVersion) });
+    expect(put.status).toBe(201);
+    const manifest = (await call('GET', 'releases/1.1.0')).json;
+    expect(manifest.valueSets.find((v: any) => v.url === UTFALL)).toMatchObject({ version: '2027.1', total: 2 });
+    const [event] = await refreshes();
+    expect(event.note).toMatchObject({ trigger: { kind: 'api' }, contentHash: manifest.contentHash });
+    expect(event.note.valueSets).toEqual([expect.objectContaining({ url: UTFALL, from: expect.objectContaining({ version: '2026.1', total: 3 }), to: expect.objectContaining({ version: '2027.1', total: 2 }), removed: 1 })]);
+    const detail = (await call('GET', `releases/1.1.0/events/${event.id}`)).json;
+    expect(detail.diff.valueSets[0].removed).toEqual([{ system: 'https://kodverk.se/fhir/CodeSystem/beslut-utfall', code: 'delvis-beviljad', display: 'Delvis beviljad' }]);
+    const feed = (await call('GET', 'releases/feed.json')).json;
+    expect(feed.items[0]._kodverk).toMatchObject({ version: '1.1.0', status: 'uppdaterad', contentHash: manifest.contentHash });
+    expect(feed.items[0].content_text).toMatch(/Beslut utfall \(alla koder\): 2026\.1 → 2027\.1, 1 kod borttagen/);
+    // removing it again through the API takes the release back to what it was
+    const del = await raw(server, 'ValueSet/beslut-utfall-2027', { method: 'DELETE', headers: { Authorization: `Bearer ${server.token}` } });
+    expect(del.status).toBe(204);
+    expect(await refreshes()).toHaveLength(2);
+    expect((await call('GET', 'releases/1.1.0')).json.valueSets.find((v: any) => v.url === UTFALL).version).toBe('2026.1');
+  });
+
+  it('refreshes on the publisher\'s request (API token), never an adopted release', async () => {
+    expect((await call('POST', 'releases/1.1.0/refresh', undefined, {}, false)).status).toBe(401);
+    const asked = await call('POST', 'releases/1.1.0/refresh');
+    expect(asked.status).toBe(200);
+    expect(asked.json.refresh).toEqual({ version: '1.1.0', status: 'paseende', refreshed: false, reason: 'unchanged' });
+    expect(asked.json.release.version).toBe('1.1.0');
+    const adopted = await call('POST', 'releases/1.0.0/refresh');
+    expect(adopted.status).toBe(409);
+    expect(outcomeText(adopted.json)).toMatch(/never changes/);
+    expect((await call('POST', 'releases/9.9.9/refresh')).status).toBe(404);
+  });
+});
+
 describe('lifecycle through the API', () => {
   let firstPackage: Buffer;
 

@@ -5,7 +5,7 @@ import { outcomeOf } from '../../terminology/issues';
 import { requireApiToken } from '../resources';
 import type { Nim } from '../../nim';
 import { BindingResolver } from '../../nim/binding-resolver';
-import { conflict, invalid } from '../../nim/errors';
+import { conflict, invalid, notFound as notFoundError } from '../../nim/errors';
 import { bindingsOf } from '../../nim/nim-model';
 import type { NimModelRow, NimReleaseRow } from '../../store/nim-store';
 import { atomFeed, feedEntries, jsonFeed } from '../../nim/release-feed';
@@ -175,6 +175,19 @@ export function nimRoutes(deps: Pick<ServerDeps, 'config' | 'logger' | 'store'>,
       overrideLeadTime: b.overrideLeadTime as string | undefined,
     });
     sendJson(res, 200, manifestOf(req, r), { Location: `${rootUrl(req, deps)}/releases/${r.version}` });
+  });
+  // the publisher's refresh of a release on påseende (409 for an adopted one: it never changes)
+  router.post('/releases/:version/refresh', (req, res) => {
+    token(req);
+    const [outcome] = nim.releases.refresh({ version: req.params.version, trigger: { kind: 'manual' } });
+    sendJson(res, 200, { refresh: outcome, release: manifestOf(req, nim.releases.get(req.params.version)) });
+  });
+  // one event of a release; a refresh with the whole diff between the snapshots before and after
+  router.get('/releases/:version/events/:event', (req, res) => {
+    const r = nim.releases.get(req.params.version);
+    const event = nim.releases.history(r).find((e) => String(e.id) === req.params.event);
+    if (!event) throw notFoundError(`Release ${r.version} has no event ${req.params.event}`);
+    sendJsonCached(req, res, { release: r.version, ...event, ...(event.event === 'uppdaterad' ? { diff: nim.releases.refreshDiff(event.id) } : {}) });
   });
   router.get('/releases/:version/comments', (req, res) => sendJsonCached(req, res, { release: req.params.version, comments: nim.releases.comments(req.params.version) }));
   router.post('/releases/:version/comments', json, (req, res) => {

@@ -269,6 +269,46 @@ describeWithBrowser('pages in a browser', () => {
       await w.page.close();
     });
 
+    maybe('release 1.1.0 followed the KSI import: ksi-aoh 2025 with its 890 codes, the refresh an event with the diff', async () => {
+      const manifest = await (await fetch(`${origin}/releases/1.1.0`)).json();
+      const aoh = manifest.valueSets.find((v: any) => v.url === 'https://kodverk.se/fhir/ValueSet/ksi-aoh');
+      expect(aoh).toMatchObject({ version: '2025', state: 'expanded', total: 890 });
+      for (const v of manifest.valueSets.filter((x: any) => /\/(ksi|icf)/.test(x.url))) expect(v.state).not.toBe('no-codes-yet');
+      const w = await visit('/utgavor/1.1.0', 'utgava-1.1.0');
+      const sets = await main(w.page).locator('section[aria-labelledby=vs-rubrik]').innerText();
+      expect(sets).toMatch(/KSI – urval ÄOH \(äldreomsorg, handläggare\)\s+2025[^\n]*\s+890/);
+      expect(sets).not.toMatch(/CodeSystem\/(ksi|icf)\b[^\n]*(not imported|inte importerat)/);
+      const refresh = main(w.page).locator('section[aria-labelledby=handelser-rubrik] li.refresh', { hasText: 'ksi-2025.xlsx' });
+      await expect(refresh.count()).resolves.toBe(1);
+      const line = refresh.locator('li', { hasText: 'KSI – urval ÄOH' });
+      await expect(line.innerText()).resolves.toMatch(/KSI – urval ÄOH \(äldreomsorg, handläggare\): 0\.1\.0 → 2025, 890 tillagda/);
+      // the codes it added, behind a disclosure opened from the keyboard
+      await line.locator('summary').focus();
+      await w.page.keyboard.press('Enter');
+      await expect(line.locator('details ul li').first().innerText()).resolves.toMatch(/^[A-Z0-9]{3}\.[A-Z0-9]{2}\.[A-Z0-9]{2}\b/);
+      await checked(w);
+      const feed = await (await fetch(`${origin}/releases/feed.json`)).json();
+      expect(feed.items.some((i: any) => i._kodverk.status === 'uppdaterad' && /ksi-2025\.xlsx/.test(i.content_text))).toBe(true);
+      await w.page.close();
+    });
+
+    maybe('a value set is listed once, with its versions behind it, and names the releases binding it', async () => {
+      const w = await visit('/kodsystem/ksi-2025/kod/SA1.AA.ZZ');
+      const listed = await w.page.locator('section[aria-labelledby=vardemangder-rubrik] ul.value-sets > li').allInnerTexts();
+      const titles = listed.map((t) => t.replace(/\s+versions?er?\s.*$/, ''));
+      expect(new Set(titles).size).toBe(titles.length);
+      expect(listed.filter((t) => /ÄOH/.test(t))).toEqual([expect.stringMatching(/^KSI – urval ÄOH \(äldreomsorg, handläggare\)/)]);
+      const catalogue = await visit('/katalog?typ=ValueSet&filter=%C3%84OH');
+      await expect(catalogue.page.locator('#katalog tbody tr', { hasText: 'urval ÄOH' }).count()).resolves.toBe(1);
+      await catalogue.page.close();
+      const vs = await visit('/vardemangd/ksi-aoh-2025');
+      const pins = await vs.page.locator('section[aria-labelledby=pins-rubrik]').innerText();
+      expect(pins).toMatch(/Utgåvor som binder värdemängden/);
+      expect(pins).toMatch(/1\.1\.0[^\n]*\s+2025 \(flytande/);
+      await vs.page.close();
+      await w.page.close();
+    });
+
     maybe('two KSI versions compare code by code', async () => {
       const w = await visit('/jamfor?vad=CodeSystem%7Chttps%3A%2F%2Fkodverk.se%2Ffhir%2FCodeSystem%2Fksi&fran=2024&till=2025', 'jamfor-ksi');
       const summary = await w.page.locator('#summering + table').innerText();

@@ -8,6 +8,7 @@ import type { MappingRef } from '../mappings';
 import { conceptLink, declaredProperties, multiline, propertyHtml } from '../properties';
 import type { Site } from '../site';
 import { SAKOMRADE_FLAGS } from '../concept-search';
+import { compareVersions } from '../../terminology/versions';
 
 /** Properties shown in their own sections rather than in the property table. */
 const OWN_SECTION = new Set(['innefattar', 'utesluter', 'inriktning', 'agerande', 'metod', 'parent', 'child']);
@@ -21,8 +22,31 @@ const MAX_VALUE_SETS = 40;
 /** A value set that contains the concept, and the NIM attributes binding it (filled by the NIM part). */
 export interface ValueSetUse {
   id: string;
+  url: string;
   title: string;
   version?: string;
+}
+
+/** One value set (a canonical URL) and the versions of it that hold the concept, latest last. */
+interface ValueSetListing {
+  url: string;
+  latest: ValueSetUse;
+  versions: ValueSetUse[];
+}
+
+/** The value sets holding the concept, each listed once with its versions behind it. */
+function byValueSet(uses: ValueSetUse[]): ValueSetListing[] {
+  const out = new Map<string, ValueSetListing>();
+  for (const u of uses) {
+    const l = out.get(u.url);
+    if (!l) out.set(u.url, { url: u.url, latest: u, versions: [u] });
+    else {
+      l.versions.push(u);
+      l.versions.sort((a, b) => compareVersions(a.version, b.version));
+      l.latest = l.versions[l.versions.length - 1];
+    }
+  }
+  return [...out.values()].sort((a, b) => a.latest.title.localeCompare(b.latest.title, 'sv'));
 }
 
 export type NimUsesOf = (valueSets: { url: string; version?: string }[]) => { label: string; href: string; version: string; status: string }[];
@@ -52,7 +76,7 @@ async function valueSetsWith(site: Site, system: string, version: string | undef
     try {
       const out: ParametersParameter[] | { parameter?: ParametersParameter[] } = await site.terminology.call('validateValueSetCode', { parameters, txResources: [] });
       const params = Array.isArray(out) ? out : out.parameter ?? [];
-      if (params.find((p) => p.name === 'result')?.valueBoolean) found.push({ id: vs.id, title: vs.title, version: vs.version });
+      if (params.find((p) => p.name === 'result')?.valueBoolean) found.push({ id: vs.id, url: vs.url, title: vs.title, version: vs.version });
     } catch {
       // a value set that cannot be evaluated (e.g. a missing code system) holds nothing here
     }
@@ -73,6 +97,13 @@ ${refs.map((r) => {
 function conceptLinks(ctx: PageContext, base: string, rows: ConceptRow[], empty: string): Fragment {
   if (rows.length === 0) return html`<p>${empty}</p>`;
   return html`<ul class="concept-links">${rows.map((r) => html`<li><a href="${base}/kod/${seg(r.code)}"><code>${r.code}</code> ${r.display ?? ''}</a>${r.inactive ? html` ${badge(ctx, 'inactive')}` : ''}</li>`)}</ul>`;
+}
+
+/** The versions of a value set that hold the concept (each linked), after its title. */
+function valueSetVersions(ctx: PageContext, l: ValueSetListing): Fragment {
+  const versions = l.versions.filter((v) => v.version);
+  if (versions.length === 0) return '';
+  return html` <span class="muted">${ctx.t(versions.length === 1 ? 'version' : 'versions').toLowerCase()} ${versions.map((v, i) => [i ? ', ' : '', v === l.latest ? v.version : html`<a href="/vardemangd/${seg(v.id)}">${v.version}</a>`])}</span>`;
 }
 
 /** KSI's three axes (inriktning.agerande.metod), when the concept has them. */
@@ -100,7 +131,7 @@ export async function conceptPage(ctx: PageContext, site: Site, stored: StoredRe
   const others = props.filter((p) => !OWN_SECTION.has(p.code) && !SAKOMRADE_FLAGS.includes(p.code));
   const selections = props.filter((p) => SAKOMRADE_FLAGS.includes(p.code) && p.value_text === 'true').map((p) => p.code);
   const valueSets = await valueSetsWith(site, cs.url, cs.version, row.code);
-  const nims = nimUses ? nimUses(valueSets.map((v) => ({ url: site.read('ValueSet', v.id)?.resource.url, version: v.version }))) : [];
+  const nims = nimUses ? nimUses(valueSets.map((v) => ({ url: v.url, version: v.version }))) : [];
   const history = site.versionsOf('CodeSystem', cs.url).map((h) => ({ h, c: site.concepts.byCode(h.pk, row.code, true) }));
   const section = (id: string, title: string, content: Fragment) => html`<section aria-labelledby="${id}"><h2 id="${id}">${title}</h2>${content}</section>`;
   const body = html`<p class="subtitle">${ctx.tf('inCodeSystem', html`<a href="${base}">${cs.title ?? cs.name}</a> ${cs.version ?? ''}`)}</p>
@@ -121,7 +152,7 @@ ${section('mappning-in-rubrik', ctx.t('mappingsIn'), mappingList(ctx, site, site
 ${others.length ? section('egenskaper-rubrik', ctx.t('properties'), html`<table class="list"><thead><tr><th scope="col">${ctx.t('property')}</th><th scope="col">${ctx.t('value')}</th></tr></thead><tbody>
 ${others.map((p) => html`<tr><th scope="row"${decls.get(p.code)?.description ? html` title="${decls.get(p.code)!.description!}"` : ''}>${p.code}</th><td>${propertyHtml(ctx, site, p, cs.url, cs.version)}</td></tr>`)}
 </tbody></table>`) : ''}
-${section('vardemangder-rubrik', ctx.t('usedInValueSets'), valueSets.length ? html`<ul>${valueSets.map((v) => html`<li><a href="/vardemangd/${seg(v.id)}">${v.title}</a>${v.version ? html` <span class="muted">${v.version}</span>` : ''}</li>`)}</ul>` : html`<p>${ctx.t('none')}</p>`)}
+${section('vardemangder-rubrik', ctx.t('usedInValueSets'), valueSets.length ? html`<ul class="value-sets">${byValueSet(valueSets).map((l) => html`<li><a href="/vardemangd/${seg(l.latest.id)}">${l.latest.title}</a>${valueSetVersions(ctx, l)}</li>`)}</ul>` : html`<p>${ctx.t('none')}</p>`)}
 ${nimUses ? section('nim-rubrik', ctx.t('usedInNims'), nims.length ? html`<ul>${nims.map((n) => html`<li><a href="${n.href}">${n.label}</a> <span class="muted">${n.version} (${ctx.w(n.status)})</span></li>`)}</ul>` : html`<p>${ctx.t('none')}</p>`) : ''}
 ${history.length > 1 ? section('historik-rubrik', ctx.t('history'), html`<table class="list"><thead><tr><th scope="col">${ctx.t('version')}</th><th scope="col">${ctx.t('display')}</th><th scope="col">${ctx.t('status')}</th></tr></thead><tbody>
 ${history.map(({ h, c }) => html`<tr${h.id === cs.id ? html` aria-current="true"` : ''}><td>${c ? html`<a href="${codePageOf(h.id, row.code)}">${h.version ?? h.id}</a>` : h.version ?? h.id}${h.id === cs.id ? html` <span class="muted">(${ctx.t('thisVersion')})</span>` : ''}</td><td>${c ? c.display ?? '' : html`<em>${ctx.t('notInVersion')}</em>`}</td><td>${c ? ctx.w(c.inactive ? 'inactive' : 'active') : ''}</td></tr>`)}

@@ -1,12 +1,15 @@
 import type { Nim } from '../../nim';
 import { NimAttribute, NimBinding, NimDefinition, fromStructureDefinition } from '../../nim/nim-model';
 import type { ReleaseSnapshot } from '../../nim/release-snapshot';
+import type { ReleaseDiff } from '../../nim/release-diff';
+import type { RefreshNote, RefreshTrigger, RefreshedValueSet } from '../../nim/release-refresh';
 import type { NimModelRow, NimReleaseRow } from '../../store/nim-store';
 import type { CatalogueEntry } from '../catalogue';
 import { Fragment, Html, html, linkIf, seg } from '../html';
 import { PageContext, badge, facts, layout } from '../layout';
 import type { WebExtension } from '../router';
 import type { NimUsesOf } from './concept';
+import type { PinnedBy } from './valueset';
 import type { Site } from '../site';
 
 const NIM_PATH = '/informationsmangder';
@@ -101,6 +104,51 @@ ${facts([
   });
 }
 
+/** Most codes listed per value set and direction in a refresh on the release page (the API has all). */
+const MAX_LISTED_CHANGES = 40;
+
+function triggerWords(ctx: PageContext, t: RefreshTrigger): string {
+  if (t.kind === 'import') return ctx.t('triggerImport', t.file, t.format);
+  return ctx.t(t.kind === 'api' ? 'triggerApi' : t.kind === 'manual' ? 'triggerManual' : 'triggerStart');
+}
+
+/** One value set's change: "KSI – urval ÄOH: 0.1.0 → 2025, 890 tillagda". */
+function valueSetChangeWords(ctx: PageContext, v: RefreshedValueSet): string {
+  const parts: string[] = [];
+  if (v.from?.version !== v.to?.version) parts.push(`${v.from?.version ?? '–'} → ${v.to?.version ?? '–'}`);
+  if (v.added) parts.push(ctx.t('addedN', ctx.n(v.added)));
+  if (v.removed) parts.push(ctx.t('removedN', ctx.n(v.removed)));
+  if (v.renamed) parts.push(ctx.t('renamedN', ctx.n(v.renamed)));
+  return `${v.title ?? v.url}: ${parts.join(', ')}`;
+}
+
+/** The codes a refresh added or removed in one value set, folded. */
+function changedCodes(ctx: PageContext, site: Site, label: string, codes: { system: string; code: string; display?: string }[]): Fragment {
+  if (codes.length === 0) return '';
+  const shown = codes.slice(0, MAX_LISTED_CHANGES);
+  return html`<details><summary>${label} (${ctx.n(codes.length)})</summary><ul class="codes">${shown.map((c) => html`<li>${linkIf(site.conceptHref(c.system, c.code), html`<code>${c.code}</code>`)} ${c.display ?? ''}</li>`)}${codes.length > shown.length ? html`<li>…</li>` : ''}</ul></details>`;
+}
+
+/** A release's events, newest first: lifecycle steps, and refreshes with what changed. */
+function historyHtml(ctx: PageContext, site: Site, nim: Nim, r: NimReleaseRow): Html {
+  const events = nim.releases.history(r);
+  return html`<section aria-labelledby="handelser-rubrik"><h2 id="handelser-rubrik">${ctx.t('releaseHistory')}</h2>
+<ol class="history">${events.map((e) => {
+    const when = html`<time datetime="${e.at}">${e.at.slice(0, 16).replace('T', ' ')}</time>`;
+    if (e.event !== 'uppdaterad') return html`<li>${when} ${badge(ctx, e.event)}</li>`;
+    const note = e.note as RefreshNote;
+    const diff = nim.releases.refreshDiff(e.id) as ReleaseDiff | undefined;
+    return html`<li class="refresh">${when} ${badge(ctx, 'uppdaterad')} <span>${ctx.t('refreshedAfter', triggerWords(ctx, note.trigger))}</span>
+${note.versionNeeded ? html`<p class="notice">${ctx.t('refreshVersionNeeded', note.versionNeeded)}</p>` : ''}
+<ul>${note.valueSets.map((v) => {
+      const change = diff?.valueSets.find((x) => x.url === v.url);
+      return html`<li>${linkIf(site.canonicalHref('ValueSet', v.to?.version ? `${v.url}|${v.to.version}` : v.url), valueSetChangeWords(ctx, v))}
+${change ? [changedCodes(ctx, site, ctx.t('added'), change.added), changedCodes(ctx, site, ctx.t('removed'), change.removed)] : ''}</li>`;
+    })}</ul>
+<p class="muted">${ctx.t('contentHash')}: <code>${note.contentHash}</code> (${ctx.t('before')}: <code>${note.from}</code>) · <a href="/releases/${seg(r.version)}/events/${e.id}">JSON</a></p></li>`;
+  })}</ol></section>`;
+}
+
 function releasePage(ctx: PageContext, site: Site, nim: Nim, r: NimReleaseRow): Html {
   const snap: ReleaseSnapshot = nim.releases.snapshotOf(r);
   const previous = snap.previousVersion ?? nim.releases.previousAdopted(r)?.version;
@@ -124,7 +172,8 @@ ${r.snapshot ? html`<a href="/releases/${seg(r.version)}/package.tgz" download>$
 ${snap.valueSets.map((v) => {
   const href = site.canonicalHref('ValueSet', v.version ? `${v.url}|${v.version}` : v.url);
   return html`<tr><td>${linkIf(href, v.title ?? v.url)}${v.reason ? html`<br><span class="muted">${v.reason}</span>` : ''}</td><td>${v.version ?? ''} <span class="muted">(${v.pinned ? ctx.t('pinned', v.version ?? '') : ctx.t('floating')})</span></td><td class="num">${ctx.n(v.total)}</td></tr>`;
-})}</tbody></table></section>`;
+})}</tbody></table></section>
+${historyHtml(ctx, site, nim, r)}`;
   return layout(ctx, { title: `${ctx.t('release')} ${r.version}: ${r.title}`, crumbs: [{ label: ctx.t('navNim'), href: NIM_PATH }], body, fhir: [`/releases/${seg(r.version)}`] });
 }
 
@@ -153,14 +202,14 @@ function attributeLabel(snap: ReleaseSnapshot, nim: string, attribute: string): 
 }
 
 /** Releases (with a stored snapshot) that hold a value set, the version each resolved, and the NIMs binding it. */
-function pinnedBy(nim: Nim, url: string): { release: string; href: string; version?: string; nims: string[] }[] {
-  const out: { release: string; href: string; version?: string; nims: string[] }[] = [];
+function pinnedBy(nim: Nim, url: string): ReturnType<PinnedBy> {
+  const out: ReturnType<PinnedBy> = [];
   for (const r of nim.releases.list()) {
     if (!r.snapshot) continue;
     const snap: ReleaseSnapshot = JSON.parse(r.snapshot);
     for (const vs of snap.valueSets.filter((v) => v.url === url)) {
       const nims = [...new Set(snap.bindings.filter((b) => b.resolved === vs.key).map((b) => attributeLabel(snap, b.nim, b.attribute)))];
-      out.push({ release: r.version, href: releaseHref(r.version), version: vs.version, nims });
+      out.push({ release: r.version, href: releaseHref(r.version), status: r.status, version: vs.version, pinned: vs.pinned, nims });
     }
   }
   return out;

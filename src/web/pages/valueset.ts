@@ -10,8 +10,8 @@ import { resourceIntro } from './resource-intro';
 const PAGE_SIZE = 50;
 const MAX_LISTED_CODES = 30;
 
-/** Releases that pin a value set version, filled by the NIM part when it is there. */
-export type PinnedBy = (url: string) => { release: string; href: string; version?: string; nims: string[] }[];
+/** Releases (utgåvor) that bind a value set and the version each resolved, filled by the NIM part when it is there. */
+export type PinnedBy = (url: string) => { release: string; href: string; status: string; version?: string; pinned: boolean; nims: string[] }[];
 
 export interface Expansion {
   rows: { system?: string; version?: string; code: string; display?: string; inactive?: boolean }[];
@@ -94,8 +94,8 @@ ${(vs.compose?.exclude ?? []).map((inc: ValueSetComposeInclude) => html`<div cla
 ${
   pins.length
     ? html`<section aria-labelledby="pins-rubrik"><h2 id="pins-rubrik">${ctx.t('pinnedByReleases')}</h2>
-<table class="list"><thead><tr><th scope="col">${ctx.t('release')}</th><th scope="col">${ctx.t('version')}</th><th scope="col">${ctx.t('boundBy')}</th></tr></thead><tbody>
-${pins.map((p) => html`<tr><td><a href="${p.href}">${p.release}</a></td><td>${p.version ?? ''}</td><td>${p.nims.join(', ')}</td></tr>`)}</tbody></table></section>`
+<table class="list"><thead><tr><th scope="col">${ctx.t('release')}</th><th scope="col">${ctx.t('versionInRelease')}</th><th scope="col">${ctx.t('boundBy')}</th></tr></thead><tbody>
+${pins.map((p) => html`<tr><td><a href="${p.href}">${p.release}</a> ${badge(ctx, p.status)}</td><td>${p.version ?? ''} <span class="muted">(${p.pinned ? ctx.t('pinned', p.version ?? '') : ctx.t('floating')})</span></td><td>${p.nims.join(', ')}</td></tr>`)}</tbody></table></section>`
     : ''
 }
 <section aria-labelledby="koder-rubrik">

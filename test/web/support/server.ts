@@ -37,10 +37,13 @@ export async function startPageServer(): Promise<PageServer> {
     const { icfImporter } = require('../../../src/importers/icf');
     const { createKsiImporter } = require('../../../src/importers/ksi');
     const { icfKoderFromStore } = require('../../../src/importers/ksi-icf-map');
-    await runImport(server.db, server.store, icfImporter, path.join(SOCIALSTYRELSEN, 'icf-2025-inkl-core-sets.xlsx'));
+    const { openNim, releaseImportHooks } = require('../../../src/nim');
+    // as `kodverk import` does: releases on påseende follow what the imports change
+    const hooks = releaseImportHooks(openNim(server.db, server.store));
+    await runImport(server.db, server.store, icfImporter, path.join(SOCIALSTYRELSEN, 'icf-2025-inkl-core-sets.xlsx'), {}, undefined, hooks);
     const ksi = createKsiImporter(() => icfKoderFromStore(server.store));
-    await runImport(server.db, server.store, ksi, path.join(SOCIALSTYRELSEN, 'ksi.tsv'), { version: '2024' });
-    await runImport(server.db, server.store, ksi, path.join(SOCIALSTYRELSEN, 'ksi-2025.xlsx'));
+    await runImport(server.db, server.store, ksi, path.join(SOCIALSTYRELSEN, 'ksi.tsv'), { version: '2024' }, undefined, hooks);
+    await runImport(server.db, server.store, ksi, path.join(SOCIALSTYRELSEN, 'ksi-2025.xlsx'), {}, undefined, hooks);
   }
   return {
     server,

@@ -134,13 +134,15 @@ function acceptabilities(acc: Record<string, string>): Record<string, 'P' | 'A'>
 export function conceptInputOf(c: StagedConcept, descriptions: StagedDescription[], parents: string[]): ConceptInput {
   const ranked = descriptions.map((d, i) => ({ d, acc: acceptabilities(d.acc), i, rank: rank(d) }));
   ranked.sort((a, b) => a.rank - b.rank || a.i - b.i);
-  const display = ranked.find((x) => x.rank <= 2) ?? ranked.find((x) => x.d.type === SCT.fsn) ?? ranked[0];
+  // the display is a current term: the preferred synonym, else the FSN, else any active description
+  const current = ranked.filter((x) => x.d.active);
+  const display = current.find((x) => x.rank <= 2) ?? current.find((x) => x.d.type === SCT.fsn) ?? current[0] ?? ranked[0];
   return {
     code: c.id,
     display: display?.d.term,
     inactive: c.active === 0,
     parents,
-    designations: ranked.map(({ d, acc }) => ({ language: d.lang, use: designationUse(d.type), value: d.term, extra: { id: d.id, acc } })),
+    designations: ranked.map(({ d, acc }) => ({ language: d.lang, use: designationUse(d.type), value: d.term, inactive: !d.active || undefined, extra: { id: d.id, acc } })),
   };
 }
 

@@ -21,6 +21,8 @@ export interface DesignationRow {
   use_code: string | null;
   use_display: string | null;
   value: string;
+  /** 1 when the designation is no longer current (an inactive Snomed CT description) */
+  inactive: number;
   extra: string | null;
 }
 
@@ -43,7 +45,7 @@ export interface ConceptInput {
   /** anything else of the concept (extensions), kept as JSON */
   extra?: unknown;
   parents?: string[];
-  designations?: { language?: string; use?: { system?: string; code?: string; display?: string }; value: string; extra?: unknown }[];
+  designations?: { language?: string; use?: { system?: string; code?: string; display?: string }; value: string; inactive?: boolean; extra?: unknown }[];
   properties?: { code: string; valueKey: string; value: unknown }[];
 }
 
@@ -94,7 +96,7 @@ export class ConceptStore {
     );
     const insertDesignation = this.s(
       'insDesig',
-      'INSERT INTO concept_designation (concept_pk, language, use_system, use_code, use_display, value, extra) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO concept_designation (concept_pk, language, use_system, use_code, use_display, value, inactive, extra) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     );
     const insertProperty = this.s('insProp', 'INSERT INTO concept_property (concept_pk, code, value_type, value_text, value_json) VALUES (?, ?, ?, ?, ?)');
     const insertText = this.s('insText', 'INSERT INTO concept_text (text, concept_pk, cs_pk) VALUES (?, ?, ?)');
@@ -112,8 +114,9 @@ export class ConceptStore {
       const texts = new Set<string>();
       if (c.display) texts.add(c.display);
       for (const d of c.designations ?? []) {
-        insertDesignation.run(pk, d.language ?? null, d.use?.system ?? null, d.use?.code ?? null, d.use?.display ?? null, d.value, d.extra === undefined ? null : JSON.stringify(d.extra));
-        texts.add(d.value);
+        insertDesignation.run(pk, d.language ?? null, d.use?.system ?? null, d.use?.code ?? null, d.use?.display ?? null, d.value, d.inactive ? 1 : 0, d.extra === undefined ? null : JSON.stringify(d.extra));
+        // terms no longer current are kept for display checks, not offered by text search
+        if (!d.inactive) texts.add(d.value);
       }
       for (const p of c.properties ?? []) {
         const v = p.value as any;

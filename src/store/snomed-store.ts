@@ -237,6 +237,8 @@ export class SnomedStore {
 /** A staged description with its language-refset acceptabilities (refset id -> preferred/acceptable id). */
 export interface StagedDescription {
   id: string;
+  /** inactive descriptions are kept: a display once valid is recognised as no longer current */
+  active: boolean;
   lang: string;
   type: string;
   term: string;
@@ -332,7 +334,7 @@ export class Rf2Staging {
   }
 
   /**
-   * Concepts in file order with their active descriptions (file order, with acceptabilities) and
+   * Concepts in file order with their descriptions, active and inactive (file order, with acceptabilities) and
    * active is-a parents of one characteristic type: a page of concepts at a time, with one query
    * per page for each (the caller may query other tables between pages).
    */
@@ -340,9 +342,9 @@ export class Rf2Staging {
     const concepts = this.s('page', 'SELECT rowid AS r, * FROM concept WHERE rowid > ? ORDER BY rowid LIMIT ?');
     const descriptions = this.s(
       'descriptions',
-      `SELECT d.concept, d.id, d.lang, d.type, d.term, l.refset, l.acceptability FROM description d
+      `SELECT d.concept, d.id, d.active, d.lang, d.type, d.term, l.refset, l.acceptability FROM description d
        LEFT JOIN language l ON l.description = d.id AND l.active = 1
-       WHERE d.active = 1 AND d.concept IN (SELECT id FROM concept WHERE rowid > ? AND rowid <= ?) ORDER BY d.concept, d.seq`,
+       WHERE d.concept IN (SELECT id FROM concept WHERE rowid > ? AND rowid <= ?) ORDER BY d.concept, d.seq`,
     );
     const parents = this.s(
       'parents',
@@ -353,11 +355,11 @@ export class Rf2Staging {
       if (rows.length === 0) return;
       const last = rows[rows.length - 1].r;
       const byConcept = new Map<string, Map<string, StagedDescription>>();
-      for (const d of descriptions.all(after, last) as { concept: string; id: string; lang: string; type: string; term: string; refset: string | null; acceptability: string | null }[]) {
+      for (const d of descriptions.all(after, last) as { concept: string; id: string; active: number; lang: string; type: string; term: string; refset: string | null; acceptability: string | null }[]) {
         let list = byConcept.get(d.concept);
         if (!list) byConcept.set(d.concept, (list = new Map()));
         let entry = list.get(d.id);
-        if (!entry) list.set(d.id, (entry = { id: d.id, lang: d.lang, type: d.type, term: d.term, acc: {} }));
+        if (!entry) list.set(d.id, (entry = { id: d.id, active: d.active === 1, lang: d.lang, type: d.type, term: d.term, acc: {} }));
         if (d.refset !== null && d.acceptability !== null) entry.acc[d.refset] = d.acceptability;
       }
       const parentsOf = new Map<string, string[]>();

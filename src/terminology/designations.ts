@@ -54,17 +54,17 @@ export class DesignationSet {
     this.items.push({ value, language: language || undefined, use: DISPLAY_USE, status, isDisplay: true });
   }
 
-  addDesignation(d: { language?: string; use?: Coding; value: string; extension?: Extension[] }): void {
+  addDesignation(d: { language?: string; use?: Coding; value: string; extension?: Extension[]; status?: string }): void {
     if (!d.value) return;
     const ss = d.extension?.find((e) => e.url === STANDARDS_STATUS)?.valueCode;
-    this.items.push({ value: d.value.trim(), language: d.language || undefined, use: d.use, status: ss ?? 'active', isDisplay: false, extension: d.extension });
+    this.items.push({ value: d.value.trim(), language: d.language || undefined, use: d.use, status: d.status ?? ss ?? 'active', isDisplay: false, extension: d.extension });
   }
 
   /**
    * Adds a concept's terms: its display (in the code system's language), its designations, and
    * the displays supplements give it in their languages.
    */
-  addConcept(c: { display?: string; designations: { language?: string; use?: Coding; value: string; extension?: Extension[]; isDisplay?: boolean }[] }, language: string | undefined): this {
+  addConcept(c: { display?: string; designations: { language?: string; use?: Coding; value: string; extension?: Extension[]; isDisplay?: boolean; status?: string }[] }, language: string | undefined): this {
     this.addDisplay(c.display, language);
     for (const d of c.designations) {
       if (!d.isDisplay) this.addDesignation(d);

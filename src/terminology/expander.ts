@@ -544,7 +544,7 @@ export class ValueSetExpander {
     }
 
     const set = new DesignationSet();
-    set.addConcept(c, info.language);
+    set.addConcept({ display: c.display, designations: provider.expansionDesignations?.(c) ?? c.designations }, info.language);
     if (vsConcept?.display) set.addDisplay(vsConcept.display, this.rootVs?.language);
     for (const d of vsConcept?.designation ?? []) set.addDesignation(d);
 

@@ -784,7 +784,7 @@ export class ValueSetValidator {
           }
           return false;
         }
-        if (role !== 'not in' && !state.inactive.value && st.inactive) {
+        if (role !== 'not in' && !state.inactive.value && st.inactive && !filters.some((f) => f.membershipOnly)) {
           state.inactive = { value: true, path, code };
           if (st.status) state.status = st.status;
         }
@@ -847,7 +847,8 @@ export class ValueSetValidator {
       const text = allowed.length === 1
         ? formatMessage('INACTIVE_DISPLAY_FOUND_one', [1, display, c.code, allowed[0], list.statusOf(display)])
         : formatMessage('INACTIVE_DISPLAY_FOUND_other', [allowed.length, display, c.code, allowed.map((a) => `'${a}'`).join(', '), list.statusOf(display)]);
-      op.add({ severity: this.params.displayWarning ? 'warning' : 'error', code: 'invalid', txType: 'display-comment', text, expression: [addToPath(path, 'display')], messageId: 'INACTIVE_DISPLAY_FOUND' });
+      // a term that was once correct is still valid, but no longer current: a warning (IG requirements, Inactive Codes)
+      op.add({ severity: 'warning', code: 'invalid', txType: 'display-comment', text, expression: [addToPath(path, 'display')], messageId: 'INACTIVE_DISPLAY_FOUND' });
     }
   }
 }

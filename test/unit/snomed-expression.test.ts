@@ -9,7 +9,7 @@ import { TerminologyEngine } from '../../src/terminology/engine';
 import { TerminologyError } from '../../src/terminology/issues';
 import { parseExpression, renderExpression, isSimple } from '../../src/terminology/snomed/expression';
 import { snomedImplicitValueSet } from '../../src/terminology/snomed/kind';
-import { ID, removeTempDirs, tempDir, writeFixtureRelease } from './snomed-fixture';
+import { ID, INACTIVE_TERM, removeTempDirs, tempDir, writeFixtureRelease } from './snomed-fixture';
 
 const SCT = 'http://snomed.info/sct';
 const VERSION = 'http://snomed.info/sct/45991000052106/version/20250930';
@@ -71,6 +71,7 @@ describe('Snomed CT provider (synthetic release)', () => {
       ['sv', ID.synonym, 'Hepatit'],
       ['en', ID.fsn, 'Hepatitis (fixture)'],
       ['en', ID.synonym, 'Hepatitis synonym'],
+      ['en', ID.synonym, INACTIVE_TERM],
     ]);
     const props = properties(out);
     expect(props).toEqual(

@@ -6,7 +6,8 @@ import { isSctid } from '../../src/terminology/snomed/sctid';
 /**
  * A tiny synthetic RF2 Snapshot release written for the tests (nothing from a real release but a
  * few well-known concept ids): a hierarchy with multiple parents, role groups, English and Swedish
- * descriptions with language refsets, a simple refset and a REPLACED BY association.
+ * descriptions with language refsets, an inactive description (and its inactive language refset
+ * member), a simple refset and a REPLACED BY association.
  */
 
 const created: string[] = [];
@@ -110,6 +111,9 @@ export const ATTRIBUTES: [string, string, string, number][] = [
   [ID.handDisorder, ID.findingSite, ID.hand, 0],
 ];
 
+/** A description of hepatitis that is no longer current (inactive, as is its language refset member). */
+export const INACTIVE_TERM = 'Hepatitis NOS';
+
 /** Members of the simple refset. */
 export const CARE_MEMBERS = [ID.hepatitis, ID.handDisorder];
 
@@ -151,6 +155,9 @@ export function writeFixtureRelease(): string {
     }
     for (const p of parents) relationships.push([sctid(7000000 + r++, '02'), date, active ? '1' : '0', ID.core, id, p, '0', ID.isA, '900000000000011006', '900000000000451002']);
   }
+  const nos = sctid(8000000 + d++, '01');
+  descriptions.push([nos, '20200131', '0', ID.core, ID.hepatitis, 'en', ID.synonym, INACTIVE_TERM, '900000000000448009']);
+  language.push([uuid(m++), '20200131', '0', ID.core, ID.us, nos, ID.acceptable]);
   for (const [s, t, v, g] of ATTRIBUTES) relationships.push([sctid(7000000 + r++, '02'), date, '1', ID.core, s, v, String(g), t, '900000000000011006', '900000000000451002']);
   // a stated relationship would be in another file; an inactive inferred one must be ignored
   relationships.push([sctid(7000000 + r++, '02'), '20200131', '0', ID.core, ID.handDisorder, ID.liver, '0', ID.findingSite, '900000000000011006', '900000000000451002']);

@@ -6,7 +6,7 @@ import { runImport } from '../../src/importers/run-import';
 import { rf2Importer } from '../../src/importers/rf2';
 import { ImportError } from '../../src/importers/importer';
 import { SHARED_DATA } from '../helpers/server';
-import { ATTRIBUTES, CARE_MEMBERS, ID, removeTempDirs, tempDir, writeFixtureRelease } from './snomed-fixture';
+import { ATTRIBUTES, CARE_MEMBERS, ID, INACTIVE_TERM, removeTempDirs, tempDir, writeFixtureRelease } from './snomed-fixture';
 
 const SUBSET = path.join(SHARED_DATA, 'snomed-tx-subset/snomed');
 const SUBSET_URI = 'http://snomed.info/xsct/31000003106/version/20250909';
@@ -26,6 +26,7 @@ function storeCounts(db: Db) {
   return {
     concepts: count(db, 'SELECT count(*) AS n FROM concept WHERE cs_pk = ?', cs),
     designations: count(db, 'SELECT count(*) AS n FROM concept_designation d JOIN concept c ON c.pk = d.concept_pk WHERE c.cs_pk = ?', cs),
+    inactiveDesignations: count(db, 'SELECT count(*) AS n FROM concept_designation d JOIN concept c ON c.pk = d.concept_pk WHERE c.cs_pk = ? AND d.inactive = 1', cs),
     parents: count(db, 'SELECT count(*) AS n FROM concept_parent p JOIN concept c ON c.pk = p.child_pk WHERE c.cs_pk = ?', cs),
     closure: count(db, 'SELECT count(*) AS n FROM concept_closure x JOIN concept c ON c.pk = x.descendant_pk WHERE c.cs_pk = ?', cs),
     relationships: count(db, 'SELECT count(*) AS n FROM sct_relationship r JOIN concept c ON c.pk = r.source_pk WHERE c.cs_pk = ?', cs),
@@ -81,7 +82,9 @@ describe('RF2 import (synthetic release)', () => {
     const counts = storeCounts(db);
     expect(counts.concepts).toBe(concepts.length);
     expect(counts.details).toBe(concepts.length);
-    expect(counts.designations).toBe(rows(release, /sct2_Description_/).filter((r) => r[2] === '1').length);
+    // every description is kept; the inactive ones are marked so (a display once valid is recognised as no longer current)
+    expect(counts.designations).toBe(rows(release, /sct2_Description_/).length);
+    expect(counts.inactiveDesignations).toBe(rows(release, /sct2_Description_/).filter((r) => r[2] === '0').length);
     expect(counts.parents).toBe(isA.length);
     expect(counts.relationships).toBe(ATTRIBUTES.length);
     expect(counts.members).toBe(CARE_MEMBERS.length + 1);
@@ -90,7 +93,7 @@ describe('RF2 import (synthetic release)', () => {
     const hep = db.prepare('SELECT pk, display FROM concept WHERE code = ?').get(ID.hepatitis) as { pk: number; display: string };
     expect(hep.display).toBe('Hepatitis');
     const terms = (db.prepare('SELECT value, language FROM concept_designation WHERE concept_pk = ? ORDER BY pk').all(hep.pk) as { value: string; language: string }[]).map((d) => d.value);
-    expect(terms).toEqual(['Hepatitis', 'Hepatit', 'Hepatitis (fixture)', 'Hepatitis synonym']);
+    expect(terms).toEqual(['Hepatitis', 'Hepatit', 'Hepatitis (fixture)', 'Hepatitis synonym', INACTIVE_TERM]);
     // role groups are kept
     const groups = db.prepare('SELECT grp FROM sct_relationship r JOIN concept c ON c.pk = r.source_pk WHERE c.code = ? ORDER BY grp').all(ID.liverLobeDisorder) as { grp: number }[];
     expect(groups.map((g) => g.grp)).toEqual([1, 2]);
@@ -165,7 +168,8 @@ if (!subsetPresent) {
     const members = rows(SUBSET, /der2_(Refset_Simple|cRefset_Association|cRefset_AttributeValue|sRefset_SimpleMap)/).filter((r) => r[2] === '1');
     const expected = {
       concepts: new Set(rows(SUBSET, /sct2_Concept_Snapshot/).map((r) => r[0])).size,
-      designations: rows(SUBSET, /sct2_(Description|TextDefinition)_Snapshot/).filter((r) => r[2] === '1').length,
+      designations: rows(SUBSET, /sct2_(Description|TextDefinition)_Snapshot/).length,
+      inactiveDesignations: rows(SUBSET, /sct2_(Description|TextDefinition)_Snapshot/).filter((r) => r[2] === '0').length,
       parents: new Set(relationships.filter((r) => r[7] === '116680003').map((r) => `${r[4]}>${r[5]}`)).size,
       relationships: relationships.filter((r) => r[7] !== '116680003').length + concrete.length,
       members: members.length,

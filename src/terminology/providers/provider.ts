@@ -13,6 +13,8 @@ export interface Designation {
   source?: string;
   /** a display in its language (a supplement's concept.display), not just a designation */
   isDisplay?: boolean;
+  /** why the term is no longer current: 'inactive' (a Snomed CT description), 'withdrawn', 'deprecated'; absent when current */
+  status?: string;
 }
 
 /** A concept property value, as in CodeSystem.concept.property (value[x] kept as in FHIR). */
@@ -64,6 +66,12 @@ export interface ConceptFilter {
   concepts(): Iterable<Concept>;
   /** Estimated number of matches, for choosing which filter to enumerate. */
   readonly estimate: number;
+  /**
+   * The selection states membership by itself (a Snomed CT expression constraint, e.g. the
+   * members of a historical-association reference set, which are inactive concepts by design):
+   * validating a code it selects reports that membership, not the concept's status.
+   */
+  readonly membershipOnly?: boolean;
 }
 
 /** Metadata of the code system a provider serves. */
@@ -122,6 +130,12 @@ export interface CodeSystemProvider {
    * the selection is closed. An open expansion is flat and marked valueset-unclosed.
    */
   openSelection?(include: ValueSetComposeInclude, excludePostCoordinated: boolean): string | undefined;
+  /**
+   * The designations an expansion shows for a concept, for kinds that show fewer than they have
+   * (Snomed CT: the fully specified name and the preferred term of each language, current ones
+   * only); absent: all of them.
+   */
+  expansionDesignations?(concept: Concept): Designation[];
   /** $lookup output for kinds that report their own designations and properties; absent: the generic one. */
   lookup?(concept: Concept, params: TxParameters): ParametersParameter[];
 }

@@ -1,6 +1,6 @@
 import type { ConceptRow, ConceptStore, DesignationRow } from '../../store/concept-store';
 import type { SctConceptRow, SnomedStore } from '../../store/snomed-store';
-import type { Concept, PropertyValue } from '../providers/provider';
+import type { Concept, Designation, PropertyValue } from '../providers/provider';
 import type { SupplementAdditions } from '../providers/base';
 import { SctExpression, renderExpression } from './expression';
 
@@ -46,6 +46,8 @@ export class SnomedConcepts {
   private readonly details = new WeakMap<Concept, SnomedDetails>();
   private readonly expressions = new WeakMap<Concept, SctExpression>();
   private readonly byExpression = new Map<string, Concept>();
+  /** descriptions a language reference set marks preferred (the preferred term of a language) */
+  private readonly preferredTerms = new WeakSet<Designation>();
 
   constructor(
     private readonly concepts: ConceptStore,
@@ -59,6 +61,11 @@ export class SnomedConcepts {
 
   pkOf(c: Concept): number | undefined {
     return this.details.get(c)?.pk;
+  }
+
+  /** Is this description the preferred term of its language (preferred in a language reference set)? */
+  isPreferredTerm(d: Designation): boolean {
+    return this.preferredTerms.has(d);
   }
 
   expressionOf(c: Concept): SctExpression | undefined {
@@ -111,15 +118,7 @@ export class SnomedConcepts {
     const c: Concept = {
       code: row.code,
       display: row.display ?? undefined,
-      designations: [
-        ...designationRows.map((d) => ({
-          language: d.language ?? undefined,
-          use: d.use_code ? { system: d.use_system ?? undefined, code: d.use_code, display: d.use_display ?? undefined } : undefined,
-          value: d.value,
-          origin: 'codesystem' as const,
-        })),
-        ...(add?.designations ?? []),
-      ],
+      designations: [...designationRows.map((d) => this.designation(d)), ...(add?.designations ?? [])],
       properties: [...properties, ...(add?.properties ?? [])],
       extensions: [...(add?.extensions ?? [])],
       parents: [],
@@ -130,6 +129,20 @@ export class SnomedConcepts {
     this.byPk.set(row.pk, c);
     this.details.set(c, details);
     return c;
+  }
+
+  /** A description as a designation; an inactive one says so, a preferred term is remembered as such. */
+  private designation(d: DesignationRow): Designation {
+    const out: Designation = {
+      language: d.language ?? undefined,
+      use: d.use_code ? { system: d.use_system ?? undefined, code: d.use_code, display: d.use_display ?? undefined } : undefined,
+      value: d.value,
+      origin: 'codesystem',
+    };
+    if (d.inactive) out.status = 'inactive';
+    const acc = d.extra ? (JSON.parse(d.extra) as { acc?: Record<string, string> }).acc : undefined;
+    if (!d.inactive && acc && Object.values(acc).includes('P')) this.preferredTerms.add(out);
+    return out;
   }
 
   /**

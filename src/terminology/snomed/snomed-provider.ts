@@ -2,7 +2,7 @@ import type { ParametersParameter, ValueSetComposeInclude } from 'fhir/r4';
 import type { ConceptStore } from '../../store/concept-store';
 import { SnomedStore } from '../../store/snomed-store';
 import type { StoredCodeSystemContext } from '../providers/registry';
-import type { Concept, ConceptFilter, ConceptStatus, LocateResult } from '../providers/provider';
+import type { Concept, ConceptFilter, ConceptStatus, Designation, LocateResult } from '../providers/provider';
 import { ConceptGraphProvider, supplementAdditions } from '../providers/base';
 import type { TxParameters } from '../params';
 import { TerminologyError, txIssue } from '../issues';
@@ -288,6 +288,7 @@ export class SnomedProvider extends ConceptGraphProvider {
     const built = this.built;
     const members = () => evaluator.members(node);
     return {
+      membershipOnly: true,
       get estimate() {
         return members().size;
       },
@@ -330,6 +331,25 @@ export class SnomedProvider extends ConceptGraphProvider {
     if (!include.filter?.length) return `The code System '${SCT_URI}' has a grammar and so has infinite members`;
     if (include.filter.some((f) => f.property === 'expressions' && f.value === 'false')) return undefined;
     return '';
+  }
+
+  /**
+   * In an expansion a concept shows its fully specified name and the preferred term of each
+   * language (the terms its language reference sets mark preferred), FSNs first; acceptable
+   * synonyms and inactive descriptions are left to $lookup. Supplement designations stay.
+   */
+  expansionDesignations(c: Concept): Designation[] {
+    if (this.built.expressionOf(c)) return c.designations;
+    const fsn = new Map<string, Designation>();
+    const preferred = new Map<string, Designation>();
+    for (const d of c.designations) {
+      if (d.status || d.origin !== 'codesystem') continue;
+      const lang = d.language ?? '';
+      if (d.use?.code === SCT.fsn) {
+        if (!fsn.has(lang)) fsn.set(lang, d);
+      } else if (d.use?.code !== SCT.definition && this.built.isPreferredTerm(d) && !preferred.has(lang)) preferred.set(lang, d);
+    }
+    return [...fsn.values(), ...preferred.values(), ...c.designations.filter((d) => d.origin !== 'codesystem')];
   }
 
   lookup(concept: Concept, params: TxParameters): ParametersParameter[] {

@@ -1,0 +1,96 @@
+import path from 'node:path';
+import type { ParametersParameter, ValueSet } from 'fhir/r4';
+import { openDatabase } from '../../src/store/database';
+import { ResourceStore } from '../../src/store/resource-store';
+import { runImport } from '../../src/importers/run-import';
+import { rf2Importer } from '../../src/importers/rf2';
+import { StoreResourceSource } from '../../src/terminology/store-source';
+import { TerminologyEngine } from '../../src/terminology/engine';
+import { ID, INACTIVE_TERM, removeTempDirs, tempDir, writeFixtureRelease } from './snomed-fixture';
+
+/**
+ * Snomed CT inactive content, from the rules (FHIR terminology ecosystem requirements, "Inactive
+ * Codes"; Using SNOMED CT with FHIR): an inactive concept is still a code, flagged inactive with a
+ * warning; an inactive description is no longer a correct display but still a valid one (a
+ * warning); expansions show the fully specified name and the preferred term of each language,
+ * current terms only; a selection by expression constraint states membership by itself.
+ */
+const SCT = 'http://snomed.info/sct';
+const VERSION = 'http://snomed.info/sct/45991000052106/version/20250930';
+
+afterAll(removeTempDirs);
+
+describe('Snomed CT inactive concepts and descriptions', () => {
+  let engine: TerminologyEngine;
+  beforeAll(async () => {
+    const dir = tempDir('kodverk-sct-inactive-');
+    const db = openDatabase(path.join(dir, 'store.db'));
+    const store = new ResourceStore(db);
+    await runImport(db, store, rf2Importer, writeFixtureRelease(), { uri: VERSION });
+    engine = new TerminologyEngine(new StoreResourceSource(store));
+  });
+
+  const get = (out: ParametersParameter[], name: string) => out.find((p) => p.name === name);
+  const value = (out: ParametersParameter[], name: string) => {
+    const p = get(out, name);
+    return p && Object.entries(p).find(([k]) => k.startsWith('value'))?.[1];
+  };
+  const issues = (out: ParametersParameter[]) => ((get(out, 'issues')?.resource as any)?.issue ?? []).map((i: any) => [i.severity, i.details.coding?.[0]?.code, i.extension?.[0]?.valueString]);
+  const enumerated = (...codes: string[]): ValueSet => ({ resourceType: 'ValueSet', url: 'urn:example:sct-enumerated', status: 'active', compose: { include: [{ system: SCT, concept: codes.map((code) => ({ code })) }] } });
+  const constraint = (ecl: string): ValueSet => ({ resourceType: 'ValueSet', url: 'urn:example:sct-ecl', status: 'active', compose: { include: [{ system: SCT, filter: [{ property: 'constraint', op: '=', value: ecl }] }] } });
+  const validate = (vs: ValueSet, code: string, display?: string) =>
+    engine.validateValueSetCode({ parameters: [{ name: 'valueSet', resource: vs }, { name: 'system', valueUri: SCT }, { name: 'code', valueCode: code }, ...(display ? [{ name: 'display', valueString: display }] : [])], txResources: [] });
+
+  it('$lookup lists every description, inactive ones too, and never shows an inactive one as the display', () => {
+    const out = engine.lookup({ parameters: [{ name: 'system', valueUri: SCT }, { name: 'code', valueCode: ID.hepatitis }], txResources: [] });
+    expect(value(out, 'display')).toBe('Hepatitis');
+    const terms = out.filter((p) => p.name === 'designation').map((d) => d.part!.find((x) => x.name === 'value')!.valueString);
+    expect(terms).toContain(INACTIVE_TERM);
+  });
+
+  it('$validate-code: a display that is an inactive description is valid, with a display-comment warning', () => {
+    const out = validate(enumerated(ID.hepatitis), ID.hepatitis, INACTIVE_TERM);
+    expect(value(out, 'result')).toBe(true);
+    expect(value(out, 'display')).toBe('Hepatitis');
+    expect(issues(out)).toEqual([['warning', 'display-comment', 'INACTIVE_DISPLAY_FOUND']]);
+    // a term that never was one of the concept's is an error
+    expect(issues(validate(enumerated(ID.hepatitis), ID.hepatitis, 'Hepatitis of unknown kind'))).toEqual([['error', 'invalid-display', 'Display_Name_for__should_be_one_of__instead_of']]);
+  });
+
+  it('$validate-code: an inactive concept a value set lists is valid, flagged inactive with a warning', () => {
+    const out = validate(enumerated(ID.retired), ID.retired);
+    expect(value(out, 'result')).toBe(true);
+    expect(value(out, 'inactive')).toBe(true);
+    expect(issues(out)).toEqual([['warning', 'code-comment', 'INACTIVE_CONCEPT_FOUND']]);
+  });
+
+  it('an expression constraint states membership by itself: validation reports no status, the expansion still marks it', () => {
+    const vs = constraint(`^ ${ID.replacedBy}`);
+    const out = validate(vs, ID.retired);
+    expect(value(out, 'result')).toBe(true);
+    expect(get(out, 'inactive')).toBeUndefined();
+    expect(get(out, 'issues')).toBeUndefined();
+    const exp = engine.expand({ parameters: [{ name: 'valueSet', resource: vs }], txResources: [] });
+    expect(exp.expansion?.contains?.map((c) => [c.code, c.inactive])).toEqual([[ID.retired, true]]);
+  });
+
+  it('$expand shows the fully specified name and the preferred term of each language, FSN first; acceptable and inactive terms stay out', () => {
+    const exp = engine.expand({ parameters: [{ name: 'valueSet', resource: enumerated(ID.hepatitis) }, { name: 'includeDesignations', valueBoolean: true }], txResources: [] });
+    const c = exp.expansion!.contains![0];
+    expect(c.display).toBe('Hepatitis');
+    expect(c.designation?.map((d) => [d.language, d.use?.code, d.value])).toEqual([
+      ['en', ID.fsn, 'Hepatitis (fixture)'],
+      ['en', ID.synonym, 'Hepatitis'],
+      ['sv', ID.synonym, 'Hepatit'],
+    ]);
+    const sv = engine.expand({ parameters: [{ name: 'valueSet', resource: enumerated(ID.hepatitis) }, { name: 'displayLanguage', valueCode: 'sv' }], txResources: [] });
+    expect(sv.expansion!.contains![0].display).toBe('Hepatit');
+  });
+
+  it('text search does not find a concept by a term that is no longer current', () => {
+    const all: ValueSet = { resourceType: 'ValueSet', status: 'active', compose: { include: [{ system: SCT }] } };
+    const found = (text: string) => engine.expand({ parameters: [{ name: 'valueSet', resource: all }, { name: 'filter', valueString: text }], txResources: [] }).expansion?.contains?.map((c) => c.code) ?? [];
+    expect(found('Hepatitis')).toContain(ID.hepatitis);
+    expect(found('NOS')).toEqual([]);
+  });
+});

@@ -1,6 +1,6 @@
 import type { CodeSystem, ValueSet, ConceptMap } from 'fhir/r4';
 import type { CodeSystemProvider } from './providers/provider';
-import { compareVersions, splitCanonical, versionMatches, isWildcardVersion, canonicalOf } from './versions';
+import { compareVersions, splitCanonical, versionMatches, isWildcardVersion, canonicalOf, isVersionPathOf } from './versions';
 import type { TerminologyEngine } from './engine';
 import { implicitValueSet } from './providers/registry';
 
@@ -68,7 +68,8 @@ export class TerminologyContext {
 
   /**
    * Picks the resource for url + version. Without a version: the latest (highest version by
-   * the documented ordering). A wildcard version (1.0.x) picks the latest match.
+   * the documented ordering). A wildcard version (1.0.x) picks the latest match, and so does an
+   * edition URI (http://snomed.info/sct/<module>: the latest release of that edition).
    */
   pick<T extends { version?: string }>(list: T[], version?: string): T | undefined {
     if (list.length === 0) return undefined;
@@ -80,6 +81,8 @@ export class TerminologyContext {
     const exact = list.find((r) => r.version === version);
     if (exact) return exact;
     if (isWildcardVersion(version)) return latest(list.filter((r) => versionMatches(version, r.version)));
+    const below = list.filter((r) => r.version !== undefined && isVersionPathOf(version, r.version));
+    if (below.length) return latest(below);
     return undefined;
   }
 

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { TerminologyContext } from './context';
 import type { CodeSystemProvider, Concept } from './providers/provider';
 import { TerminologyError, TxIssue, txIssue } from './issues';
+import { formatMessage } from './messages';
 import type { TxParameters } from './params';
 import { DesignationSet, DesignationEntry, DESIGNATION_EXTENSIONS } from './designations';
 import { canonicalOf, compareVersions, splitCanonical } from './versions';
@@ -84,7 +85,8 @@ export class ValueSetExpander {
   private doingVersion = false;
   private hasExclusions = false;
   private textFilter?: TextFilter;
-  private unclosed = false;
+  /** the expansion draws on a code-system fragment: it says so (unclosed, with the reason), its codes and total stay as found */
+  private fragmentReason?: string;
   /** an include of a code system with a grammar selected an open set (expressions): flagged, flat, total kept */
   private openSelection?: { reason?: string };
   private requiredSupplements: string[] = [];
@@ -323,7 +325,7 @@ export class ValueSetExpander {
     if (w) this.addParam({ name: w, valueUri: c });
     if (p.info.content === 'fragment') {
       this.addParam({ name: 'used-fragment', valueUri: c });
-      this.unclosed = true;
+      this.fragmentReason ??= formatMessage('VALUESET_UNCLOSED_FRAGMENT', [p.info.url]);
     }
   }
 
@@ -679,7 +681,7 @@ export class ValueSetExpander {
     for (const s of this.supplementCanonicals) this.addParam({ name: 'used-supplement', valueUri: s });
     for (const p of this.pendingRuleEchoes) this.addParam(p);
 
-    const hierarchy = this.canBeHierarchy && (count === undefined || count < 0 || count > this.entries.length) && !this.unclosed && !this.openSelection;
+    const hierarchy = this.canBeHierarchy && (count === undefined || count < 0 || count > this.entries.length) && !this.openSelection;
     const top = hierarchy ? this.roots : this.entries;
     const from = Math.max(offset ?? 0, 0);
     const page = count !== undefined && count >= 0 ? top.slice(from, from + count) : top.slice(from);
@@ -691,8 +693,9 @@ export class ValueSetExpander {
     if (this.outParams.length) expansion.parameter = this.outParams;
     if (offset !== undefined && !this.nested) expansion.offset = offset;
     const extensions: Extension[] = [];
-    if (this.unclosed || this.openSelection) extensions.push({ url: EXT + 'valueset-unclosed', valueBoolean: true });
-    if (this.openSelection?.reason) extensions.push({ url: EXT + 'valueset-unclosed-reason', valueString: this.openSelection.reason });
+    if (this.fragmentReason || this.openSelection) extensions.push({ url: EXT + 'valueset-unclosed', valueBoolean: true });
+    const reason = this.openSelection?.reason || this.fragmentReason;
+    if (reason) extensions.push({ url: EXT + 'valueset-unclosed-reason', valueString: reason });
     for (const d of this.propertyDecls) {
       const sub: Extension[] = [];
       if (d.uri) sub.push({ url: 'uri', valueUri: d.uri });
@@ -700,7 +703,7 @@ export class ValueSetExpander {
       extensions.push({ url: EXT_R5_EXPANSION_PROPERTY, extension: sub });
     }
     if (extensions.length) expansion.extension = extensions;
-    if (this.totalKnown && !this.unclosed) expansion.total = count === 0 && this.entries.length === 0 ? this.zeroCountTotal : this.entries.length;
+    if (this.totalKnown) expansion.total = count === 0 && this.entries.length === 0 ? this.zeroCountTotal : this.entries.length;
     const contains = page.map((e) => this.render(e, hierarchy));
     if (contains.length) expansion.contains = contains;
     result.expansion = expansion;

@@ -77,6 +77,7 @@ export const MESSAGES: Record<string, string> = {
   VS_EXP_FILTER_UNK: "ValueSet '{0}' Filter by property '{1}' and op '{2}' is not supported (yet?)",
   SUBSUMPTION_NO_SYSTEM: "No code system is provided for {0}, so subsumption cannot be tested",
   SUBSUMPTION_SYSTEM_MISMATCH: "Subsumption can only be tested between two codes in the same code system, but the code systems are '{0}' and '{1}'",
+  VALUESET_UNCLOSED_FRAGMENT: 'This extension is based on a fragment of the code system {0}',
   COMPARE_SAME: 'The value sets {0} and {1} contain the same codes',
   COMPARE_SUBSET: 'The valueSet {0} is a sub-set of the valueSet {1}',
   COMPARE_SUPERSET: 'The valueSet {0} is a super-set of the valueSet {1}',

@@ -90,12 +90,21 @@ export function versionMatches(pattern: string, version: string | undefined): bo
 }
 
 /**
- * `detailed` is a version the (wildcard) version `general` stands for, e.g. 1.0.x → 1.0.2.
- * A shorter version without wildcards ("1") is not taken to mean a longer one ("1.0.0").
+ * A version that is a URI path names every version below it: a Snomed CT edition URI
+ * (http://snomed.info/sct/<module>) stands for each of its releases (.../version/<date>).
+ */
+export function isVersionPathOf(general: string, detailed: string): boolean {
+  return general.includes('://') && detailed.startsWith(general.endsWith('/') ? general : general + '/');
+}
+
+/**
+ * `detailed` is a version the (wildcard) version `general` stands for, e.g. 1.0.x → 1.0.2, or an
+ * edition URI → one of its releases. A shorter version without wildcards ("1") is not taken to
+ * mean a longer one ("1.0.0").
  */
 export function versionIsMoreDetailed(general: string | undefined, detailed: string | undefined): boolean {
   if (!general || !detailed || general === detailed) return false;
-  return isWildcardVersion(general) && versionMatches(general, detailed);
+  return (isWildcardVersion(general) && versionMatches(general, detailed)) || isVersionPathOf(general, detailed);
 }
 
 /** Splits `url|version` into its parts. */

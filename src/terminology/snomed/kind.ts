@@ -10,15 +10,16 @@ const IMPLICIT = /^http:\/\/snomed\.info\/(x?)sct(?:\/(\d+)(?:\/version\/(\d{8})
  * The value sets Snomed CT defines implicitly by URL ("Using SNOMED CT with FHIR"):
  * `?fhir_vs` (all concepts), `?fhir_vs=isa/<id>` (a concept and its descendants),
  * `?fhir_vs=refset/<id>` (a reference set's members), `?fhir_vs=refset` (the reference sets) and
- * `?fhir_vs=ecl/<ECL>`. An edition/version URL before `?` pins the release; an id that is not a
- * valid SCTID names no value set.
+ * `?fhir_vs=ecl/<ECL>`. An edition URL before `?` means that edition (its latest release), an
+ * edition/version URL that release; an id that is not a valid SCTID names no value set.
  */
 export function snomedImplicitValueSet(url: string): ValueSet | undefined {
   const m = IMPLICIT.exec(url);
   if (!m) return undefined;
   const [, unpublished, module, date, query] = m;
   const include: ValueSetComposeInclude = { system: SCT_URI };
-  if (module && date) include.version = `http://snomed.info/${unpublished}sct/${module}/version/${date}`;
+  // an edition URI means that edition's latest release; with a date, that release
+  if (module) include.version = `http://snomed.info/${unpublished}sct/${module}${date ? `/version/${date}` : ''}`;
   const vs = (name: string, title: string, filter?: ValueSetComposeInclude['filter']): ValueSet => ({
     resourceType: 'ValueSet',
     url,

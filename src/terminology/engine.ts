@@ -12,6 +12,7 @@ import { formatMessage } from './messages';
 import { canonicalOf, compareVersions, splitCanonical } from './versions';
 import { presentVersions } from './expander';
 import { lookupCode } from './lookup';
+import { pinValueSet } from './resolution';
 import { translate } from './translate';
 import { ValueSetComparer, comparisonParameters } from './compare';
 
@@ -89,10 +90,12 @@ export class TerminologyEngine {
     if (given) return given;
     const url = str(req.parameters, 'url');
     if (!url) throw TerminologyError.of({ severity: 'error', code: 'invalid', txType: 'invalid-data', text: missingText }, 400);
-    const { url: u, version: uv } = splitCanonical(url);
-    const version = str(req.parameters, 'valueSetVersion') ?? uv;
-    const vs = ctx.findValueSet(u, version);
-    if (!vs) throw TerminologyError.of(txIssue('error', 'not-found', 'not-found', 'Unable_to_resolve_value_Set_', [canonicalOf(u, version)]), 422);
+    // the value-set version rules apply to the value set a request names as to any reference
+    const explicit = str(req.parameters, 'valueSetVersion');
+    const pinned = pinValueSet(this.txParams(req, false), explicit ? `${splitCanonical(url).url}|${explicit}` : url);
+    const vs = ctx.findValueSet(pinned.url, pinned.version);
+    if (!vs) throw TerminologyError.of(txIssue('error', 'not-found', 'not-found', 'Unable_to_resolve_value_Set_', [canonicalOf(pinned.url, pinned.version)]), 422);
+    pinned.check(vs.version);
     return vs;
   }
 

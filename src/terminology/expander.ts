@@ -331,7 +331,8 @@ export class ValueSetExpander {
 
   /** Expands an imported value set with the same options (no paging), following the chain. */
   private importValueSet(vs: ValueSet, ref: string, chain: string[]): { expansion: ValueSet; contains: ValueSetExpansionContains[] } {
-    const { url, version } = pinValueSet(this.params, ref);
+    const pinned = pinValueSet(this.params, ref);
+    const { url, version } = pinned;
     let target: ValueSet | undefined;
     if (url.startsWith('#')) target = (vs.contained ?? []).find((r: any) => r.resourceType === 'ValueSet' && r.id === url.slice(1)) as ValueSet | undefined;
     else target = this.ctx.findValueSet(url, version);
@@ -341,6 +342,8 @@ export class ValueSetExpander {
         422,
       );
     }
+    pinned.check(target.version);
+    for (const r of pinned.applied) this.recordVersionRule(r);
     const nested = new ValueSetExpander(this.ctx, this.params.forImport(), { ...this.limits, maxCodes: Math.max(this.limits.maxCodes, 10000) }, chain, true);
     const expansion = nested.expand(target);
     if (!url.startsWith('#')) this.addParam({ name: 'used-valueset', valueUri: canonicalOf(target.url ?? url, target.version) });

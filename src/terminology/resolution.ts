@@ -87,12 +87,17 @@ export function statusWarning(resource: StatusBearing, source: StatusBearing): s
   return undefined;
 }
 
-/** The url|version an include's valueSet reference means once value-set version rules apply. */
-export function pinValueSet(params: TxParameters, reference: string): { url: string; version?: string } {
+/**
+ * The url|version a value-set reference (an include's valueSet, or the value set a request names)
+ * means once the value-set version rules apply: force-valueset-version wins, default-valueset-version
+ * fills in a missing version, check-valueset-version must hold for the version found (call
+ * `check` with it). `applied` lists the rules that decided it, for echoing.
+ */
+export function pinValueSet(params: TxParameters, reference: string): { url: string; version?: string; applied: VersionRule[]; check(actual: string | undefined): void } {
   const { url, version } = splitCanonical(reference);
-  if (url.startsWith('#')) return { url };
+  if (url.startsWith('#')) return { url, applied: [], check: () => undefined };
   const resolved = resolveCodeSystemVersion(params, url, version, 'valueset');
-  return { url, version: resolved.version };
+  return { url, version: resolved.version, applied: resolved.applied, check: (actual) => void resolved.check(actual) };
 }
 
 /**

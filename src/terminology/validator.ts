@@ -87,13 +87,15 @@ export class ValueSetValidator {
   private prepareConceptSet(desc: string, cc: ValueSetComposeInclude, chain: string[]): void {
     for (const u of cc.valueSet ?? []) {
       if (this.imports.has(u)) continue;
-      const { url, version } = pinValueSet(this.params, u);
+      const pinned = pinValueSet(this.params, u);
+      const { url, version } = pinned;
       const other = url.startsWith('#')
         ? ((this.valueSet.contained ?? []).find((r: any) => r.resourceType === 'ValueSet' && r.id === url.slice(1)) as ValueSet | undefined)
         : this.ctx.findValueSet(url, version);
       if (!other) {
         throw new SoftValidationError(txIssue('error', 'not-found', 'not-found', 'Unable_to_resolve_value_Set_', [canonicalOf(url, version)]));
       }
+      pinned.check(other.version);
       const v = new ValueSetValidator(this.ctx, this.params, other, chain);
       v.prepare();
       this.imports.set(u, v);

@@ -37,3 +37,38 @@ describe('expansions of code-system fragments', () => {
     ]);
   });
 });
+
+describe('value-set version rules through imports', () => {
+  const CS: CodeSystem = { resourceType: 'CodeSystem', url: 'urn:example:cs', version: '1', status: 'active', content: 'complete', concept: ['c1', 'c2', 'c3'].map((code) => ({ code })) };
+  const CHILD = 'urn:example:vs:child';
+  const child = (version: string, codes: string[]): ValueSet => ({ resourceType: 'ValueSet', url: CHILD, version, status: 'active', compose: { include: [{ system: CS.url, concept: codes.map((code) => ({ code })) }] } });
+  const importing = (url: string, ref: string): ValueSet => ({ resourceType: 'ValueSet', url, version: '1', status: 'active', compose: { include: [{ valueSet: [ref] }] } });
+  const unpinned = importing('urn:example:vs:unpinned', CHILD);
+  const pinned = importing('urn:example:vs:pinned', `${CHILD}|1`);
+  const outer = importing('urn:example:vs:outer', unpinned.url!);
+  const tx = [CS, child('1', ['c1']), child('2', ['c2']), unpinned, pinned, outer];
+  const run = (url: string, rule: string, version: string) => engine.expand({ parameters: [{ name: 'url', valueUri: url }, { name: rule, valueUri: `${CHILD}|${version}` }], txResources: tx }).expansion!;
+  const codes = (e: NonNullable<ValueSet['expansion']>) => e.contains?.map((c) => c.code);
+
+  it('default-valueset-version fills in an unversioned import at any depth, leaves a pinned one alone, and is echoed when it applied', () => {
+    expect(codes(run(unpinned.url!, 'default-valueset-version', '1'))).toEqual(['c1']);
+    expect(codes(run(outer.url!, 'default-valueset-version', '1'))).toEqual(['c1']);
+    const e = run(pinned.url!, 'default-valueset-version', '2');
+    expect(codes(e)).toEqual(['c1']);
+    expect(e.parameter?.some((p) => p.name === 'default-valueset-version')).toBe(false);
+    expect(run(unpinned.url!, 'default-valueset-version', '1').parameter).toEqual(expect.arrayContaining([{ name: 'default-valueset-version', valueUri: `${CHILD}|1` }]));
+  });
+
+  it('force-valueset-version overrides even a pinned import; the value set a request names obeys it too', () => {
+    expect(codes(run(pinned.url!, 'force-valueset-version', '2'))).toEqual(['c2']);
+    expect(codes(run(CHILD, 'force-valueset-version', '1'))).toEqual(['c1']);
+  });
+
+  it('check-valueset-version refuses an import of another version, in expansion and validation', () => {
+    expect(() => run(pinned.url!, 'check-valueset-version', '2')).toThrow(expect.objectContaining({ issues: [expect.objectContaining({ messageId: 'VALUESET_VERSION_CHECK' })] }));
+    expect(codes(run(unpinned.url!, 'check-valueset-version', '1'))).toEqual(['c1']);
+    const validate = () =>
+      engine.validateValueSetCode({ parameters: [{ name: 'url', valueUri: pinned.url }, { name: 'system', valueUri: CS.url }, { name: 'code', valueCode: 'c1' }, { name: 'check-valueset-version', valueUri: `${CHILD}|2` }], txResources: tx });
+    expect(validate).toThrow(expect.objectContaining({ issues: [expect.objectContaining({ messageId: 'VALUESET_VERSION_CHECK' })] }));
+  });
+});

@@ -34,6 +34,8 @@ export const SHARED_PARAMETERS: OperationParameterDefinition[] = [
   { name: 'check-system-version', type: 'canonical', max: '*' },
   { name: 'force-system-version', type: 'canonical', max: '*' },
   { name: 'default-valueset-version', type: 'canonical', max: '*' },
+  { name: 'check-valueset-version', type: 'canonical', max: '*' },
+  { name: 'force-valueset-version', type: 'canonical', max: '*' },
   { name: 'useSupplement', type: 'canonical', max: '*' },
   { name: 'tx-resource', type: 'Resource', max: '*' },
 ];

@@ -72,3 +72,72 @@ describe('value-set version rules through imports', () => {
     expect(validate).toThrow(expect.objectContaining({ issues: [expect.objectContaining({ messageId: 'VALUESET_VERSION_CHECK' })] }));
   });
 });
+
+describe('display validation: inactive terms and several languages', () => {
+  const WITHDRAWN = { url: 'http://hl7.org/fhir/StructureDefinition/structuredefinition-standards-status', valueCode: 'withdrawn' };
+  const CS: CodeSystem = {
+    resourceType: 'CodeSystem',
+    url: 'urn:example:langs',
+    version: '1',
+    language: 'en',
+    status: 'active',
+    content: 'complete',
+    concept: [
+      { code: 'x', display: 'Ex', designation: [{ language: 'sv', value: 'Iks' }, { language: 'en', value: 'Old ex', extension: [WITHDRAWN] }] },
+      { code: 'gone', display: 'Gone', property: [{ code: 'status', valueCode: 'retired' }] },
+    ],
+  };
+  const validate = (code: string, display: string, lang?: string) => {
+    const out = engine.validateCodeSystemCode({
+      parameters: [{ name: 'url', valueUri: CS.url }, { name: 'code', valueCode: code }, { name: 'display', valueString: display }, ...(lang ? [{ name: 'displayLanguage', valueCode: lang }] : [])],
+      txResources: [CS],
+    });
+    const result = out.find((p) => p.name === 'result')?.valueBoolean;
+    const issues = ((out.find((p) => p.name === 'issues')?.resource as any)?.issue ?? []).map((i: any) => [i.severity, i.details.coding?.[0]?.code]);
+    return { result, issues };
+  };
+
+  it('a display that is a term no longer current is valid, with a display-comment warning', () => {
+    expect(validate('x', 'Old ex')).toEqual({ result: true, issues: [['warning', 'display-comment']] });
+  });
+
+  it('a display in any of the concept’s languages is right when no language is asked for; with one asked for, only that language counts', () => {
+    expect(validate('x', 'Iks')).toEqual({ result: true, issues: [] });
+    expect(validate('x', 'Iks', 'sv')).toEqual({ result: true, issues: [] });
+    expect(validate('x', 'Iks', 'en')).toEqual({ result: false, issues: [['error', 'invalid-display']] });
+  });
+
+  it('an inactive concept with its right display is valid and flagged; with a wrong display it is invalid and still flagged', () => {
+    expect(validate('gone', 'Gone')).toEqual({ result: true, issues: [['warning', 'code-comment']] });
+    expect(validate('gone', 'Went')).toEqual({ result: false, issues: [['error', 'invalid-display'], ['warning', 'code-comment']] });
+  });
+});
+
+describe('supplements and not-selectable concepts in expansions', () => {
+  const CS: CodeSystem = {
+    resourceType: 'CodeSystem',
+    url: 'urn:example:base',
+    version: '1',
+    status: 'active',
+    content: 'complete',
+    property: [{ code: 'notSelectable', uri: 'http://hl7.org/fhir/concept-properties#notSelectable', type: 'boolean' }],
+    concept: [{ code: 'group', display: 'Group', property: [{ code: 'notSelectable', valueBoolean: true }], concept: [{ code: 'leaf', display: 'Leaf' }] }],
+  };
+  const SUPP: CodeSystem = { resourceType: 'CodeSystem', url: 'urn:example:base-sv', version: '1', status: 'active', content: 'supplement', supplements: CS.url, concept: [{ code: 'leaf', designation: [{ language: 'sv', value: 'Löv' }] }] };
+  const vs = (extra: Partial<ValueSet> = {}): ValueSet => ({ resourceType: 'ValueSet', url: 'urn:example:vs:base', status: 'active', compose: { include: [{ system: CS.url }] }, ...extra });
+  const supplementExt = { url: 'http://hl7.org/fhir/StructureDefinition/valueset-supplement', valueCanonical: SUPP.url };
+
+  it('a not-selectable concept is abstract in the expansion, and excludeNotForUI leaves it out', () => {
+    const e = expand(vs(), [], [CS]).expansion!;
+    expect(e.contains?.map((c) => [c.code, c.abstract, c.contains?.map((x) => x.code)])).toEqual([['group', true, ['leaf']]]);
+    expect(expand(vs(), [{ name: 'excludeNotForUI', valueBoolean: true }], [CS]).expansion!.contains?.map((c) => c.code)).toEqual(['leaf']);
+  });
+
+  it('a supplement the value set asks for adds its designations and is named in the expansion; a missing one is an error', () => {
+    const e = expand(vs({ extension: [supplementExt] }), [{ name: 'includeDesignations', valueBoolean: true }, { name: 'displayLanguage', valueCode: 'sv' }], [CS, SUPP]).expansion!;
+    expect(e.parameter).toEqual(expect.arrayContaining([{ name: 'used-supplement', valueUri: `${SUPP.url}|1` }]));
+    const leaf = e.contains![0].contains![0];
+    expect(leaf.display).toBe('Löv');
+    expect(() => expand(vs({ extension: [supplementExt] }), [], [CS])).toThrow(expect.objectContaining({ issues: [expect.objectContaining({ messageId: 'VALUESET_SUPPLEMENT_MISSING' })] }));
+  });
+});

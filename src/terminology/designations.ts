@@ -30,6 +30,8 @@ export interface DesignationEntry {
   /** a display (the concept's display, a supplement's display, a value set display) */
   isDisplay: boolean;
   extension?: Extension[];
+  /** dialects (language tags with a region) in which this is the preferred term */
+  preferredFor?: string[];
 }
 
 export type DisplayDifference = 'none' | 'case' | 'normalized';
@@ -54,17 +56,17 @@ export class DesignationSet {
     this.items.push({ value, language: language || undefined, use: DISPLAY_USE, status, isDisplay: true });
   }
 
-  addDesignation(d: { language?: string; use?: Coding; value: string; extension?: Extension[]; status?: string }): void {
+  addDesignation(d: { language?: string; use?: Coding; value: string; extension?: Extension[]; status?: string; preferredFor?: string[] }): void {
     if (!d.value) return;
     const ss = d.extension?.find((e) => e.url === STANDARDS_STATUS)?.valueCode;
-    this.items.push({ value: d.value.trim(), language: d.language || undefined, use: d.use, status: d.status ?? ss ?? 'active', isDisplay: false, extension: d.extension });
+    this.items.push({ value: d.value.trim(), language: d.language || undefined, use: d.use, status: d.status ?? ss ?? 'active', isDisplay: false, extension: d.extension, preferredFor: d.preferredFor });
   }
 
   /**
    * Adds a concept's terms: its display (in the code system's language), its designations, and
    * the displays supplements give it in their languages.
    */
-  addConcept(c: { display?: string; designations: { language?: string; use?: Coding; value: string; extension?: Extension[]; isDisplay?: boolean; status?: string }[] }, language: string | undefined): this {
+  addConcept(c: { display?: string; designations: { language?: string; use?: Coding; value: string; extension?: Extension[]; isDisplay?: boolean; status?: string; preferredFor?: string[] }[] }, language: string | undefined): this {
     this.addDisplay(c.display, language);
     for (const d of c.designations) {
       if (!d.isDisplay) this.addDesignation(d);
@@ -102,6 +104,9 @@ export class DesignationSet {
     }
     const levels = [LanguageMatch.Full, LanguageMatch.LangRegion, LanguageMatch.Lang];
     for (const l of usable) {
+      // a dialect asked for (en-GB) picks the term its language reference set prefers
+      const dialect = all.find((d) => DesignationSet.isActive(d) && d.preferredFor?.some((t) => matchLanguage(l.tag, t) >= LanguageMatch.LangRegion));
+      if (dialect) return dialect;
       for (const activeOnly of [true, false]) {
         for (const level of levels) {
           const inLang = (d: DesignationEntry) => matchLanguage(l.tag, d.language) >= level && (!activeOnly || DesignationSet.isActive(d));

@@ -548,10 +548,16 @@ export class ValueSetExpander {
       return undefined;
     }
 
-    const set = new DesignationSet();
-    set.addConcept({ display: c.display, designations: provider.expansionDesignations?.(c) ?? c.designations }, info.language);
-    if (vsConcept?.display) set.addDisplay(vsConcept.display, this.rootVs?.language);
-    for (const d of vsConcept?.designation ?? []) set.addDesignation(d);
+    // every term decides the display; a kind that shows fewer designations (Snomed CT) lists those
+    const termsOf = (designations: typeof c.designations) => {
+      const s = new DesignationSet();
+      s.addConcept({ display: c.display, designations }, info.language);
+      if (vsConcept?.display) s.addDisplay(vsConcept.display, this.rootVs?.language);
+      for (const d of vsConcept?.designation ?? []) s.addDesignation(d);
+      return s;
+    };
+    const set = termsOf(c.designations);
+    const shown = provider.expansionDesignations ? termsOf(provider.expansionDesignations(c)) : set;
 
     const langs = this.params.workingLanguages();
     // a display given by the value set for this concept wins when no language was asked for
@@ -572,7 +578,8 @@ export class ValueSetExpander {
       children: [],
     };
     if (this.params.includeDesignations) {
-      entry.designations = set.items.filter((d) => d !== chosen && d.value && this.wantDesignation(d));
+      const isChosen = (d: DesignationEntry) => d === chosen || (!!chosen && d.value === chosen.value && d.language === chosen.language && d.isDisplay === chosen.isDisplay && d.use?.code === chosen.use?.code);
+      entry.designations = shown.items.filter((d) => !isChosen(d) && d.value && this.wantDesignation(d));
     }
     const status = st.status && st.status.toLowerCase() !== 'active' ? st.status : undefined;
     if (status) this.setProperty(entry, 'status', 'valueCode', status, CONCEPT_PROPERTIES + '#status');

@@ -6,8 +6,9 @@ import { isSctid } from '../../src/terminology/snomed/sctid';
 /**
  * A tiny synthetic RF2 Snapshot release written for the tests (nothing from a real release but a
  * few well-known concept ids): a hierarchy with multiple parents, role groups, English and Swedish
- * descriptions with language refsets, an inactive description (and its inactive language refset
- * member), a simple refset and a REPLACED BY association.
+ * descriptions with language refsets (and a term the GB English refset prefers), an inactive
+ * description (and its inactive language refset member), a simple refset and a REPLACED BY
+ * association.
  */
 
 const created: string[] = [];
@@ -57,6 +58,7 @@ export const ID = {
   fsn: '900000000000003001',
   synonym: '900000000000013009',
   us: '900000000000509007',
+  gb: '900000000000508004',
   sv: '46011000052107',
   preferred: '900000000000548007',
   acceptable: '900000000000549004',
@@ -114,6 +116,9 @@ export const ATTRIBUTES: [string, string, string, number][] = [
 /** A description of hepatitis that is no longer current (inactive, as is its language refset member). */
 export const INACTIVE_TERM = 'Hepatitis NOS';
 
+/** The term the GB English language refset prefers for the hand (the US one prefers 'Hand structure'). */
+export const GB_TERM = 'Hand structure (British)';
+
 /** Members of the simple refset. */
 export const CARE_MEMBERS = [ID.hepatitis, ID.handDisorder];
 
@@ -155,6 +160,9 @@ export function writeFixtureRelease(): string {
     }
     for (const p of parents) relationships.push([sctid(7000000 + r++, '02'), date, active ? '1' : '0', ID.core, id, p, '0', ID.isA, '900000000000011006', '900000000000451002']);
   }
+  const gb = sctid(8000000 + d++, '01');
+  descriptions.push([gb, date, '1', ID.core, ID.hand, 'en', ID.synonym, GB_TERM, '900000000000448009']);
+  language.push([uuid(m++), date, '1', ID.core, ID.gb, gb, ID.preferred]);
   const nos = sctid(8000000 + d++, '01');
   descriptions.push([nos, '20200131', '0', ID.core, ID.hepatitis, 'en', ID.synonym, INACTIVE_TERM, '900000000000448009']);
   language.push([uuid(m++), '20200131', '0', ID.core, ID.us, nos, ID.acceptable]);

@@ -6,7 +6,7 @@ import { runImport } from '../../src/importers/run-import';
 import { rf2Importer } from '../../src/importers/rf2';
 import { StoreResourceSource } from '../../src/terminology/store-source';
 import { TerminologyEngine } from '../../src/terminology/engine';
-import { ID, INACTIVE_TERM, removeTempDirs, tempDir, writeFixtureRelease } from './snomed-fixture';
+import { GB_TERM, ID, INACTIVE_TERM, removeTempDirs, tempDir, writeFixtureRelease } from './snomed-fixture';
 
 /**
  * Snomed CT inactive content, from the rules (FHIR terminology ecosystem requirements, "Inactive
@@ -92,5 +92,31 @@ describe('Snomed CT inactive concepts and descriptions', () => {
     const found = (text: string) => engine.expand({ parameters: [{ name: 'valueSet', resource: all }, { name: 'filter', valueString: text }], txResources: [] }).expansion?.contains?.map((c) => c.code) ?? [];
     expect(found('Hepatitis')).toContain(ID.hepatitis);
     expect(found('NOS')).toEqual([]);
+  });
+});
+
+describe('Snomed CT language reference sets', () => {
+  let engine: TerminologyEngine;
+  beforeAll(async () => {
+    const db = openDatabase(path.join(tempDir('kodverk-sct-dialects-'), 'store.db'));
+    const store = new ResourceStore(db);
+    await runImport(db, store, rf2Importer, writeFixtureRelease(), { uri: VERSION });
+    engine = new TerminologyEngine(new StoreResourceSource(store));
+  });
+  const display = (lang?: string) =>
+    engine.lookup({ parameters: [{ name: 'system', valueUri: SCT }, { name: 'code', valueCode: ID.hand }, ...(lang ? [{ name: 'displayLanguage', valueCode: lang }] : [])], txResources: [] }).find((p) => p.name === 'display')?.valueString;
+
+  it('a dialect asked for shows the term its language reference set prefers; plain English the edition default (US)', () => {
+    expect(display('en-GB')).toBe(GB_TERM);
+    expect(display('en-US')).toBe('Hand structure');
+    expect(display('en')).toBe('Hand structure');
+    expect(display()).toBe('Hand structure');
+    expect(display('sv')).toBe('Handstruktur');
+  });
+
+  it('an expansion in a dialect shows that dialect’s preferred terms', () => {
+    const vs: ValueSet = { resourceType: 'ValueSet', status: 'active', compose: { include: [{ system: SCT, concept: [{ code: ID.hand }] }] } };
+    const exp = engine.expand({ parameters: [{ name: 'valueSet', resource: vs }], txResources: [], acceptLanguage: 'en-GB' });
+    expect(exp.expansion?.contains?.[0].display).toBe(GB_TERM);
   });
 });

@@ -15,6 +15,12 @@ export interface Designation {
   isDisplay?: boolean;
   /** why the term is no longer current: 'inactive' (a Snomed CT description), 'withdrawn', 'deprecated'; absent when current */
   status?: string;
+  /**
+   * Language tags with a region (dialects) in which this is the preferred term, when the code
+   * system says so apart from the term's own language (Snomed CT language reference sets: the
+   * US English refset makes a term preferred for en-US, the GB English one for en-GB).
+   */
+  preferredFor?: string[];
 }
 
 /** A concept property value, as in CodeSystem.concept.property (value[x] kept as in FHIR). */

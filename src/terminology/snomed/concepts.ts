@@ -3,6 +3,10 @@ import type { SctConceptRow, SnomedStore } from '../../store/snomed-store';
 import type { Concept, Designation, PropertyValue } from '../providers/provider';
 import type { SupplementAdditions } from '../providers/base';
 import { SctExpression, renderExpression } from './expression';
+import { SCT } from './sctid';
+
+/** Language reference sets that stand for a dialect (a language tag with a region). */
+const DIALECTS: Record<string, string> = { [SCT.usEnglish]: 'en-US', [SCT.gbEnglish]: 'en-GB', [SCT.swedish]: 'sv-SE' };
 
 /** Concepts kept built per release; Snomed CT is read on demand, never all at once. */
 const CACHE_LIMIT = 100_000;
@@ -141,7 +145,11 @@ export class SnomedConcepts {
     };
     if (d.inactive) out.status = 'inactive';
     const acc = d.extra ? (JSON.parse(d.extra) as { acc?: Record<string, string> }).acc : undefined;
-    if (!d.inactive && acc && Object.values(acc).includes('P')) this.preferredTerms.add(out);
+    if (!d.inactive && acc && Object.values(acc).includes('P')) {
+      this.preferredTerms.add(out);
+      const dialects = Object.entries(acc).filter(([refset, a]) => a === 'P' && DIALECTS[refset]).map(([refset]) => DIALECTS[refset]);
+      if (dialects.length) out.preferredFor = dialects;
+    }
     return out;
   }
 

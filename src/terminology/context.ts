@@ -2,7 +2,7 @@ import type { CodeSystem, ValueSet, ConceptMap } from 'fhir/r4';
 import type { CodeSystemProvider } from './providers/provider';
 import { compareVersions, splitCanonical, versionMatches, isWildcardVersion, canonicalOf, isVersionPathOf } from './versions';
 import type { TerminologyEngine } from './engine';
-import { implicitValueSet } from './providers/registry';
+import { builtInCodeSystem, implicitValueSet } from './providers/registry';
 
 /** Where canonical resources come from, apart from those supplied with a request. */
 export interface ResourceSource {
@@ -48,6 +48,12 @@ export class TerminologyContext {
     const seen = new Set(tx.map(sameVersionKey));
     const stored = this.source.byUrl(resourceType, url).filter((r) => !seen.has(sameVersionKey(r)));
     let all = [...tx, ...stored];
+    if (resourceType === 'CodeSystem') {
+      // a code system a provider kind serves from a package (UCUM, BCP-47, ...) is always known;
+      // a stored or sent resource with the same url and version comes first (see providers/README.md)
+      const builtIn = builtInCodeSystem(url);
+      if (builtIn && !all.some((r) => sameVersionKey(r) === sameVersionKey(builtIn))) all.push(builtIn);
+    }
     if (all.length === 0 && url.startsWith('urn:oid:')) {
       // an OID system URI names the code system that carries it as identifier
       const alias = this.source.urlsByIdentifier(url).find((x) => x.resourceType === resourceType);

@@ -1,7 +1,7 @@
 import type { ValueSet, ValueSetComposeInclude, ValueSetExpansionContains, ValueSetExpansionParameter, Extension, Coding } from 'fhir/r4';
 import { randomUUID } from 'node:crypto';
 import type { TerminologyContext } from './context';
-import type { CodeSystemProvider, Concept } from './providers/provider';
+import type { CodeSystemProvider, Concept, EnumerationBasis } from './providers/provider';
 import { TerminologyError, TxIssue, txIssue } from './issues';
 import { formatMessage } from './messages';
 import type { TxParameters } from './params';
@@ -261,7 +261,8 @@ export class ValueSetExpander {
     const resolved = resolveCodeSystemVersion(this.params, inc.system, inc.version);
     const cs = this.ctx.codeSystemResource(inc.system, resolved.version);
     if (!cs) return; // reported by includeCodes (excludes of unknown systems are ignored)
-    if (cs.content === 'not-present') {
+    // a stub whose codes a provider serves (UCUM, BCP-47, ...) has content after all
+    if (cs.content === 'not-present' && this.ctx.findCodeSystem(inc.system, resolved.version)?.info.content !== 'complete') {
       throw TerminologyError.of(
         { severity: 'error', code: 'business-rule', txType: 'business-rule', text: `The code system definition for ${inc.system} has no content, so this expansion cannot be performed` },
         422,
@@ -383,6 +384,7 @@ export class ValueSetExpander {
 
     if (!inc.concept && !inc.filter) {
       // the whole code system
+      if (provider.enumerationBasis) this.listBasis(provider.enumerationBasis);
       if (count === 0 && imports.length === 0 && !this.textFilter) {
         // count=0 asks only for the total: count, do not build the concepts
         let n = provider.totalCount();
@@ -465,6 +467,16 @@ export class ValueSetExpander {
   }
 
   private zeroCountTotal = 0;
+
+  /**
+   * A system with a grammar is listed by its basis value set: incomplete (its openSelection says
+   * why), with no total (the system has none), and warned about as an import would be.
+   */
+  private listBasis(basis: EnumerationBasis): void {
+    this.totalKnown = false;
+    const w = statusWarning(basis, this.rootVs!);
+    if (w) this.addParam({ name: w, valueUri: canonicalOf(basis.url, basis.version) });
+  }
 
   private passesText(c: Concept): boolean {
     if (!this.textFilter) return true;

@@ -792,6 +792,13 @@ export class ValueSetValidator {
         }
         return true;
       }
+      // a filter that can say why the code is outside it (a unit of another dimension) says so
+      if (c && role !== 'not in') {
+        for (const f of filters) {
+          const why = f.includes(c) ? undefined : f.reason?.(c);
+          if (why) state.messages.push(why);
+        }
+      }
     }
     return false;
   }

@@ -4,5 +4,11 @@
  */
 import './icf';
 import '../snomed/kind';
+// the code systems every FHIR terminology server knows, served from maintained packages
+import './ucum';
+import './bcp47';
+import './iso3166';
+import './iso4217';
+import './mime';
 
 export {};

@@ -78,6 +78,21 @@ export interface ConceptFilter {
    * validating a code it selects reports that membership, not the concept's status.
    */
   readonly membershipOnly?: boolean;
+  /** Why a concept does not pass, when there is more to say than "not in the value set" (e.g. a unit's dimension). */
+  reason?(concept: Concept): string | undefined;
+}
+
+/**
+ * The value set whose members stand for a code system that cannot be enumerated (UCUM's common
+ * units, BCP-47's languages of ISO 639-2): what an expansion of the whole system lists, marked
+ * incomplete. Its status decides the expansion's warning-* parameter like any imported value set.
+ */
+export interface EnumerationBasis {
+  url: string;
+  version?: string;
+  status?: string;
+  experimental?: boolean;
+  extension?: Extension[];
 }
 
 /** Metadata of the code system a provider serves. */
@@ -142,6 +157,8 @@ export interface CodeSystemProvider {
    * only); absent: all of them.
    */
   expansionDesignations?(concept: Concept): Designation[];
+  /** For a code system with a grammar: the value set an expansion of the whole system lists instead (unclosed, no total). */
+  readonly enumerationBasis?: EnumerationBasis;
   /** $lookup output for kinds that report their own designations and properties; absent: the generic one. */
   lookup?(concept: Concept, params: TxParameters): ParametersParameter[];
 }

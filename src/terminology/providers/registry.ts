@@ -28,6 +28,12 @@ export interface ProviderKind {
   inMemory?(cs: CodeSystem, supplements: CodeSystem[]): CodeSystemProvider;
   /** An implicit value set this kind defines for a URL (e.g. Snomed CT's ?fhir_vs=isa/...). */
   implicitValueSet?(url: string): ValueSet | undefined;
+  /**
+   * A code system this kind serves without stored content (UCUM, BCP-47, ISO 3166, ...): its
+   * CodeSystem resource (metadata only; the provider holds the codes). It is a candidate for its
+   * URL beside stored and request resources, so a server knows these systems from the start.
+   */
+  builtIn?(): CodeSystem;
 }
 
 const KINDS: ProviderKind[] = [];
@@ -39,6 +45,20 @@ export function registerProviderKind(kind: ProviderKind): void {
 
 export function providerKindFor(cs: CodeSystem): ProviderKind | undefined {
   return KINDS.find((k) => k.matches(cs));
+}
+
+/** The built-in CodeSystem resource for a URL, if a kind serves one. */
+export function builtInCodeSystem(url: string): CodeSystem | undefined {
+  for (const k of KINDS) {
+    const cs = k.builtIn?.();
+    if (cs?.url === url) return cs;
+  }
+  return undefined;
+}
+
+/** Every built-in code system (for TerminologyCapabilities). */
+export function builtInCodeSystems(): CodeSystem[] {
+  return KINDS.map((k) => k.builtIn?.()).filter((cs): cs is CodeSystem => !!cs);
 }
 
 export function implicitValueSet(url: string): ValueSet | undefined {

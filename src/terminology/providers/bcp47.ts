@@ -1,0 +1,140 @@
+import type { CodeSystem } from 'fhir/r4';
+import iso6392 from 'iso-639-2';
+import ISO6391 from 'iso-639-1';
+import type { Concept, ConceptFilter, Designation, EnumerationBasis, LocateResult } from './provider';
+import { registerProviderKind } from './registry';
+import { GrammarProvider, builtInConcept, builtInResource, listFilter, servesResource, term } from './builtin';
+import { parseLanguageTag, LanguageTag, registryEntry, registryDate } from './bcp47-registry';
+
+/**
+ * BCP-47 language tags (urn:ietf:bcp:47): every valid tag is a code. A tag is valid when it is
+ * well formed (RFC 5646 §2.1) and every subtag is in the IANA Language Subtag Registry, in the
+ * registry's letter case (the FHIR code system is case-sensitive: `sv-SE`, not `sv-se`).
+ *
+ * Displays: English from the registry's descriptions ("Swedish (Sweden)"), Swedish from
+ * Intl.DisplayNames ("Svenska (Sverige)"); both are displays in their language, so a request in
+ * Swedish (displayLanguage or Accept-Language sv) gets Swedish.
+ *
+ * Enumeration: the grammar has no end; an expansion of all of it lists the languages of ISO 639-2
+ * by their shortest tag (ISO 639-1 where it has a current code), the definition of HL7's
+ * "Languages" value set, and is marked incomplete.
+ */
+export const BCP47_URL = 'urn:ietf:bcp:47';
+const LANGUAGES_VS = 'http://terminology.hl7.org/ValueSet/Languages';
+
+const RESOURCE = builtInResource(
+  { url: BCP47_URL, oid: '2.16.840.1.113883.6.121', name: 'IETFLanguageTags', title: 'Tags for Identifying Languages (BCP 47)', publisher: 'IETF', description: `Språkkoder enligt BCP 47, prövade mot IANA:s register över språkkodsdelar (${registryDate()}).` },
+  {
+    content: 'not-present',
+    filter: COMPONENTS().map((code) => ({ code, operator: ['exists'], value: 'true or false' })),
+  },
+);
+
+function COMPONENTS(): string[] {
+  return ['language', 'ext-lang', 'script', 'region', 'variant', 'extension', 'private-use'];
+}
+
+const swedish = new Intl.DisplayNames(['sv'], { type: 'language', fallback: 'none' });
+const english = new Intl.DisplayNames(['en'], { type: 'language', fallback: 'none' });
+
+function description(type: string, subtag: string): string | undefined {
+  return registryEntry(type, subtag)?.Description?.[0];
+}
+
+/** The English display from the registry: the language, then script, region and variants in parentheses. */
+function registryDisplay(tag: LanguageTag): string | undefined {
+  if (tag.grandfathered) return description('grandfathered', tag.grandfathered);
+  if (!tag.language) return undefined;
+  const lang = description('language', tag.extlang ?? tag.language) ?? tag.language;
+  const qualifiers = [
+    tag.script && description('script', tag.script),
+    tag.region && description('region', tag.region),
+    ...tag.variants.map((v) => description('variant', v)),
+  ].filter((x): x is string => !!x);
+  return qualifiers.length ? `${lang} (${qualifiers.join(', ')})` : lang;
+}
+
+function capitalised(s: string): string {
+  return s.charAt(0).toLocaleUpperCase('sv') + s.slice(1);
+}
+
+function intlName(names: Intl.DisplayNames, tag: string): string | undefined {
+  try {
+    const n = names.of(tag);
+    return n && n !== tag ? n : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The concept for a valid tag: its displays in English and Swedish. */
+function tagConcept(code: string, tag: LanguageTag): Concept {
+  const en = registryDisplay(tag);
+  const designations: Designation[] = [];
+  const sv = tag.privateUse && !tag.language ? undefined : intlName(swedish, code);
+  if (sv) designations.push(term('sv', capitalised(sv)));
+  const intlEn = intlName(english, code);
+  if (intlEn && intlEn !== en) designations.push(term('en', intlEn, { system: 'http://terminology.hl7.org/CodeSystem/designation-usage', code: 'display' }));
+  return builtInConcept(code, en ?? code, designations);
+}
+
+/** The languages of ISO 639-2 by their BCP-47 tag: the current ISO 639-1 code, else the 639-2 (T) code. */
+function iso639Languages(): string[] {
+  const current = new Set<string>(ISO6391.getAllCodes());
+  const out: string[] = [];
+  for (const l of iso6392) {
+    if (l.iso6392B.startsWith('qaa')) continue; // the range reserved for local use
+    const code = l.iso6391 && current.has(l.iso6391) ? l.iso6391 : (l.iso6392T ?? l.iso6392B);
+    const entry = registryEntry('language', code);
+    // a 639-2 code with a 639-1 code that was withdrawn (bih) has no tag of its own
+    if (entry && !entry.Deprecated && !out.includes(code)) out.push(code);
+  }
+  return out.sort();
+}
+
+export class Bcp47Provider extends GrammarProvider {
+  readonly enumerationBasis: EnumerationBasis = { url: LANGUAGES_VS, status: 'active' };
+  protected parse(code: string): LocateResult {
+    const tag = parseLanguageTag(code);
+    return 'problem' in tag ? {} : { concept: tagConcept(code, tag) };
+  }
+
+  protected basisCodes(): string[] {
+    return iso639Languages();
+  }
+
+  supportsFilter(property: string, op: string): boolean {
+    return op === 'exists' && COMPONENTS().includes(property);
+  }
+
+  protected systemFilter(property: string, _op: string, value: string): ConceptFilter | undefined {
+    if (value !== 'true' && value !== 'false') return undefined;
+    const want = value === 'true';
+    const has = (c: Concept) => {
+      const t = parseLanguageTag(c.code);
+      if ('problem' in t) return false;
+      const present: Record<string, boolean> = {
+        language: !!t.language,
+        'ext-lang': !!t.extlang,
+        script: !!t.script,
+        region: !!t.region,
+        variant: t.variants.length > 0,
+        extension: t.extensions.length > 0,
+        'private-use': !!t.privateUse,
+      };
+      return present[property] === want;
+    };
+    return listFilter(
+      () => this.basis(),
+      has,
+      (c) => `The language code ${c.code} ${want ? 'has no' : 'has a'} ${property}, and it is ${want ? 'required' : 'not allowed'}`,
+    );
+  }
+}
+
+registerProviderKind({
+  name: 'bcp47',
+  matches: (cs) => servesResource(BCP47_URL, cs),
+  inMemory: (_cs: CodeSystem, supplements) => new Bcp47Provider(RESOURCE, supplements),
+  builtIn: () => RESOURCE,
+});

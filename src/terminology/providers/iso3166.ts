@@ -1,0 +1,61 @@
+import type { CodeSystemConcept } from 'fhir/r4';
+import countries from 'i18n-iso-countries';
+import type { LocateResult } from './provider';
+import { FhirCodeSystemProvider } from './fhir-codesystem';
+import { builtInResource, listedKind } from './builtin';
+
+/**
+ * ISO 3166-1 country codes (urn:iso:std:iso:3166): alpha-2 (SE), alpha-3 (SWE) and numeric (752),
+ * each with the country's English and Swedish name from `i18n-iso-countries` (maintained, ships
+ * the three code forms and names in Swedish). The user-assigned codes ISO 3166-1 reserves (AA,
+ * QM–QZ, XA–XZ, ZZ and their alpha-3 and numeric counterparts) are valid codes without a fixed
+ * name: "User-assigned"; a supplement may name them.
+ */
+export const ISO3166_URL = 'urn:iso:std:iso:3166';
+const USER_ASSIGNED = 'User-assigned';
+const ANVANDARTILLDELAD = 'Användartilldelad';
+
+const RESOURCE = builtInResource({ url: ISO3166_URL, oid: '1.0.3166.1.2.2', name: 'ISO3166Part1', title: 'ISO 3166-1 Codes for the representation of names of countries', publisher: 'ISO', description: 'Landkoder enligt ISO 3166-1: alfa-2, alfa-3 och numeriska, med svenska och engelska namn.' });
+
+/** The alpha-2 user-assigned codes: AA, QM–QZ, XA–XZ and ZZ (ISO 3166-1 §8.1.3). */
+function userAssignedAlpha2(): string[] {
+  const letters = (from: string, to: string) => Array.from({ length: to.charCodeAt(0) - from.charCodeAt(0) + 1 }, (_, i) => String.fromCharCode(from.charCodeAt(0) + i));
+  return ['AA', ...letters('M', 'Z').map((l) => `Q${l}`), ...letters('A', 'Z').map((l) => `X${l}`), 'ZZ'];
+}
+
+/** Alpha-3 and numeric user-assigned codes (AAA–AAZ, QMA–QZZ, XAA–XZZ, ZZA–ZZZ; 900–999): valid, not listed. */
+function isUserAssignedOther(code: string): boolean {
+  return /^(AA[A-Z]|Q[M-Z][A-Z]|X[A-Z]{2}|ZZ[A-Z])$/.test(code) || /^9\d\d$/.test(code);
+}
+
+function named(code: string, en: string, sv: string): CodeSystemConcept {
+  return { code, display: en, designation: [{ language: 'sv', value: sv }] };
+}
+
+function concepts(): CodeSystemConcept[] {
+  const userAssigned = new Set(userAssignedAlpha2());
+  const official = Object.keys(countries.getAlpha2Codes()).filter((a2) => !userAssigned.has(a2));
+  const name = (a2: string) => ({ en: countries.getName(a2, 'en', { select: 'official' }) ?? a2, sv: countries.getName(a2, 'sv', { select: 'official' }) ?? a2 });
+  const byForm = (form: (a2: string) => string | undefined) =>
+    official.flatMap((a2) => {
+      const code = form(a2);
+      const n = name(a2);
+      return code ? [named(code, n.en, n.sv)] : [];
+    });
+  return [
+    ...byForm((a2) => a2),
+    ...byForm((a2) => countries.alpha2ToAlpha3(a2)),
+    ...byForm((a2) => countries.alpha2ToNumeric(a2)),
+    ...[...userAssigned].map((c) => named(c, USER_ASSIGNED, ANVANDARTILLDELAD)),
+  ];
+}
+
+export class Iso3166Provider extends FhirCodeSystemProvider {
+  override locate(code: string): LocateResult {
+    const listed = super.locate(code);
+    if (listed.concept || !isUserAssignedOther(code)) return listed;
+    return { concept: { code, display: USER_ASSIGNED, designations: [{ language: 'sv', value: ANVANDARTILLDELAD, origin: 'codesystem' }], properties: [], extensions: [], parents: [], children: [] } };
+  }
+}
+
+listedKind('iso3166', RESOURCE, concepts, (full, supplements) => new Iso3166Provider(full, supplements));

@@ -1,0 +1,253 @@
+import type { CodeSystem, ParametersParameter, ValueSet } from 'fhir/r4';
+import { openDatabase } from '../../src/store/database';
+import { ResourceStore } from '../../src/store/resource-store';
+import { ResourceLoader } from '../../src/importers/loader';
+import { fhirCoreResources } from '../../src/importers/fhir-core';
+import { StoreResourceSource } from '../../src/terminology/store-source';
+import { TerminologyEngine } from '../../src/terminology/engine';
+
+/**
+ * The code systems every FHIR terminology server knows, served by providers from maintained
+ * packages: UCUM (ucum-lhc), BCP-47 (the IANA subtag registry), ISO 3166, ISO 4217 and MIME types.
+ * Each test states one rule, against the FHIR R4 core value sets that use them.
+ */
+
+const CORE = [
+  'http://hl7.org/fhir/ValueSet/languages',
+  'http://hl7.org/fhir/ValueSet/all-languages',
+  'http://hl7.org/fhir/ValueSet/currencies',
+  'http://hl7.org/fhir/ValueSet/ucum-units',
+  'http://hl7.org/fhir/ValueSet/ucum-common',
+  'http://hl7.org/fhir/ValueSet/all-distance-units',
+  'http://hl7.org/fhir/ValueSet/mimetypes',
+  'http://hl7.org/fhir/ValueSet/iso3166-1-2',
+  'http://hl7.org/fhir/ValueSet/iso3166-1-3',
+  'http://hl7.org/fhir/ValueSet/iso3166-1-N',
+];
+
+function param(out: ParametersParameter[], name: string): any {
+  const p = out.find((x) => x.name === name);
+  return p && (Object.entries(p).find(([k]) => k.startsWith('value'))?.[1] ?? p.resource);
+}
+
+function issueTexts(out: ParametersParameter[]): string[] {
+  return (param(out, 'issues')?.issue ?? []).map((i: any) => `${i.severity}: ${i.details?.text}`);
+}
+
+const UCUM = 'http://unitsofmeasure.org';
+const BCP47 = 'urn:ietf:bcp:47';
+const ISO3166 = 'urn:iso:std:iso:3166';
+const ISO4217 = 'urn:iso:std:iso:4217';
+const MIME = 'urn:ietf:bcp:13';
+
+const wholeSystem = (system: string): ValueSet => ({ resourceType: 'ValueSet', status: 'active', url: `http://example.org/ValueSet/all-of-${encodeURIComponent(system)}`, compose: { include: [{ system }] } });
+
+describe('built-in code systems', () => {
+  let engine: TerminologyEngine;
+  let store: ResourceStore;
+
+  beforeAll(() => {
+    const db = openDatabase(':memory:');
+    store = new ResourceStore(db);
+    new ResourceLoader(db, store).load(fhirCoreResources().filter((r) => CORE.includes(r.url)));
+    engine = new TerminologyEngine(new StoreResourceSource(store));
+  });
+
+  const validate = (system: string, code: string, extra: ParametersParameter[] = []) =>
+    engine.validateCodeSystemCode({ parameters: [{ name: 'url', valueUri: system }, { name: 'code', valueCode: code }, ...extra], txResources: [] });
+  const inValueSet = (url: string, system: string, code: string, extra: ParametersParameter[] = []) =>
+    engine.validateValueSetCode({ parameters: [{ name: 'url', valueUri: url }, { name: 'system', valueUri: system }, { name: 'code', valueCode: code }, ...extra], txResources: [] });
+  const expand = (parameters: ParametersParameter[], txResources: any[] = []) => engine.expand({ parameters, txResources });
+  const lookup = (system: string, code: string, extra: ParametersParameter[] = []) =>
+    engine.lookup({ parameters: [{ name: 'system', valueUri: system }, { name: 'code', valueCode: code }, ...extra], txResources: [] });
+
+  describe('UCUM', () => {
+    it('accepts any valid expression: prefixes, products, quotients, exponents, annotations', () => {
+      for (const code of ['h/wk', 'mg/dL', '10*3/uL', 'kg.m/s2', 'g/(8.h)', '{count}/min', 'mg/dL{milligram per deciliter}', '[lb_av]', 'Cel']) {
+        const out = validate(UCUM, code);
+        expect([code, param(out, 'result')]).toEqual([code, true]);
+        // a unit's code is its display: units are written, not translated
+        expect(param(out, 'display')).toBe(code);
+      }
+    });
+
+    it('refuses what is not UCUM, with where the expression goes wrong', () => {
+      const out = validate(UCUM, 'hrs');
+      expect(param(out, 'result')).toBe(false);
+      expect(param(out, 'message')).toBe("Unknown code 'hrs' in the CodeSystem 'http://unitsofmeasure.org' version '2.2'");
+      expect(issueTexts(out)).toContain("information: Error processing unit 'hrs': The unit 'hrs' is unknown at character 1 (did you mean h, hour?)");
+      expect(issueTexts(validate(UCUM, 'kgXX'))).toContain("information: Error processing unit 'kgXX': The unit 'kgXX' is unknown at character 1");
+      expect(param(validate(UCUM, 'mg/xyz'), 'result')).toBe(false);
+      expect(issueTexts(validate(UCUM, 'mg/xyz')).join('\n')).toContain("The unit 'xyz' is unknown at character 4");
+      expect(param(validate(UCUM, 'kg{'), 'result')).toBe(false);
+      expect(param(validate(UCUM, 'mg dL'), 'result')).toBe(false);
+    });
+
+    it('is case-sensitive (mg is milligram, MG megagauss, Mg no unit at all)', () => {
+      expect(param(validate(UCUM, 'Mg'), 'result')).toBe(true); // megagram
+      expect(param(validate(UCUM, 'mG'), 'result')).toBe(true); // milligauss
+      expect(param(validate(UCUM, 'HRS'), 'result')).toBe(false);
+    });
+
+    it('names the unit in English and gives its canonical form when asked', () => {
+      const out = lookup(UCUM, 'mg/dL', [{ name: 'property', valueCode: 'canonical' }]);
+      expect(param(out, 'display')).toBe('mg/dL');
+      expect(param(out, 'version')).toBe('2.2');
+      const designations = out.filter((p) => p.name === 'designation').map((d) => d.part!.find((x) => x.name === 'value')!.valueString);
+      expect(designations).toContain('milligram per deciliter');
+      const canonical = out.find((p) => p.name === 'property' && p.part?.some((x) => x.valueCode === 'canonical'));
+      expect(canonical?.part?.find((x) => x.name === 'value')?.valueString).toBe('g.m-3');
+      // without asking, no canonical property
+      expect(lookup(UCUM, 'mg/dL').some((p) => p.name === 'property' && p.part?.some((x) => x.valueCode === 'canonical'))).toBe(false);
+    });
+
+    it('canonical = <unit> selects the units of the same dimension, and says why another is outside', () => {
+      const masses: ValueSet = { resourceType: 'ValueSet', status: 'active', url: 'http://example.org/ValueSet/masses', compose: { include: [{ system: UCUM, filter: [{ property: 'canonical', op: '=', value: 'kg' }] }] } };
+      const good = engine.validateValueSetCode({ parameters: [{ name: 'valueSet', resource: masses }, { name: 'system', valueUri: UCUM }, { name: 'code', valueCode: '[lb_av]' }], txResources: [] });
+      expect(param(good, 'result')).toBe(true);
+      const bad = engine.validateValueSetCode({ parameters: [{ name: 'valueSet', resource: masses }, { name: 'system', valueUri: UCUM }, { name: 'code', valueCode: 'mL' }], txResources: [] });
+      expect(param(bad, 'result')).toBe(false);
+      expect(param(bad, 'message')).toContain('Code mL has canonical form m3, not kg as required');
+      // the expansion lists FHIR's common units of that dimension, and says it is not all of them
+      const vs = expand([{ name: 'valueSet', resource: masses }]);
+      const codes = vs.expansion!.contains!.map((c) => c.code);
+      expect(codes).toEqual(expect.arrayContaining(['g', 'kg', '[lb_av]']));
+      expect(codes).not.toContain('mL');
+      expect(vs.expansion!.total).toBe(codes.length);
+      expect(vs.expansion!.extension?.find((e) => e.url.endsWith('valueset-unclosed'))?.valueBoolean).toBe(true);
+    });
+
+    it('an expansion of all of UCUM lists the common units, unclosed, without a total', () => {
+      const vs = expand([{ name: 'valueSet', resource: wholeSystem(UCUM) }]);
+      expect(vs.expansion!.total).toBeUndefined();
+      expect(vs.expansion!.contains!.length).toBeGreaterThan(1000);
+      expect(vs.expansion!.contains!.find((c) => c.code === 'mg/dL')?.display).toBe('mg/dL');
+      const reason = vs.expansion!.extension?.find((e) => e.url.endsWith('valueset-unclosed-reason'))?.valueString;
+      expect(reason).toContain('http://hl7.org/fhir/ValueSet/ucum-common');
+      // the common units are a draft value set: an active value set's expansion says so, as for an import
+      expect(vs.expansion!.parameter).toEqual(expect.arrayContaining([{ name: 'warning-draft', valueUri: 'http://hl7.org/fhir/ValueSet/ucum-common|4.0.1' }]));
+    });
+
+    it('a stored stub of the code system (content not-present) is served by the provider', () => {
+      const stub: CodeSystem = { resourceType: 'CodeSystem', id: 'ucum-stub', url: UCUM, status: 'active', content: 'not-present' };
+      const out = engine.validateCodeSystemCode({ parameters: [{ name: 'url', valueUri: UCUM }, { name: 'code', valueCode: 'h/wk' }], txResources: [stub] });
+      expect(param(out, 'result')).toBe(true);
+    });
+  });
+
+  describe('BCP-47 language tags', () => {
+    it('accepts tags whose every subtag is registered, in the registry letter case', () => {
+      for (const tag of ['sv', 'sv-SE', 'se', 'smj', 'fit', 'zh-Hant-TW', 'sr-Latn', 'es-419', 'de-CH-1901', 'en-GB-oxendict', 'i-klingon', 'x-kodverk', 'sv-x-lattlast', 'en-u-ca-gregory', 'qaa', 'sv-QM']) {
+        expect([tag, param(validate(BCP47, tag), 'result')]).toEqual([tag, true]);
+      }
+      for (const tag of ['sv-se', 'SV', 'sv-AB', 'xx', 'sv-SE-SE', 'de-1901-1901', 'en-a-foo', 'sv-', 'x', 'en-u', 'abcd']) {
+        expect([tag, param(validate(BCP47, tag), 'result')]).toEqual([tag, false]);
+      }
+    });
+
+    it('displays in English by the registry, in Swedish when Swedish is asked for', () => {
+      expect(param(validate(BCP47, 'sv-SE'), 'display')).toBe('Swedish (Sweden)');
+      expect(param(validate(BCP47, 'sv-SE', [{ name: 'displayLanguage', valueCode: 'sv' }]), 'display')).toBe('Svenska (Sverige)');
+      expect(param(validate(BCP47, 'fi', [{ name: 'displayLanguage', valueCode: 'sv' }]), 'display')).toBe('Finska');
+      // both are valid displays
+      expect(param(validate(BCP47, 'sv-SE', [{ name: 'display', valueString: 'Svenska (Sverige)' }]), 'result')).toBe(true);
+      expect(param(validate(BCP47, 'sv-SE', [{ name: 'display', valueString: 'Danska' }]), 'result')).toBe(false);
+    });
+
+    it('the FHIR languages value set validates and expands with Swedish displays', () => {
+      const url = 'http://hl7.org/fhir/ValueSet/languages';
+      expect(param(inValueSet(url, BCP47, 'sv-SE'), 'result')).toBe(true);
+      expect(param(inValueSet(url, BCP47, 'sv-FI'), 'result')).toBe(false);
+      const vs = expand([{ name: 'url', valueUri: url }, { name: 'displayLanguage', valueCode: 'sv' }]);
+      const byCode = new Map(vs.expansion!.contains!.map((c) => [c.code, c.display]));
+      expect(byCode.get('sv-SE')).toBe('Svenska (Sverige)');
+      expect(byCode.get('en-GB')).toBe('Brittisk engelska');
+      expect(vs.expansion!.total).toBe(vs.expansion!.contains!.length);
+      expect(param(inValueSet(url, BCP47, 'sv-SE', [{ name: 'displayLanguage', valueCode: 'sv' }]), 'display')).toBe('Svenska (Sverige)');
+    });
+
+    it('all-languages validates any tag and expands to the languages of ISO 639-2, unclosed', () => {
+      const url = 'http://hl7.org/fhir/ValueSet/all-languages';
+      expect(param(inValueSet(url, BCP47, 'se-NO'), 'result')).toBe(true);
+      expect(param(inValueSet(url, BCP47, 'sv-XY'), 'result')).toBe(true); // XA-XZ: private use regions
+      expect(param(inValueSet(url, BCP47, 'sv-SEE'), 'result')).toBe(false);
+      const vs = expand([{ name: 'url', valueUri: url }]);
+      const codes = vs.expansion!.contains!.map((c) => c.code);
+      // ISO 639-1 codes where they exist, else the ISO 639-2 code; withdrawn or deprecated codes are left out
+      expect(codes).toEqual(expect.arrayContaining(['sv', 'fi', 'se', 'smj', 'sma', 'rom', 'fiu']));
+      expect(codes).not.toContain('swe');
+      expect(codes).not.toContain('iw');
+      expect(codes).not.toContain('bh');
+      expect(vs.expansion!.total).toBeUndefined();
+      expect(vs.expansion!.extension?.find((e) => e.url.endsWith('valueset-unclosed-reason'))?.valueString).toContain('http://terminology.hl7.org/ValueSet/Languages');
+    });
+
+    it('filters on the parts of a tag (region exists = false: languages without a region)', () => {
+      const noRegion: ValueSet = { resourceType: 'ValueSet', status: 'active', compose: { include: [{ system: BCP47, filter: [{ property: 'region', op: 'exists', value: 'false' }] }] } };
+      const check = (code: string) => param(engine.validateValueSetCode({ parameters: [{ name: 'valueSet', resource: noRegion }, { name: 'system', valueUri: BCP47 }, { name: 'code', valueCode: code }], txResources: [] }), 'result');
+      expect(check('sv')).toBe(true);
+      expect(check('sv-SE')).toBe(false);
+    });
+  });
+
+  describe('ISO 3166 countries', () => {
+    it('knows alpha-2, alpha-3 and numeric codes, with English and Swedish names', () => {
+      for (const code of ['SE', 'SWE', '752']) {
+        expect(param(validate(ISO3166, code), 'display')).toBe('Sweden');
+        expect(param(validate(ISO3166, code, [{ name: 'displayLanguage', valueCode: 'sv' }]), 'display')).toBe('Sverige');
+      }
+      expect(param(validate(ISO3166, 'se'), 'result')).toBe(false);
+      expect(param(validate(ISO3166, 'SQ'), 'result')).toBe(false);
+    });
+
+    it('user-assigned codes are valid, with no name of their own', () => {
+      for (const code of ['XY', 'AA', 'ZZ', 'XYZ', '999']) expect([code, param(validate(ISO3166, code), 'display')]).toEqual([code, 'User-assigned']);
+    });
+
+    it('the FHIR value sets of one code form expand to that form', () => {
+      const alpha3 = expand([{ name: 'url', valueUri: 'http://hl7.org/fhir/ValueSet/iso3166-1-3' }]).expansion!.contains!.map((c) => c.code);
+      expect(alpha3).toContain('SWE');
+      expect(alpha3).not.toContain('SE');
+      expect(param(inValueSet('http://hl7.org/fhir/ValueSet/iso3166-1-N', ISO3166, '752'), 'result')).toBe(true);
+      expect(param(inValueSet('http://hl7.org/fhir/ValueSet/iso3166-1-2', ISO3166, 'SE'), 'result')).toBe(true);
+      // the whole system: 249 countries in three forms, and the user-assigned alpha-2 codes
+      const all = expand([{ name: 'valueSet', resource: wholeSystem(ISO3166) }]);
+      expect(all.expansion!.total).toBeGreaterThanOrEqual(249 * 3);
+    });
+  });
+
+  describe('ISO 4217 currencies', () => {
+    it('knows the current currencies, with English and Swedish names and their decimals', () => {
+      const out = validate(ISO4217, 'SEK');
+      expect(param(out, 'result')).toBe(true);
+      expect(param(out, 'display')).toBe('Swedish Krona');
+      expect(param(validate(ISO4217, 'SEK', [{ name: 'displayLanguage', valueCode: 'sv' }]), 'display')).toBe('Svensk krona');
+      expect(param(validate(ISO4217, 'sek'), 'result')).toBe(false);
+      expect(param(validate(ISO4217, 'SKR'), 'result')).toBe(false);
+      const decimals = lookup(ISO4217, 'JPY').find((p) => p.name === 'property' && p.part?.some((x) => x.valueCode === 'decimals'));
+      expect(decimals?.part?.find((x) => x.name === 'value')?.valueInteger).toBe(0);
+      expect(param(inValueSet('http://hl7.org/fhir/ValueSet/currencies', ISO4217, 'EUR'), 'result')).toBe(true);
+    });
+  });
+
+  describe('MIME types', () => {
+    it('knows registered media types, without regard to case, with parameters', () => {
+      expect(param(validate(MIME, 'application/fhir+json'), 'result')).toBe(true);
+      expect(param(validate(MIME, 'text/plain; charset=UTF-8'), 'result')).toBe(true);
+      expect(param(validate(MIME, 'Application/PDF'), 'result')).toBe(true);
+      expect(param(validate(MIME, 'application/no-such-type'), 'result')).toBe(false);
+      expect(param(validate(MIME, 'text/plain; charset'), 'result')).toBe(false);
+      expect(param(inValueSet('http://hl7.org/fhir/ValueSet/mimetypes', MIME, 'image/png'), 'result')).toBe(true);
+    });
+  });
+
+  it('acceptance: the five codes of issue 11', () => {
+    expect(param(validate(BCP47, 'sv-SE'), 'result')).toBe(true);
+    expect(param(validate(ISO4217, 'SEK'), 'result')).toBe(true);
+    expect(param(validate(ISO3166, 'SE'), 'result')).toBe(true);
+    expect(param(validate(UCUM, 'h/wk'), 'result')).toBe(true);
+    const hrs = validate(UCUM, 'hrs');
+    expect(param(hrs, 'result')).toBe(false);
+    expect(issueTexts(hrs).length).toBeGreaterThan(0);
+  });
+});

@@ -2,6 +2,8 @@ import type { CapabilityStatement, TerminologyCapabilities } from 'fhir/r4';
 import type { OperationDefinition } from './operation';
 import type { ResourceStore } from '../store/resource-store';
 import { searchParametersOf } from './resources';
+import { builtInCodeSystems } from '../terminology/providers/registry';
+import '../terminology/providers/kinds';
 import { structureDefinitionSearchParameters } from './nim/structure-definitions';
 import { FHIR_VERSION, RELEASE_DATE, SOFTWARE_NAME, SOFTWARE_VERSION, TX_TEST_VERSION } from '../version';
 
@@ -67,15 +69,24 @@ export function capabilityStatement(base: string, operations: OperationDefinitio
   };
 }
 
+/** The versions of one code system as TerminologyCapabilities lists them, each with the filters it supports. */
+function versionsOf(versions: Set<string>, filters: { code: string; op: string[] }[] = []) {
+  const filter = filters.length ? { filter: filters } : {};
+  if (versions.size === 0) return filters.length ? [filter] : [];
+  return [...versions].map((code) => ({ code, ...filter }));
+}
+
 /** TerminologyCapabilities: the code systems (and versions) the server holds, and what it does. */
 export function terminologyCapabilities(store: ResourceStore, base: string): TerminologyCapabilities {
   const bySystem = new Map<string, Set<string>>();
-  for (const cs of store.summaries('CodeSystem')) {
+  // the code systems providers serve from packages (UCUM, BCP-47, ...), then the stored ones
+  for (const cs of [...builtInCodeSystems(), ...store.summaries('CodeSystem')]) {
     if (!cs.url || cs.content === 'supplement') continue;
     const set = bySystem.get(cs.url) ?? new Set<string>();
     if (cs.version) set.add(cs.version);
     bySystem.set(cs.url, set);
   }
+  const filters = new Map(builtInCodeSystems().map((cs) => [cs.url, (cs.filter ?? []).map((f) => ({ code: f.code, op: f.operator }))]));
   return {
     resourceType: 'TerminologyCapabilities',
     id: 'kodverk',
@@ -89,7 +100,7 @@ export function terminologyCapabilities(store: ResourceStore, base: string): Ter
     software: { name: SOFTWARE_NAME, version: SOFTWARE_VERSION, releaseDate: RELEASE_DATE },
     codeSystem: [...bySystem.entries()].map(([uri, versions]) => ({
       uri,
-      version: [...versions].map((code) => ({ code })),
+      version: versionsOf(versions, filters.get(uri)),
     })),
     expansion: {
       hierarchical: true,

@@ -78,12 +78,12 @@ export const FIXTURES = [
   orsakSet('aktualiseringsorsak-ekonomiskt-bistand-ansokan', ['ekonomiskt-behov', 'arbetsloshet']),
 ];
 
-/** A content pack folder: terminology/ with the fixtures added (for a server's first start). */
-export function contentPackWithFixtures(): string {
+/** A content pack folder: terminology/ with the fixtures (and any `extra` resources) added (for a server's first start). */
+export function contentPackWithFixtures(extra: (CodeSystem | ValueSet)[] = []): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kodverk-validate-pack-'));
   fs.cpSync(PACK, dir, { recursive: true });
   fs.mkdirSync(path.join(dir, 'test-fixtures'));
-  for (const r of FIXTURES) fs.writeFileSync(path.join(dir, 'test-fixtures', `${r.id}.json`), JSON.stringify(r));
+  for (const r of [...FIXTURES, ...extra]) fs.writeFileSync(path.join(dir, 'test-fixtures', `${r.id}.json`), JSON.stringify(r));
   return dir;
 }
 
@@ -98,8 +98,8 @@ export interface FixtureStore {
 }
 
 /** A store as a first start with the fixture pack leaves it: release 1.0.0 adopted, 1.1.0 on påseende. */
-export function fixtureStore(): FixtureStore {
-  const pack = contentPackWithFixtures();
+export function fixtureStore(extra: (CodeSystem | ValueSet)[] = []): FixtureStore {
+  const pack = contentPackWithFixtures(extra);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kodverk-validate-'));
   const file = path.join(dir, 'store.db');
   const db = openDatabase(file);

@@ -5,6 +5,8 @@ import type { CodeChecker, Verdict } from './code-checker';
 import { IssueType, ValidationIssue, issue, severityOf } from './issues';
 import type { IndexedAttribute, IndexedNim, IndexedValueSet, ReleaseIndex } from './release-index';
 import { CodingValue, readValue, repetitions } from './values';
+import { UCUM_URL } from '../../terminology/providers/ucum';
+import { ISO4217_URL } from '../../terminology/providers/iso4217';
 
 /**
  * RecordValidator: one NIM's part of a record against one release — cardinality, datatypes and
@@ -109,9 +111,25 @@ class Judgement {
       const element = a.max > 1 ? `${a.element}[${i}]` : a.element;
       const v = readValue(a.type, r);
       if (!v.ok) this.add('invalid-value', 'error', `${element} (${a.name}, ${a.type}) ${v.problem}`, element, given.column);
-      else if (v.codings) coded.push({ element, codings: v.codings, hasText: !!v.hasText });
+      else {
+        if (v.codings) coded.push({ element, codings: v.codings, hasText: !!v.hasText });
+        this.units(element, a, v.currency, v.ucumUnit, given.column);
+      }
     });
     if (coded.length) this.coded.set(a.id, coded);
+  }
+
+  /**
+   * A Money amount's currency must be an ISO 4217 code and a Quantity's unit a UCUM expression:
+   * both are checked by the terminology engine's code systems, not by a pattern.
+   */
+  private units(element: string, a: IndexedAttribute, currency: string | undefined, ucumUnit: string | undefined, column: number | undefined): void {
+    if (currency !== undefined && this.codes.exists(ISO4217_URL, currency) === 'no') {
+      this.add('invalid-value', 'error', `${element} (${a.name}, Money) has a currency that is not an ISO 4217 currency code (e.g. SEK)`, element, column);
+    }
+    if (ucumUnit !== undefined && this.codes.exists(UCUM_URL, ucumUnit) === 'no') {
+      this.add('invalid-value', 'error', `${element} (${a.name}, Quantity) has a unit that is not a UCUM unit (e.g. h, h/wk, mg, km)`, element, column);
+    }
   }
 
   /** The bindings that apply to an attribute, then every coded value against them. */

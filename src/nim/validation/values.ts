@@ -1,4 +1,5 @@
 import type { Datatype } from '../nim-model';
+import { UCUM_URL } from '../../terminology/providers/ucum';
 
 /**
  * Reading one attribute value, from a record's JSON (FHIR datatype shapes) or from a submission
@@ -15,8 +16,18 @@ export interface CodingValue {
 
 /** What validation needs of a value beyond "it has the right shape". */
 export type ReadValue =
-  | { ok: true; codings?: CodingValue[]; hasText?: boolean; date?: string }
+  | {
+      ok: true;
+      codings?: CodingValue[];
+      hasText?: boolean;
+      date?: string;
+      /** a Money amount's currency (ISO 4217 code), to be checked against the code system */
+      currency?: string;
+      /** a Quantity's unit as a UCUM code, to be checked against UCUM */
+      ucumUnit?: string;
+    }
   | { ok: false; problem: string };
+
 
 const ok: ReadValue = { ok: true };
 const bad = (problem: string): ReadValue => ({ ok: false, problem });
@@ -130,15 +141,28 @@ function readDecimal(v: unknown): ReadValue {
 }
 
 function readMoney(v: unknown): ReadValue {
-  if (typeof v === 'string') return /^[+-]?\d+(\.\d+)?( [A-Z]{3})?$/.test(v) ? ok : bad('is not an amount (e.g. 8500 SEK or 8500.50 SEK)');
+  if (typeof v === 'string') {
+    const m = /^[+-]?\d+(\.\d+)?(?: ([A-Z]{3}))?$/.exec(v);
+    return m ? { ok: true, currency: m[2] } : bad('is not an amount (e.g. 8500 SEK or 8500.50 SEK)');
+  }
   if (!isObject(v) || !decimalText(v.value)) return bad('is not an amount ({value, currency})');
   if (v.currency !== undefined && !(typeof v.currency === 'string' && /^[A-Z]{3}$/.test(v.currency))) return bad('has a currency that is not an ISO 4217 code (e.g. SEK)');
-  return ok;
+  return { ok: true, currency: v.currency as string | undefined };
 }
 
+/**
+ * A quantity: a number and a unit. A cell's unit is a UCUM code (`4 h`, `12 h/wk`); in JSON the
+ * unit is UCUM when the system says so (or no system is given with a code); `unit` alone is a
+ * human-readable text and not checked.
+ */
 function readQuantity(v: unknown): ReadValue {
-  if (typeof v === 'string') return /^[+-]?\d+(\.\d+)?( \S.*)?$/.test(v) ? ok : bad('is not a quantity (a number, a space and a unit)');
+  if (typeof v === 'string') {
+    const m = /^[+-]?\d+(\.\d+)?(?: (\S+))?$/.exec(v);
+    return m ? { ok: true, ucumUnit: m[2] } : bad('is not a quantity (a number, a space and a UCUM unit, e.g. 12 h/wk)');
+  }
   if (!isObject(v) || !decimalText(v.value)) return bad('is not a quantity ({value, unit})');
+  if (v.code !== undefined && !nonEmpty(v.code)) return bad('is a quantity whose unit code is empty');
+  if (nonEmpty(v.code) && (v.system === undefined || v.system === UCUM_URL)) return { ok: true, ucumUnit: v.code };
   return ok;
 }
 

@@ -2,7 +2,7 @@ import type { CodeSystem, ValueSet, ConceptMap } from 'fhir/r4';
 import type { CodeSystemProvider } from './providers/provider';
 import { compareVersions, splitCanonical, versionMatches, isWildcardVersion, canonicalOf, isVersionPathOf } from './versions';
 import type { TerminologyEngine } from './engine';
-import { builtInCodeSystem, implicitValueSet } from './providers/registry';
+import { builtInCodeSystem, builtInCodeSystemByIdentifier, implicitValueSet } from './providers/registry';
 
 /** Where canonical resources come from, apart from those supplied with a request. */
 export interface ResourceSource {
@@ -50,14 +50,14 @@ export class TerminologyContext {
     let all = [...tx, ...stored];
     if (resourceType === 'CodeSystem') {
       // a code system a provider kind serves from a package (UCUM, BCP-47, ...) is always known;
-      // a stored or sent resource with the same url and version comes first (see providers/README.md)
+      // a stored or sent resource with the same url and version comes first (README: which resource wins)
       const builtIn = builtInCodeSystem(url);
       if (builtIn && !all.some((r) => sameVersionKey(r) === sameVersionKey(builtIn))) all.push(builtIn);
     }
     if (all.length === 0 && url.startsWith('urn:oid:')) {
       // an OID system URI names the code system that carries it as identifier
-      const alias = this.source.urlsByIdentifier(url).find((x) => x.resourceType === resourceType);
-      if (alias) all = this.candidates(resourceType, alias.url);
+      const alias = this.source.urlsByIdentifier(url).find((x) => x.resourceType === resourceType)?.url ?? (resourceType === 'CodeSystem' ? builtInCodeSystemByIdentifier(url)?.url : undefined);
+      if (alias) all = this.candidates(resourceType, alias);
     }
     return all;
   }
@@ -69,7 +69,7 @@ export class TerminologyContext {
   canonicalSystem(system: string): string {
     if (!system.startsWith('urn:oid:')) return system;
     if ((this.txByType.get('CodeSystem') ?? []).some((c) => c.url === system) || this.source.byUrl('CodeSystem', system).length) return system;
-    return this.source.urlsByIdentifier(system).find((x) => x.resourceType === 'CodeSystem')?.url ?? system;
+    return this.source.urlsByIdentifier(system).find((x) => x.resourceType === 'CodeSystem')?.url ?? builtInCodeSystemByIdentifier(system)?.url ?? system;
   }
 
   /**

@@ -241,6 +241,13 @@ describe('built-in code systems', () => {
     });
   });
 
+  it('knows the systems by their OIDs too (urn:oid:2.16.840.1.113883.6.8 is UCUM)', () => {
+    const out = validate('urn:oid:2.16.840.1.113883.6.8', 'h/wk');
+    expect(param(out, 'result')).toBe(true);
+    expect(param(out, 'system')).toBe(UCUM);
+    expect(param(validate('urn:oid:1.0.3166.1.2.2', 'SE'), 'result')).toBe(true);
+  });
+
   it('acceptance: the five codes of issue 11', () => {
     expect(param(validate(BCP47, 'sv-SE'), 'result')).toBe(true);
     expect(param(validate(ISO4217, 'SEK'), 'result')).toBe(true);

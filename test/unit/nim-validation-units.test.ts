@@ -54,6 +54,13 @@ describe('Money: the currency is an ISO 4217 code', () => {
     expect(texts).toContain('has a currency that is not an ISO 4217 currency code');
     expect(texts).not.toMatch(/SKR|KRO/);
   });
+
+  it("refuses more decimals than the currency's minor unit (öre: two; yen: none)", () => {
+    expect(matt({ belopp: ['8500.505 SEK', { value: 12.5, currency: 'JPY' }, { value: 100, currency: 'JPY' }, '0.05 SEK'] })).toEqual([
+      ['error', 'invalid-value', 'Matt.belopp[0]'],
+      ['error', 'invalid-value', 'Matt.belopp[1]'],
+    ]);
+  });
 });
 
 describe('Quantity: the unit is a UCUM expression', () => {

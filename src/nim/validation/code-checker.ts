@@ -122,6 +122,16 @@ export class CodeChecker {
     return this.remember(this.existence, key, known);
   }
 
+  /**
+   * An integer property of a code (ISO 4217's `decimals`: the currency's minor unit), or
+   * undefined when the code or the property is not there.
+   */
+  integerProperty(system: string, code: string, property: string): number | undefined {
+    const concept = this.engine.context().findCodeSystem(system)?.locate(code).concept;
+    const value = concept?.properties.find((p) => p.code === property)?.value;
+    return typeof value === 'number' ? value : undefined;
+  }
+
   /** Validation against the value set as stored now, for one the release has no codes of. */
   private fromEngine(vs: IndexedValueSet, given: string | undefined, code: string): Verdict {
     // a bare code takes the value set's one code system; else the engine infers it (inferSystem)

@@ -113,7 +113,7 @@ class Judgement {
       if (!v.ok) this.add('invalid-value', 'error', `${element} (${a.name}, ${a.type}) ${v.problem}`, element, given.column);
       else {
         if (v.codings) coded.push({ element, codings: v.codings, hasText: !!v.hasText });
-        this.units(element, a, v.currency, v.ucumUnit, given.column);
+        this.units(element, a, v, given.column);
       }
     });
     if (coded.length) this.coded.set(a.id, coded);
@@ -123,9 +123,16 @@ class Judgement {
    * A Money amount's currency must be an ISO 4217 code and a Quantity's unit a UCUM expression:
    * both are checked by the terminology engine's code systems, not by a pattern.
    */
-  private units(element: string, a: IndexedAttribute, currency: string | undefined, ucumUnit: string | undefined, column: number | undefined): void {
+  private units(element: string, a: IndexedAttribute, value: { currency?: string; decimals?: number; ucumUnit?: string }, column: number | undefined): void {
+    const { currency, decimals, ucumUnit } = value;
     if (currency !== undefined && this.codes.exists(ISO4217_URL, currency) === 'no') {
       this.add('invalid-value', 'error', `${element} (${a.name}, Money) has a currency that is not an ISO 4217 currency code (e.g. SEK)`, element, column);
+    } else if (currency !== undefined && decimals !== undefined) {
+      // the currency's minor unit bounds the amount: kronor have öre (2 decimals), yen none
+      const allowed = this.codes.integerProperty(ISO4217_URL, currency, 'decimals');
+      if (allowed !== undefined && decimals > allowed) {
+        this.add('invalid-value', 'error', `${element} (${a.name}, Money) has more decimals than ${currency} has (${allowed})`, element, column);
+      }
     }
     if (ucumUnit !== undefined && this.codes.exists(UCUM_URL, ucumUnit) === 'no') {
       this.add('invalid-value', 'error', `${element} (${a.name}, Quantity) has a unit that is not a UCUM unit (e.g. h, h/wk, mg, km)`, element, column);

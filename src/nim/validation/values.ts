@@ -23,6 +23,8 @@ export type ReadValue =
       date?: string;
       /** a Money amount's currency (ISO 4217 code), to be checked against the code system */
       currency?: string;
+      /** how many decimals a Money amount is written with (at most the currency's minor unit) */
+      decimals?: number;
       /** a Quantity's unit as a UCUM code, to be checked against UCUM */
       ucumUnit?: string;
     }
@@ -142,12 +144,12 @@ function readDecimal(v: unknown): ReadValue {
 
 function readMoney(v: unknown): ReadValue {
   if (typeof v === 'string') {
-    const m = /^[+-]?\d+(\.\d+)?(?: ([A-Z]{3}))?$/.exec(v);
-    return m ? { ok: true, currency: m[2] } : bad('is not an amount (e.g. 8500 SEK or 8500.50 SEK)');
+    const m = /^[+-]?\d+(?:\.(\d+))?(?: ([A-Z]{3}))?$/.exec(v);
+    return m ? { ok: true, currency: m[2], decimals: m[1]?.length ?? 0 } : bad('is not an amount (e.g. 8500 SEK or 8500.50 SEK)');
   }
   if (!isObject(v) || !decimalText(v.value)) return bad('is not an amount ({value, currency})');
   if (v.currency !== undefined && !(typeof v.currency === 'string' && /^[A-Z]{3}$/.test(v.currency))) return bad('has a currency that is not an ISO 4217 code (e.g. SEK)');
-  return { ok: true, currency: v.currency as string | undefined };
+  return { ok: true, currency: v.currency as string | undefined, decimals: /\.(\d+)$/.exec(String(v.value))?.[1].length ?? 0 };
 }
 
 /**

@@ -56,6 +56,11 @@ export function builtInCodeSystem(url: string): CodeSystem | undefined {
   return undefined;
 }
 
+/** The built-in code system an identifier (urn:oid:2.16.840.1.113883.6.8 for UCUM) names. */
+export function builtInCodeSystemByIdentifier(value: string): CodeSystem | undefined {
+  return builtInCodeSystems().find((cs) => cs.identifier?.some((i) => i.value === value));
+}
+
 /** Every built-in code system (for TerminologyCapabilities). */
 export function builtInCodeSystems(): CodeSystem[] {
   return KINDS.map((k) => k.builtIn?.()).filter((cs): cs is CodeSystem => !!cs);

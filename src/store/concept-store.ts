@@ -60,6 +60,10 @@ export class ConceptStore {
 
   constructor(private readonly db: Db) {}
 
+  get database(): Db {
+    return this.db;
+  }
+
   private s(name: string, sql: string): Statement {
     return (this.stmts[name] ??= this.db.prepare(sql));
   }
@@ -79,7 +83,7 @@ export class ConceptStore {
 
   /** Removes every concept of a code system (before re-indexing it). */
   clear(csPk: number): void {
-    this.s('clearText', 'DELETE FROM concept_text WHERE cs_pk = ?').run(csPk);
+    this.s('clearText', 'DELETE FROM concept_text WHERE rowid IN (SELECT pk FROM concept WHERE cs_pk = ?)').run(csPk);
     this.s('clearClosure', 'DELETE FROM concept_closure WHERE descendant_pk IN (SELECT pk FROM concept WHERE cs_pk = ?)').run(csPk);
     this.s('clear', 'DELETE FROM concept WHERE cs_pk = ?').run(csPk);
   }
@@ -99,7 +103,8 @@ export class ConceptStore {
       'INSERT INTO concept_designation (concept_pk, language, use_system, use_code, use_display, value, inactive, extra) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     );
     const insertProperty = this.s('insProp', 'INSERT INTO concept_property (concept_pk, code, value_type, value_text, value_json) VALUES (?, ?, ?, ?, ?)');
-    const insertText = this.s('insText', 'INSERT INTO concept_text (text, concept_pk, cs_pk) VALUES (?, ?, ?)');
+    // the text row's rowid is the concept's pk: a code system's rows are one range of rowids
+    const insertText = this.s('insText', 'INSERT INTO concept_text (rowid, text, concept_pk, cs_pk) VALUES (?, ?, ?, ?)');
     const pkByCode = new Map<string, number>();
     const parentsByPk = new Map<number, string[]>();
     let seq = 0;
@@ -123,7 +128,7 @@ export class ConceptStore {
         const text = v === null || v === undefined ? null : typeof v === 'object' ? (typeof v.code === 'string' ? v.code : null) : String(v);
         insertProperty.run(pk, p.code, p.valueKey, text, JSON.stringify(v));
       }
-      insertText.run([...texts].join(' \u2022 ') + ' ' + c.code, pk, csPk);
+      insertText.run(pk, [...texts].join(' \u2022 ').normalize('NFC') + ' ' + c.code, pk, csPk);
       if (seq % 10000 === 0) progress?.(seq);
     }
     this.writeHierarchy(pkByCode, parentsByPk);

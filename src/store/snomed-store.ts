@@ -49,6 +49,10 @@ export class SnomedStore {
     readonly csPk: number,
   ) {}
 
+  get database(): Db {
+    return this.db;
+  }
+
   private s(sql: string): Statement {
     let st = this.stmts.get(sql);
     if (!st) this.stmts.set(sql, (st = this.db.prepare(sql)));

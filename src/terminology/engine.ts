@@ -32,9 +32,11 @@ export interface EngineOptions {
   maxExpansionCodes: number;
   /** milliseconds an expansion may take */
   expansionTimeoutMs: number;
+  /** page expansions in SQL where the definition qualifies (false: always the general path; tests compare both) */
+  pagedExpansion: boolean;
 }
 
-const DEFAULT_OPTIONS: EngineOptions = { maxExpansionCodes: 10000, expansionTimeoutMs: 30000 };
+const DEFAULT_OPTIONS: EngineOptions = { maxExpansionCodes: 10000, expansionTimeoutMs: 30000, pagedExpansion: true };
 
 function get(params: ParametersParameter[], name: string): ParametersParameter | undefined {
   return params.find((p) => p.name === name);
@@ -105,7 +107,7 @@ export class TerminologyEngine {
     const ctx = this.context(req.txResources);
     const params = this.txParams(req, false);
     const vs = this.requestValueSet(ctx, req, instance, 'Must provide either a ValueSet resource or a url parameter');
-    const expander = new ValueSetExpander(ctx, params, { maxCodes: this.maxCodes(req), deadline: Date.now() + this.options.expansionTimeoutMs });
+    const expander = new ValueSetExpander(ctx, params, { maxCodes: this.maxCodes(req), deadline: Date.now() + this.options.expansionTimeoutMs, paged: this.options.pagedExpansion });
     return expander.expand(vs);
   }
 

@@ -9,6 +9,7 @@ import { DesignationSet, DesignationEntry, DESIGNATION_EXTENSIONS } from './desi
 import { canonicalOf, compareVersions, splitCanonical } from './versions';
 import { missingSupplements, noteSupplements, pinValueSet, resolveCodeSystemVersion, statusWarning } from './resolution';
 import { TextFilter } from './text-filter';
+import { PagedExpansion, PagedSelection } from './paged-expansion';
 
 export const EXT_EXPANSION_PARAMETER = [
   'http://hl7.org/fhir/StructureDefinition/valueset-expansion-parameter',
@@ -53,6 +54,8 @@ interface Entry {
   children: Entry[];
   /** entries copied from another expansion keep their original form */
   imported?: ValueSetExpansionContains;
+  /** with a text filter: 0 the code is the text, 1 a term is exactly the text, 2 other matches */
+  rank?: number;
 }
 
 export interface ExpansionLimits {
@@ -60,6 +63,8 @@ export interface ExpansionLimits {
   maxCodes: number;
   /** deadline (epoch ms) after which the expansion is refused as too costly */
   deadline?: number;
+  /** false: never the streamed path (paged-expansion.ts) */
+  paged?: boolean;
 }
 
 /** Thrown inside the expander to stop once the requested page is full. */
@@ -91,6 +96,9 @@ export class ValueSetExpander {
   private openSelection?: { reason?: string };
   private requiredSupplements: string[] = [];
   private rootVs?: ValueSet;
+  /** the streamed path (paged in SQL), when the definition qualifies; `paged` is the page it gave */
+  private pager?: PagedExpansion;
+  private paged?: PagedSelection;
 
   constructor(
     private readonly ctx: TerminologyContext,
@@ -138,6 +146,7 @@ export class ValueSetExpander {
     if (offset !== undefined && offset > 0) this.canBeHierarchy = false;
 
     this.echoParameters(vs, offset, count);
+    if (!this.nested && this.limits.paged !== false) this.pager = PagedExpansion.forRequest(this.params, vs, this.limits.maxCodes, this.textFilter);
 
     const chain = [...this.chain, key];
     try {
@@ -382,6 +391,16 @@ export class ValueSetExpander {
     if (open !== undefined) this.openSelection = { reason: open || this.openSelection?.reason };
     const excludeInactive = vs.compose?.inactive === false;
 
+    const mayNest = this.canBeHierarchy && !this.openSelection && !(this.textFilter && !inc.filter);
+    const paged = this.pager?.select(provider, inc, excludeInactive, mayNest);
+    if (paged) {
+      this.canBeHierarchy = false;
+      this.paged = paged;
+      for (const c of paged.concepts) this.includeConcept(provider, c, undefined, undefined, excludeInactive);
+      if (paged.statusBeyondPage) this.declareProperty('status', CONCEPT_PROPERTIES + '#status');
+      return;
+    }
+
     if (!inc.concept && !inc.filter) {
       // the whole code system
       if (provider.enumerationBasis) this.listBasis(provider.enumerationBasis);
@@ -609,6 +628,8 @@ export class ValueSetExpander {
     }
     for (const want of this.params.properties) this.addRequestedProperty(provider, c, entry, want);
 
+    if (this.textFilter) entry.rank = this.textFilter.rank(code, c.display);
+
     this.byKey.set(key, entry);
     this.entries.push(entry);
     if (parent) parent.children.push(entry);
@@ -680,6 +701,7 @@ export class ValueSetExpander {
       version: c.version,
       code: c.code,
       display: c.display,
+      rank: this.textFilter?.rank(c.code, c.display),
       designations: [],
       properties: [],
       extensions: [],
@@ -704,8 +726,11 @@ export class ValueSetExpander {
     for (const p of this.pendingRuleEchoes) this.addParam(p);
 
     const hierarchy = this.canBeHierarchy && (count === undefined || count < 0 || count > this.entries.length) && !this.openSelection;
+    // the best text matches first (the code, then the display exactly), each group in expansion order
+    if (this.textFilter && !hierarchy && !this.paged) this.entries.sort((a, b) => (a.rank ?? 2) - (b.rank ?? 2));
     const top = hierarchy ? this.roots : this.entries;
-    const from = Math.max(offset ?? 0, 0);
+    // a streamed page is the page already
+    const from = this.paged ? 0 : Math.max(offset ?? 0, 0);
     const page = count !== undefined && count >= 0 ? top.slice(from, from + count) : top.slice(from);
 
     const expansion: NonNullable<ValueSet['expansion']> = {
@@ -725,7 +750,9 @@ export class ValueSetExpander {
       extensions.push({ url: EXT_R5_EXPANSION_PROPERTY, extension: sub });
     }
     if (extensions.length) expansion.extension = extensions;
-    if (this.totalKnown) expansion.total = count === 0 && this.entries.length === 0 ? this.zeroCountTotal : this.entries.length;
+    if (this.paged) {
+      if (this.paged.total !== undefined) expansion.total = this.paged.total;
+    } else if (this.totalKnown) expansion.total = count === 0 && this.entries.length === 0 ? this.zeroCountTotal : this.entries.length;
     const contains = page.map((e) => this.render(e, hierarchy));
     if (contains.length) expansion.contains = contains;
     result.expansion = expansion;

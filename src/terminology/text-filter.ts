@@ -15,7 +15,18 @@ export class TextFilter {
   }
 
   static split(text: string): string[] {
-    return text.toLocaleLowerCase('sv').match(/[\p{L}\p{N}]+/gu) ?? [];
+    return text.normalize('NFC').toLocaleLowerCase('sv').match(/[\p{L}\p{N}]+/gu) ?? [];
+  }
+
+  /**
+   * How well a matching concept matches, for ranking: 0 when its code is the filter text (ASCII
+   * letters in any case), 1 when its display is exactly the filter's words (in any case, whatever
+   * the punctuation), else 2.
+   */
+  rank(code: string | undefined, display: string | undefined): number {
+    const text = this.text.trim();
+    if (code !== undefined && (code === text || asciiLower(code) === asciiLower(text))) return 0;
+    return display !== undefined && TextFilter.split(display).join(' ') === this.words.join(' ') ? 1 : 2;
   }
 
   /** Does any of these texts (display, designations, code) match the filter? */
@@ -23,4 +34,8 @@ export class TextFilter {
     const words = texts.flatMap((t) => (t ? TextFilter.split(t) : []));
     return this.words.every((w) => words.some((x) => x.startsWith(w)));
   }
+}
+
+function asciiLower(s: string): string {
+  return s.replace(/[A-Z]/g, (c) => c.toLowerCase());
 }

@@ -3,6 +3,7 @@ import type { ConceptRow, ConceptStore, DesignationRow, PropertyRow } from '../.
 import type { Concept, ConceptFilter, LocateResult } from './provider';
 import { ConceptGraphProvider, SupplementAdditions, supplementAdditions } from './base';
 import { TextFilter } from '../text-filter';
+import type { IndexedCodeSystem } from '../paged-expansion';
 
 /** Cached concepts per provider; Snomed-sized systems are read on demand, never all at once. */
 const CACHE_LIMIT = 200_000;
@@ -12,7 +13,7 @@ const CACHE_LIMIT = 200_000;
  * subsumption are index queries (the closure table), text search uses the FTS5 index. Used for
  * every code system in the store, whatever its size.
  */
-export class StoredCodeSystemProvider extends ConceptGraphProvider {
+export class StoredCodeSystemProvider extends ConceptGraphProvider implements IndexedCodeSystem {
   private readonly byPk = new Map<number, Concept>();
   private readonly pkOf = new WeakMap<Concept, number>();
   private readonly additions: Map<string, SupplementAdditions>;
@@ -127,6 +128,16 @@ export class StoredCodeSystemProvider extends ConceptGraphProvider {
     if (this.knownCodes.get('parent')!.has(property) || this.knownCodes.get('child')!.has(property)) return undefined;
     if (property === 'display' || property === 'definition' || this.additions.size > 0) return undefined;
     return this.rows(this.concepts.withPropertyValue(this.csPk, property, value));
+  }
+
+  /** Paged expansions may read the rows directly: only for this class (kinds built on it add meanings of their own). */
+  indexedRows(): ReturnType<IndexedCodeSystem['indexedRows']> {
+    if (Object.getPrototypeOf(this) !== StoredCodeSystemProvider.prototype || this.additions.size > 0) return undefined;
+    return { db: this.concepts.database, csPk: this.csPk, snomed: false };
+  }
+
+  conceptsByPk(pks: number[]): Concept[] {
+    return this.rows(pks);
   }
 
   /** Concepts matching free text, through the full-text index. */

@@ -15,6 +15,7 @@ import { SnomedConcepts } from './concepts';
 import { SnomedLookup } from './lookup';
 import { SNOMED_EDITION_EXT } from './model';
 import { SCT, SCT_URI, isSctid } from './sctid';
+import type { IndexedCodeSystem } from '../paged-expansion';
 
 const BATCH = 500;
 /** Parsed ECL (with the evaluator that memoises its sets) kept per release. */
@@ -42,7 +43,7 @@ function normalise(s: string): string {
  * onto ECL), and post-coordinated expressions as codes (checked, displayed with terms, tested
  * against value sets by focus subsumption and refinements).
  */
-export class SnomedProvider extends ConceptGraphProvider {
+export class SnomedProvider extends ConceptGraphProvider implements IndexedCodeSystem {
   private readonly store: SnomedStore;
   private readonly concepts: ConceptStore;
   private readonly built: SnomedConcepts;
@@ -316,6 +317,15 @@ export class SnomedProvider extends ConceptGraphProvider {
       includes: (c) => get().has(this.built.pkOf(c) ?? -1),
       concepts: () => this.inBatches([...get()].sort((a, b) => a - b)),
     };
+  }
+
+  /** Paged expansions read the release's rows directly (src/terminology/paged-expansion.ts). */
+  indexedRows(): ReturnType<IndexedCodeSystem['indexedRows']> {
+    return { db: this.store.database, csPk: this.store.csPk, snomed: true };
+  }
+
+  conceptsByPk(pks: number[]): Concept[] {
+    return this.built.fromPks(pks);
   }
 
   /** Concepts matching free text, through the full-text index. */

@@ -36,6 +36,7 @@ const opts = new Command()
   .option('--settle <s>', 'seconds idle after the load before the last RSS reading', '30')
   .option('--only <ids>', 'comma-separated scenario ids (the ceiling always runs)')
   .option('--peer <url>', 'FHIR base URL of another server to run the same requests against, alternating')
+  .option('--keep-store', 'reuse the store of an earlier run (no import)')
   .option('--workers <n>', 'KODVERK_WORKERS for the server (default: the server default)')
   .option('--work <dir>', 'folder for the release, the store and the fixtures', path.join(os.tmpdir(), 'kodverk-bench-http'))
   .option('--generator <file>', 'the synth-rf2 generator', path.resolve(__dirname, '../../../shared/tools/synth-rf2/generate.mjs'))
@@ -156,8 +157,6 @@ function scenarios(pools: Pools, smallFilters: string[], twoFilterUrls: string[]
     { id: 'EX05', what: '$expand is-a + attribute filters, count=10', paths: twoFilterUrls.map((u) => `/ValueSet/$expand?url=${q(u)}&count=10`) },
     { id: 'EXS', what: '$expand 500-concept value set, text filter, count=10', paths: smallFilters.map((f) => `/ValueSet/$expand?url=${q(SMALL_VS)}&filter=${q(f)}&count=10`) },
     { id: 'SS01', what: 'CodeSystem/$subsumes', paths: pools.subsumes.map((s) => `/CodeSystem/$subsumes?system=${q(SCT)}&codeA=${s.codeA}&codeB=${s.codeB}`) },
-    // the ceiling again at the end: the one used is the mean of both (the machine may be shared)
-    { id: 'CEIL', what: '$versions again', paths: ['/$versions'] },
   ];
 }
 
@@ -211,7 +210,8 @@ async function cli(env: NodeJS.ProcessEnv, args: string[]): Promise<{ seconds: n
 async function startServer(env: NodeJS.ProcessEnv, logFile: string): Promise<{ child: ChildProcess; base: string }> {
   const log = fs.openSync(logFile, 'w');
   const child = spawn(process.execPath, [CLI, 'serve'], { env: { ...env, PORT: '0', HOST: '127.0.0.1' }, stdio: ['ignore', log, log] });
-  for (let i = 0; i < 600; i++) {
+  // a new store loads the FHIR core terminology and the content pack on its first start
+  for (let i = 0; i < 6000; i++) {
     await sleep(100);
     const m = /"url":"(http:\/\/[^"]+\/fhir)"/.exec(fs.readFileSync(logFile, 'utf8'));
     if (m) return { child, base: m[1] };
@@ -231,10 +231,24 @@ interface Result {
   p99: number;
   errors: number;
   rssMb?: number;
+  /** server CPU time (all threads) per request, µs: robust where the machine is shared */
+  cpuUs?: number;
 }
 
-async function load(base: string, paths: string[], seconds: number, connections: number): Promise<Result> {
+/** CPU time (user + system, all threads) a process has used, in µs. */
+function cpuTime(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+async function load(base: string, paths: string[], seconds: number, connections: number, pid?: number): Promise<Result> {
   let next = 0;
+  const cpuBefore = cpuTime(pid);
   const url = new URL(base);
   const prefix = url.pathname.replace(/\/$/, '');
   const r = await autocannon({
@@ -253,11 +267,13 @@ async function load(base: string, paths: string[], seconds: number, connections:
       },
     ],
   });
+  const cpuAfter = cpuTime(pid);
   return {
     rps: r.requests.average,
     p50: r.latency.p50,
     p99: r.latency.p99,
     errors: r.errors + r.timeouts + r.non2xx,
+    cpuUs: cpuBefore !== undefined && cpuAfter !== undefined && r.requests.total > 0 ? (cpuAfter - cpuBefore) / r.requests.total : undefined,
   };
 }
 
@@ -291,12 +307,15 @@ async function main(): Promise<void> {
   fs.writeFileSync(path.join(fixtureDir, 'bench-fixtures.json'), JSON.stringify(fx.bundle));
 
   const dbPath = path.join(opts.work, `kodverk-${concepts}.db`);
-  for (const f of [dbPath, dbPath + '-wal', dbPath + '-shm']) fs.rmSync(f, { force: true });
   const env: NodeJS.ProcessEnv = { ...process.env, KODVERK_DB: dbPath };
   if (opts.workers !== undefined) env.KODVERK_WORKERS = String(opts.workers);
-  await cli(env, ['import', 'fhir', fixtureDir]);
-  const imported = await cli(env, ['import', 'rf2', path.join(rel, 'Snapshot')]);
-  console.log(`import rf2 (kodverk import rf2): ${imported.seconds.toFixed(1)} s, peak RSS ${fmt(imported.peakMb)} MB, store ${fmt(fs.statSync(dbPath).size / 1e6)} MB`);
+  let imported = { seconds: NaN, peakMb: NaN };
+  if (!opts.keepStore || !fs.existsSync(dbPath)) {
+    for (const f of [dbPath, dbPath + '-wal', dbPath + '-shm']) fs.rmSync(f, { force: true });
+    await cli(env, ['import', 'fhir', fixtureDir]);
+    imported = await cli(env, ['import', 'rf2', path.join(rel, 'Snapshot')]);
+    console.log(`import rf2 (kodverk import rf2): ${imported.seconds.toFixed(1)} s, peak RSS ${fmt(imported.peakMb)} MB, store ${fmt(fs.statSync(dbPath).size / 1e6)} MB`);
+  }
 
   const { child, base } = await startServer(env, path.join(opts.work, 'server.log'));
   const rss = new RssSampler(child.pid!);
@@ -318,45 +337,67 @@ async function main(): Promise<void> {
     const ceilings: number[] = [];
     const peerCeilings: number[] = [];
     console.log(`server ${base} (RSS idle ${fmt(idle)} MB)${opts.peer ? `, peer ${opts.peer}` : ''}`);
-    for (const s of list.slice(0, -1)) {
+    for (const s of list) {
       console.log(`  preflight ${s.id}: ${await preflight(base, s)}${opts.peer ? ` | peer: ${await preflight(opts.peer, s).catch((e) => String(e))}` : ''}`);
     }
     let overallPeak = idle;
+    // the ceiling is measured again after every scenario; each scenario's fraction is of the ceilings
+    // just before and after it (a shared machine's load drifts)
+    const ceilingSlice = Math.max(3, Math.round(seconds / 4));
+    const near: Record<string, number> = {};
+    const peerNear: Record<string, number> = {};
+    const runCeiling = async () => {
+      const c = await load(base, list[0].paths, ceilingSlice, connections, child.pid);
+      ceilings.push(c.rps);
+      if (opts.peer) peerCeilings.push((await load(opts.peer, list[0].paths, ceilingSlice, connections)).rps);
+      return c;
+    };
     for (const s of list) {
       await load(base, s.paths, Number(opts.warmup), connections);
+      if (s.id !== 'CEIL' && ceilings.length === 0) await runCeiling();
+      const before = ceilings[ceilings.length - 1];
+      const peerBefore = peerCeilings[peerCeilings.length - 1];
       rss.reset();
-      ours[s.id] = await load(base, s.paths, seconds, connections);
+      ours[s.id] = await load(base, s.paths, seconds, connections, child.pid);
       ours[s.id].rssMb = rss.max();
-      if (s.id === 'CEIL') ceilings.push(ours[s.id].rps);
       overallPeak = Math.max(overallPeak, ours[s.id].rssMb!);
-      process.stdout.write(`  ${s.id} ${fmt(ours[s.id].rps)} req/s`);
+      process.stdout.write(`  ${s.id} ${fmt(ours[s.id].rps)} req/s, ${fmt(ours[s.id].cpuUs ?? NaN)} µs CPU/req`);
       if (opts.peer) {
         await load(opts.peer, s.paths, Number(opts.warmup), connections);
         peer[s.id] = await load(opts.peer, s.paths, seconds, connections);
-        if (s.id === 'CEIL') peerCeilings.push(peer[s.id].rps);
         process.stdout.write(` | peer ${fmt(peer[s.id].rps)} req/s`);
       }
-      process.stdout.write('\n');
+      if (s.id === 'CEIL') {
+        ceilings.push(ours[s.id].rps);
+        if (opts.peer) peerCeilings.push(peer[s.id].rps);
+      } else {
+        await runCeiling();
+        near[s.id] = (before + ceilings[ceilings.length - 1]) / 2;
+        if (opts.peer) peerNear[s.id] = (peerBefore + peerCeilings[peerCeilings.length - 1]) / 2;
+      }
+      process.stdout.write(` (ceiling around it ${fmt(near[s.id] ?? ours[s.id].rps)})\n`);
     }
     await sleep(Number(opts.settle) * 1000);
     const after = rss.sample();
 
     const mean = (l: number[]) => l.reduce((a, b) => a + b, 0) / l.length;
-    const ceiling = mean(ceilings);
-    ours.CEIL.rps = ceiling;
+    ours.CEIL.rps = mean(ceilings);
     if (opts.peer) peer.CEIL.rps = mean(peerCeilings);
     console.log();
-    console.log(`${fmt(concepts)} concepts, ${connections} connections, ${seconds} s each; ceiling = CEIL, the mean of its runs first and last (${ceilings.map((c) => fmt(c)).join(', ')} req/s)`);
-    const head = ['scenario', 'what', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'RSS max MB', '× ceiling'];
-    if (opts.peer) head.push('peer req/s', 'peer p99 ms', 'peer errors', 'Kodverk / peer');
+    console.log(
+      `${fmt(concepts)} concepts, ${connections} connections, ${seconds} s each. CEIL: the mean of its runs (${ceilings.map((c) => fmt(c)).join(', ')} req/s); ` +
+        `× ceiling: req/s over the ceiling measured just before and after the scenario; CPU: the server's CPU time per request (all threads)`,
+    );
+    const head = ['scenario', 'what', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'RSS max MB', 'CPU µs/req', '× ceiling'];
+    if (opts.peer) head.push('peer req/s', 'peer p99 ms', 'peer errors', 'peer × its ceiling', 'Kodverk / peer');
     console.log(`| ${head.join(' | ')} |`);
     console.log(`|${head.map((h, i) => (i < 2 ? '---' : '---:')).join('|')}|`);
-    for (const s of list.slice(0, -1)) {
+    for (const s of list) {
       const r = ours[s.id];
-      const row = [s.id, s.what, fmt(r.rps), fmt(r.p50), fmt(r.p99), fmt(r.errors), fmt(r.rssMb ?? 0), (r.rps / ceiling).toFixed(2)];
+      const row = [s.id, s.what, fmt(r.rps), fmt(r.p50), fmt(r.p99), fmt(r.errors), fmt(r.rssMb ?? 0), fmt(r.cpuUs ?? NaN), (r.rps / (near[s.id] ?? r.rps)).toFixed(2)];
       if (opts.peer) {
         const p = peer[s.id];
-        row.push(fmt(p.rps), fmt(p.p99), fmt(p.errors), p.rps > 0 ? (r.rps / p.rps).toFixed(2) : '∞');
+        row.push(fmt(p.rps), fmt(p.p99), fmt(p.errors), (p.rps / (peerNear[s.id] ?? p.rps)).toFixed(2), p.rps > 0 ? (r.rps / p.rps).toFixed(2) : '∞');
       }
       console.log(`| ${row.join(' | ')} |`);
     }

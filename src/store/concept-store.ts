@@ -135,7 +135,12 @@ export class ConceptStore {
     return seq;
   }
 
-  /** Direct parent links and the transitive closure (a concept may have several parents). */
+  /**
+   * Direct parent links and the transitive closure (a concept may have several parents). The
+   * ancestors of each concept are a sorted Int32Array built from its parents' (parents first, in
+   * topological order), so a Snomed-sized hierarchy costs a few tens of MB, not sets of sets;
+   * cycles are cut rather than followed.
+   */
   private writeHierarchy(pkByCode: Map<string, number>, parentsByCode: Map<number, string[]>): void {
     const insertParent = this.s('insParent', 'INSERT OR IGNORE INTO concept_parent (child_pk, parent_pk) VALUES (?, ?)');
     const insertClosure = this.s('insClosure', 'INSERT OR IGNORE INTO concept_closure (ancestor_pk, descendant_pk) VALUES (?, ?)');
@@ -145,26 +150,47 @@ export class ConceptStore {
       if (ps.length) parents.set(child, ps);
       for (const p of ps) insertParent.run(child, p);
     }
-    // ancestors of every concept, memoised; cycles are cut rather than followed
-    const ancestors = new Map<number, Set<number>>();
+    parentsByCode.clear();
+    const NONE = new Int32Array(0);
+    const ancestors = new Map<number, Int32Array>();
     const visiting = new Set<number>();
-    const of = (pk: number): Set<number> => {
-      const known = ancestors.get(pk);
-      if (known) return known;
-      const set = new Set<number>();
-      if (visiting.has(pk)) return set;
-      visiting.add(pk);
-      for (const p of parents.get(pk) ?? []) {
-        set.add(p);
-        for (const a of of(p)) set.add(a);
+    // depth-first with an explicit stack: a concept's ancestors once all its parents' are known
+    const of = (start: number): void => {
+      const stack: number[] = [start];
+      while (stack.length) {
+        const pk = stack[stack.length - 1];
+        if (ancestors.has(pk)) {
+          stack.pop();
+          continue;
+        }
+        const ps = parents.get(pk);
+        if (!visiting.has(pk)) {
+          visiting.add(pk);
+          let pending = false;
+          for (const p of ps ?? []) if (!ancestors.has(p) && !visiting.has(p)) (stack.push(p), (pending = true));
+          if (pending) continue;
+        }
+        stack.pop();
+        visiting.delete(pk);
+        if (!ps) {
+          ancestors.set(pk, NONE);
+          continue;
+        }
+        const all: number[] = [];
+        for (const p of ps) {
+          all.push(p);
+          const up = ancestors.get(p);
+          if (up) for (const a of up) all.push(a);
+        }
+        all.sort((a, b) => a - b);
+        let n = 0;
+        for (let i = 0; i < all.length; i++) if (all[i] !== pk && (n === 0 || all[i] !== all[n - 1])) all[n++] = all[i];
+        ancestors.set(pk, Int32Array.from(all.slice(0, n)));
       }
-      visiting.delete(pk);
-      set.delete(pk);
-      ancestors.set(pk, set);
-      return set;
     };
     for (const pk of parents.keys()) {
-      for (const a of of(pk)) insertClosure.run(a, pk);
+      of(pk);
+      for (const a of ancestors.get(pk)!) insertClosure.run(a, pk);
     }
   }
 

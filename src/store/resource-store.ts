@@ -142,8 +142,12 @@ export class ResourceStore {
   }
   private concepts?: ConceptStore;
 
+  private dataVersion?: Statement;
+
+  /** Read on every engine call: a prepared statement (db.pragma would prepare one each time). */
   get changeCounter(): string {
-    return `${this.generation}:${this.db.pragma('data_version', { simple: true })}`;
+    this.dataVersion ??= this.db.prepare('PRAGMA data_version').pluck();
+    return `${this.generation}:${this.dataVersion.get()}`;
   }
 
   /** Notes a change made outside this object (another process, e.g. the CLI importing). */

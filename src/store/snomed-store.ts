@@ -91,6 +91,20 @@ export class SnomedStore {
     return this.pks('SELECT parent_pk FROM concept_parent WHERE child_pk = ?', pk);
   }
 
+  /** Codes and displays of a concept's parents or children, in pk order (a lookup shows no more of them). */
+  linked(pk: number, which: 'parents' | 'children'): { code: string; display: string | null }[] {
+    return (
+      which === 'parents'
+        ? this.s('SELECT c.code, c.display FROM concept_parent p JOIN concept c ON c.pk = p.parent_pk WHERE p.child_pk = ? ORDER BY p.parent_pk')
+        : this.s('SELECT c.code, c.display FROM concept_parent p JOIN concept c ON c.pk = p.child_pk WHERE p.parent_pk = ? ORDER BY p.child_pk')
+    ).all(pk) as { code: string; display: string | null }[];
+  }
+
+  /** The display of a concept row. */
+  displayOf(pk: number): string | undefined {
+    return (this.s('SELECT display FROM concept WHERE pk = ?').get(pk) as { display: string | null } | undefined)?.display ?? undefined;
+  }
+
   descendantPks(pk: number): number[] {
     return this.pks('SELECT descendant_pk FROM concept_closure WHERE ancestor_pk = ?', pk);
   }
@@ -288,7 +302,7 @@ export class Rf2Staging {
     this.db.pragma('journal_mode = OFF');
     this.db.pragma('synchronous = OFF');
     this.db.pragma('locking_mode = EXCLUSIVE');
-    this.db.pragma('cache_size = -131072');
+    this.db.pragma('cache_size = -32768');
     this.db.exec(STAGING_SCHEMA);
     const upsert = (table: string, cols: string[]) =>
       this.db.prepare(

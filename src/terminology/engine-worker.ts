@@ -9,9 +9,22 @@ import type { OperationRequest } from './engine';
 
 // One read connection and one engine per worker thread; caches live as long as the thread.
 const db = openDatabase(workerData.dbPath, undefined, { readonly: true });
-const engine = new TerminologyEngine(new StoreResourceSource(new ResourceStore(db)), workerData.engineOptions);
+const source = new StoreResourceSource(new ResourceStore(db));
+const engine = new TerminologyEngine(source, workerData.engineOptions);
+
+/** After this long without work a worker lets go of its caches (built concepts, SQLite pages): memory falls back after load. */
+const IDLE_MS = 15_000;
+let idle: NodeJS.Timeout | undefined;
+
+function rest(): void {
+  source.clear();
+  db.pragma('shrink_memory');
+}
 
 export default function run(task: { method: EngineMethod; request: OperationRequest; instance?: unknown }): unknown {
+  if (idle) clearTimeout(idle);
+  idle = setTimeout(rest, IDLE_MS);
+  idle.unref();
   try {
     return invoke(engine, task.method, task.request, task.instance);
   } catch (e) {

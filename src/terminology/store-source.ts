@@ -29,10 +29,15 @@ export class StoreResourceSource implements ResourceSource {
     const now = this.store.changeCounter;
     if (now !== this.seenChange) {
       this.seenChange = now;
-      this.byUrlCache.clear();
-      this.providers.clear();
-      this.pkOf = new WeakMap();
+      this.clear();
     }
+  }
+
+  /** Forgets every parsed resource and built provider (they are rebuilt on demand). */
+  clear(): void {
+    this.byUrlCache.clear();
+    this.providers.clear();
+    this.pkOf = new WeakMap();
   }
 
   byUrl(resourceType: string, url: string): any[] {

@@ -5,8 +5,8 @@ import { ConceptGraphProvider, SupplementAdditions, supplementAdditions } from '
 import { TextFilter } from '../text-filter';
 import type { IndexedCodeSystem } from '../paged-expansion';
 
-/** Cached concepts per provider; Snomed-sized systems are read on demand, never all at once. */
-const CACHE_LIMIT = 200_000;
+import { LruCache } from '../lru-cache';
+import { conceptCacheBytes, conceptSize } from './concept-cache';
 
 /**
  * A stored code system whose concepts live in the concept tables: lookups, hierarchy and
@@ -14,7 +14,8 @@ const CACHE_LIMIT = 200_000;
  * every code system in the store, whatever its size.
  */
 export class StoredCodeSystemProvider extends ConceptGraphProvider implements IndexedCodeSystem {
-  private readonly byPk = new Map<number, Concept>();
+  /** built concepts, bounded by their size; Snomed-sized systems are read on demand, never all at once */
+  private readonly byPk = new LruCache<number, Concept>(conceptCacheBytes(), conceptSize);
   private readonly pkOf = new WeakMap<Concept, number>();
   private readonly additions: Map<string, SupplementAdditions>;
   private count?: number;
@@ -32,16 +33,15 @@ export class StoredCodeSystemProvider extends ConceptGraphProvider implements In
 
   /** Builds (or finds) the concepts of many rows with two queries for their details. */
   private conceptsOf(rows: ConceptRow[]): Concept[] {
-    const missing = rows.filter((r) => !this.byPk.has(r.pk)).map((r) => r.pk);
+    const missing = rows.filter((r) => this.byPk.peek(r.pk) === undefined).map((r) => r.pk);
     const designations = missing.length ? this.concepts.designationsFor(missing) : new Map();
     const properties = missing.length ? this.concepts.propertiesFor(missing) : new Map();
-    return rows.map((r) => this.byPk.get(r.pk) ?? this.concept(r, designations.get(r.pk) ?? [], properties.get(r.pk) ?? []));
+    return rows.map((r) => this.byPk.peek(r.pk) ?? this.concept(r, designations.get(r.pk) ?? [], properties.get(r.pk) ?? []));
   }
 
   private concept(row: ConceptRow, designationRows?: DesignationRow[], propertyRows?: PropertyRow[]): Concept {
-    const cached = this.byPk.get(row.pk);
+    const cached = this.byPk.peek(row.pk);
     if (cached) return cached;
-    if (this.byPk.size >= CACHE_LIMIT) this.byPk.clear();
     const store = this.concepts;
     const self = this;
     const designations: Concept['designations'] = (designationRows ?? store.designations(row.pk)).map((d) => ({
@@ -83,8 +83,8 @@ export class StoredCodeSystemProvider extends ConceptGraphProvider implements In
   }
 
   private rows(pks: number[]): Concept[] {
-    const fetched = new Map(this.conceptsOf(this.concepts.byPks(pks.filter((pk) => !this.byPk.has(pk)))).map((c) => [this.pkOf.get(c)!, c]));
-    return pks.map((pk) => this.byPk.get(pk) ?? fetched.get(pk)!).filter(Boolean);
+    const fetched = new Map(this.conceptsOf(this.concepts.byPks(pks.filter((pk) => this.byPk.peek(pk) === undefined))).map((c) => [this.pkOf.get(c)!, c]));
+    return pks.map((pk) => this.byPk.peek(pk) ?? fetched.get(pk)!).filter(Boolean);
   }
 
   locate(code: string): LocateResult {

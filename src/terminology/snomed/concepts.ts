@@ -8,8 +8,8 @@ import { SCT } from './sctid';
 /** Language reference sets that stand for a dialect (a language tag with a region). */
 const DIALECTS: Record<string, string> = { [SCT.usEnglish]: 'en-US', [SCT.gbEnglish]: 'en-GB', [SCT.swedish]: 'sv-SE' };
 
-/** Concepts kept built per release; Snomed CT is read on demand, never all at once. */
-const CACHE_LIMIT = 100_000;
+import { LruCache } from '../lru-cache';
+import { conceptCacheBytes, conceptSize } from '../providers/concept-cache';
 
 function isoDate(yyyymmdd: number): string {
   const s = String(yyyymmdd);
@@ -46,7 +46,8 @@ export interface SnomedDetails {
  * code is the expression as written and whose display is the expression with terms.
  */
 export class SnomedConcepts {
-  private readonly byPk = new Map<number, Concept>();
+  /** built concepts, bounded by their size (KODVERK_CONCEPT_CACHE_MB); Snomed CT is read on demand, never all at once */
+  private readonly byPk = new LruCache<number, Concept>(conceptCacheBytes(), conceptSize);
   private readonly details = new WeakMap<Concept, SnomedDetails>();
   private readonly expressions = new WeakMap<Concept, SctExpression>();
   private readonly byExpression = new Map<string, Concept>();
@@ -83,25 +84,26 @@ export class SnomedConcepts {
 
   /** Concepts for pks, in the order given (unknown pks left out). */
   fromPks(pks: number[]): Concept[] {
-    const missing = pks.filter((pk) => !this.byPk.has(pk));
-    if (missing.length) this.fromRows(this.concepts.byPks(missing));
-    return pks.map((pk) => this.byPk.get(pk)).filter((c): c is Concept => !!c);
+    const found = new Map<number, Concept>();
+    const missing: number[] = [];
+    for (const pk of pks) {
+      const c = this.byPk.peek(pk);
+      if (c) found.set(pk, c);
+      else missing.push(pk);
+    }
+    if (missing.length) for (const c of this.fromRows(this.concepts.byPks(missing))) found.set(this.details.get(c)!.pk, c);
+    return pks.map((pk) => found.get(pk)).filter((c): c is Concept => !!c);
   }
 
   /** Concepts for concept rows, building the ones not cached with three queries per batch. */
   fromRows(rows: ConceptRow[]): Concept[] {
-    let missing = rows.filter((r) => !this.byPk.has(r.pk)).map((r) => r.pk);
-    if (missing.length && this.byPk.size + missing.length > CACHE_LIMIT) {
-      this.byPk.clear();
-      missing = rows.map((r) => r.pk);
-    }
-    if (missing.length) {
-      const designations = this.concepts.designationsFor(missing);
-      const sct = this.sct.sctConcepts(missing);
-      const modules = this.sct.codesOf(new Set([...sct.values()].map((s) => s.module_pk).filter((m): m is number => m !== null)));
-      for (const r of rows) if (!this.byPk.has(r.pk)) this.build(r, designations.get(r.pk) ?? [], sct.get(r.pk), modules);
-    }
-    return rows.map((r) => this.byPk.get(r.pk)!);
+    const known = rows.map((r) => this.byPk.peek(r.pk));
+    const missing = rows.filter((_, i) => !known[i]).map((r) => r.pk);
+    if (missing.length === 0) return known as Concept[];
+    const designations = this.concepts.designationsFor(missing);
+    const sct = this.sct.sctConcepts(missing);
+    const modules = this.sct.codesOf(new Set([...sct.values()].map((s) => s.module_pk).filter((m): m is number => m !== null)));
+    return rows.map((r, i) => known[i] ?? this.build(r, designations.get(r.pk) ?? [], sct.get(r.pk), modules));
   }
 
   private build(row: ConceptRow, designationRows: DesignationRow[], sct: SctConceptRow | undefined, modules: Map<number, string>): Concept {

@@ -53,6 +53,8 @@ const FEW = 5000;
 /** Candidate lists longer than this are not narrowed by (type, value) index lookups. */
 const PAIR_LOOKUP_LIMIT = 20_000;
 const BATCH = 500;
+/** Answers of `has` kept per constraint node. */
+const SINGLE_ANSWERS = 50_000;
 
 function union(target: Set<number>, items: Iterable<number>): Set<number> {
   for (const i of items) target.add(i);
@@ -95,6 +97,8 @@ function words(s: string): string[] {
  */
 export class EclEvaluator {
   private readonly memo = new WeakMap<object, Set<number>>();
+  /** members held by the memoised sets and single answers (what this evaluator costs in memory) */
+  weight = 0;
   private readonly single = new WeakMap<object, Map<number, boolean>>();
   private readonly pkCache = new Map<string, number>();
   private rootPk?: number | null;
@@ -185,6 +189,7 @@ export class EclEvaluator {
         break;
     }
     this.memo.set(node, out);
+    this.weight += out.size;
     return out;
   }
 
@@ -360,7 +365,13 @@ export class EclEvaluator {
             : this.members(node).has(pk);
         break;
     }
+    // bounded: a validator testing many codes against one constraint keeps the latest answers
+    if (cache.size >= SINGLE_ANSWERS) {
+      this.weight -= cache.size;
+      cache.clear();
+    }
     cache.set(pk, result);
+    this.weight++;
     return result;
   }
 

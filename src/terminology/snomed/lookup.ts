@@ -51,8 +51,8 @@ export class SnomedLookup {
   ) {}
 
   private displayOf(pk: number | string): string | undefined {
-    const c = typeof pk === 'number' ? this.concepts.fromPks([pk])[0] : this.concepts.byCode(pk);
-    return c?.display;
+    // a number is a row: its display without building the concept
+    return typeof pk === 'number' ? this.store.displayOf(pk) : this.concepts.byCode(pk)?.display;
   }
 
   build(c: Concept, params: TxParameters): ParametersParameter[] {
@@ -94,8 +94,9 @@ export class SnomedLookup {
     const d = this.concepts.detailsOf(c);
     if (!d) return out;
     if (wants('inactive', CP + 'inactive')) out.push(property('inactive', { valueBoolean: d.inactive }));
-    if (wants('parent', CP + 'parent')) for (const p of c.parents) out.push(property('parent', { valueCode: p.code }, p.display));
-    if (wants('child', CP + 'child')) for (const ch of c.children) out.push(property('child', { valueCode: ch.code }, ch.display));
+    // codes and displays straight from the rows: a hub's hundreds of children are not built as concepts
+    if (wants('parent', CP + 'parent')) for (const p of this.store.linked(d.pk, 'parents')) out.push(property('parent', { valueCode: p.code }, p.display ?? undefined));
+    if (wants('child', CP + 'child')) for (const ch of this.store.linked(d.pk, 'children')) out.push(property('child', { valueCode: ch.code }, ch.display ?? undefined));
     if (d.effectiveTime && wants('effectiveTime', SCT_P + 'effectiveTime')) out.push(property('effectiveTime', { valueDateTime: d.effectiveTime }));
     if (d.module) {
       if (wants('module')) out.push(property('module', { valueCode: d.module }, this.displayOf(d.module)));

@@ -20,6 +20,8 @@ import type { IndexedCodeSystem } from '../paged-expansion';
 const BATCH = 500;
 /** Parsed ECL (with the evaluator that memoises its sets) kept per release. */
 const ECL_CACHE = 32;
+/** Most concept members the cached evaluators may hold in their memoised sets (about 20 bytes each). */
+const ECL_CACHE_MEMBERS = 2_000_000;
 
 const CONCEPT_OPS: Record<string, HierarchyOp | undefined> = { '=': undefined, 'is-a': '<<', 'descendent-of': '<', 'child-of': '<!', generalizes: '>>' };
 const OWN_FILTERS: Record<string, string[]> = {
@@ -280,7 +282,14 @@ export class SnomedProvider extends ConceptGraphProvider implements IndexedCodeS
       }
       throw e;
     }
-    if (this.eclCache.size >= ECL_CACHE) this.eclCache.delete(this.eclCache.keys().next().value!);
+    // bounded by count and by the members the evaluators hold (their memoised sets)
+    let weight = 0;
+    for (const e of this.eclCache.values()) weight += e.evaluator.weight;
+    while (this.eclCache.size && (this.eclCache.size >= ECL_CACHE || weight > ECL_CACHE_MEMBERS)) {
+      const oldest = this.eclCache.keys().next().value!;
+      weight -= this.eclCache.get(oldest)!.evaluator.weight;
+      this.eclCache.delete(oldest);
+    }
     this.eclCache.set(text, entry);
     return entry;
   }

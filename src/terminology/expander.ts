@@ -499,7 +499,8 @@ export class ValueSetExpander {
 
   private passesText(c: Concept): boolean {
     if (!this.textFilter) return true;
-    return this.textFilter.passes([c.code, c.display, ...c.designations.map((d) => d.value)]);
+    // inactive descriptions are kept for display checks, not found by text search (as in the text index)
+    return this.textFilter.passes([c.code, c.display, ...c.designations.filter((d) => d.status !== 'inactive').map((d) => d.value)]);
   }
 
   private excludeCodes(vs: ValueSet, exc: ValueSetComposeInclude, chain: string[]): void {

@@ -108,7 +108,7 @@ describe('paged and general expansions agree', () => {
     new ResourceLoader(db, store).load([fixtureCodeSystem()]);
     if (generatorPresent) {
       const release = path.join(dir, 'release');
-      execFileSync(process.execPath, [GENERATOR, '--out', release, '--concepts', '1000', '--quiet'], { stdio: 'ignore' });
+      execFileSync(process.execPath, [GENERATOR, '--out', release, '--concepts', '1500', '--quiet'], { stdio: 'ignore' });
       await runImport(db, store, rf2Importer, path.join(release, 'Snapshot'));
       const read = (f: string) => JSON.parse(fs.readFileSync(path.join(release, 'pools', f), 'utf8'));
       const manifest = read('manifest.json');

@@ -175,11 +175,19 @@ export class ExpansionQueries {
     }
   }
 
-  /** How many rows a stream yields, counted up to a cap (to choose the smallest driver). */
+  /** How many rows a stream yields, counted up to a cap (to choose the smallest driver); remembered. */
   private estimate(s: Stream): number {
-    const n = (this.s(`SELECT count(*) AS n FROM (SELECT 1 FROM ${s.from} WHERE ${s.where} LIMIT ${ESTIMATE_CAP})`).get(...s.args) as { n: number }).n;
+    const key = `${s.from} ${s.where} ${JSON.stringify(s.args)}`;
+    let n = this.estimates.get(key);
+    if (n === undefined) {
+      n = (this.s(`SELECT count(*) AS n FROM (SELECT 1 FROM ${s.from} WHERE ${s.where} LIMIT ${ESTIMATE_CAP})`).get(...s.args) as { n: number }).n;
+      if (this.estimates.size >= 5000) this.estimates.clear();
+      this.estimates.set(key, n);
+    }
     return n + (s.extra !== undefined ? 1 : 0);
   }
+
+  private readonly estimates = new Map<string, number>();
 
   /** The driver (the smallest streamable conjunct) and the tests for everything else. */
   private plan(set: ConceptSet, text?: TextMatch): { driver: Stream; tests: Sql[] } {

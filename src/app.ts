@@ -4,6 +4,8 @@ import { fhirRouter } from './fhir/router';
 import { nimRoutes } from './fhir/nim/routes';
 import { validateRoutes } from './fhir/nim/validate-routes';
 import { webRoutes } from './web/router';
+import { syndicationRoutes } from './fhir/syndication/routes';
+import { refuseWrites } from './http/read-replica';
 
 /**
  * The composition root: builds the HTTP application from its parts. Only this module knows every
@@ -24,12 +26,17 @@ export function createApp(deps: ServerDeps): express.Express {
     next();
   });
 
+  // a follower (read replica) serves reads only: the one switch between primary and replica
+  if (deps.follower) app.use(refuseWrites(deps.config.follow!.primaryUrl));
+
   // the FHIR terminology API
   app.use('/fhir', fhirRouter(deps));
   // NIM authoring and releases for vendors (/nim, /releases, /openapi.json)
   app.use(nimRoutes(deps, deps.nim));
   // records and submission files validated against NIM releases (/validate)
   app.use(validateRoutes(deps, deps.nim));
+  // the syndication feed followers and other terminology servers read (/syndication)
+  app.use(syndicationRoutes(deps));
   // the pages for analysts (start, search, code systems, value sets, NIMs, diffs) at /
   app.use(webRoutes(deps, deps.nim));
   return app;

@@ -26,6 +26,42 @@ export interface KodverkConfig {
   loadFhirCore: boolean;
   /** Worker threads for terminology operations (0: run them on the HTTP thread). */
   workers: number;
+  /** The syndication feed this instance publishes (README "Scale out"). */
+  syndication: SyndicationConfig;
+  /** Set on a follower (read replica): the feeds it takes its content from. */
+  follow?: FollowConfig;
+}
+
+/** What the syndication feed (GET /syndication/feed.xml) publishes, and to whom. */
+export interface SyndicationConfig {
+  /** public: anyone reads the feed; authenticated: only clients with credentials; off: no feed */
+  access: 'public' | 'authenticated' | 'off';
+  /** publish the FHIR R4 core terminology too (every Kodverk loads it itself) */
+  includeFhirCore: boolean;
+  /** entries whose content item identifier starts with `prefix` need the permission `code` */
+  permissions: { prefix: string; code: string }[];
+  /** content item identifier prefixes that are never published */
+  exclude: string[];
+  /** folder of the content-addressed artefacts (packages, RF2 archives) */
+  artefactDir: string;
+}
+
+/** A follower: the feeds it follows and how. */
+export interface FollowConfig {
+  /** Atom feed URLs (NCTS ASF profile), taken in in this order */
+  feeds: string[];
+  /** bearer token sent to the feeds and their artefact links */
+  token?: string;
+  /** time between polls when all is well, ms */
+  intervalMs: number;
+  /** longest wait between polls after failures (the wait doubles from intervalMs), ms */
+  maxBackoffMs: number;
+  /** NCTS ASF category terms taken in (retractions of the FHIR types are always honoured) */
+  categories: string[];
+  /** where artefacts may be downloaded from (URL prefixes); the feeds' own origins always */
+  allow: string[];
+  /** the primary named in the answer to a write (default: the first feed's origin) */
+  primaryUrl: string;
 }
 
 /** The folder holding package.json, found from this file whether run from src/ or dist/. */
@@ -47,12 +83,70 @@ function intFromEnv(name: string, fallback: number): number {
   return n;
 }
 
+function listFromEnv(name: string, fallback: string[]): string[] {
+  const raw = process.env[name];
+  if (raw === undefined) return fallback;
+  return raw.split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+/** The followed feeds from KODVERK_FOLLOW (comma-separated URLs), or undefined on a primary. */
+export function loadFollowConfig(feedsRaw = process.env.KODVERK_FOLLOW): FollowConfig | undefined {
+  const feeds = (feedsRaw ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  if (!feeds.length) return undefined;
+  for (const f of feeds) {
+    let u: URL;
+    try {
+      u = new URL(f);
+    } catch {
+      throw new Error(`KODVERK_FOLLOW must hold feed URLs, got '${f}'`);
+    }
+    if (!['http:', 'https:'].includes(u.protocol)) throw new Error(`KODVERK_FOLLOW: '${f}' is not an http(s) URL`);
+  }
+  const intervalMs = Math.max(100, intFromEnv('KODVERK_FOLLOW_INTERVAL_MS', 60_000));
+  return {
+    feeds,
+    token: process.env.KODVERK_FOLLOW_TOKEN || undefined,
+    intervalMs,
+    maxBackoffMs: Math.max(intervalMs, intFromEnv('KODVERK_FOLLOW_MAX_BACKOFF_MS', 15 * 60_000)),
+    categories: listFromEnv('KODVERK_FOLLOW_CATEGORIES', ['FHIR_Package', 'FHIR_CodeSystem', 'FHIR_ValueSet', 'FHIR_ConceptMap', 'FHIR_Bundle', 'SCT_RF2_SNAPSHOT', 'SCT_RF2_ALL']),
+    allow: listFromEnv('KODVERK_FOLLOW_ALLOW', []),
+    primaryUrl: process.env.KODVERK_PRIMARY_URL || new URL(feeds[0]).origin,
+  };
+}
+
+/** KODVERK_SYNDICATION* (README "Scale out"); `dbPath` places the artefact folder by default. */
+export function loadSyndicationConfig(dbPath: string): SyndicationConfig {
+  const access = (process.env.KODVERK_SYNDICATION ?? 'public').trim().toLowerCase();
+  if (access !== 'public' && access !== 'authenticated' && access !== 'off') throw new Error(`KODVERK_SYNDICATION must be public, authenticated or off, got '${access}'`);
+  const permissions = listFromEnv('KODVERK_SYNDICATION_PERMISSIONS', ['http://snomed.info/sct=snomed-ct', 'http://snomed.info/xsct=snomed-ct']).map((rule) => {
+    const cut = rule.lastIndexOf('=');
+    if (cut <= 0 || cut === rule.length - 1) throw new Error(`KODVERK_SYNDICATION_PERMISSIONS: '${rule}' is not <identifier prefix>=<permission>`);
+    return { prefix: rule.slice(0, cut), code: rule.slice(cut + 1) };
+  });
+  return {
+    access,
+    includeFhirCore: boolFromEnv('KODVERK_SYNDICATION_FHIR_CORE', false),
+    permissions,
+    exclude: listFromEnv('KODVERK_SYNDICATION_EXCLUDE', []),
+    artefactDir: process.env.KODVERK_ARTEFACTS || (dbPath === ':memory:' ? path.join(os.tmpdir(), 'kodverk-artefacts') : path.join(path.dirname(path.resolve(dbPath)), 'artefacts')),
+  };
+}
+
+function boolFromEnv(name: string, fallback: boolean): boolean {
+  const raw = (process.env[name] ?? '').trim().toLowerCase();
+  if (raw === '') return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  throw new Error(`${name} must be true or false, got '${process.env[name]}'`);
+}
+
 export function loadConfig(overrides: Partial<KodverkConfig> = {}): KodverkConfig {
   const root = projectRoot();
+  const dbPath = overrides.dbPath ?? process.env.KODVERK_DB ?? path.join(root, 'data', 'kodverk.db');
   return {
     port: intFromEnv('PORT', 8080),
     host: process.env.HOST ?? '0.0.0.0',
-    dbPath: process.env.KODVERK_DB ?? path.join(root, 'data', 'kodverk.db'),
+    dbPath,
     contentPackDir: process.env.KODVERK_CONTENT ?? path.join(root, 'terminology'),
     apiToken: process.env.KODVERK_API_TOKEN || undefined,
     maxBodyBytes: intFromEnv('KODVERK_MAX_BODY_BYTES', 20 * 1024 * 1024),
@@ -61,6 +155,8 @@ export function loadConfig(overrides: Partial<KodverkConfig> = {}): KodverkConfi
     expansionLimit: intFromEnv('KODVERK_EXPANSION_LIMIT', 10000),
     workers: intFromEnv('KODVERK_WORKERS', Math.min(4, Math.max(1, os.cpus().length))),
     loadFhirCore: !['0', 'false', 'no'].includes((process.env.KODVERK_FHIR_CORE ?? 'true').toLowerCase()),
+    syndication: loadSyndicationConfig(dbPath),
+    follow: loadFollowConfig(),
     ...overrides,
   };
 }

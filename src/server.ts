@@ -17,6 +17,9 @@ import { ResourceLoader } from './importers/loader';
 import { readFhirFolder } from './importers/fhir-json';
 import { fhirCoreResources } from './importers/fhir-core';
 import { loadNimSeed } from './nim/seed';
+import { ArtefactStore } from './store/artefact-store';
+import { SyndicationPublisher } from './syndication/publisher';
+import { Follower } from './syndication/follower';
 
 export interface RunningServer {
   url: string;
@@ -43,7 +46,8 @@ export function loadInitialContent(db: Db, store: ResourceStore, config: Kodverk
     store.setMeta(FHIR_CORE_KEY, new Date().toISOString());
     core = s.created + s.updated;
   }
-  if (!store.getMeta(CONTENT_PACK_KEY) && fs.existsSync(config.contentPackDir)) {
+  // a follower's content, the content pack included, comes from the primary's feed
+  if (!config.follow && !store.getMeta(CONTENT_PACK_KEY) && fs.existsSync(config.contentPackDir)) {
     const s = loader.load(readFhirFolder(config.contentPackDir));
     store.setMeta(CONTENT_PACK_KEY, new Date().toISOString());
     pack = s.created + s.updated;
@@ -60,12 +64,14 @@ export async function startServer(overrides: Partial<KodverkConfig> = {}): Promi
   const loaded = loadInitialContent(db, store, config);
   if (loaded.core) logger.info({ resources: loaded.core }, 'FHIR R4 core terminology loaded');
   if (loaded.pack) logger.info({ resources: loaded.pack, from: config.contentPackDir }, 'content pack loaded');
-  // NIMs and their seed releases (terminology/nim/*.yaml), once, after the terminology they bind to
-  const nims = loadNimSeed(db, store, path.join(config.contentPackDir, 'nim'));
-  if (nims.nims) logger.info(nims, 'NIM seed loaded');
-  // releases on påseende follow the store as it is now (a migration, imports by an older version)
   const nim = openNim(db, store);
-  for (const line of refreshLines(nim.releases.refresh({ trigger: { kind: 'start' } }))) logger.info(line);
+  if (!config.follow) {
+    // NIMs and their seed releases (terminology/nim/*.yaml), once, after the terminology they bind to
+    const nims = loadNimSeed(db, store, path.join(config.contentPackDir, 'nim'));
+    if (nims.nims) logger.info(nims, 'NIM seed loaded');
+    // releases on påseende follow the store as it is now (a migration, imports by an older version)
+    for (const line of refreshLines(nim.releases.refresh({ trigger: { kind: 'start' } }))) logger.info(line);
+  }
   const engineOptions = { maxExpansionCodes: config.expansionLimit };
   const useWorkers = config.workers > 0 && config.dbPath !== ':memory:' && WorkerPoolService.available();
   const terminology: TerminologyService = useWorkers
@@ -74,7 +80,10 @@ export async function startServer(overrides: Partial<KodverkConfig> = {}): Promi
   const schema = new SchemaValidator();
   schema.warmUp();
   const loader = new ResourceLoader(db, store, (changes) => void followContent(nim, { kind: 'api' }, changes));
-  const app = createApp({ config, logger, store, terminology, schema, loader, nim });
+  const syndication = new SyndicationPublisher(db, store, nim, new ArtefactStore(config.syndication.artefactDir), config.syndication, { mirrorOnly: !!config.follow });
+  // a follower (read replica) takes its content from the feeds it follows
+  const follower = config.follow ? new Follower({ dbPath: config.dbPath, db, store, nim, publisher: syndication, config: config.follow, logger }) : undefined;
+  const app = createApp({ config, logger, store, terminology, schema, loader, nim, syndication, follower });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(config.port, config.host, () => resolve(s));
   });
@@ -82,7 +91,8 @@ export async function startServer(overrides: Partial<KodverkConfig> = {}): Promi
   const port = (server.address() as AddressInfo).port;
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   const url = `http://${host}:${port}`;
-  logger.info({ url: `${url}/fhir`, db: config.dbPath, workers: useWorkers ? config.workers : 0 }, 'Kodverk listening');
+  logger.info({ url: `${url}/fhir`, db: config.dbPath, workers: useWorkers ? config.workers : 0, follows: config.follow?.feeds }, 'Kodverk listening');
+  follower?.start();
   return {
     url,
     fhirBase: `${url}/fhir`,
@@ -92,7 +102,7 @@ export async function startServer(overrides: Partial<KodverkConfig> = {}): Promi
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => {
-          void terminology.close().then(() => {
+          void Promise.all([terminology.close(), follower?.stop()]).then(() => {
             db.close();
             resolve();
           });

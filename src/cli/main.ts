@@ -12,6 +12,8 @@ import { terminalProgress } from './progress';
 import { nimCommand } from './nim';
 import { openNim, releaseImportHooks } from '../nim';
 import { validateCommand } from './validate';
+import { ArtefactStore } from '../store/artefact-store';
+import { recordRf2Release } from '../syndication/rf2-archive';
 
 const program = new Command();
 // positional options: `kodverk import ksi file --version 2025` is the import's --version, not the program's
@@ -49,6 +51,11 @@ program
       // releases on påseende that bind what the import changed are refreshed in its transaction
       const summary = await runImport(db, store, importer, input, opts, terminalProgress(), releaseImportHooks(openNim(db, store)));
       console.log(describeSummary(summary).join('\n'));
+      // a Snomed CT release is syndicated as the RF2 files it was imported from: kept now
+      if (importer.format === 'rf2' && summary.publisherVersion && config.syndication.access !== 'off') {
+        const artefacts = new ArtefactStore(config.syndication.artefactDir);
+        if (await recordRf2Release(db, store, artefacts, input, summary.publisherVersion, summary.sha256)) console.log(`  RF2 snapshot kept for the syndication feed in ${artefacts.dir}`);
+      }
     } finally {
       db.close();
     }

@@ -54,3 +54,8 @@ export function baseUrl(req: Request, configured?: string): string {
   const proto = req.get('x-forwarded-proto') ?? req.protocol;
   return `${proto}://${host}/fhir`;
 }
+
+/** The server's root URL as the client sees it (the FHIR base without /fhir). */
+export function rootUrl(req: Request, configured?: string): string {
+  return baseUrl(req, configured).replace(/\/fhir$/, '');
+}

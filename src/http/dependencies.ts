@@ -5,6 +5,8 @@ import type { TerminologyService } from '../terminology/service';
 import type { ResourceLoader } from '../importers/loader';
 import type { Nim } from '../nim';
 import type { SchemaValidator } from '../terminology/resource-schema';
+import type { SyndicationPublisher } from '../syndication/publisher';
+import type { Follower } from '../syndication/follower';
 
 /**
  * What the HTTP routers share. The composition root (src/app.ts) builds it once; each router
@@ -21,4 +23,8 @@ export interface ServerDeps {
   loader: ResourceLoader;
   /** NIM versions and releases over the same store */
   nim: Nim;
+  /** the syndication catalogue and its artefacts (the feed followers read) */
+  syndication: SyndicationPublisher;
+  /** set on a follower (read replica): what it follows and how far it has come */
+  follower?: Follower;
 }

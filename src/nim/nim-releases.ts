@@ -410,25 +410,59 @@ export class NimReleases {
       if (existing.contentHash === hash) return { release: existing, created: false };
       throw conflict(`Release ${snapshot.version} exists here with other content`);
     }
+    return this.store.transaction(() => ({ release: this.insertSnapshot(snapshot, hash), created: true }));
+  }
+
+  /**
+   * A follower (read replica) takes a release as its primary published it: the snapshot, added or
+   * replacing the one held (the primary refreshed or adopted it), and the lifecycle state, with an
+   * event dated as the primary's feed dated it. The primary's snapshot is the release: nothing is
+   * resolved or refreshed here.
+   */
+  mirrorSnapshot(snapshot: ReleaseSnapshot, status: NimStatus, at: string, feed: string): { release: NimReleaseRow; changed: boolean } {
+    const hash = contentHash(snapshot);
     return this.store.transaction(() => {
-      const members = snapshot.nims.map((n) => {
-        const have = this.store.model(n.name, n.version);
-        if (!have) {
-          const sd = n.resource;
-          const period = sd.extension?.find((e: any) => e.url === EXT.effectivePeriod)?.valuePeriod;
-          return this.store.saveModel({ name: n.name, version: n.version, url: n.url, resourceId: sd.id, title: n.title, status: n.status, effectiveFrom: period?.start, effectiveTo: period?.end, resource: sd });
-        }
-        if (canonicalJson(fromStructureDefinition(have.resource)) !== canonicalJson(fromStructureDefinition(n.resource))) {
-          throw conflict(`NIM ${n.name} ${n.version} exists here with other content`);
-        }
-        return have;
-      });
-      let row = this.store.insertRelease({ version: snapshot.version, title: snapshot.title, effectiveFrom: snapshot.effectiveFrom });
-      this.store.setMembers(row.pk, members.map((m) => m.pk));
-      row = this.storeSnapshot(row, snapshot, { status: snapshot.status });
-      this.store.addEvent(row.pk, snapshot.status, { imported: true, changeClass: snapshot.changeClass, contentHash: hash });
-      return { release: row, created: true };
+      let row = this.store.release(snapshot.version);
+      if (row && row.contentHash === hash && row.status === status) return { release: row, changed: false };
+      const before: ReleaseSnapshot | undefined = row?.snapshot && row.contentHash !== hash ? JSON.parse(row.snapshot) : undefined;
+      if (!row) row = this.insertSnapshot(snapshot, hash, true, at);
+      else if (before) {
+        this.store.setMembers(row.pk, this.modelsOf(snapshot, true).map((m) => m.pk));
+        row = this.storeSnapshot(row, snapshot, { title: snapshot.title, effectiveFrom: snapshot.effectiveFrom ?? null });
+      }
+      if (row.status !== status) {
+        row = this.store.updateRelease(row.pk, { status });
+        this.store.addEvent(row.pk, status, { changeClass: snapshot.changeClass, contentHash: hash, effectiveFrom: snapshot.effectiveFrom }, at);
+      } else if (before) {
+        // the primary refreshed it on påseende: the same event, with what changed
+        const diff = diffReleases(before, snapshot);
+        const note: RefreshNote = { trigger: { kind: 'primary', feed }, from: contentHash(before), contentHash: hash, changeClass: snapshot.changeClass, valueSets: refreshedValueSets(diff, snapshot, before) };
+        this.store.addEvent(row.pk, 'uppdaterad', note, at, diff);
+      }
+      return { release: row, changed: true };
     });
+  }
+
+  /** The NIM versions of a snapshot, added where missing (`replace`: overwritten where different). */
+  private modelsOf(snapshot: ReleaseSnapshot, replace = false): NimModelRow[] {
+    return snapshot.nims.map((n) => {
+      const have = this.store.model(n.name, n.version);
+      const same = have && canonicalJson(fromStructureDefinition(have.resource)) === canonicalJson(fromStructureDefinition(n.resource));
+      if (have && same) return have;
+      if (have && !replace) throw conflict(`NIM ${n.name} ${n.version} exists here with other content`);
+      const sd = n.resource;
+      const period = sd.extension?.find((e: any) => e.url === EXT.effectivePeriod)?.valuePeriod;
+      return this.store.saveModel({ name: n.name, version: n.version, url: n.url, resourceId: sd.id, title: n.title, status: n.status, effectiveFrom: period?.start, effectiveTo: period?.end, resource: sd });
+    });
+  }
+
+  private insertSnapshot(snapshot: ReleaseSnapshot, hash: string, replaceModels = false, at?: string): NimReleaseRow {
+    const members = this.modelsOf(snapshot, replaceModels);
+    let row = this.store.insertRelease({ version: snapshot.version, title: snapshot.title, effectiveFrom: snapshot.effectiveFrom });
+    this.store.setMembers(row.pk, members.map((m) => m.pk));
+    row = this.storeSnapshot(row, snapshot, { status: snapshot.status });
+    this.store.addEvent(row.pk, snapshot.status, { imported: true, changeClass: snapshot.changeClass, contentHash: hash }, at);
+    return row;
   }
 
   // ---- comments (påseende) ----

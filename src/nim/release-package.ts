@@ -1,5 +1,4 @@
-import zlib from 'node:zlib';
-import * as tar from 'tar';
+import { jsonFile, readTgz, writeTgz } from '../importers/npm-package';
 import { invalid } from './errors';
 import { EXT } from './extensions';
 import { valueSetsCsv } from './release-exports';
@@ -11,18 +10,12 @@ import { ReleaseSnapshot, SNAPSHOT_FORMAT, canonicalJson, contentHash } from './
  * publication, and under package/other/ the release snapshot (release.json, which makes the
  * package importable into another Kodverk) and the codes as CSV.
  *
- * The package is a pure function of the snapshot and byte-identical on every build: entries in
- * sorted order, fixed modes and owners, every mtime the release's date, and gzip without a
- * timestamp. The tar is written here (plain ustar) rather than through node-tar's Pack, which
- * reads files from disk with their own modes and times; node-tar reads packages back.
+ * The package is a pure function of the snapshot and byte-identical on every build (entries in
+ * sorted order, every mtime the release's date: see npm-package).
  */
 
 export const PACKAGE_NAME = 'se.kodverk.nim';
 const FILE_NAME = /^[A-Za-z0-9._-]+$/;
-
-function json(value: unknown): Buffer {
-  return Buffer.from(JSON.stringify(value, null, 2) + '\n', 'utf8');
-}
 
 /** The FHIR resources of a release with their package file names (sorted, unique). */
 function resources(snapshot: ReleaseSnapshot): { file: string; resource: any }[] {
@@ -76,74 +69,22 @@ export function packageFiles(snapshot: ReleaseSnapshot): [string, Buffer][] {
     files: res.map(({ file, resource: r }) => ({ filename: file, resourceType: r.resourceType, id: r.id, url: r.url, version: r.version, ...(r.kind ? { kind: r.kind } : {}), ...(r.type ? { type: r.type } : {}) })),
   };
   return [
-    ['package/package.json', json(manifest)],
-    ['package/.index.json', json(index)],
-    ...res.map(({ file, resource }): [string, Buffer] => [`package/${file}`, json(resource)]),
+    ['package/package.json', jsonFile(manifest)],
+    ['package/.index.json', jsonFile(index)],
+    ...res.map(({ file, resource }): [string, Buffer] => [`package/${file}`, jsonFile(resource)]),
     ['package/other/release.json', Buffer.from(canonicalJson(snapshot), 'utf8')],
     ['package/other/valuesets.csv', Buffer.from(valueSetsCsv(snapshot), 'utf8')],
   ];
 }
 
-// ---- a deterministic ustar writer ----
-
-function octal(value: number, width: number): string {
-  return value.toString(8).padStart(width - 1, '0') + '\0';
-}
-
-function tarHeader(path: string, size: number, mtime: number): Buffer {
-  const h = Buffer.alloc(512);
-  let name = path;
-  let prefix = '';
-  if (Buffer.byteLength(name) > 100) {
-    const cut = path.lastIndexOf('/', 155);
-    prefix = path.slice(0, cut);
-    name = path.slice(cut + 1);
-    if (cut < 0 || Buffer.byteLength(name) > 100 || Buffer.byteLength(prefix) > 155) throw new Error(`path too long for a tar entry: ${path}`);
-  }
-  h.write(name, 0, 100, 'utf8');
-  h.write(octal(0o644, 8), 100, 'ascii');
-  h.write(octal(0, 8), 108, 'ascii');
-  h.write(octal(0, 8), 116, 'ascii');
-  h.write(octal(size, 12), 124, 'ascii');
-  h.write(octal(mtime, 12), 136, 'ascii');
-  h.write('        ', 148, 'ascii');
-  h.write('0', 156, 'ascii');
-  h.write('ustar\0', 257, 'ascii');
-  h.write('00', 263, 'ascii');
-  h.write(prefix, 345, 155, 'utf8');
-  let sum = 0;
-  for (const b of h) sum += b;
-  h.write(octal(sum, 7) + ' ', 148, 'ascii');
-  return h;
-}
-
 /** The release as a .tgz FHIR package: the same bytes for the same snapshot, always. */
 export function buildPackage(snapshot: ReleaseSnapshot): Buffer {
-  const mtime = Math.floor(Date.parse(`${snapshot.date}T00:00:00Z`) / 1000);
-  const blocks: Buffer[] = [];
-  for (const [path, data] of packageFiles(snapshot)) {
-    blocks.push(tarHeader(path, data.length, mtime), data, Buffer.alloc((512 - (data.length % 512)) % 512));
-  }
-  blocks.push(Buffer.alloc(1024));
-  return zlib.gzipSync(Buffer.concat(blocks), { level: 9 });
+  return writeTgz(packageFiles(snapshot), Math.floor(Date.parse(`${snapshot.date}T00:00:00Z`) / 1000));
 }
 
 /** The snapshot in a package, checked against the content hash the package announces. */
 export async function readPackage(tgz: Buffer): Promise<ReleaseSnapshot> {
-  const files = new Map<string, Buffer>();
-  await new Promise<void>((resolve, reject) => {
-    const parser = new tar.Parser({
-      onReadEntry: (entry) => {
-        const chunks: Buffer[] = [];
-        entry.on('data', (c: Buffer) => chunks.push(c));
-        entry.on('end', () => files.set(entry.path.replace(/^\.\//, ''), Buffer.concat(chunks)));
-      },
-    });
-    parser.on('error', reject);
-    parser.on('close', () => resolve());
-    parser.on('end', () => resolve());
-    parser.end(tgz);
-  }).catch((e) => {
+  const files = await readTgz(tgz).catch((e) => {
     throw invalid(`not a readable .tgz package: ${(e as Error).message}`);
   });
   const release = files.get('package/other/release.json');

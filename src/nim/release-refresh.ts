@@ -16,7 +16,9 @@ export type RefreshTrigger =
   | { kind: 'import'; format: string; file: string }
   | { kind: 'api' }
   | { kind: 'manual' }
-  | { kind: 'start' };
+  | { kind: 'start' }
+  /** a follower took the release as its primary refreshed it */
+  | { kind: 'primary'; feed: string };
 
 /** A canonical resource that was written or removed (as the loader reports it). */
 export interface ContentChange {
@@ -115,6 +117,8 @@ export function triggerText(t: RefreshTrigger): string {
       return 'ändring genom API:t';
     case 'manual':
       return 'uppdatering på begäran';
+    case 'primary':
+      return `uppdatering hos primärservern (${t.feed})`;
     default:
       return 'serverns start (lagret har ändrats)';
   }

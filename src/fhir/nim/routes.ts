@@ -1,6 +1,6 @@
 import express, { NextFunction, Request, Response } from 'express';
 import type { ServerDeps } from '../../http/dependencies';
-import { baseUrl, outcomeForError, sendResource } from '../http';
+import { outcomeForError, rootUrl as serverRoot, sendResource } from '../http';
 import { outcomeOf } from '../../terminology/issues';
 import { requireApiToken } from '../resources';
 import type { Nim } from '../../nim';
@@ -23,9 +23,8 @@ import openapi from './openapi.json';
 
 const ADOPTED = ['faststalld', 'upphavd'];
 
-/** The server's root URL as the client sees it (the FHIR base without /fhir). */
 function rootUrl(req: Request, deps: Pick<ServerDeps, 'config'>): string {
-  return baseUrl(req, deps.config.publicBaseUrl).replace(/\/fhir$/, '');
+  return serverRoot(req, deps.config.publicBaseUrl);
 }
 
 function sendJson(res: Response, status: number, body: unknown, headers: Record<string, string> = {}): void {

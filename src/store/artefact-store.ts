@@ -1,0 +1,120 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+
+/** What a stored artefact is: its sha256 (lowercase hex) and length in bytes. */
+export interface ArtefactRef {
+  sha256: string;
+  length: number;
+}
+
+/** A downloaded artefact that is not what its feed entry announced. */
+export class ArtefactMismatch extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ArtefactMismatch';
+  }
+}
+
+const SHA256 = /^[0-9a-f]{64}$/;
+
+/**
+ * Content-addressed files: every artefact the syndication feed offers (FHIR packages, RF2
+ * archives, NIM release packages) is kept once under its sha256 — `<dir>/<aa>/<sha256>` — and never
+ * changes, so it can be served as immutable. Files appear by an atomic rename, so a reader never
+ * sees half an artefact, and writing the same content twice leaves one file.
+ */
+export class ArtefactStore {
+  constructor(readonly dir: string) {
+    fs.mkdirSync(dir, { recursive: true });
+  }
+
+  pathOf(sha256: string): string {
+    if (!SHA256.test(sha256)) throw new Error(`not a sha256: ${sha256}`);
+    return path.join(this.dir, sha256.slice(0, 2), sha256);
+  }
+
+  has(sha256: string): boolean {
+    return SHA256.test(sha256) && fs.existsSync(this.pathOf(sha256));
+  }
+
+  /** The stored file's length, or undefined when it is not here. */
+  lengthOf(sha256: string): number | undefined {
+    if (!SHA256.test(sha256)) return undefined;
+    try {
+      return fs.statSync(this.pathOf(sha256)).size;
+    } catch {
+      return undefined;
+    }
+  }
+
+  putBuffer(bytes: Buffer): ArtefactRef {
+    const sha256 = crypto.createHash('sha256').update(bytes).digest('hex');
+    if (!this.has(sha256)) {
+      const tmp = this.tempPath();
+      fs.writeFileSync(tmp, bytes);
+      this.settle(tmp, sha256);
+    }
+    return { sha256, length: bytes.length };
+  }
+
+  /**
+   * Stores what a stream delivers, hashing it on the way; when `expected` is given, a stream of
+   * another length or hash is refused (ArtefactMismatch) and nothing is kept. Past `maxLength`
+   * bytes the stream is cut off.
+   */
+  async putStream(stream: Readable, expected: Partial<ArtefactRef> = {}, maxLength = Number.MAX_SAFE_INTEGER): Promise<ArtefactRef> {
+    const tmp = this.tempPath();
+    const hash = crypto.createHash('sha256');
+    let length = 0;
+    try {
+      await pipeline(
+        stream,
+        async function* (source: AsyncIterable<Buffer>) {
+          for await (const chunk of source) {
+            length += chunk.length;
+            if (length > maxLength) throw new ArtefactMismatch(`longer than ${maxLength} bytes`);
+            if (expected.length !== undefined && length > expected.length) throw new ArtefactMismatch(`longer than the ${expected.length} bytes announced`);
+            hash.update(chunk);
+            yield chunk;
+          }
+        },
+        fs.createWriteStream(tmp),
+      );
+      const sha256 = hash.digest('hex');
+      if (expected.length !== undefined && length !== expected.length) throw new ArtefactMismatch(`${length} bytes, ${expected.length} announced`);
+      if (expected.sha256 !== undefined && sha256 !== expected.sha256.toLowerCase()) throw new ArtefactMismatch(`sha256 ${sha256}, ${expected.sha256} announced`);
+      this.settle(tmp, sha256);
+      return { sha256, length };
+    } catch (e) {
+      fs.rmSync(tmp, { force: true });
+      throw e;
+    }
+  }
+
+  async putFile(file: string): Promise<ArtefactRef> {
+    return this.putStream(fs.createReadStream(file));
+  }
+
+  open(sha256: string): fs.ReadStream {
+    return fs.createReadStream(this.pathOf(sha256));
+  }
+
+  read(sha256: string): Buffer {
+    return fs.readFileSync(this.pathOf(sha256));
+  }
+
+  private tempPath(): string {
+    fs.mkdirSync(path.join(this.dir, 'tmp'), { recursive: true });
+    return path.join(this.dir, 'tmp', `${process.pid}-${crypto.randomUUID()}`);
+  }
+
+  private settle(tmp: string, sha256: string): void {
+    const target = this.pathOf(sha256);
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    if (fs.existsSync(target)) fs.rmSync(tmp, { force: true });
+    else fs.renameSync(tmp, target);
+  }
+}

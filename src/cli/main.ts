@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import { startServer } from '../server';
 import { SOFTWARE_VERSION } from '../version';
-import { loadConfig } from '../config';
+import { loadConfig, loadFollowConfig } from '../config';
 import { openDatabase } from '../store/database';
 import { ResourceStore } from '../store/resource-store';
 import { IMPORTERS, importerFor } from '../importers';
@@ -22,8 +22,9 @@ program.name('kodverk').description('Kodverk terminology server for Swedish soci
 program
   .command('serve')
   .description('start the FHIR terminology server (PORT, KODVERK_DB and others from the environment)')
-  .action(async () => {
-    const server = await startServer();
+  .option('--follow <feed-urls>', 'run as a follower (read replica) of these syndication feeds, comma-separated (or KODVERK_FOLLOW)')
+  .action(async (opts: { follow?: string }) => {
+    const server = await startServer(opts.follow ? { follow: loadFollowConfig(opts.follow) } : {});
     const stop = () => {
       void server.close().then(() => process.exit(0));
     };

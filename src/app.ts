@@ -6,6 +6,10 @@ import { validateRoutes } from './fhir/nim/validate-routes';
 import { webRoutes } from './web/router';
 import { syndicationRoutes } from './fhir/syndication/routes';
 import { refuseWrites } from './http/read-replica';
+import { requestIds } from './http/request-id';
+import { accessLog } from './http/access-log';
+import { ServerMetrics } from './http/metrics';
+import { healthRoutes } from './http/health';
 
 /**
  * The composition root: builds the HTTP application from its parts. Only this module knows every
@@ -16,15 +20,16 @@ export function createApp(deps: ServerDeps): express.Express {
   app.disable('x-powered-by');
   app.set('query parser', 'extended');
 
-  app.use((req, res, next) => {
-    const started = process.hrtime.bigint();
-    res.on('finish', () => {
-      // method, path and status only: query strings and bodies may carry personal data
-      const path = req.originalUrl.split('?')[0];
-      deps.logger.info({ method: req.method, path, status: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 }, 'request');
-    });
-    next();
-  });
+  // plumbing first: every request gets an id (in its answer and its log lines), a log line and,
+  // unless switched off, its place in the metrics
+  app.use(requestIds());
+  app.use(accessLog(deps.logger));
+  const metrics = deps.config.metrics ? new ServerMetrics(deps) : undefined;
+  if (metrics) app.use(metrics.measureRequests());
+
+  // liveness, readiness and metrics, before anything that could refuse the request
+  app.use(healthRoutes(deps));
+  if (metrics) app.use(metrics.routes());
 
   // a follower (read replica) serves reads only: the one switch between primary and replica
   if (deps.follower) app.use(refuseWrites(deps.config.follow!.primaryUrl));

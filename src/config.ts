@@ -30,6 +30,16 @@ export interface KodverkConfig {
   syndication: SyndicationConfig;
   /** Set on a follower (read replica): the feeds it takes its content from. */
   follow?: FollowConfig;
+  /** Serve Prometheus metrics at /metrics (and measure requests for them). */
+  metrics: boolean;
+  /** Longest time to receive a whole request (headers and body), ms; then 408. */
+  requestTimeoutMs: number;
+  /** Longest time to receive the request headers, ms (at most requestTimeoutMs). */
+  headersTimeoutMs: number;
+  /** How long an idle keep-alive connection is kept open, ms. */
+  keepAliveTimeoutMs: number;
+  /** Longest wait for requests in flight at shutdown before they are cut off, ms. */
+  shutdownGraceMs: number;
 }
 
 /** What the syndication feed (GET /syndication/feed.xml) publishes, and to whom. */
@@ -154,9 +164,14 @@ export function loadConfig(overrides: Partial<KodverkConfig> = {}): KodverkConfi
     logLevel: process.env.LOG_LEVEL ?? 'info',
     expansionLimit: intFromEnv('KODVERK_EXPANSION_LIMIT', 10000),
     workers: intFromEnv('KODVERK_WORKERS', Math.min(4, Math.max(1, os.cpus().length))),
-    loadFhirCore: !['0', 'false', 'no'].includes((process.env.KODVERK_FHIR_CORE ?? 'true').toLowerCase()),
+    loadFhirCore: boolFromEnv('KODVERK_FHIR_CORE', true),
     syndication: loadSyndicationConfig(dbPath),
     follow: loadFollowConfig(),
+    metrics: boolFromEnv('KODVERK_METRICS', true),
+    requestTimeoutMs: intFromEnv('KODVERK_REQUEST_TIMEOUT_MS', 30_000),
+    headersTimeoutMs: intFromEnv('KODVERK_HEADERS_TIMEOUT_MS', 10_000),
+    keepAliveTimeoutMs: intFromEnv('KODVERK_KEEPALIVE_TIMEOUT_MS', 5_000),
+    shutdownGraceMs: intFromEnv('KODVERK_SHUTDOWN_GRACE_MS', 25_000),
     ...overrides,
   };
 }

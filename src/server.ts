@@ -1,9 +1,10 @@
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import { IncomingMessage, RequestListener, Server, ServerResponse, createServer } from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
 import { KodverkConfig, loadConfig } from './config';
 import { createLogger } from './logger';
+import type { DestinationStream } from 'pino';
 import { Db, openDatabase } from './store/database';
 import { ResourceStore } from './store/resource-store';
 import { TerminologyEngine } from './terminology/engine';
@@ -20,6 +21,7 @@ import { loadNimSeed } from './nim/seed';
 import { ArtefactStore } from './store/artefact-store';
 import { SyndicationPublisher } from './syndication/publisher';
 import { Follower } from './syndication/follower';
+import { ServerLifecycle } from './http/lifecycle';
 
 export interface RunningServer {
   url: string;
@@ -27,7 +29,25 @@ export interface RunningServer {
   port: number;
   db: Db;
   store: ResourceStore;
+  lifecycle: ServerLifecycle;
+  /**
+   * Graceful stop: readiness turns 503 at once, the listener stops accepting, requests in flight
+   * complete (cut off after the grace period), then the workers and the store close.
+   */
+  shutdown(graceMs?: number): Promise<ShutdownReport>;
+  /** Immediate stop (tests): open connections are cut. */
   close(): Promise<void>;
+}
+
+export interface ShutdownReport {
+  /** time from the start of the shutdown until the last request in flight ended */
+  drainMs: number;
+  /** requests in flight when the shutdown began */
+  inFlightAtStart: number;
+  /** requests still running when the grace period ended (their connections were cut) */
+  cutOff: number;
+  /** time for the whole shutdown, store closed */
+  totalMs: number;
 }
 
 const CONTENT_PACK_KEY = 'content-pack-loaded';
@@ -56,9 +76,9 @@ export function loadInitialContent(db: Db, store: ResourceStore, config: Kodverk
 }
 
 /** Opens the store, loads the content pack on first start and listens for HTTP. */
-export async function startServer(overrides: Partial<KodverkConfig> = {}): Promise<RunningServer> {
+export async function startServer(overrides: Partial<KodverkConfig> = {}, options: { logDestination?: DestinationStream } = {}): Promise<RunningServer> {
   const config = loadConfig(overrides);
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, options.logDestination);
   const db = openDatabase(config.dbPath);
   const store = new ResourceStore(db);
   const loaded = loadInitialContent(db, store, config);
@@ -83,31 +103,112 @@ export async function startServer(overrides: Partial<KodverkConfig> = {}): Promi
   const syndication = new SyndicationPublisher(db, store, nim, new ArtefactStore(config.syndication.artefactDir), config.syndication, { mirrorOnly: !!config.follow });
   // a follower (read replica) takes its content from the feeds it follows
   const follower = config.follow ? new Follower({ dbPath: config.dbPath, db, store, nim, publisher: syndication, config: config.follow, logger }) : undefined;
-  const app = createApp({ config, logger, store, terminology, schema, loader, nim, syndication, follower });
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(config.port, config.host, () => resolve(s));
+  const lifecycle = new ServerLifecycle();
+  const app = createApp({ config, logger, store, terminology, schema, loader, nim, syndication, follower, lifecycle });
+  const server = createHttpServer(app, config);
+  const inFlight = trackRequests(server, lifecycle);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
-  server.keepAliveTimeout = 5000;
   const port = (server.address() as AddressInfo).port;
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   const url = `http://${host}:${port}`;
   logger.info({ url: `${url}/fhir`, db: config.dbPath, workers: useWorkers ? config.workers : 0, follows: config.follow?.feeds }, 'Kodverk listening');
   follower?.start();
+
+  let stopping: Promise<ShutdownReport> | undefined;
+  const shutdown = (graceMs = config.shutdownGraceMs): Promise<ShutdownReport> =>
+    (stopping ??= (async () => {
+      const started = Date.now();
+      lifecycle.beginDrain();
+      const atStart = inFlight.count();
+      logger.info({ inFlight: atStart, graceMs }, 'shutting down: readiness 503, no new connections, waiting for requests in flight');
+      inFlight.closeConnectionsAfterAnswers();
+      server.close();
+      server.closeIdleConnections();
+      const drained = await inFlight.drained(graceMs);
+      const drainMs = Date.now() - started;
+      const cutOff = drained ? 0 : inFlight.count();
+      if (cutOff) logger.warn({ cutOff, graceMs }, 'requests still running at the end of the grace period were cut off');
+      server.closeAllConnections();
+      await Promise.all([terminology.close(), follower?.stop()]);
+      db.close();
+      const report = { drainMs, inFlightAtStart: atStart, cutOff, totalMs: Date.now() - started };
+      logger.info(report, 'shut down');
+      return report;
+    })());
+
   return {
     url,
     fhirBase: `${url}/fhir`,
     port,
     db,
     store,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => {
-          void Promise.all([terminology.close(), follower?.stop()]).then(() => {
-            db.close();
-            resolve();
-          });
-        });
-        server.closeAllConnections();
-      }),
+    lifecycle,
+    shutdown,
+    close: async () => {
+      await shutdown(0);
+    },
+  };
+}
+
+/** Node's HTTP server with this server's timeouts (Node's own defaults wait minutes). */
+function createHttpServer(app: RequestListener, config: KodverkConfig): Server {
+  const requestTimeout = config.requestTimeoutMs;
+  const headersTimeout = requestTimeout > 0 ? Math.min(config.headersTimeoutMs, requestTimeout) : config.headersTimeoutMs;
+  const server = createServer(
+    {
+      requestTimeout,
+      headersTimeout,
+      // how often Node looks for requests past their timeouts (its default, 30 s, would let a
+      // stalled upload hold a connection for up to 30 s beyond the request timeout)
+      connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(Math.min(requestTimeout || 60_000, headersTimeout || 60_000) / 4))),
+    },
+    app,
+  );
+  server.keepAliveTimeout = config.keepAliveTimeoutMs;
+  return server;
+}
+
+/** Counts requests in flight; while draining, answers close their connections. */
+function trackRequests(server: Server, lifecycle: ServerLifecycle) {
+  const active = new Set<ServerResponse>();
+  const waiting = new Set<() => void>();
+  const closeAfter = (res: ServerResponse) => {
+    if (!res.headersSent) res.setHeader('Connection', 'close');
+  };
+  server.on('request', (_req: IncomingMessage, res: ServerResponse) => {
+    active.add(res);
+    if (lifecycle.draining) closeAfter(res);
+    res.once('close', () => {
+      active.delete(res);
+      if (lifecycle.draining) server.closeIdleConnections();
+      if (active.size === 0) for (const w of waiting) w();
+    });
+  });
+  return {
+    count: () => active.size,
+    /** Answers still to be sent end their connections (keep-alive clients reconnect elsewhere). */
+    closeConnectionsAfterAnswers(): void {
+      for (const res of active) closeAfter(res);
+    },
+    /** Resolves true when no request is in flight, false when graceMs passed first. */
+    drained(graceMs: number): Promise<boolean> {
+      if (active.size === 0) return Promise.resolve(true);
+      return new Promise((resolve) => {
+        const done = (ok: boolean) => {
+          clearTimeout(timer);
+          waiting.delete(onEmpty);
+          resolve(ok);
+        };
+        const onEmpty = () => done(true);
+        const timer = setTimeout(() => done(false), graceMs);
+        waiting.add(onEmpty);
+      });
+    },
   };
 }

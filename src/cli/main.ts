@@ -25,8 +25,22 @@ program
   .option('--follow <feed-urls>', 'run as a follower (read replica) of these syndication feeds, comma-separated (or KODVERK_FOLLOW)')
   .action(async (opts: { follow?: string }) => {
     const server = await startServer(opts.follow ? { follow: loadFollowConfig(opts.follow) } : {});
-    const stop = () => {
-      void server.close().then(() => process.exit(0));
+    // SIGTERM/SIGINT: drain (KODVERK_SHUTDOWN_GRACE_MS), close workers and store, exit 0;
+    // a second signal stops at once
+    let signalled = false;
+    const stop = (signal: string) => {
+      if (signalled) {
+        console.error(`${signal} again: stopping now`);
+        process.exit(1);
+      }
+      signalled = true;
+      server.shutdown().then(
+        () => process.exit(0),
+        (e) => {
+          console.error('shutdown failed:', e);
+          process.exit(1);
+        },
+      );
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);

@@ -9,6 +9,7 @@ import { resourceRoutes } from './resources';
 import type { SchemaValidator } from '../terminology/resource-schema';
 import type { ServerDeps } from '../http/dependencies';
 import { structureDefinitionRoutes } from './nim/structure-definitions';
+import { labelOperation } from '../http/route-label';
 
 /** The FHIR API (mounted at /fhir): metadata, operations, StructureDefinitions and the terminology resources. */
 export function fhirRouter(deps: ServerDeps): express.Router {
@@ -24,6 +25,7 @@ export function fhirRouter(deps: ServerDeps): express.Router {
   fhir.all('/metadata', (_req, res) => methodNotAllowed(res, 'GET'));
 
   const runOperation = (op: OperationDefinition, resourceType: string | undefined, id: string | undefined) => async (req: Request, res: Response) => {
+    labelOperation(res, resourceType ? `${resourceType}/$${op.name}` : `$${op.name}`);
     const input = readInput(req, op, deps.schema);
     const ctx: OperationContext = { req, res, input, terminology: deps.terminology, store: deps.store, resourceType, id, baseUrl: baseUrl(req, deps.config.publicBaseUrl) };
     const result = await op.handle(ctx);

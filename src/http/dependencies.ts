@@ -7,6 +7,7 @@ import type { Nim } from '../nim';
 import type { SchemaValidator } from '../terminology/resource-schema';
 import type { SyndicationPublisher } from '../syndication/publisher';
 import type { Follower } from '../syndication/follower';
+import type { ServerLifecycle } from './lifecycle';
 
 /**
  * What the HTTP routers share. The composition root (src/app.ts) builds it once; each router
@@ -27,4 +28,6 @@ export interface ServerDeps {
   syndication: SyndicationPublisher;
   /** set on a follower (read replica): what it follows and how far it has come */
   follower?: Follower;
+  /** serving or draining (readiness, shutdown) */
+  lifecycle: ServerLifecycle;
 }

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Db } from '../store/database';
 import type { ResourceStore } from '../store/resource-store';
-import { ImportLog } from '../store/import-log';
+import { ImportLog, ImportOutcome } from '../store/import-log';
 import { ChangedCanonical, ResourceLoader, emptySummary } from './loader';
 import { ImportError, ImportOptions, Importer, NO_PROGRESS, Progress } from './importer';
 
@@ -69,6 +69,7 @@ export async function runImport(
   const started = Date.now();
   let peak = process.memoryUsage().rss;
   const sample = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 100);
+  let outcome: ImportOutcome = 'failed';
   try {
     const sha256 = sourceHash(input);
     const result = await importer.read(input, options, progress, store);
@@ -97,6 +98,7 @@ export async function runImport(
     })();
     store.touch();
     peak = Math.max(peak, process.memoryUsage().rss);
+    outcome = summary.changedPks.length === 0 ? 'unchanged' : 'changed';
     return {
       format: importer.format,
       input,
@@ -113,9 +115,22 @@ export async function runImport(
       peakRssMb: Math.round(peak / 1e6),
       notes: [...(result.notes ?? []), ...after],
     };
+  } catch (e) {
+    if (e instanceof ImportError) outcome = 'refused';
+    throw e;
   } finally {
     clearInterval(sample);
     progress.stop();
+    recordAttempt(db, { format: importer.format, startedAt: new Date(started).toISOString(), seconds: (Date.now() - started) / 1000, outcome });
+  }
+}
+
+/** Counts the attempt for the server's metrics; a store that cannot take it loses only the count. */
+function recordAttempt(db: Db, attempt: Parameters<ImportLog['recordAttempt']>[0]): void {
+  try {
+    new ImportLog(db).recordAttempt(attempt);
+  } catch {
+    // the import's own outcome (and error) is what the caller needs to see
   }
 }
 

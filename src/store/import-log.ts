@@ -10,6 +10,15 @@ export interface ImportRun {
   summary: unknown;
 }
 
+export type ImportOutcome = 'changed' | 'unchanged' | 'refused' | 'failed';
+
+export interface ImportAttempt {
+  format: string;
+  startedAt: string;
+  seconds: number;
+  outcome: ImportOutcome;
+}
+
 /** Provenance of imports: every SQL statement about import_run and import_resource. */
 export class ImportLog {
   constructor(private readonly db: Db) {}
@@ -42,6 +51,25 @@ export class ImportLog {
 
   all(): ImportRun[] {
     return (this.db.prepare('SELECT * FROM import_run ORDER BY pk').all() as any[]).map(fromRow);
+  }
+
+  /** Records an attempt, successful or not, outside any import transaction. */
+  recordAttempt(a: ImportAttempt): void {
+    this.db.prepare('INSERT INTO import_attempt (format, started_at, seconds, outcome) VALUES (?, ?, ?, ?)').run(a.format, a.startedAt, a.seconds, a.outcome);
+  }
+
+  /** The newest attempt's key (0 when none): a cheap test of whether attempts were added. */
+  lastAttemptKey(): number {
+    return (this.db.prepare('SELECT coalesce(max(pk), 0) AS pk FROM import_attempt').get() as { pk: number }).pk;
+  }
+
+  attempts(): ImportAttempt[] {
+    return (this.db.prepare('SELECT format, started_at, seconds, outcome FROM import_attempt ORDER BY pk').all() as any[]).map((r) => ({
+      format: r.format,
+      startedAt: r.started_at,
+      seconds: r.seconds,
+      outcome: r.outcome,
+    }));
   }
 
   conceptsSource(resourcePk: number): string | undefined {

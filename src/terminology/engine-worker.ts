@@ -4,8 +4,9 @@ import { ResourceStore } from '../store/resource-store';
 import { StoreResourceSource } from './store-source';
 import { TerminologyEngine } from './engine';
 import { TerminologyError } from './issues';
-import { EngineMethod, SerializedError, invoke } from './service';
+import { EngineMethod, WorkerAnswer, invoke } from './service';
 import type { OperationRequest } from './engine';
+import { takeCacheCounts } from './cache-stats';
 
 // One read connection and one engine per worker thread; caches live as long as the thread.
 const db = openDatabase(workerData.dbPath, undefined, { readonly: true });
@@ -21,16 +22,18 @@ function rest(): void {
   db.pragma('shrink_memory');
 }
 
-export default function run(task: { method: EngineMethod; request: OperationRequest; instance?: unknown }): unknown {
+export default function run(task: { method: EngineMethod; request: OperationRequest; instance?: unknown }): WorkerAnswer {
   if (idle) clearTimeout(idle);
   idle = setTimeout(rest, IDLE_MS);
   idle.unref();
+  const started = performance.now();
   try {
-    return invoke(engine, task.method, task.request, task.instance);
+    const value = invoke(engine, task.method, task.request, task.instance);
+    return { value, runMs: performance.now() - started, cache: takeCacheCounts() };
   } catch (e) {
     if (e instanceof TerminologyError) {
-      const out: SerializedError = { kind: 'terminology-error', issues: e.issues, httpStatus: e.httpStatus, unknownSystems: e.unknownSystems };
-      return out;
+      const error = { kind: 'terminology-error' as const, issues: e.issues, httpStatus: e.httpStatus, unknownSystems: e.unknownSystems };
+      return { error, runMs: performance.now() - started, cache: takeCacheCounts() };
     }
     throw e;
   }

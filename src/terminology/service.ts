@@ -4,13 +4,40 @@ import { Piscina } from 'piscina';
 import type { TerminologyEngine, OperationRequest } from './engine';
 import { TerminologyError, TxIssue } from './issues';
 import { projectRoot } from '../config';
+import { CacheCounts, addCacheCounts } from './cache-stats';
 
 /** The engine calls the FHIR layer makes; each takes a request and an optional instance resource. */
 export type EngineMethod = 'expand' | 'validateValueSetCode' | 'validateCodeSystemCode' | 'lookup' | 'subsumes' | 'translate' | 'batchValidate' | 'compare';
 
+/** How one engine call went: time waiting for a thread and time running, in milliseconds. */
+export interface TaskTiming {
+  method: EngineMethod;
+  waitMs: number;
+  runMs: number;
+  /** ended with an error other than a TerminologyError (a refusal of bad input is no failure) */
+  failed: boolean;
+}
+
+/** The state of the threads that run engine calls (for readiness and metrics). */
+export interface PoolStats {
+  /** 'workers': a pool of worker threads; 'in-process': the HTTP thread itself */
+  mode: 'workers' | 'in-process';
+  /** running and able to take calls */
+  started: boolean;
+  threads: number;
+  maxThreads: number;
+  /** calls waiting for a free thread */
+  queued: number;
+  /** threads running a call */
+  busy: number;
+}
+
 /** Runs terminology work for the HTTP layer (in this thread, or in worker threads). */
 export interface TerminologyService {
   call(method: EngineMethod, request: OperationRequest, instance?: unknown): Promise<any>;
+  stats(): PoolStats;
+  /** Tells the listener about every call when it ends. */
+  onTask(listener: (timing: TaskTiming) => void): void;
   close(): Promise<void>;
 }
 
@@ -22,19 +49,67 @@ export interface SerializedError {
   unknownSystems: string[];
 }
 
+/** What a worker thread answers: the result (or a refusal), its run time and cache counts. */
+export interface WorkerAnswer {
+  value?: unknown;
+  error?: SerializedError;
+  runMs: number;
+  cache?: CacheCounts;
+}
+
 export function invoke(engine: TerminologyEngine, method: EngineMethod, request: OperationRequest, instance?: unknown): unknown {
   return (engine[method] as (r: OperationRequest, i?: unknown) => unknown).call(engine, request, instance);
 }
 
+function shuttingDown(): TerminologyError {
+  return TerminologyError.of({ severity: 'error', code: 'transient', txType: 'internal-error', text: 'The server is shutting down; try again' }, 503);
+}
+
+/** Keeps the task listeners of a service. */
+class TaskListeners {
+  private readonly listeners: ((t: TaskTiming) => void)[] = [];
+  add(listener: (t: TaskTiming) => void): void {
+    this.listeners.push(listener);
+  }
+  emit(t: TaskTiming): void {
+    for (const l of this.listeners) l(t);
+  }
+}
+
 /** Runs the engine in the calling thread (tests, CLI, in-memory stores). */
 export class InProcessService implements TerminologyService {
+  private readonly listeners = new TaskListeners();
+  private running = 0;
+  private closed = false;
+
   constructor(readonly engine: TerminologyEngine) {}
 
   async call(method: EngineMethod, request: OperationRequest, instance?: unknown): Promise<any> {
-    return invoke(this.engine, method, request, instance);
+    const started = performance.now();
+    let failed = false;
+    this.running++;
+    try {
+      return invoke(this.engine, method, request, instance);
+    } catch (e) {
+      failed = !(e instanceof TerminologyError);
+      throw e;
+    } finally {
+      this.running--;
+      this.listeners.emit({ method, waitMs: 0, runMs: performance.now() - started, failed });
+    }
   }
 
-  async close(): Promise<void> {}
+  stats(): PoolStats {
+    return { mode: 'in-process', started: !this.closed, threads: 0, maxThreads: 0, queued: 0, busy: this.running };
+  }
+
+  onTask(listener: (t: TaskTiming) => void): void {
+    this.listeners.add(listener);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+  }
 }
 
 /**
@@ -43,6 +118,9 @@ export class InProcessService implements TerminologyService {
  */
 export class WorkerPoolService implements TerminologyService {
   private readonly pool: Piscina;
+  private readonly listeners = new TaskListeners();
+  private inFlight = 0;
+  private closed = false;
 
   constructor(dbPath: string, threads: number, engineOptions: Record<string, unknown>) {
     this.pool = new Piscina({
@@ -65,15 +143,47 @@ export class WorkerPoolService implements TerminologyService {
   }
 
   async call(method: EngineMethod, request: OperationRequest, instance?: unknown): Promise<any> {
-    const result = await this.pool.run({ method, request, instance });
-    if (result && result.kind === 'terminology-error') {
-      const e = result as SerializedError;
+    if (this.closed) throw shuttingDown();
+    const started = performance.now();
+    this.inFlight++;
+    let answer: WorkerAnswer | undefined;
+    try {
+      answer = (await this.pool.run({ method, request, instance })) as WorkerAnswer;
+    } catch (e) {
+      // a call cut off by the end of a shutdown's grace period is no internal error
+      throw this.closed ? shuttingDown() : e;
+    } finally {
+      this.inFlight--;
+      const total = performance.now() - started;
+      const runMs = answer?.runMs ?? total;
+      this.listeners.emit({ method, waitMs: Math.max(0, total - runMs), runMs, failed: !answer });
+    }
+    if (answer.cache) addCacheCounts(answer.cache);
+    if (answer.error) {
+      const e = answer.error;
       throw new TerminologyError(e.issues, e.httpStatus, e.unknownSystems);
     }
-    return result;
+    return answer.value;
+  }
+
+  stats(): PoolStats {
+    const queued = this.pool.queueSize;
+    return {
+      mode: 'workers',
+      started: !this.closed && this.pool.threads.length > 0,
+      threads: this.pool.threads.length,
+      maxThreads: this.pool.maxThreads,
+      queued,
+      busy: Math.max(0, Math.min(this.pool.threads.length, this.inFlight - queued)),
+    };
+  }
+
+  onTask(listener: (t: TaskTiming) => void): void {
+    this.listeners.add(listener);
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     await this.pool.destroy();
   }
 }

@@ -8,6 +8,10 @@ import type { ResourceSource } from './context';
 import type { CodeSystemProvider } from './providers/provider';
 import { FhirCodeSystemProvider } from './providers/fhir-codesystem';
 import { canonicalOf } from './versions';
+import { cacheCounter } from './cache-stats';
+
+const RESOURCES = cacheCounter('resources');
+const PROVIDERS = cacheCounter('providers');
 
 /**
  * The stored resources as the engine sees them, with parsed resources and built providers kept
@@ -44,7 +48,9 @@ export class StoreResourceSource implements ResourceSource {
     this.fresh();
     const key = `${resourceType} ${url}`;
     let list = this.byUrlCache.get(key);
-    if (!list) {
+    if (list) RESOURCES.hit();
+    else {
+      RESOURCES.miss();
       list = this.store.byUrl(resourceType, url).map((r) => {
         this.pkOf.set(r.resource, r.pk);
         return r.resource;
@@ -83,7 +89,9 @@ export class StoreResourceSource implements ResourceSource {
     this.fresh();
     const key = [cs, ...supplements].map((r) => `${canonicalOf(r.url ?? '', r.version)}@${r.meta?.versionId ?? ''}`).join(',');
     let p = this.providers.get(key);
-    if (!p) {
+    if (p) PROVIDERS.hit();
+    else {
+      PROVIDERS.miss();
       const pk = this.pkOf.get(cs);
       const kind = providerKindFor(cs);
       if (pk !== undefined && this.concepts.hasConcepts(pk)) {

@@ -4,13 +4,19 @@ import path from 'node:path';
 import { startServer, RunningServer } from '../../src/server';
 
 /** Starts the real server on an ephemeral port with a fresh SQLite file in a temp folder. */
-export async function startTestServer(overrides: Record<string, unknown> = {}): Promise<RunningServer & { dir: string }> {
+export async function startTestServer(overrides: Record<string, unknown> = {}, options: Parameters<typeof startServer>[1] = {}): Promise<RunningServer & { dir: string }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kodverk-test-'));
-  const server = await startServer({ port: 0, host: '127.0.0.1', dbPath: path.join(dir, 'kodverk.db'), logLevel: 'silent', ...overrides });
+  const server = await startServer({ port: 0, host: '127.0.0.1', dbPath: path.join(dir, 'kodverk.db'), logLevel: 'silent', ...overrides }, options);
   return Object.assign(server, { dir });
 }
 
 export const SHARED_DATA = path.resolve(__dirname, '../../../shared/data');
 export function sharedDataPresent(sub: string): boolean {
   return fs.existsSync(path.join(SHARED_DATA, sub));
+}
+
+/** Log lines written by a server started with `{ logDestination: logs.destination }`. */
+export function collectLogs(): { destination: { write(line: string): void }; lines: Record<string, any>[] } {
+  const lines: Record<string, any>[] = [];
+  return { lines, destination: { write: (line: string) => void lines.push(JSON.parse(line)) } };
 }

@@ -7,6 +7,9 @@ import type { IndexedCodeSystem } from '../paged-expansion';
 
 import { LruCache } from '../lru-cache';
 import { conceptCacheBytes, conceptSize } from './concept-cache';
+import { cacheCounter } from '../cache-stats';
+
+const CONCEPTS = cacheCounter('concepts');
 
 /**
  * A stored code system whose concepts live in the concept tables: lookups, hierarchy and
@@ -34,6 +37,8 @@ export class StoredCodeSystemProvider extends ConceptGraphProvider implements In
   /** Builds (or finds) the concepts of many rows with two queries for their details. */
   private conceptsOf(rows: ConceptRow[]): Concept[] {
     const missing = rows.filter((r) => this.byPk.peek(r.pk) === undefined).map((r) => r.pk);
+    // the missing ones count as misses when concept() builds them
+    CONCEPTS.add(rows.length - missing.length, 0);
     const designations = missing.length ? this.concepts.designationsFor(missing) : new Map();
     const properties = missing.length ? this.concepts.propertiesFor(missing) : new Map();
     return rows.map((r) => this.byPk.peek(r.pk) ?? this.concept(r, designations.get(r.pk) ?? [], properties.get(r.pk) ?? []));
@@ -41,7 +46,11 @@ export class StoredCodeSystemProvider extends ConceptGraphProvider implements In
 
   private concept(row: ConceptRow, designationRows?: DesignationRow[], propertyRows?: PropertyRow[]): Concept {
     const cached = this.byPk.peek(row.pk);
-    if (cached) return cached;
+    if (cached) {
+      CONCEPTS.hit();
+      return cached;
+    }
+    CONCEPTS.miss();
     const store = this.concepts;
     const self = this;
     const designations: Concept['designations'] = (designationRows ?? store.designations(row.pk)).map((d) => ({

@@ -4,12 +4,15 @@ import type { Concept, Designation, PropertyValue } from '../providers/provider'
 import type { SupplementAdditions } from '../providers/base';
 import { SctExpression, renderExpression } from './expression';
 import { SCT } from './sctid';
+import { cacheCounter } from '../cache-stats';
 
 /** Language reference sets that stand for a dialect (a language tag with a region). */
 const DIALECTS: Record<string, string> = { [SCT.usEnglish]: 'en-US', [SCT.gbEnglish]: 'en-GB', [SCT.swedish]: 'sv-SE' };
 
 import { LruCache } from '../lru-cache';
 import { conceptCacheBytes, conceptSize } from '../providers/concept-cache';
+
+const SNOMED_CONCEPTS = cacheCounter('snomed-concepts');
 
 function isoDate(yyyymmdd: number): string {
   const s = String(yyyymmdd);
@@ -91,6 +94,8 @@ export class SnomedConcepts {
       if (c) found.set(pk, c);
       else missing.push(pk);
     }
+    // fromRows counts the missing ones (as misses)
+    SNOMED_CONCEPTS.add(pks.length - missing.length, 0);
     if (missing.length) for (const c of this.fromRows(this.concepts.byPks(missing))) found.set(this.details.get(c)!.pk, c);
     return pks.map((pk) => found.get(pk)).filter((c): c is Concept => !!c);
   }
@@ -99,6 +104,7 @@ export class SnomedConcepts {
   fromRows(rows: ConceptRow[]): Concept[] {
     const known = rows.map((r) => this.byPk.peek(r.pk));
     const missing = rows.filter((_, i) => !known[i]).map((r) => r.pk);
+    SNOMED_CONCEPTS.add(rows.length - missing.length, missing.length);
     if (missing.length === 0) return known as Concept[];
     const designations = this.concepts.designationsFor(missing);
     const sct = this.sct.sctConcepts(missing);

@@ -16,12 +16,14 @@ import { SnomedLookup } from './lookup';
 import { SNOMED_EDITION_EXT } from './model';
 import { SCT, SCT_URI, isSctid } from './sctid';
 import type { IndexedCodeSystem } from '../paged-expansion';
+import { cacheCounter } from '../cache-stats';
 
 const BATCH = 500;
 /** Parsed ECL (with the evaluator that memoises its sets) kept per release. */
 const ECL_CACHE = 32;
 /** Most concept members the cached evaluators may hold in their memoised sets (about 20 bytes each). */
 const ECL_CACHE_MEMBERS = 2_000_000;
+const ECL = cacheCounter('ecl');
 
 const CONCEPT_OPS: Record<string, HierarchyOp | undefined> = { '=': undefined, 'is-a': '<<', 'descendent-of': '<', 'child-of': '<!', generalizes: '>>' };
 const OWN_FILTERS: Record<string, string[]> = {
@@ -271,7 +273,11 @@ export class SnomedProvider extends ConceptGraphProvider implements IndexedCodeS
   /** Parses (and remembers) an ECL constraint; bad ECL is an INVALID_ECL error. */
   private ecl(text: string): { node: EclNode; evaluator: EclEvaluator } {
     const known = this.eclCache.get(text);
-    if (known) return known;
+    if (known) {
+      ECL.hit();
+      return known;
+    }
+    ECL.miss();
     let entry: { node: EclNode; evaluator: EclEvaluator };
     try {
       entry = { node: parseEcl(text), evaluator: new EclEvaluator(this.store) };

@@ -1,6 +1,5 @@
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { projectRoot } from '../config';
 import { compareVersions } from '../terminology/versions';
 import type { ResourceHead, WebQueries } from '../store/browse-queries';
 import { lunr } from './swedish';
@@ -50,7 +49,7 @@ export function codePageOf(csId: string, code: string): string {
 type Fraga = typeof import('./katalog-fraga');
 // shared with the browser, so it lives with the public files (see public/katalog-fraga.js)
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const fraga: Fraga = require(path.join(projectRoot(), 'src', 'web', 'public', 'katalog-fraga.js'));
+const fraga: Fraga = require(path.join(__dirname, 'public', 'katalog-fraga.js'));
 
 /**
  * The catalogue of everything the server holds, with a lunr index (Swedish stemming) built once

@@ -1,7 +1,6 @@
 import path from 'node:path';
 import express, { NextFunction, Request, Response } from 'express';
 import type { ServerDeps } from '../http/dependencies';
-import { projectRoot } from '../config';
 import type { CatalogueSource } from './catalogue';
 import { sendTable } from './downloads';
 import { html } from './html';
@@ -27,7 +26,8 @@ export interface WebExtension {
   routes?: (router: express.Router, site: Site) => void;
 }
 
-const PUBLIC = path.join(projectRoot(), 'src', 'web', 'public');
+// scripts and CSS: src/web/public, copied by the build to dist/src/web/public beside this module
+const PUBLIC = path.join(__dirname, 'public');
 const LUNR_FILES: Record<string, string> = {
   'lunr.js': 'lunr/lunr.min.js',
   'lunr.stemmer.support.js': 'lunr-languages/min/lunr.stemmer.support.min.js',

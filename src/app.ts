@@ -10,6 +10,9 @@ import { requestIds } from './http/request-id';
 import { accessLog } from './http/access-log';
 import { ServerMetrics } from './http/metrics';
 import { healthRoutes } from './http/health';
+import { limitUrlLength } from './http/client-errors';
+import { requireValidHost } from './http/proxy';
+import { CORS_PATHS, corsForApi } from './http/cors';
 
 /**
  * The composition root: builds the HTTP application from its parts. Only this module knows every
@@ -19,6 +22,8 @@ export function createApp(deps: ServerDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'extended');
+  // whether X-Forwarded-Proto/-Host/-For are believed (KODVERK_TRUST_PROXY)
+  app.set('trust proxy', deps.config.trustProxy);
 
   // plumbing first: every request gets an id (in its answer and its log lines), a log line and,
   // unless switched off, its place in the metrics
@@ -31,6 +36,12 @@ export function createApp(deps: ServerDeps): express.Express {
   app.use(healthRoutes(deps));
   if (metrics) app.use(metrics.routes());
 
+  // requests whose URL is too long, or whose Host or scheme could not be put in a link
+  app.use(limitUrlLength(deps.config.maxUrlBytes));
+  app.use(requireValidHost());
+  // browsers may call the API from other origins (preflight OPTIONS answers 204 here)
+  const cors = corsForApi(deps.config.corsOrigins);
+  if (cors) app.use(CORS_PATHS, cors);
   // a follower (read replica) serves reads only: the one switch between primary and replica
   if (deps.follower) app.use(refuseWrites(deps.config.follow!.primaryUrl));
 

@@ -2,6 +2,9 @@ import path from 'node:path';
 import fs from 'node:fs';
 import os from 'node:os';
 
+/** Who may call the API from a browser: any origin, the listed origins, or none (no CORS). */
+export type CorsOrigins = '*' | string[] | false;
+
 /** Runtime configuration, read once from the environment (documented in README.md). */
 export interface KodverkConfig {
   /** HTTP port; 0 picks a free port (tests). */
@@ -40,6 +43,14 @@ export interface KodverkConfig {
   keepAliveTimeoutMs: number;
   /** Longest wait for requests in flight at shutdown before they are cut off, ms. */
   shutdownGraceMs: number;
+  /** Longest URL accepted (bytes); longer: 414. */
+  maxUrlBytes: number;
+  /** Largest request line and headers together (bytes, Node's maxHeaderSize); larger: 431 (414 when the URL alone is). */
+  maxHeaderBytes: number;
+  /** Origins that may call the API from a browser ('*': any, without credentials; false: CORS off). */
+  corsOrigins: CorsOrigins;
+  /** express's `trust proxy`: whether (and which) X-Forwarded-* headers are believed. */
+  trustProxy: boolean | number | string[];
 }
 
 /** What the syndication feed (GET /syndication/feed.xml) publishes, and to whom. */
@@ -142,6 +153,39 @@ export function loadSyndicationConfig(dbPath: string): SyndicationConfig {
   };
 }
 
+/** KODVERK_CORS_ORIGINS: unset or `*`, `none`, or origins (`https://app.example.se`) separated by commas or spaces. */
+export function parseCorsOrigins(raw: string | undefined): CorsOrigins {
+  const value = (raw ?? '').trim();
+  if (value === '' || value === '*') return '*';
+  if (['none', 'off', 'false'].includes(value.toLowerCase())) return false;
+  return value.split(/[\s,]+/).map((o) => {
+    const url = URL.canParse(o) ? new URL(o) : undefined;
+    if (!url || !['http:', 'https:'].includes(url.protocol) || url.origin !== o.replace(/\/$/, '')) throw new Error(`KODVERK_CORS_ORIGINS: '${o}' is not an origin (scheme://host[:port])`);
+    return url.origin;
+  });
+}
+
+/**
+ * express's `trust proxy` setting from KODVERK_TRUST_PROXY: unset or `false` (X-Forwarded-* is
+ * ignored), `true` (trust every hop), a number of hops, or addresses/subnets/names
+ * (`loopback`, `uniquelocal`, `10.0.0.0/8`) separated by commas.
+ */
+export function parseTrustProxy(raw: string | undefined): boolean | number | string[] {
+  const value = (raw ?? '').trim();
+  if (value === '' || value.toLowerCase() === 'false') return false;
+  if (value.toLowerCase() === 'true') return true;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value.split(/\s*,\s*/).filter(Boolean);
+}
+
+/** KODVERK_BASE_URL: the public FHIR base, an http(s) URL (links in answers always use it). */
+function baseUrlFromEnv(raw: string | undefined): string | undefined {
+  if (!raw) return undefined;
+  const url = URL.canParse(raw) ? new URL(raw) : undefined;
+  if (!url || !['http:', 'https:'].includes(url.protocol) || url.search || url.hash) throw new Error(`KODVERK_BASE_URL must be an http(s) URL without query, got '${raw}'`);
+  return raw.replace(/\/$/, '');
+}
+
 function boolFromEnv(name: string, fallback: boolean): boolean {
   const raw = (process.env[name] ?? '').trim().toLowerCase();
   if (raw === '') return fallback;
@@ -160,7 +204,7 @@ export function loadConfig(overrides: Partial<KodverkConfig> = {}): KodverkConfi
     contentPackDir: process.env.KODVERK_CONTENT ?? path.join(root, 'terminology'),
     apiToken: process.env.KODVERK_API_TOKEN || undefined,
     maxBodyBytes: intFromEnv('KODVERK_MAX_BODY_BYTES', 20 * 1024 * 1024),
-    publicBaseUrl: process.env.KODVERK_BASE_URL || undefined,
+    publicBaseUrl: baseUrlFromEnv(process.env.KODVERK_BASE_URL),
     logLevel: process.env.LOG_LEVEL ?? 'info',
     expansionLimit: intFromEnv('KODVERK_EXPANSION_LIMIT', 10000),
     workers: intFromEnv('KODVERK_WORKERS', Math.min(4, Math.max(1, os.cpus().length))),
@@ -172,6 +216,10 @@ export function loadConfig(overrides: Partial<KodverkConfig> = {}): KodverkConfi
     headersTimeoutMs: intFromEnv('KODVERK_HEADERS_TIMEOUT_MS', 10_000),
     keepAliveTimeoutMs: intFromEnv('KODVERK_KEEPALIVE_TIMEOUT_MS', 5_000),
     shutdownGraceMs: intFromEnv('KODVERK_SHUTDOWN_GRACE_MS', 25_000),
+    maxUrlBytes: intFromEnv('KODVERK_MAX_URL_BYTES', 8192),
+    maxHeaderBytes: intFromEnv('KODVERK_MAX_HEADER_BYTES', 16384),
+    corsOrigins: parseCorsOrigins(process.env.KODVERK_CORS_ORIGINS),
+    trustProxy: parseTrustProxy(process.env.KODVERK_TRUST_PROXY),
     ...overrides,
   };
 }

@@ -22,6 +22,7 @@ import { ArtefactStore } from './store/artefact-store';
 import { SyndicationPublisher } from './syndication/publisher';
 import { Follower } from './syndication/follower';
 import { ServerLifecycle } from './http/lifecycle';
+import { answerClientErrors } from './http/client-errors';
 
 export interface RunningServer {
   url: string;
@@ -106,6 +107,7 @@ export async function startServer(overrides: Partial<KodverkConfig> = {}, option
   const lifecycle = new ServerLifecycle();
   const app = createApp({ config, logger, store, terminology, schema, loader, nim, syndication, follower, lifecycle });
   const server = createHttpServer(app, config);
+  answerClientErrors(server, logger, config);
   const inFlight = trackRequests(server, lifecycle);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -167,6 +169,9 @@ function createHttpServer(app: RequestListener, config: KodverkConfig): Server {
       // how often Node looks for requests past their timeouts (its default, 30 s, would let a
       // stalled upload hold a connection for up to 30 s beyond the request timeout)
       connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(Math.min(requestTimeout || 60_000, headersTimeout || 60_000) / 4))),
+      maxHeaderSize: config.maxHeaderBytes,
+      // a missing Host is refused by the application, with an OperationOutcome (src/http/proxy.ts)
+      requireHostHeader: false,
     },
     app,
   );

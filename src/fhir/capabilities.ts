@@ -15,7 +15,7 @@ function feature(definition: string, value: Record<string, unknown>) {
 }
 
 /** The CapabilityStatement: what the server really supports, built from the operation list. */
-export function capabilityStatement(base: string, operations: OperationDefinition[]): CapabilityStatement {
+export function capabilityStatement(base: string, operations: OperationDefinition[], access: { cors: boolean }): CapabilityStatement {
   const types = ['CodeSystem', 'ValueSet', 'ConceptMap', 'NamingSystem'];
   return {
     resourceType: 'CapabilityStatement',
@@ -42,7 +42,11 @@ export function capabilityStatement(base: string, operations: OperationDefinitio
     rest: [
       {
         mode: 'server',
-        security: { cors: true, description: 'Reads and operations are open; create, update and delete need a bearer token.' },
+        security: {
+          // true only when the server answers CORS requests (KODVERK_CORS_ORIGINS is not 'none')
+          cors: access.cors,
+          description: `Reads and operations are open; create, update and delete need a bearer token.${access.cors ? ' Browsers may call the API from other origins (CORS, without credentials).' : ''}`,
+        },
         resource: types.map((type) => ({
           type,
           interaction: [{ code: 'read' }, { code: 'vread' }, { code: 'search-type' }, { code: 'create' }, { code: 'update' }, { code: 'delete' }],

@@ -27,7 +27,11 @@ export function methodNotAllowed(res: Response, allow?: string): void {
 
 export function outcomeForError(err: unknown): { status: number; outcome: OperationOutcome } {
   if (err instanceof TerminologyError) return { status: err.httpStatus, outcome: outcomeOf(err.issues) };
-  const e = err as { status?: number; statusCode?: number; type?: string; message?: string };
+  const e = err as { status?: number; statusCode?: number; type?: string; message?: string; code?: string };
+  if (e.code === 'SQLITE_BUSY') {
+    // another process (an import, a restore check) held the store's write lock past the busy timeout
+    return { status: 503, outcome: outcomeOf([{ severity: 'error', code: 'transient', txType: 'internal-error', text: 'The store is busy with another write (an import?); try again' }]) };
+  }
   const status = e.status ?? e.statusCode;
   if (e.type === 'entity.too.large' || status === 413) {
     return { status: 413, outcome: outcomeOf([{ severity: 'error', code: 'too-long', txType: 'invalid-data', text: 'The request body is larger than this server accepts' }]) };
@@ -47,12 +51,14 @@ export function outcomeForError(err: unknown): { status: number; outcome: Operat
   };
 }
 
-/** The FHIR base URL as the client sees it. */
+/**
+ * The FHIR base URL as the client sees it: KODVERK_BASE_URL when set, else the request's scheme
+ * and host as express reads them (X-Forwarded-* only from a trusted proxy), which
+ * src/http/proxy.ts has checked to be http/https and a valid host[:port].
+ */
 export function baseUrl(req: Request, configured?: string): string {
   if (configured) return configured.replace(/\/$/, '');
-  const host = req.get('x-forwarded-host') ?? req.get('host') ?? 'localhost';
-  const proto = req.get('x-forwarded-proto') ?? req.protocol;
-  return `${proto}://${host}/fhir`;
+  return `${req.protocol}://${req.host ?? 'localhost'}/fhir`;
 }
 
 /** The server's root URL as the client sees it (the FHIR base without /fhir). */

@@ -20,7 +20,7 @@ export function fhirRouter(deps: ServerDeps): express.Router {
   fhir.get('/metadata', (req, res) => {
     const base = baseUrl(req, deps.config.publicBaseUrl);
     if (req.query.mode === 'terminology') sendResource(res, 200, terminologyCapabilities(deps.store, base));
-    else sendResource(res, 200, capabilityStatement(base, OPERATIONS));
+    else sendResource(res, 200, capabilityStatement(base, OPERATIONS, { cors: deps.config.corsOrigins !== false }));
   });
   fhir.all('/metadata', (_req, res) => methodNotAllowed(res, 'GET'));
 

@@ -14,6 +14,7 @@ import { openNim, releaseImportHooks } from '../nim';
 import { validateCommand } from './validate';
 import { ArtefactStore } from '../store/artefact-store';
 import { recordRf2Release } from '../syndication/rf2-archive';
+import { storeCommands } from './store';
 
 const program = new Command();
 // positional options: `kodverk import ksi file --version 2025` is the import's --version, not the program's
@@ -78,6 +79,7 @@ program
 
 program.addCommand(nimCommand());
 program.addCommand(validateCommand());
+for (const c of storeCommands()) program.addCommand(c);
 
 program.parseAsync(process.argv).catch((e) => {
   console.error(e instanceof ImportError ? `Import refused, nothing was changed. ${e.message}` : e instanceof Error ? e.message : e);

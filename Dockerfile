@@ -34,7 +34,7 @@ EXPOSE 8080
 USER node
 # ready: store open, migrations applied, workers started, not shutting down (the first start
 # loads the FHIR core terminology, hence the start period)
-HEALTHCHECK --interval=15s --timeout=5s --start-period=120s --retries=3 \
+HEALTHCHECK --interval=15s --timeout=5s --start-period=300s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # SIGTERM drains requests in flight (KODVERK_SHUTDOWN_GRACE_MS, 25 s): give `docker stop` 30 s
 STOPSIGNAL SIGTERM

@@ -1,9 +1,9 @@
 /**
  * What /metrics costs: $lookup throughput of `kodverk serve` with metrics on and off, measured
  * in the same run (numbers printed, nothing asserted). Two server processes share one store
- * file; autocannon drives them in alternating rounds (on, off, on, off, ...) so that the noise
+ * file; autocannon drives them in alternating rounds (on-off, off-on, ...) so that the noise
  * of a shared machine falls on both alike, while Prometheus-like scrapes hit the one with metrics.
- *   npm run build && node dist/bench/metrics-overhead.js [--rounds 4] [--seconds 10] [--connections 16] [--db store.db]
+ *   npm run build && node dist/bench/metrics-overhead.js [--rounds 6] [--seconds 10] [--warmup 15] [--connections 16] [--db store.db]
  * Without --db a temporary store with the FHIR R4 core terminology and the content pack is made.
  */
 import fs from 'node:fs';
@@ -19,8 +19,9 @@ import { ResourceStore } from '../src/store/resource-store';
 import { spawnServer, ServerProcess } from './server-process';
 
 const opts = new Command()
-  .option('--rounds <n>', 'rounds per configuration', '4')
+  .option('--rounds <n>', 'rounds per configuration', '6')
   .option('--seconds <s>', 'length of a round', '10')
+  .option('--warmup <s>', 'seconds of load on each server before measuring (worker threads, caches)', '15')
   .option('--connections <n>', 'concurrent connections', '16')
   .option('--scrape-ms <ms>', 'time between /metrics scrapes while the metrics server is driven', '5000')
   .option('--db <file>', 'an existing store to read (default: a new one with the FHIR core and the content pack)')
@@ -84,30 +85,48 @@ async function main(): Promise<void> {
   console.log(`$lookup of ${paths.length} codes, ${connections} connections, ${rounds} rounds of ${seconds} s per configuration, alternating; /metrics scraped every ${opts.scrapeMs} ms on the server that has it`);
   console.log(`store ${dbPath}; ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   try {
-    // warm both (worker threads, caches)
-    await drive(withMetrics, paths, 3, connections);
-    await drive(without, paths, 3, connections);
+    // warm both (worker threads, caches, the JIT)
+    const warmup = Number(opts.warmup);
+    await drive(withMetrics, paths, warmup, connections);
+    await drive(without, paths, warmup, connections);
     const results: Record<'on' | 'off', autocannon.Result[]> = { on: [], off: [] };
     let scrapes = 0;
     let scrapeBytes = 0;
-    for (let r = 0; r < rounds; r++) {
+    const measureOn = async () => {
       const scraper = setInterval(() => {
         void fetch(`${withMetrics.origin}/metrics`).then(async (res) => {
           scrapeBytes = (await res.text()).length;
           scrapes++;
         });
       }, Number(opts.scrapeMs));
-      results.on.push(await drive(withMetrics, paths, seconds, connections));
-      clearInterval(scraper);
-      results.off.push(await drive(without, paths, seconds, connections));
+      try {
+        return await drive(withMetrics, paths, seconds, connections);
+      } finally {
+        clearInterval(scraper);
+      }
+    };
+    for (let r = 0; r < rounds; r++) {
+      // on-off, then off-on: a drift in the machine's load falls on both alike
+      if (r % 2 === 0) {
+        results.on.push(await measureOn());
+        results.off.push(await drive(without, paths, seconds, connections));
+      } else {
+        results.off.push(await drive(without, paths, seconds, connections));
+        results.on.push(await measureOn());
+      }
       const [on, off] = [results.on[r], results.off[r]];
-      console.log(`round ${r + 1}: metrics on ${on.requests.average.toFixed(0)} req/s (p99 ${on.latency.p99} ms), off ${off.requests.average.toFixed(0)} req/s (p99 ${off.latency.p99} ms)`);
+      console.log(
+        `round ${r + 1}: metrics on ${on.requests.average.toFixed(0)} req/s (p99 ${on.latency.p99} ms), off ${off.requests.average.toFixed(0)} req/s (p99 ${off.latency.p99} ms); on/off ${(on.requests.average / off.requests.average).toFixed(3)}`,
+      );
     }
     const mean = (xs: autocannon.Result[], f: (x: autocannon.Result) => number) => xs.reduce((s, x) => s + f(x), 0) / xs.length;
     const on = mean(results.on, (x) => x.requests.average);
     const off = mean(results.off, (x) => x.requests.average);
+    const ratios = results.on.map((x, i) => x.requests.average / results.off[i].requests.average).sort((a, b) => a - b);
+    const median = ratios.length % 2 ? ratios[(ratios.length - 1) / 2] : (ratios[ratios.length / 2 - 1] + ratios[ratios.length / 2]) / 2;
     const errors = [...results.on, ...results.off].reduce((s, x) => s + x.errors + x.non2xx, 0);
     console.log(`mean: metrics on ${on.toFixed(0)} req/s, off ${off.toFixed(0)} req/s: overhead ${(((off - on) / off) * 100).toFixed(1)} %`);
+    console.log(`median of the rounds' on/off ratios: ${median.toFixed(3)} (overhead ${((1 - median) * 100).toFixed(1)} %)`);
     console.log(
       `latency p50/p99 ms: on ${mean(results.on, (x) => x.latency.p50).toFixed(1)}/${mean(results.on, (x) => x.latency.p99).toFixed(1)}, off ${mean(results.off, (x) => x.latency.p50).toFixed(1)}/${mean(results.off, (x) => x.latency.p99).toFixed(1)}`,
     );

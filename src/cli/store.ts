@@ -22,14 +22,15 @@ function describeCheck(file: string, c: StoreCheck): string[] {
 
 export function storeCommands(): Command[] {
   const backup = new Command('backup')
-    .description('copy the store (KODVERK_DB) to <file>: consistent, while the server runs (SQLite online backup); the copy is checked')
+    .description('copy the store (KODVERK_DB) to <file>: consistent, while the server runs (SQLite online backup); the copy is checked. The syndication artefacts go to <file>.artefacts')
     .argument('<file>', 'the backup file to write (refused if it exists)')
     .option('--force', 'overwrite <file> if it exists')
     .action(async (file: string, opts: { force?: boolean }) => {
       const config = loadConfig();
-      const r = await backupStore(config.dbPath, file, { overwrite: !!opts.force });
+      const r = await backupStore(config.dbPath, file, { overwrite: !!opts.force, artefactDir: config.syndication.artefactDir });
       console.log(`backup of ${config.dbPath} written to ${r.file}`);
       console.log(`  ${mb(r.bytes)} (${r.pages} pages) in ${r.seconds.toFixed(1)} s; quick check: ${r.check}`);
+      if (r.artefacts) console.log(`  syndication artefacts in ${r.artefacts.dir}: ${r.artefacts.files} copied (${mb(r.artefacts.bytes)})`);
     });
 
   const restore = new Command('restore')
@@ -38,8 +39,9 @@ export function storeCommands(): Command[] {
     .option('--keep-previous', 'keep the replaced store as <KODVERK_DB>.pre-restore')
     .action((file: string, opts: { keepPrevious?: boolean }) => {
       const config = loadConfig();
-      const r = restoreStore(file, config.dbPath, { keepPrevious: !!opts.keepPrevious });
+      const r = restoreStore(file, config.dbPath, { keepPrevious: !!opts.keepPrevious, artefactDir: config.syndication.artefactDir });
       console.log(`restored ${r.store} from ${r.from} in ${r.seconds.toFixed(1)} s${r.migrated ? ` (${r.migrated} migrations applied)` : ''}`);
+      if (r.artefacts) console.log(`  syndication artefacts copied into ${r.artefacts.dir}: ${r.artefacts.files} (${mb(r.artefacts.bytes)})`);
       if (r.previous) console.log(`  the previous store is kept as ${r.previous}`);
       console.log(describeCheck(r.from, r.check).slice(1).join('\n'));
     });

@@ -97,6 +97,40 @@ export interface BackupReport {
   seconds: number;
   /** quick_check of the copy */
   check: string;
+  /** the syndication artefacts copied beside the backup (`<file>.artefacts`), when there are any */
+  artefacts?: { dir: string; files: number; bytes: number };
+}
+
+/** The folder of artefacts kept beside a backup file. */
+export function artefactsBeside(backupFile: string): string {
+  return `${path.resolve(backupFile)}.artefacts`;
+}
+
+/**
+ * Copies the files of an artefact folder (content-addressed, never changed once written) into
+ * another, leaving files already there; returns what was copied. Files are written under a
+ * temporary name and renamed, so a copy cut short leaves no half file under a real name.
+ */
+function copyArtefacts(from: string, to: string): { files: number; bytes: number } {
+  let files = 0;
+  let bytes = 0;
+  const walk = (rel: string) => {
+    for (const entry of fs.readdirSync(path.join(from, rel), { withFileTypes: true })) {
+      const r = path.join(rel, entry.name);
+      if (entry.isDirectory()) walk(r);
+      else if (entry.isFile() && !entry.name.startsWith('.')) {
+        const target = path.join(to, r);
+        if (fs.existsSync(target)) continue;
+        fs.mkdirSync(path.dirname(target), { recursive: true });
+        fs.copyFileSync(path.join(from, r), `${target}.partial`);
+        fs.renameSync(`${target}.partial`, target);
+        files++;
+        bytes += fs.statSync(target).size;
+      }
+    }
+  };
+  if (fs.existsSync(from)) walk('');
+  return { files, bytes };
 }
 
 /**
@@ -106,7 +140,7 @@ export interface BackupReport {
  * not blocked in WAL mode. The copy is written beside `file` and renamed when complete, switched
  * to a single self-contained file (no WAL), and quick-checked.
  */
-export async function backupStore(storePath: string, file: string, options: { overwrite?: boolean } = {}): Promise<BackupReport> {
+export async function backupStore(storePath: string, file: string, options: { overwrite?: boolean; artefactDir?: string } = {}): Promise<BackupReport> {
   if (!fs.existsSync(storePath)) throw new Error(`There is no store at ${storePath}`);
   const target = path.resolve(file);
   if (target === path.resolve(storePath)) throw new Error('The backup cannot be the store itself');
@@ -138,7 +172,14 @@ export async function backupStore(storePath: string, file: string, options: { ov
     throw new Error(`The copy failed its check (${check}); no backup was written`);
   }
   fs.renameSync(partial, target);
-  return { file: target, bytes: fs.statSync(target).size, pages, seconds: (Date.now() - started) / 1000, check };
+  // the syndication artefacts (RF2 archives cannot be rebuilt from the store): copied after the
+  // snapshot, so every artefact it names, written before it was named, is there
+  let artefacts: BackupReport['artefacts'];
+  if (options.artefactDir && fs.existsSync(options.artefactDir)) {
+    const dir = artefactsBeside(target);
+    artefacts = { dir, ...copyArtefacts(options.artefactDir, dir) };
+  }
+  return { file: target, bytes: fs.statSync(target).size, pages, seconds: (Date.now() - started) / 1000, check, artefacts };
 }
 
 /** Throws when another process (a running server, an import) has the store open. */
@@ -168,6 +209,8 @@ export interface RestoreReport {
   migrated: number;
   /** where the replaced store was kept, when it was */
   previous?: string;
+  /** artefacts copied from beside the backup into the artefact folder */
+  artefacts?: { dir: string; files: number; bytes: number };
   seconds: number;
 }
 
@@ -178,7 +221,7 @@ export interface RestoreReport {
  * put in its place; the old store is removed once the new one opens, unless `keepPrevious`. On
  * any failure the store is as it was.
  */
-export function restoreStore(backupFile: string, storePath: string, options: { keepPrevious?: boolean } = {}): RestoreReport {
+export function restoreStore(backupFile: string, storePath: string, options: { keepPrevious?: boolean; artefactDir?: string } = {}): RestoreReport {
   const started = Date.now();
   if (!fs.existsSync(backupFile)) throw new Error(`There is no backup at ${backupFile}`);
   const store = path.resolve(storePath);
@@ -226,5 +269,15 @@ export function restoreStore(backupFile: string, storePath: string, options: { k
     throw e;
   }
   if (hadStore && !options.keepPrevious) fs.rmSync(previous, { force: true });
-  return { store, from: path.resolve(backupFile), check: check!, migrated: migrated!, previous: hadStore && options.keepPrevious ? previous : undefined, seconds: (Date.now() - started) / 1000 };
+  const kept = artefactsBeside(backupFile);
+  const artefacts = options.artefactDir && fs.existsSync(kept) ? { dir: options.artefactDir, ...copyArtefacts(kept, options.artefactDir) } : undefined;
+  return {
+    store,
+    from: path.resolve(backupFile),
+    check: check!,
+    migrated: migrated!,
+    previous: hadStore && options.keepPrevious ? previous : undefined,
+    artefacts,
+    seconds: (Date.now() - started) / 1000,
+  };
 }

@@ -113,6 +113,8 @@ describe('kodverk backup while serving, restore, check', () => {
     const backup = await kodverk(path.join(original.dir, 'kodverk.db'), 'backup', file).finally(() => (running = false));
     await Promise.all([...readers, writer]);
     expect(backup.stdout).toMatch(/quick check: ok/);
+    // the RF2 snapshot kept for the syndication feed (it cannot be rebuilt from the store)
+    expect(backup.stdout).toMatch(/syndication artefacts in .*\.artefacts: [1-9]\d* copied/);
     expect(statuses.length).toBeGreaterThan(10);
     expect(statuses.filter((s) => s >= 300)).toEqual([]);
     expect(writes).toBeGreaterThan(0);
@@ -128,6 +130,9 @@ describe('kodverk backup while serving, restore, check', () => {
     const restoredDb = path.join(restoredDir, 'kodverk.db');
     const restore = await kodverk(restoredDb, 'restore', file);
     expect(restore.stdout).toMatch(/^restored /);
+    expect(restore.stdout).toMatch(/syndication artefacts copied into .*: [1-9]/);
+    const artefactFiles = (dir: string): string[] => (fs.existsSync(dir) ? fs.readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => e.name).sort() : []);
+    expect(artefactFiles(path.join(restoredDir, 'artefacts'))).toEqual(artefactFiles(`${file}.artefacts`));
     restored = Object.assign(await startTestServer({ loadFhirCore: false, dbPath: restoredDb, contentPackDir: content }), { dir: restoredDir });
     expect(await answers(restored)).toEqual(before);
 

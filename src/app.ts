@@ -4,6 +4,7 @@ import { fhirRouter } from './fhir/router';
 import { nimRoutes } from './fhir/nim/routes';
 import { validateRoutes } from './fhir/nim/validate-routes';
 import { webRoutes } from './web/router';
+import { queryParser } from './http/limits';
 
 /**
  * The composition root: builds the HTTP application from its parts. Only this module knows every
@@ -12,7 +13,8 @@ import { webRoutes } from './web/router';
 export function createApp(deps: ServerDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('query parser', 'extended');
+  // flat, linear, and refusing more than the parameter limit instead of dropping the rest
+  app.set('query parser', queryParser(deps.config.security.maxParameters));
 
   app.use((req, res, next) => {
     const started = process.hrtime.bigint();

@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
-import { KodverkConfig, loadConfig } from './config';
+import { ConfigOverrides, KodverkConfig, loadConfig } from './config';
 import { createLogger } from './logger';
 import { Db, openDatabase } from './store/database';
 import { ResourceStore } from './store/resource-store';
@@ -52,7 +52,7 @@ export function loadInitialContent(db: Db, store: ResourceStore, config: Kodverk
 }
 
 /** Opens the store, loads the content pack on first start and listens for HTTP. */
-export async function startServer(overrides: Partial<KodverkConfig> = {}): Promise<RunningServer> {
+export async function startServer(overrides: ConfigOverrides = {}): Promise<RunningServer> {
   const config = loadConfig(overrides);
   const logger = createLogger(config.logLevel);
   const db = openDatabase(config.dbPath);
@@ -69,7 +69,7 @@ export async function startServer(overrides: Partial<KodverkConfig> = {}): Promi
   const engineOptions = { maxExpansionCodes: config.expansionLimit };
   const useWorkers = config.workers > 0 && config.dbPath !== ':memory:' && WorkerPoolService.available();
   const terminology: TerminologyService = useWorkers
-    ? new WorkerPoolService(config.dbPath, config.workers, engineOptions)
+    ? new WorkerPoolService(config.dbPath, config.workers, engineOptions, config.security.taskTimeLimitMs)
     : new InProcessService(new TerminologyEngine(new StoreResourceSource(store), engineOptions));
   const schema = new SchemaValidator();
   schema.warmUp();

@@ -29,6 +29,9 @@ export function outcomeForError(err: unknown): { status: number; outcome: Operat
   if (err instanceof TerminologyError) return { status: err.httpStatus, outcome: outcomeOf(err.issues) };
   const e = err as { status?: number; statusCode?: number; type?: string; message?: string };
   const status = e.status ?? e.statusCode;
+  if (e.type === 'parameters.too.many') {
+    return { status: 400, outcome: outcomeOf([{ severity: 'error', code: 'too-costly', txType: 'invalid-data', text: 'The request has more parameters than this server takes (KODVERK_MAX_PARAMETERS)' }]) };
+  }
   if (e.type === 'entity.too.large' || status === 413) {
     return { status: 413, outcome: outcomeOf([{ severity: 'error', code: 'too-long', txType: 'invalid-data', text: 'The request body is larger than this server accepts' }]) };
   }

@@ -44,7 +44,13 @@ export class InProcessService implements TerminologyService {
 export class WorkerPoolService implements TerminologyService {
   private readonly pool: Piscina;
 
-  constructor(dbPath: string, threads: number, engineOptions: Record<string, unknown>) {
+  constructor(
+    dbPath: string,
+    threads: number,
+    engineOptions: Record<string, unknown>,
+    /** longest a task may run on a worker, ms (0: no limit) */
+    private readonly timeLimitMs = 0,
+  ) {
     this.pool = new Piscina({
       filename: WorkerPoolService.workerFile(),
       minThreads: 1,
@@ -65,12 +71,46 @@ export class WorkerPoolService implements TerminologyService {
   }
 
   async call(method: EngineMethod, request: OperationRequest, instance?: unknown): Promise<any> {
-    const result = await this.pool.run({ method, request, instance });
+    const result = this.timeLimitMs > 0 ? await this.runWithinBudget({ method, request, instance }) : await this.pool.run({ method, request, instance });
     if (result && result.kind === 'terminology-error') {
       const e = result as SerializedError;
       throw new TerminologyError(e.issues, e.httpStatus, e.unknownSystems);
     }
     return result;
+  }
+
+  /**
+   * Runs a task with a time budget counted from when a worker starts it (the worker writes that
+   * instant into a shared cell; time in the queue does not count). A task past its budget is
+   * abandoned: piscina ends that worker thread and starts a fresh one, so the pool is free again.
+   */
+  private async runWithinBudget(task: { method: EngineMethod; request: OperationRequest; instance?: unknown }): Promise<any> {
+    const started = new BigInt64Array(new SharedArrayBuffer(8));
+    const abort = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const watch = (wait: number) => {
+      timer = setTimeout(() => {
+        const at = Number(Atomics.load(started, 0));
+        const left = at === 0 ? this.timeLimitMs : at + this.timeLimitMs - Date.now();
+        if (at !== 0 && left <= 0) abort.abort();
+        else watch(left);
+      }, wait);
+      timer.unref();
+    };
+    watch(this.timeLimitMs);
+    try {
+      return await this.pool.run({ ...task, started }, { signal: abort.signal });
+    } catch (e) {
+      if (abort.signal.aborted) {
+        throw TerminologyError.of(
+          { severity: 'error', code: 'too-costly', text: `The ${task.method} did not finish within the time this server gives one request (${this.timeLimitMs} ms, KODVERK_TASK_TIME_LIMIT_MS) and was abandoned` },
+          422,
+        );
+      }
+      throw e;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   async close(): Promise<void> {

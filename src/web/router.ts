@@ -44,6 +44,13 @@ function sendPage(res: Response, body: { text: string }, status = 200): void {
   res.send(body.text);
 }
 
+/** The 4xx status an error stands for (a request that cannot be read or is refused), else undefined. */
+function clientErrorStatus(err: unknown): number | undefined {
+  const e = err as { status?: unknown; statusCode?: unknown; httpStatus?: unknown } | undefined;
+  const status = Number(e?.httpStatus ?? e?.status ?? e?.statusCode);
+  return Number.isInteger(status) && status >= 400 && status < 500 ? status : err instanceof URIError ? 400 : undefined;
+}
+
 export function notFound(req: Request, res: Response): void {
   const ctx = new PageContext(req);
   sendPage(res, layout(ctx, { title: ctx.t('notFound'), body: html`<p>${ctx.t('notFoundText')}</p><p><a href="/">${ctx.t('navStart')}</a></p>` }), 404);
@@ -146,11 +153,15 @@ export function webRoutes(deps: Pick<ServerDeps, 'config' | 'logger' | 'store' |
   r.use(['/kodsystem', '/vardemangd', '/mappning', '/informationsmangder', '/utgavor', '/jamfor'], notFound);
 
   // pages of this router that failed: an error page (the FHIR API keeps its own error handling)
+  // (bad input, such as an address that does not decode, is a 4xx page: never a 500)
   r.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
-    deps.logger.error({ err, path: req.path }, 'page failed');
+    const status = clientErrorStatus(err);
+    if (status === undefined) deps.logger.error({ err, path: req.path }, 'page failed');
     if (res.headersSent) return;
+    if (status === 404) return notFound(req, res);
     const ctx = new PageContext(req);
-    sendPage(res, layout(ctx, { title: ctx.t('error'), body: html`<p>${ctx.t('error')}.</p>` }), 500);
+    if (status !== undefined) sendPage(res, layout(ctx, { title: ctx.t('badRequest'), body: html`<p>${ctx.t('badRequestText')}</p><p><a href="/">${ctx.t('navStart')}</a></p>` }), status);
+    else sendPage(res, layout(ctx, { title: ctx.t('error'), body: html`<p>${ctx.t('error')}.</p>` }), 500);
   });
   return r;
 }

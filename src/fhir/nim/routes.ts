@@ -1,5 +1,6 @@
 import express, { NextFunction, Request, Response } from 'express';
 import type { ServerDeps } from '../../http/dependencies';
+import { jsonBody } from '../../http/limits';
 import { baseUrl, outcomeForError, sendResource } from '../http';
 import { outcomeOf } from '../../terminology/issues';
 import { requireApiToken } from '../resources';
@@ -69,7 +70,7 @@ function modelView(nim: Nim, row: NimModelRow, resolver: BindingResolver): unkno
 
 export function nimRoutes(deps: Pick<ServerDeps, 'config' | 'logger' | 'store'>, nim: Nim): express.Router {
   const router = express.Router();
-  const json = express.json({ limit: deps.config.maxBodyBytes, type: ['application/json', 'application/*+json'] });
+  const json = jsonBody({ limit: deps.config.maxBodyBytes, maxDepth: deps.config.security.maxJsonDepth, type: ['application/json', 'application/*+json'] });
   const token = (req: Request) => requireApiToken(deps.config.apiToken, req);
   const body = (req: Request): Record<string, unknown> => {
     if (!req.body || typeof req.body !== 'object' || Array.isArray(req.body)) throw invalid('The request body must be a JSON object');

@@ -44,6 +44,8 @@ export interface SecurityConfig {
     jwksUri?: string;
     /** tolerated clock difference for exp/nbf, seconds (at most 300) */
     clockSkewSeconds: number;
+    /** least time between two fetches of the JWKS for an unknown key id, seconds */
+    jwksCooldownSeconds?: number;
   };
   /** Most parameters (query and top-level body parameters together) one request may carry. */
   maxParameters: number;
@@ -96,6 +98,7 @@ export function loadSecurityConfig(): SecurityConfig {
           rolesClaim: process.env.KODVERK_OIDC_ROLES_CLAIM?.trim() || 'roles',
           jwksUri: process.env.KODVERK_OIDC_JWKS_URI?.trim() || undefined,
           clockSkewSeconds: Math.min(intFromEnv('KODVERK_OIDC_CLOCK_SKEW', 60), 300),
+          jwksCooldownSeconds: intFromEnv('KODVERK_OIDC_JWKS_COOLDOWN', 30),
         }
       : undefined,
     maxParameters: Math.max(1, intFromEnv('KODVERK_MAX_PARAMETERS', 1000)),

@@ -17,6 +17,10 @@ import { ResourceLoader } from './importers/loader';
 import { readFhirFolder } from './importers/fhir-json';
 import { fhirCoreResources } from './importers/fhir-core';
 import { loadNimSeed } from './nim/seed';
+import { ApiKeys } from './security/api-keys';
+import { AuditTrail } from './security/audit-trail';
+import { Authenticator } from './security/authenticator';
+import { OidcVerifier } from './security/oidc';
 
 export interface RunningServer {
   url: string;
@@ -74,7 +78,9 @@ export async function startServer(overrides: ConfigOverrides = {}): Promise<Runn
   const schema = new SchemaValidator();
   schema.warmUp();
   const loader = new ResourceLoader(db, store, (changes) => void followContent(nim, { kind: 'api' }, changes));
-  const app = createApp({ config, logger, store, terminology, schema, loader, nim });
+  const oidc = config.security.oidc ? new OidcVerifier(config.security.oidc) : undefined;
+  const authenticator = new Authenticator(new ApiKeys(db), oidc, config.apiToken);
+  const app = createApp({ config, logger, store, terminology, schema, loader, nim, authenticator, audit: new AuditTrail(db) });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(config.port, config.host, () => resolve(s));
   });

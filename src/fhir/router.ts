@@ -10,6 +10,7 @@ import type { SchemaValidator } from '../terminology/resource-schema';
 import type { ServerDeps } from '../http/dependencies';
 import { structureDefinitionRoutes } from './nim/structure-definitions';
 import { jsonBody, tooManyParameters } from '../http/limits';
+import { auditEventRoutes } from './audit-events';
 
 /** The FHIR API (mounted at /fhir): metadata, operations, StructureDefinitions and the terminology resources. */
 export function fhirRouter(deps: ServerDeps): express.Router {
@@ -62,6 +63,8 @@ export function fhirRouter(deps: ServerDeps): express.Router {
 
   // NIM logical models: StructureDefinition search and read (before the generic resource routes)
   fhir.use(structureDefinitionRoutes(deps, deps.nim));
+  // the audit trail (administrators only, by the access rules)
+  fhir.use(auditEventRoutes(deps.audit, deps.config.publicBaseUrl));
   fhir.use(resourceRoutes(deps));
 
   fhir.use((req, res) => {

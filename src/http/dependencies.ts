@@ -5,6 +5,8 @@ import type { TerminologyService } from '../terminology/service';
 import type { ResourceLoader } from '../importers/loader';
 import type { Nim } from '../nim';
 import type { SchemaValidator } from '../terminology/resource-schema';
+import type { Authenticator } from '../security/authenticator';
+import type { AuditTrail } from '../security/audit-trail';
 
 /**
  * What the HTTP routers share. The composition root (src/app.ts) builds it once; each router
@@ -21,4 +23,8 @@ export interface ServerDeps {
   loader: ResourceLoader;
   /** NIM versions and releases over the same store */
   nim: Nim;
+  /** who a request's credentials stand for (API token, API keys, OIDC) */
+  authenticator: Authenticator;
+  /** the audit trail of writes */
+  audit: AuditTrail;
 }

@@ -1,8 +1,9 @@
 /**
- * Who is asking, and what they may do. Roles (README "Roles"): `reader` reads (what anonymous
- * clients read, and everything when reads require an identity), `author` drafts, `publisher` moves
- * releases through their lifecycle, `admin` imports, deletes and manages keys. `admin` may do
- * everything; `author` and `publisher` are separate duties (one identity may hold both).
+ * Who is asking, and what they may do. Roles (README "Roles") are levels, each allowing what the
+ * ones below it allow: `reader` reads (what anonymous clients read, and everything when reads
+ * require an identity), `author` drafts NIM versions, releases, code systems and value sets and
+ * comments, `publisher` moves releases through their lifecycle, `admin` imports, deletes and
+ * manages keys.
  */
 export const ROLES = ['reader', 'author', 'publisher', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
@@ -30,10 +31,9 @@ export const ANONYMOUS: Identity = Object.freeze({ source: 'anonymous', id: 'ano
 /** The CLI acting directly on the store file (an operator with access to the host). */
 export const OPERATOR: Identity = Object.freeze({ source: 'operator', id: 'operator', name: 'operator (kodverk CLI on the store file)', roles: ['admin'] as Role[] }) as Identity;
 
-/** Does the identity hold one of the roles (admin holds them all)? An empty list asks for none. */
-export function holdsAny(identity: Identity, required: readonly Role[]): boolean {
-  if (required.length === 0) return true;
-  return identity.roles.includes('admin') || required.some((r) => identity.roles.includes(r));
+/** May this identity do what the role may (its highest role is that role or above)? */
+export function mayAct(identity: Identity, role: Role): boolean {
+  return identity.roles.some((r) => ROLES.indexOf(r) >= ROLES.indexOf(role));
 }
 
 /** Why presented credentials were not accepted (RFC 6750: error="invalid_token"). */

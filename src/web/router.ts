@@ -51,6 +51,17 @@ function clientErrorStatus(err: unknown): number | undefined {
   return Number.isInteger(status) && status >= 400 && status < 500 ? status : err instanceof URIError ? 400 : undefined;
 }
 
+const TITLES: Record<number, Parameters<PageContext['t']>[0]> = { 401: 'unauthorized', 403: 'forbidden', 429: 'tooManyRequests', 503: 'unavailable' };
+
+/** An error page with this status: what went wrong in the site's layout (the reason, when one is given). */
+export function errorPage(req: Request, res: Response, status: number, reason: string): void {
+  if (status === 404) return notFound(req, res);
+  const ctx = new PageContext(req);
+  const title = ctx.t(TITLES[status] ?? (status < 500 ? 'badRequest' : 'error'));
+  const text = reason || (status < 500 ? ctx.t('badRequestText') : `${ctx.t('error')}.`);
+  sendPage(res, layout(ctx, { title, body: html`<p>${text}</p><p><a href="/">${ctx.t('navStart')}</a></p>` }), status);
+}
+
 export function notFound(req: Request, res: Response): void {
   const ctx = new PageContext(req);
   sendPage(res, layout(ctx, { title: ctx.t('notFound'), body: html`<p>${ctx.t('notFoundText')}</p><p><a href="/">${ctx.t('navStart')}</a></p>` }), 404);
@@ -157,11 +168,7 @@ export function webRoutes(deps: Pick<ServerDeps, 'config' | 'logger' | 'store' |
   r.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const status = clientErrorStatus(err);
     if (status === undefined) deps.logger.error({ err, path: req.path }, 'page failed');
-    if (res.headersSent) return;
-    if (status === 404) return notFound(req, res);
-    const ctx = new PageContext(req);
-    if (status !== undefined) sendPage(res, layout(ctx, { title: ctx.t('badRequest'), body: html`<p>${ctx.t('badRequestText')}</p><p><a href="/">${ctx.t('navStart')}</a></p>` }), status);
-    else sendPage(res, layout(ctx, { title: ctx.t('error'), body: html`<p>${ctx.t('error')}.</p>` }), 500);
+    if (!res.headersSent) errorPage(req, res, status ?? 500, '');
   });
   return r;
 }

@@ -28,7 +28,7 @@ export function hardening(options: { hstsMaxAgeSeconds: number }): RequestHandle
     // the API is meant to be read from other origins (CORS decides which)
     crossOriginResourcePolicy: { policy: 'cross-origin' },
     crossOriginEmbedderPolicy: false,
-    referrerPolicy: { policy: 'strict-origin-when-cross-origin' },
+    referrerPolicy: { policy: 'no-referrer' },
     xFrameOptions: { action: 'deny' },
     // sent below, only over TLS
     strictTransportSecurity: false,

@@ -142,12 +142,15 @@ export interface AccessDecision {
 
 /** The rule for a request (method and path without its query). There is always one. */
 export function accessFor(method: string, path: string): AccessDecision {
-  const segments = path.split('/').filter((s, i, all) => s !== '' || (i > 0 && i < all.length - 1)).map(decode);
+  // as the routers see it: split at '/', each segment decoded, a trailing '/' ignored
+  const segments = path.split('/').slice(1).map(decode);
+  if (segments[segments.length - 1] === '') segments.pop();
   for (const rule of COMPILED) {
     if (!rule.methods.includes('*') && !rule.methods.includes(method)) continue;
     const params = matchPath(rule.segments, segments);
     if (!params) continue;
-    const expensive = !!rule.expensive || (params.op !== undefined && EXPENSIVE_OPERATIONS.has(params.op));
+    // an expensive operation is expensive by GET as by POST
+    const expensive = !!rule.expensive || (segments[0]?.toLowerCase() === 'fhir' && segments.some((s) => EXPENSIVE_OPERATIONS.has(s)));
     return { rule, params, expensive };
   }
   throw new Error('unreachable: the last access rule matches every request');

@@ -16,7 +16,7 @@ import { auditEventRoutes } from './audit-events';
 export function fhirRouter(deps: ServerDeps): express.Router {
   const fhir = express.Router();
   const { maxParameters, maxJsonDepth } = deps.config.security;
-  fhir.use(jsonBody({ type: JSON_TYPES, limit: deps.config.maxBodyBytes, maxDepth: maxJsonDepth }));
+  fhir.use(jsonBody({ type: JSON_TYPES, limit: deps.config.maxBodyBytes, maxDepth: maxJsonDepth, maxParameters }));
   fhir.use(express.urlencoded({ extended: false, limit: deps.config.maxBodyBytes, parameterLimit: maxParameters }));
 
   fhir.get('/metadata', (req, res) => {

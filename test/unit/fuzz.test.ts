@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import type { CodeSystem, ParametersParameter } from 'fhir/r4';
 import { OperationInput } from '../../src/fhir/parameters';
 import { lookupOperation } from '../../src/fhir/operations/lookup';
-import { jsonDepth, queryParser } from '../../src/http/limits';
+import { jsonDepth, queryParser, scanJson } from '../../src/http/limits';
 import { openDatabase } from '../../src/store/database';
 import { ResourceStore } from '../../src/store/resource-store';
 import { ResourceLoader } from '../../src/importers/loader';
@@ -91,6 +91,11 @@ describe('the JSON depth check', () => {
       }),
       runs(2000),
     );
+  });
+
+  it('counts the parameters (objects) of a Parameters body exactly, whatever else it holds', () => {
+    const body = fc.record({ resourceType: fc.constant('Parameters'), id: fc.string(), meta: fc.jsonValue({ maxDepth: 3 }), parameter: fc.array(fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 3 })), { maxLength: 30 }) });
+    fc.assert(fc.property(body, (b) => void expect(scanJson(JSON.stringify(b)).parameters).toBe(b.parameter.length)), runs(1000));
   });
 
   it('never fails on text that is not JSON', () => {

@@ -13,6 +13,12 @@ import { healthRoutes } from './http/health';
 import { limitUrlLength } from './http/client-errors';
 import { requireValidHost } from './http/proxy';
 import { CORS_PATHS, corsForApi } from './http/cors';
+import { queryParser } from './http/limits';
+import { hardening } from './http/hardening';
+import { securityMiddleware } from './http/auth';
+import { apiKeyRoutes } from './http/api-key-routes';
+import { errorPage, notFound } from './web/router';
+import { outcomeForError } from './fhir/http';
 
 /**
  * The composition root: builds the HTTP application from its parts. Only this module knows every
@@ -21,7 +27,8 @@ import { CORS_PATHS, corsForApi } from './http/cors';
 export function createApp(deps: ServerDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('query parser', 'extended');
+  // flat, linear, and refusing more than the parameter limit instead of dropping the rest
+  app.set('query parser', queryParser(deps.config.security.maxParameters));
   // whether X-Forwarded-Proto/-Host/-For are believed (KODVERK_TRUST_PROXY)
   app.set('trust proxy', deps.config.trustProxy);
 
@@ -45,6 +52,14 @@ export function createApp(deps: ServerDeps): express.Express {
   // a follower (read replica) serves reads only: the one switch between primary and replica
   if (deps.follower) app.use(refuseWrites(deps.config.follow!.primaryUrl));
 
+  // response headers that harden pages and API (CSP, nosniff, no framing, referrer, HSTS)
+  app.use(hardening({ hstsMaxAgeSeconds: deps.config.security.hstsMaxAgeSeconds }));
+  // who is asking (API token, API keys, OIDC), the rate limits, the role each route needs, and
+  // the audit trail of writes: one place for all of it (src/security/access.ts has the matrix)
+  app.use(securityMiddleware({ security: deps.config.security, authenticator: deps.authenticator, audit: deps.audit, logger: deps.logger, errorPage }));
+
+  // API keys over HTTP (/admin/api-keys)
+  app.use(apiKeyRoutes(deps.authenticator.apiKeys, { maxBodyBytes: deps.config.maxBodyBytes, maxJsonDepth: deps.config.security.maxJsonDepth }));
   // the FHIR terminology API
   app.use('/fhir', fhirRouter(deps));
   // NIM authoring and releases for vendors (/nim, /releases, /openapi.json)
@@ -55,5 +70,13 @@ export function createApp(deps: ServerDeps): express.Express {
   app.use(syndicationRoutes(deps));
   // the pages for analysts (start, search, code systems, value sets, NIMs, diffs) at /
   app.use(webRoutes(deps, deps.nim));
+
+  // what no router took: a 404 page; an error no router answered: a page with its 4xx, never a 500 for bad input
+  app.use(notFound);
+  app.use((err: unknown, req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    const { status } = outcomeForError(err);
+    if (status >= 500) deps.logger.error({ path: req.path, error: err instanceof Error ? err.name : 'unknown' }, 'request failed');
+    if (!res.headersSent) errorPage(req, res, status, '');
+  });
   return app;
 }

@@ -51,6 +51,8 @@ export interface KodverkConfig {
   corsOrigins: CorsOrigins;
   /** express's `trust proxy`: whether (and which) X-Forwarded-* headers are believed. */
   trustProxy: boolean | number | string[];
+  /** Identities, roles, rate limits and request limits (README "Auth" and "Limits"). */
+  security: SecurityConfig;
 }
 
 /** What the syndication feed (GET /syndication/feed.xml) publishes, and to whom. */
@@ -83,6 +85,39 @@ export interface FollowConfig {
   allow: string[];
   /** the primary named in the answer to a write (default: the first feed's origin) */
   primaryUrl: string;
+}
+
+/** Identities, roles and the limits that keep hostile requests from breaking or stalling the server. */
+export interface SecurityConfig {
+  /** `public`: anyone reads; `authenticated`: reads need an identity too (any role). */
+  readAccess: 'public' | 'authenticated';
+  /** OpenID Connect issuer whose bearer JWTs are accepted (unset: no OIDC). */
+  oidc?: {
+    issuer: string;
+    audience: string;
+    /** claim holding the roles; a dotted path reaches into objects (realm_access.roles) */
+    rolesClaim: string;
+    /** the issuer's JWKS (default: discovered from its openid-configuration) */
+    jwksUri?: string;
+    /** tolerated clock difference for exp/nbf, seconds (at most 300) */
+    clockSkewSeconds: number;
+    /** least time between two fetches of the JWKS for an unknown key id, seconds */
+    jwksCooldownSeconds?: number;
+  };
+  /** Most parameters (query and top-level body parameters together) one request may carry. */
+  maxParameters: number;
+  /** Deepest nesting of arrays and objects accepted in a JSON body. */
+  maxJsonDepth: number;
+  /** Requests per minute per client (API key, token subject or address); 0: no limit. */
+  rateLimit: number;
+  /** Requests per minute per client to expensive operations, submissions and imports; 0: no limit. */
+  rateLimitExpensive: number;
+  /** Failed authentications per minute per address before it is refused for the rest of the minute; 0: no limit. */
+  authFailureLimit: number;
+  /** Longest a terminology task may run on the worker pool, ms; then it is abandoned (too-costly). 0: no limit. */
+  taskTimeLimitMs: number;
+  /** Strict-Transport-Security max-age in seconds, sent when the server is reached over TLS (behind a proxy); 0: none. */
+  hstsMaxAgeSeconds: number;
 }
 
 /** The folder holding package.json, found from this file whether run from src/ or dist/. */
@@ -194,9 +229,42 @@ function boolFromEnv(name: string, fallback: boolean): boolean {
   throw new Error(`${name} must be true or false, got '${process.env[name]}'`);
 }
 
-export function loadConfig(overrides: Partial<KodverkConfig> = {}): KodverkConfig {
+/** The security settings from KODVERK_READ_ACCESS, KODVERK_OIDC_*, KODVERK_RATE_LIMIT*, KODVERK_MAX_* and others. */
+export function loadSecurityConfig(): SecurityConfig {
+  const readAccess = (process.env.KODVERK_READ_ACCESS ?? 'public').trim().toLowerCase();
+  if (readAccess !== 'public' && readAccess !== 'authenticated') throw new Error(`KODVERK_READ_ACCESS must be public or authenticated, got '${readAccess}'`);
+  const issuer = process.env.KODVERK_OIDC_ISSUER?.trim();
+  const audience = process.env.KODVERK_OIDC_AUDIENCE?.trim();
+  if (issuer && !audience) throw new Error('KODVERK_OIDC_AUDIENCE must be set with KODVERK_OIDC_ISSUER (the audience tokens are issued for)');
+  return {
+    readAccess,
+    oidc: issuer
+      ? {
+          issuer,
+          audience: audience!,
+          rolesClaim: process.env.KODVERK_OIDC_ROLES_CLAIM?.trim() || 'roles',
+          jwksUri: process.env.KODVERK_OIDC_JWKS_URI?.trim() || undefined,
+          clockSkewSeconds: Math.min(intFromEnv('KODVERK_OIDC_CLOCK_SKEW', 60), 300),
+          jwksCooldownSeconds: intFromEnv('KODVERK_OIDC_JWKS_COOLDOWN', 30),
+        }
+      : undefined,
+    maxParameters: Math.max(1, intFromEnv('KODVERK_MAX_PARAMETERS', 1000)),
+    maxJsonDepth: Math.max(2, intFromEnv('KODVERK_MAX_JSON_DEPTH', 100)),
+    rateLimit: intFromEnv('KODVERK_RATE_LIMIT', 3000),
+    rateLimitExpensive: intFromEnv('KODVERK_RATE_LIMIT_EXPENSIVE', 300),
+    authFailureLimit: intFromEnv('KODVERK_AUTH_FAILURE_LIMIT', 30),
+    taskTimeLimitMs: intFromEnv('KODVERK_TASK_TIME_LIMIT_MS', 20000),
+    hstsMaxAgeSeconds: intFromEnv('KODVERK_HSTS_MAX_AGE', 0),
+  };
+}
+
+/** Overrides of the configuration (tests); `security` is merged into the loaded security settings. */
+export type ConfigOverrides = Partial<Omit<KodverkConfig, 'security'>> & { security?: Partial<SecurityConfig> };
+
+export function loadConfig(overrides: ConfigOverrides = {}): KodverkConfig {
   const root = projectRoot();
-  const dbPath = overrides.dbPath ?? process.env.KODVERK_DB ?? path.join(root, 'data', 'kodverk.db');
+  const { security, ...rest } = overrides;
+  const dbPath = rest.dbPath ?? process.env.KODVERK_DB ?? path.join(root, 'data', 'kodverk.db');
   return {
     port: intFromEnv('PORT', 8080),
     host: process.env.HOST ?? '0.0.0.0',
@@ -220,6 +288,7 @@ export function loadConfig(overrides: Partial<KodverkConfig> = {}): KodverkConfi
     maxHeaderBytes: intFromEnv('KODVERK_MAX_HEADER_BYTES', 16384),
     corsOrigins: parseCorsOrigins(process.env.KODVERK_CORS_ORIGINS),
     trustProxy: parseTrustProxy(process.env.KODVERK_TRUST_PROXY),
-    ...overrides,
+    ...rest,
+    security: { ...loadSecurityConfig(), ...security },
   };
 }

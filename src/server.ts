@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { IncomingMessage, RequestListener, Server, ServerResponse, createServer } from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
-import { KodverkConfig, loadConfig } from './config';
+import { ConfigOverrides, KodverkConfig, loadConfig } from './config';
 import { createLogger } from './logger';
 import type { DestinationStream } from 'pino';
 import { Db, openDatabase } from './store/database';
@@ -23,6 +23,10 @@ import { SyndicationPublisher } from './syndication/publisher';
 import { Follower } from './syndication/follower';
 import { ServerLifecycle } from './http/lifecycle';
 import { answerClientErrors } from './http/client-errors';
+import { ApiKeys } from './security/api-keys';
+import { AuditTrail } from './security/audit-trail';
+import { Authenticator } from './security/authenticator';
+import { OidcVerifier } from './security/oidc';
 
 export interface RunningServer {
   url: string;
@@ -77,7 +81,7 @@ export function loadInitialContent(db: Db, store: ResourceStore, config: Kodverk
 }
 
 /** Opens the store, loads the content pack on first start and listens for HTTP. */
-export async function startServer(overrides: Partial<KodverkConfig> = {}, options: { logDestination?: DestinationStream } = {}): Promise<RunningServer> {
+export async function startServer(overrides: ConfigOverrides = {}, options: { logDestination?: DestinationStream } = {}): Promise<RunningServer> {
   const config = loadConfig(overrides);
   const logger = createLogger(config.logLevel, options.logDestination);
   const db = openDatabase(config.dbPath);
@@ -96,7 +100,7 @@ export async function startServer(overrides: Partial<KodverkConfig> = {}, option
   const engineOptions = { maxExpansionCodes: config.expansionLimit };
   const useWorkers = config.workers > 0 && config.dbPath !== ':memory:' && WorkerPoolService.available();
   const terminology: TerminologyService = useWorkers
-    ? new WorkerPoolService(config.dbPath, config.workers, engineOptions)
+    ? new WorkerPoolService(config.dbPath, config.workers, engineOptions, config.security.taskTimeLimitMs)
     : new InProcessService(new TerminologyEngine(new StoreResourceSource(store), engineOptions));
   const schema = new SchemaValidator();
   schema.warmUp();
@@ -105,7 +109,9 @@ export async function startServer(overrides: Partial<KodverkConfig> = {}, option
   // a follower (read replica) takes its content from the feeds it follows
   const follower = config.follow ? new Follower({ dbPath: config.dbPath, db, store, nim, publisher: syndication, config: config.follow, logger }) : undefined;
   const lifecycle = new ServerLifecycle();
-  const app = createApp({ config, logger, store, terminology, schema, loader, nim, syndication, follower, lifecycle });
+  const oidc = config.security.oidc ? new OidcVerifier(config.security.oidc) : undefined;
+  const authenticator = new Authenticator(new ApiKeys(db), oidc, config.apiToken);
+  const app = createApp({ config, logger, store, terminology, schema, loader, nim, syndication, follower, lifecycle, authenticator, audit: new AuditTrail(db) });
   const server = createHttpServer(app, config);
   answerClientErrors(server, logger, config);
   const inFlight = trackRequests(server, lifecycle);

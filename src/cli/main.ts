@@ -15,6 +15,10 @@ import { validateCommand } from './validate';
 import { ArtefactStore } from '../store/artefact-store';
 import { recordRf2Release } from '../syndication/rf2-archive';
 import { storeCommands } from './store';
+import { apiKeyCommand, auditCommand } from './security';
+import { asOperator } from './operator-audit';
+import { IMPORT_SYSTEM, kodverkAction } from '../security/audit-trail';
+import path from 'node:path';
 
 const program = new Command();
 // positional options: `kodverk import ksi file --version 2025` is the import's --version, not the program's
@@ -64,8 +68,16 @@ program
     const db = openDatabase(config.dbPath);
     try {
       const store = new ResourceStore(db);
+      // an operator action on the store file: recorded in the audit trail with the file's name
+      const entity = (s?: { sha256: string; created: number; updated: number }) => ({
+        identifier: { system: IMPORT_SYSTEM, value: importer.format },
+        display: path.basename(input),
+        detail: s ? [{ type: 'sha256', value: s.sha256 }, { type: 'resources', value: `${s.created} created, ${s.updated} updated` }] : undefined,
+      });
       // releases on påseende that bind what the import changed are refreshed in its transaction
-      const summary = await runImport(db, store, importer, input, opts, terminalProgress(), releaseImportHooks(openNim(db, store)));
+      const summary = await asOperator(db, { subtype: kodverkAction('import'), action: 'C', entity }, () =>
+        runImport(db, store, importer, input, opts, terminalProgress(), releaseImportHooks(openNim(db, store))),
+      );
       console.log(describeSummary(summary).join('\n'));
       // a Snomed CT release is syndicated as the RF2 files it was imported from: kept now
       if (importer.format === 'rf2' && summary.publisherVersion && config.syndication.access !== 'off') {
@@ -80,6 +92,8 @@ program
 program.addCommand(nimCommand());
 program.addCommand(validateCommand());
 for (const c of storeCommands()) program.addCommand(c);
+program.addCommand(apiKeyCommand());
+program.addCommand(auditCommand());
 
 program.parseAsync(process.argv).catch((e) => {
   console.error(e instanceof ImportError ? `Import refused, nothing was changed. ${e.message}` : e instanceof Error ? e.message : e);

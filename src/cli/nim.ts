@@ -9,6 +9,15 @@ import { Nim, openNim } from '../nim';
 import { DEFAULT_SHORT_DISPLAY_LIMIT, valueSetsCsv, valueSetsXlsx } from '../nim/release-exports';
 import { buildPackage, readPackage } from '../nim/release-package';
 import { refreshLines } from '../nim/release-refresh';
+import { AuditAction, KodverkAction, RELEASE_SYSTEM, kodverkAction } from '../security/audit-trail';
+import { OperatorAction, asOperator } from './operator-audit';
+
+/** What a writing command records in the audit trail. */
+interface NimWrite<T> {
+  code: KodverkAction;
+  action: AuditAction;
+  entity?: OperatorAction<T>['entity'];
+}
 
 /**
  * `kodverk nim …`: the NIM API's authoring and release workflow on the store named by
@@ -33,14 +42,19 @@ export function nimCommand(options: NimCliOptions = {}): Command {
   const out = options.out ?? ((t: string) => console.log(t));
   const print = (value: unknown) => out(typeof value === 'string' ? value : JSON.stringify(value, null, 2));
   /** Runs fn with the NIM workflows over the store, closing it afterwards. */
-  const withNim = async <T>(fn: (nim: Nim) => T | Promise<T>): Promise<T> => {
+  const withNim = async <T>(fn: (nim: Nim) => T | Promise<T>, write?: NimWrite<NoInfer<T>>): Promise<T> => {
     const db = openDatabase(options.dbPath ?? loadConfig().dbPath);
     try {
-      return await fn(openNim(db, new ResourceStore(db)));
+      const nim = openNim(db, new ResourceStore(db));
+      const audit = write && { subtype: kodverkAction(write.code), action: write.action, entity: write.entity };
+      return await (audit ? asOperator(db, audit, () => fn(nim)) : fn(nim));
     } finally {
       db.close();
     }
   };
+  /** A command that changes NIMs or releases: an operator action in the audit trail. */
+  const nimModel = (name: string, version?: string) => () => ({ reference: version ? `StructureDefinition/nim-${name}-${version}` : undefined, display: version ? `${name} ${version}` : name });
+  const releaseEntity = (version: string | undefined, detail?: { type: string; value: string }[]) => () => ({ identifier: { system: RELEASE_SYSTEM, value: version ?? 'new' }, display: version, detail });
 
   const nim = new Command('nim').description('NIMs (nationella informationsmängder) and their releases for vendors');
 
@@ -65,13 +79,20 @@ export function nimCommand(options: NimCliOptions = {}): Command {
     .description('create a NIM (its first version, an utkast) from a YAML or JSON definition')
     .argument('<file>')
     .option('--version <version>', 'first version', '1.0.0')
-    .action((file: string, o: { version: string }) => withNim((n) => out(`created ${n.models.create(readDefinition(file), o.version).resourceId} (utkast)`)));
+    .action((file: string, o: { version: string }) =>
+      withNim(
+        (n) => n.models.create(readDefinition(file), o.version),
+        { code: 'nim-create', action: 'C', entity: (r) => (r ? nimModel(r.name, r.version)() : undefined) },
+      ).then((r) => out(`created ${r.resourceId} (utkast)`)),
+    );
   nim
     .command('new-version')
     .description('start a new working version (utkast) of an adopted NIM')
     .argument('<name>')
     .option('--version <version>', 'the new version (default: next minor)')
-    .action((name: string, o: { version?: string }) => withNim((n) => out(`created ${n.models.newVersion(name, o.version).resourceId} (utkast)`)));
+    .action((name: string, o: { version?: string }) =>
+      withNim((n) => n.models.newVersion(name, o.version), { code: 'nim-new-version', action: 'C', entity: (r) => (r ? nimModel(r.name, r.version)() : nimModel(name)()) }).then((r) => out(`created ${r.resourceId} (utkast)`)),
+    );
   nim
     .command('edit')
     .description("replace an utkast's definition")
@@ -79,13 +100,15 @@ export function nimCommand(options: NimCliOptions = {}): Command {
     .argument('<version>')
     .argument('<file>')
     .option('--renumber <version>', 'give the utkast another version')
-    .action((name: string, version: string, file: string, o: { renumber?: string }) => withNim((n) => out(`updated ${n.models.update(name, version, readDefinition(file), o.renumber).resourceId}`)));
+    .action((name: string, version: string, file: string, o: { renumber?: string }) =>
+      withNim((n) => n.models.update(name, version, readDefinition(file), o.renumber), { code: 'nim-update', action: 'U', entity: nimModel(name, version) }).then((r) => out(`updated ${r.resourceId}`)),
+    );
   nim
     .command('delete')
     .description('delete an utkast that belongs to no release')
     .argument('<name>')
     .argument('<version>')
-    .action((name: string, version: string) => withNim((n) => (n.models.delete(name, version), out(`deleted ${name} ${version}`))));
+    .action((name: string, version: string) => withNim((n) => n.models.delete(name, version), { code: 'nim-delete', action: 'D', entity: nimModel(name, version) }).then(() => out(`deleted ${name} ${version}`)));
 
   const release = nim.command('release').description('releases: create, lifecycle, comments, diff, export, import');
   release.command('list').description('list releases, newest first').action(() =>
@@ -112,8 +135,12 @@ export function nimCommand(options: NimCliOptions = {}): Command {
     effectiveTo: o.effectiveTo,
     nims: o.nims,
   });
-  fields(release.command('create').description('create a draft release (utkast)')).action((o) => withNim((n) => out(`created release ${n.releases.create(input(o)).version} (utkast)`)));
-  fields(release.command('edit').description('change a draft release').argument('<release>')).action((version: string, o) => withNim((n) => out(`updated release ${n.releases.update(version, input(o)).version}`)));
+  fields(release.command('create').description('create a draft release (utkast)')).action((o) =>
+    withNim((n) => n.releases.create(input(o)), { code: 'release-create', action: 'C', entity: (r) => releaseEntity(r?.version ?? o.version)() }).then((r) => out(`created release ${r.version} (utkast)`)),
+  );
+  fields(release.command('edit').description('change a draft release').argument('<release>')).action((version: string, o) =>
+    withNim((n) => n.releases.update(version, input(o)), { code: 'release-update', action: 'U', entity: releaseEntity(version) }).then((r) => out(`updated release ${r.version}`)),
+  );
   release
     .command('status')
     .description('move a release: utkast → paseende → faststalld → upphavd (paseende → utkast to revise)')
@@ -123,18 +150,21 @@ export function nimCommand(options: NimCliOptions = {}): Command {
     .option('--effective-to <date>', 'when a repealed release stops')
     .option('--override-lead-time <reason>', 'adopt although vendors get less than the lead time (the reason is recorded)')
     .action((version: string, status: string, o: { effectiveFrom?: string; effectiveTo?: string; overrideLeadTime?: string }) =>
-      withNim((n) => {
-        const r = n.releases.transition(version, status, o);
-        out(`release ${r.version} is ${r.status}${r.effectiveFrom ? `, effective from ${r.effectiveFrom}` : ''}${r.contentHash ? `, content ${r.contentHash}` : ''}`);
-      }),
+      withNim(
+        (n) => n.releases.transition(version, status, o),
+        { code: o.overrideLeadTime ? 'lead-time-override' : 'release-status', action: 'U', entity: releaseEntity(version, [{ type: 'status', value: String(status) }]) },
+      ).then((r) => out(`release ${r.version} is ${r.status}${r.effectiveFrom ? `, effective from ${r.effectiveFrom}` : ''}${r.contentHash ? `, content ${r.contentHash}` : ''}`)),
     );
   release
     .command('refresh')
     .description('take the snapshot of a release on påseende again (default: every one) from what the store holds now; an adopted release never changes')
     .argument('[version]')
     .action((version?: string) =>
-      withNim((n) => {
-        const outcomes = n.releases.refresh({ version, trigger: { kind: 'manual' } });
+      withNim((n) => n.releases.refresh({ version, trigger: { kind: 'manual' } }), {
+        code: 'release-refresh',
+        action: 'U',
+        entity: () => ({ identifier: { system: RELEASE_SYSTEM, value: version ?? '*' }, display: version ?? 'every release on påseende' }),
+      }).then((outcomes) => {
         const lines = refreshLines(outcomes);
         for (const o of outcomes.filter((x) => !x.refreshed)) out(`release ${o.version} (${o.status}): ${o.reason === 'unchanged' ? 'already up to date' : o.reason === 'utkast' ? 'an utkast is always resolved anew' : 'adopted, never changes'}`);
         for (const l of lines) out(l);
@@ -149,7 +179,9 @@ export function nimCommand(options: NimCliOptions = {}): Command {
     .option('--organisation <name>')
     .option('--nim <name>')
     .option('--attribute <id>')
-    .action((version: string, text: string, o: { organisation?: string; nim?: string; attribute?: string }) => withNim((n) => out(`comment ${n.releases.comment(version, { ...o, text }).pk} recorded`)));
+    .action((version: string, text: string, o: { organisation?: string; nim?: string; attribute?: string }) =>
+      withNim((n) => n.releases.comment(version, { ...o, text }), { code: 'release-comment', action: 'C', entity: releaseEntity(version) }).then((c) => out(`comment ${c.pk} recorded`)),
+    );
   release
     .command('comments')
     .argument('<version>')
@@ -195,10 +227,10 @@ export function nimCommand(options: NimCliOptions = {}): Command {
     .description("import a release package exported by another Kodverk (reproduces it exactly)")
     .argument('<tgz>')
     .action((file: string) =>
-      withNim(async (n) => {
-        const { release: r, created } = n.releases.importSnapshot(await readPackage(fs.readFileSync(file)));
-        out(`${created ? 'imported' : 'already present:'} release ${r.version} (${r.status}), content ${r.contentHash}`);
-      }),
+      withNim(
+        async (n) => n.releases.importSnapshot(await readPackage(fs.readFileSync(file))),
+        { code: 'release-import', action: 'C', entity: (x) => releaseEntity(x?.release.version, x ? [{ type: 'sha256', value: String(x.release.contentHash) }] : undefined)() },
+      ).then(({ release: r, created }) => out(`${created ? 'imported' : 'already present:'} release ${r.version} (${r.status}), content ${r.contentHash}`)),
     );
   return nim;
 }

@@ -33,6 +33,9 @@ export function outcomeForError(err: unknown): { status: number; outcome: Operat
     return { status: 503, outcome: outcomeOf([{ severity: 'error', code: 'transient', txType: 'internal-error', text: 'The store is busy with another write (an import?); try again' }]) };
   }
   const status = e.status ?? e.statusCode;
+  if (e.type === 'parameters.too.many') {
+    return { status: 400, outcome: outcomeOf([{ severity: 'error', code: 'too-costly', txType: 'invalid-data', text: 'The request has more parameters than this server takes (KODVERK_MAX_PARAMETERS)' }]) };
+  }
   if (e.type === 'entity.too.large' || status === 413) {
     return { status: 413, outcome: outcomeOf([{ severity: 'error', code: 'too-long', txType: 'invalid-data', text: 'The request body is larger than this server accepts' }]) };
   }

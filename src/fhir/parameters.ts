@@ -16,14 +16,36 @@ export class OperationInput {
    */
   static fromQuery(query: Record<string, unknown>, declared: OperationParameterDefinition[] = []): OperationInput {
     const entries: ParametersParameter[] = [];
+    const types = new Map(declared.map((d) => [d.name, d.type]));
     for (const [name, raw] of Object.entries(query)) {
       if (name.startsWith('_')) continue; // _format, _pretty: HTTP concerns
-      const type = declared.find((d) => d.name === name)?.type;
+      const type = types.get(name);
       for (const v of Array.isArray(raw) ? raw : [raw]) {
         if (typeof v === 'string') entries.push(typed(name, v, type));
       }
     }
     return new OperationInput(entries);
+  }
+
+  /**
+   * Refuses a parameter the operation takes once (max 1) given more than once, in the query, the
+   * body or both: which of the values was meant cannot be known, so none is taken.
+   */
+  requireSingleValues(declared: OperationParameterDefinition[]): this {
+    const single = new Set(declared.filter((d) => d.max !== '*').map((d) => d.name));
+    const seen = new Set<string>();
+    for (const e of this.entries) {
+      if (!single.has(e.name)) continue;
+      if (seen.has(e.name)) {
+        const times = this.entries.filter((x) => x.name === e.name).length;
+        throw TerminologyError.of(
+          { severity: 'error', code: 'invalid', txType: 'invalid-data', text: `The parameter '${e.name}' is given ${times} times; it takes one value`, expression: [e.name] },
+          400,
+        );
+      }
+      seen.add(e.name);
+    }
+    return this;
   }
 
   resources(name: string): any[] {

@@ -10,12 +10,15 @@ import type { SchemaValidator } from '../terminology/resource-schema';
 import type { ServerDeps } from '../http/dependencies';
 import { structureDefinitionRoutes } from './nim/structure-definitions';
 import { labelOperation } from '../http/route-label';
+import { jsonBody, tooManyParameters } from '../http/limits';
+import { auditEventRoutes } from './audit-events';
 
 /** The FHIR API (mounted at /fhir): metadata, operations, StructureDefinitions and the terminology resources. */
 export function fhirRouter(deps: ServerDeps): express.Router {
   const fhir = express.Router();
-  fhir.use(express.json({ type: JSON_TYPES, limit: deps.config.maxBodyBytes, strict: true }));
-  fhir.use(express.urlencoded({ extended: false, limit: deps.config.maxBodyBytes }));
+  const { maxParameters, maxJsonDepth } = deps.config.security;
+  fhir.use(jsonBody({ type: JSON_TYPES, limit: deps.config.maxBodyBytes, maxDepth: maxJsonDepth, maxParameters }));
+  fhir.use(express.urlencoded({ extended: false, limit: deps.config.maxBodyBytes, parameterLimit: maxParameters }));
 
   fhir.get('/metadata', (req, res) => {
     const base = baseUrl(req, deps.config.publicBaseUrl);
@@ -26,7 +29,7 @@ export function fhirRouter(deps: ServerDeps): express.Router {
 
   const runOperation = (op: OperationDefinition, resourceType: string | undefined, id: string | undefined) => async (req: Request, res: Response) => {
     labelOperation(res, resourceType ? `${resourceType}/$${op.name}` : `$${op.name}`);
-    const input = readInput(req, op, deps.schema);
+    const input = readInput(req, op, deps.schema, maxParameters);
     const ctx: OperationContext = { req, res, input, terminology: deps.terminology, store: deps.store, resourceType, id, baseUrl: baseUrl(req, deps.config.publicBaseUrl) };
     const result = await op.handle(ctx);
     if (!res.headersSent) sendResource(res, 200, result);
@@ -62,6 +65,8 @@ export function fhirRouter(deps: ServerDeps): express.Router {
 
   // NIM logical models: StructureDefinition search and read (before the generic resource routes)
   fhir.use(structureDefinitionRoutes(deps, deps.nim));
+  // the audit trail (administrators only, by the access rules)
+  fhir.use(auditEventRoutes(deps.audit, deps.config.publicBaseUrl));
   fhir.use(resourceRoutes(deps));
 
   fhir.use((req, res) => {
@@ -83,8 +88,15 @@ function unknownOperation(res: Response, name: string, type?: string): void {
   sendOutcome(res, 404, [{ severity: 'error', code: 'not-supported', txType: 'not-supported', text: `The operation ${name} is not supported${type ? ` on ${type}` : ''}` }]);
 }
 
-/** Parameters from the query string and, for POST, the body (a Parameters resource or a form). */
-function readInput(req: Request, op: OperationDefinition, schema: SchemaValidator): OperationInput {
+/**
+ * Parameters from the query string and, for POST, the body (a Parameters resource or a form):
+ * at most `maxParameters` of them, each single-valued one once.
+ */
+function readInput(req: Request, op: OperationDefinition, schema: SchemaValidator, maxParameters: number): OperationInput {
+  return readParameters(req, op, schema, maxParameters).requireSingleValues(op.parameters);
+}
+
+function readParameters(req: Request, op: OperationDefinition, schema: SchemaValidator, maxParameters: number): OperationInput {
   const query = OperationInput.fromQuery(req.query as Record<string, unknown>, op.parameters);
   if (req.method !== 'POST') return query;
   const body = req.body;
@@ -96,6 +108,9 @@ function readInput(req: Request, op: OperationDefinition, schema: SchemaValidato
   if (typeof body !== 'object' || Array.isArray(body) || typeof body.resourceType !== 'string') {
     throw TerminologyError.of({ severity: 'error', code: 'structure', txType: 'invalid-data', text: 'The request body must be a FHIR resource (a Parameters resource for operations)' }, 400);
   }
+  // counted before the schema walks them
+  const sent = Array.isArray(body.parameter) ? body.parameter.length : 0;
+  if (query.entries.length + sent > maxParameters) throw tooManyParameters(query.entries.length + sent, maxParameters);
   schema.check(body);
   if (body.resourceType === 'Parameters') return new OperationInput([...query.entries, ...(body.parameter ?? [])]);
   // a bare resource is the operation's resource parameter (e.g. a ValueSet to $expand)

@@ -8,6 +8,8 @@ import type { SchemaValidator } from '../terminology/resource-schema';
 import type { SyndicationPublisher } from '../syndication/publisher';
 import type { Follower } from '../syndication/follower';
 import type { ServerLifecycle } from './lifecycle';
+import type { Authenticator } from '../security/authenticator';
+import type { AuditTrail } from '../security/audit-trail';
 
 /**
  * What the HTTP routers share. The composition root (src/app.ts) builds it once; each router
@@ -30,4 +32,8 @@ export interface ServerDeps {
   follower?: Follower;
   /** serving or draining (readiness, shutdown) */
   lifecycle: ServerLifecycle;
+  /** who a request's credentials stand for (API token, API keys, OIDC) */
+  authenticator: Authenticator;
+  /** the audit trail of writes */
+  audit: AuditTrail;
 }

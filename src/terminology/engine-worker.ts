@@ -22,7 +22,9 @@ function rest(): void {
   db.pragma('shrink_memory');
 }
 
-export default function run(task: { method: EngineMethod; request: OperationRequest; instance?: unknown }): WorkerAnswer {
+export default function run(task: { method: EngineMethod; request: OperationRequest; instance?: unknown; started?: BigInt64Array }): WorkerAnswer {
+  // tell the pool when the task began: its time budget counts from here
+  if (task.started) Atomics.store(task.started, 0, BigInt(Date.now()));
   if (idle) clearTimeout(idle);
   idle = setTimeout(rest, IDLE_MS);
   idle.unref();

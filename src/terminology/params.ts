@@ -75,6 +75,8 @@ export class TxParameters {
   offset?: number;
   /** $validate-code: is an abstract (not selectable) code acceptable? */
   abstractOk = true;
+  /** the values of each list above, for adding without scanning it */
+  private readonly listed = new Map<string[], Set<string>>();
 
   constructor(readonly validating: boolean) {}
 
@@ -144,13 +146,9 @@ export class TxParameters {
         }
         return;
       case 'designation':
-        if (typeof v === 'string' && !this.designations.includes(v)) this.designations.push(v);
-        return;
       case 'property':
-        if (typeof v === 'string' && !this.properties.includes(v)) this.properties.push(v);
-        return;
       case 'useSupplement':
-        if (typeof v === 'string' && !this.useSupplements.includes(v)) this.useSupplements.push(v);
+        if (typeof v === 'string') this.addListed(name, v);
         return;
       case 'filter':
         if (typeof v === 'string') {
@@ -196,6 +194,16 @@ export class TxParameters {
           400,
         );
     }
+  }
+
+  /** Adds a value to a repeating parameter's list once, in constant time (a request may repeat it many times). */
+  private addListed(name: 'designation' | 'property' | 'useSupplement', v: string): void {
+    const list = name === 'designation' ? this.designations : name === 'property' ? this.properties : this.useSupplements;
+    let seen = this.listed.get(list);
+    if (!seen || seen.size !== list.length) this.listed.set(list, (seen = new Set(list)));
+    if (seen.has(v)) return;
+    seen.add(v);
+    list.push(v);
   }
 
   /** Languages for choosing displays: displayLanguage wins over the header/value set. */

@@ -122,7 +122,13 @@ export class WorkerPoolService implements TerminologyService {
   private inFlight = 0;
   private closed = false;
 
-  constructor(dbPath: string, threads: number, engineOptions: Record<string, unknown>) {
+  constructor(
+    dbPath: string,
+    threads: number,
+    engineOptions: Record<string, unknown>,
+    /** longest a task may run on a worker, ms (0: no limit) */
+    private readonly timeLimitMs = 0,
+  ) {
     this.pool = new Piscina({
       filename: WorkerPoolService.workerFile(),
       minThreads: 1,
@@ -148,7 +154,8 @@ export class WorkerPoolService implements TerminologyService {
     this.inFlight++;
     let answer: WorkerAnswer | undefined;
     try {
-      answer = (await this.pool.run({ method, request, instance })) as WorkerAnswer;
+      const task = { method, request, instance };
+      answer = (this.timeLimitMs > 0 ? await this.runWithinBudget(task) : await this.pool.run(task)) as WorkerAnswer;
     } catch (e) {
       // a call cut off by the end of a shutdown's grace period is no internal error
       throw this.closed ? shuttingDown() : e;
@@ -180,6 +187,40 @@ export class WorkerPoolService implements TerminologyService {
 
   onTask(listener: (t: TaskTiming) => void): void {
     this.listeners.add(listener);
+  }
+
+  /**
+   * Runs a task with a time budget counted from when a worker starts it (the worker writes that
+   * instant into a shared cell; time in the queue does not count). A task past its budget is
+   * abandoned: piscina ends that worker thread and starts a fresh one, so the pool is free again.
+   */
+  private async runWithinBudget(task: { method: EngineMethod; request: OperationRequest; instance?: unknown }): Promise<any> {
+    const started = new BigInt64Array(new SharedArrayBuffer(8));
+    const abort = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const watch = (wait: number) => {
+      timer = setTimeout(() => {
+        const at = Number(Atomics.load(started, 0));
+        const left = at === 0 ? this.timeLimitMs : at + this.timeLimitMs - Date.now();
+        if (at !== 0 && left <= 0) abort.abort();
+        else watch(left);
+      }, wait);
+      timer.unref();
+    };
+    watch(this.timeLimitMs);
+    try {
+      return await this.pool.run({ ...task, started }, { signal: abort.signal });
+    } catch (e) {
+      if (abort.signal.aborted) {
+        throw TerminologyError.of(
+          { severity: 'error', code: 'too-costly', text: `The ${task.method} did not finish within the time this server gives one request (${this.timeLimitMs} ms, KODVERK_TASK_TIME_LIMIT_MS) and was abandoned` },
+          422,
+        );
+      }
+      throw e;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   async close(): Promise<void> {

@@ -2,17 +2,13 @@
  * Version strings of code systems and value sets: ordering (to pick the latest) and wildcard
  * matching (`1.0.x`, `1.*`) as used by system-version style parameters.
  *
- * Ordering rule (documented in the README): versions are split on '.', '-' and '+'; parts that
- * are both numbers compare as numbers, otherwise as text; a version that runs out of parts
- * first is the lower one. So 1.10.0 > 1.9.2, 20250909 > 20240716, and 2.0.0 > 2.0.0-beta
+ * Ordering rule (documented in the README): versions are split on '.', '-' and '+'; parts
+ * compare by their leading number, then by the rest as text (a part without a number after one
+ * with); a version that runs out of parts first is the lower one. So 1.10.0 > 1.9.2, 20250909 > 20240716, and 2.0.0 > 2.0.0-beta
  * only through the extra part rule being reversed for pre-release tags.
  */
 
 const SPLIT = /[.\-+]/;
-
-function isNumeric(s: string): boolean {
-  return /^\d+$/.test(s);
-}
 
 export function compareVersions(a: string | undefined, b: string | undefined): number {
   if (a === b) return 0;
@@ -41,12 +37,26 @@ function splitPre(v: string): [string, string | undefined] {
   return m ? [m[1], m[2]] : [v, undefined];
 }
 
+/**
+ * One part against another: by its leading number (compared as a number, of any length), then by
+ * the rest as text; a part without a leading number sorts after those with one. (Comparing mixed
+ * parts as text while numbers compare as numbers is no order at all: 10 > 2 but 10 < 1B < 2.)
+ */
 function comparePart(a: string, b: string): number {
-  if (isNumeric(a) && isNumeric(b)) {
-    const d = Number(a) - Number(b);
-    return d < 0 ? -1 : d > 0 ? 1 : 0;
+  const [na, ra] = leadingNumber(a);
+  const [nb, rb] = leadingNumber(b);
+  if (na === undefined || nb === undefined) {
+    if (na !== nb) return na === undefined ? 1 : -1;
+  } else if (na !== nb) {
+    return na.length !== nb.length ? (na.length < nb.length ? -1 : 1) : na < nb ? -1 : 1;
   }
-  return a < b ? -1 : a > b ? 1 : 0;
+  return ra < rb ? -1 : ra > rb ? 1 : 0;
+}
+
+/** The leading digits of a part without leading zeros ('' for zero), and the rest. */
+function leadingNumber(part: string): [string | undefined, string] {
+  const m = /^(\d+)(.*)$/s.exec(part);
+  return m ? [m[1].replace(/^0+/, ''), m[2]] : [undefined, part];
 }
 
 /** The highest of these versions (undefined when the list is empty). */

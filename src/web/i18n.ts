@@ -24,6 +24,12 @@ export const TEXTS = {
   notFound: ['Sidan finns inte', 'Page not found'],
   notFoundText: ['Det finns ingen sida på den här adressen.', 'There is no page at this address.'],
   error: ['Något gick fel', 'Something went wrong'],
+  badRequest: ['Felaktig begäran', 'Bad request'],
+  unauthorized: ['Identitet krävs', 'Identity required'],
+  forbidden: ['Åtkomst nekad', 'Access denied'],
+  tooManyRequests: ['För många förfrågningar', 'Too many requests'],
+  unavailable: ['Tillfälligt otillgänglig', 'Temporarily unavailable'],
+  badRequestText: ['Adressen eller frågan kunde inte läsas. Kontrollera länken och försök igen.', 'The address or the query could not be read. Check the link and try again.'],
   // search
   searchLabel: ['Sök bland kodverk, värdemängder, mappningar, informationsmängder och koder', 'Search code systems, value sets, mappings, information models and codes'],
   searchButton: ['Sök', 'Search'],

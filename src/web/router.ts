@@ -44,6 +44,24 @@ function sendPage(res: Response, body: { text: string }, status = 200): void {
   res.send(body.text);
 }
 
+/** The 4xx status an error stands for (a request that cannot be read or is refused), else undefined. */
+function clientErrorStatus(err: unknown): number | undefined {
+  const e = err as { status?: unknown; statusCode?: unknown; httpStatus?: unknown } | undefined;
+  const status = Number(e?.httpStatus ?? e?.status ?? e?.statusCode);
+  return Number.isInteger(status) && status >= 400 && status < 500 ? status : err instanceof URIError ? 400 : undefined;
+}
+
+const TITLES: Record<number, Parameters<PageContext['t']>[0]> = { 401: 'unauthorized', 403: 'forbidden', 429: 'tooManyRequests', 503: 'unavailable' };
+
+/** An error page with this status: what went wrong in the site's layout (the reason, when one is given). */
+export function errorPage(req: Request, res: Response, status: number, reason: string): void {
+  if (status === 404) return notFound(req, res);
+  const ctx = new PageContext(req);
+  const title = ctx.t(TITLES[status] ?? (status < 500 ? 'badRequest' : 'error'));
+  const text = reason || (status < 500 ? ctx.t('badRequestText') : `${ctx.t('error')}.`);
+  sendPage(res, layout(ctx, { title, body: html`<p>${text}</p><p><a href="/">${ctx.t('navStart')}</a></p>` }), status);
+}
+
 export function notFound(req: Request, res: Response): void {
   const ctx = new PageContext(req);
   sendPage(res, layout(ctx, { title: ctx.t('notFound'), body: html`<p>${ctx.t('notFoundText')}</p><p><a href="/">${ctx.t('navStart')}</a></p>` }), 404);
@@ -146,11 +164,11 @@ export function webRoutes(deps: Pick<ServerDeps, 'config' | 'logger' | 'store' |
   r.use(['/kodsystem', '/vardemangd', '/mappning', '/informationsmangder', '/utgavor', '/jamfor'], notFound);
 
   // pages of this router that failed: an error page (the FHIR API keeps its own error handling)
+  // (bad input, such as an address that does not decode, is a 4xx page: never a 500)
   r.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
-    deps.logger.error({ err, path: req.path }, 'page failed');
-    if (res.headersSent) return;
-    const ctx = new PageContext(req);
-    sendPage(res, layout(ctx, { title: ctx.t('error'), body: html`<p>${ctx.t('error')}.</p>` }), 500);
+    const status = clientErrorStatus(err);
+    if (status === undefined) deps.logger.error({ err, path: req.path }, 'page failed');
+    if (!res.headersSent) errorPage(req, res, status ?? 500, '');
   });
   return r;
 }

@@ -6,7 +6,9 @@ import { startServer, RunningServer } from '../../src/server';
 /** Starts the real server on an ephemeral port with a fresh SQLite file in a temp folder. */
 export async function startTestServer(overrides: Record<string, unknown> = {}, options: Parameters<typeof startServer>[1] = {}): Promise<RunningServer & { dir: string }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kodverk-test-'));
-  const server = await startServer({ port: 0, host: '127.0.0.1', dbPath: path.join(dir, 'kodverk.db'), logLevel: 'silent', ...overrides }, options);
+  // no rate limits unless a test sets them: suites send hundreds of requests a minute from one address
+  const security = { rateLimit: 0, rateLimitExpensive: 0, ...(overrides.security as object) };
+  const server = await startServer({ port: 0, host: '127.0.0.1', dbPath: path.join(dir, 'kodverk.db'), logLevel: 'silent', ...overrides, security }, options);
   return Object.assign(server, { dir });
 }
 

@@ -187,14 +187,14 @@ describe('create, update and delete with an API token', () => {
   });
 });
 
-describe('without a configured API token', () => {
+describe('without a configured API token (and no API keys or identity provider)', () => {
   let server: Kodverk;
   beforeAll(async () => {
     server = await startKodverk({ apiToken: undefined });
   });
   afterAll(() => server?.close());
 
-  it('refuses every write with 403, whatever token is sent, and still serves reads', async () => {
+  it('refuses every write with 401, whatever token is sent, and still serves reads', async () => {
     const options = { headers: { authorization: 'Bearer anything' } };
     for (const call of [
       () => server.anonymous.create({ resourceType: 'CodeSystem', body: codeSystem(), options }),
@@ -203,7 +203,7 @@ describe('without a configured API token', () => {
       () => server.anonymous.create({ resourceType: 'CodeSystem', body: codeSystem() }),
     ]) {
       const f = await failure(call());
-      expect(f.status).toBe(403);
+      expect(f.status).toBe(401);
       expect(f.data.resourceType).toBe('OperationOutcome');
     }
     expect((await server.anonymous.search({ resourceType: 'CodeSystem', searchParams: {} })).total).toBe(0);

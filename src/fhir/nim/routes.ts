@@ -1,8 +1,9 @@
 import express, { NextFunction, Request, Response } from 'express';
 import type { ServerDeps } from '../../http/dependencies';
+import { jsonBody } from '../../http/limits';
 import { outcomeForError, rootUrl as serverRoot, sendResource } from '../http';
 import { outcomeOf } from '../../terminology/issues';
-import { requireApiToken } from '../resources';
+import { noteForAudit } from '../../http/auth';
 import type { Nim } from '../../nim';
 import { BindingResolver } from '../../nim/binding-resolver';
 import { conflict, invalid, notFound as notFoundError } from '../../nim/errors';
@@ -16,9 +17,10 @@ import { IMMUTABLE, REVALIDATE, etagFor, notModified } from './caching';
 import openapi from './openapi.json';
 
 /**
- * The NIM API: authoring (/nim/models, with the API token), releases for vendors (/releases:
- * list, feed, manifest, package, lists, diff; lifecycle and comments with the token) and the
- * OpenAPI description (/openapi.json). Answers are JSON; errors are OperationOutcomes.
+ * The NIM API: authoring (/nim/models), releases for vendors (/releases: list, feed, manifest,
+ * package, lists, diff; lifecycle and comments) and the OpenAPI description (/openapi.json).
+ * Who may write what is decided before these routes (src/security/access.ts). Answers are JSON;
+ * errors are OperationOutcomes.
  */
 
 const ADOPTED = ['faststalld', 'upphavd'];
@@ -68,8 +70,7 @@ function modelView(nim: Nim, row: NimModelRow, resolver: BindingResolver): unkno
 
 export function nimRoutes(deps: Pick<ServerDeps, 'config' | 'logger' | 'store'>, nim: Nim): express.Router {
   const router = express.Router();
-  const json = express.json({ limit: deps.config.maxBodyBytes, type: ['application/json', 'application/*+json'] });
-  const token = (req: Request) => requireApiToken(deps.config.apiToken, req);
+  const json = jsonBody({ limit: deps.config.maxBodyBytes, maxDepth: deps.config.security.maxJsonDepth, type: ['application/json', 'application/*+json'] });
   const body = (req: Request): Record<string, unknown> => {
     if (!req.body || typeof req.body !== 'object' || Array.isArray(req.body)) throw invalid('The request body must be a JSON object');
     return req.body;
@@ -81,7 +82,6 @@ export function nimRoutes(deps: Pick<ServerDeps, 'config' | 'logger' | 'store'>,
 
   router.get('/nim/models', (req, res) => sendJsonCached(req, res, nim.models.list()));
   router.post('/nim/models', json, (req, res) => {
-    token(req);
     const input = body(req);
     const version = typeof req.query.version === 'string' ? req.query.version : undefined;
     const row = nim.models.create(input, version);
@@ -93,20 +93,17 @@ export function nimRoutes(deps: Pick<ServerDeps, 'config' | 'logger' | 'store'>,
     sendJsonCached(req, res, { ...summary, current: modelView(nim, nim.models.get(req.params.name), new BindingResolver(deps.store)) });
   });
   router.post('/nim/models/:name/versions', json, (req, res) => {
-    token(req);
     const version = req.body && typeof req.body.version === 'string' ? req.body.version : undefined;
     const row = nim.models.newVersion(req.params.name, version);
     sendJson(res, 201, modelView(nim, row, new BindingResolver(deps.store)), { Location: `${rootUrl(req, deps)}/nim/models/${row.name}/${row.version}` });
   });
   router.get('/nim/models/:name/:version', (req, res) => sendJsonCached(req, res, modelView(nim, nim.models.get(req.params.name, req.params.version), new BindingResolver(deps.store))));
   router.put('/nim/models/:name/:version', json, (req, res) => {
-    token(req);
     const renumber = typeof req.query.newVersion === 'string' ? req.query.newVersion : undefined;
     const row = nim.models.update(req.params.name, req.params.version, body(req), renumber);
     sendJson(res, 200, modelView(nim, row, new BindingResolver(deps.store)), { Location: `${rootUrl(req, deps)}/nim/models/${row.name}/${row.version}` });
   });
   router.delete('/nim/models/:name/:version', (req, res) => {
-    token(req);
     nim.models.delete(req.params.name, req.params.version);
     res.status(204).end();
   });
@@ -128,7 +125,6 @@ export function nimRoutes(deps: Pick<ServerDeps, 'config' | 'logger' | 'store'>,
     sendJsonCached(req, res, { releases: list.map((r) => ({ ...nim.releases.summary(r), url: `${rootUrl(req, deps)}/releases/${r.version}` })) });
   });
   router.post('/releases', json, (req, res) => {
-    token(req);
     const r = nim.releases.create(body(req));
     sendJson(res, 201, manifestOf(req, r), { Location: `${rootUrl(req, deps)}/releases/${r.version}` });
   });
@@ -149,7 +145,6 @@ export function nimRoutes(deps: Pick<ServerDeps, 'config' | 'logger' | 'store'>,
   });
 
   router.post('/releases/import', express.raw({ type: ['application/gzip', 'application/x-gzip', 'application/octet-stream'], limit: deps.config.maxBodyBytes }), async (req, res) => {
-    token(req);
     if (!Buffer.isBuffer(req.body) || req.body.length === 0) throw invalid('The body must be a release package (.tgz, Content-Type: application/gzip)');
     const { release, created } = nim.releases.importSnapshot(await readPackage(req.body));
     sendJson(res, created ? 201 : 200, manifestOf(req, release), { Location: `${rootUrl(req, deps)}/releases/${release.version}` });
@@ -157,17 +152,16 @@ export function nimRoutes(deps: Pick<ServerDeps, 'config' | 'logger' | 'store'>,
 
   router.get('/releases/:version', (req, res) => sendJsonCached(req, res, manifestOf(req, nim.releases.get(req.params.version))));
   router.patch('/releases/:version', json, (req, res) => {
-    token(req);
     sendJson(res, 200, manifestOf(req, nim.releases.update(req.params.version, body(req))));
   });
   router.delete('/releases/:version', (req, res) => {
-    token(req);
     nim.releases.delete(req.params.version);
     res.status(204).end();
   });
   router.post('/releases/:version/status', json, (req, res) => {
-    token(req);
     const b = body(req);
+    // the audit names the step (the status asked for) and an override of the lead time
+    noteForAudit(res, { subtype: b.overrideLeadTime ? 'lead-time-override' : undefined, detail: [{ type: 'status', value: String(b.status).slice(0, 20) }] });
     const r = nim.releases.transition(req.params.version, b.status, {
       effectiveFrom: b.effectiveFrom as string | undefined,
       effectiveTo: b.effectiveTo as string | undefined,
@@ -177,7 +171,6 @@ export function nimRoutes(deps: Pick<ServerDeps, 'config' | 'logger' | 'store'>,
   });
   // the publisher's refresh of a release on påseende (409 for an adopted one: it never changes)
   router.post('/releases/:version/refresh', (req, res) => {
-    token(req);
     const [outcome] = nim.releases.refresh({ version: req.params.version, trigger: { kind: 'manual' } });
     sendJson(res, 200, { refresh: outcome, release: manifestOf(req, nim.releases.get(req.params.version)) });
   });
@@ -190,7 +183,6 @@ export function nimRoutes(deps: Pick<ServerDeps, 'config' | 'logger' | 'store'>,
   });
   router.get('/releases/:version/comments', (req, res) => sendJsonCached(req, res, { release: req.params.version, comments: nim.releases.comments(req.params.version) }));
   router.post('/releases/:version/comments', json, (req, res) => {
-    token(req);
     sendJson(res, 201, nim.releases.comment(req.params.version, body(req)));
   });
 

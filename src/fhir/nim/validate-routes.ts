@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import express, { NextFunction, Request, Response } from 'express';
 import type { ServerDeps } from '../../http/dependencies';
+import { jsonBody } from '../../http/limits';
 import { JSON_TYPES, outcomeForError, sendResource } from '../http';
 import { outcomeOf } from '../../terminology/issues';
 import type { Nim } from '../../nim';
@@ -48,7 +49,7 @@ export function validateRoutes(deps: Pick<ServerDeps, 'config' | 'logger' | 'sto
   const router = express.Router();
   const validation = new NimValidation(nim, deps.store);
   const submissions = new SubmissionValidator(validation);
-  const json = express.json({ limit: deps.config.maxBodyBytes, type: JSON_TYPES });
+  const json = jsonBody({ limit: deps.config.maxBodyBytes, maxDepth: deps.config.security.maxJsonDepth, type: JSON_TYPES });
 
   router.post('/validate/record', json, (req, res) => {
     if (!req.is(JSON_TYPES)) throw new SubmissionFormatError('A record is sent as JSON (Content-Type application/json): {nim, release?, date?, record}', 415);

@@ -1,6 +1,7 @@
-import crypto, { timingSafeEqual } from 'node:crypto';
+import crypto from 'node:crypto';
 import express, { NextFunction, Request, Response } from 'express';
 import type { ServerDeps } from '../../http/dependencies';
+import { identityOf } from '../../http/auth';
 import { outcomeForError, rootUrl, sendOutcome, sendResource } from '../http';
 import { etagMatches } from '../nim/caching';
 import type { SyndicationItem } from '../../store/syndication-store';
@@ -22,7 +23,11 @@ type SyndicationDeps = Pick<ServerDeps, 'config' | 'logger' | 'store' | 'syndica
 const FEED_ID_KEY = 'syndication-feed-id';
 const IMMUTABLE = 'max-age=31536000, immutable';
 
-/** Who asks: an anonymous client holds no permission; one with the API token holds them all. */
+/**
+ * Who asks: an anonymous client holds no permission; any identity the security middleware
+ * established (API token, API key, OIDC, whatever its role) holds them all: Sweden is a Snomed CT
+ * member country, so an identified client of the national service is covered by its licence.
+ */
 interface FeedClient {
   authenticated: boolean;
   holds(permission: string): boolean;
@@ -32,18 +37,11 @@ function unauthorized(text: string): never {
   throw TerminologyError.of({ severity: 'error', code: 'login', txType: 'business-rule', text }, 401);
 }
 
-/**
- * The client's credentials, checked the way writes are (the bearer API token) until roles and
- * identities are on main: wrong credentials are refused, none make an anonymous client.
- */
-function clientOf(req: Request, deps: SyndicationDeps): FeedClient {
-  const header = req.get('authorization');
-  if (!header) return { authenticated: false, holds: () => false };
-  const given = /^Bearer\s+(.+)$/i.exec(header)?.[1] ?? '';
-  const token = deps.config.apiToken;
-  const ok = !!token && given.length === token.length && timingSafeEqual(Buffer.from(given), Buffer.from(token));
-  if (!ok) unauthorized('The bearer token is not valid for the syndication feed');
-  return { authenticated: true, holds: () => true };
+/** Wrong credentials were already refused (401 invalid_token) before the router. */
+function clientOf(res: Response): FeedClient {
+  const identity = identityOf(res);
+  const authenticated = identity.source !== 'anonymous';
+  return { authenticated, holds: () => authenticated };
 }
 
 function visibleTo(client: FeedClient, item: SyndicationItem): boolean {
@@ -79,7 +77,7 @@ export function syndicationRoutes(deps: SyndicationDeps): express.Router {
   };
 
   const admit = (req: Request, res: Response): FeedClient => {
-    const client = clientOf(req, deps);
+    const client = clientOf(res);
     if (access === 'authenticated' && !client.authenticated) unauthorized('The syndication feed is served to authenticated clients only');
     // answers depend on who asks: shared caches must not hand one client's view to another
     res.setHeader('Vary', 'Authorization');

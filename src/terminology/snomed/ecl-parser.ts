@@ -146,7 +146,7 @@ class Parser extends Scanner {
     let focus: SubExpression['focus'];
     if (this.accept('(')) {
       this.ws();
-      focus = this.expressionConstraint();
+      focus = this.nested(() => this.expressionConstraint());
       this.expect(')');
     } else if (this.accept('*') || this.keyword('ANY')) {
       focus = { kind: 'wildcard' };
@@ -203,7 +203,7 @@ class Parser extends Scanner {
       try {
         this.pos++;
         this.ws();
-        const inner = this.refinement();
+        const inner = this.nested(() => this.refinement());
         this.expect(')');
         return inner;
       } catch (e) {
@@ -215,7 +215,7 @@ class Parser extends Scanner {
     this.ws();
     if (this.accept('{')) {
       this.ws();
-      const inner = this.refinement();
+      const inner = this.nested(() => this.refinement());
       this.expect('}');
       return { kind: 'group', cardinality, inner };
     }

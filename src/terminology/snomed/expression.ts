@@ -107,7 +107,7 @@ class Parser extends Scanner {
       return { name, value: { kind: 'concrete', text } };
     }
     if (this.next('(')) {
-      const inner = this.subExpression();
+      const inner = this.nested(() => this.subExpression());
       if (!this.next(')')) this.fail("expected ')'");
       return { name, value: { kind: 'expression', expression: inner } };
     }

@@ -1,9 +1,13 @@
+/** Deepest bracket nesting the parsers accept. */
+export const MAX_NESTING = 100;
+
 /**
  * What the ECL and the compositional-grammar parsers share: a position in the text, whitespace,
  * literal tokens, concept references (`id |term|`) and error messages that say where.
  */
 export abstract class Scanner {
   protected pos = 0;
+  private depth = 0;
 
   constructor(
     protected readonly text: string,
@@ -16,6 +20,20 @@ export abstract class Scanner {
 
   protected fail(message: string): never {
     throw this.error(`Syntax error at character ${this.pos + 1}: ${message}`);
+  }
+
+  /**
+   * Parses something in brackets: nesting deeper than MAX_NESTING is a syntax error rather than a
+   * stack overflow (the text may come from any client).
+   */
+  protected nested<T>(parse: () => T): T {
+    this.depth++;
+    try {
+      if (this.depth > MAX_NESTING) this.fail(`brackets are nested deeper than ${MAX_NESTING} levels`);
+      return parse();
+    } finally {
+      this.depth--;
+    }
   }
 
   protected ws(): void {

@@ -1,0 +1,146 @@
+import { codeSystem } from './support/fixtures';
+import { Kodverk, RawAnswer, raw, startKodverk } from './support/server';
+
+/**
+ * The hostile requests of issue 9 against the real server: each is answered or refused with a
+ * clear 4xx OperationOutcome (or error page), and the server keeps answering ordinary requests.
+ * Timings are measured by bench/hostile-requests.ts, not asserted here.
+ */
+
+const json = { 'content-type': 'application/fhir+json' };
+const SYSTEM = codeSystem().url;
+let server: Kodverk;
+
+beforeAll(async () => {
+  server = await startKodverk({ workers: 2, security: { rateLimit: 0 } });
+  await server.kit.update({ resourceType: 'CodeSystem', id: 'colours', body: codeSystem({ id: 'colours' }) });
+});
+afterAll(() => server?.close());
+
+function expectRefused(a: RawAnswer, status: number, code: string, text: RegExp): void {
+  expect(a.status).toBe(status);
+  expect(a.contentType).toMatch(/^application\/fhir\+json/);
+  expect(a.json.resourceType).toBe('OperationOutcome');
+  expect(a.json.issue[0].code).toBe(code);
+  expect(a.json.issue[0].details.text).toMatch(text);
+}
+
+/** An ordinary $lookup still answers. */
+async function expectServing(): Promise<void> {
+  const a = await raw(server, `CodeSystem/$lookup?system=${encodeURIComponent(SYSTEM)}&code=red`);
+  expect(a.status).toBe(200);
+}
+
+const lookupBody = (extra: unknown[]) => JSON.stringify({ resourceType: 'Parameters', parameter: [{ name: 'system', valueUri: SYSTEM }, { name: 'code', valueCode: 'red' }, ...extra] });
+
+describe('limits: refused with a 4xx before anything goes deep or slow', () => {
+  afterEach(expectServing);
+
+  it('a Parameters body nested 50,000 [ deep: 400 (KODVERK_MAX_JSON_DEPTH), no stack overflow', async () => {
+    const body = '['.repeat(50_000) + ']'.repeat(50_000);
+    expectRefused(await raw(server, 'CodeSystem/$lookup', { method: 'POST', headers: json, body }), 400, 'too-long', /nested deeper than 100 levels/);
+    // on every router that reads JSON
+    expectRefused(await raw(server, 'CodeSystem', { method: 'POST', headers: { ...json, authorization: `Bearer ${server.token}` }, body }), 400, 'too-long', /nested deeper/);
+    const root = server.fhirBase.replace(/\/fhir$/, '');
+    for (const path of ['/validate/record', '/nim/models']) {
+      const res = await fetch(root + path, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${server.token}` }, body });
+      expect([path, res.status]).toEqual([path, 400]);
+      expect((await res.json()).resourceType).toBe('OperationOutcome');
+    }
+  });
+
+  it('3,000 nested parts: 400, no stack overflow', async () => {
+    const body = '{"resourceType":"Parameters","parameter":[' + '{"name":"p","part":['.repeat(3000) + '{"name":"x","valueString":"y"}' + ']}'.repeat(3000) + ']}';
+    expectRefused(await raw(server, 'ValueSet/$batch-validate-code', { method: 'POST', headers: json, body }), 400, 'too-long', /nested deeper/);
+  });
+
+  it('strings full of brackets and escaped quotes are no nesting', async () => {
+    const tricky = '[[[{{{\\"]]]'.repeat(1000);
+    const body = JSON.stringify({ resourceType: 'Parameters', parameter: [{ name: 'url', valueUri: SYSTEM }, { name: 'code', valueCode: 'red' }, { name: 'display', valueString: tricky }] });
+    const a = await raw(server, 'CodeSystem/$validate-code', { method: 'POST', headers: json, body });
+    expect(a.status).toBe(200);
+    expect(a.json.parameter.find((p: any) => p.name === 'result').valueBoolean).toBe(false);
+  });
+
+  it('200,000 property parameters (8 MB): refused, 400 (KODVERK_MAX_PARAMETERS)', async () => {
+    const props = Array.from({ length: 200_000 }, (_, i) => ({ name: 'property', valueCode: `p${i}` }));
+    expectRefused(await raw(server, 'CodeSystem/$lookup', { method: 'POST', headers: json, body: lookupBody(props) }), 400, 'too-costly', /200002 parameters; this server takes at most 1000/);
+  });
+
+  it('too many parameters in the query string or a form: 400, never some silently dropped', async () => {
+    const query = Array.from({ length: 1001 }, (_, i) => `property=p${i}`).join('&');
+    expectRefused(await raw(server, `CodeSystem/$lookup?system=${encodeURIComponent(SYSTEM)}&code=red&${query}`), 400, 'too-costly', /at most 1000/);
+    const form = await raw(server, 'CodeSystem/$lookup', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `system=${encodeURIComponent(SYSTEM)}&code=red&${query}` });
+    expectRefused(form, 400, 'too-costly', /more parameters than this server takes/);
+  });
+
+  it('repeated single-valued parameters (code=A&code=B): 400 instead of taking the first', async () => {
+    const twice = await raw(server, `CodeSystem/$lookup?system=${encodeURIComponent(SYSTEM)}&code=red&code=blue`);
+    expectRefused(twice, 400, 'invalid', /'code' is given 2 times/);
+    expect(twice.json.issue[0].expression).toEqual(['code']);
+    // in the body, and split between query and body
+    expectRefused(await raw(server, 'CodeSystem/$lookup', { method: 'POST', headers: json, body: lookupBody([{ name: 'code', valueCode: 'blue' }]) }), 400, 'invalid', /'code' is given 2 times/);
+    expectRefused(await raw(server, 'CodeSystem/$lookup?code=blue', { method: 'POST', headers: json, body: lookupBody([]) }), 400, 'invalid', /'code' is given 2 times/);
+    expectRefused(await raw(server, `ValueSet/$expand?url=a&url=b`), 400, 'invalid', /'url' is given 2 times/);
+  });
+
+  it('repeating parameters (max *) may repeat, more than 20 times too', async () => {
+    const props = Array.from({ length: 30 }, (_, i) => `property=p${i}`).join('&');
+    const a = await raw(server, `CodeSystem/$lookup?system=${encodeURIComponent(SYSTEM)}&code=red&${props}&property=display`);
+    expect(a.status).toBe(200);
+  });
+
+  it('a page address that does not decode is a 400 page, never a 500', async () => {
+    const root = server.fhirBase.replace(/\/fhir$/, '');
+    for (const path of ['/kodsystem/%E0%A4%A', '/vardemangd/%C0%AF', '/kodsystem/x/kod/%FF']) {
+      const res = await fetch(root + path);
+      expect([path, res.status]).toEqual([path, 400]);
+      expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+      expect(await res.text()).toContain('Felaktig begäran');
+    }
+    const fhir = await raw(server, 'CodeSystem/%E0%A4%A');
+    expect(fhir.status).toBe(400);
+    expect(fhir.json.resourceType).toBe('OperationOutcome');
+  });
+});
+
+describe('the worker time budget and the expansion limit', () => {
+  let slow: Kodverk;
+  const many = Array.from({ length: 20_000 }, (_, i) => ({ code: `c${i}`, display: `Concept ${i}` }));
+  // forty regular-expression filters over 20,000 concepts: seconds of work on one worker
+  const costly = JSON.stringify({
+    resourceType: 'ValueSet',
+    status: 'active',
+    compose: { include: Array.from({ length: 40 }, (_, i) => ({ system: 'http://example.org/many', filter: [{ property: 'display', op: 'regex', value: `.*${i % 10}.*${(i * 7) % 10}.*` }] })) },
+  });
+  beforeAll(async () => {
+    slow = await startKodverk({ workers: 1, expansionLimit: 1_000_000, security: { rateLimit: 0, taskTimeLimitMs: 500 } });
+    await slow.kit.update({ resourceType: 'CodeSystem', id: 'many', body: codeSystem({ id: 'many', url: 'http://example.org/many', concept: many }) });
+    await slow.kit.update({ resourceType: 'CodeSystem', id: 'colours', body: codeSystem({ id: 'colours' }) });
+  });
+  afterAll(() => slow?.close());
+
+  it('a task past its budget is abandoned (422 too-costly) and the worker is free again', async () => {
+    const a = await raw(slow, 'ValueSet/$expand', { method: 'POST', headers: json, body: costly });
+    expectRefused(a, 422, 'too-costly', /did not finish within the time .*\(500 ms, KODVERK_TASK_TIME_LIMIT_MS\) and was abandoned/);
+    // the pool's one worker was ended and replaced: ordinary tasks answer again
+    for (let i = 0; i < 3; i++) {
+      const ok = await raw(slow, `CodeSystem/$lookup?system=${encodeURIComponent(SYSTEM)}&code=red`);
+      expect(ok.status).toBe(200);
+    }
+  });
+
+  it('an unpaged expansion larger than the limit is refused too-costly; paged it answers', async () => {
+    const limited = await startKodverk({ expansionLimit: 1, security: { rateLimit: 0 } });
+    try {
+      await limited.kit.update({ resourceType: 'CodeSystem', id: 'colours', body: codeSystem({ id: 'colours' }) });
+      const vs = JSON.stringify({ resourceType: 'ValueSet', status: 'active', compose: { include: [{ system: SYSTEM }] } });
+      expectRefused(await raw(limited, 'ValueSet/$expand', { method: 'POST', headers: json, body: vs }), 422, 'too-costly', /./);
+      const paged = await raw(limited, 'ValueSet/$expand?count=1', { method: 'POST', headers: json, body: vs });
+      expect(paged.status).toBe(200);
+      expect(paged.json.expansion.contains).toHaveLength(1);
+    } finally {
+      await limited.close();
+    }
+  });
+});

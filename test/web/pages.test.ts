@@ -292,6 +292,15 @@ describeWithBrowser('pages in a browser', () => {
       await w.page.close();
     });
 
+    maybe("a vendor's repeated $expand of ksi-aoh is answered 304", async () => {
+      const url = `${origin}/fhir/ValueSet/$expand?url=${encodeURIComponent('https://kodverk.se/fhir/ValueSet/ksi-aoh')}`;
+      const first = await fetch(url);
+      expect((await first.json()).expansion.total).toBe(890);
+      const again = await fetch(url, { headers: { 'If-None-Match': first.headers.get('etag')! } });
+      expect(again.status).toBe(304);
+      expect((await fetch(url, { headers: { Accept: 'application/fhir+xml' } })).status).toBe(406);
+    });
+
     maybe('a value set is listed once, with its versions behind it, and names the releases binding it', async () => {
       const w = await visit('/kodsystem/ksi-2025/kod/SA1.AA.ZZ');
       const listed = await w.page.locator('section[aria-labelledby=vardemangder-rubrik] ul.value-sets > li').allInnerTexts();

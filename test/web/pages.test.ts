@@ -318,6 +318,23 @@ describeWithBrowser('pages in a browser', () => {
       await w.page.close();
     });
 
+    maybe("the import's quality report: SA1.AA.ZZ carries a notice about its inclusions, KSI's page the whole report", async () => {
+      const w = await visit('/kodsystem/ksi-2025/kod/SA1.AA.ZZ', 'begrepp-ksi-SA1.AA.ZZ-anmarkning');
+      const notice = w.page.getByRole('complementary', { name: 'Anmärkningar från importen' });
+      const text = await notice.innerText();
+      expect(text).toMatch(/Källfilen anger under Innefattar SFA\.AA\.ZZ, SFB\.AA\.ZZ, SFD\.AA\.ZZ, SFJ\.AA\.ZZ, SFK\.AA\.ZZ, som hör till en annan inriktning \(SFA, SFB, SFD, SFJ, SFK\) än koden själv \(SA1\)/);
+      expect(text).toMatch(/ksi-2025\.xlsx/);
+      // the inclusions themselves are shown as published
+      await expect(w.page.locator('section[aria-labelledby=innefattar-rubrik]').innerText()).resolves.toMatch(/SFA\.AA\.ZZ/);
+      await Promise.all([w.page.waitForURL(/\/kod\/SFA\.AA\.ZZ$/), notice.getByRole('link', { name: 'SFA.AA.ZZ' }).click()]);
+      await checked(w);
+      const cs = await visit('/kodsystem/ksi-2025');
+      const report = cs.page.locator('section[aria-labelledby=kvalitet-rubrik]');
+      await expect(report.locator('summary').allInnerTexts()).resolves.toEqual(expect.arrayContaining([expect.stringMatching(/^Innefattar koder i en annan inriktning eller ett annat kapitel \(1\)$/), expect.stringMatching(/^Hänvisningar till koder som inte finns \(\d+\)$/)]));
+      await cs.page.close();
+      await w.page.close();
+    });
+
     maybe('two KSI versions compare code by code', async () => {
       const w = await visit('/jamfor?vad=CodeSystem%7Chttps%3A%2F%2Fkodverk.se%2Ffhir%2FCodeSystem%2Fksi&fran=2024&till=2025', 'jamfor-ksi');
       const summary = await w.page.locator('#summering + table').innerText();

@@ -8,6 +8,7 @@ import { resourceIntro } from './resource-intro';
 import { Expansion, expandPage } from './valueset';
 import { PropertyDecl, conceptDisplay, declaredProperties, propertyText } from '../properties';
 import type { Site } from '../site';
+import { qualityReportSection } from '../quality';
 
 const FILTER_PAGE = 50;
 /** A property gets a filter when it has at most this many distinct values. */
@@ -117,6 +118,7 @@ ${results ? filterResultsHtml(ctx, base, results, pageNo, formParams) : ''}
 </section>`
     : ''
 }
+${qualityReportSection(ctx, site, stored, (code) => `${base}/kod/${seg(code)}`)}
 <section aria-labelledby="hierarki-rubrik">
 <h2 id="hierarki-rubrik">${ctx.t('hierarchy')}</h2>
 ${

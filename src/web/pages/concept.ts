@@ -9,6 +9,7 @@ import { conceptLink, declaredProperties, multiline, propertyHtml } from '../pro
 import type { Site } from '../site';
 import { SAKOMRADE_FLAGS } from '../concept-search';
 import { compareVersions } from '../../terminology/versions';
+import { qualityNotice } from '../quality';
 
 /** Properties shown in their own sections rather than in the property table. */
 const OWN_SECTION = new Set(['innefattar', 'utesluter', 'inriktning', 'agerande', 'metod', 'parent', 'child']);
@@ -137,6 +138,7 @@ export async function conceptPage(ctx: PageContext, site: Site, stored: StoredRe
   const body = html`<p class="subtitle">${ctx.tf('inCodeSystem', html`<a href="${base}">${cs.title ?? cs.name}</a> ${cs.version ?? ''}`)}</p>
 ${row.inactive ? html`<p class="notice">${badge(ctx, 'inactive')} ${ctx.t('inactiveConcept')}</p>` : ''}
 ${row.abstract ? html`<p class="notice">${ctx.t('abstractConcept')}</p>` : ''}
+${qualityNotice(ctx, site, stored, row.code)}
 ${row.definition ? section('beskrivning-rubrik', ctx.t('definition'), html`<p>${multiline(row.definition)}</p>`) : ''}
 ${designations.length ? section('termer-rubrik', ctx.t('alternativeTerms'), html`<ul>${designations.map((d) => html`<li lang="${d.language ?? ''}">${d.value}${d.use_display ? html` <span class="muted">(${d.use_display})</span>` : ''}</li>`)}</ul>`) : ''}
 ${text('innefattar').length ? section('innefattar-rubrik', ctx.t('includes'), text('innefattar').map((t) => html`<p>${multiline(t)}</p>`)) : ''}

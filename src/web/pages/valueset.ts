@@ -6,6 +6,7 @@ import { conceptLink } from '../properties';
 import { PageContext, badge, layout, pager } from '../layout';
 import type { Site } from '../site';
 import { resourceIntro } from './resource-intro';
+import { qualityNotice } from '../quality';
 
 const PAGE_SIZE = 50;
 const MAX_LISTED_CODES = 30;
@@ -82,6 +83,7 @@ export async function valueSetPage(ctx: PageContext, site: Site, stored: StoredR
   const oneSystem = systems.size === 1 ? [...systems][0] : undefined;
   const expandCall = `ValueSet/$expand?url=${encodeURIComponent(vs.url ?? '')}${vs.version ? `&valueSetVersion=${encodeURIComponent(vs.version)}` : ''}&count=${PAGE_SIZE}`;
   const body = html`${resourceIntro(ctx, site, stored)}
+${qualityNotice(ctx, site, stored)}
 <p class="downloads"><span>${ctx.t('downloads')}:</span>
 <a href="${base}/koder.csv" download>${ctx.t('csv')}</a>
 <a href="${base}/koder.xlsx" download>${ctx.t('xlsx')}</a>

@@ -238,6 +238,7 @@ export const TEXTS = {
   valueSetMissing: ['värdemängden finns inte i servern', 'the value set is not in the server'],
   releasesWithNim: ['Utgåvor', 'Releases'],
   releaseHistory: ['Händelser', 'Events'],
+  previousRelease: ['Föregående fastställda utgåva', 'Previous adopted release'],
   reasonCsMissing: ['kodverket {0} är inte importerat ännu', 'the code system {0} is not imported yet'],
   reasonVsMissingYet: ['värdemängden finns inte i servern ännu', 'the value set is not in the server yet'],
   reasonVsMissing: ['värdemängden (den versionen) finns inte i servern', 'the value set (that version) is not in the server'],

@@ -118,12 +118,20 @@ export function propertyName(lang: Lang, code: string): string | undefined {
   return undefined;
 }
 
-/** A property on a page: its name, with the code as secondary text (and the declared description as a tooltip). */
+/** A property's name in words, its code capitalised when none is known. */
+export function propertyWords(lang: Lang, code: string): string {
+  return propertyName(lang, code) ?? code.charAt(0).toLocaleUpperCase('sv') + code.slice(1);
+}
+
+/**
+ * A property on a page: its name, the code beside it as secondary text (hidden from screen
+ * readers, which say the name once) and the declared description as a tooltip.
+ */
 export function propertyLabel(ctx: PageContext, code: string, description?: string): Html {
   const name = propertyName(ctx.lang, code);
   const title = description ? html` title="${description}"` : '';
-  if (!name) return html`<span${title}>${code.charAt(0).toLocaleUpperCase('sv') + code.slice(1)}</span>`;
-  return html`<span${title}>${name}</span> <code class="secondary">${code}</code>`;
+  if (!name) return html`<span${title}>${propertyWords(ctx.lang, code)}</span>`;
+  return html`<span${title}>${name}</span> <code class="secondary" aria-hidden="true">${code}</code>`;
 }
 
 /** Value-set filter operators in words. */

@@ -9,7 +9,7 @@ import { Expansion, expandPage } from './valueset';
 import { PropertyDecl, conceptDisplay, declaredProperties, propertyText } from '../properties';
 import type { Site } from '../site';
 import { qualityReportSection } from '../quality';
-import { propertyLabel } from '../labels';
+import { propertyWords } from '../labels';
 
 const FILTER_PAGE = 50;
 /** A property gets a filter when it has at most this many distinct values. */
@@ -85,7 +85,7 @@ export async function codeSystemPage(ctx: PageContext, site: Site, stored: Store
     return display ? `${v.value} ${display}` : v.value;
   };
   const filterField = (s: FilterSpec) =>
-    html`<div class="field"><label for="f-${s.decl.code}">${propertyLabel(ctx, s.decl.code, s.decl.description)}</label><select id="f-${s.decl.code}" name="p.${s.decl.code}"><option value="">${ctx.t('filterAny')}</option>${s.values.map(
+    html`<div class="field"><label for="f-${s.decl.code}" title="${s.decl.code}${s.decl.description ? `: ${s.decl.description}` : ''}">${propertyWords(ctx.lang, s.decl.code)}</label><select id="f-${s.decl.code}" name="p.${s.decl.code}"><option value="">${ctx.t('filterAny')}</option>${s.values.map(
       (v) => html`<option value="${v.value}"${ctx.q(`p.${s.decl.code}`) === v.value ? html` selected` : ''}>${valueLabel(s, v)} (${ctx.n(v.count)})</option>`,
     )}</select></div>`;
   const primary = specs.filter((s) => PRIMARY_TYPES.includes(s.decl.type ?? ''));

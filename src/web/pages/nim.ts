@@ -171,7 +171,7 @@ ${facts([
   [ctx.t('effectiveFrom'), r.effectiveFrom],
   [ctx.t('effectiveTo'), r.effectiveTo],
   [ctx.t('changeClass'), snap.changeClass ? ctx.w(snap.changeClass) : ''],
-  [ctx.t('diffFrom'), previous ? html`<a href="/jamfor?typ=release&fran=${seg(previous)}&till=${seg(r.version)}">${ctx.t('diffTitle')} ${previous} → ${r.version}</a>` : ''],
+  [ctx.t('previousRelease'), previous ? html`${previous} · <a href="/jamfor?vad=release&fran=${seg(previous)}&till=${seg(r.version)}">${ctx.t('diffTitle')} ${previous} → ${r.version}</a>` : ''],
 ])}
 <p class="downloads"><span>${ctx.t('downloads')}:</span>
 <a href="/releases/${seg(r.version)}/valuesets.csv" download>${ctx.t('csv')}</a>

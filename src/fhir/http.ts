@@ -1,4 +1,5 @@
-import type { Request, Response } from 'express';
+import accepts from 'accepts';
+import type { NextFunction, Request, Response } from 'express';
 import type { OperationOutcome } from 'fhir/r4';
 import { TerminologyError, TxIssue, outcomeOf } from '../terminology/issues';
 
@@ -7,12 +8,55 @@ export const FHIR_JSON = 'application/fhir+json';
 /** Request media types read as JSON. */
 export const JSON_TYPES = ['application/json', 'application/fhir+json', 'application/json+fhir', 'application/*+json'];
 
-/** Writes a FHIR resource as application/fhir+json. */
+/** Writes a FHIR resource as JSON (application/fhir+json, or application/json when that is what the client asked for). */
 export function sendResource(res: Response, status: number, resource: unknown, headers: Record<string, string> = {}): void {
   res.status(status);
   for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
-  res.type(FHIR_JSON + '; charset=utf-8');
+  res.type(`${res.locals.fhirMediaType ?? FHIR_JSON}; charset=utf-8`);
   res.send(JSON.stringify(resource));
+}
+
+/** `_format` values (FHIR http.html#mime) that mean JSON. */
+const JSON_FORMATS = new Set(['json', 'application/json', 'application/fhir+json', 'application/json+fhir', 'text/json']);
+/** What a request may accept, best first (R3's application/json+fhir is still sent by older clients). */
+const JSON_TYPES_ACCEPTED = [FHIR_JSON, 'application/json', 'application/json+fhir'];
+
+/**
+ * An Accept header as the negotiation reads it: media ranges with their q only, those naming a
+ * FHIR version other than R4 (`fhirVersion=3.0`) left out (FHIR http.html#version-parameter).
+ */
+function acceptForR4(header: string): string {
+  return header
+    .split(',')
+    .map((range) => range.split(';').map((p) => p.trim()))
+    .filter(([, ...params]) => params.every((p) => !/^fhirVersion=/i.test(p) || /^fhirVersion="?4\.0(\.\d+)?"?$/i.test(p)))
+    .map(([type, ...params]) => [type, ...params.filter((p) => /^q=/i.test(p))].join(';'))
+    .join(', ');
+}
+
+/**
+ * Content negotiation as FHIR has it: `_format` wins over Accept; this server speaks JSON only, so
+ * a request for anything else (XML, Turtle, HTML) gets 406 with an OperationOutcome, before any
+ * work is done. A client that accepts only application/json gets that media type.
+ */
+export function negotiateFormat(req: Request, res: Response, next: NextFunction): void {
+  const raw = req.query._format;
+  const format = Array.isArray(raw) ? raw[0] : raw;
+  let asked: string | undefined;
+  if (typeof format === 'string' && format.trim() !== '') {
+    const base = format.split(';')[0].trim().toLowerCase();
+    if (JSON_FORMATS.has(base)) res.locals.fhirMediaType = base === 'application/json' ? 'application/json' : FHIR_JSON;
+    else asked = `_format=${format}`;
+  } else if (req.get('accept')) {
+    const r4 = acceptForR4(req.get('accept')!);
+    const best = r4 && accepts({ headers: { accept: r4 } } as unknown as Request).type(JSON_TYPES_ACCEPTED);
+    if (best === 'application/json') res.locals.fhirMediaType = 'application/json';
+    else if (!best) asked = `Accept: ${req.get('accept')}`;
+  }
+  if (asked === undefined) return next();
+  sendOutcome(res, 406, [
+    { severity: 'error', code: 'not-supported', txType: 'not-supported', text: `This server answers in FHIR JSON (application/fhir+json) only, not as asked (${asked.slice(0, 200)})` },
+  ]);
 }
 
 export function sendOutcome(res: Response, status: number, issues: TxIssue[]): void {

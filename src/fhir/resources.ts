@@ -5,6 +5,7 @@ import type { ServerDeps } from '../http/dependencies';
 import { CANONICAL_TYPES, ResourceQuery, StoredResource, TextMatch } from '../store/resource-store';
 import { TerminologyError } from '../terminology/issues';
 import { FHIR_JSON, JSON_TYPES, baseUrl, methodNotAllowed, sendOutcome, sendResource } from './http';
+import { etagMatches } from './caching';
 
 const TYPES = new Set<string>(CANONICAL_TYPES);
 const DEFAULT_COUNT = 50;
@@ -51,15 +52,6 @@ function checkContent(r: any): void {
 /** Does the request carry a body (of a stated media type) other than these types? */
 function hasBodyOtherThan(req: Request, types: string[]): boolean {
   return !!req.get('content-type') && req.is(types) === false;
-}
-
-/** Does an If-None-Match header (a list of entity tags, or *) name this version? */
-function etagMatches(header: string | undefined, versionId: number): boolean {
-  if (!header) return false;
-  return header.split(',').some((t) => {
-    const tag = t.trim();
-    return tag === '*' || tag.replace(/^W\//, '') === `"${versionId}"`;
-  });
 }
 
 /** How one search parameter narrows a store query. */
@@ -195,7 +187,7 @@ export function resourceRoutes(deps: Pick<ServerDeps, 'config' | 'store' | 'sche
     const r = deps.store.read(type, id);
     if (!r || (versionId !== undefined && versionId !== String(r.versionId))) return notFound(res, type, versionId === undefined ? id : `${id}/_history/${versionId}`);
     const headers = { ETag: `W/"${r.versionId}"`, 'Last-Modified': new Date(r.lastUpdated).toUTCString() };
-    if (etagMatches(req.get('if-none-match'), r.versionId)) {
+    if (etagMatches(req.get('if-none-match'), headers.ETag)) {
       res.set(headers);
       return void res.status(304).end();
     }

@@ -2,7 +2,8 @@ import express, { NextFunction, Request, Response } from 'express';
 import { TerminologyError } from '../terminology/issues';
 import { OperationInput } from './parameters';
 import type { OperationContext, OperationDefinition } from './operation';
-import { JSON_TYPES, baseUrl, methodNotAllowed, outcomeForError, sendOutcome, sendResource } from './http';
+import { JSON_TYPES, baseUrl, methodNotAllowed, negotiateFormat, outcomeForError, sendOutcome, sendResource } from './http';
+import { CACHED_OPERATIONS, answerIsPinned, conditionalAnswer } from './operations/caching';
 import { OPERATIONS } from './operations';
 import { capabilityStatement, terminologyCapabilities } from './capabilities';
 import { resourceRoutes } from './resources';
@@ -16,6 +17,8 @@ import { auditEventRoutes } from './audit-events';
 /** The FHIR API (mounted at /fhir): metadata, operations, StructureDefinitions and the terminology resources. */
 export function fhirRouter(deps: ServerDeps): express.Router {
   const fhir = express.Router();
+  // JSON only: a request for XML (or anything else) is answered 406 before anything is read
+  fhir.use(negotiateFormat);
   const { maxParameters, maxJsonDepth } = deps.config.security;
   fhir.use(jsonBody({ type: JSON_TYPES, limit: deps.config.maxBodyBytes, maxDepth: maxJsonDepth, maxParameters }));
   fhir.use(express.urlencoded({ extended: false, limit: deps.config.maxBodyBytes, parameterLimit: maxParameters }));
@@ -32,7 +35,10 @@ export function fhirRouter(deps: ServerDeps): express.Router {
     const input = readInput(req, op, deps.schema, maxParameters);
     const ctx: OperationContext = { req, res, input, terminology: deps.terminology, store: deps.store, resourceType, id, baseUrl: baseUrl(req, deps.config.publicBaseUrl) };
     const result = await op.handle(ctx);
-    if (!res.headersSent) sendResource(res, 200, result);
+    if (res.headersSent) return;
+    // what vendors call at run time is cacheable: a tag of the content, 304 when the client has it
+    if (req.method === 'GET' && CACHED_OPERATIONS.has(op.name) && conditionalAnswer(req, res, result, answerIsPinned(deps.store, resourceType, id, input.entries))) return;
+    sendResource(res, 200, result);
   };
 
   // system-level operations ($versions, ...)

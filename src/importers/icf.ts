@@ -8,6 +8,7 @@ import { CellValue, SOCIALSTYRELSEN, SheetTable, TableRow, Workbook, Worksheet, 
 import { ICF_OID, ksiIcfConceptMapsFromStore } from './ksi-icf-map';
 import type { ResourceStore } from '../store/resource-store';
 import { parseTsv } from './ksi';
+import { inCodeOrder } from './code-order';
 import { compareVersions } from '../terminology/versions';
 
 /**
@@ -622,7 +623,7 @@ function icfCodeSystem(r: IcfRelease): CodeSystem {
     content: 'complete',
     count: r.kategorier.length,
     property: PROPERTIES,
-    concept: nestedConcepts(r.kategorier),
+    concept: inCodeOrder(nestedConcepts(r.kategorier)),
   };
 }
 

@@ -42,6 +42,7 @@ import { ImportError, ImportOptions, ImportResult, Importer, SourceLocation } fr
 import { TableRow, Workbook, cleanText, keyedRows, readTable, readWorkbook, resourceId, sheetLines, sheetOf, socialstyrelsenCodeSystem, socialstyrelsenValueSet, stringProperty } from './xlsx';
 import { ICF_PROPERTY, IcfKoder, KSI_URL, TYP_PROPERTY, buildKsiIcfConceptMap, icfKoderFromStore, icfOmfattar, parseIcfReferenser } from './ksi-icf-map';
 import { sourceHash } from './run-import';
+import { inCodeOrder } from './code-order';
 
 export { KSI_URL };
 export const KSI_OID = '1.2.752.116.1.3.2.3.8';
@@ -683,7 +684,7 @@ function nästlade(begrepp: KsiBegrepp[]): CodeSystemConcept[] {
 }
 
 function kodverk(fields: Parameters<typeof socialstyrelsenCodeSystem>[0], begrepp: KsiBegrepp[], deklarationer: CodeSystemProperty[]): CodeSystem {
-  return socialstyrelsenCodeSystem(fields, nästlade(begrepp), deklarationer);
+  return socialstyrelsenCodeSystem(fields, inCodeOrder(nästlade(begrepp)), deklarationer);
 }
 
 function ksiCodeSystem(k: KsiInnehåll): CodeSystem {

@@ -24,6 +24,7 @@
 import path from 'node:path';
 import type { CodeSystemConcept, CodeSystemProperty, ValueSet } from 'fhir/r4';
 import { ImportError, ImportOptions, ImportResult, Importer } from './importer';
+import { inCodeOrder } from './code-order';
 import { SheetTable, TableRow, Workbook, keyedRows, readTable, readWorkbook, resourceId, sheetLines, sheetOf, socialstyrelsenCodeSystem, socialstyrelsenValueSet, stringProperty } from './xlsx';
 
 export const KVA_URL = 'https://kodverk.se/fhir/CodeSystem/kva';
@@ -125,7 +126,7 @@ async function läs(input: string, options: ImportOptions): Promise<ImportResult
   }
   const table = readTable(sheetOf(workbook, KODBLAD, file), { required: COLUMNS, file });
   const koder = keyedRows(table, 'Kod');
-  const concept = [...koder].map(([kod, row]) => begrepp(kod, row, table.unnamedColumns));
+  const concept = inCodeOrder([...koder].map(([kod, row]) => begrepp(kod, row, table.unnamedColumns)));
   const cs = socialstyrelsenCodeSystem(
     {
       id: resourceId('kva', utgåva.år),

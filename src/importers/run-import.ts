@@ -6,6 +6,7 @@ import type { ResourceStore } from '../store/resource-store';
 import { ImportLog, ImportOutcome } from '../store/import-log';
 import { ChangedCanonical, ResourceLoader, emptySummary } from './loader';
 import { ImportError, ImportOptions, Importer, NO_PROGRESS, Progress } from './importer';
+import { QualityFinding, countByKind, qualityLines, qualityReport } from './quality';
 
 export interface ImportSummary {
   format: string;
@@ -24,6 +25,8 @@ export interface ImportSummary {
   seconds: number;
   peakRssMb: number;
   notes: string[];
+  /** the quality report: what the release holds that an expert would notice (nothing is changed) */
+  quality: QualityFinding[];
 }
 
 /** sha256 of a file, or of a folder (every file's relative path and content, in order). */
@@ -73,6 +76,8 @@ export async function runImport(
   try {
     const sha256 = sourceHash(input);
     const result = await importer.read(input, options, progress, store);
+    progress.start('checking the content');
+    const quality = qualityReport(result.resources, store);
     const loader = new ResourceLoader(db, store);
     const log = new ImportLog(db);
     const previous = log.latest(importer.format, sha256);
@@ -82,17 +87,18 @@ export async function runImport(
       loader.loadInTransaction(result.resources, summary);
       for (const s of result.streamed ?? []) loader.saveStreamed(s, sha256, summary, progress);
       if (summary.changedPks.length) {
-        log.record(
+        const run = log.record(
           {
             format: importer.format,
             fileName: path.basename(input),
             sha256,
             publisherVersion: result.publisherVersion,
             importedAt: new Date().toISOString(),
-            summary: { created: summary.created, updated: summary.updated, unchanged: summary.unchanged, concepts: summary.concepts },
+            summary: { created: summary.created, updated: summary.updated, unchanged: summary.unchanged, concepts: summary.concepts, quality: countByKind(quality) },
           },
           summary.changedPks,
         );
+        log.recordFindings(run, quality);
       }
       if (summary.changed.length && hooks.afterLoad) after.push(...hooks.afterLoad(summary.changed, { format: importer.format, fileName: path.basename(input) }));
     })();
@@ -113,7 +119,8 @@ export async function runImport(
       concepts: summary.concepts,
       seconds: (Date.now() - started) / 1000,
       peakRssMb: Math.round(peak / 1e6),
-      notes: [...(result.notes ?? []), ...after],
+      notes: [...(result.notes ?? []), ...qualityLines(quality), ...after],
+      quality,
     };
   } catch (e) {
     if (e instanceof ImportError) outcome = 'refused';

@@ -172,7 +172,7 @@ export class NimReleases {
       }
       if (typeof version !== 'string' || !isSemver(version)) throw invalid(`version must be a semantic version (e.g. 1.2.0), not '${String(version)}'`, 'version');
       if (this.store.release(version)) throw conflict(`Release ${version} exists`);
-      const title = input.title === undefined ? `NIM-release ${version}` : String(input.title);
+      const title = input.title === undefined ? `Utgåva ${version}` : String(input.title);
       const row = this.store.insertRelease({ version, title, effectiveFrom, effectiveTo });
       this.store.setMembers(row.pk, members.map((m) => m.pk));
       return row;

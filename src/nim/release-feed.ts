@@ -12,7 +12,7 @@ const LABEL: Record<string, string> = { paseende: 'på påseende', uppdaterad: '
 /** A refresh in words: what set it off and each value set that changed. */
 export function refreshSummary(release: string, note: RefreshNote): string {
   const sets = note.valueSets.map(valueSetChangeText);
-  const parts = [`NIM-release ${release} (på påseende) har uppdaterats efter ${triggerText(note.trigger)}.`];
+  const parts = [`Utgåva ${release} (på påseende) har uppdaterats efter ${triggerText(note.trigger)}.`];
   parts.push(sets.length ? `${sets.join('; ')}.` : 'Texterna i informationsmängderna har ändrats.');
   if (note.versionNeeded) parts.push(`Innehållet kräver nu version ${note.versionNeeded} före fastställelse.`);
   return parts.join(' ');
@@ -42,7 +42,7 @@ export function feedEntries(events: NimEventRow[], releases: NimReleaseRow[], ba
     .map((e) => {
       const r = byVersion.get(e.release)!;
       const note = e.note ?? {};
-      const parts = e.status === 'uppdaterad' ? [refreshSummary(e.release, note)] : [`NIM-release ${e.release} är ${LABEL[e.status]}.`];
+      const parts = e.status === 'uppdaterad' ? [refreshSummary(e.release, note)] : [`Utgåva ${e.release} är ${LABEL[e.status]}.`];
       if (note.changeClass) parts.push(`Ändringsklass: ${note.changeClass}.`);
       if (note.effectiveFrom) parts.push(`Gäller från ${note.effectiveFrom}.`);
       if (note.effectiveTo) parts.push(`Gäller till och med ${note.effectiveTo}.`);
@@ -74,7 +74,7 @@ export function atomFeed(entries: FeedEntry[], base: string): string {
     '<?xml version="1.0" encoding="utf-8"?>',
     '<feed xmlns="http://www.w3.org/2005/Atom">',
     '  <id>urn:kodverk:nim-releases</id>',
-    '  <title>Kodverk: NIM-releaser</title>',
+    '  <title>Kodverk: utgåvor av nationella informationsmängder</title>',
     '  <subtitle>Nationella informationsmängder med terminologibindningar: påseende, uppdatering av innehållet, fastställelse och upphävande</subtitle>',
     `  <updated>${updated}</updated>`,
     `  <link rel="self" type="application/atom+xml" href="${xml(`${base}/releases/feed.atom`)}"/>`,
@@ -101,7 +101,7 @@ export function atomFeed(entries: FeedEntry[], base: string): string {
 export function jsonFeed(entries: FeedEntry[], base: string): unknown {
   return {
     version: 'https://jsonfeed.org/version/1.1',
-    title: 'Kodverk: NIM-releaser',
+    title: 'Kodverk: utgåvor av nationella informationsmängder',
     home_page_url: `${base}/releases`,
     feed_url: `${base}/releases/feed.json`,
     items: entries.map((e) => ({

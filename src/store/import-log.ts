@@ -19,7 +19,22 @@ export interface ImportAttempt {
   outcome: ImportOutcome;
 }
 
-/** Provenance of imports: every SQL statement about import_run and import_resource. */
+/** One stored finding of an import's quality report (see src/importers/quality.ts). */
+export interface ImportFindingRow {
+  kind: string;
+  /** what it is about: a concept of a code system, or a code a value set selects */
+  resourceType: string;
+  url: string;
+  version?: string;
+  code?: string;
+  /** where: a property (innefattar, utesluter, …), display, definition, or compose */
+  field?: string;
+  /** the codes named */
+  refs?: string[];
+  detail?: Record<string, unknown>;
+}
+
+/** Provenance of imports: every SQL statement about import_run, import_resource and import_finding. */
 export class ImportLog {
   constructor(private readonly db: Db) {}
 
@@ -32,6 +47,31 @@ export class ImportLog {
     const link = this.db.prepare('INSERT OR IGNORE INTO import_resource (import_pk, resource_pk) VALUES (?, ?)');
     for (const r of resourcePks) link.run(pk, r);
     return pk;
+  }
+
+  /** Stores an import's quality report with its provenance. */
+  recordFindings(importPk: number, findings: readonly ImportFindingRow[]): void {
+    const add = this.db.prepare('INSERT INTO import_finding (import_pk, kind, resource_type, url, version, code, field, refs, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
+    for (const f of findings) {
+      add.run(importPk, f.kind, f.resourceType, f.url, f.version ?? null, f.code ?? null, f.field ?? null, f.refs ? JSON.stringify(f.refs) : null, f.detail ? JSON.stringify(f.detail) : null);
+    }
+  }
+
+  /** An import's findings about one resource (url and version), or one of its codes. */
+  findings(importPk: number, url: string, version: string | undefined, code?: string): ImportFindingRow[] {
+    const rows = this.db
+      .prepare('SELECT * FROM import_finding WHERE import_pk = ? AND url = ? AND version IS ? AND (? IS NULL OR code = ?) ORDER BY pk')
+      .all(importPk, url, version ?? null, code ?? null, code ?? null) as any[];
+    return rows.map((r) => ({
+      kind: r.kind,
+      resourceType: r.resource_type,
+      url: r.url,
+      version: r.version ?? undefined,
+      code: r.code ?? undefined,
+      field: r.field ?? undefined,
+      refs: r.refs ? JSON.parse(r.refs) : undefined,
+      detail: r.detail ? JSON.parse(r.detail) : undefined,
+    }));
   }
 
   /** The latest import of this exact file content by this importer, if any. */

@@ -77,6 +77,7 @@ export function layout(ctx: PageContext, spec: PageSpec): Html {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${spec.title === ctx.t('siteName') ? spec.title : `${spec.title} – ${ctx.t('siteName')}`}</title>
+<link rel="icon" href="/resurser/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="/resurser/kodverk.css">
 <script defer src="/resurser/kodverk.js"></script>
 ${(spec.scripts ?? []).map((s) => html`<script defer src="/resurser/${s}"></script>\n`)}

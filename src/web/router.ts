@@ -11,7 +11,7 @@ import { MAX_CONCEPTS_FOR_TABLES, codeSystemPage, conceptTable } from './pages/c
 import { conceptPage, NimUsesOf } from './pages/concept';
 import { conceptMapPage } from './pages/conceptmap';
 import { searchPage, suggestions } from './pages/search';
-import { startPage } from './pages/start';
+import { StartSection, startPage } from './pages/start';
 import { PinnedBy, valueSetPage, valueSetTable } from './pages/valueset';
 import { Site } from './site';
 import type { Nim } from '../nim';
@@ -24,6 +24,8 @@ export interface WebExtension {
   nimUses?: NimUsesOf;
   pinnedBy?: PinnedBy;
   routes?: (router: express.Router, site: Site) => void;
+  /** a section of the start page (the NIMs and their utgåvor) */
+  start?: StartSection;
 }
 
 // scripts and CSS: src/web/public, copied by the build to dist/src/web/public beside this module
@@ -79,13 +81,16 @@ export function webRoutes(deps: Pick<ServerDeps, 'config' | 'logger' | 'store' |
   const r = express.Router();
 
   r.use('/resurser', express.static(PUBLIC, { maxAge: '1h', index: false, fallthrough: true }));
+  // browsers and tools that ask for /favicon.ico get the site's icon (an SVG) instead of a 404
+  r.get('/favicon.ico', (_req, res) => res.redirect(301, '/resurser/favicon.svg'));
   r.get('/resurser/lunr/:file', (req, res, next) => {
     const file = LUNR_FILES[req.params.file];
     if (!file) return next();
     res.sendFile(require.resolve(file), { maxAge: '1d' });
   });
 
-  r.get('/', page((req, res) => sendPage(res, startPage(new PageContext(req), site))));
+  const startSections = extensions.flatMap((e) => (e.start ? [e.start] : []));
+  r.get('/', page((req, res) => sendPage(res, startPage(new PageContext(req), site, startSections))));
   r.get('/sok', page((req, res) => sendPage(res, searchPage(new PageContext(req), site))));
   r.get('/sok/forslag', (req, res) => {
     const q = typeof req.query.q === 'string' ? req.query.q : '';

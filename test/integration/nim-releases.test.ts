@@ -266,7 +266,7 @@ describe('lifecycle through the API', () => {
     expect(atom.status).toBe(200);
     expect(atom.contentType).toMatch(/application\/atom\+xml/);
     expect(atom.text).toContain('<feed xmlns="http://www.w3.org/2005/Atom">');
-    expect(atom.text).toContain('NIM-release 2.0.0 är fastställd.');
+    expect(atom.text).toContain('Utgåva 2.0.0 är fastställd.');
     expect(atom.text).toContain('Ledtidskravet (12 månader) åsidosattes: Ändringen är ett krav i ny föreskrift.');
     const etag = atom.headers.get('etag')!;
     expect((await call('GET', 'releases/feed.atom', undefined, { 'If-None-Match': etag })).status).toBe(304);

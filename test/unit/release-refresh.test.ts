@@ -12,6 +12,7 @@ import { feedEntries } from '../../src/nim/release-feed';
 import { valueSetsCsv } from '../../src/nim/release-exports';
 import type { ReleaseSnapshot } from '../../src/nim/release-snapshot';
 import { SeededStore, seededStore } from '../helpers/seeded-store';
+import { codeSystem } from './nim-validation-fixture';
 
 /**
  * Releases follow their content until adopted, and a URL means one value set: the content pack's
@@ -27,16 +28,12 @@ const BOUH = 'https://kodverk.se/fhir/ValueSet/ksi-bouh';
 /** A KSI release as the KSI importer shapes it: the code system and the ÄOH selection pinned to it. */
 function ksiRelease(version: string, codes: Record<string, boolean>): [CodeSystem, ValueSet] {
   return [
-    {
-      resourceType: 'CodeSystem',
-      id: `ksi-${version}`,
-      url: KSI,
+    codeSystem(
+      'ksi',
       version,
-      status: 'active',
-      content: 'complete',
-      property: [{ code: 'ÄOH', type: 'boolean' }],
-      concept: Object.entries(codes).map(([code, aoh]) => ({ code, display: `Aktivitet ${code}`, property: [{ code: 'ÄOH', valueBoolean: aoh }] })),
-    },
+      Object.entries(codes).map(([code, aoh]) => ({ code, display: `Aktivitet ${code}`, property: [{ code: 'ÄOH', valueBoolean: aoh }] })),
+      { id: `ksi-${version}`, property: [{ code: 'ÄOH', type: 'boolean' }] },
+    ),
     {
       resourceType: 'ValueSet',
       id: `ksi-aoh-${version}`,

@@ -47,13 +47,29 @@ describeWithBrowser('pages in a browser', () => {
 
   const main = (p: Page) => p.locator('main');
 
-  test('the start page says what the server holds and has a labelled search box', async () => {
+  test('the start page leads with the national content, keeps the FHIR core apart, and has a labelled search box', async () => {
     const { page } = await visit('/', 'start');
     await expect(page.locator('h1').textContent()).resolves.toBe('Kodverk');
     await expect(page.getByRole('combobox', { name: /Sök bland kodverk/ }).count()).resolves.toBe(1);
-    const stats = await page.locator('.stats').innerText();
-    expect(stats).toMatch(/Kodverk/);
-    expect(stats).toMatch(/Värdemängder/);
+    const headings = await page.locator('main h2').allInnerTexts();
+    expect(headings.slice(0, 4)).toEqual(['Socialstyrelsens kodverk', 'Informationsmängder och utgåvor', 'Nationella listor', 'Värdemängder, urval och mappningar']);
+    expect(headings).toContain('FHIR-kärnterminologi (infrastruktur)');
+    const cards = await page.locator('ul.cards > li h3').allInnerTexts();
+    expect(cards.map((c) => c.split(' – ')[0])).toEqual(['KSI', 'ICF', 'KVÅ', 'Snomed CT']);
+    // the first screen (1280×900) is national content: the classifications and the NIMs, no FHIR core
+    const firstScreen = await page.evaluate(() =>
+      [...document.querySelectorAll('main h2')].filter((h) => h.getBoundingClientRect().top < window.innerHeight).map((h) => h.textContent),
+    );
+    expect(firstScreen).toContain('Socialstyrelsens kodverk');
+    expect(firstScreen).not.toContain('FHIR-kärnterminologi (infrastruktur)');
+    await expect(page.locator('section[aria-labelledby=nim-start-rubrik]').innerText()).resolves.toMatch(/Utgåva[\s\S]*1\.1\.0[\s\S]*på påseende/);
+    const core = await page.locator('section.infrastructure .stats').innerText();
+    expect(core).toMatch(/Kodverk/);
+    expect(core).toMatch(/Värdemängder/);
+    // the favicon is there: no 404 in any browser's console
+    const icon = await fetch(`${origin}/favicon.ico`, { redirect: 'follow' });
+    expect(icon.status).toBe(200);
+    expect(icon.headers.get('content-type')).toMatch(/image\/svg\+xml/);
     // the skip link is the first stop of the keyboard and takes focus to main
     await page.keyboard.press('Tab');
     await expect(page.evaluate(() => document.activeElement?.textContent)).resolves.toBe('Hoppa till innehållet');
@@ -170,7 +186,7 @@ describeWithBrowser('pages in a browser', () => {
     await Promise.all([w.page.waitForURL(/informationsmangder\/myndighetsbeslut/), w.page.getByRole('link', { name: /Myndighetsbeslut/ }).first().click()]);
     await checked(w, 'nim-myndighetsbeslut');
     const table = main(w.page).locator('table.attributes');
-    await expect(table.locator('th[scope=col]').allInnerTexts()).resolves.toEqual(['Attribut', 'Beskrivning', 'Datatyp', 'Kardinalitet', 'Bindning']);
+    await expect(table.locator('th[scope=col]').allInnerTexts()).resolves.toEqual(['Attribut', 'Beskrivning', 'Datatyp', 'Kardinalitet', 'Terminologibindning']);
     const text = await table.innerText();
     expect(text).toMatch(/Utfall/);
     expect(text).toMatch(/\d\.\.[\d*]/);
@@ -219,6 +235,8 @@ describeWithBrowser('pages in a browser', () => {
       expect(axes).toMatch(/Inriktning\s+SA1/);
       expect(axes).toMatch(/Agerande\s+AA/);
       expect(axes).toMatch(/Metod\s+ZZ/);
+      await expect(w.page.locator('section[aria-labelledby=urval-rubrik]').innerText()).resolves.toMatch(/ÄOH – äldreomsorg, handläggare/);
+      await expect(w.page.locator('section[aria-labelledby=egenskaper-rubrik]').innerText()).resolves.toMatch(/Relaterad ICF-kod icf\s+d110-d199/);
       const out = w.page.locator('section[aria-labelledby=mappning-ut-rubrik]');
       // a range of ICF codes: folded, opened from the keyboard
       await out.locator('summary').focus();
@@ -235,6 +253,11 @@ describeWithBrowser('pages in a browser', () => {
       const codes = await w.page.locator('table[aria-labelledby=koder-rubrik] tbody tr td:first-child').allInnerTexts();
       expect(codes.length).toBe(50);
       for (const c of codes) expect(c).toMatch(/^[A-Z0-9]{3}\.[A-Z0-9]{2}\.[A-Z0-9]{2}$/);
+      // in code order (documented: KSI, ICF and KVÅ are stored and expanded in code order)
+      expect(codes).toEqual([...codes].sort());
+      expect(codes[0]).toBe('SA1.AA.ZZ');
+      // the definition in words, the codes behind it
+      await expect(w.page.locator('section[aria-labelledby=definition-rubrik]').innerText()).resolves.toMatch(/Urval ÄOH – äldreomsorg, handläggare är ja/);
       await w.page.close();
     });
 
@@ -257,6 +280,10 @@ describeWithBrowser('pages in a browser', () => {
       const w = await visit('/kodsystem/icf-2025/kod/d4500', 'begrepp-icf-d4500');
       const parents = await w.page.locator('section[aria-labelledby=overordnade-rubrik]').innerText();
       expect(parents).toMatch(/d450/);
+      // properties by their Swedish names, the code as secondary text
+      const props = w.page.locator('section[aria-labelledby=egenskaper-rubrik] th[scope=row]');
+      await expect(props.allInnerTexts()).resolves.toContain('Kodnivå kodniva');
+      await expect(props.locator('span', { hasText: /^kodniva$/ }).count()).resolves.toBe(0);
       await w.page.close();
     });
 
@@ -292,6 +319,15 @@ describeWithBrowser('pages in a browser', () => {
       await w.page.close();
     });
 
+    maybe("a vendor's repeated $expand of ksi-aoh is answered 304", async () => {
+      const url = `${origin}/fhir/ValueSet/$expand?url=${encodeURIComponent('https://kodverk.se/fhir/ValueSet/ksi-aoh')}`;
+      const first = await fetch(url);
+      expect((await first.json()).expansion.total).toBe(890);
+      const again = await fetch(url, { headers: { 'If-None-Match': first.headers.get('etag')! } });
+      expect(again.status).toBe(304);
+      expect((await fetch(url, { headers: { Accept: 'application/fhir+xml' } })).status).toBe(406);
+    });
+
     maybe('a value set is listed once, with its versions behind it, and names the releases binding it', async () => {
       const w = await visit('/kodsystem/ksi-2025/kod/SA1.AA.ZZ');
       const listed = await w.page.locator('section[aria-labelledby=vardemangder-rubrik] ul.value-sets > li').allInnerTexts();
@@ -304,8 +340,25 @@ describeWithBrowser('pages in a browser', () => {
       const vs = await visit('/vardemangd/ksi-aoh-2025');
       const pins = await vs.page.locator('section[aria-labelledby=pins-rubrik]').innerText();
       expect(pins).toMatch(/Utgåvor som binder värdemängden/);
-      expect(pins).toMatch(/1\.1\.0[^\n]*\s+2025 \(flytande/);
+      expect(pins).toMatch(/1\.1\.0[^\n]*\s+2025 flytande/);
       await vs.page.close();
+      await w.page.close();
+    });
+
+    maybe("the import's quality report: SA1.AA.ZZ carries a notice about its inclusions, KSI's page the whole report", async () => {
+      const w = await visit('/kodsystem/ksi-2025/kod/SA1.AA.ZZ', 'begrepp-ksi-SA1.AA.ZZ-anmarkning');
+      const notice = w.page.getByRole('complementary', { name: 'Anmärkningar från importen' });
+      const text = await notice.innerText();
+      expect(text).toMatch(/Källfilen anger under Innefattar SFA\.AA\.ZZ, SFB\.AA\.ZZ, SFD\.AA\.ZZ, SFJ\.AA\.ZZ, SFK\.AA\.ZZ, som hör till en annan inriktning \(SFA, SFB, SFD, SFJ, SFK\) än koden själv \(SA1\)/);
+      expect(text).toMatch(/ksi-2025\.xlsx/);
+      // the inclusions themselves are shown as published
+      await expect(w.page.locator('section[aria-labelledby=innefattar-rubrik]').innerText()).resolves.toMatch(/SFA\.AA\.ZZ/);
+      await Promise.all([w.page.waitForURL(/\/kod\/SFA\.AA\.ZZ$/), notice.getByRole('link', { name: 'SFA.AA.ZZ' }).click()]);
+      await checked(w);
+      const cs = await visit('/kodsystem/ksi-2025');
+      const report = cs.page.locator('section[aria-labelledby=kvalitet-rubrik]');
+      await expect(report.locator('summary').allInnerTexts()).resolves.toEqual(expect.arrayContaining([expect.stringMatching(/^Innefattar koder i en annan inriktning eller ett annat kapitel \(1\)$/), expect.stringMatching(/^Hänvisningar till koder som inte finns \(\d+\)$/)]));
+      await cs.page.close();
       await w.page.close();
     });
 

@@ -1,7 +1,19 @@
 import { html, linkIf, query, raw } from '../../src/web/html';
 import { searchTerms, stem, wordsOf } from '../../src/web/swedish';
 import { toCsv } from '../../src/web/downloads';
-import { TEXTS, tr } from '../../src/web/i18n';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { TEXTS, tr, word } from '../../src/web/i18n';
+import { propertyName, sakomradeLabel } from '../../src/web/labels';
+import { SNOMED_PROPERTIES } from '../../src/terminology/snomed/model';
+import type { Importer } from '../../src/importers/importer';
+import { ksiImporter } from '../../src/importers/ksi';
+import { icfImporter } from '../../src/importers/icf';
+import { kvaImporter } from '../../src/importers/kva';
+import { openDatabase } from '../../src/store/database';
+import { ResourceStore } from '../../src/store/resource-store';
+import { SHARED_DATA } from '../helpers/server';
 
 /** The pieces of the pages that need no browser: escaping, Swedish words, CSV, texts. */
 describe('html templates', () => {
@@ -51,5 +63,57 @@ describe('downloads and texts', () => {
     }
     expect(tr('sv', 'searchResultsFor', 'hemtjänst')).toBe('Sökresultat för "hemtjänst"');
     expect(tr('en', 'searchResultsFor', 'hemtjänst')).toBe('Results for "hemtjänst"');
+  });
+});
+
+describe("Socialstyrelsen's words on the pages", () => {
+  const SOCIALSTYRELSEN = path.join(SHARED_DATA, 'socialstyrelsen');
+  const files: [string, Importer, string][] = [
+    ['ksi-2025.xlsx', ksiImporter, 'KSI'],
+    ['icf-2025-inkl-core-sets.xlsx', icfImporter, 'ICF'],
+    ['kva-inkl-beskrivningstexter-2026.xlsx', kvaImporter, 'KVÅ'],
+  ];
+  const quiet = { start() {}, update() {}, stop() {} };
+
+  test('every property of Snomed CT has a Swedish and an English name', () => {
+    for (const p of SNOMED_PROPERTIES) expect([p.code, propertyName('sv', p.code) !== undefined, propertyName('en', p.code) !== undefined]).toEqual([p.code, true, true]);
+  });
+
+  const haveFiles = files.every(([f]) => fs.existsSync(path.join(SOCIALSTYRELSEN, f)));
+  if (!haveFiles) console.warn(`Property names of KSI, ICF and KVÅ not checked: Socialstyrelsen's files are not in ${SOCIALSTYRELSEN}`);
+  (haveFiles ? test : test.skip)('every property KSI, ICF and KVÅ declare (and every property their concepts carry) has a Swedish and an English name', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kodverk-labels-'));
+    const db = openDatabase(path.join(dir, 'kodverk.db'));
+    try {
+      for (const [file, importer, name] of files) {
+        const { resources } = await importer.read(path.join(SOCIALSTYRELSEN, file), {}, quiet, new ResourceStore(db));
+        const codes = new Set<string>();
+        const walk = (list: any[] | undefined) => list?.forEach((c) => (c.property?.forEach((p: any) => codes.add(p.code)), walk(c.concept)));
+        for (const cs of resources.filter((r) => r.resourceType === 'CodeSystem')) {
+          cs.property?.forEach((p: any) => codes.add(p.code));
+          walk(cs.concept);
+        }
+        for (const code of codes) expect([name, code, propertyName('sv', code) !== undefined, propertyName('en', code) !== undefined]).toEqual([name, code, true, true]);
+      }
+    } finally {
+      db.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  test('sakområde abbreviations are written out', () => {
+    expect(sakomradeLabel('sv', 'ÄOH')).toBe('ÄOH – äldreomsorg, handläggare');
+    expect(sakomradeLabel('sv', 'EkBistHU')).toBe('EkBistHU – ekonomiskt bistånd, handläggare och utförare');
+    expect(sakomradeLabel('en', 'BoUH')).toBe('BoUH – children and young people, case officers');
+    expect(propertyName('sv', 'FunkU')).toBe('Urval FunkU – funktionsnedsättning, utförare');
+  });
+
+  test('the pages say utgåva, informationsmängd, värdemängd, fastställd, på påseende, upphävd — never release', () => {
+    const swedish = Object.values(TEXTS).map(([sv]) => sv as string);
+    expect(swedish.filter((t) => /\brelease/i.test(t))).toEqual([]);
+    expect(tr('sv', 'releases')).toBe('Utgåvor');
+    expect(word('sv', 'paseende')).toBe('på påseende');
+    expect(word('sv', 'faststalld')).toBe('fastställd');
+    expect(word('sv', 'upphavd')).toBe('upphävd');
   });
 });

@@ -13,7 +13,7 @@ import { atomFeed, feedEntries, jsonFeed } from '../../nim/release-feed';
 import { DEFAULT_SHORT_DISPLAY_LIMIT, valueSetsCsv, valueSetsXlsx } from '../../nim/release-exports';
 import { buildPackage, readPackage } from '../../nim/release-package';
 import type { ReleaseSnapshot } from '../../nim/release-snapshot';
-import { IMMUTABLE, REVALIDATE, etagFor, notModified } from './caching';
+import { IMMUTABLE, REVALIDATE, etagFor, notModified } from '../caching';
 import openapi from './openapi.json';
 
 /**

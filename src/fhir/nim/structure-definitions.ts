@@ -7,7 +7,7 @@ import { baseUrl, methodNotAllowed, sendOutcome, sendResource } from '../http';
 import { extensionDefinitions } from '../../nim/extensions';
 import type { Nim } from '../../nim';
 import { canonicalJson } from '../../nim/release-snapshot';
-import { etagFor, notModified } from './caching';
+import { etagFor, notModified } from '../caching';
 
 /**
  * StructureDefinition over FHIR: the NIM versions (logical models) and the extensions they use,

@@ -3,7 +3,7 @@ import express, { NextFunction, Request, Response } from 'express';
 import type { ServerDeps } from '../../http/dependencies';
 import { identityOf } from '../../http/auth';
 import { outcomeForError, rootUrl, sendOutcome, sendResource } from '../http';
-import { etagMatches } from '../nim/caching';
+import { etagMatches } from '../caching';
 import type { SyndicationItem } from '../../store/syndication-store';
 import { isRetraction } from '../../syndication/asf';
 import { TerminologyError } from '../../terminology/issues';

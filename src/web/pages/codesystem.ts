@@ -8,6 +8,8 @@ import { resourceIntro } from './resource-intro';
 import { Expansion, expandPage } from './valueset';
 import { PropertyDecl, conceptDisplay, declaredProperties, propertyText } from '../properties';
 import type { Site } from '../site';
+import { qualityReportSection } from '../quality';
+import { propertyWords } from '../labels';
 
 const FILTER_PAGE = 50;
 /** A property gets a filter when it has at most this many distinct values. */
@@ -83,7 +85,7 @@ export async function codeSystemPage(ctx: PageContext, site: Site, stored: Store
     return display ? `${v.value} ${display}` : v.value;
   };
   const filterField = (s: FilterSpec) =>
-    html`<div class="field"><label for="f-${s.decl.code}" title="${s.decl.description ?? ''}">${s.decl.code.charAt(0).toLocaleUpperCase('sv') + s.decl.code.slice(1)}</label><select id="f-${s.decl.code}" name="p.${s.decl.code}"><option value="">${ctx.t('filterAny')}</option>${s.values.map(
+    html`<div class="field"><label for="f-${s.decl.code}" title="${s.decl.code}${s.decl.description ? `: ${s.decl.description}` : ''}">${propertyWords(ctx.lang, s.decl.code)}</label><select id="f-${s.decl.code}" name="p.${s.decl.code}"><option value="">${ctx.t('filterAny')}</option>${s.values.map(
       (v) => html`<option value="${v.value}"${ctx.q(`p.${s.decl.code}`) === v.value ? html` selected` : ''}>${valueLabel(s, v)} (${ctx.n(v.count)})</option>`,
     )}</select></div>`;
   const primary = specs.filter((s) => PRIMARY_TYPES.includes(s.decl.type ?? ''));
@@ -91,7 +93,7 @@ export async function codeSystemPage(ctx: PageContext, site: Site, stored: Store
   const secondaryActive = secondary.some((s) => ctx.q(`p.${s.decl.code}`));
   const body = html`${resourceIntro(ctx, site, stored, [
     [ctx.t('identifiers'), identifiersOf(site, cs).map((i, n) => [n ? ', ' : '', html`<code>${i}</code>`])],
-    [ctx.t('content'), cs.content],
+    [ctx.t('content'), ctx.w(cs.content)],
     [ctx.t('count'), ctx.n(count || cs.count || 0)],
   ])}
 <p class="downloads"><span>${ctx.t('downloads')}:</span>
@@ -117,6 +119,7 @@ ${results ? filterResultsHtml(ctx, base, results, pageNo, formParams) : ''}
 </section>`
     : ''
 }
+${qualityReportSection(ctx, site, stored, (code) => `${base}/kod/${seg(code)}`)}
 <section aria-labelledby="hierarki-rubrik">
 <h2 id="hierarki-rubrik">${ctx.t('hierarchy')}</h2>
 ${

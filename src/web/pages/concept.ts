@@ -9,6 +9,8 @@ import { conceptLink, declaredProperties, multiline, propertyHtml } from '../pro
 import type { Site } from '../site';
 import { SAKOMRADE_FLAGS } from '../concept-search';
 import { compareVersions } from '../../terminology/versions';
+import { qualityNotice } from '../quality';
+import { propertyLabel, sakomradeLabel } from '../labels';
 
 /** Properties shown in their own sections rather than in the property table. */
 const OWN_SECTION = new Set(['innefattar', 'utesluter', 'inriktning', 'agerande', 'metod', 'parent', 'child']);
@@ -88,7 +90,7 @@ function mappingList(ctx: PageContext, site: Site, refs: MappingRef[]): Fragment
   if (refs.length === 0) return html`<p>${ctx.t('noMappings')}</p>`;
   const table = html`<table class="list"><thead><tr><th scope="col">${ctx.t('code')}</th><th scope="col">${ctx.t('system')}</th><th scope="col">${ctx.t('equivalence')}</th><th scope="col">${ctx.t('mapping')}</th></tr></thead><tbody>
 ${refs.map((r) => {
-  return html`<tr><td>${conceptLink(site, r.system, r.code, r.display, r.version)}</td><td>${site.systemTitle(r.system)}</td><td>${r.equivalence ?? ''}${r.comment ? html`<br><span class="muted">${r.comment}</span>` : ''}</td><td><a href="/mappning/${seg(r.mapId)}">${r.mapTitle}</a></td></tr>`;
+  return html`<tr><td>${conceptLink(site, r.system, r.code, r.display, r.version)}</td><td>${site.systemTitle(r.system)}</td><td>${ctx.w(r.equivalence)}${r.comment ? html`<br><span class="muted">${r.comment}</span>` : ''}</td><td><a href="/mappning/${seg(r.mapId)}">${r.mapTitle}</a></td></tr>`;
 })}</tbody></table>`;
   // a KSI inriktning maps to a whole ICF range: long lists stay folded
   return refs.length > MAX_OPEN_MAPPINGS ? html`<details><summary>${ctx.t('showAll', ctx.n(refs.length))}</summary>${table}</details>` : table;
@@ -137,12 +139,13 @@ export async function conceptPage(ctx: PageContext, site: Site, stored: StoredRe
   const body = html`<p class="subtitle">${ctx.tf('inCodeSystem', html`<a href="${base}">${cs.title ?? cs.name}</a> ${cs.version ?? ''}`)}</p>
 ${row.inactive ? html`<p class="notice">${badge(ctx, 'inactive')} ${ctx.t('inactiveConcept')}</p>` : ''}
 ${row.abstract ? html`<p class="notice">${ctx.t('abstractConcept')}</p>` : ''}
+${qualityNotice(ctx, site, stored, row.code)}
 ${row.definition ? section('beskrivning-rubrik', ctx.t('definition'), html`<p>${multiline(row.definition)}</p>`) : ''}
 ${designations.length ? section('termer-rubrik', ctx.t('alternativeTerms'), html`<ul>${designations.map((d) => html`<li lang="${d.language ?? ''}">${d.value}${d.use_display ? html` <span class="muted">(${d.use_display})</span>` : ''}</li>`)}</ul>`) : ''}
 ${text('innefattar').length ? section('innefattar-rubrik', ctx.t('includes'), text('innefattar').map((t) => html`<p>${multiline(t)}</p>`)) : ''}
 ${text('utesluter').length ? section('utesluter-rubrik', ctx.t('excludes'), text('utesluter').map((t) => html`<p>${multiline(t)}</p>`)) : ''}
 ${axes(ctx, site, props, cs)}
-${selections.length ? section('urval-rubrik', ctx.t('facetSakomrade'), html`<ul class="inline">${selections.map((f) => html`<li>${f}</li>`)}</ul>`) : ''}
+${selections.length ? section('urval-rubrik', ctx.t('facetSakomrade'), html`<ul>${selections.map((f) => html`<li>${sakomradeLabel(ctx.lang, f)}</li>`)}</ul>`) : ''}
 <div class="two-col">
 ${section('overordnade-rubrik', ctx.t('parents'), conceptLinks(ctx, base, site.concepts.parents(row.pk), ctx.t('noParents')))}
 ${section('underordnade-rubrik', ctx.t('children'), conceptLinks(ctx, base, site.concepts.children(row.pk), ctx.t('noChildren')))}
@@ -150,7 +153,7 @@ ${section('underordnade-rubrik', ctx.t('children'), conceptLinks(ctx, base, site
 ${section('mappning-ut-rubrik', ctx.t('mappingsOut'), mappingList(ctx, site, site.mappings.from(cs.url, row.code, cs.version)))}
 ${section('mappning-in-rubrik', ctx.t('mappingsIn'), mappingList(ctx, site, site.mappings.to(cs.url, row.code, cs.version)))}
 ${others.length ? section('egenskaper-rubrik', ctx.t('properties'), html`<table class="list"><thead><tr><th scope="col">${ctx.t('property')}</th><th scope="col">${ctx.t('value')}</th></tr></thead><tbody>
-${others.map((p) => html`<tr><th scope="row"${decls.get(p.code)?.description ? html` title="${decls.get(p.code)!.description!}"` : ''}>${p.code}</th><td>${propertyHtml(ctx, site, p, cs.url, cs.version)}</td></tr>`)}
+${others.map((p) => html`<tr><th scope="row">${propertyLabel(ctx, p.code, decls.get(p.code)?.description)}</th><td>${propertyHtml(ctx, site, p, cs.url, cs.version)}</td></tr>`)}
 </tbody></table>`) : ''}
 ${section('vardemangder-rubrik', ctx.t('usedInValueSets'), valueSets.length ? html`<ul class="value-sets">${byValueSet(valueSets).map((l) => html`<li><a href="/vardemangd/${seg(l.latest.id)}">${l.latest.title}</a>${valueSetVersions(ctx, l)}</li>`)}</ul>` : html`<p>${ctx.t('none')}</p>`)}
 ${nimUses ? section('nim-rubrik', ctx.t('usedInNims'), nims.length ? html`<ul>${nims.map((n) => html`<li><a href="${n.href}">${n.label}</a> <span class="muted">${n.version} (${ctx.w(n.status)})</span></li>`)}</ul>` : html`<p>${ctx.t('none')}</p>`) : ''}

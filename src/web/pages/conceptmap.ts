@@ -23,7 +23,7 @@ ${groups.map((g, i) => {
   return html`<section aria-labelledby="grupp-${i}">
 <h2 id="grupp-${i}">${site.systemTitle(g.source)}${g.sourceVersion ? ` ${g.sourceVersion}` : ''} → ${site.systemTitle(g.target)}${g.targetVersion ? ` ${g.targetVersion}` : ''}</h2>
 <table class="list"><thead><tr><th scope="col">${ctx.t('source')}</th><th scope="col">${ctx.t('equivalence')}</th><th scope="col">${ctx.t('target')}</th></tr></thead><tbody>
-${rows.slice(0, MAX_ROWS).map(({ e, t }) => html`<tr><td>${codeCell(g.source, g.sourceVersion, e.code, e.display)}</td><td>${t.equivalence ?? ''}${t.comment ? html`<br><span class="muted">${t.comment}</span>` : ''}</td><td>${codeCell(g.target, g.targetVersion, t.code, t.display)}</td></tr>`)}
+${rows.slice(0, MAX_ROWS).map(({ e, t }) => html`<tr><td>${codeCell(g.source, g.sourceVersion, e.code, e.display)}</td><td>${ctx.w(t.equivalence)}${t.comment ? html`<br><span class="muted">${t.comment}</span>` : ''}</td><td>${codeCell(g.target, g.targetVersion, t.code, t.display)}</td></tr>`)}
 </tbody></table>
 ${rows.length > MAX_ROWS ? html`<p>… ${ctx.n(rows.length - MAX_ROWS)} (FHIR JSON)</p>` : ''}
 </section>`;

@@ -40,7 +40,7 @@ ${b.normativeStatus ? html`<dt>${ctx.t('normativeStatus')}</dt><dd>${ctx.w(b.nor
 ${b.effective ? html`<dt>${ctx.t('effective')}</dt><dd>${period(b.effective.start, b.effective.end)}</dd>` : ''}
 </dl>
 ${b.contexts.map(
-  (c) => html`<div class="context"><strong>${ctx.t('context')}</strong> (${c.purpose})${c.when.length ? ` ${ctx.t('when', c.when.map((w) => `${w.attribute} = ${w.code}`).join(ctx.t('and')))}` : ''}: ${valueSetRef(ctx, site, c.valueSet, c.version)}${c.documentation ? html`<br>${c.documentation}` : ''}</div>`,
+  (c) => html`<div class="context"><strong>${ctx.t('context')}</strong> (${ctx.w(c.purpose)})${c.when.length ? ` ${ctx.t('when', c.when.map((w) => `${w.attribute} = ${w.code}`).join(ctx.t('and')))}` : ''}: ${valueSetRef(ctx, site, c.valueSet, c.version)}${c.documentation ? html`<br>${c.documentation}` : ''}</div>`,
 )}`;
 }
 
@@ -104,6 +104,18 @@ ${facts([
   });
 }
 
+/** Why a bound value set has no codes in a release, in the page's language (the snapshot says it in English, for vendors). */
+function reasonWords(ctx: PageContext, reason: string): Fragment {
+  const cs = /^code system (.+) is not imported yet$/.exec(reason);
+  if (cs) return ctx.tf('reasonCsMissing', html`<code>${cs[1]}</code>`);
+  if (/^value set \S+ is not in the store yet$/.test(reason)) return ctx.t('reasonVsMissingYet');
+  if (/^value set \S+ is not in the store$/.test(reason)) return ctx.t('reasonVsMissing');
+  if (reason === 'the value set has no codes yet') return ctx.t('reasonEmpty');
+  const large = /^more than (\d+) codes/.exec(reason);
+  if (large) return ctx.t('reasonTooLarge', ctx.n(Number(large[1])));
+  return reason;
+}
+
 /** Most codes listed per value set and direction in a refresh on the release page (the API has all). */
 const MAX_LISTED_CHANGES = 40;
 
@@ -159,7 +171,7 @@ ${facts([
   [ctx.t('effectiveFrom'), r.effectiveFrom],
   [ctx.t('effectiveTo'), r.effectiveTo],
   [ctx.t('changeClass'), snap.changeClass ? ctx.w(snap.changeClass) : ''],
-  [ctx.t('diffFrom'), previous ? html`<a href="/jamfor?typ=release&fran=${seg(previous)}&till=${seg(r.version)}">${ctx.t('diffTitle')} ${previous} → ${r.version}</a>` : ''],
+  [ctx.t('previousRelease'), previous ? html`${previous} · <a href="/jamfor?vad=release&fran=${seg(previous)}&till=${seg(r.version)}">${ctx.t('diffTitle')} ${previous} → ${r.version}</a>` : ''],
 ])}
 <p class="downloads"><span>${ctx.t('downloads')}:</span>
 <a href="/releases/${seg(r.version)}/valuesets.csv" download>${ctx.t('csv')}</a>
@@ -171,10 +183,21 @@ ${r.snapshot ? html`<a href="/releases/${seg(r.version)}/package.tgz" download>$
 <table class="list"><thead><tr><th scope="col">${ctx.t('title')}</th><th scope="col">${ctx.t('version')}</th><th scope="col" class="num">${ctx.t('concepts')}</th></tr></thead><tbody>
 ${snap.valueSets.map((v) => {
   const href = site.canonicalHref('ValueSet', v.version ? `${v.url}|${v.version}` : v.url);
-  return html`<tr><td>${linkIf(href, v.title ?? v.url)}${v.reason ? html`<br><span class="muted">${v.reason}</span>` : ''}</td><td>${v.version ?? ''} <span class="muted">(${v.pinned ? ctx.t('pinned', v.version ?? '') : ctx.t('floating')})</span></td><td class="num">${ctx.n(v.total)}</td></tr>`;
+  return html`<tr><td>${linkIf(href, v.title ?? v.url)}${v.reason ? html`<br><span class="muted">${reasonWords(ctx, v.reason)}</span>` : ''}</td><td>${v.version ?? ''} <span class="muted">${v.pinned ? ctx.t('pinned', v.version ?? '') : ctx.t('floating')}</span></td><td class="num">${ctx.n(v.total)}</td></tr>`;
 })}</tbody></table></section>
 ${historyHtml(ctx, site, nim, r)}`;
   return layout(ctx, { title: `${ctx.t('release')} ${r.version}: ${r.title}`, crumbs: [{ label: ctx.t('navNim'), href: NIM_PATH }], body, fhir: [`/releases/${seg(r.version)}`] });
+}
+
+/** The start page's section: how many NIMs there are, and the utgåvor with their status. */
+function startSection(ctx: PageContext, nim: Nim): Html {
+  const nims = nim.models.list();
+  return html`<section aria-labelledby="nim-start-rubrik">
+<h2 id="nim-start-rubrik">${ctx.t('nimsAndReleases')}</h2>
+<p>${ctx.t('nimsAbout')}</p>
+<ul class="stats"><li><a href="${NIM_PATH}"><strong>${ctx.n(nims.length)}</strong> ${ctx.t('nims')}</a></li></ul>
+${releaseTable(ctx, nim.releases.list().slice(0, 5))}
+</section>`;
 }
 
 /** NIMs whose attributes bind one of these value sets (a floating binding matches any version). */
@@ -227,6 +250,7 @@ export function nimPages(nim: Nim): WebExtension {
       return { key: JSON.stringify(list.map((n) => [n.name, n.versions.map((v) => `${v.version}:${v.status}`)])), entries };
     },
     nimUses: (valueSets) => nimUses(nim, valueSets),
+    start: (ctx) => startSection(ctx, nim),
     pinnedBy: (url) => pinnedBy(nim, url),
     routes: (r, site) => {
       r.get(NIM_PATH, (req, res) => res.type('html').send(nimListPage(new PageContext(req), nim).text));

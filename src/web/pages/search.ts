@@ -2,6 +2,7 @@ import { Html, html, query } from '../html';
 import { PageContext, badge, layout, pager } from '../layout';
 import type { Site } from '../site';
 import { ConceptFilters, FacetValue, searchConcepts } from '../concept-search';
+import { sakomradeLabel } from '../labels';
 import { CatalogueEntry, codePageOf } from '../catalogue';
 
 const PAGE_SIZE = 25;
@@ -70,7 +71,7 @@ ${
 ${facetList('system', ctx.t('facetSystem'), found.facets.system)}
 ${facetList('version', ctx.t('facetVersion'), found.facets.version)}
 ${facetList('status', ctx.t('facetStatus'), found.facets.status, (v) => ctx.w(v.value))}
-${facetList('sakomrade', ctx.t('facetSakomrade'), found.facets.sakomrade)}
+${facetList('sakomrade', ctx.t('facetSakomrade'), found.facets.sakomrade, (v) => sakomradeLabel(ctx.lang, v.value))}
 ${anyFilter ? html`<p><a href="${'/sok' + query({ q })}">${ctx.t('facetClear')}</a></p>` : ''}
 </nav>
 <div class="facet-results">

@@ -6,6 +6,8 @@ import { conceptLink } from '../properties';
 import { PageContext, badge, layout, pager } from '../layout';
 import type { Site } from '../site';
 import { resourceIntro } from './resource-intro';
+import { qualityNotice } from '../quality';
+import { filterWords } from '../labels';
 
 const PAGE_SIZE = 50;
 const MAX_LISTED_CODES = 30;
@@ -58,7 +60,7 @@ function ruleHtml(ctx: PageContext, site: Site, inc: ValueSetComposeInclude): Fr
         return html`<li>${conceptLink(site, inc.system, c.code, c.display ?? '', inc.version)}</li>`;
       })}${inc.concept.length > shown.length ? html`<li>… (${ctx.n(inc.concept.length)})</li>` : ''}</ul>`);
     } else if (inc.filter?.length) {
-      parts.push(html`${ctx.tf('includeFilter', name)} <ul class="codes">${inc.filter.map((f) => html`<li><code>${f.property} ${f.op} ${f.value}</code></li>`)}</ul>`);
+      parts.push(html`${ctx.tf('includeFilter', name)} <ul class="codes">${inc.filter.map((f) => html`<li>${filterWords(ctx, f)}</li>`)}</ul>`);
     } else {
       parts.push(ctx.tf('includeAll', name));
     }
@@ -82,6 +84,7 @@ export async function valueSetPage(ctx: PageContext, site: Site, stored: StoredR
   const oneSystem = systems.size === 1 ? [...systems][0] : undefined;
   const expandCall = `ValueSet/$expand?url=${encodeURIComponent(vs.url ?? '')}${vs.version ? `&valueSetVersion=${encodeURIComponent(vs.version)}` : ''}&count=${PAGE_SIZE}`;
   const body = html`${resourceIntro(ctx, site, stored)}
+${qualityNotice(ctx, site, stored)}
 <p class="downloads"><span>${ctx.t('downloads')}:</span>
 <a href="${base}/koder.csv" download>${ctx.t('csv')}</a>
 <a href="${base}/koder.xlsx" download>${ctx.t('xlsx')}</a>
@@ -95,7 +98,7 @@ ${
   pins.length
     ? html`<section aria-labelledby="pins-rubrik"><h2 id="pins-rubrik">${ctx.t('pinnedByReleases')}</h2>
 <table class="list"><thead><tr><th scope="col">${ctx.t('release')}</th><th scope="col">${ctx.t('versionInRelease')}</th><th scope="col">${ctx.t('boundBy')}</th></tr></thead><tbody>
-${pins.map((p) => html`<tr><td><a href="${p.href}">${p.release}</a> ${badge(ctx, p.status)}</td><td>${p.version ?? ''} <span class="muted">(${p.pinned ? ctx.t('pinned', p.version ?? '') : ctx.t('floating')})</span></td><td>${p.nims.join(', ')}</td></tr>`)}</tbody></table></section>`
+${pins.map((p) => html`<tr><td><a href="${p.href}">${p.release}</a> ${badge(ctx, p.status)}</td><td>${p.version ?? ''} <span class="muted">${p.pinned ? ctx.t('pinned', p.version ?? '') : ctx.t('floating')}</span></td><td>${p.nims.join(', ')}</td></tr>`)}</tbody></table></section>`
     : ''
 }
 <section aria-labelledby="koder-rubrik">

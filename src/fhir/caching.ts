@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type { Request, Response } from 'express';
 
-/** HTTP caching of NIM artefacts: entity tags, conditional requests, immutable answers. */
+/** HTTP caching: entity tags, conditional requests, immutable answers (NIM artefacts, resources, operations). */
 
 /** A year, immutable: an adopted release's package, lists and diffs never change. */
 export const IMMUTABLE = 'public, max-age=31536000, immutable';

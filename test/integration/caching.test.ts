@@ -1,0 +1,138 @@
+import { Kodverk, raw, startKodverk, txTypes } from './support/server';
+import { LATEST, PINNED } from '../../src/fhir/operations/caching';
+
+/**
+ * Cacheable run-time answers: $expand, $lookup and $validate-code by GET carry an entity tag of
+ * their content alone (an expansion's identifier and timestamp are new on every call and do not
+ * count), Cache-Control by the versions involved, and 304 for If-None-Match; the FHIR API speaks
+ * JSON and answers a request for XML with 406. The real server, its SQLite file, over HTTP.
+ */
+
+let server: Kodverk;
+const CS = 'https://example.org/fhir/CodeSystem/farg';
+const PINNED_VS = 'https://example.org/fhir/ValueSet/farg-pinned';
+const LATEST_VS = 'https://example.org/fhir/ValueSet/farg-latest';
+
+const codeSystem = (version: string, codes: string[]) => ({
+  resourceType: 'CodeSystem',
+  id: `farg-${version}`,
+  url: CS,
+  version,
+  status: 'active',
+  content: 'complete',
+  concept: codes.map((code) => ({ code, display: `Färg ${code}` })),
+});
+
+async function put(resource: any): Promise<void> {
+  const res = await raw(server, `${resource.resourceType}/${resource.id}`, { method: 'PUT', headers: { Authorization: `Bearer ${server.token}`, 'Content-Type': 'application/fhir+json' }, body: JSON.stringify(resource) });
+  expect([200, 201]).toContain(res.status);
+}
+
+const get = (relative: string, headers: Record<string, string> = {}) => raw(server, relative, { headers });
+
+beforeAll(async () => {
+  server = await startKodverk();
+  await put(codeSystem('1.0', ['rod', 'gron']));
+  await put({ resourceType: 'ValueSet', id: 'farg-pinned', url: PINNED_VS, version: '1.0', status: 'active', compose: { include: [{ system: CS, version: '1.0' }] } });
+  await put({ resourceType: 'ValueSet', id: 'farg-latest', url: LATEST_VS, version: '1.0', status: 'active', compose: { include: [{ system: CS }] } });
+});
+
+afterAll(async () => {
+  await server.close();
+});
+
+describe('cacheable answers', () => {
+  it('a repeated $expand has the same ETag although its identifier is new, and If-None-Match gives 304', async () => {
+    const url = `ValueSet/$expand?url=${encodeURIComponent(`${PINNED_VS}|1.0`)}`;
+    const [a, b] = [await get(url), await get(url)];
+    expect(a.status).toBe(200);
+    expect(a.json.expansion.identifier).not.toBe(b.json.expansion.identifier);
+    expect(a.headers.get('etag')).toMatch(/^W\/".+"$/);
+    expect(b.headers.get('etag')).toBe(a.headers.get('etag'));
+    const again = await get(url, { 'If-None-Match': a.headers.get('etag')! });
+    expect(again.status).toBe(304);
+    expect(again.text).toBe('');
+    expect(again.headers.get('etag')).toBe(a.headers.get('etag'));
+    expect(again.headers.get('cache-control')).toBe(PINNED);
+    // a list of tags, one of them matching
+    expect((await get(url, { 'If-None-Match': `"other", ${a.headers.get('etag')}` })).status).toBe(304);
+  });
+
+  it('Cache-Control follows the versions: every version named is long, anything resolved to the latest is short and revalidated', async () => {
+    const cacheControl = async (relative: string) => (await get(relative)).headers.get('cache-control');
+    expect(await cacheControl(`ValueSet/$expand?url=${encodeURIComponent(PINNED_VS)}&valueSetVersion=1.0`)).toBe(PINNED);
+    expect(await cacheControl('ValueSet/farg-pinned/$expand')).toBe(PINNED);
+    // the value set version is named but its code system floats
+    expect(await cacheControl(`ValueSet/$expand?url=${encodeURIComponent(`${LATEST_VS}|1.0`)}`)).toBe(LATEST);
+    expect(await cacheControl(`ValueSet/$expand?url=${encodeURIComponent(`${LATEST_VS}|1.0`)}&system-version=${encodeURIComponent(`${CS}|1.0`)}`)).toBe(PINNED);
+    expect(await cacheControl(`ValueSet/$expand?url=${encodeURIComponent(PINNED_VS)}`)).toBe(LATEST);
+    expect(await cacheControl(`CodeSystem/$lookup?system=${encodeURIComponent(CS)}&version=1.0&code=rod`)).toBe(PINNED);
+    expect(await cacheControl(`CodeSystem/$lookup?system=${encodeURIComponent(CS)}&code=rod`)).toBe(LATEST);
+    expect(await cacheControl(`CodeSystem/$lookup?system=${encodeURIComponent(CS)}&version=1.x&code=rod`)).toBe(LATEST);
+    expect(await cacheControl(`ValueSet/$validate-code?url=${encodeURIComponent(`${PINNED_VS}|1.0`)}&system=${encodeURIComponent(CS)}&code=rod`)).toBe(PINNED);
+    expect(await cacheControl(`CodeSystem/$validate-code?url=${encodeURIComponent(CS)}&code=rod`)).toBe(LATEST);
+  });
+
+  it('$lookup and $validate-code answer 304 to their own ETag; a new code-system version changes a floating answer and its tag', async () => {
+    for (const relative of [`CodeSystem/$lookup?system=${encodeURIComponent(CS)}&code=rod`, `ValueSet/$validate-code?url=${encodeURIComponent(LATEST_VS)}&system=${encodeURIComponent(CS)}&code=gul`]) {
+      const first = await get(relative);
+      expect(first.status).toBe(200);
+      expect(first.headers.get('vary')).toMatch(/Accept-Language/);
+      expect((await get(relative, { 'If-None-Match': first.headers.get('etag')! })).status).toBe(304);
+    }
+    const floating = `ValueSet/$expand?url=${encodeURIComponent(LATEST_VS)}`;
+    const before = await get(floating);
+    await put(codeSystem('2.0', ['rod', 'gron', 'gul']));
+    const after = await get(floating, { 'If-None-Match': before.headers.get('etag')! });
+    expect(after.status).toBe(200);
+    expect(after.json.expansion.total).toBe(3);
+    expect(after.headers.get('etag')).not.toBe(before.headers.get('etag'));
+    // the pinned one is untouched by the new version
+    const pinned = `ValueSet/$expand?url=${encodeURIComponent(`${PINNED_VS}|1.0`)}`;
+    expect((await get(pinned)).json.expansion.total).toBe(2);
+  });
+
+  it('errors are not cached', async () => {
+    const missing = await get(`ValueSet/$expand?url=${encodeURIComponent('https://example.org/fhir/ValueSet/finns-inte')}`);
+    expect(missing.status).toBeGreaterThanOrEqual(400);
+    expect(missing.headers.get('cache-control')).toBeNull();
+  });
+});
+
+describe('content negotiation (JSON only)', () => {
+  const lookup = `CodeSystem/$lookup?system=${encodeURIComponent(CS)}&code=rod`;
+
+  it('answers a request for XML with 406 and an OperationOutcome', async () => {
+    for (const [relative, headers] of [
+      [lookup, { Accept: 'application/fhir+xml' }],
+      [`${lookup}&_format=xml`, {}],
+      [`${lookup}&_format=application/fhir%2Bxml`, { Accept: 'application/fhir+json' }],
+      ['metadata', { Accept: 'application/xml' }],
+      ['metadata', { Accept: 'text/turtle' }],
+      [lookup, { Accept: 'application/fhir+json; fhirVersion=3.0' }],
+    ] as [string, Record<string, string>][]) {
+      const res = await get(relative, headers);
+      expect([relative, headers, res.status]).toEqual([relative, headers, 406]);
+      expect(res.contentType).toMatch(/^application\/fhir\+json/);
+      expect(txTypes(res.json)).toEqual(['not-supported']);
+    }
+    const post = await raw(server, 'ValueSet/$expand', { method: 'POST', headers: { Accept: 'application/fhir+xml', 'Content-Type': 'application/fhir+json' }, body: JSON.stringify({ resourceType: 'Parameters', parameter: [{ name: 'url', valueUri: PINNED_VS }] }) });
+    expect(post.status).toBe(406);
+  });
+
+  it('answers JSON for every way of asking for it', async () => {
+    for (const [relative, headers, type] of [
+      [lookup, {}, 'application/fhir+json'],
+      [lookup, { Accept: 'application/fhir+json' }, 'application/fhir+json'],
+      [lookup, { Accept: 'application/fhir+json; fhirVersion=4.0' }, 'application/fhir+json'],
+      [lookup, { Accept: 'application/json' }, 'application/json'],
+      [lookup, { Accept: 'application/fhir+xml;q=1, application/fhir+json;q=0.5' }, 'application/fhir+json'],
+      [`${lookup}&_format=json`, { Accept: 'application/fhir+xml' }, 'application/fhir+json'],
+      ['metadata', { Accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' }, 'application/fhir+json'],
+    ] as [string, Record<string, string>, string][]) {
+      const res = await get(relative, headers);
+      expect([relative, headers, res.status]).toEqual([relative, headers, 200]);
+      expect(res.contentType?.split(';')[0]).toBe(type);
+    }
+  });
+});

@@ -7,3 +7,4 @@ echo "== engine on a synthetic code system"; node dist/bench/run.js
 echo; echo "== imports of Socialstyrelsen's releases"; node dist/bench/imports.js
 echo; echo "== Snomed CT scale (synthetic RF2)"; node dist/bench/snomed.js --concepts "${SNOMED_CONCEPTS:-350000}"
 echo; echo "== register submission validation"; node dist/bench/submission.js
+echo; echo "== scale out: direct vs nginx to two followers, follower synchronisation"; node dist/bench/scaleout.js --concepts "${SNOMED_CONCEPTS:-350000}"

@@ -124,6 +124,8 @@ describeCluster('a primary, two followers and nginx on one machine', () => {
     KODVERK_FOLLOW_MAX_BACKOFF_MS: '2000',
     KODVERK_FHIR_CORE: 'false',
     KODVERK_WORKERS: '1',
+    // as deployed: nginx's X-Forwarded-* is believed (the load's requests all come from loopback)
+    KODVERK_TRUST_PROXY: 'loopback',
     LOG_LEVEL: 'info',
   });
   const synced = async (origin: string) => (await (await fetch(`${origin}/syndication/status`)).json()).synced === true;

@@ -4,12 +4,12 @@ import type { ServerDeps } from './dependencies';
 import { readMigrations, schemaVersion } from '../store/migrations';
 
 export interface ReadinessCheck {
-  name: 'store' | 'schema' | 'workers' | 'draining';
+  name: 'store' | 'schema' | 'workers' | 'draining' | 'synchronised';
   ok: boolean;
   detail: string;
 }
 
-type HealthDeps = Pick<ServerDeps, 'config' | 'store' | 'terminology' | 'lifecycle'>;
+type HealthDeps = Pick<ServerDeps, 'config' | 'store' | 'terminology' | 'lifecycle' | 'follower'>;
 
 /** Whether the server can take traffic, check by check. */
 export function readinessChecks(deps: HealthDeps, expectedSchema: number): ReadinessCheck[] {
@@ -42,12 +42,23 @@ export function readinessChecks(deps: HealthDeps, expectedSchema: number): Readi
     detail: pool.mode === 'in-process' ? (pool.started ? 'in-process' : 'closed') : pool.started ? `${pool.threads} of ${pool.maxThreads} threads` : 'not started',
   });
   checks.push({ name: 'draining', ok: !deps.lifecycle.draining, detail: deps.lifecycle.draining ? 'shutting down' : 'no' });
+  // a follower takes traffic once it holds what its feeds offer (or an earlier sync's content
+  // while they cannot be reached): an empty replica behind the load balancer would answer 404s
+  if (deps.follower) {
+    const s = deps.follower.status;
+    checks.push({
+      name: 'synchronised',
+      ok: s.ready,
+      detail: s.synced ? `last synchronised ${s.lastSuccess}` : s.ready ? `serving the synchronisation of ${s.lastSuccess}; the feeds cannot be read now (${s.consecutiveFailures} failures)` : s.lastError ? `not yet: ${s.lastError}` : 'not yet: the first synchronisation is running',
+    });
+  }
   return checks;
 }
 
 /**
  * Liveness (/healthz: the process answers) and readiness (/readyz: store open, migrations
- * applied, worker pool started, not draining; 503 naming what is not). Never cached.
+ * applied, worker pool started, not draining, and on a follower its first synchronisation done;
+ * 503 naming what is not). Never cached.
  */
 export function healthRoutes(deps: HealthDeps): express.Router {
   const expectedSchema = readMigrations().length;

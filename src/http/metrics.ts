@@ -7,7 +7,7 @@ import { cacheCounts } from '../terminology/cache-stats';
 import { ImportLog } from '../store/import-log';
 import { FHIR_VERSION, SOFTWARE_VERSION } from '../version';
 
-type MetricsDeps = Pick<ServerDeps, 'config' | 'store' | 'terminology'>;
+type MetricsDeps = Pick<ServerDeps, 'config' | 'store' | 'terminology' | 'follower'>;
 
 const REQUEST_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 const IMPORT_BUCKETS = [1, 5, 15, 30, 60, 120, 300, 600, 1200, 3600];
@@ -41,6 +41,38 @@ export class ServerMetrics {
     this.engineCaches();
     this.imports(deps);
     this.storeFiles(deps);
+    if (deps.follower) this.follower(deps.follower);
+  }
+
+  /** A follower's synchronisation: lag, last success, failures (README "Scale out"). */
+  private follower(follower: NonNullable<MetricsDeps['follower']>): void {
+    const registers = [this.registry];
+    const status = () => follower.status;
+    new Gauge({ name: 'kodverk_follower_synchronised', help: '1 once a synchronisation with the followed feeds has completed since start, else 0', registers, collect() { this.set(status().synced ? 1 : 0); } });
+    new Gauge({
+      name: 'kodverk_follower_lag_seconds',
+      help: 'Seconds since the follower last held everything its feeds offered (absent before the first success)',
+      registers,
+      collect() {
+        this.reset();
+        const lag = follower.lagSeconds();
+        if (lag !== undefined) this.set(lag);
+      },
+    });
+    new Gauge({
+      name: 'kodverk_follower_last_success_timestamp_seconds',
+      help: 'When the latest successful synchronisation started (Unix time)',
+      registers,
+      collect() {
+        this.reset();
+        const last = status().lastSuccess;
+        if (last) this.set(Date.parse(last) / 1000);
+      },
+    });
+    new Counter({ name: 'kodverk_follower_syncs_total', help: 'Synchronisation attempts since start', registers, collect() { this.reset(); this.inc(status().syncsTotal); } });
+    new Counter({ name: 'kodverk_follower_sync_failures_total', help: 'Failed synchronisation attempts since start', registers, collect() { this.reset(); this.inc(status().failuresTotal); } });
+    new Gauge({ name: 'kodverk_follower_consecutive_failures', help: 'Failed synchronisation attempts since the last success', registers, collect() { this.set(status().consecutiveFailures); } });
+    new Counter({ name: 'kodverk_follower_entries_taken_total', help: 'Feed entries taken in since start', registers, collect() { this.reset(); this.inc(status().entriesTaken); } });
   }
 
   private workerPool(deps: MetricsDeps): void {

@@ -115,7 +115,7 @@ describe('errors are OperationOutcomes with a 4xx status, and the server keeps s
       expectOutcome(a, 405, 'not-supported');
       expect([path, method, a.headers.get('allow')]).toEqual([path, method, allow]);
     }
-    expectOutcome(await raw(server, 'CodeSystem/$lookup?system=x&code=y', { method: 'PUT' }), 405, 'not-supported');
+    expectOutcome(await raw(server, 'CodeSystem/$lookup?system=x&code=y', { method: 'PUT', headers: auth }), 405, 'not-supported');
     expectOutcome(await raw(server, 'CodeSystem/colours', { method: 'OPTIONS' }), 405, 'not-supported');
     expect((await server.kit.read({ resourceType: 'CodeSystem', id: 'colours' })).meta.versionId).toBe('1');
   });

@@ -103,7 +103,9 @@ describe('the primary publishes', () => {
     expect((await fetch(link.href!, { headers: { 'If-None-Match': `"${link.sha256}"` } })).status).toBe(304);
     expect((await fetch(`${primary.url}/syndication/feed.xml`, { headers: { 'If-None-Match': res.headers.get('etag')! } })).status).toBe(304);
     expect((await fetch(`${primary.url}/syndication/artefacts/${'0'.repeat(64)}/x.tgz`)).status).toBe(404);
-    expect((await fetch(`${primary.url}/syndication/feed.xml`, { method: 'POST' })).status).toBe(405);
+    // a write no access rule names needs admin (fail closed): anonymous 401, the admin token 405
+    expect((await fetch(`${primary.url}/syndication/feed.xml`, { method: 'POST' })).status).toBe(401);
+    expect((await fetch(`${primary.url}/syndication/feed.xml`, { method: 'POST', headers: auth })).status).toBe(405);
     expect((await fetch(`${primary.url}/syndication/feed.xml`, { headers: { Authorization: 'Bearer wrong' } })).status).toBe(401);
   });
 
@@ -259,6 +261,10 @@ describe('a follower of another publisher\'s feed', () => {
         return st.failuresTotal > 0 && st;
       });
       expect(s.synced).toBe(false);
+      // not ready for traffic until it holds what the feed offers, and it says why
+      const unready = await fetch(`${f.url}/readyz`);
+      expect(unready.status).toBe(503);
+      expect((await unready.json()).reasons.join(' ')).toMatch(/^synchronised: not yet: .*not what the feed announced/);
       expect(s.lastError).toMatch(/https:\/\/example.org\/cs\|1.*not what the feed announced/);
       expect((await fetch(`${f.fhirBase}/ValueSet?url=https://example.org/ValueSet/extern`).then((r) => r.json())).total).toBe(1);
       expect((await fetch(`${f.fhirBase}/CodeSystem?url=https://example.org/cs`).then((r) => r.json())).total).toBe(0);
@@ -266,6 +272,13 @@ describe('a follower of another publisher\'s feed', () => {
       served['/cs.json'] = cs;
       await until('the corrected artefact', async () => (await status(f)).synced);
       expect((await lookup(f, 'system=https://example.org/cs&code=a')).status).toBe(200);
+      expect((await fetch(`${f.url}/readyz`)).status).toBe(200);
+      // the synchronisation in the metrics: done, how long ago, the failures on the way
+      const metrics = await (await fetch(`${f.url}/metrics`)).text();
+      expect(metrics).toMatch(/^kodverk_follower_synchronised 1$/m);
+      expect(metrics).toMatch(/^kodverk_follower_lag_seconds \d/m);
+      expect(metrics).toMatch(/^kodverk_follower_last_success_timestamp_seconds \d/m);
+      expect(Number(/^kodverk_follower_sync_failures_total (\d+)/m.exec(metrics)?.[1])).toBeGreaterThan(0);
     } finally {
       server.close();
     }

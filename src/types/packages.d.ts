@@ -35,3 +35,24 @@ declare module 'iso-639-2' {
   const list: { name: string; iso6392B: string; iso6392T?: string; iso6391?: string }[];
   export = list;
 }
+
+/** ucum-lhc's expression parser (its own module; the package has no exports map). */
+declare module '@lhncbc/ucum-lhc/source-cjs/unitString.js' {
+  /** A unit as ucum-lhc builds it: a table entry, with any prefix and exponent applied, or a combination. */
+  export interface UcumLhcUnit {
+    csCode_: string;
+    name_: string;
+    property_?: string;
+    magnitude_: number;
+  }
+  /** One element of an expression: the operator that joins it to what precedes it ('' first, '/' or '.'), and the unit or number. */
+  export interface UnitElement {
+    op: string;
+    un: UcumLhcUnit | number;
+  }
+  export class UnitString {
+    parseString(unit: string, valConv: 'validate' | 'convert', suggest?: boolean): [UcumLhcUnit | null, string | null, string[], unknown[]?];
+    /** combines the elements of one (parenthesised or whole) expression into its unit */
+    _performUnitArithmetic(elements: UnitElement[], origString: string): UcumLhcUnit | null;
+  }
+}

@@ -5,6 +5,7 @@ import { ResourceLoader } from '../../src/importers/loader';
 import { fhirCoreResources } from '../../src/importers/fhir-core';
 import { StoreResourceSource } from '../../src/terminology/store-source';
 import { TerminologyEngine } from '../../src/terminology/engine';
+import { formalStructure } from '../../src/terminology/providers/ucum-formal';
 
 /**
  * The code systems every FHIR terminology server knows, served by providers from maintained
@@ -99,6 +100,24 @@ describe('built-in code systems', () => {
       expect(canonical?.part?.find((x) => x.name === 'value')?.valueString).toBe('g.m-3');
       // without asking, no canonical property
       expect(lookup(UCUM, 'mg/dL').some((p) => p.name === 'property' && p.part?.some((x) => x.valueCode === 'canonical'))).toBe(false);
+    });
+
+    it('$lookup gives the formal structure of the expression, read off ucum-lhc\'s parse, beside the code as display', () => {
+      const designations = (code: string) => lookup(UCUM, code).filter((p) => p.name === 'designation').map((d) => d.part!.find((x) => x.name === 'value')!.valueString);
+      // the code is the display; the structure follows it; FHIR's name of a common unit comes last
+      expect(designations('mg/dL')).toEqual(['mg/dL', '(milligram) / (deciliter)', 'milligram per deciliter']);
+      // an annotation means the unity: it multiplies by 1, and a unit with one is no common unit
+      expect(designations('mg/dL{milligram per deciliter}')).toEqual(['mg/dL{milligram per deciliter}', '(milligram) / (deciliter) * 1']);
+      expect(formalStructure('{tablets}')).toBe('1');
+      expect(formalStructure('100{cells}')).toBe('100 * 1');
+      // prefixes join the unit's name, exponents are written ^ n, numbers stay numbers
+      expect(formalStructure('cm3')).toBe('(centimeter ^ 3)');
+      expect(formalStructure('kg.m/s2')).toBe('(kilogram) * (meter) / (second ^ 2)');
+      expect(formalStructure('s-1')).toBe('(second ^ -1)');
+      // parenthesised parts keep their parentheses; a unit without a name is its symbol
+      expect(formalStructure('mg/(24.h)')).toBe('(milligram) / (24 * (hour))');
+      expect(formalStructure('%')).toBe('(%)');
+      expect(formalStructure('kgXX')).toBeUndefined();
     });
 
     it('canonical = <unit> selects the units of the same dimension, and says why another is outside', () => {

@@ -70,6 +70,12 @@ describe('ValueSet $compare', () => {
     expect(compare(vs('a', [isa('A')]), vs('b', [isa('B')]))).toMatchObject({ result: 'disjoint', expanded: false });
   });
 
+  it('value sets spanning several code systems name the shared and differing codes of every system', () => {
+    const flat = (...c: string[]): ValueSetComposeInclude => ({ system: 'urn:example:flat', concept: c.map((code) => ({ code })) });
+    const r = compare(vs('a', [codes('A1', 'A2'), flat('x', 'y')]), vs('b', [codes('A2', 'B1'), flat('y', 'z')]));
+    expect(r).toMatchObject({ result: 'overlapping', expanded: false, common: ['A2', 'y'], missing: ['A1', 'x'], extra: ['B1', 'z'] });
+  });
+
   it('a whole code system holds every part of it; different systems share nothing', () => {
     expect(compare(vs('a', [{ system: SYS }]), vs('b', [isa('A')]))).toMatchObject({ result: 'superset', expanded: false });
     expect(compare(vs('a', [isa('A')]), vs('b', [{ system: 'urn:example:flat' }]))).toMatchObject({ result: 'disjoint', expanded: false });
@@ -95,6 +101,19 @@ describe('ValueSet $compare', () => {
     expect(compare(vs('a', [{ system: SYS, version: '1', filter: [{ property: 'code', op: 'regex', value: 'nothing' }] }]), vs('b', [{ system: SYS, version: '1', filter: [{ property: 'code', op: 'regex', value: 'none' }] }]))).toMatchObject({ result: 'empty', expanded: true });
     const r = compare(vs('a', [{ system: 'urn:example:unknown', filter: [{ property: 'concept', op: 'is-a', value: 'x' }] }]), vs('b', [{ system: 'urn:example:unknown', concept: [{ code: 'x' }] }]));
     expect(r).toMatchObject({ result: 'indeterminate', expanded: true });
+  });
+
+  it('a side whose expansion is too costly leaves the relation indeterminate, saying which value set and the limit', () => {
+    // the server's limit is 5 codes: is-a root (7 codes) cannot be expanded, the list of two can
+    const small = new TerminologyEngine(engine.source, { maxExpansionCodes: 5 });
+    const a = vs('big', [{ system: SYS, version: '1', filter: [{ property: 'concept', op: 'is-a', value: 'root' }, { property: 'code', op: 'regex', value: '.*' }] }]);
+    const out = small.compare({ parameters: [{ name: 'thisValueSet', resource: a }, { name: 'otherValueSet', resource: vs('small', [{ ...codes('A1', 'B1'), version: '1' }]) }], txResources: [tree('1')] });
+    expect(out.find((p) => p.name === 'result')?.valueCode).toBe('indeterminate');
+    expect(out.find((p) => p.name === 'performed-expansion')?.valueBoolean).toBe(true);
+    expect(out.find((p) => p.name === 'message')?.valueString).toBe(
+      "Unable to compare urn:example:vs:big|1 and urn:example:vs:small|1: This expansion failed: The value set 'urn:example:vs:big' expansion has too many codes to produce (>5)",
+    );
+    expect(out.some((p) => p.name.endsWith('-codes'))).toBe(false);
   });
 
   it('names the value sets by url|version and finds them by thisUrl/otherUrl', () => {

@@ -1,17 +1,19 @@
 import type { CodeSystem, ParametersParameter } from 'fhir/r4';
 import * as ucum from '@lhncbc/ucum-lhc';
-import type { Concept, ConceptFilter, EnumerationBasis, LocateResult } from './provider';
+import type { Concept, ConceptFilter, Designation, EnumerationBasis, LocateResult } from './provider';
 import type { TxParameters } from '../params';
 import { registerProviderKind } from './registry';
 import { GrammarProvider, SYNONYM_USE, builtInConcept, builtInResource, fhirCoreValueSet, listFilter, servesResource, term } from './builtin';
 import { lookupConcept } from '../lookup';
+import { formalStructure } from './ucum-formal';
 
 /**
  * UCUM, the Unified Code for Units of Measure (http://unitsofmeasure.org). Every valid UCUM
  * expression is a code: prefixes, exponents, products and quotients, annotations. Validity,
  * unit names and canonical (base-unit) forms come from the NLM's @lhncbc/ucum-lhc; nothing here
  * parses UCUM. The code is its own display (units are written, not translated); English
- * designations give ucum-lhc's name of the unit and, for common units, FHIR's name of it.
+ * designations give the expression's formal structure (read off ucum-lhc's parse) and, for common
+ * units, FHIR's name of it.
  *
  * Enumeration: the system has no end, so an expansion of all of it lists FHIR's common units
  * (ValueSet ucum-common) and is marked incomplete; `canonical = <unit>` selects the common units
@@ -81,7 +83,8 @@ function reasonOf(code: string, messages: string[], suggestions: Suggestion[]): 
 
 /** A valid expression as ucum-lhc reads it. */
 interface Unit {
-  name: string;
+  /** the formal structure of the expression, e.g. "(milligram) / (deciliter)" */
+  structure?: string;
   /** base units and their exponents, e.g. g.m-3; '1' for a dimensionless unit */
   canonical?: string;
 }
@@ -92,7 +95,7 @@ function readUnit(code: string): Unit | { problem: string } {
   if ('problem' in prepared) return prepared;
   const r = utils.validateUnitString(prepared.text, true, 'validate');
   if (r.status !== 'valid') return { problem: reasonOf(code, r.msg ?? [], (r.suggestions ?? []) as Suggestion[]) };
-  return { name: String(r.unit?.name || code).replace(/<sup>(.*?)<\/sup>/g, '$1'), canonical: canonicalOf(prepared.text) };
+  return { structure: formalStructure(prepared.text), canonical: canonicalOf(prepared.text) };
 }
 
 /** The canonical form: the base units and their exponents, sorted by code ('1' when dimensionless). */
@@ -126,10 +129,13 @@ export class UcumProvider extends GrammarProvider {
     const unit = readUnit(code);
     if ('problem' in unit) return { detail: `Error processing unit '${code}': ${unit.problem}` };
     this.commonDisplays ??= new Map(commonUnits().filter((c) => c.display).map((c) => [c.code, c.display!]));
-    const designations = [term('en', unit.name, SYNONYM_USE)];
+    // the code is the display; then its formal structure (a description, not a display), and
+    // FHIR's name of it when it is one of the common units
+    const designations: Designation[] = [];
+    if (unit.structure && unit.structure !== code) designations.push({ language: 'en', value: unit.structure, origin: 'codesystem' });
     const common = this.commonDisplays.get(code);
-    if (common && common !== unit.name && common !== code) designations.push(term('en', common, SYNONYM_USE));
-    const c = builtInConcept(code, code, designations.filter((d) => d.value !== code));
+    if (common && common !== code) designations.push(term('en', common, SYNONYM_USE));
+    const c = builtInConcept(code, code, designations);
     this.canonicals.set(c, unit.canonical);
     return { concept: c };
   }

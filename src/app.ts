@@ -18,7 +18,7 @@ import { hardening } from './http/hardening';
 import { securityMiddleware } from './http/auth';
 import { apiKeyRoutes } from './http/api-key-routes';
 import { errorPage, notFound } from './web/router';
-import { outcomeForError } from './fhir/http';
+import { outcomeForError } from './http/fhir-answers';
 
 /**
  * The composition root: builds the HTTP application from its parts. Only this module knows every

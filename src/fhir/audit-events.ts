@@ -4,7 +4,7 @@ import type { Bundle } from 'fhir/r4';
 import type { AuditQuery } from '../store/audit-store';
 import type { AuditTrail } from '../security/audit-trail';
 import { TerminologyError } from '../terminology/issues';
-import { baseUrl, methodNotAllowed, sendOutcome, sendResource } from './http';
+import { baseUrl, methodNotAllowed, sendOutcome, sendResource } from '../http/fhir-answers';
 
 /**
  * GET /fhir/AuditEvent (search) and /fhir/AuditEvent/:id (read): the audit trail, for

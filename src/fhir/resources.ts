@@ -4,7 +4,7 @@ import type { Bundle } from 'fhir/r4';
 import type { ServerDeps } from '../http/dependencies';
 import { CANONICAL_TYPES, ResourceQuery, StoredResource, TextMatch } from '../store/resource-store';
 import { TerminologyError } from '../terminology/issues';
-import { FHIR_JSON, JSON_TYPES, baseUrl, methodNotAllowed, sendOutcome, sendResource } from './http';
+import { FHIR_JSON, JSON_TYPES, baseUrl, methodNotAllowed, sendOutcome, sendResource } from '../http/fhir-answers';
 import { etagMatches } from './caching';
 
 const TYPES = new Set<string>(CANONICAL_TYPES);

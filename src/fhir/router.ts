@@ -2,7 +2,7 @@ import express, { NextFunction, Request, Response } from 'express';
 import { TerminologyError } from '../terminology/issues';
 import { OperationInput } from './parameters';
 import type { OperationContext, OperationDefinition } from './operation';
-import { JSON_TYPES, baseUrl, methodNotAllowed, negotiateFormat, outcomeForError, sendOutcome, sendResource } from './http';
+import { JSON_TYPES, baseUrl, methodNotAllowed, negotiateFormat, outcomeForError, sendOutcome, sendResource } from '../http/fhir-answers';
 import { CACHED_OPERATIONS, answerIsPinned, conditionalAnswer } from './operations/caching';
 import { OPERATIONS } from './operations';
 import { capabilityStatement, terminologyCapabilities } from './capabilities';

@@ -4,7 +4,7 @@ import type { Socket } from 'node:net';
 import type { RequestHandler } from 'express';
 import type { Logger } from '../logger';
 import { outcomeOf } from '../terminology/issues';
-import { sendOutcome } from '../fhir/http';
+import { sendOutcome } from './fhir-answers';
 
 type RefusedStatus = 400 | 408 | 414 | 431;
 

@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import { sendOutcome } from '../fhir/http';
+import { sendOutcome } from './fhir-answers';
 
 /** A DNS name or IPv4 address, or an IPv6 address in brackets, with an optional port. */
 const HOST = /^(?:(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\.(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?))*\.?|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;

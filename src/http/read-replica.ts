@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import { sendOutcome } from '../fhir/http';
+import { sendOutcome } from './fhir-answers';
 
 /**
  * Requests a read replica answers although they are POSTs: FHIR operations ($expand,

@@ -1,7 +1,7 @@
 import express, { NextFunction, Request, Response } from 'express';
 import type { ServerDeps } from '../../http/dependencies';
 import { jsonBody } from '../../http/limits';
-import { outcomeForError, rootUrl as serverRoot, sendResource } from '../http';
+import { outcomeForError, rootUrl as serverRoot, sendResource } from '../../http/fhir-answers';
 import { outcomeOf } from '../../terminology/issues';
 import { noteForAudit } from '../../http/auth';
 import type { Nim } from '../../nim';

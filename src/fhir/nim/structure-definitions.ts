@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Bundle } from 'fhir/r4';
 import type { ServerDeps } from '../../http/dependencies';
 import { TerminologyError } from '../../terminology/issues';
-import { baseUrl, methodNotAllowed, sendOutcome, sendResource } from '../http';
+import { baseUrl, methodNotAllowed, sendOutcome, sendResource } from '../../http/fhir-answers';
 import { extensionDefinitions } from '../../nim/extensions';
 import type { Nim } from '../../nim';
 import { canonicalJson } from '../../nim/release-snapshot';

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import express, { NextFunction, Request, Response } from 'express';
 import type { ServerDeps } from '../../http/dependencies';
 import { jsonBody } from '../../http/limits';
-import { JSON_TYPES, outcomeForError, sendResource } from '../http';
+import { JSON_TYPES, outcomeForError, sendResource } from '../../http/fhir-answers';
 import { outcomeOf } from '../../terminology/issues';
 import type { Nim } from '../../nim';
 import { NimValidation, badRequest } from '../../nim/validation';

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import express, { NextFunction, Request, Response } from 'express';
 import type { ServerDeps } from '../../http/dependencies';
 import { identityOf } from '../../http/auth';
-import { outcomeForError, rootUrl, sendOutcome, sendResource } from '../http';
+import { outcomeForError, rootUrl, sendOutcome, sendResource } from '../../http/fhir-answers';
 import { etagMatches } from '../caching';
 import type { SyndicationItem } from '../../store/syndication-store';
 import { isRetraction } from '../../syndication/asf';

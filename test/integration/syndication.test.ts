@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,6 +14,8 @@ import { asfTerm, errorsOf, primaryLink, validateFeed } from '../../src/syndicat
 import { ASF_SCHEME, NCTS_NS, NIM_STATUS_SCHEME } from '../../src/syndication/asf';
 import { unpackZip } from '../../src/syndication/rf2-archive';
 import { findRf2Files } from '../../src/terminology/snomed/rf2-reader';
+
+const run = promisify(execFile);
 
 /**
  * The syndication feed and followers through real servers (ephemeral ports, real SQLite files, the
@@ -113,9 +116,11 @@ describe('the primary publishes', () => {
     if (!fs.existsSync(GENERATOR)) return console.warn(`skipped: ${GENERATOR} is absent (../shared/tools)`);
     const rf2 = fs.mkdtempSync(path.join(os.tmpdir(), 'kodverk-rf2-'));
     try {
-      execFileSync('node', [GENERATOR, '--concepts', '2000', '--out', rf2, '--no-pools', '--quiet'], { stdio: 'ignore' });
+      // run asynchronously: the server under test lives in this process, and a blocked event loop
+      // would let its keep-alive timeouts fire late, racing the next request on a reused socket
+      await run('node', [GENERATOR, '--concepts', '2000', '--out', rf2, '--no-pools', '--quiet']);
       // the operator's import, as the CLI runs it beside the running server
-      const out = execFileSync('node', [path.join(ROOT, 'dist/src/cli/main.js'), 'import', 'rf2', rf2, '--uri', SCT_VERSION], {
+      const { stdout: out } = await run('node', [path.join(ROOT, 'dist/src/cli/main.js'), 'import', 'rf2', rf2, '--uri', SCT_VERSION], {
         env: { ...process.env, KODVERK_DB: path.join(primary.dir, 'kodverk.db'), LOG_LEVEL: 'silent' },
         encoding: 'utf8',
       });

@@ -75,7 +75,8 @@ async function main(): Promise<void> {
   const paths = lookups(dbPath, 2000);
   if (!paths.length) throw new Error('the store has no code system with concepts to look up');
   // as in production (logs at info, one line per request), output discarded
-  const env = { KODVERK_DB: dbPath, KODVERK_FHIR_CORE: 'false', KODVERK_CONTENT: path.join(work, 'no-content-pack') };
+  // no rate limits: the benchmark is one client sending far more than a client's budget
+  const env = { KODVERK_DB: dbPath, KODVERK_FHIR_CORE: 'false', KODVERK_CONTENT: path.join(work, 'no-content-pack'), KODVERK_RATE_LIMIT: '0', KODVERK_RATE_LIMIT_EXPENSIVE: '0' };
   const cli = path.join(__dirname, '..', 'src', 'cli', 'main.js');
   const withMetrics = await spawnServer([cli, 'serve'], work, { ...env, KODVERK_METRICS: 'true' }, { discardOutput: true });
   const without = await spawnServer([cli, 'serve'], work, { ...env, KODVERK_METRICS: 'false' }, { discardOutput: true });

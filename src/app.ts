@@ -44,7 +44,7 @@ export function createApp(deps: ServerDeps): express.Express {
   if (metrics) app.use(metrics.routes());
 
   // requests whose URL is too long, or whose Host or scheme could not be put in a link
-  app.use(limitUrlLength(deps.config.maxUrlBytes));
+  app.use(limitUrlLength(deps.config.maxUrlBytes, errorPage));
   app.use(requireValidHost());
   // browsers may call the API from other origins (preflight OPTIONS answers 204 here)
   const cors = corsForApi(deps.config.corsOrigins);

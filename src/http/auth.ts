@@ -9,6 +9,7 @@ import { kodverkAction } from '../security/audit-trail';
 import type { Authenticator } from '../security/authenticator';
 import { ANONYMOUS, CredentialError, Identity, mayAct } from '../security/identity';
 import { outcomeOf, TxIssue } from '../terminology/issues';
+import { ErrorPage, isApiPath } from './api-paths';
 
 /**
  * Identities, roles, audit and rate limits for every request, in one place, before any router:
@@ -31,7 +32,7 @@ export interface SecurityDeps {
   audit: AuditTrail;
   logger: Logger;
   /** writes an error page (the pages' layout) for a refusal outside the API */
-  errorPage: (req: Request, res: Response, status: number, text: string) => void;
+  errorPage: ErrorPage;
 }
 
 /** What a route tells the audit beyond its rule (set with noteForAudit). */
@@ -61,8 +62,6 @@ export function noteForAudit(res: Response, note: AuditNote): void {
   l.auditNote = { ...l.auditNote, ...note, detail: [...(l.auditNote?.detail ?? []), ...(note.detail ?? [])] };
 }
 
-const API_PREFIXES = ['/fhir', '/nim', '/releases', '/validate', '/admin', '/openapi.json', '/metrics', '/syndication'];
-const isApi = (path: string) => API_PREFIXES.some((p) => path === p || path.startsWith(p + '/') || path.toLowerCase().startsWith(p + '/'));
 
 /** Identity presented with invalid credentials (for the audit of a refused write). */
 const UNVERIFIED: Identity = { source: 'anonymous', id: 'unverified', name: 'invalid credentials', roles: [] };
@@ -74,7 +73,7 @@ export function securityMiddleware(deps: SecurityDeps): express.RequestHandler[]
   const refuse = (req: Request, res: Response, status: number, issue: TxIssue, headers: Record<string, string> = {}) => {
     locals(res).refusal = issue.text;
     res.set(headers);
-    if (isApi(req.path)) res.status(status).type('application/fhir+json; charset=utf-8').send(JSON.stringify(outcomeOf([issue])));
+    if (isApiPath(req.path)) res.status(status).type('application/fhir+json; charset=utf-8').send(JSON.stringify(outcomeOf([issue])));
     else deps.errorPage(req, res, status, issue.text);
   };
 

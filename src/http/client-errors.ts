@@ -4,7 +4,7 @@ import type { Socket } from 'node:net';
 import type { RequestHandler } from 'express';
 import type { Logger } from '../logger';
 import { outcomeOf } from '../terminology/issues';
-import { sendOutcome } from './fhir-answers';
+import { ErrorPage, isApiPath, refuse } from './api-paths';
 
 type RefusedStatus = 400 | 408 | 414 | 431;
 
@@ -46,6 +46,18 @@ export function refusalFor(err: NodeJS.ErrnoException & { rawPacket?: Buffer }, 
   }
 }
 
+const PAGE_TEXTS: Record<RefusedStatus, string> = {
+  400: 'Förfrågan kunde inte läsas.',
+  408: 'Förfrågan kom inte fram i tid.',
+  414: 'Adressen är för lång.',
+  431: 'Förfrågans huvuden är för stora.',
+};
+
+/** A page for a browser refused before routing (no request object: not the pages' own layout). */
+function plainErrorPage(r: Refusal): string {
+  return `<!doctype html><html lang="sv"><head><meta charset="utf-8"><title>${r.status} ${REASONS[r.status]} – Kodverk</title></head><body><h1>${PAGE_TEXTS[r.status]}</h1><p lang="en">${r.text}.</p><p><a href="/">Till startsidan</a></p></body></html>`;
+}
+
 /**
  * Answers what Node refuses before any request object exists (malformed requests, oversize
  * headers and URLs, requests not received within the request timeout) with a small
@@ -63,10 +75,13 @@ export function answerClientErrors(server: Server, logger: Logger, limits: { req
     const r = refusalFor(err, limits);
     // a request already routed (its body timed out) keeps the id its log lines carry
     const reqId = current?.locals?.requestId ?? randomUUID();
-    const body = JSON.stringify(outcomeOf([{ severity: 'error', code: ISSUE_CODES[r.status], txType: 'invalid-data', text: r.text }]));
+    // the path, as far as the request line was read, tells an API client from a browser on a page
+    const path = /^[A-Z]+ (\/[^ \r\n?]*)/.exec(err.rawPacket?.toString('latin1') ?? '')?.[1];
+    const page = path !== undefined && !isApiPath(path);
+    const body = page ? plainErrorPage(r) : JSON.stringify(outcomeOf([{ severity: 'error', code: ISSUE_CODES[r.status], txType: 'invalid-data', text: r.text }]));
     socket.end(
       `HTTP/1.1 ${r.status} ${REASONS[r.status]}\r\n` +
-        'Content-Type: application/fhir+json; charset=utf-8\r\n' +
+        `Content-Type: ${page ? 'text/html' : 'application/fhir+json'}; charset=utf-8\r\n` +
         `Content-Length: ${Buffer.byteLength(body)}\r\n` +
         `X-Request-Id: ${reqId}\r\n` +
         'Connection: close\r\n\r\n' +
@@ -79,10 +94,10 @@ export function answerClientErrors(server: Server, logger: Logger, limits: { req
 }
 
 /** 414 for a URL longer than the configured limit (shorter than Node's own header limit). */
-export function limitUrlLength(maxUrlBytes: number): RequestHandler {
+export function limitUrlLength(maxUrlBytes: number, errorPage?: ErrorPage): RequestHandler {
   return (req, res, next) => {
     if (Buffer.byteLength(req.originalUrl) <= maxUrlBytes) return next();
     res.setHeader('Connection', 'close');
-    sendOutcome(res, 414, [{ severity: 'error', code: 'too-long', txType: 'invalid-data', text: `The URL is longer than this server accepts (${maxUrlBytes} bytes); send the parameters in a POST body` }]);
+    refuse(req, res, 414, { severity: 'error', code: 'too-long', txType: 'invalid-data', text: `The URL is longer than this server accepts (${maxUrlBytes} bytes); send the parameters in a POST body` }, errorPage);
   };
 }

@@ -43,9 +43,10 @@ export function queryParser(maxParameters: number): (query: string) => Record<st
 /**
  * One pass over a JSON text without parsing it: the deepest nesting of arrays and objects (the
  * pass stops once it passes `maxDepth`), and how many elements the top-level "parameter" array
- * holds (a Parameters resource's parameters).
+ * holds (a Parameters resource's parameters). The pass stops as soon as either passes its
+ * limit, so a body far over the parameter limit costs the few kilobytes that prove it.
  */
-export function scanJson(text: Buffer | string, maxDepth = Infinity): { depth: number; parameters: number } {
+export function scanJson(text: Buffer | string, maxDepth = Infinity, maxParameters = Infinity): { depth: number; parameters: number } {
   const bytes = typeof text === 'string' ? Buffer.from(text) : text;
   let depth = 0;
   let deepest = 0;
@@ -68,7 +69,7 @@ export function scanJson(text: Buffer | string, maxDepth = Infinity): { depth: n
       stringStart = i + 1;
     } else if (b === 0x5b || b === 0x7b) {
       if (depth === 1 && b === 0x5b) inParameterArray = lastKey === 'parameter';
-      if (depth === 2 && inParameterArray) parameters++;
+      if (depth === 2 && inParameterArray && ++parameters > maxParameters) break;
       if (++depth > deepest) {
         deepest = depth;
         if (deepest > maxDepth) break;
@@ -101,10 +102,10 @@ export function jsonBody(options: JsonBodyOptions): ReturnType<typeof express.js
     limit: options.limit,
     strict: true,
     verify: (_req, _res, body) => {
-      const { depth, parameters } = scanJson(body, options.maxDepth);
+      const { depth, parameters } = scanJson(body, options.maxDepth, options.maxParameters);
       if (depth > options.maxDepth) throw refused(`The JSON is nested deeper than ${options.maxDepth} levels (KODVERK_MAX_JSON_DEPTH)`, 'too-long');
       // counted here, so a body of 200,000 parameters is refused without being parsed at all
-      if (options.maxParameters !== undefined && parameters > options.maxParameters) throw tooManyParameters(parameters, options.maxParameters);
+      if (options.maxParameters !== undefined && parameters > options.maxParameters) throw tooManyParameters(`more than ${options.maxParameters}`, options.maxParameters);
     },
   });
 }

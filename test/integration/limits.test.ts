@@ -65,7 +65,7 @@ describe('limits: refused with a 4xx before anything goes deep or slow', () => {
 
   it('200,000 property parameters (8 MB): refused, 400 (KODVERK_MAX_PARAMETERS)', async () => {
     const props = Array.from({ length: 200_000 }, (_, i) => ({ name: 'property', valueCode: `p${i}` }));
-    expectRefused(await raw(server, 'CodeSystem/$lookup', { method: 'POST', headers: json, body: lookupBody(props) }), 400, 'too-costly', /200002 parameters; this server takes at most 1000/);
+    expectRefused(await raw(server, 'CodeSystem/$lookup', { method: 'POST', headers: json, body: lookupBody(props) }), 400, 'too-costly', /more than 1000 parameters; this server takes at most 1000/);
   });
 
   it('too many parameters in the query string or a form: 400, never some silently dropped', async () => {

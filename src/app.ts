@@ -18,7 +18,8 @@ import { hardening } from './http/hardening';
 import { securityMiddleware } from './http/auth';
 import { apiKeyRoutes } from './http/api-key-routes';
 import { errorPage, notFound } from './web/router';
-import { outcomeForError } from './http/fhir-answers';
+import { outcomeForError, sendResource } from './http/fhir-answers';
+import { isApiPath, refuse } from './http/api-paths';
 
 /**
  * The composition root: builds the HTTP application from its parts. Only this module knows every
@@ -71,12 +72,18 @@ export function createApp(deps: ServerDeps): express.Express {
   // the pages for analysts (start, search, code systems, value sets, NIMs, diffs) at /
   app.use(webRoutes(deps, deps.nim));
 
-  // what no router took: a 404 page; an error no router answered: a page with its 4xx, never a 500 for bad input
-  app.use(notFound);
+  // what no router took: 404 (an OperationOutcome on the API, the page elsewhere); an error no
+  // router answered: its 4xx the same way, never a 500 for bad input
+  app.use((req: express.Request, res: express.Response) => {
+    if (!isApiPath(req.path)) return notFound(req, res);
+    refuse(req, res, 404, { severity: 'error', code: 'not-found', txType: 'not-found', text: `Nothing is served at ${req.method} ${req.path.slice(0, 200)}` });
+  });
   app.use((err: unknown, req: express.Request, res: express.Response, _next: express.NextFunction) => {
-    const { status } = outcomeForError(err);
+    const { status, outcome } = outcomeForError(err);
     if (status >= 500) deps.logger.error({ path: req.path, error: err instanceof Error ? err.name : 'unknown' }, 'request failed');
-    if (!res.headersSent) errorPage(req, res, status, '');
+    if (res.headersSent) return;
+    if (isApiPath(req.path)) sendResource(res, status, outcome);
+    else errorPage(req, res, status, '');
   });
   return app;
 }

@@ -84,7 +84,8 @@ export function webRoutes(deps: Pick<ServerDeps, 'config' | 'logger' | 'store' |
   // browsers and tools that ask for /favicon.ico get the site's icon (an SVG) instead of a 404
   r.get('/favicon.ico', (_req, res) => res.redirect(301, '/resurser/favicon.svg'));
   r.get('/resurser/lunr/:file', (req, res, next) => {
-    const file = LUNR_FILES[req.params.file];
+    // own keys only: /resurser/lunr/__proto__ must not reach Object.prototype
+    const file = Object.hasOwn(LUNR_FILES, req.params.file) ? LUNR_FILES[req.params.file] : undefined;
     if (!file) return next();
     res.sendFile(require.resolve(file), { maxAge: '1d' });
   });

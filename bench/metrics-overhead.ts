@@ -98,7 +98,7 @@ async function main(): Promise<void> {
         void fetch(`${withMetrics.origin}/metrics`).then(async (res) => {
           scrapeBytes = (await res.text()).length;
           scrapes++;
-        });
+        }).catch(() => undefined); // a scrape still running when the servers stop
       }, Number(opts.scrapeMs));
       try {
         return await drive(withMetrics, paths, seconds, connections);

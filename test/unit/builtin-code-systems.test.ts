@@ -173,6 +173,12 @@ describe('built-in code systems', () => {
       expect(param(validate(BCP47, 'sv-SE', [{ name: 'display', valueString: 'Danska' }]), 'result')).toBe(false);
     });
 
+    it('a registry Description folded over several lines is one display (RFC 5646 §3.1.1: continuation lines are unfolded)', () => {
+      // in the IANA file: "Description: Interlingua (International Auxiliary Language" + "  Association)"
+      expect(param(validate(BCP47, 'ia'), 'display')).toBe('Interlingua (International Auxiliary Language Association)');
+      expect(param(validate(BCP47, 'ia', [{ name: 'display', valueString: 'Interlingua (International Auxiliary Language' }]), 'result')).toBe(false);
+    });
+
     it('the FHIR languages value set validates and expands with Swedish displays', () => {
       const url = 'http://hl7.org/fhir/ValueSet/languages';
       expect(param(inValueSet(url, BCP47, 'sv-SE'), 'result')).toBe(true);

@@ -4,8 +4,8 @@ import type { ValidationIssue } from '../../src/nim/validation/issues';
 import { CodeChecker } from '../../src/nim/validation/code-checker';
 import { IndexedValueSet, memberKey } from '../../src/nim/validation/release-index';
 import { ICF_URL } from '../../src/terminology/providers/icf';
-import { TerminologyError } from '../../src/terminology/issues';
 import { FixtureStore, adoptReleases, codeSystem, fixtureStore } from './nim-validation-fixture';
+import { refusal } from '../helpers/refusal';
 
 /**
  * Record validation against NIM releases on a real SQLite store (content pack, NIM seed and the
@@ -67,16 +67,6 @@ const findings = (issues: ValidationIssue[]) => issues.filter((i) => i.type !== 
 const brief = (issues: ValidationIssue[]) => findings(issues).map((i) => [i.severity, i.type, i.element]);
 const usedRelease = (issues: ValidationIssue[]) => issues.find((i) => i.type === 'release-used')?.release;
 const provning = (record: Record<string, unknown>) => v.validateRecord({ nim: NIM('provning'), release: '2.0.0', record: { datum: '2026-06-01', ...record } });
-
-function refusal(fn: () => unknown): TerminologyError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof TerminologyError) return e;
-    throw e;
-  }
-  throw new Error('expected a refusal');
-}
 
 describe('which release judges a record', () => {
   const beslut = (datum: string, extra: Record<string, unknown> = {}) => ({ nim: NIM('myndighetsbeslut'), record: { datum, utfall: 'avvisad', lagrum: 'SoL2025-12:1' }, ...extra });

@@ -2,6 +2,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { isSctid } from '../../src/terminology/snomed/sctid';
+import { openDatabase } from '../../src/store/database';
+import { ResourceStore } from '../../src/store/resource-store';
+import { runImport } from '../../src/importers/run-import';
+import { rf2Importer } from '../../src/importers/rf2';
+import { StoreResourceSource } from '../../src/terminology/store-source';
+import { TerminologyEngine } from '../../src/terminology/engine';
 
 /**
  * A tiny synthetic RF2 Snapshot release written for the tests (nothing from a real release but a
@@ -178,4 +184,12 @@ export function writeFixtureRelease(): string {
   file(dir, 'Refset/Content/der2_Refset_SimpleSnapshot_SE1000052_20250930.txt', SIMPLE_HEADER, CARE_MEMBERS.map((c) => [uuid(m++), date, '1', ID.swedish, ID.careRefset, c]));
   file(dir, 'Refset/Content/der2_cRefset_AssociationSnapshot_INT_20250930.txt', ASSOCIATION_HEADER, [[uuid(m++), date, '1', ID.core, ID.replacedBy, ID.retired, ID.hepatitis]]);
   return dir;
+}
+
+/** An engine over a fresh store holding the fixture release, imported as `uri`. */
+export async function fixtureEngine(prefix: string, uri: string): Promise<TerminologyEngine> {
+  const db = openDatabase(path.join(tempDir(prefix), 'store.db'));
+  const store = new ResourceStore(db);
+  await runImport(db, store, rf2Importer, writeFixtureRelease(), { uri });
+  return new TerminologyEngine(new StoreResourceSource(store));
 }

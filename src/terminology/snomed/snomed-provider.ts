@@ -57,6 +57,8 @@ export class SnomedProvider extends ConceptGraphProvider implements IndexedCodeS
   private rootList?: Concept[];
   /** "International Edition", "Swedish Edition": said in unknown-code messages */
   readonly editionName: string;
+  /** expressions (as concepts) that name an inactive concept */
+  private readonly inactiveExpressions = new WeakSet<Concept>();
 
   constructor(ctx: StoredCodeSystemContext) {
     super(ctx.resource, ctx.supplements);
@@ -83,7 +85,19 @@ export class SnomedProvider extends ConceptGraphProvider implements IndexedCodeS
     const problem = this.checkExpression(e);
     if (problem) return { message: this.editionName, detail: `Not a valid expression: ${problem}` };
     if (isSimple(e)) return { concept: this.built.byCode(e.focus[0].id)! };
-    return { concept: this.built.forExpression(code, e, e.focus.map((f) => this.built.byCode(f.id)!)) };
+    const concept = this.built.forExpression(code, e, e.focus.map((f) => this.built.byCode(f.id)!));
+    if (this.referencedConcepts(e).some((id) => this.built.detailsOf(this.built.byCode(id)!)?.inactive)) this.inactiveExpressions.add(concept);
+    return { concept };
+  }
+
+  /** Every concept an expression names: focus concepts, attribute names and values, nested ones too. */
+  private referencedConcepts(e: SctExpression): string[] {
+    const out = e.focus.map((f) => f.id);
+    for (const a of [...e.attributes, ...e.groups.flat()]) {
+      out.push(a.name.id);
+      if (a.value.kind === 'expression') out.push(...this.referencedConcepts(a.value.expression));
+    }
+    return out;
   }
 
   /**
@@ -123,8 +137,13 @@ export class SnomedProvider extends ConceptGraphProvider implements IndexedCodeS
     return undefined;
   }
 
+  /**
+   * An expression that names an inactive concept is inactive itself, as that concept would be
+   * (IG, Inactive Codes: still a code, flagged inactive with a warning): what it means rests on a
+   * concept no longer current.
+   */
   override status(c: Concept): ConceptStatus {
-    const inactive = this.built.detailsOf(c)?.inactive ?? false;
+    const inactive = this.built.detailsOf(c)?.inactive ?? this.inactiveExpressions.has(c);
     return { inactive, status: inactive ? 'inactive' : undefined, abstract: false };
   }
 

@@ -1,0 +1,123 @@
+import type { ParametersParameter, ValueSet } from 'fhir/r4';
+import { TerminologyEngine } from '../../src/terminology/engine';
+import { ID, fixtureEngine, removeTempDirs } from './snomed-fixture';
+
+/**
+ * Snomed CT rules beyond the visible conformance tests, from the ecosystem IG (Inactive Codes,
+ * $validate-code return parameters) and Using SNOMED CT with FHIR: inactive concepts in every
+ * operation, post-coordinated expressions (what is valid, which release they are judged by),
+ * editions named as versions.
+ */
+const SCT = 'http://snomed.info/sct';
+const EDITION = 'http://snomed.info/sct/45991000052106';
+const VERSION = `${EDITION}/version/20250930`;
+
+afterAll(removeTempDirs);
+
+describe('Snomed CT rules', () => {
+  let engine: TerminologyEngine;
+  beforeAll(async () => {
+    engine = await fixtureEngine('kodverk-sct-rules-', VERSION);
+  });
+
+  const value = (out: ParametersParameter[], name: string): any => {
+    const p = out.find((x) => x.name === name);
+    return p && (Object.entries(p).find(([k]) => k.startsWith('value'))?.[1] ?? p.resource);
+  };
+  const issues = (out: ParametersParameter[]) => (value(out, 'issues')?.issue ?? []).map((i: any) => [i.severity, i.details.coding?.[0]?.code, i.extension?.[0]?.valueString]);
+  const validate = (code: string, more: ParametersParameter[] = []) => engine.validateCodeSystemCode({ parameters: [{ name: 'url', valueUri: SCT }, { name: 'code', valueCode: code }, ...more], txResources: [] });
+  const enumerated = (...codes: string[]): ValueSet => ({ resourceType: 'ValueSet', url: 'urn:example:sct-list', status: 'active', compose: { include: [{ system: SCT, concept: codes.map((code) => ({ code })) }] } });
+
+  describe('inactive concepts', () => {
+    it('$validate-code: an inactive concept is still a valid code, returned with inactive = true and a warning', () => {
+      const out = validate(ID.retired, [{ name: 'display', valueString: 'Old hepatitis' }]);
+      expect(value(out, 'result')).toBe(true);
+      expect(value(out, 'inactive')).toBe(true);
+      expect(issues(out)).toEqual([['warning', 'code-comment', 'INACTIVE_CONCEPT_FOUND']]);
+    });
+
+    it('$validate-code: a wrong display of an inactive concept is invalid, and the concept is still flagged inactive', () => {
+      const out = validate(ID.retired, [{ name: 'display', valueString: 'Something else' }]);
+      expect(value(out, 'result')).toBe(false);
+      expect(value(out, 'inactive')).toBe(true);
+      expect(issues(out)).toEqual([
+        ['error', 'invalid-display', 'Display_Name_for__should_be_one_of__instead_of'],
+        ['warning', 'code-comment', 'INACTIVE_CONCEPT_FOUND'],
+      ]);
+    });
+
+    it('$lookup: an inactive concept keeps its preferred term as display and says inactive = true', () => {
+      const out = engine.lookup({ parameters: [{ name: 'system', valueUri: SCT }, { name: 'code', valueCode: ID.retired }], txResources: [] });
+      expect(value(out, 'display')).toBe('Old hepatitis');
+      const inactive = out.find((p) => p.name === 'property' && p.part?.some((x) => x.valueCode === 'inactive'));
+      expect(inactive?.part?.find((x) => x.name === 'value')?.valueBoolean).toBe(true);
+    });
+
+    it('$expand: a listed inactive concept is marked inactive with its status; activeOnly leaves it out', () => {
+      const all = engine.expand({ parameters: [{ name: 'valueSet', resource: enumerated(ID.retired, ID.hepatitis) }], txResources: [] }).expansion!.contains!;
+      const retired = all.find((c) => c.code === ID.retired)!;
+      expect(retired.inactive).toBe(true);
+      expect(JSON.stringify(retired.extension)).toContain('"valueCode":"inactive"');
+      expect(all.find((c) => c.code === ID.hepatitis)!.inactive).toBeUndefined();
+      const active = engine.expand({ parameters: [{ name: 'valueSet', resource: enumerated(ID.retired, ID.hepatitis) }, { name: 'activeOnly', valueBoolean: true }], txResources: [] }).expansion!;
+      expect(active.contains!.map((c) => c.code)).toEqual([ID.hepatitis]);
+      expect(active.total).toBe(1);
+    });
+  });
+
+  describe('displays in several languages', () => {
+    it('a Swedish term is a right display when no language is asked for or Swedish is; with English asked for it is wrong', () => {
+      const check = (lang?: string) => value(validate(ID.hepatitis, [{ name: 'display', valueString: 'Hepatit' }, ...(lang ? [{ name: 'displayLanguage', valueCode: lang }] : [])]), 'result');
+      expect(check()).toBe(true);
+      expect(check('sv')).toBe(true);
+      expect(check('en')).toBe(false);
+    });
+  });
+
+  describe('too-costly', () => {
+    it('the whole of Snomed CT unpaged is refused when larger than the limit; a page of it is served', () => {
+      const small = new TerminologyEngine(engine.source, { maxExpansionCodes: 5 });
+      const implicit = (more: ParametersParameter[] = []) => small.expand({ parameters: [{ name: 'url', valueUri: `${SCT}?fhir_vs` }, ...more], txResources: [] });
+      expect(implicit).toThrow(expect.objectContaining({ httpStatus: 422, issues: [expect.objectContaining({ code: 'too-costly', messageId: 'VALUESET_TOO_COSTLY' })] }));
+      expect(implicit([{ name: 'count', valueInteger: 3 }]).expansion!.contains).toHaveLength(3);
+    });
+  });
+
+  describe('post-coordinated expressions', () => {
+    const refined = `${ID.disease}:${ID.findingSite}=${ID.liver}`;
+
+    it('a valid expression is a code of the release it was checked against: that release is the version returned', () => {
+      const out = validate(refined);
+      expect(value(out, 'result')).toBe(true);
+      expect(value(out, 'version')).toBe(VERSION);
+      expect(value(out, 'display')).toBe(`${ID.disease}|Disease|:${ID.findingSite}|Finding site|=${ID.liver}|Liver structure|`);
+      // named by its edition, the expression is judged by that edition's latest release
+      expect(value(validate(refined, [{ name: 'version', valueString: EDITION }]), 'version')).toBe(VERSION);
+    });
+
+    it('an expression naming a concept the release does not hold is not a code: unknown code, with the reason as information', () => {
+      const out = validate(`${ID.disease}:${ID.findingSite}=1234567001`);
+      expect(value(out, 'result')).toBe(false);
+      expect(issues(out).map((i: any[]) => i[0])).toEqual(['error', 'information']);
+      expect(value(out, 'issues').issue[1].details.text).toBe('Not a valid expression: Concept 1234567001 not found');
+    });
+
+    it('an expression naming an inactive concept is valid but inactive, with the warning an inactive concept gets', () => {
+      const out = validate(`${ID.retired}:${ID.findingSite}=${ID.liver}`);
+      expect(value(out, 'result')).toBe(true);
+      expect(value(out, 'inactive')).toBe(true);
+      expect(issues(out)).toEqual([['warning', 'code-comment', 'INACTIVE_CONCEPT_FOUND']]);
+      // also when the inactive concept is an attribute value, nested
+      expect(value(validate(`${ID.disease}:${ID.findingSite}=(${ID.liver}:${ID.findingSite}=${ID.retired})`), 'inactive')).toBe(true);
+      // an expression of active concepts only is not flagged
+      expect(value(validate(refined), 'inactive')).toBeUndefined();
+    });
+
+    it('an expression naming an edition the server does not hold is an unknown version, not another edition', () => {
+      const out = validate(refined, [{ name: 'version', valueString: 'http://snomed.info/sct/900000000000207008' }]);
+      expect(value(out, 'result')).toBe(false);
+      expect(issues(out)).toEqual([['error', 'not-found', 'UNKNOWN_CODESYSTEM_VERSION']]);
+      expect(value(out, 'x-caused-by-unknown-system')).toBe('http://snomed.info/sct|http://snomed.info/sct/900000000000207008');
+    });
+  });
+});

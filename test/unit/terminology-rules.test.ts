@@ -1,0 +1,177 @@
+import type { CodeSystem, ParametersParameter, ValueSet, ValueSetComposeInclude } from 'fhir/r4';
+import { openDatabase } from '../../src/store/database';
+import { ResourceStore } from '../../src/store/resource-store';
+import { StoreResourceSource } from '../../src/terminology/store-source';
+import { TerminologyEngine } from '../../src/terminology/engine';
+import { refusal } from '../helpers/refusal';
+
+/**
+ * Rules of the FHIR R4 terminology module and the ecosystem IG (requirements.md: $expand
+ * parameters, Inactive Codes), each on a small made-up code system, beyond what the visible
+ * conformance tests show: the too-costly refusal and paging, concept status in CodeSystem
+ * resources, and the code-system version parameters through nested value-set imports.
+ */
+
+const source = () => new StoreResourceSource(new ResourceStore(openDatabase(':memory:')));
+const vs = (url: string, include: ValueSetComposeInclude[], more: Partial<ValueSet> = {}): ValueSet => ({ resourceType: 'ValueSet', url, status: 'active', compose: { include }, ...more });
+const param = (out: ParametersParameter[], name: string): any => {
+  const p = out.find((x) => x.name === name);
+  return p && (Object.entries(p).find(([k]) => k.startsWith('value'))?.[1] ?? p.resource);
+};
+
+describe('too-costly: what the server will not return unpaged', () => {
+  // the server returns at most 10 codes unpaged; the code system has 25
+  const engine = new TerminologyEngine(source(), { maxExpansionCodes: 10 });
+  const BIG: CodeSystem = { resourceType: 'CodeSystem', url: 'urn:example:big', version: '1', status: 'active', content: 'complete', concept: Array.from({ length: 25 }, (_, i) => ({ code: `c${i}`, display: `C ${i}` })) };
+  const WHOLE = vs('urn:example:vs:whole', [{ system: BIG.url }]);
+  const OUTER = vs('urn:example:vs:outer', [{ valueSet: [WHOLE.url!] }]);
+  const tx = [BIG, WHOLE, OUTER];
+  const expand = (v: ValueSet, extra: ParametersParameter[] = []) => engine.expand({ parameters: [{ name: 'valueSet', resource: v }, ...extra], txResources: tx }).expansion!;
+
+  it('refuses an unpaged expansion larger than the limit: 422, too-costly, naming the value set and the limit', () => {
+    const e = refusal(() => expand(WHOLE));
+    expect(e.httpStatus).toBe(422);
+    expect(e.issues[0]).toMatchObject({ severity: 'error', code: 'too-costly', messageId: 'VALUESET_TOO_COSTLY', text: "The value set 'urn:example:vs:whole' expansion has too many codes to produce (>10)" });
+  });
+
+  it('the limit is on what the expansion holds: a filter selecting more is refused, one selecting fewer is not; an import counts', () => {
+    const regex = (value: string) => vs('urn:example:vs:regex', [{ system: BIG.url, filter: [{ property: 'code', op: 'regex', value }] }]);
+    expect(refusal(() => expand(regex('c1.*'))).issues[0].code).toBe('too-costly'); // c1, c10..c19: 11 codes
+    expect(expand(regex('c2.*')).contains?.map((c) => c.code)).toEqual(['c2', 'c20', 'c21', 'c22', 'c23', 'c24']);
+    expect(refusal(() => expand(OUTER)).issues[0].code).toBe('too-costly');
+  });
+
+  it('a page from the start within the limit is served, and count=0 answers the total alone', () => {
+    expect(expand(WHOLE, [{ name: 'count', valueInteger: 5 }]).contains?.map((c) => c.code)).toEqual(['c0', 'c1', 'c2', 'c3', 'c4']);
+    expect(expand(OUTER, [{ name: 'count', valueInteger: 3 }]).contains?.map((c) => c.code)).toEqual(['c0', 'c1', 'c2']);
+    const counted = expand(WHOLE, [{ name: 'count', valueInteger: 0 }]);
+    expect(counted.total).toBe(25);
+    expect(counted.contains).toBeUndefined();
+  });
+
+  it('membership does not need the expansion: a code of a value set too large to expand still validates', () => {
+    const check = (url: string, code: string) =>
+      param(engine.validateValueSetCode({ parameters: [{ name: 'url', valueUri: url }, { name: 'system', valueUri: BIG.url }, { name: 'code', valueCode: code }], txResources: tx }), 'result');
+    expect(check(WHOLE.url!, 'c24')).toBe(true);
+    expect(check(OUTER.url!, 'c24')).toBe(true);
+    expect(check(OUTER.url!, 'c99')).toBe(false);
+  });
+});
+
+describe('concept status in a CodeSystem resource (IG: Inactive Codes)', () => {
+  const engine = new TerminologyEngine(source());
+  const STANDARDS_STATUS = 'http://hl7.org/fhir/StructureDefinition/structuredefinition-standards-status';
+  const CS: CodeSystem = {
+    resourceType: 'CodeSystem',
+    url: 'urn:example:status',
+    version: '1',
+    status: 'active',
+    content: 'complete',
+    property: [{ code: 'status', uri: 'http://hl7.org/fhir/concept-properties#status', type: 'code' }],
+    concept: [
+      { code: 'current', display: 'Current' },
+      { code: 'retired', display: 'Retired', property: [{ code: 'status', valueCode: 'retired' }] },
+      { code: 'deprecated', display: 'Deprecated', property: [{ code: 'status', valueCode: 'deprecated' }] },
+      { code: 'withdrawn', display: 'Withdrawn', extension: [{ url: STANDARDS_STATUS, valueCode: 'withdrawn' }] },
+    ],
+  };
+  const ALL = vs('urn:example:vs:status', [{ system: CS.url }]);
+  const expand = (extra: ParametersParameter[] = [], v: ValueSet = ALL) => engine.expand({ parameters: [{ name: 'valueSet', resource: v }, ...extra], txResources: [CS] }).expansion!.contains!;
+  const statusOf = (c: any) => c.extension?.find((e: any) => e.url.endsWith('expansion.contains.property'))?.extension?.find((x: any) => x.url === 'value')?.valueCode;
+
+  it('a retired or withdrawn concept is inactive in an expansion, with the status saying why', () => {
+    const byCode = Object.fromEntries(expand().map((c) => [c.code, c]));
+    expect(byCode.retired.inactive).toBe(true);
+    expect(statusOf(byCode.retired)).toBe('retired');
+    expect(byCode.withdrawn.inactive).toBe(true);
+    expect(statusOf(byCode.withdrawn)).toBe('withdrawn');
+    expect(byCode.current.inactive).toBeUndefined();
+  });
+
+  it('a deprecated concept is still active (FHIR concept status: discouraged, not withdrawn), flagged deprecated', () => {
+    const dep = expand().find((c) => c.code === 'deprecated')!;
+    expect(dep.inactive).toBeUndefined();
+    expect(statusOf(dep)).toBe('deprecated');
+    expect(expand([{ name: 'activeOnly', valueBoolean: true }]).map((c) => c.code)).toEqual(['current', 'deprecated']);
+  });
+
+  it('activeOnly and compose.inactive = false leave inactive concepts out', () => {
+    expect(expand([{ name: 'activeOnly', valueBoolean: true }]).map((c) => c.code)).not.toContain('retired');
+    expect(expand([], { ...ALL, compose: { inactive: false, include: [{ system: CS.url }] } }).map((c) => c.code)).toEqual(['current', 'deprecated']);
+  });
+
+  it('$validate-code of an inactive concept: valid, with inactive and status returned and a warning', () => {
+    const out = engine.validateCodeSystemCode({ parameters: [{ name: 'url', valueUri: CS.url }, { name: 'code', valueCode: 'retired' }], txResources: [CS] });
+    expect(param(out, 'result')).toBe(true);
+    expect(param(out, 'inactive')).toBe(true);
+    expect(param(out, 'status')).toBe('retired');
+    expect(param(out, 'issues').issue.map((i: any) => i.severity)).toEqual(['warning']);
+  });
+
+  it('$validate-code of a deprecated concept: valid and not inactive, with its status and a warning to review its use', () => {
+    const out = engine.validateCodeSystemCode({ parameters: [{ name: 'url', valueUri: CS.url }, { name: 'code', valueCode: 'deprecated' }], txResources: [CS] });
+    expect(param(out, 'result')).toBe(true);
+    expect(param(out, 'inactive')).toBeUndefined();
+    expect(param(out, 'status')).toBe('deprecated');
+    expect(param(out, 'issues').issue.map((i: any) => [i.severity, i.details.coding[0].code])).toEqual([['warning', 'code-comment']]);
+  });
+
+  it('against a value set of active codes only, an inactive concept is not a member, and the reason says it is inactive', () => {
+    const active = vs('urn:example:vs:active', [{ system: CS.url }], { compose: { inactive: false, include: [{ system: CS.url }] } });
+    const out = engine.validateValueSetCode({ parameters: [{ name: 'url', valueUri: active.url }, { name: 'system', valueUri: CS.url }, { name: 'code', valueCode: 'retired' }], txResources: [CS, active] });
+    expect(param(out, 'result')).toBe(false);
+    expect(param(out, 'inactive')).toBe(true);
+    expect(param(out, 'message')).toContain('is valid but is not active');
+  });
+
+  it('$lookup reports the inactive property', () => {
+    const inactive = (code: string) =>
+      engine.lookup({ parameters: [{ name: 'system', valueUri: CS.url }, { name: 'code', valueCode: code }], txResources: [CS] }).find((p) => p.name === 'property' && p.part?.some((x) => x.valueCode === 'inactive'))?.part?.find((x) => x.name === 'value')?.valueBoolean;
+    expect(inactive('retired')).toBe(true);
+    expect(inactive('withdrawn')).toBe(true);
+    expect(inactive('deprecated')).toBe(false);
+    expect(inactive('current')).toBe(false);
+  });
+});
+
+describe('code-system version parameters through nested imports', () => {
+  const engine = new TerminologyEngine(source());
+  const version = (v: string, codes: string[]): CodeSystem => ({ resourceType: 'CodeSystem', url: 'urn:example:versioned', version: v, status: 'active', content: 'complete', concept: codes.map((code) => ({ code, display: `${code} (v${v})` })) });
+  const V1 = version('1', ['a', 'b']);
+  const V2 = version('2', ['a', 'b', 'c']);
+  const INNER = vs('urn:example:vs:inner', [{ system: V1.url }]);
+  const PINNED = vs('urn:example:vs:pinned', [{ system: V1.url, version: '2' }]);
+  const outer = (inner: ValueSet) => vs(`urn:example:vs:outer-${inner.url!.split(':').pop()}`, [{ valueSet: [inner.url!] }]);
+  const tx = [V1, V2, INNER, PINNED, outer(INNER), outer(PINNED)];
+  const expand = (v: ValueSet, rule?: string, value?: string) =>
+    engine.expand({ parameters: [{ name: 'valueSet', resource: v }, ...(rule ? [{ name: rule, valueUri: `${V1.url}|${value}` }] : [])], txResources: tx }).expansion!;
+  const summary = (e: NonNullable<ValueSet['expansion']>) => ({ codes: e.contains?.map((c) => c.code), used: e.parameter?.filter((p) => p.name === 'used-codesystem').map((p) => p.valueUri) });
+
+  it('without a rule an unversioned include means the latest version, at any depth', () => {
+    expect(summary(expand(outer(INNER)))).toEqual({ codes: ['a', 'b', 'c'], used: [`${V1.url}|2`] });
+  });
+
+  it('system-version is a default: it fills an unversioned include at any depth and leaves a pinned one alone', () => {
+    expect(summary(expand(outer(INNER), 'system-version', '1'))).toEqual({ codes: ['a', 'b'], used: [`${V1.url}|1`] });
+    expect(summary(expand(outer(PINNED), 'system-version', '1'))).toEqual({ codes: ['a', 'b', 'c'], used: [`${V1.url}|2`] });
+  });
+
+  it('force-system-version overrides a pinned include, however deep', () => {
+    expect(summary(expand(outer(PINNED), 'force-system-version', '1'))).toEqual({ codes: ['a', 'b'], used: [`${V1.url}|1`] });
+  });
+
+  it('check-system-version refuses an include pinned to another version, however deep, and passes a matching one', () => {
+    const e = refusal(() => expand(outer(PINNED), 'check-system-version', '1'));
+    expect(e.issues[0].severity).toBe('error');
+    expect(e.issues[0].text).toBe(`The version '2' is not allowed for system '${V1.url}': required to be '1' by a version-check parameter`);
+    expect(summary(expand(outer(PINNED), 'check-system-version', '2'))).toEqual({ codes: ['a', 'b', 'c'], used: [`${V1.url}|2`] });
+  });
+
+  it('the rules reach $validate-code through imports too', () => {
+    const check = (code: string, rule: string, value: string) =>
+      param(engine.validateValueSetCode({ parameters: [{ name: 'url', valueUri: outer(INNER).url }, { name: 'system', valueUri: V1.url }, { name: 'code', valueCode: code }, { name: rule, valueUri: `${V1.url}|${value}` }], txResources: tx }), 'result');
+    expect(check('c', 'system-version', '2')).toBe(true);
+    expect(check('c', 'system-version', '1')).toBe(false);
+    expect(check('c', 'force-system-version', '1')).toBe(false);
+  });
+});

@@ -124,6 +124,16 @@ describe('concept status in a CodeSystem resource (IG: Inactive Codes)', () => {
     expect(param(out, 'message')).toContain('is valid but is not active');
   });
 
+  it('an inactive designation included in an expansion says so (standards-status withdrawn)', () => {
+    const WITHDRAWN = { url: STANDARDS_STATUS, valueCode: 'withdrawn' };
+    const withTerms: CodeSystem = { ...CS, url: 'urn:example:terms', concept: [{ code: 'x', display: 'Ex', designation: [{ language: 'sv', value: 'Iks' }, { language: 'en', value: 'Old ex', extension: [WITHDRAWN] }] }] };
+    const e = engine.expand({ parameters: [{ name: 'valueSet', resource: vs('urn:example:vs:terms', [{ system: withTerms.url }]) }, { name: 'includeDesignations', valueBoolean: true }], txResources: [withTerms] });
+    expect(e.expansion!.contains![0].designation).toEqual([
+      { language: 'sv', value: 'Iks' },
+      { language: 'en', value: 'Old ex', extension: [WITHDRAWN] },
+    ]);
+  });
+
   it('$lookup reports the inactive property', () => {
     const inactive = (code: string) =>
       engine.lookup({ parameters: [{ name: 'system', valueUri: CS.url }, { name: 'code', valueCode: code }], txResources: [CS] }).find((p) => p.name === 'property' && p.part?.some((x) => x.valueCode === 'inactive'))?.part?.find((x) => x.name === 'value')?.valueBoolean;

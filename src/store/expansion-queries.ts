@@ -1,5 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './database';
+import { LruCache } from '../terminology/lru-cache';
 
 /**
  * A set of concepts of one stored code system as the indexes can answer it: the is-a closure,
@@ -65,6 +66,19 @@ const withFunctions = new WeakSet<Db>();
 
 const ESTIMATE_CAP = 20_000;
 
+/** Keyset anchors of one listing: positions (ascending) and the pk at each. */
+interface Anchors {
+  positions: number[];
+  pks: number[];
+}
+
+/** Anchors kept per listing: enough for every page of a 10-code pager through 10,000 codes. */
+const MAX_ANCHORS = 1000;
+/** A listing of at most this many rows is read whole on its first page and kept (as 4 bytes a row); pages of it come from memory. */
+const WHOLE_LISTING = 2048;
+/** Anchors kept from the first read of a larger listing: every this many rows. */
+const ANCHOR_STEP = 32;
+
 /**
  * The SQL of paged expansions: a page of a concept set in concept order (a code system's source
  * order, which is also the order of its rows) through an index, counts bounded by a cap, and the
@@ -73,11 +87,22 @@ const ESTIMATE_CAP = 20_000;
 export class ExpansionQueries {
   private readonly stmts = new Map<string, Statement>();
   private range?: { lo: number; hi: number };
+  /**
+   * Per listing (its SQL and arguments): keyset anchors and counts already made, so a page at
+   * `offset` N starts from the nearest page read before instead of stepping over N rows (bounded
+   * by size; the queries live as long as their provider, which a store change replaces).
+   */
+  private readonly memo = new LruCache<string, Anchors | Int32Array | number>(
+    4 << 20,
+    (v, k) => 64 + k.length + (typeof v === 'number' ? 8 : v instanceof Int32Array ? v.byteLength : v.positions.length * 16),
+  );
 
   constructor(
     private readonly db: Db,
     readonly csPk: number,
     passes: (text: string, words: string) => boolean,
+    /** listings of at most this many rows are kept whole (tests lower it to page through anchors) */
+    private readonly wholeListing = WHOLE_LISTING,
   ) {
     if (!withFunctions.has(db)) {
       db.function('kodverk_text_passes', { deterministic: true }, (text: unknown, words: unknown) => (typeof text === 'string' && typeof words === 'string' && passes(text, words) ? 1 : 0));
@@ -243,15 +268,86 @@ export class ExpansionQueries {
     const { driver, tests } = this.plan(set, opts.text);
     const extraTests: Sql[] = opts.exclude?.length ? [{ sql: `${driver.pk} NOT IN (${opts.exclude.map(() => '?').join(',')})`, args: opts.exclude }] : [];
     const w = this.where(driver, tests, rows, extraTests);
-    const sql = `SELECT DISTINCT ${driver.pk} AS pk FROM ${driver.from} JOIN concept c ON c.pk = ${driver.pk} WHERE ${w.sql} ORDER BY ${driver.pk} LIMIT ? OFFSET ?`;
-    const run = (off: number, n: number) => (n <= 0 ? [] : (this.s(sql).raw().all(...w.args, n, off) as [number][]).map((r) => r[0]));
+    const select = `SELECT DISTINCT ${driver.pk} AS pk FROM ${driver.from} JOIN concept c ON c.pk = ${driver.pk} WHERE ${w.sql}`;
+    const run = (off: number, n: number) => (n <= 0 ? [] : this.listing(select, driver.pk, w.args, off, n));
     if (driver.extra === undefined || !this.extraPasses(driver, tests, rows, extraTests)) return run(offset, count);
     const self = driver.extra;
     // the focus is merged in: first, or at its place in concept order
-    const before = opts.focusFirst ? 0 : this.countWhere(driver, tests, rows, [...extraTests, { sql: `${driver.pk} < ?`, args: [self] }], Number.MAX_SAFE_INTEGER);
+    const beforeKey = `before ${select} ${JSON.stringify(w.args)} ${self}`;
+    let before = opts.focusFirst ? 0 : (this.memo.peek(beforeKey) as number | undefined);
+    if (before === undefined) {
+      before = this.countWhere(driver, tests, rows, [...extraTests, { sql: `${driver.pk} < ?`, args: [self] }], Number.MAX_SAFE_INTEGER);
+      this.memo.set(beforeKey, before);
+    }
     if (offset + count <= before) return run(offset, count);
     if (offset > before) return run(offset - 1, count);
     return [...run(offset, before - offset), self, ...run(before, count - (before - offset) - 1)];
+  }
+
+  /**
+   * Rows `offset` to `offset + count` of a listing in pk order, started from the nearest keyset
+   * anchor before `offset` (the last row of a page read before): a pager's next page, or a page
+   * asked for again, costs the page, not the rows before it.
+   */
+  private listing(select: string, pk: string, args: unknown[], offset: number, count: number): number[] {
+    const key = `${select} ${JSON.stringify(args)}`;
+    const known = this.memo.peek(key) as Anchors | Int32Array | undefined;
+    if (known instanceof Int32Array) return Array.from(known.subarray(offset, offset + count));
+    if (!known) {
+      // first read of this listing: whole when small, else the start of it with anchors through it
+      const first = (this.s(`${select} ORDER BY ${pk} LIMIT ?`).raw().all(...args, this.wholeListing + 1) as [number][]).map((r) => r[0]);
+      if (first.length <= this.wholeListing) {
+        this.memo.set(key, Int32Array.from(first));
+        return first.slice(offset, offset + count);
+      }
+      const a: Anchors = { positions: [], pks: [] };
+      for (let p = ANCHOR_STEP - 1; p < first.length; p += ANCHOR_STEP) a.positions.push(p), a.pks.push(first[p]);
+      this.memo.set(key, a);
+      if (offset + count <= first.length) return first.slice(offset, offset + count);
+      return this.listing(select, pk, args, offset, count);
+    }
+    const anchors = known;
+    let i = -1;
+    if (anchors) {
+      // the last anchor before the page (binary search over ascending positions)
+      let lo = 0;
+      let hi = anchors.positions.length - 1;
+      while (lo <= hi) {
+        const mid = (lo + hi) >> 1;
+        if (anchors.positions[mid] < offset) (i = mid), (lo = mid + 1);
+        else hi = mid - 1;
+      }
+    }
+    // without an anchor just before the page, the row before it is read too and becomes one (the same page asked again costs the page)
+    const from = i >= 0 && anchors!.positions[i] === offset - 1 ? offset : Math.max(offset - 1, 0);
+    const n = count + (offset - from);
+    const found =
+      i < 0
+        ? (this.s(`${select} ORDER BY ${pk} LIMIT ? OFFSET ?`).raw().all(...args, n, from) as [number][])
+        : (this.s(`${select} AND ${pk} > ? ORDER BY ${pk} LIMIT ? OFFSET ?`).raw().all(...args, anchors!.pks[i], n, from - anchors!.positions[i] - 1) as [number][]);
+    const rows = found.map((r) => r[0]);
+    let a = anchors;
+    if (from < offset && rows.length) a = this.anchor(key, a, from, rows[0]);
+    const out = rows.slice(offset - from);
+    if (out.length) this.anchor(key, a, offset + out.length - 1, out[out.length - 1]);
+    return out;
+  }
+
+  private anchor(key: string, known: Anchors | undefined, position: number, pk: number): Anchors {
+    const a = known ?? { positions: [], pks: [] };
+    let at = a.positions.length;
+    while (at > 0 && a.positions[at - 1] > position) at--;
+    if (at > 0 && a.positions[at - 1] === position) return a;
+    if (a.positions.length >= MAX_ANCHORS) {
+      // keep the spread: drop every other anchor
+      a.positions = a.positions.filter((_, j) => j % 2 === 0);
+      a.pks = a.pks.filter((_, j) => j % 2 === 0);
+      return this.anchor(key, a, position, pk);
+    }
+    a.positions.splice(at, 0, position);
+    a.pks.splice(at, 0, pk);
+    this.memo.set(key, a);
+    return a;
   }
 
   /** How many members the set has, counting at most `cap` (then `cap` is returned). */

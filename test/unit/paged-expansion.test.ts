@@ -17,6 +17,8 @@ import { StoreResourceSource } from '../../src/terminology/store-source';
 import { TerminologyEngine } from '../../src/terminology/engine';
 import { TerminologyError } from '../../src/terminology/issues';
 import { PagedExpansion } from '../../src/terminology/paged-expansion';
+import { ConceptSet, ExpansionQueries, TextMatch } from '../../src/store/expansion-queries';
+import { TextFilter } from '../../src/terminology/text-filter';
 import { removeTempDirs, tempDir } from './snomed-fixture';
 import { SHARED_DATA } from '../helpers/server';
 
@@ -186,6 +188,39 @@ describe('paged and general expansions agree', () => {
       { numRuns: 200, seed: 7 },
     );
     expect(PagedExpansion.served - before).toBeGreaterThan(100);
+  });
+
+  (generatorPresent ? it : it.skip)('pages read through keyset anchors and kept listings are the pages read from the start', () => {
+    const csPk = (db.prepare('SELECT cs_pk FROM concept WHERE code = ?').get(pools.isa[0].ancestor) as { cs_pk: number }).cs_pk;
+    const passes = (text: string, words: string) => new TextFilter(words).passes([text]);
+    const pkOf = (code: string) => (db.prepare('SELECT pk FROM concept WHERE cs_pk = ? AND code = ?').get(csPk, code) as { pk: number }).pk;
+    const textOf = (words: string): TextMatch => {
+      const f = new TextFilter(words);
+      return { match: f.words.map((w) => `"${w}"*`).join(' AND '), phrase: `^"${f.words.join(' ')}"`, words: f.words, passes: (t) => f.passes([t]) };
+    };
+    // one instance remembers (anchors only, small whole listings, the default); the reference reads every page afresh
+    const remembering = [0, 16, undefined].map((whole) => new ExpansionQueries(db, csPk, passes, whole));
+    const roots = [...new Set(pools.isa.map((x) => x.ancestor))].slice(0, 6);
+    const set: fc.Arbitrary<ConceptSet> = fc.oneof(
+      fc.constant<ConceptSet>({ kind: 'all' }),
+      fc.record({ kind: fc.constant<'descendants'>('descendants'), pk: fc.constantFrom(...roots).map(pkOf), self: fc.boolean() }),
+      fc.record({ kind: fc.constant<'and'>('and'), sets: fc.tuple(fc.constantFrom(...roots).map((c): ConceptSet => ({ kind: 'descendants', pk: pkOf(c), self: true })), fc.constant<ConceptSet>({ kind: 'inactive', value: false })) }),
+    );
+    const text = fc.oneof(fc.constant(undefined), fc.constantFrom(...pools.filters.slice(0, 10).map((f) => f.filter)));
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ set, text, activeOnly: fc.boolean(), offset: fc.integer({ min: 0, max: 400 }), count: fc.integer({ min: 1, max: 30 }) }), { minLength: 1, maxLength: 12 }),
+        (requests) => {
+          for (const r of requests) {
+            const rows = { activeOnly: r.activeOnly, selectableOnly: false };
+            const t = r.text === undefined ? undefined : textOf(r.text);
+            const expected = new ExpansionQueries(db, csPk, passes).page(r.set, rows, r.offset, r.count, { text: t });
+            for (const q of remembering) expect(q.page(r.set, rows, r.offset, r.count, { text: t })).toEqual(expected);
+          }
+        },
+      ),
+      { numRuns: 150, seed: 3 },
+    );
   });
 
   (generatorPresent ? it : it.skip)('on the implicit Snomed CT value sets with text filters, deep pages included', () => {

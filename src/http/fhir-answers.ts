@@ -8,12 +8,20 @@ export const FHIR_JSON = 'application/fhir+json';
 /** Request media types read as JSON. */
 export const JSON_TYPES = ['application/json', 'application/fhir+json', 'application/json+fhir', 'application/*+json'];
 
+/** A resource already serialised (by the worker thread that made it): written as it is; `tag`: the entity tag of its content, when known. */
+export class JsonText {
+  constructor(
+    readonly text: string,
+    readonly tag?: string,
+  ) {}
+}
+
 /** Writes a FHIR resource as JSON (application/fhir+json, or application/json when that is what the client asked for). */
 export function sendResource(res: Response, status: number, resource: unknown, headers: Record<string, string> = {}): void {
   res.status(status);
   for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
   res.type(`${res.locals.fhirMediaType ?? FHIR_JSON}; charset=utf-8`);
-  res.send(JSON.stringify(resource));
+  res.send(resource instanceof JsonText ? resource.text : JSON.stringify(resource));
 }
 
 /** `_format` values (FHIR http.html#mime) that mean JSON. */

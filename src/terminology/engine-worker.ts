@@ -4,8 +4,8 @@ import { ResourceStore } from '../store/resource-store';
 import { StoreResourceSource } from './store-source';
 import { TerminologyEngine } from './engine';
 import { TerminologyError } from './issues';
-import { EngineMethod, WorkerAnswer, invoke } from './service';
-import type { OperationRequest } from './engine';
+import { EngineTask, WorkerAnswer, invoke } from './service';
+import { answerText } from './answer-text';
 import { takeCacheCounts } from './cache-stats';
 
 // One read connection and one engine per worker thread; caches live as long as the thread.
@@ -22,7 +22,7 @@ function rest(): void {
   db.pragma('shrink_memory');
 }
 
-export default function run(task: { method: EngineMethod; request: OperationRequest; instance?: unknown; started?: BigInt64Array }): WorkerAnswer {
+export default function run(task: EngineTask): WorkerAnswer {
   // tell the pool when the task began: its time budget counts from here
   if (task.started) Atomics.store(task.started, 0, BigInt(Date.now()));
   if (idle) clearTimeout(idle);
@@ -31,7 +31,7 @@ export default function run(task: { method: EngineMethod; request: OperationRequ
   const started = performance.now();
   try {
     const value = invoke(engine, task.method, task.request, task.instance);
-    return { value, runMs: performance.now() - started, cache: takeCacheCounts() };
+    return { value: task.json ? answerText(value) : value, runMs: performance.now() - started, cache: takeCacheCounts() };
   } catch (e) {
     if (e instanceof TerminologyError) {
       const error = { kind: 'terminology-error' as const, issues: e.issues, httpStatus: e.httpStatus, unknownSystems: e.unknownSystems };

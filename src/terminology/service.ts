@@ -5,6 +5,7 @@ import type { TerminologyEngine, OperationRequest } from './engine';
 import { TerminologyError, TxIssue } from './issues';
 import { projectRoot } from '../config';
 import { CacheCounts, addCacheCounts } from './cache-stats';
+import { AnswerText, answerText } from './answer-text';
 
 /** The engine calls the FHIR layer makes; each takes a request and an optional instance resource. */
 export type EngineMethod = 'expand' | 'validateValueSetCode' | 'validateCodeSystemCode' | 'lookup' | 'subsumes' | 'translate' | 'batchValidate' | 'compare';
@@ -35,6 +36,12 @@ export interface PoolStats {
 /** Runs terminology work for the HTTP layer (in this thread, or in worker threads). */
 export interface TerminologyService {
   call(method: EngineMethod, request: OperationRequest, instance?: unknown): Promise<any>;
+  /**
+   * The answer as JSON text, serialised where it was made: a worker hands over one string, which
+   * crosses the thread boundary as one copy, instead of an object graph the HTTP thread would
+   * copy and then serialise again (the HTTP thread's largest cost per call).
+   */
+  callJson(method: EngineMethod, request: OperationRequest, instance?: unknown): Promise<AnswerText>;
   stats(): PoolStats;
   /** Tells the listener about every call when it ends. */
   onTask(listener: (timing: TaskTiming) => void): void;
@@ -55,6 +62,16 @@ export interface WorkerAnswer {
   error?: SerializedError;
   runMs: number;
   cache?: CacheCounts;
+}
+
+/** One engine call as a worker thread receives it; `json`: answer with the result's JSON text and tag (AnswerText). */
+export interface EngineTask {
+  method: EngineMethod;
+  request: OperationRequest;
+  instance?: unknown;
+  json?: boolean;
+  /** the worker writes when it began (the time budget counts from there) */
+  started?: BigInt64Array;
 }
 
 export function invoke(engine: TerminologyEngine, method: EngineMethod, request: OperationRequest, instance?: unknown): unknown {
@@ -97,6 +114,10 @@ export class InProcessService implements TerminologyService {
       this.running--;
       this.listeners.emit({ method, waitMs: 0, runMs: performance.now() - started, failed });
     }
+  }
+
+  async callJson(method: EngineMethod, request: OperationRequest, instance?: unknown): Promise<AnswerText> {
+    return answerText(await this.call(method, request, instance));
   }
 
   stats(): PoolStats {
@@ -149,12 +170,20 @@ export class WorkerPoolService implements TerminologyService {
   }
 
   async call(method: EngineMethod, request: OperationRequest, instance?: unknown): Promise<any> {
+    return this.run({ method, request, instance });
+  }
+
+  async callJson(method: EngineMethod, request: OperationRequest, instance?: unknown): Promise<AnswerText> {
+    return this.run({ method, request, instance, json: true });
+  }
+
+  private async run(task: EngineTask): Promise<any> {
+    const method = task.method;
     if (this.closed) throw shuttingDown();
     const started = performance.now();
     this.inFlight++;
     let answer: WorkerAnswer | undefined;
     try {
-      const task = { method, request, instance };
       answer = (this.timeLimitMs > 0 ? await this.runWithinBudget(task) : await this.pool.run(task)) as WorkerAnswer;
     } catch (e) {
       // a call cut off by the end of a shutdown's grace period is no internal error
@@ -194,7 +223,7 @@ export class WorkerPoolService implements TerminologyService {
    * instant into a shared cell; time in the queue does not count). A task past its budget is
    * abandoned: piscina ends that worker thread and starts a fresh one, so the pool is free again.
    */
-  private async runWithinBudget(task: { method: EngineMethod; request: OperationRequest; instance?: unknown }): Promise<any> {
+  private async runWithinBudget(task: EngineTask): Promise<any> {
     const started = new BigInt64Array(new SharedArrayBuffer(8));
     const abort = new AbortController();
     let timer: NodeJS.Timeout | undefined;

@@ -1,5 +1,5 @@
 import type { OperationDefinition } from '../operation';
-import { SHARED_PARAMETERS, instanceResource, operationRequest, parametersOf } from './common';
+import { SHARED_PARAMETERS, engineAnswer } from './common';
 
 /** ValueSet/$batch-validate-code: many $validate-code calls in one request. */
 export const batchValidateCodeOperation: OperationDefinition = {
@@ -17,6 +17,6 @@ export const batchValidateCodeOperation: OperationDefinition = {
     ...SHARED_PARAMETERS,
   ],
   async handle(ctx) {
-    return parametersOf(await ctx.terminology.call('batchValidate', operationRequest(ctx), instanceResource(ctx, 'ValueSet')));
+    return engineAnswer(ctx, 'batchValidate', 'ValueSet', true);
   },
 };

@@ -1,8 +1,9 @@
-import crypto from 'node:crypto';
 import type { ParametersParameter } from 'fhir/r4';
 import type { Request, Response } from 'express';
 import type { ResourceStore } from '../../store/resource-store';
 import { etagMatches } from '../caching';
+import { JsonText } from '../../http/fhir-answers';
+import { answerText } from '../../terminology/answer-text';
 
 /**
  * Cacheable answers of the read-only terminology operations vendors call at run time ($expand,
@@ -23,16 +24,12 @@ export const PINNED = 'public, max-age=86400';
 /** Something was resolved to the latest version: a minute, and revalidated after (304 is cheap). */
 export const LATEST = 'public, max-age=60, must-revalidate';
 
-/** The answer without what is new on every call (an expansion's identifier and timestamp). */
-function stableContent(result: any): unknown {
-  if (result?.resourceType !== 'ValueSet' || !result.expansion) return result;
-  const { identifier: _i, timestamp: _t, ...expansion } = result.expansion;
-  return { ...result, expansion };
-}
-
-/** A weak entity tag (equal content, not equal bytes: the expansion's identifier differs). */
+/**
+ * A weak entity tag (equal content, not equal bytes: the expansion's identifier differs), made
+ * where the answer was serialised (the worker thread) or else here.
+ */
 export function contentTag(result: unknown): string {
-  return `W/"${crypto.createHash('sha256').update(JSON.stringify(stableContent(result))).digest('base64url').slice(0, 32)}"`;
+  return result instanceof JsonText && result.tag ? result.tag : answerText(result).tag;
 }
 
 const WILDCARD = /(^|\.)(x|\*)(\.|$)/;

@@ -1,6 +1,8 @@
 import type { OperationContext, OperationParameterDefinition } from '../operation';
 import type { OperationRequest } from '../../terminology/engine';
 import { TerminologyError } from '../../terminology/issues';
+import type { EngineMethod } from '../../terminology/service';
+import { JsonText } from '../../http/fhir-answers';
 
 /** The engine's view of a call: its parameters, inline resources and language. */
 export function operationRequest(ctx: OperationContext): OperationRequest {
@@ -23,8 +25,15 @@ export function instanceResource(ctx: OperationContext, resourceType: string): a
   return stored.resource;
 }
 
-export function parametersOf(parameter: unknown[]): { resourceType: 'Parameters'; parameter: any[] } {
-  return { resourceType: 'Parameters', parameter: parameter as any[] };
+/**
+ * Runs an engine call for an operation (on the instance the path names, if any) and answers with
+ * its result as JSON text, serialised in the worker thread that made it; `parameters`: the result
+ * is a list of parameters, answered as a Parameters resource.
+ */
+export async function engineAnswer(ctx: OperationContext, method: EngineMethod, instanceType: string, parameters: boolean): Promise<JsonText> {
+  const { json, tag } = await ctx.terminology.callJson(method, operationRequest(ctx), instanceResource(ctx, instanceType));
+  // a parameter list's tag stands for its Parameters resource too (the wrapper is always the same)
+  return new JsonText(parameters ? `{"resourceType":"Parameters","parameter":${json}}` : json, tag);
 }
 
 /** Parameters every terminology operation shares: version rules, supplements, inline resources. */

@@ -1,5 +1,5 @@
 import type { OperationDefinition } from '../operation';
-import { SHARED_PARAMETERS, instanceResource, operationRequest, parametersOf } from './common';
+import { SHARED_PARAMETERS, engineAnswer } from './common';
 
 /**
  * ValueSet/$compare: how one value set relates to another (same, subset, superset, overlapping,
@@ -22,6 +22,6 @@ export const compareOperation: OperationDefinition = {
     ...SHARED_PARAMETERS,
   ],
   async handle(ctx) {
-    return parametersOf(await ctx.terminology.call('compare', operationRequest(ctx), instanceResource(ctx, 'ValueSet')));
+    return engineAnswer(ctx, 'compare', 'ValueSet', true);
   },
 };

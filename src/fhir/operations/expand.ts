@@ -1,5 +1,5 @@
 import type { OperationDefinition } from '../operation';
-import { SHARED_PARAMETERS, instanceResource, operationRequest } from './common';
+import { SHARED_PARAMETERS, engineAnswer } from './common';
 
 /** ValueSet/$expand (type and instance level). */
 export const expandOperation: OperationDefinition = {
@@ -27,6 +27,6 @@ export const expandOperation: OperationDefinition = {
     ...SHARED_PARAMETERS,
   ],
   async handle(ctx) {
-    return await ctx.terminology.call('expand', operationRequest(ctx), instanceResource(ctx, 'ValueSet'));
+    return engineAnswer(ctx, 'expand', 'ValueSet', false);
   },
 };

@@ -1,5 +1,5 @@
 import type { OperationDefinition } from '../operation';
-import { SHARED_PARAMETERS, instanceResource, operationRequest, parametersOf } from './common';
+import { SHARED_PARAMETERS, engineAnswer } from './common';
 
 /** CodeSystem/$lookup: what a code means. */
 export const lookupOperation: OperationDefinition = {
@@ -19,6 +19,6 @@ export const lookupOperation: OperationDefinition = {
     ...SHARED_PARAMETERS,
   ],
   async handle(ctx) {
-    return parametersOf(await ctx.terminology.call('lookup', operationRequest(ctx), instanceResource(ctx, 'CodeSystem')));
+    return engineAnswer(ctx, 'lookup', 'CodeSystem', true);
   },
 };

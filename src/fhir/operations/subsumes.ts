@@ -1,5 +1,5 @@
 import type { OperationDefinition } from '../operation';
-import { SHARED_PARAMETERS, instanceResource, operationRequest, parametersOf } from './common';
+import { SHARED_PARAMETERS, engineAnswer } from './common';
 
 /** CodeSystem/$subsumes: how two codes relate in the is-a hierarchy. */
 export const subsumesOperation: OperationDefinition = {
@@ -19,6 +19,6 @@ export const subsumesOperation: OperationDefinition = {
     ...SHARED_PARAMETERS,
   ],
   async handle(ctx) {
-    return parametersOf(await ctx.terminology.call('subsumes', operationRequest(ctx), instanceResource(ctx, 'CodeSystem')));
+    return engineAnswer(ctx, 'subsumes', 'CodeSystem', true);
   },
 };

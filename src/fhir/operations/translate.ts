@@ -1,5 +1,5 @@
 import type { OperationDefinition } from '../operation';
-import { SHARED_PARAMETERS, instanceResource, operationRequest, parametersOf } from './common';
+import { SHARED_PARAMETERS, engineAnswer } from './common';
 
 /** ConceptMap/$translate, forward and reverse; R4 and R5 parameter names are both accepted. */
 export const translateOperation: OperationDefinition = {
@@ -31,6 +31,6 @@ export const translateOperation: OperationDefinition = {
     ...SHARED_PARAMETERS,
   ],
   async handle(ctx) {
-    return parametersOf(await ctx.terminology.call('translate', operationRequest(ctx), instanceResource(ctx, 'ConceptMap')));
+    return engineAnswer(ctx, 'translate', 'ConceptMap', true);
   },
 };

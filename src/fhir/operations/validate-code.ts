@@ -1,5 +1,5 @@
 import type { OperationDefinition, OperationParameterDefinition } from '../operation';
-import { SHARED_PARAMETERS, instanceResource, operationRequest, parametersOf } from './common';
+import { SHARED_PARAMETERS, engineAnswer } from './common';
 
 const common: OperationParameterDefinition[] = [
   { name: 'code', type: 'code' },
@@ -31,7 +31,7 @@ export const valueSetValidateCodeOperation: OperationDefinition = {
     ...common,
   ],
   async handle(ctx) {
-    return parametersOf(await ctx.terminology.call('validateValueSetCode', operationRequest(ctx), instanceResource(ctx, 'ValueSet')));
+    return engineAnswer(ctx, 'validateValueSetCode', 'ValueSet', true);
   },
 };
 
@@ -45,6 +45,6 @@ export const codeSystemValidateCodeOperation: OperationDefinition = {
   idempotent: true,
   parameters: [{ name: 'url', type: 'uri' }, { name: 'codeSystem', type: 'CodeSystem' }, { name: 'version', type: 'string' }, ...common],
   async handle(ctx) {
-    return parametersOf(await ctx.terminology.call('validateCodeSystemCode', operationRequest(ctx), instanceResource(ctx, 'CodeSystem')));
+    return engineAnswer(ctx, 'validateCodeSystemCode', 'CodeSystem', true);
   },
 };

@@ -36,6 +36,7 @@ const opts = new Command()
   .option('--settle <s>', 'seconds idle after the load before the last RSS reading', '30')
   .option('--only <ids>', 'comma-separated scenario ids (the ceiling always runs)')
   .option('--peer <url>', 'FHIR base URL of another server to run the same requests against, alternating')
+  .option('--peer-pid <pid>', "the peer's process id on this machine: its CPU time per request and RSS are measured too")
   .option('--keep-store', 'reuse the store of an earlier run (no import)')
   .option('--workers <n>', 'KODVERK_WORKERS for the server (default: the server default)')
   .option('--work <dir>', 'folder for the release, the store and the fixtures', path.join(os.tmpdir(), 'kodverk-bench-http'))
@@ -233,14 +234,19 @@ interface Result {
   rssMb?: number;
   /** server CPU time (all threads) per request, µs: robust where the machine is shared */
   cpuUs?: number;
+  /** the part of it in the HTTP thread (the one thread every request passes through) */
+  mainUs?: number;
 }
 
-/** CPU time (user + system, all threads) a process has used, in µs. */
-function cpuTime(pid: number | undefined): number | undefined {
+/** CPU time (user + system) a process has used, in µs: all threads, and its main (HTTP) thread. */
+function cpuTime(pid: number | undefined): { all: number; main: number } | undefined {
   if (pid === undefined) return undefined;
-  try {
-    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  const read = (file: string) => {
+    const fields = fs.readFileSync(file, 'utf8').split(') ')[1].split(' ');
     return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100;
+  };
+  try {
+    return { all: read(`/proc/${pid}/stat`), main: read(`/proc/${pid}/task/${pid}/stat`) };
   } catch {
     return undefined;
   }
@@ -273,7 +279,8 @@ async function load(base: string, paths: string[], seconds: number, connections:
     p50: r.latency.p50,
     p99: r.latency.p99,
     errors: r.errors + r.timeouts + r.non2xx,
-    cpuUs: cpuBefore !== undefined && cpuAfter !== undefined && r.requests.total > 0 ? (cpuAfter - cpuBefore) / r.requests.total : undefined,
+    cpuUs: cpuBefore && cpuAfter && r.requests.total > 0 ? (cpuAfter.all - cpuBefore.all) / r.requests.total : undefined,
+    mainUs: cpuBefore && cpuAfter && r.requests.total > 0 ? (cpuAfter.main - cpuBefore.main) / r.requests.total : undefined,
   };
 }
 
@@ -307,7 +314,9 @@ async function main(): Promise<void> {
   fs.writeFileSync(path.join(fixtureDir, 'bench-fixtures.json'), JSON.stringify(fx.bundle));
 
   const dbPath = path.join(opts.work, `kodverk-${concepts}.db`);
-  const env: NodeJS.ProcessEnv = { ...process.env, KODVERK_DB: dbPath };
+  // one load generator on one address is no abusive client: the per-client rate limits would
+  // answer 429 at 50 (or 5) requests a second; capacity is measured without them unless set
+  const env: NodeJS.ProcessEnv = { KODVERK_RATE_LIMIT: '0', KODVERK_RATE_LIMIT_EXPENSIVE: '0', ...process.env, KODVERK_DB: dbPath };
   if (opts.workers !== undefined) env.KODVERK_WORKERS = String(opts.workers);
   let imported = { seconds: NaN, peakMb: NaN };
   if (!opts.keepStore || !fs.existsSync(dbPath)) {
@@ -319,8 +328,11 @@ async function main(): Promise<void> {
 
   const { child, base } = await startServer(env, path.join(opts.work, 'server.log'));
   const rss = new RssSampler(child.pid!);
+  const peerPid = opts.peerPid !== undefined ? Number(opts.peerPid) : undefined;
+  const peerRss = peerPid !== undefined ? new RssSampler(peerPid) : undefined;
   const stop = () => {
     rss.stop();
+    peerRss?.stop();
     child.kill('SIGTERM');
   };
   process.on('SIGINT', () => {
@@ -330,6 +342,7 @@ async function main(): Promise<void> {
   try {
     await sleep(1000);
     const idle = rss.sample();
+    const peerIdle = peerRss?.sample();
     const only = opts.only ? new Set(String(opts.only).split(',')) : undefined;
     const list = scenarios(pools, fx.smallFilters, fx.twoFilterUrls).filter((s) => s.id === 'CEIL' || !only || only.has(s.id));
     const ours: Record<string, Result> = {};
@@ -349,7 +362,7 @@ async function main(): Promise<void> {
     const runCeiling = async () => {
       const c = await load(base, list[0].paths, ceilingSlice, connections, child.pid);
       ceilings.push(c.rps);
-      if (opts.peer) peerCeilings.push((await load(opts.peer, list[0].paths, ceilingSlice, connections)).rps);
+      if (opts.peer) peerCeilings.push((await load(opts.peer, list[0].paths, ceilingSlice, connections, peerPid)).rps);
       return c;
     };
     for (const s of list) {
@@ -361,10 +374,12 @@ async function main(): Promise<void> {
       ours[s.id] = await load(base, s.paths, seconds, connections, child.pid);
       ours[s.id].rssMb = rss.max();
       overallPeak = Math.max(overallPeak, ours[s.id].rssMb!);
-      process.stdout.write(`  ${s.id} ${fmt(ours[s.id].rps)} req/s, ${fmt(ours[s.id].cpuUs ?? NaN)} µs CPU/req`);
+      process.stdout.write(`  ${s.id} ${fmt(ours[s.id].rps)} req/s, ${fmt(ours[s.id].cpuUs ?? NaN)} µs CPU/req (HTTP thread ${fmt(ours[s.id].mainUs ?? NaN)})`);
       if (opts.peer) {
         await load(opts.peer, s.paths, Number(opts.warmup), connections);
-        peer[s.id] = await load(opts.peer, s.paths, seconds, connections);
+        peerRss?.reset();
+        peer[s.id] = await load(opts.peer, s.paths, seconds, connections, peerPid);
+        peer[s.id].rssMb = peerRss?.max();
         process.stdout.write(` | peer ${fmt(peer[s.id].rps)} req/s`);
       }
       if (s.id === 'CEIL') {
@@ -386,23 +401,26 @@ async function main(): Promise<void> {
     console.log();
     console.log(
       `${fmt(concepts)} concepts, ${connections} connections, ${seconds} s each. CEIL: the mean of its runs (${ceilings.map((c) => fmt(c)).join(', ')} req/s); ` +
-        `× ceiling: req/s over the ceiling measured just before and after the scenario; CPU: the server's CPU time per request (all threads)`,
+        `× ceiling: req/s over the ceiling measured just before and after the scenario; CPU: the server's CPU time per request (all threads; HTTP: the HTTP thread's part)`,
     );
-    const head = ['scenario', 'what', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'RSS max MB', 'CPU µs/req', '× ceiling'];
-    if (opts.peer) head.push('peer req/s', 'peer p99 ms', 'peer errors', 'peer × its ceiling', 'Kodverk / peer');
+    const head = ['scenario', 'what', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'RSS max MB', 'CPU µs/req', 'HTTP µs/req', '× ceiling'];
+    if (opts.peer) head.push('peer req/s', 'peer p99 ms', 'peer errors', 'peer × its ceiling', ...(peerPid !== undefined ? ['peer CPU µs/req', 'peer HTTP µs/req', 'peer RSS max MB'] : []), 'Kodverk / peer');
     console.log(`| ${head.join(' | ')} |`);
     console.log(`|${head.map((h, i) => (i < 2 ? '---' : '---:')).join('|')}|`);
     for (const s of list) {
       const r = ours[s.id];
-      const row = [s.id, s.what, fmt(r.rps), fmt(r.p50), fmt(r.p99), fmt(r.errors), fmt(r.rssMb ?? 0), fmt(r.cpuUs ?? NaN), (r.rps / (near[s.id] ?? r.rps)).toFixed(2)];
+      const row = [s.id, s.what, fmt(r.rps), fmt(r.p50), fmt(r.p99), fmt(r.errors), fmt(r.rssMb ?? 0), fmt(r.cpuUs ?? NaN), fmt(r.mainUs ?? NaN), (r.rps / (near[s.id] ?? r.rps)).toFixed(2)];
       if (opts.peer) {
         const p = peer[s.id];
-        row.push(fmt(p.rps), fmt(p.p99), fmt(p.errors), (p.rps / (peerNear[s.id] ?? p.rps)).toFixed(2), p.rps > 0 ? (r.rps / p.rps).toFixed(2) : '∞');
+        row.push(fmt(p.rps), fmt(p.p99), fmt(p.errors), (p.rps / (peerNear[s.id] ?? p.rps)).toFixed(2));
+        if (peerPid !== undefined) row.push(fmt(p.cpuUs ?? NaN), fmt(p.mainUs ?? NaN), fmt(p.rssMb ?? 0));
+        row.push(p.rps > 0 ? (r.rps / p.rps).toFixed(2) : '∞');
       }
       console.log(`| ${row.join(' | ')} |`);
     }
     console.log();
     console.log(`server RSS: idle ${fmt(idle)} MB, highest under load ${fmt(overallPeak)} MB, ${opts.settle} s after the load ${fmt(after)} MB`);
+    if (peerRss) console.log(`peer RSS: idle ${fmt(peerIdle ?? NaN)} MB, ${opts.settle} s after the load ${fmt(peerRss.sample())} MB`);
     console.log(`import: ${imported.seconds.toFixed(1)} s, peak RSS ${fmt(imported.peakMb)} MB`);
   } finally {
     stop();

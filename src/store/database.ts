@@ -14,7 +14,8 @@ export function openDatabase(file: string, migrationsDir?: string, options: { re
     // readers (worker threads) share the file; the writer has already migrated it
     const ro = new Database(file, { readonly: true });
     ro.pragma('busy_timeout = 10000');
-    ro.pragma('cache_size = -65536');
+    // 32 MB of pages per reader (one per worker thread): the operating system's file cache holds the rest
+    ro.pragma('cache_size = -32768');
     return ro;
   }
   if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });

@@ -154,7 +154,8 @@ export class WorkerPoolService implements TerminologyService {
       filename: WorkerPoolService.workerFile(),
       minThreads: 1,
       maxThreads: threads,
-      idleTimeout: 60_000,
+      // a thread beyond the first ends after 20 s without work (its heap and page cache go with it: memory falls back after load)
+      idleTimeout: 20_000,
       workerData: { dbPath, engineOptions },
     });
   }

@@ -9,7 +9,7 @@ import { IMPORTERS, importerFor } from '../importers';
 import { ImportError } from '../importers/importer';
 import { describeSummary, runImport } from '../importers/run-import';
 import { terminalProgress } from './progress';
-import { nimCommand } from './nim';
+import { nimCommand, releaseCommand } from './nim';
 import { openNim, releaseImportHooks } from '../nim';
 import { validateCommand } from './validate';
 import { ArtefactStore } from '../store/artefact-store';
@@ -90,6 +90,7 @@ program
   });
 
 program.addCommand(nimCommand());
+program.addCommand(releaseCommand());
 program.addCommand(validateCommand());
 for (const c of storeCommands()) program.addCommand(c);
 program.addCommand(apiKeyCommand());

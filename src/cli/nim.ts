@@ -234,3 +234,11 @@ export function nimCommand(options: NimCliOptions = {}): Command {
     );
   return nim;
 }
+
+/**
+ * `kodverk release …`: the release commands by the name publishers and vendors use (the same as
+ * `kodverk nim release …`, e.g. `kodverk release refresh [version]`).
+ */
+export function releaseCommand(options: NimCliOptions = {}): Command {
+  return nimCommand(options).commands.find((c) => c.name() === 'release')!;
+}

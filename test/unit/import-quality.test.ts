@@ -8,7 +8,7 @@ import { ImportLog } from '../../src/store/import-log';
 import { ResourceLoader } from '../../src/importers/loader';
 import { Importer } from '../../src/importers/importer';
 import { runImport } from '../../src/importers/run-import';
-import { QualityFinding, countByKind, qualityReport } from '../../src/importers/quality';
+import { QualityFinding, countByKind, qualityReport, sameWording } from '../../src/importers/quality';
 import { ksiImporter } from '../../src/importers/ksi';
 import { SHARED_DATA } from '../helpers/server';
 import { codeSystem } from './nim-validation-fixture';
@@ -103,6 +103,17 @@ describe('the import quality report', () => {
     expect(changed).toEqual([expect.objectContaining({ code: 'SA1.AA.ZZ', field: 'innefattar', detail: { previous: '2024', before: 'sinnesupplevelser (SA2.AA.ZZ)', after: release.concept![0].concept![0].concept![0].property!.find((x) => x.code === 'innefattar')!.valueString, declared: false } })]);
     // the previous of an older version is none: 2023 has nothing before it
     expect(of(qualityReport([ksi('2023', 'x')], store), 'text-changed')).toEqual([]);
+  });
+
+  it('reports changes of wording, not of case, punctuation or typography', () => {
+    new ResourceLoader(db, store).load([ksi('2024', 'Sinnesupplevelser - att se (SA2.AA.ZZ) ;')]);
+    expect(of(qualityReport([ksi('2025', 'sinnesupplevelser – att se (SA2.AA.ZZ)')], store), 'text-changed')).toEqual([]);
+    expect(of(qualityReport([ksi('2025', 'sinnesupplevelser – att höra (SA2.AA.ZZ)')], store), 'text-changed')).toHaveLength(1);
+    // a code named differently is a change of wording
+    expect(of(qualityReport([ksi('2025', 'Sinnesupplevelser - att se (SA2.AS.ZZ) ;')], store), 'text-changed')).toHaveLength(1);
+    expect(sameWording('Övergripande psykiska funktioner (b110-b139)', 'Övergripande psykiska funktioner', 'b110-b139')).toBe(true);
+    expect(sameWording('”slingrande” rörelser, tidigt', '"slingrande" rörelser tidigt.', 'b7610')).toBe(true);
+    expect(sameWording('att hantera stress', 'hantera stress', 'SDJ.AA.ZZ')).toBe(false);
   });
 
   it('finds codes a selection lists that its code system does not have', () => {

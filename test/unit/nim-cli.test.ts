@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
 import YAML from 'yaml';
-import { nimCommand } from '../../src/cli/nim';
+import { nimCommand, releaseCommand } from '../../src/cli/nim';
 import { loadConfig } from '../../src/config';
 import { loadInitialContent } from '../../src/server';
 import { openDatabase } from '../../src/store/database';
@@ -50,6 +50,16 @@ describe('kodverk nim', () => {
     expect(await kodverk(db(), 'list')).toMatch(/brukare\s+1\.0\.0 \(faststalld från 2025-12-01\)/);
     const releases = await kodverk(db(), 'release', 'list');
     expect(releases.split('\n').map((l) => l.split(/\s+/).slice(0, 2).join(' '))).toEqual(['1.1.0 paseende', '1.0.0 faststalld']);
+  });
+
+  it('refreshes a release on påseende on demand, also as `kodverk release refresh`; never an adopted one', async () => {
+    expect(await kodverk(db(), 'release', 'refresh', '1.1.0')).toBe('release 1.1.0 (paseende): already up to date');
+    const lines: string[] = [];
+    const program = new Command('kodverk').exitOverride();
+    program.addCommand(releaseCommand({ dbPath: db(), out: (t) => lines.push(t) }));
+    await program.parseAsync(['node', 'kodverk', 'release', 'refresh']);
+    expect(lines).toEqual(['release 1.1.0 (paseende): already up to date']);
+    await expect(kodverk(db(), 'release', 'refresh', '1.0.0')).rejects.toThrow(/never changes/);
   });
 
   it('takes a release through the whole lifecycle', async () => {

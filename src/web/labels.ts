@@ -5,7 +5,8 @@ import type { PageContext } from './layout';
 
 /**
  * Human Swedish (and English) names for what the pages would otherwise show as codes: the
- * properties of KSI, ICF, KVÅ and Snomed CT (and FHIR's own), and KSI's sakområde abbreviations.
+ * properties of KSI, ICF, KVÅ and Snomed CT (and FHIR's own and the national lists'), and KSI's
+ * sakområde abbreviations.
  * The code itself stays visible as secondary text or a tooltip, for those who look it up.
  */
 
@@ -73,6 +74,12 @@ const PROPERTY: Record<string, Words> = {
   exempel: ['Exempel', 'Examples'],
   kodningsinformation: ['Kodningsinformation', 'Coding information'],
   anmärkning: ['Anmärkning', 'Note'],
+  // the national lists of the content pack (terminology/)
+  kalla: ['Källa', 'Source'],
+  aktualiseringstyp: ['Aktualiseringstyp', 'Type of initiation'],
+  lagrum: ['Lagrum', 'Legal provision'],
+  sfs: ['SFS-nummer', 'SFS number'],
+  'ksi-urval': ['Urval i KSI', 'Selection in KSI'],
   // Snomed CT
   sufficientlyDefined: ['Fullständigt definierat', 'Sufficiently defined'],
   moduleId: ['Modul', 'Module'],
@@ -105,6 +112,16 @@ export function sakomradeMeaning(lang: Lang, flag: string): string | undefined {
 export function sakomradeLabel(lang: Lang, flag: string): string {
   const meaning = sakomradeMeaning(lang, flag);
   return meaning ? `${flag} – ${meaning}` : flag;
+}
+
+const FLAG_IN_TEXT = new RegExp(`(?<![\\p{L}\\p{N}])(${SAKOMRÅDEN.map((s) => s.flagga).join('|')})(?![\\p{L}\\p{N}]| –)`, 'gu');
+
+/**
+ * Sakområde flags in a text written out where they stand ("BoUU: 2" → "BoUU (barn och unga,
+ * utförare): 2"); a flag already followed by its meaning is left alone.
+ */
+export function sakomradeWrittenOut(lang: Lang, text: string): string {
+  return text.replace(FLAG_IN_TEXT, (flag) => `${flag} (${sakomradeMeaning(lang, flag)})`);
 }
 
 /** A property's name in words, or undefined when none is known. */

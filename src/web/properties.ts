@@ -2,6 +2,7 @@ import type { PropertyRow } from '../store/concept-store';
 import { Fragment, Html, html, linkIf } from './html';
 import type { PageContext } from './layout';
 import type { Site } from './site';
+import { sakomradeLabel, sakomradeMeaning, sakomradeWrittenOut } from './labels';
 
 /** A declared property of a code system (CodeSystem.property). */
 export interface PropertyDecl {
@@ -45,7 +46,9 @@ export function propertyHtml(ctx: PageContext, site: Site, p: PropertyRow, csUrl
     return conceptDisplay(site, csUrl, v, csVersion) === undefined ? html`<code>${v}</code>` : conceptLink(site, csUrl, v, undefined, csVersion);
   }
   if (p.value_type === 'valueBoolean') return v === true ? ctx.t('yes') : ctx.t('no');
-  return multiline(propertyText(p));
+  // a KSI sakområde flag as a value (the sakområde list's ksi-urval) or in a note: written out
+  if (typeof v === 'string' && sakomradeMeaning(ctx.lang, v)) return sakomradeLabel(ctx.lang, v);
+  return multiline(sakomradeWrittenOut(ctx.lang, propertyText(p)));
 }
 
 /**

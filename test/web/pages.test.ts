@@ -1,7 +1,10 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import ExcelJS from 'exceljs';
 import type { BrowserContext, Page } from 'playwright-core';
 import { WatchedPage, accessibilityViolations, chromiumPresent, launch, screenshot, watchedPage } from './support/browser';
 import { PageServer, startPageServer, whyNoKsiIcf } from './support/server';
+import { SAKOMRÅDEN } from '../../src/importers/ksi';
 
 /**
  * The pages in a real headless browser (Debian chromium through playwright-core): a person
@@ -369,4 +372,102 @@ describeWithBrowser('pages in a browser', () => {
       await w.page.close();
     });
   });
+  /**
+   * Made-up content imported into the running server, as `kodverk import fhir` does (no
+   * Socialstyrelsen data needed): a new version of the national list Kontaktsätt (one title
+   * changed, a code added whose title repeats another's) with a new version of its value set, and
+   * a new version of the Juridiskt kön value set that the fastställd release 1.0.0 binds too.
+   * Runs last: it changes release 1.1.0.
+   */
+  describe('after a made-up import', () => {
+    const KONTAKTSATT = 'https://kodverk.se/fhir/CodeSystem/kontaktsatt';
+    let adoptedBefore: unknown;
+
+    beforeAll(async () => {
+      const { runImport } = require('../../src/importers/run-import');
+      const { importerFor } = require('../../src/importers');
+      const { openNim, releaseImportHooks } = require('../../src/nim');
+      const { db, store } = kodverk.server;
+      const [cs] = store.byUrl('CodeSystem', KONTAKTSATT);
+      const [vs] = store.byUrl('ValueSet', 'https://kodverk.se/fhir/ValueSet/kontaktsatt');
+      const [kon] = store.byUrl('ValueSet', 'https://kodverk.se/fhir/ValueSet/juridiskt-kon');
+      const concept = [
+        ...cs.resource.concept.map((c: any) => (c.code === 'vard' ? { ...c, display: 'Hälso- och sjukvård' } : c)),
+        { code: 'fritidshem', display: 'Skola' },
+      ];
+      const resources = [
+        { ...cs.resource, id: 'kontaktsatt-2026.2', version: '2026.2', count: concept.length, concept },
+        { ...vs.resource, id: 'kontaktsatt-2026.2', version: '2026.2', compose: { include: [{ system: KONTAKTSATT, concept: concept.map((c: any) => ({ code: c.code })) }] } },
+        { ...kon.resource, id: 'juridiskt-kon-2026.2', version: '2026.2' },
+      ];
+      adoptedBefore = await (await fetch(`${origin}/releases/1.0.0`)).json();
+      const file = path.join(kodverk.server.dir, 'kontaktsatt-2026.2.json');
+      fs.writeFileSync(file, JSON.stringify({ resourceType: 'Bundle', type: 'collection', entry: resources.map((resource) => ({ resource })) }));
+      await runImport(db, store, importerFor('fhir'), file, {}, undefined, releaseImportHooks(openNim(db, store)));
+    }, 120_000);
+
+    test('release 1.1.0 followed the import: the refresh is an event on the release page, with what changed; the fastställd 1.0.0 did not change', async () => {
+      const manifest = await (await fetch(`${origin}/releases/1.1.0`)).json();
+      expect(manifest.valueSets.find((v: any) => v.url === 'https://kodverk.se/fhir/ValueSet/kontaktsatt')).toMatchObject({ version: '2026.2', state: 'expanded', total: 5 });
+      expect(await (await fetch(`${origin}/releases/1.0.0`)).json()).toEqual(adoptedBefore);
+      const w = await visit('/utgavor/1.1.0', 'utgava-1.1.0-uppdaterad');
+      const refresh = main(w.page).locator('section[aria-labelledby=handelser-rubrik] li.refresh', { hasText: 'kontaktsatt-2026.2.json' });
+      await expect(refresh.count()).resolves.toBe(1);
+      await expect(refresh.innerText()).resolves.toMatch(/uppdaterad/i);
+      await expect(refresh.locator('li', { hasText: 'Kontaktsätt' }).first().innerText()).resolves.toMatch(/Kontaktsätt vid aktualisering[^\n]*: 2026\.1 → 2026\.2, 1 tillagd/);
+      await expect(refresh.locator('li', { hasText: 'Juridiskt kön' }).first().innerText()).resolves.toMatch(/2026\.1 → 2026\.2/);
+      await w.page.close();
+    });
+
+    test('a value set with two versions is listed once, its versions behind it', async () => {
+      const w = await visit('/kodsystem/kontaktsatt-2026.2/kod/polis');
+      const listed = await w.page.locator('section[aria-labelledby=vardemangder-rubrik] ul.value-sets > li').allInnerTexts();
+      expect(listed).toEqual([expect.stringMatching(/^Kontaktsätt vid aktualisering \(alla koder\) versioner 2026\.1, 2026\.2$/)]);
+      const catalogue = await visit('/katalog?typ=ValueSet&filter=Kontakts%C3%A4tt');
+      await expect(catalogue.page.locator('#katalog tbody tr', { hasText: 'Kontaktsätt vid aktualisering' }).count()).resolves.toBe(1);
+      await catalogue.page.close();
+      await w.page.close();
+    });
+
+    test("the import's quality report shows on the concepts it is about", async () => {
+      const w = await visit('/kodsystem/kontaktsatt-2026.2/kod/vard', 'begrepp-kontaktsatt-anmarkning');
+      const notice = w.page.getByRole('complementary', { name: 'Anmärkningar från importen' });
+      await expect(notice.innerText()).resolves.toMatch(/Benämning: ändrad sedan version 2026\.1\.[\s\S]*kontaktsatt-2026\.2\.json/);
+      await notice.locator('summary').focus();
+      await w.page.keyboard.press('Enter');
+      await expect(notice.locator('details').innerText()).resolves.toMatch(/Vård[\s\S]*Hälso- och sjukvård/);
+      const duplicate = await visit('/kodsystem/kontaktsatt-2026.2/kod/fritidshem');
+      await expect(duplicate.page.getByRole('complementary', { name: 'Anmärkningar från importen' }).innerText()).resolves.toMatch(/Källfilen ger också skola benämningen "Skola"/i);
+      await duplicate.page.close();
+      // the code system page has the whole report
+      const cs = await visit('/kodsystem/kontaktsatt-2026.2');
+      await expect(cs.page.locator('section[aria-labelledby=kvalitet-rubrik] summary').allInnerTexts()).resolves.toEqual(expect.arrayContaining([expect.stringMatching(/\(2\)$/), expect.stringMatching(/\(1\)$/)]));
+      await cs.page.close();
+      await w.page.close();
+    });
+  });
+
+  test("every page speaks Socialstyrelsen's Swedish: utgåva (never release), properties by name, sakområden written out; no console errors", async () => {
+    const pages = ['/', '/katalog', '/katalog?typ=ValueSet', '/sok?q=kontakt', '/informationsmangder', '/informationsmangder/insats', '/utgavor', '/utgavor/1.1.0', '/utgavor/1.0.0', '/jamfor', '/jamfor?vad=release&fran=1.0.0&till=1.1.0', '/kodsystem/sakomrade', '/kodsystem/sakomrade/kod/aldreomsorg', '/kodsystem/kontaktsatt', '/kodsystem/kontaktsatt/kod/polis', '/vardemangd/kontaktsatt', '/vardemangd/sakomrade'];
+    if (kodverk.withKsiIcf) pages.push('/kodsystem/ksi-2025', '/kodsystem/ksi-2025/kod/SA1.AA.ZZ', '/vardemangd/ksi-aoh-2025', '/kodsystem/icf-2025/kod/d4500');
+    const meaning = new Map(SAKOMRÅDEN.map((s) => [s.flagga, s.betydelse.split(',')[0]]));
+    const flags = new RegExp(`(?<![\\p{L}\\p{N}])(${[...meaning.keys()].join('|')})(?![\\p{L}\\p{N}])`, 'gu');
+    for (const path of pages) {
+      const w = await visit(path);
+      // the visible text, without code shown as code (API addresses such as GET /releases/1.1.0)
+      const text = await w.page.evaluate(() => {
+        const body = document.body.cloneNode(true) as HTMLElement;
+        body.querySelectorAll('code, pre, kbd, samp, script, style').forEach((e) => e.remove());
+        return (body as HTMLElement).innerText;
+      });
+      expect([path, text.match(/\breleas\w*/gi)]).toEqual([path, null]);
+      // each flag with its meaning beside it (ÄOH – äldreomsorg, handläggare; … i kolumnen ÄOH)
+      for (const m of text.matchAll(flags)) expect([path, m[0], text.slice(Math.max(0, m.index! - 120), m.index! + 120).includes(meaning.get(m[1])!)]).toEqual([path, m[0], true]);
+      // a property is named in words; its code, where shown, is secondary text beside the name
+      const properties = w.page.locator('section[aria-labelledby=egenskaper-rubrik] th[scope=row]');
+      const unnamed = await properties.filter({ hasNot: w.page.locator('code.secondary') }).allInnerTexts();
+      expect([path, unnamed]).toEqual([path, []]);
+      await w.page.close();
+    }
+  }, 240_000);
 });

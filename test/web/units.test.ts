@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { TEXTS, tr, word } from '../../src/web/i18n';
-import { propertyName, sakomradeLabel } from '../../src/web/labels';
+import { propertyName, sakomradeLabel, sakomradeWrittenOut } from '../../src/web/labels';
 import { SNOMED_PROPERTIES } from '../../src/terminology/snomed/model';
 import type { Importer } from '../../src/importers/importer';
 import { ksiImporter } from '../../src/importers/ksi';
@@ -106,6 +106,10 @@ describe("Socialstyrelsen's words on the pages", () => {
     expect(sakomradeLabel('sv', 'EkBistHU')).toBe('EkBistHU – ekonomiskt bistånd, handläggare och utförare');
     expect(sakomradeLabel('en', 'BoUH')).toBe('BoUH – children and young people, case officers');
     expect(propertyName('sv', 'FunkU')).toBe('Urval FunkU – funktionsnedsättning, utförare');
+    // in a note of the KSI import, and left alone where the meaning already follows
+    expect(sakomradeWrittenOut('sv', 'BoUU: 2; ÄOH: 1?')).toBe('BoUU (barn och unga, utförare): 2; ÄOH (äldreomsorg, handläggare): 1?');
+    expect(sakomradeWrittenOut('sv', 'ÄOH – äldreomsorg, handläggare; KSIUrvalAOH')).toBe('ÄOH – äldreomsorg, handläggare; KSIUrvalAOH');
+    expect(propertyName('sv', 'kalla')).toBe('Källa');
   });
 
   test('the pages say utgåva, informationsmängd, värdemängd, fastställd, på påseende, upphävd — never release', () => {

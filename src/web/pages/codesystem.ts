@@ -9,7 +9,7 @@ import { Expansion, expandPage } from './valueset';
 import { PropertyDecl, conceptDisplay, declaredProperties, propertyText } from '../properties';
 import type { Site } from '../site';
 import { qualityReportSection } from '../quality';
-import { propertyWords } from '../labels';
+import { propertyWords, sakomradeWrittenOut } from '../labels';
 
 const FILTER_PAGE = 50;
 /** A property gets a filter when it has at most this many distinct values. */
@@ -82,7 +82,7 @@ export async function codeSystemPage(ctx: PageContext, site: Site, stored: Store
     // a code of this code system, or a Coding: the code with its display
     const coding = s.decl.type === 'Coding' ? (JSON.parse(v.json) as { system?: string; display?: string }) : undefined;
     const display = coding ? coding.display ?? conceptDisplay(site, coding.system, v.value) : s.decl.type === 'code' ? conceptDisplay(site, cs.url, v.value, cs.version) : undefined;
-    return display ? `${v.value} ${display}` : v.value;
+    return display ? `${v.value} ${display}` : sakomradeWrittenOut(ctx.lang, v.value);
   };
   const filterField = (s: FilterSpec) =>
     html`<div class="field"><label for="f-${s.decl.code}" title="${s.decl.code}${s.decl.description ? `: ${s.decl.description}` : ''}">${propertyWords(ctx.lang, s.decl.code)}</label><select id="f-${s.decl.code}" name="p.${s.decl.code}"><option value="">${ctx.t('filterAny')}</option>${s.values.map(

@@ -1,6 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './database';
-import { LruCache } from '../terminology/lru-cache';
+import { LruCache } from '../lru-cache';
 
 /**
  * A set of concepts of one stored code system as the indexes can answer it: the is-a closure,

@@ -7,7 +7,7 @@ import { TextFilter } from './text-filter';
 import type { EclNode, Refinement } from './snomed/ecl-ast';
 import { EclSyntaxError, parseEcl } from './snomed/ecl-parser';
 import { SCT } from './snomed/sctid';
-import { LruCache } from './lru-cache';
+import { LruCache } from '../lru-cache';
 
 /**
  * A provider whose concepts live in the concept tables and whose filters mean exactly what the

@@ -5,7 +5,7 @@ import { ConceptGraphProvider, SupplementAdditions, supplementAdditions } from '
 import { TextFilter } from '../text-filter';
 import type { IndexedCodeSystem } from '../paged-expansion';
 
-import { LruCache } from '../lru-cache';
+import { LruCache } from '../../lru-cache';
 import { conceptCacheBytes, conceptSize } from './concept-cache';
 import { cacheCounter } from '../cache-stats';
 

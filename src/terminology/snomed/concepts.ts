@@ -9,7 +9,7 @@ import { cacheCounter } from '../cache-stats';
 /** Language reference sets that stand for a dialect (a language tag with a region). */
 const DIALECTS: Record<string, string> = { [SCT.usEnglish]: 'en-US', [SCT.gbEnglish]: 'en-GB', [SCT.swedish]: 'sv-SE' };
 
-import { LruCache } from '../lru-cache';
+import { LruCache } from '../../lru-cache';
 import { conceptCacheBytes, conceptSize } from '../providers/concept-cache';
 
 const SNOMED_CONCEPTS = cacheCounter('snomed-concepts');

@@ -99,11 +99,15 @@ describe('kodverk backup while serving, restore, check', () => {
     let running = true;
     let writes = 0;
     const statuses: number[] = [];
+    const failures: { q: string; status: number; text: string }[] = [];
     const readers = Array.from({ length: 4 }, async (_, r) => {
       for (let i = r; running; i++) {
-        const res = await fetch(`${original.fhirBase}/${QUERIES[i % QUERIES.length]}`);
-        await res.arrayBuffer();
+        const q = QUERIES[i % QUERIES.length];
+        const res = await fetch(`${original.fhirBase}/${q}`);
+        const text = await res.text();
         statuses.push(res.status);
+        // which read failed, and what it said (a read during writes must never miss what exists)
+        if (res.status >= 300) failures.push({ q, status: res.status, text: text.slice(0, 500) });
       }
     });
     const writer = (async () => {
@@ -116,6 +120,7 @@ describe('kodverk backup while serving, restore, check', () => {
     // the RF2 snapshot kept for the syndication feed (it cannot be rebuilt from the store)
     expect(backup.stdout).toMatch(/syndication artefacts in .*\.artefacts: [1-9]\d* copied/);
     expect(statuses.length).toBeGreaterThan(10);
+    expect(failures).toEqual([]);
     expect(statuses.filter((s) => s >= 300)).toEqual([]);
     expect(writes).toBeGreaterThan(0);
 

@@ -87,23 +87,26 @@ export interface FollowConfig {
   primaryUrl: string;
 }
 
+/** An OpenID Connect issuer whose bearer JWTs are accepted (src/security/oidc.ts verifies them). */
+export interface OidcSettings {
+  issuer: string;
+  audience: string;
+  /** claim holding the roles; a dotted path reaches into objects (`realm_access.roles`) */
+  rolesClaim: string;
+  /** the JWKS address; discovered from the issuer's openid-configuration when absent */
+  jwksUri?: string;
+  /** tolerated clock difference for exp/nbf, seconds (at most 300) */
+  clockSkewSeconds: number;
+  /** least time between two fetches of the JWKS for an unknown key id, seconds (default 30) */
+  jwksCooldownSeconds?: number;
+}
+
 /** Identities, roles and the limits that keep hostile requests from breaking or stalling the server. */
 export interface SecurityConfig {
   /** `public`: anyone reads; `authenticated`: reads need an identity too (any role). */
   readAccess: 'public' | 'authenticated';
   /** OpenID Connect issuer whose bearer JWTs are accepted (unset: no OIDC). */
-  oidc?: {
-    issuer: string;
-    audience: string;
-    /** claim holding the roles; a dotted path reaches into objects (realm_access.roles) */
-    rolesClaim: string;
-    /** the issuer's JWKS (default: discovered from its openid-configuration) */
-    jwksUri?: string;
-    /** tolerated clock difference for exp/nbf, seconds (at most 300) */
-    clockSkewSeconds: number;
-    /** least time between two fetches of the JWKS for an unknown key id, seconds */
-    jwksCooldownSeconds?: number;
-  };
+  oidc?: OidcSettings;
   /** Most parameters (query and top-level body parameters together) one request may carry. */
   maxParameters: number;
   /** Deepest nesting of arrays and objects accepted in a JSON body. */

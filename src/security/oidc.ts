@@ -1,4 +1,5 @@
 import { createRemoteJWKSet, errors, jwtVerify, JWTPayload } from 'jose';
+import type { OidcSettings } from '../config';
 import { CredentialError, Identity, Role, isRole } from './identity';
 
 /**
@@ -7,18 +8,7 @@ import { CredentialError, Identity, Role, isRole } from './identity';
  * bounded clock skew. The keys are fetched once and cached; an unknown `kid` (the issuer rotated
  * its keys) fetches them again, at most once per cooldown.
  */
-export interface OidcSettings {
-  issuer: string;
-  audience: string;
-  /** claim holding the roles; a dotted path reaches into objects (`realm_access.roles`) */
-  rolesClaim: string;
-  /** the JWKS address; discovered from the issuer's openid-configuration when absent */
-  jwksUri?: string;
-  /** tolerated clock difference, seconds */
-  clockSkewSeconds: number;
-  /** least time between two fetches of the JWKS for an unknown key id, seconds (default 30) */
-  jwksCooldownSeconds?: number;
-}
+export type { OidcSettings };
 
 /** Most clock skew accepted from configuration: beyond this an expired token is simply expired. */
 export const MAX_CLOCK_SKEW_SECONDS = 300;

@@ -21,8 +21,12 @@ export class StoreResourceSource implements ResourceSource {
   private seenChange = '';
   private readonly byUrlCache = new Map<string, any[]>();
   private readonly providers = new Map<string, CodeSystemProvider>();
-  /** store row of each resource object handed out (to find its concept rows) */
-  private pkOf = new WeakMap<object, number>();
+  /**
+   * Store row of each resource object handed out (to find its concept rows). Kept across a clear:
+   * a request that read a code system just before another connection wrote still needs its rows,
+   * and a row's key outlives its updates (entries go with the objects).
+   */
+  private readonly pkOf = new WeakMap<object, number>();
   private readonly concepts: ConceptStore;
 
   constructor(private readonly store: ResourceStore) {
@@ -41,7 +45,6 @@ export class StoreResourceSource implements ResourceSource {
   clear(): void {
     this.byUrlCache.clear();
     this.providers.clear();
-    this.pkOf = new WeakMap();
   }
 
   byUrl(resourceType: string, url: string): any[] {

@@ -1,26 +1,15 @@
-import type { CodeSystem } from 'fhir/r4';
 import { openDatabase } from '../../src/store/database';
 import { ResourceStore } from '../../src/store/resource-store';
 import { ResourceLoader, emptySummary } from '../../src/importers/loader';
 import { StoreResourceSource } from '../../src/terminology/store-source';
+import { codeSystem } from '../integration/support/fixtures';
 
 /**
  * The engine's view of the store is read in several steps within one request (the code system by
  * URL, then its provider). A write by another connection between two steps must not make the
  * second step lose what the first found: the code system's concept rows are still there.
  */
-const colours: CodeSystem = {
-  resourceType: 'CodeSystem',
-  id: 'colours',
-  url: 'http://example.org/fhir/CodeSystem/colours',
-  version: '1',
-  status: 'active',
-  content: 'complete',
-  concept: [
-    { code: 'red', display: 'Red' },
-    { code: 'green', display: 'Green' },
-  ],
-};
+const colours = codeSystem({ id: 'colours' });
 
 describe('StoreResourceSource across a change by another connection', () => {
   it('a code system read before the change still gets the provider of its stored concepts', () => {

@@ -8,13 +8,14 @@
  * 3. hostile requests: the time to answer or refuse 200,000 `property` parameters, 50,000-deep
  *    JSON, 3,000 nested parts and code=A&code=B, and an ordinary $lookup's latency meanwhile; and
  *    20k/50k/200k `property` parameters answered with the parameter limit raised (linear cost).
- *   npm run build && node dist/bench/security.js [--duration 8] [--connections 16]
+ *   npm run build && node dist/bench/security.js [--duration 8] [--connections 16] [--only 3]
  */
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { Worker } from 'node:worker_threads';
 import { Command } from 'commander';
 import autocannon from 'autocannon';
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
@@ -23,9 +24,11 @@ import { ApiKeys } from '../src/security/api-keys';
 import { spawnServer } from './server-process';
 import type { ConfigOverrides } from '../src/config';
 
-const opts = new Command().option('--duration <s>', 'seconds per throughput run', '8').option('--connections <n>', 'autocannon connections', '16').parse().opts();
+const opts = new Command().option('--duration <s>', 'seconds per throughput run', '8').option('--connections <n>', 'autocannon connections', '16').option('--rounds <n>', 'section 3: times each hostile request is sent (two at once)', '10').option('--only <sections>', 'run only these sections (e.g. 3 or 1,2)', '1,2,3').parse().opts();
 const DURATION = Number(opts.duration);
 const CONNECTIONS = Number(opts.connections);
+const ROUNDS = Number(opts.rounds);
+const SECTIONS = new Set(String(opts.only).split(',').map((n) => Number(n.trim())));
 const LOOKUP = '/fhir/CodeSystem/$lookup?system=http://hl7.org/fhir/administrative-gender&code=female';
 
 async function localIdp(): Promise<{ issuer: string; token: (roles: string[]) => Promise<string>; close: () => Promise<void> }> {
@@ -62,29 +65,64 @@ async function timed(url: string, init: RequestInit): Promise<{ status: number; 
   return { status: res.status, ms: performance.now() - t0 };
 }
 
-/** Ordinary $lookups one after another until stopped: their latencies. */
-function lookupsMeanwhile(base: string): { stop: () => Promise<number[]> } {
-  const times: number[] = [];
-  let running = true;
-  const loop = (async () => {
-    while (running) times.push((await timed(base + LOOKUP, {})).ms);
-  })();
+/**
+ * A client of its own that sends ordinary $lookups one after another: a worker thread, with its
+ * own event loop, so the hostile client's building and sending of 8 MB bodies here does not delay
+ * the ordinary requests (that would be the client's cost, not the server's). `during(fn)`: the
+ * latencies of the ordinary $lookups answered while fn ran.
+ */
+async function ordinaryClient(url: string): Promise<{ during: (fn: () => Promise<unknown>) => Promise<number[]>; close: () => Promise<number> }> {
+  const worker = new Worker(
+    `const { parentPort, workerData } = require('node:worker_threads');
+     let times = [];
+     let running = true;
+     parentPort.on('message', (m) => {
+       if (m === 'mark') times = [];
+       else if (m === 'collect') parentPort.postMessage(times);
+       else running = false;
+     });
+     (async () => {
+       while (running) {
+         const t0 = performance.now();
+         const res = await fetch(workerData.url);
+         await res.arrayBuffer();
+         times.push(performance.now() - t0);
+         parentPort.postMessage('answered');
+         await new Promise((r) => setImmediate(r));
+       }
+     })();`,
+    { eval: true, workerData: { url } },
+  );
+  worker.on('error', (e) => console.error('the ordinary client failed:', e));
+  const next = (what: string) => new Promise<unknown>((resolve) => {
+    const on = (m: unknown) => {
+      if (what === 'times' ? Array.isArray(m) : m === what) {
+        worker.off('message', on);
+        resolve(m);
+      }
+    };
+    worker.on('message', on);
+  });
+  // warmed up: the connection open and a few answers in before anything is measured
+  for (let i = 0; i < 20; i++) await next('answered');
   return {
-    stop: async () => {
-      running = false;
-      await loop;
-      return times;
+    during: async (fn) => {
+      worker.postMessage('mark');
+      await fn();
+      const times = next('times');
+      worker.postMessage('collect');
+      return (await times) as number[];
     },
+    close: () => worker.terminate(),
   };
 }
 
+const spread = (xs: number[]) => `p50 ${ms(percentile(xs, 50))}, p99 ${ms(percentile(xs, 99))}, max ${ms(Math.max(...xs))}`;
 const percentile = (xs: number[], p: number) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] : NaN);
 
-async function main(): Promise<void> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kodverk-security-bench-'));
+async function authOverhead(dir: string): Promise<void> {
   const idp = await localIdp();
   const token = 'bench-simple-mode-token';
-
   console.log(`== 1. auth overhead on $lookup (${CONNECTIONS} connections, ${DURATION} s each, twice)`);
   const s1 = await start(dir, { rateLimit: 0, rateLimitExpensive: 0, oidc: { issuer: idp.issuer, audience: 'kodverk', rolesClaim: 'roles', clockSkewSeconds: 60 } }, token);
   const key = (await new ApiKeys(s1.db).create({ name: 'bench', role: 'reader' })).key;
@@ -111,7 +149,10 @@ async function main(): Promise<void> {
     console.log(`  ${name}: ${(((anon - v) / anon) * 100).toFixed(1)}% fewer requests per second than anonymous (mean of two runs)`);
   }
   await s1.close();
+  await idp.close();
+}
 
+async function rateLimits(dir: string): Promise<void> {
   console.log(`\n== 2. rate limits under load (600 requests a minute per client; 60 for expensive operations)`);
   const s2 = await start(dir, { rateLimit: 600, rateLimitExpensive: 60 });
   const keys = new ApiKeys(s2.db);
@@ -139,7 +180,9 @@ async function main(): Promise<void> {
   const anonymousFlood = await cannon(s2.url + LOOKUP, {}, 3, 8);
   console.log(`  anonymous (keyed by address) for 3 s: ${anonymousFlood['2xx']} answered, ${anonymousFlood['4xx']} refused`);
   await s2.close();
+}
 
+async function hostileRequests(dir: string): Promise<void> {
   console.log(`\n== 3. hostile requests, and an ordinary $lookup meanwhile`);
   const lookupBody = (extra: unknown[]) =>
     JSON.stringify({ resourceType: 'Parameters', parameter: [{ name: 'system', valueUri: 'http://hl7.org/fhir/administrative-gender' }, { name: 'code', valueCode: 'female' }, ...extra] });
@@ -159,25 +202,42 @@ async function main(): Promise<void> {
     const s3 = { url: server.origin, close: () => server.kill() };
     await timed(s3.url + LOOKUP, {});
     console.log(`  KODVERK_MAX_PARAMETERS=${maxParameters}`);
+    // the bodies made (and encoded) before anything is timed
     const hostile: [string, string, RequestInit][] = [
-      ['200,000 property parameters (8 MB)', '/fhir/CodeSystem/$lookup', { method: 'POST', headers: json, body: lookupBody(props(200_000)) }],
-      ['50,000 property parameters', '/fhir/CodeSystem/$lookup', { method: 'POST', headers: json, body: lookupBody(props(50_000)) }],
-      ['20,000 property parameters', '/fhir/CodeSystem/$lookup', { method: 'POST', headers: json, body: lookupBody(props(20_000)) }],
-      ['50,000-deep [', '/fhir/CodeSystem/$lookup', { method: 'POST', headers: json, body: '['.repeat(50_000) + ']'.repeat(50_000) }],
-      ['3,000 nested parts', '/fhir/ValueSet/$batch-validate-code', { method: 'POST', headers: json, body: '{"resourceType":"Parameters","parameter":[' + '{"name":"p","part":['.repeat(3000) + '{"name":"x"}' + ']}'.repeat(3000) + ']}' }],
+      ['200,000 property parameters (8 MB)', '/fhir/CodeSystem/$lookup', { method: 'POST', headers: json, body: Buffer.from(lookupBody(props(200_000))) }],
+      ['50,000 property parameters', '/fhir/CodeSystem/$lookup', { method: 'POST', headers: json, body: Buffer.from(lookupBody(props(50_000))) }],
+      ['20,000 property parameters', '/fhir/CodeSystem/$lookup', { method: 'POST', headers: json, body: Buffer.from(lookupBody(props(20_000))) }],
+      ['50,000-deep [', '/fhir/CodeSystem/$lookup', { method: 'POST', headers: json, body: Buffer.from('['.repeat(50_000) + ']'.repeat(50_000)) }],
+      ['3,000 nested parts', '/fhir/ValueSet/$batch-validate-code', { method: 'POST', headers: json, body: Buffer.from('{"resourceType":"Parameters","parameter":[' + '{"name":"p","part":['.repeat(3000) + '{"name":"x"}' + ']}'.repeat(3000) + ']}') }],
       ['code=A&code=B', `${LOOKUP}&code=male`, {}],
     ];
+    const ordinary = await ordinaryClient(s3.url + LOOKUP);
+    // the peer: the same client's ordinary $lookups with nothing else sent
+    const alone = await ordinary.during(() => new Promise((r) => setTimeout(r, 2000)));
+    console.log(`    ${'(nothing hostile, 2 s)'.padEnd(36)}      ${''.padEnd(38)}ordinary $lookup: ${alone.length} answered, ${spread(alone)}`);
+    // answered rather than refused, the large ones take seconds each: one round is enough to see the cost
+    const rounds = maxParameters === 1000 ? ROUNDS : 1;
     for (const [label, p, init] of hostile) {
-      const meanwhile = lookupsMeanwhile(s3.url);
-      const twice = await Promise.all([timed(s3.url + p, init), timed(s3.url + p, init)]);
-      const times = await meanwhile.stop();
+      const answers: { status: number; ms: number }[] = [];
+      const times = await ordinary.during(async () => {
+        for (let round = 0; round < rounds; round++) answers.push(...(await Promise.all([timed(s3.url + p, init), timed(s3.url + p, init)])));
+      });
+      const statuses = [...new Set(answers.map((a) => a.status))].join('/');
+      const took = answers.map((a) => a.ms);
       console.log(
-        `    ${label.padEnd(36)} ${twice[0].status}  ${ms(Math.max(twice[0].ms, twice[1].ms))} (two at once)   ordinary $lookup meanwhile: ${times.length} answered, p50 ${ms(percentile(times, 50))}, max ${ms(Math.max(...times))}`,
+        `    ${label.padEnd(36)} ${statuses}  in p50 ${ms(percentile(took, 50))}, max ${ms(Math.max(...took))} (${rounds}× two at once)   ordinary $lookup meanwhile: ${times.length} answered, ${spread(times)}`,
       );
     }
+    await ordinary.close();
     await s3.close();
   }
-  await idp.close();
+}
+
+async function main(): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kodverk-security-bench-'));
+  if (SECTIONS.has(1)) await authOverhead(dir);
+  if (SECTIONS.has(2)) await rateLimits(dir);
+  if (SECTIONS.has(3)) await hostileRequests(dir);
   fs.rmSync(dir, { recursive: true, force: true });
 }
 

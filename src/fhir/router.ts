@@ -11,7 +11,8 @@ import type { SchemaValidator } from '../terminology/resource-schema';
 import type { ServerDeps } from '../http/dependencies';
 import { structureDefinitionRoutes } from './nim/structure-definitions';
 import { labelOperation } from '../http/route-label';
-import { jsonBody, tooManyParameters } from '../http/limits';
+import { tooManyParameters } from '../http/limits';
+import { jsonBody } from '../http/json-body';
 import { auditEventRoutes } from './audit-events';
 
 /** The FHIR API (mounted at /fhir): metadata, operations, StructureDefinitions and the terminology resources. */

@@ -1,7 +1,7 @@
 import express, { NextFunction, Request, Response } from 'express';
 import type { ApiKeys } from '../security/api-keys';
 import { outcomeOf } from '../terminology/issues';
-import { jsonBody } from './limits';
+import { jsonBody } from './json-body';
 
 /**
  * API keys over HTTP, for administrators (the access rules say so): GET /admin/api-keys lists

@@ -1,4 +1,3 @@
-import express from 'express';
 import { TerminologyError } from '../terminology/issues';
 
 /**
@@ -40,72 +39,90 @@ export function queryParser(maxParameters: number): (query: string) => Record<st
   };
 }
 
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COMMA = 0x2c;
+const OPEN_ARRAY = 0x5b;
+const OPEN_OBJECT = 0x7b;
+const CLOSE_ARRAY = 0x5d;
+const CLOSE_OBJECT = 0x7d;
+/** the top-level key whose array holds a Parameters resource's parameters */
+const PARAMETER = Buffer.from('parameter');
+
 /**
- * One pass over a JSON text without parsing it: the deepest nesting of arrays and objects (the
- * pass stops once it passes `maxDepth`), and how many elements the top-level "parameter" array
- * holds (a Parameters resource's parameters). The pass stops as soon as either passes its
- * limit, so a body far over the parameter limit costs the few kilobytes that prove it.
+ * A pass over a JSON text, fed in pieces as they arrive, without parsing it: the deepest nesting
+ * of arrays and objects, and how many elements the top-level "parameter" array holds (a
+ * Parameters resource's parameters). Everything it needs to know between pieces (depth, inside a
+ * string, after a backslash, the top-level key so far) is carried over, so a piece may end
+ * anywhere, even inside an escape. It stops as soon as either count passes its limit, so a body
+ * far over the parameter limit costs the few kilobytes that prove it, and the rest need not be
+ * read at all.
  */
-export function scanJson(text: Buffer | string, maxDepth = Infinity, maxParameters = Infinity): { depth: number; parameters: number } {
-  const bytes = typeof text === 'string' ? Buffer.from(text) : text;
-  let depth = 0;
-  let deepest = 0;
-  let inString = false;
-  let stringStart = 0;
-  /** the last string that ended at depth 1 (a key of the top-level object) */
-  let lastKey = '';
-  let inParameterArray = false;
-  let parameters = 0;
-  for (let i = 0; i < bytes.length; i++) {
-    const b = bytes[i];
-    if (inString) {
-      if (b === 0x5c) i++; // backslash: the next byte is escaped
-      else if (b === 0x22) {
-        inString = false;
-        if (depth === 1 && i - stringStart === 9) lastKey = bytes.toString('latin1', stringStart, i);
-      }
-    } else if (b === 0x22) {
-      inString = true;
-      stringStart = i + 1;
-    } else if (b === 0x5b || b === 0x7b) {
-      if (depth === 1 && b === 0x5b) inParameterArray = lastKey === 'parameter';
-      if (depth === 2 && inParameterArray && ++parameters > maxParameters) break;
-      if (++depth > deepest) {
-        deepest = depth;
-        if (deepest > maxDepth) break;
-      }
-    } else if (b === 0x5d || b === 0x7d) {
-      depth--;
-      if (depth === 1) inParameterArray = false;
-    } else if (depth === 1 && b === 0x2c) lastKey = '';
+export class JsonScan {
+  /** the deepest nesting so far */
+  depth = 0;
+  parameters = 0;
+  private level = 0;
+  private inString = false;
+  private escaped = false;
+  /** how many bytes of "parameter" the top-level string being read matches so far; -1: not it */
+  private keyMatch = -1;
+  private lastKeyIsParameter = false;
+  private inParameterArray = false;
+  private stopped = false;
+
+  constructor(
+    readonly maxDepth = Infinity,
+    readonly maxParameters = Infinity,
+  ) {}
+
+  /** Reads the next piece; false once a limit is passed (nothing more is read then). */
+  write(bytes: Uint8Array): boolean {
+    if (this.stopped) return false;
+    let { level, inString, escaped, keyMatch } = this;
+    for (let i = 0; i < bytes.length; i++) {
+      const b = bytes[i];
+      if (inString) {
+        if (escaped) escaped = false;
+        else if (b === BACKSLASH) {
+          escaped = true;
+          keyMatch = -1;
+        } else if (b === QUOTE) {
+          inString = false;
+          if (level === 1) this.lastKeyIsParameter = keyMatch === PARAMETER.length;
+        } else if (keyMatch >= 0) keyMatch = keyMatch < PARAMETER.length && b === PARAMETER[keyMatch] ? keyMatch + 1 : -1;
+      } else if (b === QUOTE) {
+        inString = true;
+        keyMatch = level === 1 ? 0 : -1;
+      } else if (b === OPEN_ARRAY || b === OPEN_OBJECT) {
+        if (level === 1 && b === OPEN_ARRAY) this.inParameterArray = this.lastKeyIsParameter;
+        if (level === 2 && this.inParameterArray && ++this.parameters > this.maxParameters) this.stopped = true;
+        else if (++level > this.depth && ++this.depth > this.maxDepth) this.stopped = true;
+        if (this.stopped) break;
+      } else if (b === CLOSE_ARRAY || b === CLOSE_OBJECT) {
+        if (--level === 1) this.inParameterArray = false;
+      } else if (level === 1 && b === COMMA) this.lastKeyIsParameter = false;
+    }
+    Object.assign(this, { level, inString, escaped, keyMatch });
+    return !this.stopped;
   }
-  return { depth: deepest, parameters };
+
+  /** Why the text is refused (400), once a limit is passed. */
+  refusal(): TerminologyError | undefined {
+    if (this.depth > this.maxDepth) return refused(`The JSON is nested deeper than ${this.maxDepth} levels (KODVERK_MAX_JSON_DEPTH)`, 'too-long');
+    if (this.parameters > this.maxParameters) return tooManyParameters(`more than ${this.maxParameters}`, this.maxParameters);
+    return undefined;
+  }
 }
 
-/** The deepest nesting of arrays and objects in a JSON text (see scanJson). */
+/** A whole JSON text through JsonScan: its deepest nesting and its Parameters' parameters. */
+export function scanJson(text: Buffer | string, maxDepth = Infinity, maxParameters = Infinity): { depth: number; parameters: number } {
+  const scan = new JsonScan(maxDepth, maxParameters);
+  scan.write(typeof text === 'string' ? Buffer.from(text) : text);
+  return { depth: scan.depth, parameters: scan.parameters };
+}
+
+/** The deepest nesting of arrays and objects in a JSON text (see JsonScan). */
 export function jsonDepth(text: Buffer | string, max = Infinity): number {
   return scanJson(text, max).depth;
-}
-
-export interface JsonBodyOptions {
-  limit: number;
-  maxDepth: number;
-  type: string | string[];
-  /** refuse a Parameters body with more parameters than this before it is parsed */
-  maxParameters?: number;
-}
-
-/** express.json that first refuses JSON nested deeper than `maxDepth` (no stack overflow later on). */
-export function jsonBody(options: JsonBodyOptions): ReturnType<typeof express.json> {
-  return express.json({
-    type: options.type,
-    limit: options.limit,
-    strict: true,
-    verify: (_req, _res, body) => {
-      const { depth, parameters } = scanJson(body, options.maxDepth, options.maxParameters);
-      if (depth > options.maxDepth) throw refused(`The JSON is nested deeper than ${options.maxDepth} levels (KODVERK_MAX_JSON_DEPTH)`, 'too-long');
-      // counted here, so a body of 200,000 parameters is refused without being parsed at all
-      if (options.maxParameters !== undefined && parameters > options.maxParameters) throw tooManyParameters(`more than ${options.maxParameters}`, options.maxParameters);
-    },
-  });
 }

@@ -1,3 +1,5 @@
+import http from 'node:http';
+import zlib from 'node:zlib';
 import { codeSystem } from './support/fixtures';
 import { Kodverk, RawAnswer, raw, startKodverk } from './support/server';
 
@@ -102,6 +104,100 @@ describe('limits: refused with a 4xx before anything goes deep or slow', () => {
     const fhir = await raw(server, 'CodeSystem/%E0%A4%A');
     expect(fhir.status).toBe(400);
     expect(fhir.json.resourceType).toBe('OperationOutcome');
+  });
+});
+
+/** A request whose body the test sends piece by piece, and its answer as soon as it comes. */
+function sending(url: string, headers: Record<string, string | number>, agent?: http.Agent): { req: http.ClientRequest; answer: Promise<RawAnswer & { whileSending: boolean }> } {
+  const req = http.request(url, { method: 'POST', headers, agent });
+  const answer = new Promise<RawAnswer & { whileSending: boolean }>((resolve, reject) => {
+    req.once('error', reject);
+    req.once('response', (res) => {
+      // the answer came before the client had ended its body
+      const whileSending = !req.writableEnded;
+      let text = '';
+      res.setEncoding('utf8').on('data', (c: string) => (text += c));
+      res.once('end', () => resolve({ status: res.statusCode!, contentType: res.headers['content-type'] ?? null, headers: new Headers(res.headers as Record<string, string>), text, json: JSON.parse(text), whileSending }));
+    });
+  });
+  return { req, answer };
+}
+
+const props = (n: number) => Array.from({ length: n }, (_, i) => ({ name: 'property', valueCode: `p${i}` }));
+
+describe('the body is read as it arrives: refused as soon as a limit is passed', () => {
+  afterEach(expectServing);
+  const url = () => `${server.fhirBase}/CodeSystem/$lookup`;
+
+  it('200,000 parameters: 400 before the client has finished sending; the rest is dropped and the connection stays usable', async () => {
+    const body = Buffer.from(lookupBody(props(200_000)));
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const { req, answer } = sending(url(), { 'content-type': 'application/fhir+json', 'content-length': body.length }, agent);
+      // 256 KB of 8 MB: far more than 1,000 parameters, and nothing more until the answer is in
+      req.write(body.subarray(0, 256 * 1024));
+      const a = await answer;
+      expect(a.whileSending).toBe(true);
+      expectRefused(a, 400, 'too-costly', /more than 1000 parameters; this server takes at most 1000 \(KODVERK_MAX_PARAMETERS\)/);
+      // the client sends the rest of what it announced; the same connection then answers again
+      await new Promise<void>((resolve) => req.end(body.subarray(256 * 1024), resolve));
+      const again = http.get(`${url()}?system=${encodeURIComponent(SYSTEM)}&code=red`, { agent });
+      const [status, reused] = await new Promise<[number, boolean]>((resolve, reject) =>
+        again.once('error', reject).once('response', (res) => {
+          res.resume();
+          resolve([res.statusCode!, again.reusedSocket]);
+        }),
+      );
+      expect([status, reused]).toEqual([200, true]);
+    } finally {
+      agent.destroy();
+    }
+  });
+
+  it('JSON nested too deep: 400 from the first piece that proves it', async () => {
+    const { req, answer } = sending(url(), { 'content-type': 'application/fhir+json', 'transfer-encoding': 'chunked' });
+    req.write('{"resourceType":"Parameters","parameter":[' + '{"name":"p","part":['.repeat(200));
+    const a = await answer;
+    req.destroy();
+    expect(a.whileSending).toBe(true);
+    expectRefused(a, 400, 'too-long', /nested deeper than 100 levels \(KODVERK_MAX_JSON_DEPTH\)/);
+  });
+
+  it('a Content-Length over the body limit: 413 before a byte of the body is sent', async () => {
+    const { req, answer } = sending(url(), { 'content-type': 'application/fhir+json', 'content-length': 10 * 1024 ** 3 });
+    req.flushHeaders();
+    const a = await answer;
+    req.destroy();
+    expect(a.whileSending).toBe(true);
+    expectRefused(a, 413, 'too-long', /larger than this server accepts/);
+  });
+
+  it('a body without a length that grows past the limit: 413 once it has', async () => {
+    const small = await startKodverk({ maxBodyBytes: 64 * 1024, security: { rateLimit: 0 } });
+    try {
+      const { req, answer } = sending(`${small.fhirBase}/CodeSystem/$lookup`, { 'content-type': 'application/fhir+json', 'transfer-encoding': 'chunked' });
+      req.write(`{"resourceType":"Parameters","id":"${'x'.repeat(100 * 1024)}`);
+      const a = await answer;
+      req.destroy();
+      expect(a.whileSending).toBe(true);
+      expectRefused(a, 413, 'too-long', /larger than this server accepts/);
+    } finally {
+      await small.close();
+    }
+  });
+
+  it('a compressed body is scanned as it decompresses: read when within the limits, refused when not, 400 when it does not decompress', async () => {
+    const gzip = { ...json, 'content-encoding': 'gzip' };
+    // made first: brotli's default quality takes many seconds for 8 MB, longer than a kept-alive connection waits
+    const manyBody = zlib.brotliCompressSync(lookupBody(props(200_000)), { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 4 } });
+    const ok = await raw(server, 'CodeSystem/$lookup', { method: 'POST', headers: gzip, body: zlib.gzipSync(lookupBody([])) });
+    expect(ok.status).toBe(200);
+    const many = await raw(server, 'CodeSystem/$lookup', { method: 'POST', headers: { ...json, 'content-encoding': 'br' }, body: manyBody });
+    expectRefused(many, 400, 'too-costly', /more than 1000 parameters/);
+    const broken = await raw(server, 'CodeSystem/$lookup', { method: 'POST', headers: gzip, body: Buffer.from('not gzip at all') });
+    expect([broken.status, broken.json.resourceType]).toEqual([400, 'OperationOutcome']);
+    const unknown = await raw(server, 'CodeSystem/$lookup', { method: 'POST', headers: { ...json, 'content-encoding': 'compress' }, body: lookupBody([]) });
+    expect([unknown.status, unknown.json.resourceType]).toEqual([415, 'OperationOutcome']);
   });
 });
 

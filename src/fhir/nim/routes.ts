@@ -1,6 +1,6 @@
 import express, { NextFunction, Request, Response } from 'express';
 import type { ServerDeps } from '../../http/dependencies';
-import { jsonBody } from '../../http/limits';
+import { jsonBody } from '../../http/json-body';
 import { outcomeForError, rootUrl as serverRoot, sendResource } from '../../http/fhir-answers';
 import { outcomeOf } from '../../terminology/issues';
 import { noteForAudit } from '../../http/auth';

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import express, { NextFunction, Request, Response } from 'express';
 import type { ServerDeps } from '../../http/dependencies';
-import { jsonBody } from '../../http/limits';
+import { jsonBody } from '../../http/json-body';
 import { JSON_TYPES, outcomeForError, sendResource } from '../../http/fhir-answers';
 import { outcomeOf } from '../../terminology/issues';
 import type { Nim } from '../../nim';

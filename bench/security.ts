@@ -117,6 +117,15 @@ async function ordinaryClient(url: string): Promise<{ during: (fn: () => Promise
   };
 }
 
+/**
+ * The server's own event-loop delay (prom-client's, sampled every 10 ms) since the last call: the
+ * longest the server held its loop, whatever the machine's other load did to the client.
+ */
+async function serverLoopDelayMax(origin: string): Promise<number> {
+  const text = await (await fetch(`${origin}/metrics`)).text();
+  return Number(/^nodejs_eventloop_lag_max_seconds (\S+)$/m.exec(text)?.[1] ?? NaN) * 1000;
+}
+
 const spread = (xs: number[]) => `p50 ${ms(percentile(xs, 50))}, p99 ${ms(percentile(xs, 99))}, max ${ms(Math.max(...xs))}`;
 const percentile = (xs: number[], p: number) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] : NaN);
 
@@ -213,19 +222,23 @@ async function hostileRequests(dir: string): Promise<void> {
     ];
     const ordinary = await ordinaryClient(s3.url + LOOKUP);
     // the peer: the same client's ordinary $lookups with nothing else sent
+    await serverLoopDelayMax(s3.url);
     const alone = await ordinary.during(() => new Promise((r) => setTimeout(r, 2000)));
-    console.log(`    ${'(nothing hostile, 2 s)'.padEnd(36)}      ${''.padEnd(38)}ordinary $lookup: ${alone.length} answered, ${spread(alone)}`);
+    const heldAlone = await serverLoopDelayMax(s3.url);
+    console.log(`    ${'(nothing hostile, 2 s)'.padEnd(36)}      ${''.padEnd(38)}ordinary $lookup: ${alone.length} answered, ${spread(alone)}; the server's loop held at most ${ms(heldAlone)}`);
     // answered rather than refused, the large ones take seconds each: one round is enough to see the cost
     const rounds = maxParameters === 1000 ? ROUNDS : 1;
     for (const [label, p, init] of hostile) {
       const answers: { status: number; ms: number }[] = [];
+      await serverLoopDelayMax(s3.url);
       const times = await ordinary.during(async () => {
         for (let round = 0; round < rounds; round++) answers.push(...(await Promise.all([timed(s3.url + p, init), timed(s3.url + p, init)])));
       });
+      const held = await serverLoopDelayMax(s3.url);
       const statuses = [...new Set(answers.map((a) => a.status))].join('/');
       const took = answers.map((a) => a.ms);
       console.log(
-        `    ${label.padEnd(36)} ${statuses}  in p50 ${ms(percentile(took, 50))}, max ${ms(Math.max(...took))} (${rounds}× two at once)   ordinary $lookup meanwhile: ${times.length} answered, ${spread(times)}`,
+        `    ${label.padEnd(36)} ${statuses}  in p50 ${ms(percentile(took, 50))}, max ${ms(Math.max(...took))} (${rounds}× two at once)   ordinary $lookup meanwhile: ${times.length} answered, ${spread(times)}; the server's loop held at most ${ms(held)}`,
       );
     }
     await ordinary.close();

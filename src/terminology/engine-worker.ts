@@ -1,4 +1,4 @@
-import { workerData } from 'node:worker_threads';
+import { threadId, workerData } from 'node:worker_threads';
 import { openDatabase } from '../store/database';
 import { ResourceStore } from '../store/resource-store';
 import { StoreResourceSource } from './store-source';
@@ -24,13 +24,16 @@ function rest(): void {
 
 export default function run(task: EngineTask): WorkerAnswer {
   // tell the pool when the task began: its time budget counts from here
-  if (task.started) Atomics.store(task.started, 0, BigInt(Date.now()));
+  if (task.started) {
+    Atomics.store(task.started, 1, BigInt(threadId));
+    Atomics.store(task.started, 0, BigInt(Date.now()));
+  }
   if (idle) clearTimeout(idle);
   idle = setTimeout(rest, IDLE_MS);
   idle.unref();
   const started = performance.now();
   try {
-    const value = invoke(engine, task.method, task.request, task.instance);
+    const value = source.during(() => invoke(engine, task.method, task.request, task.instance));
     return { value: task.json ? answerText(value) : value, runMs: performance.now() - started, cache: takeCacheCounts() };
   } catch (e) {
     if (e instanceof TerminologyError) {

@@ -33,7 +33,28 @@ export class StoreResourceSource implements ResourceSource {
     this.concepts = store.conceptStore();
   }
 
+  /** Within `during`: the store's change counter was read at the call's start. */
+  private pinned = false;
+
+  /**
+   * Runs one engine call seeing the store as it was when the call began: the change counter (a
+   * query) is read once, not again for every resource and provider the call looks up (a worker
+   * thread's read-only connection changes nothing meanwhile; another process's import shows from
+   * the next call on).
+   */
+  during<T>(call: () => T): T {
+    if (this.pinned) return call();
+    this.fresh();
+    this.pinned = true;
+    try {
+      return call();
+    } finally {
+      this.pinned = false;
+    }
+  }
+
   private fresh(): void {
+    if (this.pinned) return;
     const now = this.store.changeCounter;
     if (now !== this.seenChange) {
       this.seenChange = now;

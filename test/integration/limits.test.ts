@@ -227,6 +227,16 @@ describe('the worker time budget and the expansion limit', () => {
     }
   });
 
+  it('a task waiting on the thread that is ended runs again elsewhere: only the costly one is refused', async () => {
+    // one worker takes two tasks at once: the $lookup waits behind the costly expansion on that thread
+    const [a, ok] = await Promise.all([
+      raw(slow, 'ValueSet/$expand', { method: 'POST', headers: json, body: costly }),
+      new Promise((r) => setTimeout(r, 50)).then(() => raw(slow, `CodeSystem/$lookup?system=${encodeURIComponent(SYSTEM)}&code=red`)),
+    ]);
+    expectRefused(a, 422, 'too-costly', /was abandoned/);
+    expect(ok.status).toBe(200);
+  });
+
   it('an unpaged expansion larger than the limit is refused too-costly; paged it answers', async () => {
     const limited = await startKodverk({ expansionLimit: 1, security: { rateLimit: 0 } });
     try {

@@ -1,5 +1,6 @@
 import type { Db } from './database';
 import type { Statement } from 'better-sqlite3';
+import { InListQueries } from './in-list';
 
 /** One concept as the store holds it (the engine builds its Concept objects from these). */
 export interface ConceptRow {
@@ -49,8 +50,6 @@ export interface ConceptInput {
   properties?: { code: string; valueKey: string; value: unknown }[];
 }
 
-const SQL_IN_CHUNK = 500;
-
 /**
  * Concepts of stored code systems: writing them (with the is-a closure and the text index) and
  * every query the engine needs. Sized for Snomed CT (hundreds of thousands of concepts).
@@ -58,7 +57,11 @@ const SQL_IN_CHUNK = 500;
 export class ConceptStore {
   private readonly stmts: Record<string, Statement> = {};
 
-  constructor(private readonly db: Db) {}
+  private readonly inList: InListQueries;
+
+  constructor(private readonly db: Db) {
+    this.inList = new InListQueries(db);
+  }
 
   get database(): Db {
     return this.db;
@@ -207,10 +210,7 @@ export class ConceptStore {
   /** Rows for many pks (any order). */
   byPks(pks: number[]): ConceptRow[] {
     const out: ConceptRow[] = [];
-    for (let i = 0; i < pks.length; i += SQL_IN_CHUNK) {
-      const chunk = pks.slice(i, i + SQL_IN_CHUNK);
-      out.push(...(this.db.prepare(`SELECT * FROM concept WHERE pk IN (${chunk.map(() => '?').join(',')})`).all(...chunk) as ConceptRow[]));
-    }
+    this.inList.each('SELECT * FROM concept WHERE pk IN (#)', pks, (r: ConceptRow) => out.push(r));
     return out;
   }
 
@@ -276,14 +276,11 @@ export class ConceptStore {
 
   private grouped<T extends { concept_pk: number }>(pks: number[], sql: string): Map<number, T[]> {
     const out = new Map<number, T[]>();
-    for (let i = 0; i < pks.length; i += SQL_IN_CHUNK) {
-      const chunk = pks.slice(i, i + SQL_IN_CHUNK);
-      for (const row of this.db.prepare(sql.replace('#', chunk.map(() => '?').join(','))).all(...chunk) as T[]) {
-        const list = out.get(row.concept_pk);
-        if (list) list.push(row);
-        else out.set(row.concept_pk, [row]);
-      }
-    }
+    this.inList.each(sql, pks, (row: T) => {
+      const list = out.get(row.concept_pk);
+      if (list) list.push(row);
+      else out.set(row.concept_pk, [row]);
+    });
     return out;
   }
 

@@ -270,7 +270,12 @@ export class ExpansionQueries {
     const w = this.where(driver, tests, rows, extraTests);
     const select = `SELECT DISTINCT ${driver.pk} AS pk FROM ${driver.from} JOIN concept c ON c.pk = ${driver.pk} WHERE ${w.sql}`;
     const run = (off: number, n: number) => (n <= 0 ? [] : this.listing(select, driver.pk, w.args, off, n));
-    if (driver.extra === undefined || !this.extraPasses(driver, tests, rows, extraTests)) return run(offset, count);
+    if (driver.extra === undefined) return run(offset, count);
+    // whether the focus is in the set: asked once per listing, not on every page
+    const passesKey = `extra ${select} ${JSON.stringify(w.args)}`;
+    let passes = this.memo.peek(passesKey) as number | undefined;
+    if (passes === undefined) this.memo.set(passesKey, (passes = this.extraPasses(driver, tests, rows, extraTests) ? 1 : 0));
+    if (!passes) return run(offset, count);
     const self = driver.extra;
     // the focus is merged in: first, or at its place in concept order
     const beforeKey = `before ${select} ${JSON.stringify(w.args)} ${self}`;

@@ -1,5 +1,6 @@
 import Database, { Statement } from 'better-sqlite3';
 import type { Db } from './database';
+import { InListQueries } from './in-list';
 
 /** An attribute relationship of a concept (is-a excluded): type, destination or concrete value, role group. */
 export interface RelationshipRow {
@@ -34,8 +35,6 @@ export interface RefsetMemberRow {
   target: string | null;
 }
 
-const CHUNK = 500;
-
 /**
  * Every SQL statement over the Snomed CT tables (migration 003) and the concept tables as Snomed
  * needs them: concept-row pks in, pks out, so that the ECL evaluator combines sets of integers and
@@ -43,11 +42,14 @@ const CHUNK = 500;
  */
 export class SnomedStore {
   private readonly stmts = new Map<string, Statement>();
+  private readonly inList: InListQueries;
 
   constructor(
     private readonly db: Db,
     readonly csPk: number,
-  ) {}
+  ) {
+    this.inList = new InListQueries(db);
+  }
 
   get database(): Db {
     return this.db;
@@ -218,10 +220,7 @@ export class SnomedStore {
   }
 
   private inChunks<T>(pks: number[], sql: string, each: (row: T) => void): void {
-    for (let i = 0; i < pks.length; i += CHUNK) {
-      const chunk = pks.slice(i, i + CHUNK);
-      for (const row of this.db.prepare(sql.replace('#', chunk.map(() => '?').join(','))).all(...chunk) as T[]) each(row);
-    }
+    this.inList.each(sql, pks, each);
   }
 
   // ---- writing (the RF2 importer, inside its transaction) ---------------------------------

@@ -32,5 +32,6 @@ export function answerText(value: unknown): AnswerText {
 }
 
 function tagOf(text: string): string {
-  return `W/"${crypto.createHash('sha256').update(text).digest('base64url').slice(0, 32)}"`;
+  // one-shot hash: no Hash object per answer
+  return `W/"${crypto.hash('sha256', text, 'base64url').slice(0, 32)}"`;
 }

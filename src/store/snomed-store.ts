@@ -2,6 +2,17 @@ import Database, { Statement } from 'better-sqlite3';
 import type { Db } from './database';
 import { InListQueries } from './in-list';
 
+/** An attribute relationship as $lookup shows it: type and destination (or concrete value) with their codes and displays. */
+export interface RelationshipTermRow {
+  type_pk: number;
+  type_code: string;
+  type_display: string | null;
+  dest_pk: number | null;
+  dest_code: string | null;
+  dest_display: string | null;
+  value: string | null;
+}
+
 /** An attribute relationship of a concept (is-a excluded): type, destination or concrete value, role group. */
 export interface RelationshipRow {
   source_pk: number;
@@ -132,6 +143,17 @@ export class SnomedStore {
 
   relationshipsOf(pk: number): RelationshipRow[] {
     return this.s('SELECT * FROM sct_relationship WHERE source_pk = ?').all(pk) as RelationshipRow[];
+  }
+
+  /**
+   * A concept's attribute relationships with the codes and displays of their types and
+   * destinations, in one query (the order of relationshipsOf: the source index's, by type).
+   */
+  relationshipTerms(pk: number): RelationshipTermRow[] {
+    return this.s(
+      'SELECT r.type_pk, t.code AS type_code, t.display AS type_display, r.dest_pk, d.code AS dest_code, d.display AS dest_display, r.value ' +
+        'FROM sct_relationship r LEFT JOIN concept t ON t.pk = r.type_pk LEFT JOIN concept d ON d.pk = r.dest_pk WHERE r.source_pk = ? ORDER BY r.type_pk, r.rowid',
+    ).all(pk) as RelationshipTermRow[];
   }
 
   /** Relationships of many concepts, grouped by source. */

@@ -103,22 +103,19 @@ export class SnomedLookup {
       if (wants('moduleId', SCT_P + 'moduleId')) out.push(property('moduleId', { valueCode: d.module }, this.displayOf(d.module)));
     }
     if (wants('sufficientlyDefined', SCT_P + 'sufficientlyDefined')) out.push(property('sufficientlyDefined', { valueBoolean: d.defined }));
-    const relationships = this.store.relationshipsOf(d.pk);
-    if (relationships.length) {
-      const codes = this.store.codesOf(relationships.flatMap((r) => (r.dest_pk === null ? [r.type_pk] : [r.type_pk, r.dest_pk])));
-      const seen = new Set<string>();
-      for (const r of relationships) {
-        const type = codes.get(r.type_pk)!;
-        if (!wants('attributes') && !wants(type)) continue;
-        const value = r.dest_pk === null ? r.value! : codes.get(r.dest_pk)!;
-        if (seen.has(`${type}:${value}`)) continue;
-        seen.add(`${type}:${value}`);
-        out.push(
-          r.dest_pk === null
-            ? property(type, concreteValue(r.value!), undefined, this.displayOf(r.type_pk))
-            : property(type, { valueCode: value }, this.displayOf(r.dest_pk), this.displayOf(r.type_pk)),
-        );
-      }
+    // codes and displays of the types and destinations in the same query
+    const seen = new Set<string>();
+    for (const r of this.store.relationshipTerms(d.pk)) {
+      const type = r.type_code;
+      if (!wants('attributes') && !wants(type)) continue;
+      const value = r.dest_pk === null ? r.value! : r.dest_code!;
+      if (seen.has(`${type}:${value}`)) continue;
+      seen.add(`${type}:${value}`);
+      out.push(
+        r.dest_pk === null
+          ? property(type, concreteValue(r.value!), undefined, r.type_display ?? undefined)
+          : property(type, { valueCode: value }, r.dest_display ?? undefined, r.type_display ?? undefined),
+      );
     }
     if (wants('normalForm', SCT_P + 'normalForm') || wants('normalFormTerse', SCT_P + 'normalFormTerse')) {
       const nf = this.normalForm(c);

@@ -59,12 +59,17 @@ function decompressor(encoding: string): zlib.Gunzip | zlib.Inflate | zlib.Brotl
   return undefined;
 }
 
+/** How long after a refusal has gone the rest of the body is left unread (see dropTheRest). */
+const LINGER_MS = 50;
+
 /**
- * After a refusal, the rest of the body is read and dropped (cheap: nothing is kept or scanned),
- * so the client, still sending, gets the answer and the connection stays usable; closing at once
- * would have the client's unsent bytes met with a reset that can lose the answer before it is
- * read. Past `cap` more bytes (a body far over the limit), the connection is closed once the
- * answer has gone.
+ * After a refusal, the rest of the body is not read at first: a client that stops sending on the
+ * answer (fetch closes the connection) then costs nothing more, what it had already sent being
+ * dropped with the connection. A moment after the answer has gone, whatever still comes is read
+ * and dropped (nothing kept or scanned), so a client that sends on to the end (Node's http,
+ * curl) gets its answer and keeps a usable connection; closing at once would meet its unsent
+ * bytes with a reset that can lose the answer before it is read. Past `cap` more bytes (a body far
+ * over the limit), the connection is closed.
  */
 function dropTheRest(req: Request, res: Response, source: Readable, cap: number): void {
   if (source !== req) {
@@ -72,18 +77,19 @@ function dropTheRest(req: Request, res: Response, source: Readable, cap: number)
     source.on('error', () => undefined);
     source.destroy();
   }
+  req.on('error', () => undefined);
   if (req.complete && req.readableEnded) return;
+  req.pause();
   let dropped = 0;
-  const close = () => req.socket?.destroy();
   req.on('data', (chunk: Buffer) => {
     dropped += chunk.length;
     if (dropped <= cap) return;
     req.pause();
-    if (res.writableFinished) close();
-    else res.once('finish', close);
+    req.socket?.destroy();
   });
-  req.on('error', () => undefined);
-  req.resume();
+  const drain = () => setTimeout(() => !req.destroyed && req.resume(), LINGER_MS).unref();
+  if (res.writableFinished) drain();
+  else res.once('finish', drain);
 }
 
 /** A middleware typed as express.json's, so routes keep their typed parameters. */

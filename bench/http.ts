@@ -38,6 +38,7 @@ const opts = new Command()
   .option('--peer <url>', 'FHIR base URL of another server to run the same requests against, alternating')
   .option('--peer-pid <pid>', "the peer's process id on this machine: its CPU time per request and RSS are measured too")
   .option('--keep-store', 'reuse the store of an earlier run (no import)')
+  .option('--server-prof <dir>', "write the server's CPU profiles (every thread) into this folder")
   .option('--workers <n>', 'KODVERK_WORKERS for the server (default: the server default)')
   .option('--work <dir>', 'folder for the release, the store and the fixtures', path.join(os.tmpdir(), 'kodverk-bench-http'))
   .option('--generator <file>', 'the synth-rf2 generator', path.resolve(__dirname, '../../../shared/tools/synth-rf2/generate.mjs'))
@@ -210,7 +211,8 @@ async function cli(env: NodeJS.ProcessEnv, args: string[]): Promise<{ seconds: n
 
 async function startServer(env: NodeJS.ProcessEnv, logFile: string): Promise<{ child: ChildProcess; base: string }> {
   const log = fs.openSync(logFile, 'w');
-  const child = spawn(process.execPath, [CLI, 'serve'], { env: { ...env, PORT: '0', HOST: '127.0.0.1' }, stdio: ['ignore', log, log] });
+  const prof = opts.serverProf ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(opts.serverProf)] : [];
+  const child = spawn(process.execPath, [...prof, CLI, 'serve'], { env: { ...env, PORT: '0', HOST: '127.0.0.1' }, stdio: ['ignore', log, log] });
   // a new store loads the FHIR core terminology and the content pack on its first start
   for (let i = 0; i < 6000; i++) {
     await sleep(100);

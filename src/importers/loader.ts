@@ -141,10 +141,12 @@ export class ResourceLoader {
       summary.unchanged++;
       return;
     }
-    progress.start(`concepts of ${stream.resource.url}`, typeof stream.resource.count === 'number' ? stream.resource.count : undefined);
-    summary.concepts += this.concepts.write(stored.pk, stream.concepts(), (n) => progress.update(n));
-    progress.stop();
-    stream.writeExtra?.(stored.pk, progress, this.db);
+    this.concepts.withIndexesDeferred(() => {
+      progress.start(`concepts of ${stream.resource.url}`, typeof stream.resource.count === 'number' ? stream.resource.count : undefined);
+      summary.concepts += this.concepts.write(stored.pk, stream.concepts(), (n) => progress.update(n));
+      progress.stop();
+      stream.writeExtra?.(stored.pk, progress, this.db);
+    });
     log.setConceptsSource(stored.pk, sourceSha);
     summary[outcome === 'unchanged' ? 'updated' : outcome]++;
     this.noteChange(summary, stored);

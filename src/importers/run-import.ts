@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Db } from '../store/database';
+import { Db, sortingOnDisk } from '../store/database';
 import type { ResourceStore } from '../store/resource-store';
 import { ImportLog, ImportOutcome } from '../store/import-log';
 import { ChangedCanonical, ResourceLoader, emptySummary } from './loader';
@@ -83,7 +83,7 @@ export async function runImport(
     const previous = log.latest(importer.format, sha256);
     const summary = emptySummary();
     const after: string[] = [];
-    db.transaction(() => {
+    const inTransaction = db.transaction(() => {
       loader.loadInTransaction(result.resources, summary);
       for (const s of result.streamed ?? []) loader.saveStreamed(s, sha256, summary, progress);
       if (summary.changedPks.length) {
@@ -101,7 +101,10 @@ export async function runImport(
         log.recordFindings(run, quality);
       }
       if (summary.changed.length && hooks.afterLoad) after.push(...hooks.afterLoad(summary.changed, { format: importer.format, fileName: path.basename(input) }));
-    })();
+    });
+    // a streamed code system's indexes are built after its rows (ConceptStore.withIndexesDeferred)
+    if (result.streamed?.length) sortingOnDisk(db, inTransaction);
+    else inTransaction();
     store.touch();
     peak = Math.max(peak, process.memoryUsage().rss);
     outcome = summary.changedPks.length === 0 ? 'unchanged' : 'changed';

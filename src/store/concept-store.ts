@@ -50,6 +50,9 @@ export interface ConceptInput {
   properties?: { code: string; valueKey: string; value: unknown }[];
 }
 
+/** The tables a streamed code system fills in bulk (its concepts, closure and Snomed CT rows). */
+const BULK_TABLES = ['concept', 'concept_property', 'concept_closure', 'sct_relationship', 'sct_refset_member'];
+
 /**
  * Concepts of stored code systems: writing them (with the is-a closure and the text index) and
  * every query the engine needs. Sized for Snomed CT (hundreds of thousands of concepts).
@@ -82,6 +85,35 @@ export class ConceptStore {
 
   countActive(csPk: number): number {
     return (this.s('countActive', 'SELECT count(*) AS n FROM concept WHERE cs_pk = ? AND inactive = 0').get(csPk) as { n: number }).n;
+  }
+
+  /**
+   * Runs a bulk write of concept rows (a Snomed CT-sized release) with the tables' secondary
+   * indexes dropped, and makes them again afterwards: one sorted build of each index is an order
+   * of magnitude cheaper than keeping it up to date row by row in random key order (350,000
+   * concepts: ~18 s of a 70 s import, against 1.5 s to build them after). Unique indexes, which
+   * the writes rely on, stay. Call inside a transaction: the indexes come back in it, so a failed
+   * import leaves the schema as it was, and readers on other connections never see them missing.
+   * Wrap the transaction in `sortingOnDisk`, or the index builds sort in memory.
+   */
+  withIndexesDeferred<T>(write: () => T): T {
+    const deferred = this.db
+      .prepare(
+        `SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%'
+         AND tbl_name IN (${BULK_TABLES.map(() => '?').join(', ')}) ORDER BY name`,
+      )
+      .all(...BULK_TABLES) as { name: string; sql: string }[];
+    for (const i of deferred) this.db.exec(`DROP INDEX "${i.name.replace(/"/g, '""')}"`);
+    const result = write();
+    // an index build sorts in buffers as large as the page cache: a small one for the builds
+    const cacheSize = Number(this.db.pragma('cache_size', { simple: true }));
+    this.db.pragma('cache_size = -8192');
+    try {
+      for (const i of deferred) this.db.exec(i.sql);
+    } finally {
+      this.db.pragma(`cache_size = ${cacheSize}`);
+    }
+    return result;
   }
 
   /** Removes every concept of a code system (before re-indexing it). */

@@ -213,7 +213,7 @@ class Rf2Release {
       this.progress.start(`concepts of ${SCT_URI}`, this.total);
       for (const { concept, descriptions, parents } of st.assembled(SCT.isA, SCT.inferred)) yield conceptInputOf(concept, descriptions, parents);
       this.notes.push(
-        `concepts: ${st.count('concept')} (${st.count('concept', true)} active); descriptions: ${st.count('description')} (${st.count('description', true)} active); language refset members: ${st.count('language', true)} active`,
+        `concepts: ${st.count('concept')} (${st.count('concept', true)} active); descriptions: ${st.counts.descriptions} (${st.counts.activeDescriptions} active); language refset members: ${st.counts.activeLanguageMembers} active`,
       );
       finished = true;
     } finally {

@@ -172,13 +172,16 @@ export class ConceptStore {
 
   /**
    * Direct parent links and the transitive closure (a concept may have several parents). The
-   * ancestors of each concept are a sorted Int32Array built from its parents' (parents first, in
-   * topological order), so a Snomed-sized hierarchy costs a few tens of MB, not sets of sets;
-   * cycles are cut rather than followed.
+   * ancestors of each concept, sorted, are computed from its parents' (parents first, in
+   * topological order) into one pool of integers indexed by pk, so a Snomed-sized hierarchy
+   * (2.2 M closure rows at 350,000 concepts) costs ~10 MB, not an object per concept; cycles are
+   * cut rather than followed.
    */
   private writeHierarchy(pkByCode: Map<string, number>, parentsByCode: Map<number, string[]>): void {
     const insertParent = this.s('insParent', 'INSERT OR IGNORE INTO concept_parent (child_pk, parent_pk) VALUES (?, ?)');
     const insertClosure = this.s('insClosure', 'INSERT OR IGNORE INTO concept_closure (ancestor_pk, descendant_pk) VALUES (?, ?)');
+    let top = 0;
+    for (const pk of pkByCode.values()) top = Math.max(top, pk);
     const parents = new Map<number, number[]>();
     for (const [child, codes] of parentsByCode) {
       const ps = codes.map((c) => pkByCode.get(c)).filter((p): p is number => p !== undefined && p !== child);
@@ -186,47 +189,61 @@ export class ConceptStore {
       for (const p of ps) insertParent.run(child, p);
     }
     parentsByCode.clear();
-    const NONE = new Int32Array(0);
-    const ancestors = new Map<number, Int32Array>();
-    const visiting = new Set<number>();
-    // depth-first with an explicit stack: a concept's ancestors once all its parents' are known
+    // ancestors of pk: pool[from[pk] .. from[pk] + count[pk]], once state[pk] is DONE
+    const VISITING = 1;
+    const DONE = 2;
+    const state = new Uint8Array(top + 1);
+    const from = new Int32Array(top + 1);
+    const count = new Int32Array(top + 1);
+    let pool = new Int32Array(1 << 20);
+    let used = 0;
     const of = (start: number): void => {
       const stack: number[] = [start];
       while (stack.length) {
         const pk = stack[stack.length - 1];
-        if (ancestors.has(pk)) {
+        if (state[pk] === DONE) {
           stack.pop();
           continue;
         }
         const ps = parents.get(pk);
-        if (!visiting.has(pk)) {
-          visiting.add(pk);
+        if (state[pk] !== VISITING) {
+          state[pk] = VISITING;
           let pending = false;
-          for (const p of ps ?? []) if (!ancestors.has(p) && !visiting.has(p)) (stack.push(p), (pending = true));
+          for (const p of ps ?? []) if (state[p] === 0) (stack.push(p), (pending = true));
           if (pending) continue;
         }
         stack.pop();
-        visiting.delete(pk);
-        if (!ps) {
-          ancestors.set(pk, NONE);
-          continue;
-        }
+        state[pk] = DONE;
+        if (!ps) continue;
         const all: number[] = [];
         for (const p of ps) {
           all.push(p);
-          const up = ancestors.get(p);
-          if (up) for (const a of up) all.push(a);
+          // a parent still being visited (a cycle) contributes itself only
+          if (state[p] === DONE) for (let i = from[p], end = from[p] + count[p]; i < end; i++) all.push(pool[i]);
         }
         all.sort((a, b) => a - b);
-        let n = 0;
-        for (let i = 0; i < all.length; i++) if (all[i] !== pk && (n === 0 || all[i] !== all[n - 1])) all[n++] = all[i];
-        ancestors.set(pk, Int32Array.from(all.slice(0, n)));
+        if (used + all.length > pool.length) {
+          const bigger = new Int32Array(Math.max(pool.length * 2, used + all.length));
+          bigger.set(pool.subarray(0, used));
+          pool = bigger;
+        }
+        from[pk] = used;
+        for (let i = 0; i < all.length; i++) if (all[i] !== pk && (i === 0 || all[i] !== all[i - 1])) pool[used++] = all[i];
+        count[pk] = used - from[pk];
       }
     };
-    for (const pk of parents.keys()) {
-      of(pk);
-      for (const a of ancestors.get(pk)!) insertClosure.run(a, pk);
-    }
+    const below = Int32Array.from(parents.keys()).sort();
+    for (const pk of below) of(pk);
+    parents.clear();
+    // the closure rows in the order of its key (ancestor, descendant): appended to the table's
+    // b-tree rather than inserted at random places in it
+    const start = new Int32Array(top + 2);
+    for (const pk of below) for (let i = from[pk], end = from[pk] + count[pk]; i < end; i++) start[pool[i] + 1]++;
+    for (let a = 0; a <= top; a++) start[a + 1] += start[a];
+    const next = start.slice(0, top + 1);
+    const descendants = new Int32Array(start[top + 1]);
+    for (const pk of below) for (let i = from[pk], end = from[pk] + count[pk]; i < end; i++) descendants[next[pool[i]]++] = pk;
+    for (let a = 0; a <= top; a++) for (let i = start[a]; i < start[a + 1]; i++) insertClosure.run(a, descendants[i]);
   }
 
   byCode(csPk: number, code: string, caseSensitive: boolean): ConceptRow | undefined {

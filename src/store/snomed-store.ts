@@ -292,31 +292,89 @@ export interface StagedConcept {
   status: string;
 }
 
+/*
+ * SCTIDs are staged as SQLite INTEGERs (at most 18 digits: they fit in 64 bits; the reader has
+ * checked every one) and read back with CAST(... AS TEXT): integer keys are smaller and compare
+ * faster than text, and JavaScript numbers would lose digits of an 18-digit id.
+ */
 const STAGING_SCHEMA = `
-CREATE TABLE concept (id TEXT PRIMARY KEY, effective TEXT NOT NULL, active INTEGER NOT NULL, module TEXT NOT NULL, status TEXT NOT NULL);
-CREATE TABLE description (id TEXT PRIMARY KEY, effective TEXT NOT NULL, active INTEGER NOT NULL, concept TEXT NOT NULL, lang TEXT NOT NULL, type TEXT NOT NULL, term TEXT NOT NULL, seq INTEGER NOT NULL);
-CREATE TABLE language (id TEXT PRIMARY KEY, effective TEXT NOT NULL, active INTEGER NOT NULL, refset TEXT NOT NULL, description TEXT NOT NULL, acceptability TEXT NOT NULL);
-CREATE TABLE relationship (id TEXT PRIMARY KEY, effective TEXT NOT NULL, active INTEGER NOT NULL, source TEXT NOT NULL, dest TEXT, value TEXT, grp INTEGER NOT NULL, type TEXT NOT NULL, chartype TEXT NOT NULL);
+CREATE TABLE concept (id INTEGER NOT NULL UNIQUE, effective TEXT NOT NULL, active INTEGER NOT NULL, module TEXT NOT NULL, status TEXT NOT NULL);
+CREATE TABLE description (id INTEGER NOT NULL, effective TEXT NOT NULL, active INTEGER NOT NULL, concept INTEGER NOT NULL, lang TEXT NOT NULL, type TEXT NOT NULL, term TEXT NOT NULL, seq INTEGER NOT NULL);
+CREATE TABLE language (description INTEGER NOT NULL, seq INTEGER NOT NULL, id TEXT NOT NULL, effective TEXT NOT NULL, active INTEGER NOT NULL, refset TEXT NOT NULL, acceptability TEXT NOT NULL);
+CREATE TABLE relationship (id INTEGER NOT NULL UNIQUE, effective TEXT NOT NULL, active INTEGER NOT NULL, source INTEGER NOT NULL, dest INTEGER, value TEXT, grp INTEGER NOT NULL, type INTEGER NOT NULL, chartype INTEGER NOT NULL);
 CREATE TABLE member (id TEXT PRIMARY KEY, effective TEXT NOT NULL, active INTEGER NOT NULL, refset TEXT NOT NULL, referenced TEXT NOT NULL, target TEXT);
 `;
 
-/** Indexes made once the rows are in (building them afterwards is much faster than row by row). */
+/**
+ * Indexes made once the rows are in (building them afterwards is much faster than row by row).
+ * A language member is read only through its description: the index holds the whole row.
+ */
 const STAGING_INDEXES = `
 CREATE INDEX description_by_concept ON description (concept, seq);
-CREATE INDEX language_by_description ON language (description);
+CREATE INDEX language_by_description ON language (description, seq, id, effective, active, refset, acceptability);
 CREATE INDEX relationship_by_source ON relationship (source, type);
 `;
+
+/** What the assembled concepts held: descriptions and active language-refset members, after the latest rows won. */
+export interface AssembledCounts {
+  descriptions: number;
+  activeDescriptions: number;
+  activeLanguageMembers: number;
+}
+
+/** A language-refset member of a description as staged: its latest row, and where it first appeared. */
+export interface StagedMember {
+  id: string;
+  effective: string;
+  active: number;
+  refset: string;
+  acceptability: string;
+  seq: number;
+}
+
+/**
+ * Adds a row of a language-refset member to a description's members: a member (by UUID) is what
+ * its latest row says (of two rows of one effectiveTime, the first in file order), in the place
+ * where it first appeared.
+ */
+export function addMemberRow(members: StagedMember[], row: StagedMember): void {
+  const held = members.find((m) => m.id === row.id);
+  if (!held) members.push(row);
+  else {
+    const first = Math.min(held.seq, row.seq);
+    if (row.effective > held.effective || (row.effective === held.effective && row.seq < held.seq)) Object.assign(held, row);
+    held.seq = first;
+  }
+}
+
+/**
+ * Acceptabilities of one description from its language-refset members: each active member sets
+ * its refset's acceptability, in file order, so that the later of two active members of one
+ * refset wins.
+ */
+export function acceptabilityOf(members: StagedMember[]): Record<string, string> {
+  const acc: Record<string, string> = {};
+  const ordered = members.length > 1 ? [...members].sort((x, y) => x.seq - y.seq) : members;
+  for (const m of ordered) if (m.active === 1) acc[m.refset] = m.acceptability;
+  return acc;
+}
 
 /**
  * A throw-away SQLite file that an RF2 release is staged into, so that each concept can be
  * assembled with its descriptions, acceptabilities and parents (which the files hold in no
  * particular order) without holding millions of rows in memory. A row of a later effectiveTime
  * wins when a component appears in several files (an extension re-releasing a component).
+ * Descriptions and language-refset members, the two largest files, are appended as they come,
+ * without a key to check per row: which of a component's rows wins is decided when a concept is
+ * assembled, among the rows of that concept (a description's concept and a member's description
+ * never change between releases of the component, so its rows all meet there).
  */
 export class Rf2Staging {
   private readonly db: Db;
   private readonly inserts: Record<string, Statement>;
   private seq = 0;
+  /** filled in by assembled() */
+  readonly counts: AssembledCounts = { descriptions: 0, activeDescriptions: 0, activeLanguageMembers: 0 };
 
   constructor(readonly file: string) {
     this.db = new Database(file);
@@ -324,16 +382,19 @@ export class Rf2Staging {
     this.db.pragma('synchronous = OFF');
     this.db.pragma('locking_mode = EXCLUSIVE');
     this.db.pragma('cache_size = -32768');
+    // index builds sort in temporary files, not in the process's memory
+    this.db.pragma('temp_store = FILE');
     this.db.exec(STAGING_SCHEMA);
     const upsert = (table: string, cols: string[]) =>
       this.db.prepare(
         `INSERT INTO ${table} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')}) ` +
           `ON CONFLICT (id) DO UPDATE SET ${cols.filter((c) => c !== 'id' && c !== 'seq').map((c) => `${c} = excluded.${c}`).join(', ')} WHERE excluded.effective > ${table}.effective`,
       );
+    const append = (table: string, cols: string[]) => this.db.prepare(`INSERT INTO ${table} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`);
     this.inserts = {
       concept: upsert('concept', ['id', 'effective', 'active', 'module', 'status']),
-      description: upsert('description', ['id', 'effective', 'active', 'concept', 'lang', 'type', 'term', 'seq']),
-      language: upsert('language', ['id', 'effective', 'active', 'refset', 'description', 'acceptability']),
+      description: append('description', ['id', 'effective', 'active', 'concept', 'lang', 'type', 'term', 'seq']),
+      language: append('language', ['description', 'seq', 'id', 'effective', 'active', 'refset', 'acceptability']),
       relationship: upsert('relationship', ['id', 'effective', 'active', 'source', 'dest', 'value', 'grp', 'type', 'chartype']),
       member: upsert('member', ['id', 'effective', 'active', 'refset', 'referenced', 'target']),
     };
@@ -353,7 +414,7 @@ export class Rf2Staging {
   }
 
   language(id: string, effective: string, active: number, refset: string, description: string, acceptability: string): void {
-    this.inserts.language.run(id, effective, active, refset, description, acceptability);
+    this.inserts.language.run(description, this.seq++, id, effective, active, refset, acceptability);
   }
 
   relationship(id: string, effective: string, active: number, source: string, dest: string | null, value: string | null, grp: number, type: string, chartype: string): void {
@@ -368,43 +429,58 @@ export class Rf2Staging {
     this.db.exec(STAGING_INDEXES);
   }
 
-  count(table: 'concept' | 'description' | 'language' | 'relationship' | 'member', activeOnly = false): number {
+  count(table: 'concept' | 'relationship' | 'member', activeOnly = false): number {
     return (this.db.prepare(`SELECT count(*) AS n FROM ${table}${activeOnly ? ' WHERE active = 1' : ''}`).get() as { n: number }).n;
   }
 
   /**
    * Concepts in file order with their descriptions, active and inactive (file order, with acceptabilities) and
    * active is-a parents of one characteristic type: a page of concepts at a time, with one query
-   * per page for each (the caller may query other tables between pages).
+   * per page for each (the caller may query other tables between pages). Pages are small: the
+   * rows of a large page outlive the young generation and pile up in V8's old space until a full
+   * collection (2,000 concepts a page: ~200 MB more peak at 350,000 concepts).
    */
-  *assembled(isA: string, chartype: string, page = 2000): Generator<{ concept: StagedConcept; descriptions: StagedDescription[]; parents: string[] }> {
-    const concepts = this.s('page', 'SELECT rowid AS r, * FROM concept WHERE rowid > ? ORDER BY rowid LIMIT ?');
+  *assembled(isA: string, chartype: string, page = 250): Generator<{ concept: StagedConcept; descriptions: StagedDescription[]; parents: string[] }> {
+    const concepts = this.s('page', 'SELECT rowid AS r, CAST(id AS TEXT) AS id, effective, active, module, status FROM concept WHERE rowid > ? ORDER BY rowid LIMIT ?');
+    // a description's members come in the order of the language index (description, seq, ...)
     const descriptions = this.s(
       'descriptions',
-      `SELECT d.concept, d.id, d.active, d.lang, d.type, d.term, l.refset, l.acceptability FROM description d
-       LEFT JOIN language l ON l.description = d.id AND l.active = 1
+      `SELECT CAST(d.concept AS TEXT), CAST(d.id AS TEXT), d.effective, d.active, d.lang, d.type, d.term, d.seq,
+              l.id, l.effective, l.active, l.refset, l.acceptability, l.seq
+       FROM description d LEFT JOIN language l ON l.description = d.id
        WHERE d.concept IN (SELECT id FROM concept WHERE rowid > ? AND rowid <= ?) ORDER BY d.concept, d.seq`,
-    );
+    ).raw();
     const parents = this.s(
       'parents',
-      'SELECT source, dest FROM relationship WHERE source IN (SELECT id FROM concept WHERE rowid > ? AND rowid <= ?) AND type = ? AND active = 1 AND chartype = ?',
+      'SELECT CAST(source AS TEXT), CAST(dest AS TEXT) FROM relationship WHERE source IN (SELECT id FROM concept WHERE rowid > ? AND rowid <= ?) AND type = ? AND active = 1 AND chartype = ?',
     );
+    type Row = [string, string, string, number, string, string, string, number, string | null, string, number, string, string, number];
+    type Description = { effective: string; active: number; lang: string; type: string; term: string; members: StagedMember[] };
     for (let after = 0; ; ) {
       const rows = concepts.all(after, page) as (StagedConcept & { r: number })[];
       if (rows.length === 0) return;
       const last = rows[rows.length - 1].r;
-      const byConcept = new Map<string, Map<string, StagedDescription>>();
-      for (const d of descriptions.all(after, last) as { concept: string; id: string; active: number; lang: string; type: string; term: string; refset: string | null; acceptability: string | null }[]) {
-        let list = byConcept.get(d.concept);
-        if (!list) byConcept.set(d.concept, (list = new Map()));
-        let entry = list.get(d.id);
-        if (!entry) list.set(d.id, (entry = { id: d.id, active: d.active === 1, lang: d.lang, type: d.type, term: d.term, acc: {} }));
-        if (d.refset !== null && d.acceptability !== null) entry.acc[d.refset] = d.acceptability;
+      const byConcept = new Map<string, Map<string, Description>>();
+      for (const [concept, id, effective, active, lang, type, term, , member, memberEffective, memberActive, refset, acceptability, memberSeq] of descriptions.all(after, last) as Row[]) {
+        let list = byConcept.get(concept);
+        if (!list) byConcept.set(concept, (list = new Map()));
+        let entry = list.get(id);
+        if (!entry) list.set(id, (entry = { effective, active, lang, type, term, members: [] }));
+        else if (effective > entry.effective) Object.assign(entry, { effective, active, lang, type, term });
+        if (member !== null) addMemberRow(entry.members, { id: member, effective: memberEffective, active: memberActive, refset, acceptability, seq: memberSeq });
       }
       const parentsOf = new Map<string, string[]>();
       for (const [source, dest] of parents.raw().all(after, last, isA, chartype) as [string, string][]) parentsOf.set(source, [...(parentsOf.get(source) ?? []), dest]);
       for (const concept of rows) {
-        yield { concept, descriptions: [...(byConcept.get(concept.id)?.values() ?? [])], parents: concept.active ? (parentsOf.get(concept.id) ?? []) : [] };
+        const descriptions: StagedDescription[] = [];
+        for (const [id, d] of byConcept.get(concept.id) ?? []) {
+          const acc = acceptabilityOf(d.members);
+          this.counts.descriptions++;
+          if (d.active === 1) this.counts.activeDescriptions++;
+          for (const m of d.members) this.counts.activeLanguageMembers += m.active;
+          descriptions.push({ id, active: d.active === 1, lang: d.lang, type: d.type, term: d.term, acc });
+        }
+        yield { concept, descriptions, parents: concept.active ? (parentsOf.get(concept.id) ?? []) : [] };
       }
       after = last;
     }
@@ -412,7 +488,7 @@ export class Rf2Staging {
 
   /** Concepts in file order (their RF2 columns only). */
   *concepts(page = 5000): Generator<StagedConcept> {
-    const st = this.s('page', 'SELECT rowid AS r, * FROM concept WHERE rowid > ? ORDER BY rowid LIMIT ?');
+    const st = this.s('page', 'SELECT rowid AS r, CAST(id AS TEXT) AS id, effective, active, module, status FROM concept WHERE rowid > ? ORDER BY rowid LIMIT ?');
     for (let after = 0; ; ) {
       const rows = st.all(after, page) as (StagedConcept & { r: number })[];
       if (rows.length === 0) return;
@@ -423,7 +499,7 @@ export class Rf2Staging {
 
   /** Active relationships other than is-a, of one characteristic type. */
   *attributeRelationships(isA: string, chartype: string): Generator<{ source: string; dest: string | null; value: string | null; grp: number; type: string }> {
-    yield* this.db.prepare('SELECT source, dest, value, grp, type FROM relationship WHERE active = 1 AND type <> ? AND chartype = ?').iterate(isA, chartype) as IterableIterator<{
+    yield* this.db.prepare('SELECT CAST(source AS TEXT) AS source, CAST(dest AS TEXT) AS dest, value, grp, CAST(type AS TEXT) AS type FROM relationship WHERE active = 1 AND type <> ? AND chartype = ?').iterate(isA, chartype) as IterableIterator<{
       source: string;
       dest: string | null;
       value: string | null;

@@ -7,11 +7,14 @@ import { TerminologyError } from './issues';
 import { EngineTask, WorkerAnswer, invoke } from './service';
 import { answerText } from './answer-text';
 import { takeCacheCounts } from './cache-stats';
+import { markStarted, startCells } from './time-budget';
 
 // One read connection and one engine per worker thread; caches live as long as the thread.
 const db = openDatabase(workerData.dbPath, undefined, { readonly: true });
 const source = new StoreResourceSource(new ResourceStore(db));
 const engine = new TerminologyEngine(source, workerData.engineOptions);
+// where the time budget's watch sees when a call started (time-budget.ts)
+const cells = workerData.startCells ? startCells(workerData.startCells) : undefined;
 
 /** After this long without work a worker lets go of its caches (built concepts, SQLite pages): memory falls back after load. */
 const IDLE_MS = 15_000;
@@ -24,10 +27,7 @@ function rest(): void {
 
 export default function run(task: EngineTask): WorkerAnswer {
   // tell the pool when the task began: its time budget counts from here
-  if (task.started) {
-    Atomics.store(task.started, 1, BigInt(threadId));
-    Atomics.store(task.started, 0, BigInt(Date.now()));
-  }
+  if (cells && task.cell !== undefined) markStarted(cells, task.cell, threadId);
   if (idle) clearTimeout(idle);
   idle = setTimeout(rest, IDLE_MS);
   idle.unref();

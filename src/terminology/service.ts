@@ -6,6 +6,8 @@ import { TerminologyError, TxIssue } from './issues';
 import { projectRoot } from '../config';
 import { CacheCounts, addCacheCounts } from './cache-stats';
 import { AnswerText, answerText } from './answer-text';
+import { POINT_CALLS_PER_THREAD, TaskPlacement, isPointCall, placed } from './task-placement';
+import { TimeBudget } from './time-budget';
 
 /** The engine calls the FHIR layer makes; each takes a request and an optional instance resource. */
 export type EngineMethod = 'expand' | 'validateValueSetCode' | 'validateCodeSystemCode' | 'lookup' | 'subsumes' | 'translate' | 'batchValidate' | 'compare';
@@ -48,9 +50,6 @@ export interface TerminologyService {
   close(): Promise<void>;
 }
 
-/** Tasks handed to a worker thread at once: the one it runs and the one it takes up next. */
-const TASKS_PER_THREAD = 2;
-
 /** A task queued on a thread that was ended (another task there spent its budget) is run again, this many times at most. */
 const RERUNS = 3;
 
@@ -77,10 +76,10 @@ export interface EngineTask {
   instance?: unknown;
   json?: boolean;
   /**
-   * The worker writes when it began ([0], ms since the epoch: the time budget counts from there)
-   * and which thread it runs on ([1]: the thread to end when the budget is spent).
+   * The cell (time-budget.ts) the worker writes when it began (the time budget counts from there)
+   * and which thread it runs on (the thread to end when the budget is spent).
    */
-  started?: BigInt64Array;
+  cell?: number;
 }
 
 export function invoke(engine: TerminologyEngine, method: EngineMethod, request: OperationRequest, instance?: unknown): unknown {
@@ -148,6 +147,9 @@ export class InProcessService implements TerminologyService {
  */
 export class WorkerPoolService implements TerminologyService {
   private readonly pool: Piscina;
+  private readonly placement = new TaskPlacement();
+  /** the time budget of a call (none when the limit is 0) */
+  private readonly budget?: TimeBudget;
   private readonly listeners = new TaskListeners();
   private inFlight = 0;
   private closed = false;
@@ -157,20 +159,22 @@ export class WorkerPoolService implements TerminologyService {
     threads: number,
     engineOptions: Record<string, unknown>,
     /** longest a task may run on a worker, ms (0: no limit) */
-    private readonly timeLimitMs = 0,
+    timeLimitMs = 0,
   ) {
+    if (timeLimitMs > 0) this.budget = new TimeBudget(timeLimitMs, (threadId) => this.endThread(threadId), () => !this.closed);
     this.pool = new Piscina({
       filename: WorkerPoolService.workerFile(),
       minThreads: 1,
       maxThreads: threads,
       // a thread beyond the first ends after 20 s without work (its heap and page cache go with it: memory falls back after load)
       idleTimeout: 20_000,
-      // a thread is handed its next task while it runs one, so it never waits for the HTTP
+      // a thread is handed its next tasks while it runs one, so it never waits for the HTTP
       // thread's event loop between tasks (with one task at a time a worker sat idle most of the
       // time under load: its next task waited for the HTTP thread to read the answer first);
-      // two, not more, so a long task holds up at most one behind it
-      concurrentTasksPerWorker: TASKS_PER_THREAD,
-      workerData: { dbPath, engineOptions },
+      // which thread takes which task, and how many, is the placement's choice (task-placement.ts)
+      concurrentTasksPerWorker: POINT_CALLS_PER_THREAD,
+      loadBalancer: this.placement.balancer,
+      workerData: { dbPath, engineOptions, startCells: this.budget?.buffer },
     });
   }
 
@@ -199,7 +203,7 @@ export class WorkerPoolService implements TerminologyService {
     this.inFlight++;
     let answer: WorkerAnswer | undefined;
     try {
-      answer = (this.timeLimitMs > 0 ? await this.runWithinBudget(task) : await this.pool.run(task)) as WorkerAnswer;
+      answer = (await (this.budget ? this.budget.run(method, (cell) => this.runPlaced({ ...task, cell }), RERUNS) : this.runPlaced(task))) as WorkerAnswer;
     } catch (e) {
       // a call cut off by the end of a shutdown's grace period is no internal error
       throw this.closed ? shuttingDown() : e;
@@ -233,43 +237,13 @@ export class WorkerPoolService implements TerminologyService {
     this.listeners.add(listener);
   }
 
-  /**
-   * Runs a task with a time budget counted from when a worker starts it (the worker writes that
-   * instant and its thread id into a shared cell; time in a queue does not count). A task past
-   * its budget is abandoned: its thread is ended (piscina starts a fresh one), and a task that was
-   * waiting on that thread, never started, is run again. (Not piscina's abort signal: a task with
-   * one has a thread to itself, so the thread would wait for the HTTP thread between tasks.)
-   */
-  private async runWithinBudget(task: EngineTask, reruns = RERUNS): Promise<any> {
-    const started = new BigInt64Array(new SharedArrayBuffer(16));
-    let timer: NodeJS.Timeout | undefined;
-    const spent = new Promise<never>((_resolve, reject) => {
-      const watch = (wait: number) => {
-        timer = setTimeout(() => {
-          const at = Number(Atomics.load(started, 0));
-          const left = at === 0 ? this.timeLimitMs : at + this.timeLimitMs - Date.now();
-          if (at === 0 || left > 0) return watch(left);
-          this.endThread(Number(Atomics.load(started, 1)));
-          reject(
-            TerminologyError.of(
-              { severity: 'error', code: 'too-costly', text: `The ${task.method} did not finish within the time this server gives one request (${this.timeLimitMs} ms, KODVERK_TASK_TIME_LIMIT_MS) and was abandoned` },
-              422,
-            ),
-          );
-        }, wait);
-        timer.unref();
-      };
-      watch(this.timeLimitMs);
-    });
-    try {
-      return await Promise.race([this.pool.run({ ...task, started }), spent]);
-    } catch (e) {
-      // queued on a thread ended for another task's budget: it never ran, so it runs again
-      if (!(e instanceof TerminologyError) && Atomics.load(started, 0) === 0n && reruns > 0 && !this.closed) return this.runWithinBudget(task, reruns - 1);
-      throw e;
-    } finally {
-      clearTimeout(timer);
-    }
+  /** Runs a task on the thread the placement chooses. */
+  private runPlaced(task: EngineTask): Promise<unknown> {
+    const placement = { point: isPointCall(task.method, task.request) };
+    const done = () => this.placement.done(placement);
+    const running = this.pool.run(placed(task, placement));
+    running.then(done, done);
+    return running;
   }
 
   /** Ends the worker thread with this id (piscina fails its tasks and starts a fresh thread). */
@@ -280,6 +254,7 @@ export class WorkerPoolService implements TerminologyService {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.budget?.close();
     await this.pool.destroy();
   }
 }

@@ -25,7 +25,9 @@ export async function archiveRf2(folder: string, artefacts: ArtefactStore, relea
   const { files } = findRf2Files(folder);
   const day = releaseDate && /^\d{8}$/.test(releaseDate) ? new Date(Date.UTC(+releaseDate.slice(0, 4), +releaseDate.slice(4, 6) - 1, +releaseDate.slice(6, 8))) : new Date(0);
   const zip = new yazl.ZipFile();
-  for (const f of files) zip.addFile(f.path, f.name.split(path.sep).join('/'), { mtime: day, mode: 0o100644 });
+  // the fastest deflate level: zipping is part of `kodverk import rf2`, and at 350,000 concepts
+  // level 1 takes 3 s for 77 MB where the default level 6 took 8.4 s for 66 MB
+  for (const f of files) zip.addFile(f.path, f.name.split(path.sep).join('/'), { mtime: day, mode: 0o100644, compressionLevel: 1 });
   zip.end();
   return artefacts.putStream(Readable.from(zip.outputStream));
 }

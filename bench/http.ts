@@ -423,7 +423,7 @@ async function main(): Promise<void> {
     console.log();
     console.log(`server RSS: idle ${fmt(idle)} MB, highest under load ${fmt(overallPeak)} MB, ${opts.settle} s after the load ${fmt(after)} MB`);
     if (peerRss) console.log(`peer RSS: idle ${fmt(peerIdle ?? NaN)} MB, ${opts.settle} s after the load ${fmt(peerRss.sample())} MB`);
-    console.log(`import: ${imported.seconds.toFixed(1)} s, peak RSS ${fmt(imported.peakMb)} MB`);
+    console.log(Number.isNaN(imported.seconds) ? 'import: not run (--keep-store: the store of an earlier run)' : `import: ${imported.seconds.toFixed(1)} s, peak RSS ${fmt(imported.peakMb)} MB`);
   } finally {
     stop();
   }

@@ -1,6 +1,5 @@
 import { Piscina } from 'piscina';
 import type { OperationRequest } from './engine';
-import type { EngineMethod } from './service';
 
 type LoadBalancer = NonNullable<NonNullable<ConstructorParameters<typeof Piscina>[0]>['loadBalancer']>;
 
@@ -25,10 +24,11 @@ export const POINT_CALLS_PER_THREAD = 8;
 /** Other calls a thread may hold at once (besides point calls handed to it before them). */
 export const HEAVY_CALLS_PER_THREAD = 2;
 
-const POINT_METHODS: ReadonlySet<EngineMethod> = new Set(['lookup', 'validateCodeSystemCode', 'validateValueSetCode', 'subsumes']);
+/** The service's engine methods that are point operations (by name: the service imports this module). */
+const POINT_METHODS: ReadonlySet<string> = new Set(['lookup', 'validateCodeSystemCode', 'validateValueSetCode', 'subsumes']);
 
 /** Is this call a point call: one of the point operations on stored content only? */
-export function isPointCall(method: EngineMethod, request: OperationRequest): boolean {
+export function isPointCall(method: string, request: OperationRequest): boolean {
   return POINT_METHODS.has(method) && request.txResources.length === 0 && !request.parameters.some((p) => p.resource !== undefined);
 }
 

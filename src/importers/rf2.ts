@@ -4,10 +4,11 @@ import path from 'node:path';
 import type { CodeSystem } from 'fhir/r4';
 import type { ConceptInput } from '../store/concept-store';
 import type { Db } from '../store/database';
-import { Rf2Staging, SnomedStore, StagedConcept, StagedDescription } from '../store/snomed-store';
+import { Rf2Staging, SnomedStore } from '../store/snomed-store';
+import { Rf2StagingThread } from './rf2-stage-thread';
 import { Rf2File, Rf2FormatError, checkHeader, findRf2Files, readRows } from '../terminology/snomed/rf2-reader';
 import { EditionUri, SCT, SCT_URI, editionName, editionUri, isSctid, parseEditionUri } from '../terminology/snomed/sctid';
-import { SNOMED_EDITION_EXT, SNOMED_FILTERS, SNOMED_PROPERTIES, designationUse } from '../terminology/snomed/model';
+import { SNOMED_EDITION_EXT, SNOMED_FILTERS, SNOMED_PROPERTIES } from '../terminology/snomed/model';
 import { ImportError, ImportOptions, Importer, Progress, StreamedCodeSystem } from './importer';
 
 const REPORT_EVERY = 50_000;
@@ -109,50 +110,16 @@ function codeSystemOf(facts: ReleaseFacts): CodeSystem {
   };
 }
 
-/**
- * Orders a concept's descriptions so that the one to show comes first: the synonym preferred in US
- * English, then in GB English, then preferred in any other language refset (e.g. Swedish), then
- * the rest in file order, text definitions last. Displays in other languages are chosen from this
- * order by language, so the Swedish preferred term leads the Swedish descriptions.
- */
-function rank(d: StagedDescription): number {
-  if (d.type === SCT.synonym) {
-    if (d.acc[SCT.usEnglish] === SCT.preferred) return 0;
-    if (d.acc[SCT.gbEnglish] === SCT.preferred) return 1;
-    if (Object.values(d.acc).includes(SCT.preferred)) return 2;
-  }
-  return d.type === SCT.definition ? 4 : 3;
-}
-
-/** Language refset acceptabilities as stored with a designation: refset id -> P(referred) or A(cceptable). */
-function acceptabilities(acc: Record<string, string>): Record<string, 'P' | 'A'> {
-  const out: Record<string, 'P' | 'A'> = {};
-  for (const [refset, value] of Object.entries(acc)) out[refset] = value === SCT.preferred ? 'P' : 'A';
-  return out;
-}
-
-export function conceptInputOf(c: StagedConcept, descriptions: StagedDescription[], parents: string[]): ConceptInput {
-  const ranked = descriptions.map((d, i) => ({ d, acc: acceptabilities(d.acc), i, rank: rank(d) }));
-  ranked.sort((a, b) => a.rank - b.rank || a.i - b.i);
-  // the display is a current term: the preferred synonym, else the FSN, else any active description
-  const current = ranked.filter((x) => x.d.active);
-  const display = current.find((x) => x.rank <= 2) ?? current.find((x) => x.d.type === SCT.fsn) ?? current[0] ?? ranked[0];
-  return {
-    code: c.id,
-    display: display?.d.term,
-    inactive: c.active === 0,
-    parents,
-    designations: ranked.map(({ d, acc }) => ({ language: d.lang, use: designationUse(d.type), value: d.term, inactive: !d.active || undefined, extra: { id: d.id, acc } })),
-  };
-}
+export { conceptInputOf } from './rf2-assembly';
 
 /**
  * One RF2 release being imported. Reading is lazy: the rows are staged (into a temporary SQLite
- * file) only when the loader asks for the concepts, i.e. inside the import transaction and only
- * when the release differs from what the store holds; a bad row then rolls the whole import back.
+ * file, on a worker thread) only when the loader asks for the concepts, i.e. inside the import
+ * transaction and only when the release differs from what the store holds; a bad row then rolls
+ * the whole import back. The worker assembles the concepts while this thread writes them.
  */
 class Rf2Release {
-  private staging?: Rf2Staging;
+  private thread?: Rf2StagingThread;
   private dir?: string;
 
   constructor(
@@ -162,58 +129,21 @@ class Rf2Release {
     private readonly total: number,
   ) {}
 
-  private stage(): Rf2Staging {
-    if (this.staging) return this.staging;
+  private stage(): Rf2StagingThread {
+    if (this.thread) return this.thread;
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kodverk-rf2-'));
-    const st = (this.staging = new Rf2Staging(path.join(this.dir, 'staging.db')));
-    const order: Rf2File['kind'][] = ['concept', 'description', 'textDefinition', 'language', 'relationship', 'concreteValue', 'simple', 'association', 'attributeValue', 'simpleMap'];
-    for (const kind of order) {
-      for (const f of this.files.filter((x) => x.kind === kind)) {
-        this.progress.start(`reading ${f.name}`);
-        let n = 0;
-        st.load(() => {
-          for (const r of guardedRows(f)) {
-            this.stageRow(f.kind, r);
-            if (++n % REPORT_EVERY === 0) this.progress.update(n);
-          }
-        });
-        this.progress.stop();
-      }
-    }
-    this.progress.start('indexing the release');
-    st.index();
-    this.progress.stop();
-    return st;
-  }
-
-  private stageRow(kind: Rf2File['kind'], r: string[]): void {
-    const st = this.staging!;
-    const active = r[2] === '1' ? 1 : 0;
-    switch (kind) {
-      case 'concept':
-        return st.concept(r[0], r[1], active, r[3], r[4]);
-      case 'description':
-      case 'textDefinition':
-        return st.description(r[0], r[1], active, r[4], r[5], r[6], r[7]);
-      case 'language':
-        return st.language(r[0], r[1], active, r[4], r[5], r[6]);
-      case 'relationship':
-        return st.relationship(r[0], r[1], active, r[4], r[5], null, Number(r[6]), r[7], r[8]);
-      case 'concreteValue':
-        return st.relationship(r[0], r[1], active, r[4], null, r[5], Number(r[6]), r[7], r[8]);
-      default:
-        return st.member(r[0], r[1], active, r[4], r[5], r.length > 6 ? r[6] : null);
-    }
+    const options = { total: this.total, phase: `concepts of ${SCT_URI}`, isA: SCT.isA, chartype: SCT.inferred };
+    return (this.thread = new Rf2StagingThread(this.files, path.join(this.dir, 'staging.db'), options));
   }
 
   *concepts(): Generator<ConceptInput> {
     let finished = false;
     try {
-      const st = this.stage();
-      this.progress.start(`concepts of ${SCT_URI}`, this.total);
-      for (const { concept, descriptions, parents } of st.assembled(SCT.isA, SCT.inferred)) yield conceptInputOf(concept, descriptions, parents);
+      const thread = this.stage();
+      yield* thread.concepts(this.progress);
+      const c = thread.counts!;
       this.notes.push(
-        `concepts: ${st.count('concept')} (${st.count('concept', true)} active); descriptions: ${st.counts.descriptions} (${st.counts.activeDescriptions} active); language refset members: ${st.counts.activeLanguageMembers} active`,
+        `concepts: ${c.concepts} (${c.activeConcepts} active); descriptions: ${c.descriptions} (${c.activeDescriptions} active); language refset members: ${c.activeLanguageMembers} active`,
       );
       finished = true;
     } finally {
@@ -223,8 +153,11 @@ class Rf2Release {
 
   /** Concept details, attribute relationships and refset members into the Snomed tables. */
   writeExtra(csPk: number, progress: Progress, db: Db): void {
+    let st: Rf2Staging | undefined;
     try {
-      const st = this.stage();
+      const thread = this.stage();
+      thread.finish(progress);
+      st = new Rf2Staging(thread.file, true);
       const store = new SnomedStore(db, csPk);
       const pks = store.pkByCode();
       progress.start('Snomed CT concept details', this.total);
@@ -264,13 +197,14 @@ class Rf2Release {
       this.notes.push(`attribute relationships: ${rels} active inferred${unresolved ? ` (${unresolved} naming concepts not in the release were left out)` : ''}`);
       this.notes.push(`reference set members: ${members} active${skipped ? ` (${skipped} of reference sets not in the release were left out)` : ''}`);
     } finally {
+      st?.close();
       this.close();
     }
   }
 
   close(): void {
-    this.staging?.close();
-    this.staging = undefined;
+    this.thread?.close();
+    this.thread = undefined;
     if (this.dir) fs.rmSync(this.dir, { recursive: true, force: true });
     this.dir = undefined;
   }

@@ -46,7 +46,15 @@ export interface ConceptInput {
   /** anything else of the concept (extensions), kept as JSON */
   extra?: unknown;
   parents?: string[];
-  designations?: { language?: string; use?: { system?: string; code?: string; display?: string }; value: string; inactive?: boolean; extra?: unknown }[];
+  designations?: {
+    language?: string;
+    use?: { system?: string; code?: string; display?: string };
+    value: string;
+    inactive?: boolean;
+    extra?: unknown;
+    /** extra already serialised as JSON (by the thread that assembled the concept); wins over extra */
+    extraJson?: string;
+  }[];
   properties?: { code: string; valueKey: string; value: unknown }[];
 }
 
@@ -154,7 +162,8 @@ export class ConceptStore {
       const texts = new Set<string>();
       if (c.display) texts.add(c.display);
       for (const d of c.designations ?? []) {
-        insertDesignation.run(pk, d.language ?? null, d.use?.system ?? null, d.use?.code ?? null, d.use?.display ?? null, d.value, d.inactive ? 1 : 0, d.extra === undefined ? null : JSON.stringify(d.extra));
+        const extra = d.extraJson ?? (d.extra === undefined ? null : JSON.stringify(d.extra));
+        insertDesignation.run(pk, d.language ?? null, d.use?.system ?? null, d.use?.code ?? null, d.use?.display ?? null, d.value, d.inactive ? 1 : 0, extra);
         // terms no longer current are kept for display checks, not offered by text search
         if (!d.inactive) texts.add(d.value);
       }

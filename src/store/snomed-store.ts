@@ -376,15 +376,19 @@ export class Rf2Staging {
   /** filled in by assembled() */
   readonly counts: AssembledCounts = { descriptions: 0, activeDescriptions: 0, activeLanguageMembers: 0 };
 
-  constructor(readonly file: string) {
-    this.db = new Database(file);
+  /** @param existing open a file already staged (to read it) instead of creating one */
+  constructor(
+    readonly file: string,
+    existing = false,
+  ) {
+    this.db = new Database(file, { fileMustExist: existing });
     this.db.pragma('journal_mode = OFF');
     this.db.pragma('synchronous = OFF');
     this.db.pragma('locking_mode = EXCLUSIVE');
     this.db.pragma('cache_size = -32768');
     // index builds sort in temporary files, not in the process's memory
     this.db.pragma('temp_store = FILE');
-    this.db.exec(STAGING_SCHEMA);
+    if (!existing) this.db.exec(STAGING_SCHEMA);
     const upsert = (table: string, cols: string[]) =>
       this.db.prepare(
         `INSERT INTO ${table} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')}) ` +

@@ -1,0 +1,135 @@
+import path from 'node:path';
+import { MessageChannel, MessagePort, Worker, receiveMessageOnPort } from 'node:worker_threads';
+import { projectRoot } from '../config';
+import type { ConceptInput } from '../store/concept-store';
+import type { Rf2File } from '../terminology/snomed/rf2-reader';
+import { ImportError, Progress } from './importer';
+import { WireConcepts, decodeConcepts } from './rf2-wire';
+
+/** What the staging thread was given. */
+export interface StageJob {
+  files: Rf2File[];
+  /** the staging SQLite file to create */
+  file: string;
+  /** concepts in the release (for the progress of assembling them) */
+  total: number;
+  phase: string;
+  isA: string;
+  chartype: string;
+  port: MessagePort;
+  /** Int32 counters: messages posted, pages posted, pages taken, cancelled */
+  signal: SharedArrayBuffer;
+  /** concepts per page handed over, and how many pages may wait untaken */
+  page: number;
+  ahead: number;
+}
+
+/** Counts of the staged release, sent when every concept has been handed over. */
+export interface StageCounts {
+  concepts: number;
+  activeConcepts: number;
+  descriptions: number;
+  activeDescriptions: number;
+  activeLanguageMembers: number;
+}
+
+export type StageMessage =
+  | { type: 'progress'; op: 'start'; phase: string; total?: number }
+  | { type: 'progress'; op: 'update'; done: number }
+  | { type: 'progress'; op: 'stop' }
+  | { type: 'page'; concepts: WireConcepts }
+  | { type: 'done'; counts: StageCounts }
+  | { type: 'error'; message: string; file?: string; row?: number; column?: string; stack?: string };
+
+export const POSTED = 0;
+export const PAGES = 1;
+export const TAKEN = 2;
+export const CANCELLED = 3;
+
+/** The compiled worker (tests run from TypeScript sources but workers need JavaScript). */
+function workerFile(): string {
+  return __filename.endsWith('.ts') ? path.join(projectRoot(), 'dist', 'src', 'importers', 'rf2-stage-worker.js') : path.join(__dirname, 'rf2-stage-worker.js');
+}
+
+/**
+ * An RF2 release staged and its concepts assembled on a worker thread (the machine's second core)
+ * while the import's thread writes the ones already assembled into the store. The import's thread
+ * holds a synchronous SQLite transaction, so it takes the pages synchronously: it blocks on a
+ * shared counter until the worker has posted something, and reads the message off the port. The
+ * worker stays at most `ahead` pages in front (bounded memory).
+ */
+export class Rf2StagingThread {
+  private readonly worker: Worker;
+  private readonly port: MessagePort;
+  private readonly flags: Int32Array;
+  private finished = false;
+  counts?: StageCounts;
+
+  constructor(
+    files: Rf2File[],
+    readonly file: string,
+    options: { total: number; phase: string; isA: string; chartype: string; page?: number; ahead?: number },
+  ) {
+    const { port1, port2 } = new MessageChannel();
+    const signal = new SharedArrayBuffer(4 * Int32Array.BYTES_PER_ELEMENT);
+    this.flags = new Int32Array(signal);
+    this.port = port1;
+    const job: StageJob = { files, file, port: port2, signal, page: options.page ?? 250, ahead: options.ahead ?? 8, total: options.total, phase: options.phase, isA: options.isA, chartype: options.chartype };
+    this.worker = new Worker(workerFile(), { workerData: job, transferList: [port2] });
+    // the import's thread never waits for the worker's exit: it reads its messages off the port
+    this.worker.unref();
+  }
+
+  /**
+   * The assembled concepts in file order, as the worker hands them over; its progress (reading,
+   * indexing) is passed on meanwhile. A bad row ends it with the ImportError naming file, row and column.
+   */
+  *concepts(progress: Progress): Generator<ConceptInput> {
+    while (!this.finished) {
+      const m = this.next();
+      switch (m.type) {
+        case 'progress':
+          if (m.op === 'start') progress.start(m.phase, m.total);
+          else if (m.op === 'update') progress.update(m.done);
+          else progress.stop();
+          break;
+        case 'page':
+          Atomics.add(this.flags, TAKEN, 1);
+          Atomics.notify(this.flags, TAKEN);
+          yield* decodeConcepts(m.concepts);
+          break;
+        case 'done':
+          this.counts = m.counts;
+          this.finished = true;
+          break;
+        case 'error':
+          this.finished = true;
+          if (m.file !== undefined) throw new ImportError(m.message, { file: m.file, row: m.row, column: m.column });
+          throw Object.assign(new Error(m.message), m.stack ? { stack: m.stack } : {});
+      }
+    }
+  }
+
+  /** Waits for everything to be handed over (the staging file is then closed by the worker). */
+  finish(progress: Progress): StageCounts {
+    for (const _ of this.concepts(progress));
+    return this.counts!;
+  }
+
+  private next(): StageMessage {
+    for (;;) {
+      const posted = Atomics.load(this.flags, POSTED);
+      const m = receiveMessageOnPort(this.port);
+      if (m) return m.message as StageMessage;
+      Atomics.wait(this.flags, POSTED, posted, 1000);
+    }
+  }
+
+  /** Stops the worker (if it is still running) and lets go of the port. */
+  close(): void {
+    Atomics.store(this.flags, CANCELLED, 1);
+    Atomics.notify(this.flags, TAKEN);
+    this.port.close();
+    void this.worker.terminate();
+  }
+}

@@ -1,6 +1,5 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
-import { startServer } from '../server';
 import { SOFTWARE_VERSION } from '../version';
 import { loadConfig, loadFollowConfig } from '../config';
 import { openDatabase } from '../store/database';
@@ -29,6 +28,8 @@ program
   .description('start the FHIR terminology server (PORT, KODVERK_DB and others from the environment)')
   .option('--follow <feed-urls>', 'run as a follower (read replica) of these syndication feeds, comma-separated (or KODVERK_FOLLOW)')
   .action(async (opts: { follow?: string }) => {
+    // loaded here: the other commands need none of the HTTP application
+    const { startServer } = await import('../server');
     const server = await startServer(opts.follow ? { follow: loadFollowConfig(opts.follow) } : {});
     // SIGTERM/SIGINT: drain (KODVERK_SHUTDOWN_GRACE_MS), close workers and store, exit 0;
     // a second signal stops at once

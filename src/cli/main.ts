@@ -6,13 +6,13 @@ import { openDatabase } from '../store/database';
 import { ResourceStore } from '../store/resource-store';
 import { IMPORTERS, importerFor } from '../importers';
 import { ImportError } from '../importers/importer';
-import { describeSummary, runImport } from '../importers/run-import';
+import { ImportHooks, describeSummary, runImport } from '../importers/run-import';
 import { terminalProgress } from './progress';
 import { nimCommand, releaseCommand } from './nim';
 import { openNim, releaseImportHooks } from '../nim';
 import { validateCommand } from './validate';
 import { ArtefactStore } from '../store/artefact-store';
-import { recordRf2Release } from '../syndication/rf2-archive';
+import { PendingRf2Archive, recordRf2Release } from '../syndication/rf2-archive';
 import { storeCommands } from './store';
 import { apiKeyCommand, auditCommand } from './security';
 import { asOperator } from './operator-audit';
@@ -67,6 +67,10 @@ program
     if (!importer) throw new Error(`Unknown format '${format}'; known: ${IMPORTERS.map((i) => i.format).join(', ')}`);
     const config = loadConfig();
     const db = openDatabase(config.dbPath);
+    // a Snomed CT release is syndicated as the RF2 files it was imported from: zipped in a worker
+    // thread while it is imported (the import holds this one), kept once the import has committed
+    const artefacts = importer.format === 'rf2' && config.syndication.access !== 'off' ? new ArtefactStore(config.syndication.artefactDir) : undefined;
+    let archive: PendingRf2Archive | undefined;
     try {
       const store = new ResourceStore(db);
       // an operator action on the store file: recorded in the audit trail with the file's name
@@ -75,17 +79,19 @@ program
         display: path.basename(input),
         detail: s ? [{ type: 'sha256', value: s.sha256 }, { type: 'resources', value: `${s.created} created, ${s.updated} updated` }] : undefined,
       });
-      // releases on påseende that bind what the import changed are refreshed in its transaction
-      const summary = await asOperator(db, { subtype: kodverkAction('import'), action: 'C', entity }, () =>
-        runImport(db, store, importer, input, opts, terminalProgress(), releaseImportHooks(openNim(db, store))),
-      );
+      const hooks: ImportHooks = {
+        // releases on påseende that bind what the import changed are refreshed in its transaction
+        ...releaseImportHooks(openNim(db, store)),
+        hashed: (sha256) => (archive = artefacts && PendingRf2Archive.start(db, artefacts, input, sha256, opts.uri)),
+      };
+      const summary = await asOperator(db, { subtype: kodverkAction('import'), action: 'C', entity }, () => runImport(db, store, importer, input, opts, terminalProgress(), hooks));
       console.log(describeSummary(summary).join('\n'));
-      // a Snomed CT release is syndicated as the RF2 files it was imported from: kept now
-      if (importer.format === 'rf2' && summary.publisherVersion && config.syndication.access !== 'off') {
-        const artefacts = new ArtefactStore(config.syndication.artefactDir);
-        if (await recordRf2Release(db, store, artefacts, input, summary.publisherVersion, summary.sha256)) console.log(`  RF2 snapshot kept for the syndication feed in ${artefacts.dir}`);
+      if (artefacts && summary.publisherVersion && (await recordRf2Release(db, store, artefacts, input, summary.publisherVersion, summary.sha256, archive))) {
+        console.log(`  RF2 snapshot kept for the syndication feed in ${artefacts.dir}`);
       }
     } finally {
+      // a failed import, or one that kept no archive: the zipping thread and its file go
+      await archive?.discard();
       db.close();
     }
   });

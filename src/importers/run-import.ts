@@ -48,6 +48,11 @@ export function sourceHash(input: string): string {
 /** What the layers above do when an import has written (the NIM releases follow their content). */
 export interface ImportHooks {
   /**
+   * Called once the source's sha256 is known, before it is read: work that can go alongside the
+   * import starts here (the CLI zips an RF2 release for the syndication feed meanwhile).
+   */
+  hashed?: (sha256: string) => void;
+  /**
    * Called inside the import's transaction with every canonical written or removed (so a failure
    * there undoes the import); returns lines for the summary.
    */
@@ -75,6 +80,7 @@ export async function runImport(
   let outcome: ImportOutcome = 'failed';
   try {
     const sha256 = sourceHash(input);
+    hooks.hashed?.(sha256);
     const result = await importer.read(input, options, progress, store);
     progress.start('checking the content');
     const quality = qualityReport(result.resources, store);

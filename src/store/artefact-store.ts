@@ -53,9 +53,9 @@ export class ArtefactStore {
   putBuffer(bytes: Buffer): ArtefactRef {
     const sha256 = crypto.createHash('sha256').update(bytes).digest('hex');
     if (!this.has(sha256)) {
-      const tmp = this.tempPath();
-      fs.writeFileSync(tmp, bytes);
-      this.settle(tmp, sha256);
+      const staged = this.stagingPath();
+      fs.writeFileSync(staged, bytes);
+      this.adopt(staged, { sha256, length: bytes.length });
     }
     return { sha256, length: bytes.length };
   }
@@ -66,7 +66,18 @@ export class ArtefactStore {
    * bytes the stream is cut off.
    */
   async putStream(stream: Readable, expected: Partial<ArtefactRef> = {}, maxLength = Number.MAX_SAFE_INTEGER): Promise<ArtefactRef> {
-    const tmp = this.tempPath();
+    const staged = this.stagingPath();
+    const ref = await this.stage(stream, staged, expected, maxLength);
+    this.adopt(staged, ref);
+    return ref;
+  }
+
+  /**
+   * Writes what a stream delivers to `staged` (a stagingPath) as putStream checks it, without
+   * making it an artefact yet: `adopt` does that, or the caller removes the file. A failed or
+   * refused stream leaves no file.
+   */
+  async stage(stream: Readable, staged: string, expected: Partial<ArtefactRef> = {}, maxLength = Number.MAX_SAFE_INTEGER): Promise<ArtefactRef> {
     const hash = crypto.createHash('sha256');
     let length = 0;
     try {
@@ -81,15 +92,14 @@ export class ArtefactStore {
             yield chunk;
           }
         },
-        fs.createWriteStream(tmp),
+        fs.createWriteStream(staged),
       );
       const sha256 = hash.digest('hex');
       if (expected.length !== undefined && length !== expected.length) throw new ArtefactMismatch(`${length} bytes, ${expected.length} announced`);
       if (expected.sha256 !== undefined && sha256 !== expected.sha256.toLowerCase()) throw new ArtefactMismatch(`sha256 ${sha256}, ${expected.sha256} announced`);
-      this.settle(tmp, sha256);
       return { sha256, length };
     } catch (e) {
-      fs.rmSync(tmp, { force: true });
+      fs.rmSync(staged, { force: true });
       throw e;
     }
   }
@@ -106,15 +116,17 @@ export class ArtefactStore {
     return fs.readFileSync(this.pathOf(sha256));
   }
 
-  private tempPath(): string {
+  /** A new file name in the store's staging folder, where artefacts are written before they appear. */
+  stagingPath(): string {
     fs.mkdirSync(path.join(this.dir, 'tmp'), { recursive: true });
     return path.join(this.dir, 'tmp', `${process.pid}-${crypto.randomUUID()}`);
   }
 
-  private settle(tmp: string, sha256: string): void {
-    const target = this.pathOf(sha256);
+  /** Makes a staged file (whose sha256 the caller checked) the artefact: renamed into place, or removed when that is already here. */
+  adopt(staged: string, ref: ArtefactRef): void {
+    const target = this.pathOf(ref.sha256);
     fs.mkdirSync(path.dirname(target), { recursive: true });
-    if (fs.existsSync(target)) fs.rmSync(tmp, { force: true });
-    else fs.renameSync(tmp, target);
+    if (fs.existsSync(target)) fs.rmSync(staged, { force: true });
+    else fs.renameSync(staged, target);
   }
 }

@@ -138,6 +138,11 @@ export class SyndicationStore {
     return (this.db.prepare('SELECT * FROM syndication_item WHERE sha256 = ?').all(sha256) as Row[]).map(fromRow);
   }
 
+  /** The items made from this origin (an RF2 release's items by the sha256 of the files imported). */
+  byOrigin(origin: ItemOrigin, originKey: string): SyndicationItem[] {
+    return (this.db.prepare('SELECT * FROM syndication_item WHERE origin = ? AND origin_key = ?').all(origin, originKey) as Row[]).map(fromRow);
+  }
+
   /** Creates or replaces the item of its content item version. */
   put(item: SyndicationItem): void {
     this.db

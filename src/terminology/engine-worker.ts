@@ -1,13 +1,13 @@
 import { threadId, workerData } from 'node:worker_threads';
-import { openDatabase } from '../store/database';
+import { openDatabase, readingOnce } from '../store/database';
 import { ResourceStore } from '../store/resource-store';
 import { StoreResourceSource } from './store-source';
 import { TerminologyEngine } from './engine';
 import { TerminologyError } from './issues';
-import { EngineTask, WorkerAnswer, invoke } from './service';
+import { EngineTask, WorkerAnswer, WorkerTask, invoke } from './service';
 import { answerText } from './answer-text';
 import { takeCacheCounts } from './cache-stats';
-import { markStarted, startCells } from './time-budget';
+import { markFinished, markStarted, startCells } from './time-budget';
 
 // One read connection and one engine per worker thread; caches live as long as the thread.
 const db = openDatabase(workerData.dbPath, undefined, { readonly: true });
@@ -25,12 +25,33 @@ function rest(): void {
   db.pragma('shrink_memory');
 }
 
-export default function run(task: EngineTask): WorkerAnswer {
-  // tell the pool when the task began: its time budget counts from here
-  if (cells && task.cell !== undefined) markStarted(cells, task.cell, threadId);
+export default function run(task: WorkerTask): WorkerAnswer | WorkerAnswer[] {
   if (idle) clearTimeout(idle);
   idle = setTimeout(rest, IDLE_MS);
   idle.unref();
+  // a batch of point calls (short) reads the store in one read transaction, as it was when the
+  // batch began: its change counter is read once for the batch
+  return Array.isArray(task) ? readingOnce(db, () => source.during(() => task.map(runInBatch))) : runOne(task);
+}
+
+/**
+ * One call of a batch: its answer waits for the others', so it is marked finished (should the
+ * thread be ended before the batch is answered, it runs again), and a failure is its answer alone.
+ */
+function runInBatch(task: EngineTask): WorkerAnswer {
+  const started = performance.now();
+  try {
+    const answer = runOne(task);
+    if (cells && task.cell !== undefined) markFinished(cells, task.cell);
+    return answer;
+  } catch (e) {
+    return { failure: e instanceof Error ? e : new Error(String(e)), runMs: performance.now() - started };
+  }
+}
+
+function runOne(task: EngineTask): WorkerAnswer {
+  // tell the pool when the task began: its time budget counts from here
+  if (cells && task.cell !== undefined) markStarted(cells, task.cell, threadId);
   const started = performance.now();
   try {
     const value = source.during(() => invoke(engine, task.method, task.request, task.instance));

@@ -8,6 +8,7 @@ import { CacheCounts, addCacheCounts } from './cache-stats';
 import { AnswerText, answerText } from './answer-text';
 import { POINT_CALLS_PER_THREAD, TaskPlacement, isPointCall, placed } from './task-placement';
 import { TimeBudget } from './time-budget';
+import { CallBatch } from './call-batch';
 
 /** The engine calls the FHIR layer makes; each takes a request and an optional instance resource. */
 export type EngineMethod = 'expand' | 'validateValueSetCode' | 'validateCodeSystemCode' | 'lookup' | 'subsumes' | 'translate' | 'batchValidate' | 'compare';
@@ -61,10 +62,12 @@ export interface SerializedError {
   unknownSystems: string[];
 }
 
-/** What a worker thread answers: the result (or a refusal), its run time and cache counts. */
+/** What a worker thread answers: the result (or a refusal, or a failure), its run time and cache counts. */
 export interface WorkerAnswer {
   value?: unknown;
   error?: SerializedError;
+  /** the call failed (a call of a batch: the others' answers stand) */
+  failure?: Error;
   runMs: number;
   cache?: CacheCounts;
 }
@@ -81,6 +84,9 @@ export interface EngineTask {
    */
   cell?: number;
 }
+
+/** What a worker thread is handed: one call, or the point calls of a batch (answered in order). */
+export type WorkerTask = EngineTask | EngineTask[];
 
 export function invoke(engine: TerminologyEngine, method: EngineMethod, request: OperationRequest, instance?: unknown): unknown {
   return (engine[method] as (r: OperationRequest, i?: unknown) => unknown).call(engine, request, instance);
@@ -151,6 +157,8 @@ export class WorkerPoolService implements TerminologyService {
   /** the time budget of a call (none when the limit is 0) */
   private readonly budget?: TimeBudget;
   private readonly listeners = new TaskListeners();
+  /** point calls are handed to the threads a turn of the event loop at a time (call-batch.ts) */
+  private readonly batch = new CallBatch<EngineTask, WorkerAnswer>((tasks) => this.runPlaced(tasks, true) as Promise<WorkerAnswer[]>, () => this.pool.maxThreads);
   private inFlight = 0;
   private closed = false;
 
@@ -202,8 +210,9 @@ export class WorkerPoolService implements TerminologyService {
     const started = performance.now();
     this.inFlight++;
     let answer: WorkerAnswer | undefined;
+    const hand = isPointCall(method, task.request) ? (t: EngineTask) => this.batch.add(t) : (t: EngineTask) => this.runPlaced(t, false) as Promise<WorkerAnswer>;
     try {
-      answer = (await (this.budget ? this.budget.run(method, (cell) => this.runPlaced({ ...task, cell }), RERUNS) : this.runPlaced(task))) as WorkerAnswer;
+      answer = await (this.budget ? this.budget.run(method, (cell) => hand({ ...task, cell }), RERUNS) : hand(task));
     } catch (e) {
       // a call cut off by the end of a shutdown's grace period is no internal error
       throw this.closed ? shuttingDown() : e;
@@ -211,8 +220,9 @@ export class WorkerPoolService implements TerminologyService {
       this.inFlight--;
       const total = performance.now() - started;
       const runMs = answer?.runMs ?? total;
-      this.listeners.emit({ method, waitMs: Math.max(0, total - runMs), runMs, failed: !answer });
+      this.listeners.emit({ method, waitMs: Math.max(0, total - runMs), runMs, failed: !answer || answer.failure !== undefined });
     }
+    if (answer.failure) throw answer.failure;
     if (answer.cache) addCacheCounts(answer.cache);
     if (answer.error) {
       const e = answer.error;
@@ -237,9 +247,9 @@ export class WorkerPoolService implements TerminologyService {
     this.listeners.add(listener);
   }
 
-  /** Runs a task on the thread the placement chooses. */
-  private runPlaced(task: EngineTask): Promise<unknown> {
-    const placement = { point: isPointCall(task.method, task.request) };
+  /** Runs a task on the thread the placement chooses; `point`: point calls only. */
+  private runPlaced(task: WorkerTask, point: boolean): Promise<unknown> {
+    const placement = { point };
     const done = () => this.placement.done(placement);
     const running = this.pool.run(placed(task, placement));
     running.then(done, done);

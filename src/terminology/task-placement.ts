@@ -19,7 +19,7 @@ type LoadBalancer = NonNullable<NonNullable<ConstructorParameters<typeof Piscina
  * - an idle thread takes anything.
  */
 
-/** Point calls a thread may hold at once. */
+/** Point calls (batches of them: call-batch.ts) a thread may hold at once. */
 export const POINT_CALLS_PER_THREAD = 8;
 /** Other calls a thread may hold at once (besides point calls handed to it before them). */
 export const HEAVY_CALLS_PER_THREAD = 2;

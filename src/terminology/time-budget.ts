@@ -6,14 +6,15 @@ import { TerminologyError } from './issues';
  * which thread they are into a cell of one SharedArrayBuffer the pool gives every thread once at
  * its start; a call carries only its cell's number. One watch every few milliseconds looks at the
  * calls under way: a call past its budget is abandoned (its thread is ended, the caller answered
- * 422 too-costly), and a call that was waiting on that thread, never started, is run again.
+ * 422 too-costly), and a call that was waiting on that thread, never started (or had finished but
+ * its answer, one of a batch, was lost with the thread), is run again.
  * (Not piscina's abort signal: a task with one has a thread to itself. Not a timer and a shared
  * buffer per call: on the busy HTTP thread they were a measurable part of a $lookup's cost.)
  */
 
 /** Cells for calls under way at once; more wait for a cell. */
 const CELLS = 4096;
-/** Each cell: [0] when the call started, ms since the epoch (0: not started); [1] the thread's id. */
+/** Each cell: [0] when the call started, ms since the epoch (0: not running); [1] the thread's id. */
 const CELL_SIZE = 2;
 
 /** The cells as a worker thread sees them (the buffer from its workerData). */
@@ -25,6 +26,15 @@ export function startCells(buffer: SharedArrayBuffer): BigInt64Array {
 export function markStarted(cells: BigInt64Array, cell: number, threadId: number): void {
   Atomics.store(cells, cell * CELL_SIZE + 1, BigInt(threadId));
   Atomics.store(cells, cell * CELL_SIZE, BigInt(Date.now()));
+}
+
+/**
+ * A worker thread has answered the call of this cell, but its answer travels with others of its
+ * batch (call-batch.ts): should the thread be ended before it sends them, the call counts as not
+ * started and runs again.
+ */
+export function markFinished(cells: BigInt64Array, cell: number): void {
+  Atomics.store(cells, cell * CELL_SIZE, 0n);
 }
 
 interface Watched {

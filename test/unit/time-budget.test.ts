@@ -1,4 +1,4 @@
-import { TimeBudget, markStarted, startCells } from '../../src/terminology/time-budget';
+import { TimeBudget, markFinished, markStarted, startCells } from '../../src/terminology/time-budget';
 import { TerminologyError } from '../../src/terminology/issues';
 
 /** The time budget of engine calls, with the worker thread played by the test. */
@@ -73,5 +73,19 @@ describe('the time budget of an engine call', () => {
       throw TerminologyError.of({ severity: 'error', code: 'invalid', text: 'bad input' }, 400);
     }, 3)).rejects.toBeInstanceOf(TerminologyError);
     expect(attempts).toBe(1);
+  });
+
+  it('a call of a batch that had finished, whose answer was lost with its thread, runs again', async () => {
+    const b = budget(1000);
+    let attempts = 0;
+    const answer = await b.run('lookup', async (cell) => {
+      markStarted(startCells(b.buffer), cell, 1);
+      if (++attempts === 1) {
+        markFinished(startCells(b.buffer), cell);
+        throw new Error('thread ended before the batch was answered');
+      }
+      return 'answer';
+    }, 3);
+    expect([answer, attempts]).toEqual(['answer', 2]);
   });
 });

@@ -105,7 +105,11 @@ export async function startServer(overrides: ConfigOverrides = {}, options: { lo
   const schema = new SchemaValidator();
   schema.warmUp();
   const loader = new ResourceLoader(db, store, (changes) => void followContent(nim, { kind: 'api' }, changes));
-  const syndication = new SyndicationPublisher(db, store, nim, new ArtefactStore(config.syndication.artefactDir), config.syndication, { mirrorOnly: !!config.follow });
+  const artefacts = new ArtefactStore(config.syndication.artefactDir);
+  // staging files of writers killed mid-write (downloads, an import's zip) are never adopted
+  const swept = artefacts.sweepStaging();
+  if (swept) logger.info({ swept }, 'removed abandoned artefact staging files');
+  const syndication = new SyndicationPublisher(db, store, nim, artefacts, config.syndication, { mirrorOnly: !!config.follow });
   // a follower (read replica) takes its content from the feeds it follows
   const follower = config.follow ? new Follower({ dbPath: config.dbPath, db, store, nim, publisher: syndication, config: config.follow, logger }) : undefined;
   const lifecycle = new ServerLifecycle();

@@ -70,6 +70,8 @@ program
     // a Snomed CT release is syndicated as the RF2 files it was imported from: zipped in a worker
     // thread while it is imported (the import holds this one), kept once the import has committed
     const artefacts = importer.format === 'rf2' && config.syndication.access !== 'off' ? new ArtefactStore(config.syndication.artefactDir) : undefined;
+    // a zip left behind by an import that was killed holds tens of MB nobody will adopt
+    artefacts?.sweepStaging();
     let archive: PendingRf2Archive | undefined;
     try {
       const store = new ResourceStore(db);

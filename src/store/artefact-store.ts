@@ -122,6 +122,36 @@ export class ArtefactStore {
     return path.join(this.dir, 'tmp', `${process.pid}-${crypto.randomUUID()}`);
   }
 
+  /**
+   * Removes staging files nobody finished: a process killed mid-write (or mid-import, holding a
+   * zip made alongside it) leaves its file in tmp/. No writer keeps a staged file untouched for
+   * a day, and age is all that can be judged safely — the pid in the name may belong to another
+   * container sharing the folder. Returns how many were removed.
+   */
+  sweepStaging(olderThanMs = 24 * 3600 * 1000, now = Date.now()): number {
+    const tmp = path.join(this.dir, 'tmp');
+    let removed = 0;
+    let names: string[];
+    try {
+      names = fs.readdirSync(tmp);
+    } catch {
+      return 0;
+    }
+    for (const name of names) {
+      const file = path.join(tmp, name);
+      try {
+        const st = fs.statSync(file);
+        if (st.isFile() && now - st.mtimeMs > olderThanMs) {
+          fs.rmSync(file, { force: true });
+          removed++;
+        }
+      } catch {
+        // gone meanwhile: another process swept or adopted it
+      }
+    }
+    return removed;
+  }
+
   /** Makes a staged file (whose sha256 the caller checked) the artefact: renamed into place, or removed when that is already here. */
   adopt(staged: string, ref: ArtefactRef): void {
     const target = this.pathOf(ref.sha256);

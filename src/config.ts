@@ -123,6 +123,16 @@ export interface SecurityConfig {
   hstsMaxAgeSeconds: number;
 }
 
+/**
+ * The compiled JavaScript of the module `name` in the folder of `from` (a caller's __filename):
+ * a worker thread needs JavaScript, and tests run the TypeScript sources, whose workers are then
+ * taken from dist/ (built by the test command).
+ */
+export function compiledBeside(from: string, name: string): string {
+  if (!from.endsWith('.ts')) return path.join(path.dirname(from), `${name}.js`);
+  return path.join(projectRoot(), 'dist', path.relative(projectRoot(), path.dirname(from)), `${name}.js`);
+}
+
 /** The folder holding package.json, found from this file whether run from src/ or dist/. */
 export function projectRoot(): string {
   let dir = __dirname;

@@ -1,6 +1,5 @@
-import path from 'node:path';
 import { MessageChannel, MessagePort, Worker, receiveMessageOnPort } from 'node:worker_threads';
-import { projectRoot } from '../config';
+import { compiledBeside } from '../config';
 import type { ConceptInput } from '../store/concept-store';
 import type { Rf2File } from '../terminology/snomed/rf2-reader';
 import { ImportError, Progress } from './importer';
@@ -46,11 +45,6 @@ export const PAGES = 1;
 export const TAKEN = 2;
 export const CANCELLED = 3;
 
-/** The compiled worker (tests run from TypeScript sources but workers need JavaScript). */
-function workerFile(): string {
-  return __filename.endsWith('.ts') ? path.join(projectRoot(), 'dist', 'src', 'importers', 'rf2-stage-worker.js') : path.join(__dirname, 'rf2-stage-worker.js');
-}
-
 /**
  * An RF2 release staged and its concepts assembled on a worker thread (the machine's second core)
  * while the import's thread writes the ones already assembled into the store. The import's thread
@@ -75,7 +69,7 @@ export class Rf2StagingThread {
     this.flags = new Int32Array(signal);
     this.port = port1;
     const job: StageJob = { files, file, port: port2, signal, page: options.page ?? 250, ahead: options.ahead ?? 8, total: options.total, phase: options.phase, isA: options.isA, chartype: options.chartype };
-    this.worker = new Worker(workerFile(), { workerData: job, transferList: [port2] });
+    this.worker = new Worker(compiledBeside(__filename, 'rf2-stage-worker'), { workerData: job, transferList: [port2] });
     // the import's thread never waits for the worker's exit: it reads its messages off the port
     this.worker.unref();
   }

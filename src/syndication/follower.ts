@@ -15,7 +15,7 @@ import type { NimStatus } from '../store/nim-store';
 import { readTgz } from '../importers/npm-package';
 import { ResourceLoader } from '../importers/loader';
 import { PACKAGE_NAME as NIM_PACKAGE, readPackage } from '../nim/release-package';
-import { projectRoot } from '../config';
+import { compiledBeside } from '../config';
 import { ASF_SCHEME, NIM_STATUS_SCHEME, isRetraction } from './asf';
 import { Feed, FeedEntry, FeedLink, readFeed } from './feed-reader';
 import { asfTerm, errorsOf, primaryLink, validateFeed } from './feed-validator';
@@ -363,7 +363,7 @@ export class Follower {
   }
 
   private async importFile(task: Omit<ImportTask, 'dbPath'>): Promise<void> {
-    this.pool ??= new Piscina({ filename: importWorkerFile(), minThreads: 0, maxThreads: 1, idleTimeout: 5_000 });
+    this.pool ??= new Piscina({ filename: compiledBeside(__filename, 'import-worker'), minThreads: 0, maxThreads: 1, idleTimeout: 5_000 });
     const outcome: ImportOutcome = await this.pool.run({ ...task, dbPath: this.deps.dbPath });
     if (!outcome.ok) throw new Error(`${outcome.refused ? 'refused by the importer' : 'import failed'}: ${outcome.message}`);
     this.deps.store.touch();
@@ -416,7 +416,3 @@ export class Follower {
   }
 }
 
-/** The compiled import worker (tests run from TypeScript sources but workers need JavaScript). */
-function importWorkerFile(): string {
-  return __filename.endsWith('.ts') ? path.join(projectRoot(), 'dist', 'src', 'syndication', 'import-worker.js') : path.join(__dirname, 'import-worker.js');
-}

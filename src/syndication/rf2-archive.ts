@@ -3,7 +3,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Worker } from 'node:worker_threads';
 import yauzl from 'yauzl';
-import { projectRoot } from '../config';
+import { compiledBeside } from '../config';
 import type { ArtefactRef, ArtefactStore } from '../store/artefact-store';
 import type { ResourceStore } from '../store/resource-store';
 import { SyndicationStore } from '../store/syndication-store';
@@ -45,7 +45,7 @@ export class PendingRf2Archive {
     this.staged = artefacts.stagingPath();
     const task: Rf2ZipTask = { folder, releaseDate, artefactDir: artefacts.dir, staged: this.staged };
     // small heap limits: the thread only streams files through deflate, and its memory adds to the import's peak
-    this.worker = new Worker(compiled('rf2-archive-worker'), { workerData: task, resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 64 } });
+    this.worker = new Worker(compiledBeside(__filename, 'rf2-archive-worker'), { workerData: task, resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 64 } });
     this.zipped = new Promise((resolve, reject) => {
       this.worker.once('message', (m: { ok: true; ref: ArtefactRef } | { ok: false; message: string }) => (m.ok ? resolve(m.ref) : reject(new Error(`zipping the RF2 release failed: ${m.message}`))));
       this.worker.once('error', reject);
@@ -84,11 +84,6 @@ export class PendingRf2Archive {
 /** The release date an import of `folder` without --uri gives: the newest in the RF2 file names. */
 function newestFileDate(folder: string): string | undefined {
   return findRf2Files(folder).files.reduce<string | undefined>((a, f) => (f.date && (!a || f.date > a) ? f.date : a), undefined);
-}
-
-/** The compiled worker (tests run from TypeScript sources but workers need JavaScript). */
-function compiled(name: string): string {
-  return __filename.endsWith('.ts') ? path.join(projectRoot(), 'dist', 'src', 'syndication', `${name}.js`) : path.join(__dirname, `${name}.js`);
 }
 
 /** Unpacks a zip into `into` (created); refuses entries outside it and more than `maxBytes` in all. */

@@ -1,9 +1,8 @@
-import path from 'node:path';
 import fs from 'node:fs';
 import { Piscina } from 'piscina';
 import type { TerminologyEngine, OperationRequest } from './engine';
 import { TerminologyError, TxIssue } from './issues';
-import { projectRoot } from '../config';
+import { compiledBeside } from '../config';
 import { CacheCounts, addCacheCounts } from './cache-stats';
 import { AnswerText, answerText } from './answer-text';
 import { POINT_CALLS_PER_THREAD, TaskPlacement, isPointCall, placed } from './task-placement';
@@ -188,8 +187,7 @@ export class WorkerPoolService implements TerminologyService {
 
   /** The compiled worker entry (tests run from TypeScript sources but workers need JavaScript). */
   static workerFile(): string {
-    const compiled = __filename.endsWith('.ts') ? path.join(projectRoot(), 'dist', 'src', 'terminology', 'engine-worker.js') : path.join(__dirname, 'engine-worker.js');
-    return compiled;
+    return compiledBeside(__filename, 'engine-worker');
   }
 
   static available(): boolean {

@@ -45,18 +45,24 @@ export const PAGES = 1;
 export const TAKEN = 2;
 export const CANCELLED = 3;
 
+/** How long the import's thread waits for the worker before checking that it is still alive. */
+const LIVENESS_SLICE_MS = 250;
+
 /**
  * An RF2 release staged and its concepts assembled on a worker thread (the machine's second core)
  * while the import's thread writes the ones already assembled into the store. The import's thread
  * holds a synchronous SQLite transaction, so it takes the pages synchronously: it blocks on a
  * shared counter until the worker has posted something, and reads the message off the port. The
- * worker stays at most `ahead` pages in front (bounded memory).
+ * worker stays at most `ahead` pages in front (bounded memory). A worker that dies without a word
+ * (out of memory, process.exit, terminate) ends the import with an ImportError, not a hang.
  */
 export class Rf2StagingThread {
   private readonly worker: Worker;
   private readonly port: MessagePort;
   private readonly flags: Int32Array;
   private finished = false;
+  /** whether this Node tells, through postMessage's result, that the worker's end of the port is gone (else the wait is unbounded, as it was) */
+  private readonly liveness: boolean;
   counts?: StageCounts;
 
   constructor(
@@ -72,6 +78,9 @@ export class Rf2StagingThread {
     this.worker = new Worker(compiledBeside(__filename, 'rf2-stage-worker'), { workerData: job, transferList: [port2] });
     // the import's thread never waits for the worker's exit: it reads its messages off the port
     this.worker.unref();
+    // a death is reported by next(); the 'error' event comes later, on the event loop, and must not crash the process
+    this.worker.on('error', () => {});
+    this.liveness = typeof this.probe() === 'boolean';
   }
 
   /**
@@ -115,8 +124,32 @@ export class Rf2StagingThread {
       const posted = Atomics.load(this.flags, POSTED);
       const m = receiveMessageOnPort(this.port);
       if (m) return m.message as StageMessage;
-      Atomics.wait(this.flags, POSTED, posted, 1000);
+      // the Worker's 'exit' and 'error' events never run while this thread blocks, so a worker that
+      // has posted nothing for a while is asked whether it still lives (liveness, not duration: a
+      // slow page is fine)
+      if (Atomics.wait(this.flags, POSTED, posted, LIVENESS_SLICE_MS) === 'timed-out' && !this.workerAlive()) {
+        // what it posted just before it died is still queued
+        const last = receiveMessageOnPort(this.port);
+        if (last) return last.message as StageMessage;
+        this.finished = true;
+        throw new ImportError('the RF2 staging thread ended without handing over the whole release (it may have run out of memory)');
+      }
     }
+  }
+
+  /**
+   * Whether the worker's end of the port is still open, known without the event loop: Node's
+   * postMessage returns true while the other end is there, false once it is closed (the worker's
+   * ports close when it dies, however it dies) and nothing once this end has read that close. The
+   * worker never reads its port; the probes are dropped with it. (A worker terminated before it ran
+   * its script keeps the port open; only close() terminates it, and nothing waits after that.)
+   */
+  private workerAlive(): boolean {
+    return !this.liveness || this.probe() === true;
+  }
+
+  private probe(): unknown {
+    return (this.port as unknown as { postMessage(value: null): unknown }).postMessage(null);
   }
 
   /** Stops the worker (if it is still running) and lets go of the port. */

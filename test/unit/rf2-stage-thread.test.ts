@@ -8,6 +8,7 @@ import { conceptInputOf, stageRelease } from '../../src/importers/rf2-assembly';
 import { Rf2StagingThread } from '../../src/importers/rf2-stage-thread';
 import { decodeConcepts, encodeConcepts } from '../../src/importers/rf2-wire';
 import { ID, removeTempDirs, tempDir, writeFixtureRelease } from './snomed-fixture';
+import { withHangWatchdog } from '../helpers/hang-watchdog';
 
 const INFERRED = '900000000000011006';
 const OPTIONS = { total: 0, phase: 'concepts', isA: ID.isA, chartype: INFERRED };
@@ -101,5 +102,28 @@ describe('RF2 concepts handed between threads', () => {
     const exited = new Promise<number>((resolve) => (thread as unknown as { worker: import('node:worker_threads').Worker }).worker.once('exit', resolve));
     thread.close();
     await expect(exited).resolves.toBeDefined();
+  });
+
+  it('a worker that dies without a word (terminated part-way) ends the hand-over with an ImportError, not a hang', async () => {
+    // one page at a time, one ahead: the worker is still running when the first concept arrives
+    const thread = new Rf2StagingThread(findRf2Files(writeFixtureRelease()).files, path.join(tempDir('kodverk-stage-death-'), 'staging.db'), { ...OPTIONS, page: 1, ahead: 1 });
+    const worker = (thread as unknown as { worker: import('node:worker_threads').Worker }).worker;
+    try {
+      const concepts = thread.concepts(NO_PROGRESS);
+      expect(concepts.next().done).toBe(false);
+      // ended from outside: no JS of its own runs, no message is posted
+      void worker.terminate();
+      const error = await withHangWatchdog(30, 'the staging hand-over after its worker was terminated', () => {
+        try {
+          for (let c = concepts.next(); !c.done; c = concepts.next());
+        } catch (e) {
+          return e;
+        }
+      });
+      expect(error).toBeInstanceOf(ImportError);
+      expect((error as ImportError).message).toMatch(/the RF2 staging thread ended without handing over the whole release/);
+    } finally {
+      thread.close();
+    }
   });
 });

@@ -6,6 +6,7 @@ import { runImport } from '../../src/importers/run-import';
 import { rf2Importer } from '../../src/importers/rf2';
 import { ImportError } from '../../src/importers/importer';
 import { SHARED_DATA } from '../helpers/server';
+import { withHangWatchdog } from '../helpers/hang-watchdog';
 import { ATTRIBUTES, CARE_MEMBERS, ID, INACTIVE_TERM, removeTempDirs, tempDir, writeFixtureRelease } from './snomed-fixture';
 
 const SUBSET = path.join(SHARED_DATA, 'snomed-tx-subset/snomed');
@@ -137,18 +138,55 @@ describe('RF2 import (synthetic release)', () => {
     expect(store.byUrl('CodeSystem', 'http://snomed.info/sct')).toHaveLength(0);
   });
 
-  it('rolls back everything when a row deep in the release is bad (found while the concepts are written)', async () => {
+  /** A store holding the fixture release, and a check that a failed import left it so. */
+  async function storeWithRelease() {
     const { db, store } = freshStore();
     await runImport(db, store, rf2Importer, release, {});
     const before = storeCounts(db);
+    const expectUnchanged = () => {
+      expect(storeCounts(db)).toEqual(before);
+      expect(store.byUrl('CodeSystem', 'http://snomed.info/sct')[0].resource.version).toBe('http://snomed.info/sct/900000000000207008/version/20250930');
+    };
+    return { db, store, expectUnchanged };
+  }
+
+  it('rolls back everything when a row deep in the release is bad (found while the concepts are written)', async () => {
+    const { db, store, expectUnchanged } = await storeWithRelease();
     const broken = copyRelease(release);
     const f = findFile(broken, /LanguageSnapshot-en/);
     const lines = fs.readFileSync(f, 'utf8').split('\r\n');
     lines[5] = lines[5].replace(/\t1\t/, '\tyes\t');
     fs.writeFileSync(f, lines.join('\r\n'));
     await expect(runImport(db, store, rf2Importer, broken, {})).rejects.toThrow(/LanguageSnapshot-en_INT_20250930\.txt, column "active", line 6: 'yes' is not 0 or 1/);
-    expect(storeCounts(db)).toEqual(before);
-    expect(store.byUrl('CodeSystem', 'http://snomed.info/sct')[0].resource.version).toBe('http://snomed.info/sct/900000000000207008/version/20250930');
+    expectUnchanged();
+  });
+
+  it('rolls back everything with an ImportError, not a hang, when the staging thread dies without a word while the concepts are written', async () => {
+    const { db, store, expectUnchanged } = await storeWithRelease();
+    // a changed term: the release differs from the store's, so it is staged and written
+    const changed = copyRelease(release);
+    const f = findFile(changed, /sct2_Description_Snapshot-sv/);
+    fs.writeFileSync(f, fs.readFileSync(f, 'utf8').replace(/\tsv\t(\d+)\t([^\t]+)\t/, '\tsv\t$1\t$2 (ändrad)\t'));
+    // the real staging worker, kept at hand so the test can end it from outside (as an out-of-memory
+    // kill would: no message); one page at a time, one ahead, so it cannot finish first
+    const threads = require('node:worker_threads') as typeof import('node:worker_threads');
+    const RealWorker = threads.Worker;
+    let staging: import('node:worker_threads').Worker | undefined;
+    const spy = jest.spyOn(threads, 'Worker').mockImplementation(((file: string, options: import('node:worker_threads').WorkerOptions) => {
+      if (!/rf2-stage-worker/.test(file)) return new RealWorker(file, options);
+      return (staging = new RealWorker(file, { ...options, workerData: { ...options.workerData, page: 1, ahead: 1 } }));
+    }) as never);
+    // the loader announces the concepts before the worker exists; the worker again as it hands them over
+    const progress = { start: (phase: string) => void (phase.startsWith('concepts of') && staging?.terminate()), update() {}, stop() {} };
+    try {
+      const attempt = withHangWatchdog(60, 'an RF2 import whose staging worker was terminated', () => runImport(db, store, rf2Importer, changed, {}, progress));
+      await expect(attempt).rejects.toThrow(ImportError);
+      await expect(attempt).rejects.toThrow(/the RF2 staging thread ended without handing over the whole release/);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(staging).toBeDefined();
+    expectUnchanged();
   });
 });
 

@@ -13,6 +13,8 @@ export class CallBatch<Item, Answer> {
     private readonly send: (items: Item[]) => Promise<Answer[]>,
     /** into how many parts a turn's items are split (each goes to a thread of its own, when there is one) */
     private readonly parts: () => number,
+    /** the most items one part holds (more parts when a turn has more) */
+    private readonly most = Infinity,
   ) {}
 
   /** Answers the item once its part has been answered; sent at the end of this turn of the event loop. */
@@ -25,7 +27,7 @@ export class CallBatch<Item, Answer> {
   private flush(): void {
     const all = this.pending;
     this.pending = [];
-    const size = Math.ceil(all.length / Math.max(1, this.parts()));
+    const size = Math.min(this.most, Math.ceil(all.length / Math.max(1, this.parts())));
     for (let at = 0; at < all.length; at += size) {
       const part = all.slice(at, at + size);
       let sent: Promise<Answer[]>;

@@ -29,9 +29,11 @@ export default function run(task: WorkerTask): WorkerAnswer | WorkerAnswer[] {
   if (idle) clearTimeout(idle);
   idle = setTimeout(rest, IDLE_MS);
   idle.unref();
+  if (!('calls' in task)) return runOne(task);
   // a batch of point calls (short) reads the store in one read transaction, as it was when the
-  // batch began: its change counter is read once for the batch
-  return Array.isArray(task) ? readingOnce(db, () => source.during(() => task.map(runInBatch))) : runOne(task);
+  // batch began: its change counter is read once for the batch; other calls may be long, and a
+  // long read would keep the write-ahead log from being checkpointed
+  return task.oneRead ? readingOnce(db, () => source.during(() => task.calls.map(runInBatch))) : task.calls.map(runInBatch);
 }
 
 /**

@@ -5,7 +5,7 @@ import { TerminologyError, TxIssue } from './issues';
 import { compiledBeside } from '../config';
 import { CacheCounts, addCacheCounts } from './cache-stats';
 import { AnswerText, answerText } from './answer-text';
-import { POINT_CALLS_PER_THREAD, TaskPlacement, isPointCall, placed } from './task-placement';
+import { OTHER_CALLS_PER_BATCH, POINT_CALLS_PER_THREAD, TaskPlacement, isPointCall, placed } from './task-placement';
 import { TimeBudget } from './time-budget';
 import { CallBatch } from './call-batch';
 
@@ -84,8 +84,17 @@ export interface EngineTask {
   cell?: number;
 }
 
-/** What a worker thread is handed: one call, or the point calls of a batch (answered in order). */
-export type WorkerTask = EngineTask | EngineTask[];
+/**
+ * Calls handed to a worker thread together (call-batch.ts), answered in order; `oneRead`: point
+ * calls, short enough to be read in one read transaction.
+ */
+export interface BatchTask {
+  calls: EngineTask[];
+  oneRead: boolean;
+}
+
+/** What a worker thread is handed: one call, or a batch of them. */
+export type WorkerTask = EngineTask | BatchTask;
 
 export function invoke(engine: TerminologyEngine, method: EngineMethod, request: OperationRequest, instance?: unknown): unknown {
   return (engine[method] as (r: OperationRequest, i?: unknown) => unknown).call(engine, request, instance);
@@ -157,7 +166,13 @@ export class WorkerPoolService implements TerminologyService {
   private readonly budget?: TimeBudget;
   private readonly listeners = new TaskListeners();
   /** point calls are handed to the threads a turn of the event loop at a time (call-batch.ts) */
-  private readonly batch = new CallBatch<EngineTask, WorkerAnswer>((tasks) => this.runPlaced(tasks, true) as Promise<WorkerAnswer[]>, () => this.pool.maxThreads);
+  private readonly pointBatch = new CallBatch<EngineTask, WorkerAnswer>((calls) => this.runPlaced({ calls, oneRead: true }, true) as Promise<WorkerAnswer[]>, () => this.pool.maxThreads);
+  /** other calls too, a few to a batch: one slow call holds up at most the few handed with it */
+  private readonly otherBatch = new CallBatch<EngineTask, WorkerAnswer>(
+    (calls) => this.runPlaced({ calls, oneRead: false }, false) as Promise<WorkerAnswer[]>,
+    () => this.pool.maxThreads,
+    OTHER_CALLS_PER_BATCH,
+  );
   private inFlight = 0;
   private closed = false;
 
@@ -208,7 +223,8 @@ export class WorkerPoolService implements TerminologyService {
     const started = performance.now();
     this.inFlight++;
     let answer: WorkerAnswer | undefined;
-    const hand = isPointCall(method, task.request) ? (t: EngineTask) => this.batch.add(t) : (t: EngineTask) => this.runPlaced(t, false) as Promise<WorkerAnswer>;
+    const batch = isPointCall(method, task.request) ? this.pointBatch : this.otherBatch;
+    const hand = (t: EngineTask) => batch.add(t);
     try {
       answer = await (this.budget ? this.budget.run(method, (cell) => hand({ ...task, cell }), RERUNS) : hand(task));
     } catch (e) {

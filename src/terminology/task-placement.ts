@@ -13,16 +13,21 @@ type LoadBalancer = NonNullable<NonNullable<ConstructorParameters<typeof Piscina
  * - a point call (a $lookup, a $validate-code, a $subsumes of stored content: tens of
  *   microseconds) is handed to a thread that holds no other kind of call, up to
  *   POINT_CALLS_PER_THREAD at a time;
- * - any other call (an expansion, a translation, anything with resources of its own) to a thread
- *   that holds fewer than HEAVY_CALLS_PER_THREAD of them, so a long call holds up at most one
- *   other behind it, as before, and point calls never wait behind one;
+ * - other calls (expansions, translations, anything with resources of its own) made in one turn
+ *   of the event loop go OTHER_CALLS_PER_BATCH at most to a batch (a paged expansion takes a
+ *   few hundred microseconds: handed one by one, the wake-up of a sleeping thread for each was a
+ *   tenth of its cost), and a batch to a thread that holds fewer than HEAVY_CALLS_PER_THREAD
+ *   batches: a long call holds up at most the seven calls handed with and after it on its thread
+ *   (for the time budget at most, KODVERK_TASK_TIME_LIMIT_MS), and point calls never wait behind one;
  * - an idle thread takes anything.
  */
 
 /** Point calls (batches of them: call-batch.ts) a thread may hold at once. */
 export const POINT_CALLS_PER_THREAD = 8;
-/** Other calls a thread may hold at once (besides point calls handed to it before them). */
+/** Batches of other calls a thread may hold at once (besides point calls handed to it before them). */
 export const HEAVY_CALLS_PER_THREAD = 2;
+/** Other calls of one turn go to a thread this many at most to a batch (call-batch.ts). */
+export const OTHER_CALLS_PER_BATCH = 4;
 
 /** The service's engine methods that are point operations (by name: the service imports this module). */
 const POINT_METHODS: ReadonlySet<string> = new Set(['lookup', 'validateCodeSystemCode', 'validateValueSetCode', 'subsumes']);

@@ -239,6 +239,16 @@ describe('the worker time budget and the expansion limit', () => {
     expect(ok.json.expansion.contains.length).toBeGreaterThan(0);
   });
 
+  it('expansions sent at once with a costly one (in one batch or not): only the costly one is refused', async () => {
+    const small = JSON.stringify({ resourceType: 'ValueSet', status: 'active', compose: { include: [{ system: SYSTEM }] } });
+    const [a, ...ok] = await Promise.all([costly, small, small, small].map((body) => raw(slow, 'ValueSet/$expand', { method: 'POST', headers: json, body })));
+    expectRefused(a, 422, 'too-costly', /was abandoned/);
+    for (const o of ok) {
+      expect(o.status).toBe(200);
+      expect(o.json.expansion.contains.length).toBeGreaterThan(0);
+    }
+  });
+
   it('an unpaged expansion larger than the limit is refused too-costly; paged it answers', async () => {
     const limited = await startKodverk({ expansionLimit: 1, security: { rateLimit: 0 } });
     try {

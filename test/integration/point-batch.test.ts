@@ -47,3 +47,29 @@ describe('point calls handed to the workers in batches', () => {
     });
   });
 });
+
+describe('other calls handed to the workers a few at a time', () => {
+  const VALUE_SET = 'http://example.org/fhir/ValueSet/batched';
+  beforeAll(async () => {
+    await server.kit.update({ resourceType: 'ValueSet', id: 'batched', body: { resourceType: 'ValueSet', id: 'batched', url: VALUE_SET, status: 'active', compose: { include: [{ system: SYSTEM }] } } });
+  });
+  const expand = (query: string) => raw(server, `ValueSet/$expand?url=${encodeURIComponent(VALUE_SET)}&${query}`);
+  it('expansions made at once each get their own answer, identical to the one made alone; a refusal stays its own', async () => {
+    const queries = [...Array.from({ length: 12 }, (_, i) => `count=3&offset=${i * 3}`), 'filter=Concept%201&count=5', 'count=-1', 'count=3&offset=9'];
+    const alone = await Promise.all([queries[3], queries[12]].map((q) => expand(q)));
+    const answers = await Promise.all(queries.map((q) => expand(q)));
+    answers.forEach((a, i) => {
+      if (queries[i] === 'count=-1') {
+        expect(a.status).toBe(400);
+        expect(a.json.resourceType).toBe('OperationOutcome');
+        return;
+      }
+      expect(a.status).toBe(200);
+      const offset = Number(/offset=(\d+)/.exec(queries[i])?.[1] ?? 0);
+      if (!queries[i].startsWith('filter')) expect(a.json.expansion.contains.map((c: any) => c.code)).toEqual(concepts.slice(offset, offset + 3).map((c) => c.code));
+    });
+    expect(answers[3].json.expansion.contains).toEqual(alone[0].json.expansion.contains);
+    expect(answers[12].json.expansion.contains).toEqual(alone[1].json.expansion.contains);
+    expect(answers[14].json.expansion.contains).toEqual(answers[3].json.expansion.contains);
+  });
+});

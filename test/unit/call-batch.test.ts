@@ -19,6 +19,16 @@ describe('a batch of calls', () => {
     ]);
   });
 
+  it('a part holds at most the given number of calls: a busy turn is sent in more parts', async () => {
+    const sent: number[][] = [];
+    const batch = new CallBatch<number, number>(async (items) => {
+      sent.push(items);
+      return items;
+    }, () => 2, 2);
+    await expect(Promise.all([1, 2, 3, 4, 5].map((i) => batch.add(i)))).resolves.toEqual([1, 2, 3, 4, 5]);
+    expect(sent).toEqual([[1, 2], [3, 4], [5]]);
+  });
+
   it('a call made in a later turn goes in a batch of its own', async () => {
     const sent: number[][] = [];
     const batch = new CallBatch<number, number>(async (items) => {

@@ -16,7 +16,7 @@ export class OperationInput {
    */
   static fromQuery(query: Record<string, unknown>, declared: OperationParameterDefinition[] = []): OperationInput {
     const entries: ParametersParameter[] = [];
-    const types = new Map(declared.map((d) => [d.name, d.type]));
+    const types = declaredTypes(declared);
     for (const [name, raw] of Object.entries(query)) {
       if (name.startsWith('_')) continue; // _format, _pretty: HTTP concerns
       const type = types.get(name);
@@ -32,7 +32,7 @@ export class OperationInput {
    * body or both: which of the values was meant cannot be known, so none is taken.
    */
   requireSingleValues(declared: OperationParameterDefinition[]): this {
-    const single = new Set(declared.filter((d) => d.max !== '*').map((d) => d.name));
+    const single = singleValued(declared);
     const seen = new Set<string>();
     for (const e of this.entries) {
       if (!single.has(e.name)) continue;
@@ -51,6 +51,22 @@ export class OperationInput {
   resources(name: string): any[] {
     return this.entries.filter((e) => e.name === name && e.resource !== undefined).map((e) => e.resource);
   }
+}
+
+// an operation's declared parameters are fixed: what is looked up in them per call is built once
+const typesOf = new WeakMap<OperationParameterDefinition[], Map<string, string | undefined>>();
+const singleOf = new WeakMap<OperationParameterDefinition[], Set<string>>();
+
+function declaredTypes(declared: OperationParameterDefinition[]): Map<string, string | undefined> {
+  let types = typesOf.get(declared);
+  if (!types) typesOf.set(declared, (types = new Map(declared.map((d) => [d.name, d.type]))));
+  return types;
+}
+
+function singleValued(declared: OperationParameterDefinition[]): Set<string> {
+  let single = singleOf.get(declared);
+  if (!single) singleOf.set(declared, (single = new Set(declared.filter((d) => d.max !== '*').map((d) => d.name))));
+  return single;
 }
 
 function invalid(name: string, why: string): TerminologyError {

@@ -5,7 +5,7 @@ import { TerminologyError, TxIssue } from './issues';
 import { compiledBeside } from '../config';
 import { CacheCounts, addCacheCounts } from './cache-stats';
 import { AnswerText, answerText } from './answer-text';
-import { OTHER_CALLS_PER_BATCH, POINT_CALLS_PER_THREAD, TaskPlacement, isPointCall, placed } from './task-placement';
+import { OTHER_CALLS_PER_BATCH, POINT_CALLS_PER_THREAD, TaskPlacement, isPointCall, onStoredContent, placed } from './task-placement';
 import { TimeBudget } from './time-budget';
 import { CallBatch } from './call-batch';
 
@@ -167,7 +167,7 @@ export class WorkerPoolService implements TerminologyService {
   private readonly listeners = new TaskListeners();
   /** point calls are handed to the threads a turn of the event loop at a time (call-batch.ts) */
   private readonly pointBatch = new CallBatch<EngineTask, WorkerAnswer>((calls) => this.runPlaced({ calls, oneRead: true }, true) as Promise<WorkerAnswer[]>, () => this.pool.maxThreads);
-  /** other calls too, a few to a batch: one slow call holds up at most the few handed with it */
+  /** other calls on stored content too, a few to a batch: one slow call holds up at most the few handed with it */
   private readonly otherBatch = new CallBatch<EngineTask, WorkerAnswer>(
     (calls) => this.runPlaced({ calls, oneRead: false }, false) as Promise<WorkerAnswer[]>,
     () => this.pool.maxThreads,
@@ -223,8 +223,8 @@ export class WorkerPoolService implements TerminologyService {
     const started = performance.now();
     this.inFlight++;
     let answer: WorkerAnswer | undefined;
-    const batch = isPointCall(method, task.request) ? this.pointBatch : this.otherBatch;
-    const hand = (t: EngineTask) => batch.add(t);
+    const batch = isPointCall(method, task.request) ? this.pointBatch : onStoredContent(task.request) ? this.otherBatch : undefined;
+    const hand = batch ? (t: EngineTask) => batch.add(t) : (t: EngineTask) => this.runPlaced(t, false) as Promise<WorkerAnswer>;
     try {
       answer = await (this.budget ? this.budget.run(method, (cell) => hand({ ...task, cell }), RERUNS) : hand(task));
     } catch (e) {

@@ -13,12 +13,14 @@ type LoadBalancer = NonNullable<NonNullable<ConstructorParameters<typeof Piscina
  * - a point call (a $lookup, a $validate-code, a $subsumes of stored content: tens of
  *   microseconds) is handed to a thread that holds no other kind of call, up to
  *   POINT_CALLS_PER_THREAD at a time;
- * - other calls (expansions, translations, anything with resources of its own) made in one turn
- *   of the event loop go OTHER_CALLS_PER_BATCH at most to a batch (a paged expansion takes a
- *   few hundred microseconds: handed one by one, the wake-up of a sleeping thread for each was a
- *   tenth of its cost), and a batch to a thread that holds fewer than HEAVY_CALLS_PER_THREAD
- *   batches: a long call holds up at most the seven calls handed with and after it on its thread
- *   (for the time budget at most, KODVERK_TASK_TIME_LIMIT_MS), and point calls never wait behind one;
+ * - other calls on stored content (expansions, translations) made in one turn of the event loop
+ *   go OTHER_CALLS_PER_BATCH at most to a batch (a paged expansion takes a few hundred
+ *   microseconds: handed one by one, the wake-up of a sleeping thread for each was a tenth of its
+ *   cost); a call with resources of its own (a posted value set, tx-resource) goes alone, so a
+ *   thread never holds more than two such bodies' copies. A batch, or a call alone, goes to a
+ *   thread that holds fewer than HEAVY_CALLS_PER_THREAD of them: a long call holds up at most the
+ *   seven calls handed with and after it on its thread (for the time budget at most,
+ *   KODVERK_TASK_TIME_LIMIT_MS), and point calls never wait behind one;
  * - an idle thread takes anything.
  */
 
@@ -32,9 +34,14 @@ export const OTHER_CALLS_PER_BATCH = 4;
 /** The service's engine methods that are point operations (by name: the service imports this module). */
 const POINT_METHODS: ReadonlySet<string> = new Set(['lookup', 'validateCodeSystemCode', 'validateValueSetCode', 'subsumes']);
 
+/** Does this call work on stored content only (no resources of its own in the request)? */
+export function onStoredContent(request: OperationRequest): boolean {
+  return request.txResources.length === 0 && !request.parameters.some((p) => p.resource !== undefined);
+}
+
 /** Is this call a point call: one of the point operations on stored content only? */
 export function isPointCall(method: string, request: OperationRequest): boolean {
-  return POINT_METHODS.has(method) && request.txResources.length === 0 && !request.parameters.some((p) => p.resource !== undefined);
+  return POINT_METHODS.has(method) && onStoredContent(request);
 }
 
 /** What the placement knows of one call: its kind, and the thread it was handed to (other calls). */

@@ -1,5 +1,5 @@
 import { Piscina } from 'piscina';
-import { HEAVY_CALLS_PER_THREAD, POINT_CALLS_PER_THREAD, Placement, TaskPlacement, isPointCall, placed } from '../../src/terminology/task-placement';
+import { HEAVY_CALLS_PER_THREAD, POINT_CALLS_PER_THREAD, Placement, TaskPlacement, isPointCall, onStoredContent, placed } from '../../src/terminology/task-placement';
 
 /** Threads as the balancer sees them: an id and how many calls each holds. */
 function threads(...usage: number[]) {
@@ -24,6 +24,12 @@ describe('which worker thread takes an engine call', () => {
     // resources of the call's own (an inline value set, tx-resource) may cost anything
     expect(isPointCall('validateValueSetCode', request([{ name: 'valueSet', resource: { resourceType: 'ValueSet' } }]))).toBe(false);
     expect(isPointCall('lookup', request([], [{ resourceType: 'CodeSystem' }]))).toBe(false);
+  });
+
+  it('other calls are batched only on stored content: a call with resources of its own goes alone', () => {
+    expect(onStoredContent(request([{ name: 'url', valueUri: 'http://example.org/vs' }]))).toBe(true);
+    expect(onStoredContent(request([{ name: 'valueSet', resource: { resourceType: 'ValueSet' } }]))).toBe(false);
+    expect(onStoredContent(request([], [{ resourceType: 'CodeSystem' }]))).toBe(false);
   });
 
   it('an idle thread takes anything; otherwise the least busy that may', () => {

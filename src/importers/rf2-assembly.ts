@@ -1,5 +1,5 @@
 import type { ConceptInput } from '../store/concept-store';
-import { Rf2Staging, StagedConcept, StagedDescription } from '../store/snomed-store';
+import { Rf2Staging, StagedConcept, StagedDescription, StagedTable } from '../store/snomed-store';
 import { Rf2File, readRows } from '../terminology/snomed/rf2-reader';
 import { SCT } from '../terminology/snomed/sctid';
 import { designationUse } from '../terminology/snomed/model';
@@ -13,10 +13,27 @@ import type { Progress } from './importer';
 
 const REPORT_EVERY = 50_000;
 
-/** Reads, checks and stages every row of the release's files, then indexes the staged rows; a bad row throws its Rf2FormatError. */
+/** The staged table that a kind of RF2 file goes into. */
+const TABLE_OF: Partial<Record<Rf2File['kind'], StagedTable>> = {
+  concept: 'concept',
+  description: 'description',
+  textDefinition: 'description',
+  language: 'language',
+  relationship: 'relationship',
+  concreteValue: 'relationship',
+  simple: 'member',
+  association: 'member',
+  attributeValue: 'member',
+  simpleMap: 'member',
+};
+
+/**
+ * Reads, checks and stages every row of the release's files that go into the staging file's tables
+ * (all of them, or one part), then indexes the staged rows; a bad row throws its Rf2FormatError.
+ */
 export function stageRelease(st: Rf2Staging, files: Rf2File[], progress: Progress): void {
   const order: Rf2File['kind'][] = ['concept', 'description', 'textDefinition', 'language', 'relationship', 'concreteValue', 'simple', 'association', 'attributeValue', 'simpleMap'];
-  for (const kind of order) {
+  for (const kind of order.filter((k) => st.tables.has(TABLE_OF[k]!))) {
     for (const f of files.filter((x) => x.kind === kind)) {
       progress.start(`reading ${f.name}`);
       let n = 0;

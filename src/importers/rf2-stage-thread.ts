@@ -1,7 +1,9 @@
 import { MessageChannel, MessagePort, Worker, receiveMessageOnPort } from 'node:worker_threads';
 import { compiledBeside } from '../config';
 import type { ConceptInput } from '../store/concept-store';
-import type { Rf2File } from '../terminology/snomed/rf2-reader';
+import { Rf2Staging } from '../store/snomed-store';
+import { Rf2File, Rf2FormatError } from '../terminology/snomed/rf2-reader';
+import { stageRelease } from './rf2-assembly';
 import { ImportError, Progress } from './importer';
 import { WireConcepts, decodeConcepts } from './rf2-wire';
 
@@ -10,13 +12,15 @@ export interface StageJob {
   files: Rf2File[];
   /** the staging SQLite file to create */
   file: string;
+  /** the links part's file, staged by the import's thread: the worker then stages the terms part only, and attaches this file once it is ready */
+  links?: string;
   /** concepts in the release (for the progress of assembling them) */
   total: number;
   phase: string;
   isA: string;
   chartype: string;
   port: MessagePort;
-  /** Int32 counters: messages posted, pages posted, pages taken, cancelled */
+  /** Int32 counters: messages posted, pages posted, pages taken, cancelled, links part ready */
   signal: SharedArrayBuffer;
   /** concepts per page handed over, and how many pages may wait untaken */
   page: number;
@@ -44,6 +48,7 @@ export const POSTED = 0;
 export const PAGES = 1;
 export const TAKEN = 2;
 export const CANCELLED = 3;
+export const LINKS_READY = 4;
 
 /** How long the import's thread waits for the worker before checking that it is still alive. */
 const LIVENESS_SLICE_MS = 250;
@@ -55,26 +60,35 @@ const LIVENESS_SLICE_MS = 250;
  * shared counter until the worker has posted something, and reads the message off the port. The
  * worker stays at most `ahead` pages in front (bounded memory). A worker that dies without a word
  * (out of memory, process.exit, terminate) ends the import with an ImportError, not a hang.
+ *
+ * With a links file, the import's thread would otherwise idle while the worker stages: it stages
+ * the release's links part (language-refset members, relationships, other refset members) itself
+ * meanwhile, and the worker stages the terms part (concepts, descriptions), then attaches the
+ * links file to assemble the concepts. The two parts are about the same size.
  */
 export class Rf2StagingThread {
   private readonly worker: Worker;
   private readonly port: MessagePort;
   private readonly flags: Int32Array;
   private finished = false;
+  private linksStaged = false;
   /** whether this Node tells, through postMessage's result, that the worker's end of the port is gone (else the wait is unbounded, as it was) */
   private readonly liveness: boolean;
   counts?: StageCounts;
+  /** the links part's file, when this thread stages that part (see above) */
+  readonly links?: string;
 
   constructor(
-    files: Rf2File[],
+    private readonly files: Rf2File[],
     readonly file: string,
-    options: { total: number; phase: string; isA: string; chartype: string; page?: number; ahead?: number },
+    options: { total: number; phase: string; isA: string; chartype: string; page?: number; ahead?: number; links?: string },
   ) {
     const { port1, port2 } = new MessageChannel();
-    const signal = new SharedArrayBuffer(4 * Int32Array.BYTES_PER_ELEMENT);
+    const signal = new SharedArrayBuffer(5 * Int32Array.BYTES_PER_ELEMENT);
+    this.links = options.links;
     this.flags = new Int32Array(signal);
     this.port = port1;
-    const job: StageJob = { files, file, port: port2, signal, page: options.page ?? 250, ahead: options.ahead ?? 8, total: options.total, phase: options.phase, isA: options.isA, chartype: options.chartype };
+    const job: StageJob = { files, file, links: options.links, port: port2, signal, page: options.page ?? 250, ahead: options.ahead ?? 8, total: options.total, phase: options.phase, isA: options.isA, chartype: options.chartype };
     this.worker = new Worker(compiledBeside(__filename, 'rf2-stage-worker'), { workerData: job, transferList: [port2] });
     // the import's thread never waits for the worker's exit: it reads its messages off the port
     this.worker.unref();
@@ -88,6 +102,7 @@ export class Rf2StagingThread {
    * indexing) is passed on meanwhile. A bad row ends it with the ImportError naming file, row and column.
    */
   *concepts(progress: Progress): Generator<ConceptInput> {
+    this.stageLinks(progress);
     while (!this.finished) {
       const m = this.next();
       switch (m.type) {
@@ -117,6 +132,25 @@ export class Rf2StagingThread {
   finish(progress: Progress): StageCounts {
     for (const _ of this.concepts(progress));
     return this.counts!;
+  }
+
+  /** Stages the links part on this thread (once), then lets the worker attach it. A bad row ends it with its ImportError. */
+  private stageLinks(progress: Progress): void {
+    if (!this.links || this.linksStaged) return;
+    const st = new Rf2Staging(this.links, false, { part: 'links' });
+    try {
+      stageRelease(st, this.files, progress);
+    } catch (e) {
+      this.finished = true;
+      if (e instanceof Rf2FormatError) throw new ImportError(e.message, { file: e.file, row: e.line, column: e.column });
+      throw e;
+    } finally {
+      // closed before the worker attaches it: both open their files exclusively
+      st.close();
+    }
+    this.linksStaged = true;
+    Atomics.store(this.flags, LINKS_READY, 1);
+    Atomics.notify(this.flags, LINKS_READY);
   }
 
   private next(): StageMessage {
@@ -156,6 +190,7 @@ export class Rf2StagingThread {
   close(): void {
     Atomics.store(this.flags, CANCELLED, 1);
     Atomics.notify(this.flags, TAKEN);
+    Atomics.notify(this.flags, LINKS_READY);
     this.port.close();
     void this.worker.terminate();
   }

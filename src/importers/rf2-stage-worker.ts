@@ -9,7 +9,7 @@ import { Rf2Staging } from '../store/snomed-store';
 import { Rf2FormatError } from '../terminology/snomed/rf2-reader';
 import type { Progress } from './importer';
 import { conceptInputOf, stageRelease } from './rf2-assembly';
-import { CANCELLED, PAGES, POSTED, StageCounts, StageJob, StageMessage, TAKEN } from './rf2-stage-thread';
+import { CANCELLED, LINKS_READY, PAGES, POSTED, StageCounts, StageJob, StageMessage, TAKEN } from './rf2-stage-thread';
 import { encodeConcepts } from './rf2-wire';
 
 const job = workerData as StageJob;
@@ -34,6 +34,14 @@ function sendPage(concepts: ConceptInput[]): void {
   send({ type: 'page', concepts: encodeConcepts(concepts) });
 }
 
+/** Waits until the import's thread has staged the links part (see Rf2StagingThread), or the import is cancelled. */
+function awaitLinks(): void {
+  while (!Atomics.load(flags, LINKS_READY)) {
+    if (Atomics.load(flags, CANCELLED)) throw new Cancelled();
+    Atomics.wait(flags, LINKS_READY, 0, 1000);
+  }
+}
+
 const progress: Progress = {
   start: (phase, total) => send({ type: 'progress', op: 'start', phase, total }),
   update: (done) => send({ type: 'progress', op: 'update', done }),
@@ -41,9 +49,13 @@ const progress: Progress = {
 };
 
 function run(): StageCounts {
-  const st = new Rf2Staging(job.file);
+  const st = new Rf2Staging(job.file, false, { part: job.links ? 'terms' : 'whole' });
   try {
     stageRelease(st, job.files, progress);
+    if (job.links) {
+      awaitLinks();
+      st.attach(job.links);
+    }
     const counts = { concepts: st.count('concept'), activeConcepts: st.count('concept', true) };
     progress.start(job.phase, job.total);
     let page: ConceptInput[] = [];

@@ -132,7 +132,8 @@ class Rf2Release {
   private stage(): Rf2StagingThread {
     if (this.thread) return this.thread;
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kodverk-rf2-'));
-    const options = { total: this.total, phase: `concepts of ${SCT_URI}`, isA: SCT.isA, chartype: SCT.inferred };
+    // the links part is staged on this thread meanwhile (see Rf2StagingThread)
+    const options = { total: this.total, phase: `concepts of ${SCT_URI}`, isA: SCT.isA, chartype: SCT.inferred, links: path.join(this.dir, 'links.db') };
     return (this.thread = new Rf2StagingThread(this.files, path.join(this.dir, 'staging.db'), options));
   }
 
@@ -157,7 +158,7 @@ class Rf2Release {
     try {
       const thread = this.stage();
       thread.finish(progress);
-      st = new Rf2Staging(thread.file, true);
+      st = new Rf2Staging(thread.file, true, { attach: thread.links });
       const store = new SnomedStore(db, csPk);
       const pks = store.pkByCode();
       progress.start('Snomed CT concept details', this.total);

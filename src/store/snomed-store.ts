@@ -297,23 +297,42 @@ export interface StagedConcept {
  * checked every one) and read back with CAST(... AS TEXT): integer keys are smaller and compare
  * faster than text, and JavaScript numbers would lose digits of an 18-digit id.
  */
-const STAGING_SCHEMA = `
-CREATE TABLE concept (id INTEGER NOT NULL UNIQUE, effective TEXT NOT NULL, active INTEGER NOT NULL, module TEXT NOT NULL, status TEXT NOT NULL);
-CREATE TABLE description (id INTEGER NOT NULL, effective TEXT NOT NULL, active INTEGER NOT NULL, concept INTEGER NOT NULL, lang TEXT NOT NULL, type TEXT NOT NULL, term TEXT NOT NULL, seq INTEGER NOT NULL);
-CREATE TABLE language (description INTEGER NOT NULL, seq INTEGER NOT NULL, id TEXT NOT NULL, effective TEXT NOT NULL, active INTEGER NOT NULL, refset TEXT NOT NULL, acceptability TEXT NOT NULL);
-CREATE TABLE relationship (id INTEGER NOT NULL UNIQUE, effective TEXT NOT NULL, active INTEGER NOT NULL, source INTEGER NOT NULL, dest INTEGER, value TEXT, grp INTEGER NOT NULL, type INTEGER NOT NULL, chartype INTEGER NOT NULL);
-CREATE TABLE member (id TEXT PRIMARY KEY, effective TEXT NOT NULL, active INTEGER NOT NULL, refset TEXT NOT NULL, referenced TEXT NOT NULL, target TEXT);
-`;
+/** The page cache of a staging file being written, in KiB: millions of rows go in, the concepts' and relationships' with a key to check. */
+const STAGING_CACHE_KIB = 32768;
+
+/** A staged table: how it is made, and the index made once its rows are in (building it afterwards is much faster than row by row). */
+const STAGING_TABLES = {
+  concept: { schema: 'CREATE TABLE concept (id INTEGER NOT NULL UNIQUE, effective TEXT NOT NULL, active INTEGER NOT NULL, module TEXT NOT NULL, status TEXT NOT NULL)', index: undefined },
+  description: {
+    schema: 'CREATE TABLE description (id INTEGER NOT NULL, effective TEXT NOT NULL, active INTEGER NOT NULL, concept INTEGER NOT NULL, lang TEXT NOT NULL, type TEXT NOT NULL, term TEXT NOT NULL, seq INTEGER NOT NULL)',
+    index: 'CREATE INDEX description_by_concept ON description (concept, seq)',
+  },
+  // a language member is read only through its description: the index holds the whole row
+  language: {
+    schema: 'CREATE TABLE language (description INTEGER NOT NULL, seq INTEGER NOT NULL, id TEXT NOT NULL, effective TEXT NOT NULL, active INTEGER NOT NULL, refset TEXT NOT NULL, acceptability TEXT NOT NULL)',
+    index: 'CREATE INDEX language_by_description ON language (description, seq, id, effective, active, refset, acceptability)',
+  },
+  relationship: {
+    schema: 'CREATE TABLE relationship (id INTEGER NOT NULL UNIQUE, effective TEXT NOT NULL, active INTEGER NOT NULL, source INTEGER NOT NULL, dest INTEGER, value TEXT, grp INTEGER NOT NULL, type INTEGER NOT NULL, chartype INTEGER NOT NULL)',
+    index: 'CREATE INDEX relationship_by_source ON relationship (source, type)',
+  },
+  member: { schema: 'CREATE TABLE member (id TEXT PRIMARY KEY, effective TEXT NOT NULL, active INTEGER NOT NULL, refset TEXT NOT NULL, referenced TEXT NOT NULL, target TEXT)', index: undefined },
+} as const;
+
+export type StagedTable = keyof typeof STAGING_TABLES;
 
 /**
- * Indexes made once the rows are in (building them afterwards is much faster than row by row).
- * A language member is read only through its description: the index holds the whole row.
+ * Which tables a staging file holds. A release can be staged in two files at once, on two threads:
+ * the concepts with their descriptions ('terms') and the rows that point at them (language-refset
+ * members, relationships, other refset members: 'links'), about half of the bytes each; the terms
+ * file then attaches the links file to assemble the concepts.
  */
-const STAGING_INDEXES = `
-CREATE INDEX description_by_concept ON description (concept, seq);
-CREATE INDEX language_by_description ON language (description, seq, id, effective, active, refset, acceptability);
-CREATE INDEX relationship_by_source ON relationship (source, type);
-`;
+export type StagingPart = 'whole' | 'terms' | 'links';
+const PART_TABLES: Record<StagingPart, StagedTable[]> = {
+  whole: ['concept', 'description', 'language', 'relationship', 'member'],
+  terms: ['concept', 'description'],
+  links: ['language', 'relationship', 'member'],
+};
 
 /** What the assembled concepts held: descriptions and active language-refset members, after the latest rows won. */
 export interface AssembledCounts {
@@ -371,37 +390,58 @@ export function acceptabilityOf(members: StagedMember[]): Record<string, string>
  */
 export class Rf2Staging {
   private readonly db: Db;
-  private readonly inserts: Record<string, Statement>;
+  private readonly inserts: Record<StagedTable, Statement | undefined>;
   private seq = 0;
   /** filled in by assembled() */
   readonly counts: AssembledCounts = { descriptions: 0, activeDescriptions: 0, activeLanguageMembers: 0 };
 
-  /** @param existing open a file already staged (to read it) instead of creating one */
+  /** the tables this file was created for (none when it was opened to be read) */
+  readonly tables: ReadonlySet<StagedTable>;
+
+  /**
+   * @param existing open a file already staged (to read it) instead of creating one
+   * @param options.part the tables to create (default all of them)
+   * @param options.attach a staged links file to read with this one (its tables are then found by their plain names)
+   */
   constructor(
     readonly file: string,
     existing = false,
+    options: { part?: StagingPart; attach?: string } = {},
   ) {
     this.db = new Database(file, { fileMustExist: existing });
     this.db.pragma('journal_mode = OFF');
     this.db.pragma('synchronous = OFF');
     this.db.pragma('locking_mode = EXCLUSIVE');
-    this.db.pragma('cache_size = -32768');
+    // the links part is staged on the import's thread while the terms part is staged on another:
+    // its cache is half, so that the two together hold little more than one did
+    this.db.pragma(`cache_size = -${options.part === 'links' ? STAGING_CACHE_KIB / 2 : STAGING_CACHE_KIB}`);
     // index builds sort in temporary files, not in the process's memory
     this.db.pragma('temp_store = FILE');
-    if (!existing) this.db.exec(STAGING_SCHEMA);
+    this.tables = new Set(existing ? [] : PART_TABLES[options.part ?? 'whole']);
+    for (const t of this.tables) this.db.exec(STAGING_TABLES[t].schema);
+    if (options.attach) this.attach(options.attach);
     const upsert = (table: string, cols: string[]) =>
       this.db.prepare(
         `INSERT INTO ${table} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')}) ` +
           `ON CONFLICT (id) DO UPDATE SET ${cols.filter((c) => c !== 'id' && c !== 'seq').map((c) => `${c} = excluded.${c}`).join(', ')} WHERE excluded.effective > ${table}.effective`,
       );
     const append = (table: string, cols: string[]) => this.db.prepare(`INSERT INTO ${table} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`);
+    const has = (t: StagedTable) => this.tables.has(t);
     this.inserts = {
-      concept: upsert('concept', ['id', 'effective', 'active', 'module', 'status']),
-      description: append('description', ['id', 'effective', 'active', 'concept', 'lang', 'type', 'term', 'seq']),
-      language: append('language', ['description', 'seq', 'id', 'effective', 'active', 'refset', 'acceptability']),
-      relationship: upsert('relationship', ['id', 'effective', 'active', 'source', 'dest', 'value', 'grp', 'type', 'chartype']),
-      member: upsert('member', ['id', 'effective', 'active', 'refset', 'referenced', 'target']),
+      concept: has('concept') ? upsert('concept', ['id', 'effective', 'active', 'module', 'status']) : undefined,
+      description: has('description') ? append('description', ['id', 'effective', 'active', 'concept', 'lang', 'type', 'term', 'seq']) : undefined,
+      language: has('language') ? append('language', ['description', 'seq', 'id', 'effective', 'active', 'refset', 'acceptability']) : undefined,
+      relationship: has('relationship') ? upsert('relationship', ['id', 'effective', 'active', 'source', 'dest', 'value', 'grp', 'type', 'chartype']) : undefined,
+      member: has('member') ? upsert('member', ['id', 'effective', 'active', 'refset', 'referenced', 'target']) : undefined,
     };
+  }
+
+  /** Reads a staged links file with this one (it must be closed by whoever staged it: both are opened exclusively). */
+  attach(linksFile: string): void {
+    this.db.prepare('ATTACH DATABASE ? AS links').run(linksFile);
+    // read once each, in index order: the two files' caches together are smaller than one file's while staging
+    this.db.pragma(`main.cache_size = -${STAGING_CACHE_KIB / 2}`);
+    this.db.pragma(`links.cache_size = -${STAGING_CACHE_KIB / 4}`);
   }
 
   /** Runs a bulk load in one transaction. */
@@ -410,27 +450,31 @@ export class Rf2Staging {
   }
 
   concept(id: string, effective: string, active: number, module: string, status: string): void {
-    this.inserts.concept.run(id, effective, active, module, status);
+    this.inserts.concept!.run(id, effective, active, module, status);
   }
 
   description(id: string, effective: string, active: number, concept: string, lang: string, type: string, term: string): void {
-    this.inserts.description.run(id, effective, active, concept, lang, type, term, this.seq++);
+    this.inserts.description!.run(id, effective, active, concept, lang, type, term, this.seq++);
   }
 
   language(id: string, effective: string, active: number, refset: string, description: string, acceptability: string): void {
-    this.inserts.language.run(description, this.seq++, id, effective, active, refset, acceptability);
+    this.inserts.language!.run(description, this.seq++, id, effective, active, refset, acceptability);
   }
 
   relationship(id: string, effective: string, active: number, source: string, dest: string | null, value: string | null, grp: number, type: string, chartype: string): void {
-    this.inserts.relationship.run(id, effective, active, source, dest, value, grp, type, chartype);
+    this.inserts.relationship!.run(id, effective, active, source, dest, value, grp, type, chartype);
   }
 
   member(id: string, effective: string, active: number, refset: string, referenced: string, target: string | null): void {
-    this.inserts.member.run(id, effective, active, refset, referenced, target);
+    this.inserts.member!.run(id, effective, active, refset, referenced, target);
   }
 
+  /** Indexes the tables this file was created for, once their rows are in. */
   index(): void {
-    this.db.exec(STAGING_INDEXES);
+    for (const t of this.tables) {
+      const index = STAGING_TABLES[t].index;
+      if (index) this.db.exec(index);
+    }
   }
 
   count(table: 'concept' | 'relationship' | 'member', activeOnly = false): number {

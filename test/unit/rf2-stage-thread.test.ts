@@ -50,37 +50,51 @@ describe('RF2 concepts handed between threads', () => {
     expect(twice[0].designations![0].use).toBe(twice[1].designations![0].use);
   });
 
-  it('the staging thread hands over the concepts assembled in-process, in file order, with the counts', () => {
+  // the worker stages the whole release, or the terms part while this thread stages the links part
+  const split = (dir: string, links: boolean) => (links ? { links: path.join(dir, 'links.db') } : {});
+
+  it.each([false, true])('the staging thread hands over the concepts assembled in-process, in file order, with the counts (links part on this thread: %s)', (links) => {
     const release = writeFixtureRelease();
     const { files } = findRf2Files(release);
     const st = new Rf2Staging(path.join(tempDir('kodverk-stage-inproc-'), 'staging.db'));
     stageRelease(st, files, NO_PROGRESS);
     const expected = [...st.assembled(ID.isA, INFERRED)].map(({ concept, descriptions, parents }) => serialised(conceptInputOf(concept, descriptions, parents)));
+    const relationships = st.count('relationship');
+    const members = st.count('member');
     st.close();
 
     const phases: string[] = [];
-    const thread = new Rf2StagingThread(files, path.join(tempDir('kodverk-stage-thread-'), 'staging.db'), { ...OPTIONS, page: 3, ahead: 1 });
+    const dir = tempDir('kodverk-stage-thread-');
+    const thread = new Rf2StagingThread(files, path.join(dir, 'staging.db'), { ...OPTIONS, page: 3, ahead: 1, ...split(dir, links) });
     try {
       const got = [...thread.concepts({ start: (p) => phases.push(p), update() {}, stop() {} })];
       expect(got).toEqual(expected);
       expect(thread.counts).toMatchObject({ concepts: expected.length, descriptions: expected.reduce((n, c) => n + c.designations!.length, 0) });
       expect(phases.some((p) => /^reading Terminology\/sct2_Description_Snapshot/.test(p))).toBe(true);
-      // the worker has closed the staging file: it can be read for the Snomed CT tables
-      const staged = new Rf2Staging(thread.file, true);
-      expect(staged.count('concept')).toBe(expected.length);
+      expect(phases.some((p) => /^reading Terminology\/sct2_Relationship_Snapshot/.test(p))).toBe(true);
+      // the worker has closed the staging file(s): they can be read for the Snomed CT tables
+      const staged = new Rf2Staging(thread.file, true, { attach: thread.links });
+      expect([staged.count('concept'), staged.count('relationship'), staged.count('member')]).toEqual([expected.length, relationships, members]);
+      expect(relationships).toBeGreaterThan(0);
       staged.close();
     } finally {
       thread.close();
     }
   });
 
-  it('a bad row found on the staging thread is an ImportError naming file, row and column', () => {
+  it.each([
+    ['LanguageSnapshot-en', false],
+    ['LanguageSnapshot-en', true],
+    ['sct2_Description_Snapshot-en', true],
+    ['sct2_Relationship_Snapshot', true],
+  ])('a bad row of %s (links part on this thread: %s) is an ImportError naming file, row and column', (file, links) => {
     const release = writeFixtureRelease();
-    const f = findRf2Files(release).files.find((x) => /LanguageSnapshot-en/.test(x.name))!;
+    const f = findRf2Files(release).files.find((x) => x.name.includes(file))!;
     const lines = fs.readFileSync(f.path, 'utf8').split('\r\n');
     lines[5] = lines[5].replace(/\t1\t/, '\tyes\t');
     fs.writeFileSync(f.path, lines.join('\r\n'));
-    const thread = new Rf2StagingThread(findRf2Files(release).files, path.join(tempDir('kodverk-stage-bad-'), 'staging.db'), OPTIONS);
+    const dir = tempDir('kodverk-stage-bad-');
+    const thread = new Rf2StagingThread(findRf2Files(release).files, path.join(dir, 'staging.db'), { ...OPTIONS, ...split(dir, links) });
     try {
       let error: unknown;
       try {

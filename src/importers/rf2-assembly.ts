@@ -1,9 +1,9 @@
 import type { ConceptInput } from '../store/concept-store';
 import { Rf2Staging, StagedConcept, StagedDescription, StagedTable } from '../store/snomed-store';
-import { Rf2File, readRows } from '../terminology/snomed/rf2-reader';
+import { Rf2File, Rf2FormatError, readRows } from '../terminology/snomed/rf2-reader';
 import { SCT } from '../terminology/snomed/sctid';
 import { designationUse } from '../terminology/snomed/model';
-import type { Progress } from './importer';
+import { ImportError, Progress } from './importer';
 
 /**
  * The two halves of an RF2 import that need no store: staging the files' rows (read and checked)
@@ -12,6 +12,16 @@ import type { Progress } from './importer';
  */
 
 const REPORT_EVERY = 50_000;
+
+/** Runs fn, turning a row-format error into the ImportError that names file, line and column. */
+export function guarded<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof Rf2FormatError) throw new ImportError(e.message, { file: e.file, row: e.line, column: e.column });
+    throw e;
+  }
+}
 
 /** The staged table that a kind of RF2 file goes into. */
 const TABLE_OF: Partial<Record<Rf2File['kind'], StagedTable>> = {

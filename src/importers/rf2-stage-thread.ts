@@ -2,8 +2,8 @@ import { MessageChannel, MessagePort, Worker, receiveMessageOnPort } from 'node:
 import { compiledBeside } from '../config';
 import type { ConceptInput } from '../store/concept-store';
 import { Rf2Staging } from '../store/snomed-store';
-import { Rf2File, Rf2FormatError } from '../terminology/snomed/rf2-reader';
-import { stageRelease } from './rf2-assembly';
+import type { Rf2File } from '../terminology/snomed/rf2-reader';
+import { guarded, stageRelease } from './rf2-assembly';
 import { ImportError, Progress } from './importer';
 import { WireConcepts, decodeConcepts } from './rf2-wire';
 
@@ -139,10 +139,9 @@ export class Rf2StagingThread {
     if (!this.links || this.linksStaged) return;
     const st = new Rf2Staging(this.links, false, { part: 'links' });
     try {
-      stageRelease(st, this.files, progress);
+      guarded(() => stageRelease(st, this.files, progress));
     } catch (e) {
       this.finished = true;
-      if (e instanceof Rf2FormatError) throw new ImportError(e.message, { file: e.file, row: e.line, column: e.column });
       throw e;
     } finally {
       // closed before the worker attaches it: both open their files exclusively

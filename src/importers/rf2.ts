@@ -7,21 +7,12 @@ import type { Db } from '../store/database';
 import { Rf2Staging, SnomedStore } from '../store/snomed-store';
 import { Rf2StagingThread } from './rf2-stage-thread';
 import { Rf2File, Rf2FormatError, checkHeader, findRf2Files, readRows } from '../terminology/snomed/rf2-reader';
+import { guarded } from './rf2-assembly';
 import { EditionUri, SCT, SCT_URI, editionName, editionUri, isSctid, parseEditionUri } from '../terminology/snomed/sctid';
 import { SNOMED_EDITION_EXT, SNOMED_FILTERS, SNOMED_PROPERTIES } from '../terminology/snomed/model';
 import { ImportError, ImportOptions, Importer, Progress, StreamedCodeSystem } from './importer';
 
 const REPORT_EVERY = 50_000;
-
-/** Runs fn, turning a row-format error into the ImportError that names file, line and column. */
-function guarded<T>(fn: () => T): T {
-  try {
-    return fn();
-  } catch (e) {
-    if (e instanceof Rf2FormatError) throw new ImportError(e.message, { file: e.file, row: e.line, column: e.column });
-    throw e;
-  }
-}
 
 function* guardedRows(f: Rf2File): Generator<string[]> {
   try {

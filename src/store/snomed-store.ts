@@ -300,23 +300,37 @@ export interface StagedConcept {
 /** The page cache of a staging file being written, in KiB: millions of rows go in, the concepts' and relationships' with a key to check. */
 const STAGING_CACHE_KIB = 32768;
 
-/** A staged table: how it is made, and the index made once its rows are in (building it afterwards is much faster than row by row). */
+/**
+ * A staged table: how it is made, the index made once its rows are in (building it afterwards is
+ * much faster than row by row), and how a row goes in: a keyed row replaces an older one of its id.
+ */
 const STAGING_TABLES = {
-  concept: { schema: 'CREATE TABLE concept (id INTEGER NOT NULL UNIQUE, effective TEXT NOT NULL, active INTEGER NOT NULL, module TEXT NOT NULL, status TEXT NOT NULL)', index: undefined },
+  concept: {
+    schema: 'CREATE TABLE concept (id INTEGER NOT NULL UNIQUE, effective TEXT NOT NULL, active INTEGER NOT NULL, module TEXT NOT NULL, status TEXT NOT NULL)',
+    index: undefined,
+    insert: { keyed: true, columns: ['id', 'effective', 'active', 'module', 'status'] },
+  },
   description: {
     schema: 'CREATE TABLE description (id INTEGER NOT NULL, effective TEXT NOT NULL, active INTEGER NOT NULL, concept INTEGER NOT NULL, lang TEXT NOT NULL, type TEXT NOT NULL, term TEXT NOT NULL, seq INTEGER NOT NULL)',
     index: 'CREATE INDEX description_by_concept ON description (concept, seq)',
+    insert: { keyed: false, columns: ['id', 'effective', 'active', 'concept', 'lang', 'type', 'term', 'seq'] },
   },
   // a language member is read only through its description: the index holds the whole row
   language: {
     schema: 'CREATE TABLE language (description INTEGER NOT NULL, seq INTEGER NOT NULL, id TEXT NOT NULL, effective TEXT NOT NULL, active INTEGER NOT NULL, refset TEXT NOT NULL, acceptability TEXT NOT NULL)',
     index: 'CREATE INDEX language_by_description ON language (description, seq, id, effective, active, refset, acceptability)',
+    insert: { keyed: false, columns: ['description', 'seq', 'id', 'effective', 'active', 'refset', 'acceptability'] },
   },
   relationship: {
     schema: 'CREATE TABLE relationship (id INTEGER NOT NULL UNIQUE, effective TEXT NOT NULL, active INTEGER NOT NULL, source INTEGER NOT NULL, dest INTEGER, value TEXT, grp INTEGER NOT NULL, type INTEGER NOT NULL, chartype INTEGER NOT NULL)',
     index: 'CREATE INDEX relationship_by_source ON relationship (source, type)',
+    insert: { keyed: true, columns: ['id', 'effective', 'active', 'source', 'dest', 'value', 'grp', 'type', 'chartype'] },
   },
-  member: { schema: 'CREATE TABLE member (id TEXT PRIMARY KEY, effective TEXT NOT NULL, active INTEGER NOT NULL, refset TEXT NOT NULL, referenced TEXT NOT NULL, target TEXT)', index: undefined },
+  member: {
+    schema: 'CREATE TABLE member (id TEXT PRIMARY KEY, effective TEXT NOT NULL, active INTEGER NOT NULL, refset TEXT NOT NULL, referenced TEXT NOT NULL, target TEXT)',
+    index: undefined,
+    insert: { keyed: true, columns: ['id', 'effective', 'active', 'refset', 'referenced', 'target'] },
+  },
 } as const;
 
 export type StagedTable = keyof typeof STAGING_TABLES;
@@ -390,7 +404,7 @@ export function acceptabilityOf(members: StagedMember[]): Record<string, string>
  */
 export class Rf2Staging {
   private readonly db: Db;
-  private readonly inserts: Record<StagedTable, Statement | undefined>;
+  private readonly inserts: Partial<Record<StagedTable, Statement>> = {};
   private seq = 0;
   /** filled in by assembled() */
   readonly counts: AssembledCounts = { descriptions: 0, activeDescriptions: 0, activeLanguageMembers: 0 };
@@ -420,20 +434,16 @@ export class Rf2Staging {
     this.tables = new Set(existing ? [] : PART_TABLES[options.part ?? 'whole']);
     for (const t of this.tables) this.db.exec(STAGING_TABLES[t].schema);
     if (options.attach) this.attach(options.attach);
-    const upsert = (table: string, cols: string[]) =>
+    const upsert = (table: string, cols: readonly string[]) =>
       this.db.prepare(
         `INSERT INTO ${table} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')}) ` +
           `ON CONFLICT (id) DO UPDATE SET ${cols.filter((c) => c !== 'id' && c !== 'seq').map((c) => `${c} = excluded.${c}`).join(', ')} WHERE excluded.effective > ${table}.effective`,
       );
-    const append = (table: string, cols: string[]) => this.db.prepare(`INSERT INTO ${table} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`);
-    const has = (t: StagedTable) => this.tables.has(t);
-    this.inserts = {
-      concept: has('concept') ? upsert('concept', ['id', 'effective', 'active', 'module', 'status']) : undefined,
-      description: has('description') ? append('description', ['id', 'effective', 'active', 'concept', 'lang', 'type', 'term', 'seq']) : undefined,
-      language: has('language') ? append('language', ['description', 'seq', 'id', 'effective', 'active', 'refset', 'acceptability']) : undefined,
-      relationship: has('relationship') ? upsert('relationship', ['id', 'effective', 'active', 'source', 'dest', 'value', 'grp', 'type', 'chartype']) : undefined,
-      member: has('member') ? upsert('member', ['id', 'effective', 'active', 'refset', 'referenced', 'target']) : undefined,
-    };
+    const append = (table: string, cols: readonly string[]) => this.db.prepare(`INSERT INTO ${table} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`);
+    for (const t of this.tables) {
+      const { keyed, columns } = STAGING_TABLES[t].insert;
+      this.inserts[t] = (keyed ? upsert : append)(t, columns);
+    }
   }
 
   /** Reads a staged links file with this one (it must be closed by whoever staged it: both are opened exclusively). */

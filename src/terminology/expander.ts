@@ -1,4 +1,4 @@
-import type { ValueSet, ValueSetComposeInclude, ValueSetExpansionContains, ValueSetExpansionParameter, Extension, Coding } from 'fhir/r4';
+import type { ValueSet, ValueSetCompose, ValueSetComposeInclude, ValueSetExpansionContains, ValueSetExpansionParameter, Extension, Coding } from 'fhir/r4';
 import { randomUUID } from 'node:crypto';
 import type { TerminologyContext } from './context';
 import type { CodeSystemProvider, Concept, EnumerationBasis } from './providers/provider';
@@ -15,6 +15,23 @@ export const EXT_EXPANSION_PARAMETER = [
   'http://hl7.org/fhir/StructureDefinition/valueset-expansion-parameter',
   'http://hl7.org/fhir/tools/StructureDefinition/valueset-expansion-parameter',
 ];
+/**
+ * Does a compose name one code system with more than one version (an unversioned entry counts as
+ * one)? Its members are then told apart by version, and exclusions match by version (or by code,
+ * with versionsMatch), so membership is what the expansion says.
+ */
+export function namesSeveralVersions(compose: ValueSetCompose): boolean {
+  const versions = new Map<string, Set<string>>();
+  for (const entry of [...(compose.include ?? []), ...(compose.exclude ?? [])]) {
+    if (!entry.system) continue;
+    const set = versions.get(entry.system) ?? new Set<string>();
+    set.add(entry.version ?? '');
+    if (set.size > 1) return true;
+    versions.set(entry.system, set);
+  }
+  return false;
+}
+
 export const EXT_VS_SUPPLEMENT = 'http://hl7.org/fhir/StructureDefinition/valueset-supplement';
 const EXT_R5_EXPANSION_PROPERTY = 'http://hl7.org/fhir/5.0/StructureDefinition/extension-ValueSet.expansion.property';
 const EXT_R5_CONTAINS_PROPERTY = 'http://hl7.org/fhir/5.0/StructureDefinition/extension-ValueSet.expansion.contains.property';
@@ -213,15 +230,11 @@ export class ValueSetExpander {
     const includes = compose.include ?? [];
     const excludes = compose.exclude ?? [];
     // the same system named with different versions: entries carry their version
-    const versions = new Map<string, Set<string>>();
-    for (const inc of [...includes, ...excludes]) {
-      if (!inc.system) continue;
-      const set = versions.get(inc.system) ?? new Set<string>();
-      set.add(inc.version ?? '');
-      versions.set(inc.system, set);
-    }
-    for (const s of versions.values()) if (s.size > 1) this.doingVersion = true;
+    if (namesSeveralVersions(compose)) this.doingVersion = true;
     this.hasExclusions = excludes.length > 0;
+    // a whole code system is counted without listing it only when nothing can take codes away or repeat them
+    const systems = includes.map((inc) => inc.system);
+    this.countsWithoutListing = !this.hasExclusions && !this.doingVersion && new Set(systems).size === systems.length;
     this.versionsMatch = this.params.bool('versionsMatch');
     if (!this.params.isSet('versionsMatch') && this.isExclusionVersionSpecialCase(includes, excludes)) {
       // "all of version 2 except what version 1 had": matched by code, whatever the version
@@ -404,7 +417,7 @@ export class ValueSetExpander {
     if (!inc.concept && !inc.filter) {
       // the whole code system
       if (provider.enumerationBasis) this.listBasis(provider.enumerationBasis);
-      if (count === 0 && imports.length === 0 && !this.textFilter) {
+      if (count === 0 && imports.length === 0 && !this.textFilter && this.countsWithoutListing && !excludeInactive && !this.params.bool('excludeNotForUI')) {
         // count=0 asks only for the total: count, do not build the concepts
         let n = provider.totalCount();
         if (this.params.activeOnly) for (const c of provider.all()) if (provider.status(c).inactive) n--;
@@ -486,6 +499,7 @@ export class ValueSetExpander {
   }
 
   private zeroCountTotal = 0;
+  private countsWithoutListing = false;
 
   /**
    * A system with a grammar is listed by its basis value set: incomplete (its openSelection says
@@ -753,7 +767,7 @@ export class ValueSetExpander {
     if (extensions.length) expansion.extension = extensions;
     if (this.paged) {
       if (this.paged.total !== undefined) expansion.total = this.paged.total;
-    } else if (this.totalKnown) expansion.total = count === 0 && this.entries.length === 0 ? this.zeroCountTotal : this.entries.length;
+    } else if (this.totalKnown) expansion.total = count === 0 ? this.zeroCountTotal + this.entries.length : this.entries.length;
     const contains = page.map((e) => this.render(e, hierarchy));
     if (contains.length) expansion.contains = contains;
     result.expansion = expansion;

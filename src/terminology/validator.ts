@@ -7,7 +7,7 @@ import { DesignationSet } from './designations';
 import { formatMessage } from './messages';
 import { canonicalOf, compareVersions, versionIsMoreDetailed } from './versions';
 import { missingSupplements, noteSupplements, pinValueSet, resolveCodeSystemVersion } from './resolution';
-import { EXT_VS_SUPPLEMENT, ValueSetExpander, presentVersions } from './expander';
+import { EXT_VS_SUPPLEMENT, ValueSetExpander, namesSeveralVersions, presentVersions } from './expander';
 
 export type ValidationMode = 'code' | 'coding' | 'codeableConcept';
 
@@ -466,6 +466,54 @@ export class ValueSetValidator {
       if (this.valueSet.expansion) return this.checkExpansion(path, system, version, code, displays, state, op);
       return false;
     }
+    if (namesSeveralVersions(compose)) return this.checkSeveralVersions(path, system, version, code, displays, state, op, display);
+    return this.checkCompose(path, system, version, code, displays, state, op, display);
+  }
+
+  /**
+   * A compose naming one system in several versions: which version an exclusion removes, and
+   * which versions merge, is the expansion's rule, so the expansion decides membership and
+   * validation agrees with it. The compose is checked first, for its choice of version and its
+   * messages, and stands wherever the two agree.
+   */
+  private checkSeveralVersions(path: string, system: string, version: string | undefined, code: string, displays: DesignationSet | null, state: CheckState, op: IssueList, display?: string): Tri {
+    const mark = op.items.length;
+    const undo = snapshot(state, op, displays);
+    const result = this.checkCompose(path, system, version, code, displays, state, op, display);
+    const members = this.expandedMembers();
+    if (!members) return result;
+    const inExpansion = members.some((c) => c.system === system && c.code === code && (!version || !c.version || c.version === version));
+    if (result === true && !inExpansion) {
+      undo();
+      return false;
+    }
+    // found, but under an include of another version (an error): the expansion found it in its own
+    const refused = result !== true || op.items.slice(mark).some((i) => i.severity === 'error');
+    if (refused && inExpansion) {
+      undo();
+      return this.checkExpansion(path, system, version, code, displays, state, op, members);
+    }
+    return result;
+  }
+
+  private members?: ExpansionEntry[] | null;
+
+  /** The value set's expansion, flattened (null when it cannot be expanded within the limit). */
+  private expandedMembers(): ExpansionEntry[] | null {
+    if (this.members === undefined) {
+      try {
+        const exp = new ValueSetExpander(this.ctx, this.params.forImport(), { maxCodes: 10000 }, this.chain, true).expand(this.valueSet);
+        this.members = flatten(exp.expansion?.contains ?? []);
+      } catch (e) {
+        if (!(e instanceof TerminologyError)) throw e;
+        this.members = null;
+      }
+    }
+    return this.members;
+  }
+
+  private checkCompose(path: string, system: string, version: string | undefined, code: string, displays: DesignationSet | null, state: CheckState, op: IssueList, display?: string): Tri {
+    const compose = this.valueSet.compose!;
     let result: Tri = false;
     let determinedVersion: string | undefined;
     if (!version) {
@@ -539,8 +587,7 @@ export class ValueSetValidator {
     return result;
   }
 
-  private checkExpansion(path: string, system: string, version: string | undefined, code: string, displays: DesignationSet | null, state: CheckState, op: IssueList): Tri {
-    const all = flatten(this.valueSet.expansion?.contains ?? []);
+  private checkExpansion(path: string, system: string, version: string | undefined, code: string, displays: DesignationSet | null, state: CheckState, op: IssueList, all = flatten(this.valueSet.expansion?.contains ?? [])): Tri {
     const hit = all.find((c) => c.system === system && c.code === code && (!version || !c.version || c.version === version));
     if (!hit) return false;
     const cs = this.findCodeSystem(system, hit.version ?? version);
@@ -880,6 +927,27 @@ export function unknownCodeMessage(code: string, system: string, version?: strin
 function addLocateDetail(op: IssueList, detail: string | undefined, path: string): void {
   if (detail) op.add({ severity: 'information', code: 'code-invalid', txType: 'invalid-code', text: detail, expression: [addToPath(path, 'code')] });
 }
+
+/** Restores the state, issues and displays of a check to what they are now. */
+function snapshot(state: CheckState, op: IssueList, displays: DesignationSet | null): () => void {
+  const saved = { ...state, inactive: { ...state.inactive } };
+  const messages = [...state.messages];
+  const unknownSystems = [...state.unknownSystems];
+  const unknownCodes = [...state.unknownCodes];
+  const issues = op.items.length;
+  const names = displays?.items.length ?? 0;
+  return () => {
+    Object.assign(state, saved, { messages: state.messages, unknownSystems: state.unknownSystems, unknownCodes: state.unknownCodes });
+    state.messages.splice(0, state.messages.length, ...messages);
+    state.unknownSystems.clear();
+    for (const u of unknownSystems) state.unknownSystems.add(u);
+    state.unknownCodes.splice(0, state.unknownCodes.length, ...unknownCodes);
+    op.items.length = issues;
+    if (displays) displays.items.length = names;
+  };
+}
+
+type ExpansionEntry = ReturnType<typeof flatten>[number];
 
 function flatten(list: NonNullable<ValueSet['expansion']>['contains'] = []): NonNullable<NonNullable<ValueSet['expansion']>['contains']> {
   const out: NonNullable<NonNullable<ValueSet['expansion']>['contains']> = [];

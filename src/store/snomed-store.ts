@@ -35,6 +35,8 @@ export interface DescriptionRow {
   language: string | null;
   use_code: string | null;
   value: string;
+  /** 1 when the description is inactive */
+  inactive: number;
   extra: string | null;
 }
 
@@ -197,7 +199,7 @@ export class SnomedStore {
 
   /** The descriptions (designation rows) of many concepts, grouped by concept, in stored order. */
   descriptionsOf(pks: number[]): Map<number, DescriptionRow[]> {
-    return this.grouped(pks, 'SELECT concept_pk, language, use_code, value, extra FROM concept_designation WHERE concept_pk IN (#) ORDER BY pk', (r: DescriptionRow) => r.concept_pk);
+    return this.grouped(pks, 'SELECT concept_pk, language, use_code, value, inactive, extra FROM concept_designation WHERE concept_pk IN (#) ORDER BY pk', (r: DescriptionRow) => r.concept_pk);
   }
 
   /** Concepts with a term containing words that start with each of the given words (FTS index). */

@@ -7,7 +7,7 @@ import { rf2Importer } from '../../src/importers/rf2';
 import { parseEcl, EclSyntaxError } from '../../src/terminology/snomed/ecl-parser';
 import { EclEvaluator, EclEvaluationError } from '../../src/terminology/snomed/ecl-evaluator';
 import { parseExpression } from '../../src/terminology/snomed/expression';
-import { CARE_MEMBERS, ID, removeTempDirs, tempDir, writeFixtureRelease } from './snomed-fixture';
+import { CARE_MEMBERS, ID, INACTIVE_TERM, removeTempDirs, tempDir, writeFixtureRelease } from './snomed-fixture';
 
 afterAll(removeTempDirs);
 
@@ -54,6 +54,13 @@ describe('ECL parser', () => {
     });
   });
 
+  it('parses the description active and id filters', () => {
+    expect(parseEcl('<< 404684003 {{ D active = 0, id = (123456011 223456012) }}')).toMatchObject({
+      filters: [{ kind: 'description', items: [{ kind: 'active', value: false }, { kind: 'id', op: '=', ids: ['123456011', '223456012'] }] }],
+    });
+    expect(() => parseEcl('<< 404684003 {{ D id = abc }}')).toThrow(/expected a description id/);
+  });
+
   it('says where the syntax is wrong', () => {
     expect(() => parseEcl('<<')).toThrow(new EclSyntaxError("Syntax error at character 3: expected a concept id, '*' or '(' but the expression ended"));
     expect(() => parseEcl('< 12')).toThrow(/'12' is not an SCTID/);
@@ -66,6 +73,7 @@ describe('ECL evaluation (synthetic release)', () => {
   let ev: EclEvaluator;
   let codes: (pks: Iterable<number>) => string[];
   let all: number[];
+  let descriptionIdOf: (code: string, term: string) => string;
 
   beforeAll(async () => {
     const dir = tempDir('kodverk-ecl-');
@@ -76,6 +84,11 @@ describe('ECL evaluation (synthetic release)', () => {
     ev = new EclEvaluator(sct);
     codes = (pks) => [...sct.codesOf(pks).values()].sort();
     all = sct.allPks();
+    descriptionIdOf = (code, term) => {
+      const pk = all.find((p) => sct.codesOf([p]).get(p) === code)!;
+      const d = sct.descriptionsOf([pk]).get(pk)!.find((x) => x.value === term)!;
+      return JSON.parse(d.extra!).id;
+    };
   });
 
   /** Evaluated by listing and by testing every concept one at a time: both must agree. */
@@ -130,6 +143,17 @@ describe('ECL evaluation (synthetic release)', () => {
     expect(members(`< ${ID.disease} {{ term = wild:"*lobe*" }}`)).toEqual([ID.liverLobeDisorder]);
     expect(members(`< ${ID.disease} {{ C definitionStatus = defined }}`)).toEqual([ID.hepatitis]);
     expect(members(`< ${ID.disease} {{ D dialect = sv (prefer) }}`)).toEqual([ID.hepatitis]);
+  });
+
+  it('description active and id filters: the same description must pass every item of one filter', () => {
+    expect(members(`< ${ID.disease} {{ term = "NOS", active = false }}`)).toEqual([ID.hepatitis]);
+    expect(members(`< ${ID.disease} {{ term = "NOS", active = true }}`)).toEqual([]);
+    expect(members(`< ${ID.disease} {{ D active = 0 }}`)).toEqual([ID.hepatitis]);
+    expect(members(`< ${ID.disease} {{ D active = true }}`)).toHaveLength(4);
+    const nos = descriptionIdOf(ID.hepatitis, INACTIVE_TERM);
+    expect(members(`< ${ID.disease} {{ D id = ${nos} }}`)).toEqual([ID.hepatitis]);
+    expect(members(`< ${ID.disease} {{ D id = (${nos} 123456789) }}`)).toEqual([ID.hepatitis]);
+    expect(members(`< ${ID.disease} {{ D id != ${nos} }}`)).toHaveLength(4);
   });
 
   it('post-coordinated expressions: below their focus, never equal to it; attributes are the focus concept\'s plus their own', () => {

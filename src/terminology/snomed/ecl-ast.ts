@@ -97,7 +97,9 @@ export type DescriptionFilterItem =
   | { kind: 'term'; op: '=' | '!='; terms: TypedTerm[] }
   | { kind: 'language'; op: '=' | '!='; codes: string[] }
   | { kind: 'type'; op: '=' | '!='; ids: string[] }
-  | { kind: 'dialect'; op: '=' | '!='; dialects: { refset: string; acceptability?: 'P' | 'A' }[] };
+  | { kind: 'dialect'; op: '=' | '!='; dialects: { refset: string; acceptability?: 'P' | 'A' }[] }
+  | { kind: 'active'; value: boolean }
+  | { kind: 'id'; op: '=' | '!='; ids: string[] };
 
 export type ConceptFilterItem =
   | { kind: 'definitionStatus'; op: '=' | '!='; ids: string[] }

@@ -592,6 +592,11 @@ export class EclEvaluator {
         hit = item.dialects.some((x) => acc[x.refset] !== undefined && (!x.acceptability || acc[x.refset] === x.acceptability));
         break;
       }
+      case 'active':
+        return (d.inactive === 0) === item.value;
+      case 'id':
+        hit = !!d.extra && item.ids.includes(JSON.parse(d.extra).id);
+        break;
     }
     return item.op === '=' ? hit : !hit;
   }

@@ -363,7 +363,12 @@ class Parser extends Scanner {
         }),
       };
     }
-    return this.fail(`expected a description filter (term, language, type, typeId, dialect, dialectId)${this.found()}`);
+    if (this.keyword('active')) return { kind: 'active', value: this.activeValue() };
+    if (this.keyword('id')) {
+      const op = this.equality();
+      return { kind: 'id', op, ids: this.list(() => this.sctid('a description id')) };
+    }
+    return this.fail(`expected a description filter (term, language, type, typeId, dialect, dialectId, active, id)${this.found()}`);
   }
 
   private typedTerm(): TypedTerm {
@@ -375,6 +380,24 @@ class Parser extends Scanner {
     this.expect(':');
     this.ws();
     return { type, text: this.quoted() };
+  }
+
+  /** `= true|false|1|0` of an active filter. */
+  private activeValue(): boolean {
+    this.ws();
+    this.expect('=');
+    this.ws();
+    if (this.keyword('true') || this.accept('1')) return true;
+    if (this.keyword('false') || this.accept('0')) return false;
+    return this.fail('expected true or false');
+  }
+
+  /** A bare SCTID (digits), as description ids are written. */
+  private sctid(what: string): string {
+    const m = /^\d{6,18}/.exec(this.text.slice(this.pos));
+    if (!m) this.fail(`expected ${what}${this.found()}`);
+    this.pos += m[0].length;
+    return m[0];
   }
 
   private conceptFilterItem(): ConceptFilterItem {
@@ -390,13 +413,7 @@ class Parser extends Scanner {
       const op = this.equality();
       return { kind: 'module', op, ids: this.ids() };
     }
-    if (this.keyword('active')) {
-      this.expect('=');
-      this.ws();
-      if (this.keyword('true') || this.accept('1')) return { kind: 'active', value: true };
-      if (this.keyword('false') || this.accept('0')) return { kind: 'active', value: false };
-      return this.fail('expected true or false');
-    }
+    if (this.keyword('active')) return { kind: 'active', value: this.activeValue() };
     if (this.keyword('effectiveTime')) {
       this.ws();
       const op = (['!=', '<=', '>=', '=', '<', '>'] as ComparisonOp[]).find((o) => this.accept(o)) ?? this.fail('expected a comparison operator');

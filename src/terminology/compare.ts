@@ -1,6 +1,7 @@
 import type { ParametersParameter, ValueSet, ValueSetComposeInclude, ValueSetExpansionContains } from 'fhir/r4';
 import type { TerminologyContext } from './context';
 import type { TxParameters } from './params';
+import type { Concept } from './providers/provider';
 import type { ExpansionLimits } from './expander';
 import { ValueSetExpander } from './expander';
 import { TerminologyError } from './issues';
@@ -160,6 +161,8 @@ export class ValueSetComparer {
       }
     }
     if (listed) total.lists = lists;
+    // a side that selects nothing at all: the expansions say how empty relates to the other
+    if (!total.common && (!total.left || !total.right)) throw new Undecidable();
     return total;
   }
 
@@ -185,14 +188,22 @@ export class ValueSetComparer {
   }
 
   private compareSystem(system: string, mine: ValueSetComposeInclude[], theirs: ValueSetComposeInclude[]): SystemVerdict {
-    if (theirs.length === 0) return { common: false, left: true, right: false };
-    if (mine.length === 0) return { common: false, left: false, right: true };
+    // a system only one side names counts only if that side's includes select something from it
+    if (theirs.length === 0) return { common: false, left: this.selectsAny(system, mine), right: false };
+    if (mine.length === 0) return { common: false, left: false, right: this.selectsAny(system, theirs) };
     const a = this.shape(system, mine);
     const b = this.shape(system, theirs);
     if (a.mixed || b.mixed) throw new Undecidable();
     // a comparison across code-system versions is a comparison of what those versions hold
     if (a.versions.size !== 1 || !sameSet(a.versions, b.versions)) throw new Undecidable();
-    if (a.whole || b.whole) return { common: true, left: !b.whole, right: !a.whole };
+    if (a.whole && b.whole) return { common: true, left: false, right: false };
+    if (a.whole || b.whole) {
+      // the whole system holds the other side; it is more only when the other side leaves a code out
+      const part = this.partOfWhole(system, [...a.versions][0], a.whole ? b : a, a.whole ? theirs : mine);
+      if (part === 'empty') return { common: false, left: a.whole, right: b.whole };
+      const proper = part === 'some';
+      return { common: true, left: a.whole && proper, right: b.whole && proper };
+    }
     if (sameSet(a.codes, b.codes) && a.filters.join('\n') === b.filters.join('\n')) {
       const onlyLists = a.filters.length === 0;
       return { common: true, left: false, right: false, lists: onlyLists ? { common: sorted(a.codes), extra: [], missing: [] } : undefined };
@@ -206,17 +217,64 @@ export class ValueSetComparer {
     return this.compareHierarchies(system, [...a.versions][0], mine, theirs);
   }
 
+  /** Does any include of one code system select a code (stops at the first)? */
+  private selectsAny(system: string, includes: ValueSetComposeInclude[]): boolean {
+    for (const inc of includes) {
+      const provider = this.ctx.findCodeSystem(system, resolveCodeSystemVersion(this.params, system, inc.version).version);
+      // a code system the server does not hold: its definition is taken to select something
+      if (!provider) return true;
+      if (inc.concept?.length) {
+        if (inc.concept.some((c) => provider.locate(c.code).concept)) return true;
+        if (!inc.filter?.length) continue;
+      }
+      if (!inc.filter?.length) {
+        if (provider.enumerationBasis || provider.totalCount() > 0) return true;
+        continue;
+      }
+      const [first, ...rest] = inc.filter.map((f) => provider.filter(f.property, f.op, f.value ?? ''));
+      for (const c of first.concepts()) if (rest.every((f) => f.includes(c)) && (!inc.concept?.length || inc.concept.some((x) => x.code === c.code))) return true;
+    }
+    return false;
+  }
+
+  /**
+   * How much of a code system one side's includes hold, when the other side includes all of it:
+   * a list of codes is counted against the system's size; a filter over a system small enough to
+   * expand is left to the expansion (it may select every code); over a larger one, and over a
+   * grammar without end, it is taken as a part.
+   */
+  private partOfWhole(system: string, version: string, part: SideShape, includes: ValueSetComposeInclude[]): 'empty' | 'some' | 'all' {
+    const provider = this.ctx.findCodeSystem(system, version || undefined);
+    // a code system the server does not hold: a part of it is taken to be less than all of it
+    if (!provider) return 'some';
+    const endless = !!provider.enumerationBasis;
+    if (!endless && provider.info.content !== 'complete') throw new Undecidable();
+    const subtree = part.codes.size === 0 && includes.length === 1 ? hierarchyFilter(includes[0]) : undefined;
+    if (subtree) {
+      // a subtree is a part when a concept lies outside it: its root's parent, or the root itself
+      const root = provider.locate(subtree.value).concept;
+      if (!root) throw new Undecidable();
+      if (subtree.op === 'descendent-of') return provider.filter('concept', 'descendent-of', subtree.value).concepts()[Symbol.iterator]().next().done ? 'empty' : 'some';
+      if (root.parents.length > 0) return 'some';
+      throw new Undecidable(); // a root: the expansions tell whether it holds every code
+    }
+    if (part.filters.length) {
+      if (!endless && provider.totalCount() <= this.limits.maxCodes) throw new Undecidable();
+      return 'some';
+    }
+    const known = [...part.codes].filter((c) => provider.locate(c).concept);
+    if (known.length < part.codes.size) throw new Undecidable();
+    if (known.length === 0) return 'empty';
+    return !endless && known.length >= provider.totalCount() ? 'all' : 'some';
+  }
+
   /**
    * Two includes that each select one subtree (is-a X, descendent-of Y): related by subsumption
    * of X and Y; two subtrees neither of which holds the other's root are disjoint when no concept
    * lies below both (a code system may have several parents per concept).
    */
   private compareHierarchies(system: string, version: string, mine: ValueSetComposeInclude[], theirs: ValueSetComposeInclude[]): SystemVerdict {
-    const single = (incs: ValueSetComposeInclude[]) => {
-      if (incs.length !== 1 || incs[0].concept?.length || incs[0].filter?.length !== 1) return undefined;
-      const f = incs[0].filter[0];
-      return f.property === 'concept' && WHOLE_HIERARCHY_OPS.includes(f.op) ? { op: f.op, value: f.value } : undefined;
-    };
+    const single = (incs: ValueSetComposeInclude[]) => (incs.length === 1 ? hierarchyFilter(incs[0]) : undefined);
     const fa = single(mine);
     const fb = single(theirs);
     const provider = this.ctx.findCodeSystem(system, version || undefined);
@@ -230,12 +288,23 @@ export class ValueSetComparer {
       if (selfA === selfB) return { common: true, left: false, right: false };
       return { common: true, left: selfA, right: selfB };
     }
-    if (provider.subsumes(ra, rb)) return { common: true, left: true, right: false };
-    if (provider.subsumes(rb, ra)) return { common: true, left: false, right: true };
+    // the wider subtree is more unless everything below its root lies under the narrower one
+    const wider = (top: string, topSelf: boolean, root: Concept, rootSelf: boolean) => {
+      if (topSelf || !rootSelf) return true; // its root, or the narrower root itself, tells them apart
+      for (const c of provider.filter('concept', 'descendent-of', top).concepts()) if (c.code !== root.code && !provider.subsumes(root, c)) return true;
+      return false;
+    };
+    if (provider.subsumes(ra, rb)) return { common: true, left: wider(fa.value, selfA, rb, selfB), right: false };
+    if (provider.subsumes(rb, ra)) return { common: true, left: false, right: wider(fb.value, selfB, ra, selfA) };
     const other = provider.filter('concept', fb.op, fb.value);
+    let anyA = false;
     for (const c of provider.filter('concept', fa.op, fa.value).concepts()) {
+      anyA = true;
       if (other.includes(c)) throw new Undecidable();
     }
+    const anyB = selfB || !other.concepts()[Symbol.iterator]().next().done;
+    // an empty side (descendants of a leaf) is no part of "disjoint": the expansions say what it is
+    if (!anyA || !anyB) throw new Undecidable();
     return { common: false, left: true, right: true };
   }
 }
@@ -243,6 +312,13 @@ export class ValueSetComparer {
 /** url|version of a value set, or its url, as messages name it. */
 function label(vs: ValueSet): string {
   return vs.url ? canonicalOf(vs.url, vs.version) : vs.id ? `#${vs.id}` : '(anonymous value set)';
+}
+
+/** The one filter of an include that selects a subtree (is-a X, descendent-of X), if that is all it has. */
+function hierarchyFilter(inc: ValueSetComposeInclude): { op: string; value: string } | undefined {
+  if (inc.concept?.length || inc.filter?.length !== 1) return undefined;
+  const f = inc.filter[0];
+  return f.property === 'concept' && WHOLE_HIERARCHY_OPS.includes(f.op) ? { op: f.op, value: f.value } : undefined;
 }
 
 function filterSignature(inc: ValueSetComposeInclude): string {

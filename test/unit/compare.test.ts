@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import type { CodeSystem, ParametersParameter, ValueSet, ValueSetComposeInclude } from 'fhir/r4';
 import { openDatabase } from '../../src/store/database';
 import { ResourceStore } from '../../src/store/resource-store';
@@ -114,6 +115,43 @@ describe('ValueSet $compare', () => {
       "Unable to compare urn:example:vs:big|1 and urn:example:vs:small|1: This expansion failed: The value set 'urn:example:vs:big' expansion has too many codes to produce (>5)",
     );
     expect(out.some((p) => p.name.endsWith('-codes'))).toBe(false);
+  });
+
+  it('whatever decides it, the answer is how the two expansions relate (random definitions)', () => {
+    const tx = [tree('1'), FLAT];
+    const TREE = ['root', 'A', 'A1', 'A2', 'B', 'B1', 'B2'];
+    const entry = fc.oneof(
+      fc.constant<ValueSetComposeInclude>({ system: SYS }),
+      fc.subarray(TREE, { minLength: 1 }).map((c) => codes(...c)),
+      fc.tuple(fc.constantFrom('is-a', 'descendent-of'), fc.constantFrom(...TREE)).map(([op, value]) => ({ system: SYS, filter: [{ property: 'concept', op, value }] }) as ValueSetComposeInclude),
+      fc.constant<ValueSetComposeInclude>({ system: FLAT.url }),
+      fc.subarray(['x', 'y', 'z'], { minLength: 1 }).map((c) => ({ system: FLAT.url, concept: c.map((code) => ({ code })) })),
+    );
+    const side = fc.record({ include: fc.array(entry, { minLength: 1, maxLength: 3 }), exclude: fc.array(entry, { maxLength: 1 }) });
+    const members = (v: ValueSet) => {
+      const out = new Set<string>();
+      const walk = (l: NonNullable<NonNullable<ValueSet['expansion']>['contains']> = []) => l.forEach((c) => (out.add(`${c.system}#${c.code}`), walk(c.contains)));
+      walk(engine.expand({ parameters: [{ name: 'valueSet', resource: v }], txResources: tx }).expansion!.contains);
+      return out;
+    };
+    const relation = (a: Set<string>, b: Set<string>) => {
+      if (!a.size && !b.size) return 'empty';
+      const common = [...a].filter((x) => b.has(x)).length;
+      if (common === a.size && common === b.size) return 'same';
+      if (common === a.size) return 'subset';
+      if (common === b.size) return 'superset';
+      return common ? 'overlapping' : 'disjoint';
+    };
+    fc.assert(
+      fc.property(side, side, (x, y) => {
+        const a = vs('a', x.include, x.exclude.length ? x.exclude : undefined);
+        const b = vs('b', y.include, y.exclude.length ? y.exclude : undefined);
+        const want = relation(members(a), members(b));
+        const out = engine.compare({ parameters: [{ name: 'thisValueSet', resource: a }, { name: 'otherValueSet', resource: b }], txResources: tx });
+        expect({ a: a.compose, b: b.compose, result: out.find((p) => p.name === 'result')?.valueCode }).toEqual({ a: a.compose, b: b.compose, result: want });
+      }),
+      { numRuns: 400, seed: 20261206 },
+    );
   });
 
   it('names the value sets by url|version and finds them by thisUrl/otherUrl', () => {

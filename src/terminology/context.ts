@@ -142,15 +142,15 @@ export class TerminologyContext {
     const cs = this.codeSystemResource(url, version);
     if (!cs) return undefined;
     const wanted = [...supplementCanonicals];
+    const available = this.supplementsFor(url, cs.version);
     const supplements: CodeSystem[] = [];
-    if (wanted.length) {
-      const available = this.supplementsFor(url, cs.version);
-      for (const w of wanted) {
-        const { url: su, version: sv } = splitCanonical(w);
-        const s = this.pick(available.filter((a) => a.url === su), sv);
-        if (s && !supplements.includes(s)) supplements.push(s);
-      }
+    for (const w of wanted) {
+      const { url: su, version: sv } = splitCanonical(w);
+      const s = this.pick(available.filter((a) => a.url === su), sv);
+      if (s && !supplements.includes(s)) supplements.push(s);
     }
+    // a language pack adds translations only: it applies without being asked for
+    for (const s of available) if (isLanguagePack(s) && !supplements.includes(s)) supplements.push(s);
     return this.providerFor(cs, supplements);
   }
 
@@ -190,4 +190,11 @@ function latest<T extends { version?: string }>(list: T[]): T | undefined {
   let best: T | undefined;
   for (const r of list) if (!best || compareVersions(r.version, best.version) > 0) best = r;
   return best;
+}
+
+const SUPPLEMENT_TYPE = 'http://hl7.org/fhir/StructureDefinition/codesystem-supplement-type';
+
+/** A supplement marked as a language pack (codesystem-supplement-type = lang-pack). */
+export function isLanguagePack(cs: CodeSystem): boolean {
+  return !!cs.extension?.some((e) => e.url === SUPPLEMENT_TYPE && e.valueCode === 'lang-pack');
 }

@@ -50,6 +50,8 @@ function normaliseSpace(s: string): string {
  */
 export class DesignationSet {
   readonly items: DesignationEntry[] = [];
+  /** The terms are of a user-assigned code: a display not among them is a hint, not an error. */
+  userAssigned = false;
 
   addDisplay(value: string | undefined, language: string | undefined, status = 'active'): void {
     if (value === undefined || value === '') return;
@@ -66,7 +68,8 @@ export class DesignationSet {
    * Adds a concept's terms: its display (in the code system's language), its designations, and
    * the displays supplements give it in their languages.
    */
-  addConcept(c: { display?: string; designations: { language?: string; use?: Coding; value: string; extension?: Extension[]; isDisplay?: boolean; status?: string; preferredFor?: string[] }[] }, language: string | undefined): this {
+  addConcept(c: { display?: string; userAssigned?: boolean; designations: { language?: string; use?: Coding; value: string; extension?: Extension[]; isDisplay?: boolean; status?: string; preferredFor?: string[] }[] }, language: string | undefined): this {
+    if (c.userAssigned) this.userAssigned = true;
     this.addDisplay(c.display, language);
     for (const d of c.designations) {
       if (!d.isDisplay) this.addDesignation(d);

@@ -20,6 +20,8 @@ export const MESSAGES: Record<string, string> = {
   VALUESET_VALUE_MISMATCH_CHANGED: "The code system '{0}' version '{1}' resulting from the version '{2}' in the ValueSet include is different to the one in the value ('{3}')",
   VALUESET_VALUE_MISMATCH_DEFAULT: "The code system '{0}' version '{1}' for the versionless include in the ValueSet include is different to the one in the value ('{3}')",
   Unable_to_resolve_value_Set_: "A definition for the value Set '{0}' could not be found",
+  DISPLAY_NAME_USER_ASSIGNED_one: "The display name '{4}' is not a known display name for {1}#{2}. Known display is {3} (for the language(s) '{5}'). Use a supplement to define displays for user assigned codes",
+  DISPLAY_NAME_USER_ASSIGNED_other: "The display name '{4}' is not a known display name for {1}#{2}. Known displays are {3} (for the language(s) '{5}'). Use a supplement to define displays for user assigned codes",
   Display_Name_for__should_be_one_of__instead_of_one: "Wrong Display Name '{4}' for {1}#{2}. Valid display is {3} (for the language(s) '{5}')",
   Display_Name_for__should_be_one_of__instead_of_other: "Wrong Display Name '{4}' for {1}#{2}. Valid display is one of {0} choices: {3} (for the language(s) '{5}')",
   Display_Name_WS_for__should_be_one_of__instead_of_one: "Wrong whitespace in Display Name '{4}' for {1}#{2}. Valid display is {3} (for the language(s) '{5}')",

@@ -862,6 +862,14 @@ export class ValueSetValidator {
     const langs = this.params.workingLanguages();
     const display = c.display!;
     const hd = list.hasDisplay(langs, undefined, display, false);
+    if (!hd.found && list.userAssigned) {
+      const dc = list.displayCount(langs, undefined, false);
+      const id = dc === 1 ? 'DISPLAY_NAME_USER_ASSIGNED_one' : 'DISPLAY_NAME_USER_ASSIGNED_other';
+      const m = formatMessage(id, [dc, c.system, c.code, list.present(langs, false), display, this.params.langSummary()]);
+      msg(m);
+      op.add({ severity: 'information', code: 'invalid', txType: 'invalid-display', text: m, expression: [addToPath(path, 'display')], messageId: 'DISPLAY_NAME_USER_ASSIGNED' });
+      return;
+    }
     if (!hd.found) {
       let base: string;
       let severity: 'error' | 'warning' | 'information' = this.params.displayWarning ? 'warning' : 'error';

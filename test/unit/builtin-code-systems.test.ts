@@ -229,6 +229,33 @@ describe('built-in code systems', () => {
       for (const code of ['XY', 'AA', 'ZZ', 'XYZ', '999']) expect([code, param(validate(ISO3166, code), 'display')]).toEqual([code, 'User-assigned']);
     });
 
+    it('any display of a user-assigned code is accepted with a hint; a language pack naming it removes the hint; a country still needs its name', () => {
+      const weird = [{ name: 'display', valueString: 'Weird Country' }];
+      for (const code of ['XY', 'XYZ']) {
+        const out = validate(ISO3166, code, weird);
+        expect(param(out, 'result')).toBe(true);
+        expect(issueTexts(out)).toEqual([
+          `information: The display name 'Weird Country' is not a known display name for ${ISO3166}#${code}. Known displays are 'User-assigned' (en) or 'Användartilldelad' (sv) (for the language(s) '--'). Use a supplement to define displays for user assigned codes`,
+        ]);
+      }
+      const pack: CodeSystem = {
+        resourceType: 'CodeSystem',
+        extension: [{ url: 'http://hl7.org/fhir/StructureDefinition/codesystem-supplement-type', valueCode: 'lang-pack' }],
+        url: 'urn:example:iso3166-names',
+        version: '1',
+        status: 'active',
+        content: 'supplement',
+        supplements: ISO3166,
+        concept: [{ code: 'XY', display: 'Weird Country' }],
+      };
+      const named = engine.validateCodeSystemCode({ parameters: [{ name: 'url', valueUri: ISO3166 }, { name: 'code', valueCode: 'XY' }, ...weird], txResources: [pack] });
+      expect(param(named, 'result')).toBe(true);
+      expect(issueTexts(named)).toEqual([]);
+      const sweden = validate(ISO3166, 'SE', weird);
+      expect(param(sweden, 'result')).toBe(false);
+      expect(issueTexts(sweden)[0]).toMatch(/^error: Wrong Display Name 'Weird Country'/);
+    });
+
     it('the FHIR value sets of one code form expand to that form', () => {
       const alpha3 = expand([{ name: 'url', valueUri: 'http://hl7.org/fhir/ValueSet/iso3166-1-3' }]).expansion!.contains!.map((c) => c.code);
       expect(alpha3).toContain('SWE');

@@ -113,6 +113,39 @@ describe('display validation: inactive terms and several languages', () => {
   });
 });
 
+describe('language packs (supplements of type lang-pack)', () => {
+  const CS: CodeSystem = { resourceType: 'CodeSystem', url: 'urn:example:packed', version: '1', status: 'active', content: 'complete', concept: [{ code: 'c1', display: 'Thing' }] };
+  const supplement = (type: string | undefined, url: string): CodeSystem => ({
+    resourceType: 'CodeSystem',
+    ...(type ? { extension: [{ url: 'http://hl7.org/fhir/StructureDefinition/codesystem-supplement-type', valueCode: type }] } : {}),
+    url,
+    version: '1',
+    status: 'active',
+    content: 'supplement',
+    supplements: CS.url,
+    concept: [{ code: 'c1', designation: [{ language: 'de', value: type ? 'Ding' : 'Sache' }] }],
+  });
+  const pack = supplement('lang-pack', 'urn:example:packed-de');
+  const other = supplement(undefined, 'urn:example:packed-other');
+  const result = (out: ParametersParameter[], name: string) => out.find((p) => p.name === name);
+  const check = (display: string, tx: CodeSystem[]) =>
+    result(engine.validateCodeSystemCode({ parameters: [{ name: 'url', valueUri: CS.url }, { name: 'code', valueCode: 'c1' }, { name: 'display', valueString: display }, { name: 'displayLanguage', valueCode: 'de' }], txResources: [CS, ...tx] }), 'result')?.valueBoolean;
+
+  it('apply without being asked for: their translations display and validate', () => {
+    const lookup = engine.lookup({ parameters: [{ name: 'system', valueUri: CS.url }, { name: 'code', valueCode: 'c1' }, { name: 'displayLanguage', valueCode: 'de' }], txResources: [CS, pack] });
+    expect(result(lookup, 'display')?.valueString).toBe('Ding');
+    expect(check('Ding', [pack])).toBe(true);
+    const exp = expand(all(CS.url), [{ name: 'displayLanguage', valueCode: 'de' }], [CS, pack]).expansion!;
+    expect(exp.contains?.[0].display).toBe('Ding');
+  });
+
+  it('a supplement of another kind applies only when the request or value set asks for it', () => {
+    expect(check('Sache', [other])).toBe(false);
+    const asked = engine.validateCodeSystemCode({ parameters: [{ name: 'url', valueUri: CS.url }, { name: 'code', valueCode: 'c1' }, { name: 'display', valueString: 'Sache' }, { name: 'displayLanguage', valueCode: 'de' }, { name: 'useSupplement', valueCanonical: other.url }], txResources: [CS, other] });
+    expect(result(asked, 'result')?.valueBoolean).toBe(true);
+  });
+});
+
 describe('supplements and not-selectable concepts in expansions', () => {
   const CS: CodeSystem = {
     resourceType: 'CodeSystem',

@@ -23,6 +23,8 @@ function userAssignedAlpha2(): string[] {
   return ['AA', ...letters('M', 'Z').map((l) => `Q${l}`), ...letters('A', 'Z').map((l) => `X${l}`), 'ZZ'];
 }
 
+const USER_ASSIGNED_ALPHA2 = new Set(userAssignedAlpha2());
+
 /** Alpha-3 and numeric user-assigned codes (AAA–AAZ, QMA–QZZ, XAA–XZZ, ZZA–ZZZ; 900–999): valid, not listed. */
 function isUserAssignedOther(code: string): boolean {
   return /^(AA[A-Z]|Q[M-Z][A-Z]|X[A-Z]{2}|ZZ[A-Z])$/.test(code) || /^9\d\d$/.test(code);
@@ -53,8 +55,12 @@ function concepts(): CodeSystemConcept[] {
 export class Iso3166Provider extends FhirCodeSystemProvider {
   override locate(code: string): LocateResult {
     const listed = super.locate(code);
-    if (listed.concept || !isUserAssignedOther(code)) return listed;
-    return { concept: { code, display: USER_ASSIGNED, designations: [{ language: 'sv', value: ANVANDARTILLDELAD, origin: 'codesystem' }], properties: [], extensions: [], parents: [], children: [] } };
+    if (listed.concept) {
+      if (USER_ASSIGNED_ALPHA2.has(code)) listed.concept.userAssigned = true;
+      return listed;
+    }
+    if (!isUserAssignedOther(code)) return listed;
+    return { concept: { code, display: USER_ASSIGNED, designations: [{ language: 'sv', value: ANVANDARTILLDELAD, origin: 'codesystem' }], properties: [], extensions: [], parents: [], children: [], userAssigned: true } };
   }
 }
 

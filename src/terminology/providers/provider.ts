@@ -46,6 +46,11 @@ export interface Concept {
    * to a value set wherever the refined concept is listed.
    */
   refines?: Concept;
+  /**
+   * A code the code system reserves for its users to give a meaning (ISO 3166's user-assigned
+   * codes): it has no display of its own, so any display is accepted, with a hint.
+   */
+  userAssigned?: boolean;
 }
 
 /** What $lookup, $validate-code and $expand need to know of a concept beyond its data. */

@@ -480,6 +480,9 @@ export class ValueSetValidator {
     const mark = op.items.length;
     const undo = snapshot(state, op, displays);
     const result = this.checkCompose(path, system, version, code, displays, state, op, display);
+    // found cleanly and nothing is excluded: the expansion lists it too (spares expanding per call)
+    const refused = result !== true || op.items.slice(mark).some((i) => i.severity === 'error');
+    if (!refused && !this.valueSet.compose?.exclude?.length) return result;
     const members = this.expandedMembers();
     if (!members) return result;
     const inExpansion = members.some((c) => c.system === system && c.code === code && (!version || !c.version || c.version === version));
@@ -487,8 +490,7 @@ export class ValueSetValidator {
       undo();
       return false;
     }
-    // found, but under an include of another version (an error): the expansion found it in its own
-    const refused = result !== true || op.items.slice(mark).some((i) => i.severity === 'error');
+    // refused, or found under an include of another version (an error): the expansion found it in its own
     if (refused && inExpansion) {
       undo();
       return this.checkExpansion(path, system, version, code, displays, state, op, members);

@@ -223,6 +223,11 @@ export class SnomedStore {
     return this.pks('SELECT DISTINCT referenced_pk FROM sct_refset_member WHERE refset_pk = ? AND referenced_pk IS NOT NULL', refsetPk);
   }
 
+  /** (referenced, target) of the active members of a reference set that have a concept as target. */
+  associations(refsetPk: number): { referenced_pk: number; target_pk: number }[] {
+    return this.s('SELECT referenced_pk, target_pk FROM sct_refset_member WHERE refset_pk = ? AND referenced_pk IS NOT NULL AND target_pk IS NOT NULL').all(refsetPk) as { referenced_pk: number; target_pk: number }[];
+  }
+
   isMember(refsetPk: number, pk: number): boolean {
     return !!this.s('SELECT 1 FROM sct_refset_member WHERE refset_pk = ? AND referenced_pk = ? LIMIT 1').get(refsetPk, pk);
   }

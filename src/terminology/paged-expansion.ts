@@ -249,7 +249,7 @@ function eclSet(q: ExpansionQueries, node: EclNode): ConceptSet | undefined {
   const pkOf = (id: string) => q.pkOf(id);
   switch (node.kind) {
     case 'sub': {
-      if (node.filters.length) return undefined;
+      if (node.filters.length || node.history) return undefined;
       const f = node.focus;
       if (f.kind === 'wildcard') {
         if (node.op || node.memberOf) return undefined;
@@ -291,7 +291,7 @@ function refinementSet(q: ExpansionQueries, r: Refinement): ConceptSet | undefin
   }
   if (r.kind !== 'attribute' || r.reverse || r.cardinality || r.comparison.type !== 'expression' || r.comparison.op !== '=') return undefined;
   const name = r.name;
-  if (name.kind !== 'sub' || name.op || name.memberOf || name.filters.length || name.focus.kind !== 'concept') return undefined;
+  if (name.kind !== 'sub' || name.op || name.memberOf || name.filters.length || name.history || name.focus.kind !== 'concept') return undefined;
   const type = q.pkOf(name.focus.id);
   const dest = eclSet(q, r.comparison.value);
   return type === undefined || !dest ? undefined : { kind: 'attribute', type, dest };

@@ -54,6 +54,14 @@ describe('ECL parser', () => {
     });
   });
 
+  it('parses history supplements', () => {
+    expect(parseEcl('<< 404684003 {{ +HISTORY-MIN }}')).toMatchObject({ history: { profile: 'MIN' } });
+    expect(parseEcl('<< 404684003 {{ + HISTORY }}')).toMatchObject({ history: { profile: 'MAX' } });
+    expect(parseEcl('<< 404684003 {{ +HISTORY (900000000000526001) }}')).toMatchObject({ history: { refsets: { focus: { id: '900000000000526001' } } } });
+    expect(() => parseEcl('<< 404684003 {{ +HISTORY-ALL }}')).toThrow(/not a history profile/);
+    expect(() => parseEcl('<< 404684003 {{ +HISTORY }} {{ +HISTORY }}')).toThrow(/only one history supplement/);
+  });
+
   it('parses the description active and id filters', () => {
     expect(parseEcl('<< 404684003 {{ D active = 0, id = (123456011 223456012) }}')).toMatchObject({
       filters: [{ kind: 'description', items: [{ kind: 'active', value: false }, { kind: 'id', op: '=', ids: ['123456011', '223456012'] }] }],
@@ -143,6 +151,18 @@ describe('ECL evaluation (synthetic release)', () => {
     expect(members(`< ${ID.disease} {{ term = wild:"*lobe*" }}`)).toEqual([ID.liverLobeDisorder]);
     expect(members(`< ${ID.disease} {{ C definitionStatus = defined }}`)).toEqual([ID.hepatitis]);
     expect(members(`< ${ID.disease} {{ D dialect = sv (prefer) }}`)).toEqual([ID.hepatitis]);
+  });
+
+  it('history supplements add the inactive concepts whose historical associations point into the result', () => {
+    expect(members(`<< ${ID.hepatitis}`)).not.toContain(ID.retired);
+    // REPLACED BY is in the MOD and MAX profiles and plain HISTORY, not in MIN (SAME AS only)
+    for (const h of ['+HISTORY', '+HISTORY-MAX', '+HISTORY-MOD', `+HISTORY (${ID.replacedBy})`]) {
+      expect(members(`<< ${ID.hepatitis} {{ ${h} }}`)).toEqual(sorted(ID.hepatitis, ID.chronicHepatitis, ID.retired));
+    }
+    expect(members(`<< ${ID.hepatitis} {{ +HISTORY-MIN }}`)).toEqual(sorted(ID.hepatitis, ID.chronicHepatitis));
+    // only associations whose target is in the set count
+    expect(members(`<< ${ID.liver} {{ +HISTORY }}`)).not.toContain(ID.retired);
+    expect(members(`(<< ${ID.hepatitis} {{ +HISTORY }}) MINUS << ${ID.hepatitis}`)).toEqual([ID.retired]);
   });
 
   it('description active and id filters: the same description must pass every item of one filter', () => {

@@ -23,7 +23,12 @@ export interface SubExpression {
   memberOf: boolean;
   focus: ConceptRef | Wildcard | EclNode;
   filters: EclFilter[];
+  /** {{ +HISTORY… }}: add the inactive concepts these historical associations point from to the result */
+  history?: HistorySupplement;
 }
+
+/** A history profile (MIN, MOD, MAX; plain HISTORY is MAX) or the association refsets an expression names. */
+export type HistorySupplement = { profile: 'MIN' | 'MOD' | 'MAX' } | { refsets: EclNode };
 
 /** AND / OR of two or more operands (never mixed without brackets). */
 export interface Compound {
@@ -110,7 +115,7 @@ export type ConceptFilterItem =
 export type EclFilter = { kind: 'description'; items: DescriptionFilterItem[] } | { kind: 'concept'; items: ConceptFilterItem[] };
 
 export function isWildcardNode(n: EclNode | ConceptRef | Wildcard): boolean {
-  return n.kind === 'wildcard' || (n.kind === 'sub' && !n.op && !n.memberOf && n.filters.length === 0 && isWildcardNode(n.focus));
+  return n.kind === 'wildcard' || (n.kind === 'sub' && !n.op && !n.memberOf && n.filters.length === 0 && !n.history && isWildcardNode(n.focus));
 }
 
 /** A sub-expression node for a concept with an operator (filters built from FHIR filters). */

@@ -9,12 +9,13 @@ import {
   EclFilter,
   EclNode,
   HierarchyOp,
+  HistorySupplement,
   Refinement,
   SubExpression,
   isWildcardNode,
 } from './ecl-ast';
 import { SctExpression, isSimple } from './expression';
-import { SCT, isSctid } from './sctid';
+import { HISTORY_PROFILES, SCT, isSctid } from './sctid';
 
 /** ECL that parses but cannot be evaluated against this release (e.g. an unknown concept). */
 export class EclEvaluationError extends Error {
@@ -127,6 +128,7 @@ export class EclEvaluator {
         case 'wildcard':
           return;
         case 'sub':
+          if (n.history && 'refsets' in n.history) visit(n.history.refsets);
           return visit(n.focus);
         case 'and':
         case 'or':
@@ -223,7 +225,31 @@ export class EclEvaluator {
       }
       set = node.op ? this.applyOperator(node.op, focus) : focus;
     }
-    return node.filters.length ? this.filterSet(set, node.filters) : set;
+    if (node.filters.length) set = this.filterSet(set, node.filters);
+    return node.history ? this.withHistory(set, node.history) : set;
+  }
+
+  /** The set and the inactive concepts whose historical associations (of the profile) point into it. */
+  private withHistory(set: Set<number>, history: HistorySupplement): Set<number> {
+    const refsets =
+      'profile' in history
+        ? [
+            ...HISTORY_PROFILES[history.profile].map((id) => this.store.pkOf(id)),
+            // any further historical association refset the release defines
+            ...(history.profile === 'MAX' ? this.historicalRefsets() : []),
+          ]
+        : [...this.members(history.refsets)];
+    const out = new Set(set);
+    for (const refset of new Set(refsets)) {
+      if (refset === undefined) continue;
+      for (const a of this.store.associations(refset)) if (set.has(a.target_pk)) out.add(a.referenced_pk);
+    }
+    return out;
+  }
+
+  private historicalRefsets(): number[] {
+    const pk = this.store.pkOf(SCT.historicalAssociation);
+    return pk === undefined ? [] : this.store.descendantPks(pk);
   }
 
   private wildcardWith(op: HierarchyOp | undefined): Set<number> {
@@ -376,7 +402,7 @@ export class EclEvaluator {
   }
 
   private subHas(node: SubExpression, pk: number): boolean {
-    if (node.filters.length) return this.members(node).has(pk);
+    if (node.filters.length || node.history) return this.members(node).has(pk);
     const f = node.focus;
     if (node.memberOf) {
       if (f.kind === 'concept' && !node.op) return this.store.isMember(this.pk(f), pk);
@@ -509,7 +535,7 @@ export class EclEvaluator {
       case 'dotted':
         return false;
       case 'sub': {
-        if (node.filters.length || node.memberOf) return false;
+        if (node.filters.length || node.history || node.memberOf) return false;
         if (node.focus.kind === 'wildcard') return !node.op || node.op === '<' || node.op === '<<';
         if (!node.op) return node.focus.kind === 'concept' ? false : this.hasExpression(node.focus, e);
         if (node.op !== '<' && node.op !== '<<') return false;

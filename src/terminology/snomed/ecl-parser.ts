@@ -9,6 +9,7 @@ import type {
   EclFilter,
   EclNode,
   HierarchyOp,
+  HistorySupplement,
   Refinement,
   SubExpression,
   TypedTerm,
@@ -154,12 +155,40 @@ class Parser extends Scanner {
       focus = this.concept();
     }
     const filters: EclFilter[] = [];
+    let history: HistorySupplement | undefined;
     for (;;) {
       this.ws();
       if (!this.accept('{{')) break;
-      filters.push(this.filter());
+      this.ws();
+      if (this.accept('+')) {
+        if (history) this.fail('only one history supplement is allowed');
+        history = this.historySupplement();
+      } else filters.push(this.filter());
     }
-    return { kind: 'sub', op, memberOf, focus, filters };
+    return { kind: 'sub', op, memberOf, focus, filters, ...(history ? { history } : {}) };
+  }
+
+  /** After '{{ +': HISTORY, HISTORY-MIN|-MOD|-MAX, or HISTORY (expression constraint), then '}}'. */
+  private historySupplement(): HistorySupplement {
+    this.ws();
+    if (!this.keyword('HISTORY') && !/^HISTORY-/i.test(this.text.slice(this.pos))) this.fail(`expected HISTORY${this.found()}`);
+    if (/^HISTORY-/i.test(this.text.slice(this.pos))) this.pos += 'HISTORY'.length;
+    let out: HistorySupplement = { profile: 'MAX' };
+    if (this.accept('-')) {
+      const w = this.word().toUpperCase();
+      if (w !== 'MIN' && w !== 'MOD' && w !== 'MAX') this.fail(`'${w}' is not a history profile (MIN, MOD, MAX)`);
+      out = { profile: w };
+    } else {
+      this.ws();
+      if (this.accept('(')) {
+        this.ws();
+        out = { refsets: this.nested(() => this.expressionConstraint()) };
+        this.expect(')');
+      }
+    }
+    this.ws();
+    this.expect('}}');
+    return out;
   }
 
   private hierarchyOperator(): HierarchyOp | undefined {

@@ -26,7 +26,35 @@ export const SCT = {
   coreModule: '900000000000207008',
   modelModule: '900000000000012004',
   swedishModule: '45991000052106',
+  historicalAssociation: '900000000000522004',
 } as const;
+
+/**
+ * The historical association reference sets of ECL's history profiles (ECL 2.1, history
+ * supplements): MIN follows SAME AS; MOD adds REPLACED BY, WAS A and PARTIALLY EQUIVALENT TO;
+ * MAX follows every historical association.
+ */
+const SAME_AS = '900000000000527005';
+const REPLACED_BY = '900000000000526001';
+const WAS_A = '900000000000528000';
+const PARTIALLY_EQUIVALENT_TO = '1186924009';
+export const HISTORY_PROFILES: Record<'MIN' | 'MOD' | 'MAX', readonly string[]> = {
+  MIN: [SAME_AS],
+  MOD: [SAME_AS, REPLACED_BY, WAS_A, PARTIALLY_EQUIVALENT_TO],
+  MAX: [
+    SAME_AS,
+    REPLACED_BY,
+    WAS_A,
+    PARTIALLY_EQUIVALENT_TO,
+    '900000000000523009', // POSSIBLY EQUIVALENT TO
+    '900000000000524003', // MOVED TO
+    '900000000000525002', // MOVED FROM
+    '900000000000529008', // SIMILAR TO
+    '900000000000530003', // ALTERNATIVE
+    '900000000000531004', // REFERS TO
+    '1186921001', // POSSIBLY REPLACED BY
+  ],
+};
 
 // Verhoeff: dihedral group D5 multiplication, position permutation, inverse
 const D = [

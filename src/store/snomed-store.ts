@@ -228,6 +228,16 @@ export class SnomedStore {
     return this.s('SELECT referenced_pk, target_pk FROM sct_refset_member WHERE refset_pk = ? AND referenced_pk IS NOT NULL AND target_pk IS NOT NULL').all(refsetPk) as { referenced_pk: number; target_pk: number }[];
   }
 
+  /** Does a reference set pair concepts with concepts (an association reference set)? */
+  hasConceptTargets(refsetPk: number): boolean {
+    return !!this.s('SELECT 1 FROM sct_refset_member WHERE refset_pk = ? AND target_pk IS NOT NULL LIMIT 1').get(refsetPk);
+  }
+
+  /** Concepts a reference set's active members pair with `targetPk` (as their target). */
+  sourcesOf(refsetPk: number, targetPk: number): number[] {
+    return this.pks('SELECT referenced_pk FROM sct_refset_member WHERE refset_pk = ? AND target_pk = ? AND referenced_pk IS NOT NULL', refsetPk, targetPk);
+  }
+
   isMember(refsetPk: number, pk: number): boolean {
     return !!this.s('SELECT 1 FROM sct_refset_member WHERE refset_pk = ? AND referenced_pk = ? LIMIT 1').get(refsetPk, pk);
   }

@@ -2,6 +2,7 @@ import type { Coding, ConceptMap, ConceptMapGroup, ParametersParameter } from 'f
 import type { TerminologyContext } from './context';
 import { TerminologyError } from './issues';
 import { canonicalOf, splitCanonical } from './versions';
+import { implicitSnomedMap, isImplicitSnomedMap } from './snomed/implicit-maps';
 
 export interface TranslateInput {
   /** the concept to translate (forward), or the target concept to find sources for (reverse) */
@@ -53,7 +54,9 @@ export function translate(ctx: TerminologyContext, maps: ConceptMap[], input: Tr
   if (!input.coding.system) throw bad(input.reverse ? 'targetSystem parameter is required when using targetCode' : 'system parameter is required when using code/sourceCode');
   let candidates: ConceptMap[];
   if (input.conceptMap) candidates = [input.conceptMap];
-  else if (input.conceptMapUrl) {
+  else if (input.conceptMapUrl && isImplicitSnomedMap(input.conceptMapUrl)) {
+    candidates = [implicitSnomedMap(ctx, input.conceptMapUrl, input.conceptMapVersion, input.coding.code, input.reverse)];
+  } else if (input.conceptMapUrl) {
     const cm = ctx.findConceptMap(input.conceptMapUrl, input.conceptMapVersion);
     if (!cm) {
       throw TerminologyError.of(

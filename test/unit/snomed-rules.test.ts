@@ -120,4 +120,38 @@ describe('Snomed CT rules', () => {
       expect(value(out, 'x-caused-by-unknown-system')).toBe('http://snomed.info/sct|http://snomed.info/sct/900000000000207008');
     });
   });
+  describe('implicit concept maps (?fhir_cm=<association refset>)', () => {
+    const translate = (params: ParametersParameter[]) => engine.translate({ parameters: params, txResources: [] });
+    const MAP = `${SCT}?fhir_cm=${ID.replacedBy}`;
+    const concepts = (out: ParametersParameter[], part = 'concept') => out.filter((p) => p.name === 'match').map((m) => m.part!.find((x) => x.name === part)?.valueCoding?.code);
+
+    it('translate an inactive concept to what replaces it, naming the release in the map', () => {
+      const out = translate([{ name: 'url', valueUri: MAP }, { name: 'system', valueUri: SCT }, { name: 'code', valueCode: ID.retired }, { name: 'targetSystem', valueUri: SCT }]);
+      expect(value(out, 'result')).toBe(true);
+      expect(concepts(out)).toEqual([ID.hepatitis]);
+      const m = out.find((p) => p.name === 'match')!.part!;
+      expect(m.find((x) => x.name === 'equivalence')?.valueCode).toBe('equivalent');
+      expect(m.find((x) => x.name === 'originMap')?.valueCanonical).toBe(`${MAP}|${VERSION}`);
+      expect(m.find((x) => x.name === 'concept')?.valueCoding).toMatchObject({ system: SCT, version: VERSION, code: ID.hepatitis });
+    });
+
+    it('translate in reverse: which inactive concepts a concept replaced; an edition in the map url picks the release', () => {
+      const out = translate([{ name: 'url', valueUri: `${EDITION}?fhir_cm=${ID.replacedBy}` }, { name: 'targetSystem', valueUri: SCT }, { name: 'targetCode', valueCode: ID.hepatitis }]);
+      expect(concepts(out, 'source')).toEqual([ID.retired]);
+      expect(value(translate([{ name: 'url', valueUri: MAP }, { name: 'system', valueUri: SCT }, { name: 'code', valueCode: ID.liver }]), 'result')).toBe(false);
+    });
+
+    it('a reference set that pairs no concepts, or an edition not loaded, is not a map (404)', () => {
+      const status = (url: string) => {
+        try {
+          translate([{ name: 'url', valueUri: url }, { name: 'system', valueUri: SCT }, { name: 'code', valueCode: ID.retired }]);
+          return 200;
+        } catch (e: any) {
+          return e.httpStatus;
+        }
+      };
+      expect(status(`${SCT}?fhir_cm=${ID.careRefset}`)).toBe(404);
+      expect(status(`${SCT}/900000000000207008?fhir_cm=${ID.replacedBy}`)).toBe(404);
+    });
+  });
 });

@@ -164,6 +164,12 @@ export interface CodeSystemProvider {
   expansionDesignations?(concept: Concept): Designation[];
   /** For a code system with a grammar: the value set an expansion of the whole system lists instead (unclosed, no total). */
   readonly enumerationBasis?: EnumerationBasis;
+  /**
+   * For kinds with reference sets of concept-to-concept associations (Snomed CT): the pairs of a
+   * reference set whose source (forward) or target (reverse) is the code; 'unknown' when the
+   * reference set is not one of concept associations in this code system.
+   */
+  associations?(refset: string, code: string, reverse: boolean): { source: string; target: string }[] | 'unknown';
   /** $lookup output for kinds that report their own designations and properties; absent: the generic one. */
   lookup?(concept: Concept, params: TxParameters): ParametersParameter[];
 }

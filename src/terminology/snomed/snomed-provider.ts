@@ -167,6 +167,17 @@ export class SnomedProvider extends ConceptGraphProvider implements IndexedCodeS
     return (this.count ??= this.concepts.count(this.store.csPk));
   }
 
+  /** The pairs of an association reference set (historical associations and others) with this code on one side. */
+  associations(refset: string, code: string, reverse: boolean): { source: string; target: string }[] | 'unknown' {
+    const refsetPk = this.store.pkOf(refset);
+    if (refsetPk === undefined || !this.store.hasConceptTargets(refsetPk)) return 'unknown';
+    const pk = this.store.pkOf(code);
+    if (pk === undefined) return [];
+    if (reverse) return [...this.store.codesOf(this.store.sourcesOf(refsetPk, pk)).values()].sort().map((source) => ({ source, target: code }));
+    const targets = this.store.membershipsOf(pk).filter((m) => m.refset_pk === refsetPk && m.target_pk !== null);
+    return [...this.store.codesOf(targets.map((m) => m.target_pk!)).values()].sort().map((target) => ({ source: code, target }));
+  }
+
   descendants(c: Concept): Concept[] {
     const pk = this.built.pkOf(c);
     return pk === undefined ? [] : this.built.fromPks(this.store.descendantPks(pk).sort((a, b) => a - b));

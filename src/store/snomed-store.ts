@@ -228,6 +228,11 @@ export class SnomedStore {
     return this.s('SELECT referenced_pk, target_pk FROM sct_refset_member WHERE refset_pk = ? AND referenced_pk IS NOT NULL AND target_pk IS NOT NULL').all(refsetPk) as { referenced_pk: number; target_pk: number }[];
   }
 
+  /** The active members of a reference set, with their referenced concept and target (concept or map target). */
+  memberRows(refsetPk: number): { referenced_pk: number; target_pk: number | null; target: string | null }[] {
+    return this.s('SELECT referenced_pk, target_pk, target FROM sct_refset_member WHERE refset_pk = ? AND referenced_pk IS NOT NULL').all(refsetPk) as { referenced_pk: number; target_pk: number | null; target: string | null }[];
+  }
+
   /** Does a reference set pair concepts with concepts (an association reference set)? */
   hasConceptTargets(refsetPk: number): boolean {
     return !!this.s('SELECT 1 FROM sct_refset_member WHERE refset_pk = ? AND target_pk IS NOT NULL LIMIT 1').get(refsetPk);

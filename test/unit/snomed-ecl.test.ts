@@ -54,6 +54,15 @@ describe('ECL parser', () => {
     });
   });
 
+  it('parses member filters, on the members of ^ only', () => {
+    expect(parseEcl('^ 447562003 {{ M mapTarget = wild:"J45*", referencedComponentId = << 195967001 }}')).toMatchObject({
+      filters: [{ kind: 'member', items: [{ kind: 'mapTarget', op: '=', terms: [{ type: 'wild', text: 'J45*' }] }, { kind: 'concept', field: 'referencedComponentId', op: '=' }] }],
+    });
+    expect(parseEcl('^ 900000000000526001 {{ M targetComponentId != 74400008 }}')).toMatchObject({ filters: [{ kind: 'member', items: [{ kind: 'concept', field: 'target', op: '!=' }] }] });
+    expect(() => parseEcl('<< 404684003 {{ M mapTarget = "x" }}')).toThrow(/apply to the members of a reference set/);
+    expect(() => parseEcl('^ 447562003 {{ M mapGroup = #1 }}')).toThrow(/'mapGroup' are not supported/);
+  });
+
   it('parses history supplements', () => {
     expect(parseEcl('<< 404684003 {{ +HISTORY-MIN }}')).toMatchObject({ history: { profile: 'MIN' } });
     expect(parseEcl('<< 404684003 {{ + HISTORY }}')).toMatchObject({ history: { profile: 'MAX' } });
@@ -82,6 +91,7 @@ describe('ECL evaluation (synthetic release)', () => {
   let codes: (pks: Iterable<number>) => string[];
   let all: number[];
   let descriptionIdOf: (code: string, term: string) => string;
+  let addMapMember: (refset: string, code: string, mapTarget: string) => void;
 
   beforeAll(async () => {
     const dir = tempDir('kodverk-ecl-');
@@ -92,6 +102,9 @@ describe('ECL evaluation (synthetic release)', () => {
     ev = new EclEvaluator(sct);
     codes = (pks) => [...sct.codesOf(pks).values()].sort();
     all = sct.allPks();
+    addMapMember = (refset, code, mapTarget) => {
+      db.prepare('INSERT INTO sct_refset_member (refset_pk, referenced_pk, referenced_id, target_pk, target) VALUES (?, ?, ?, NULL, ?)').run(sct.pkOf(refset), sct.pkOf(code), code, mapTarget);
+    };
     descriptionIdOf = (code, term) => {
       const pk = all.find((p) => sct.codesOf([p]).get(p) === code)!;
       const d = sct.descriptionsOf([pk]).get(pk)!.find((x) => x.value === term)!;
@@ -163,6 +176,18 @@ describe('ECL evaluation (synthetic release)', () => {
     // only associations whose target is in the set count
     expect(members(`<< ${ID.liver} {{ +HISTORY }}`)).not.toContain(ID.retired);
     expect(members(`(<< ${ID.hepatitis} {{ +HISTORY }}) MINUS << ${ID.hepatitis}`)).toEqual([ID.retired]);
+  });
+
+  it('member filters select the members of ^ by their fields: the referenced concept, the association target, the map target', () => {
+    expect(members(`^ ${ID.replacedBy} {{ M targetComponentId = << ${ID.disease} }}`)).toEqual([ID.retired]);
+    expect(members(`^ ${ID.replacedBy} {{ M targetComponentId = << ${ID.liver} }}`)).toEqual([]);
+    expect(members(`^ ${ID.replacedBy} {{ M targetComponentId != ${ID.liver}, referencedComponentId = ${ID.retired} }}`)).toEqual([ID.retired]);
+    // a simple map member (the store keeps its map target as text)
+    addMapMember(ID.careRefset, ID.hepatitis, 'K75.9');
+    expect(members(`^ ${ID.careRefset}`)).toEqual(sorted(...CARE_MEMBERS));
+    expect(members(`^ ${ID.careRefset} {{ M mapTarget = "K75" }}`)).toEqual([ID.hepatitis]);
+    expect(members(`^ ${ID.careRefset} {{ M mapTarget = wild:"K7*.9" }}`)).toEqual([ID.hepatitis]);
+    expect(members(`^ ${ID.careRefset} {{ M mapTarget = "F32" }}`)).toEqual([]);
   });
 
   it('description active and id filters: the same description must pass every item of one filter', () => {

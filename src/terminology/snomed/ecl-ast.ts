@@ -112,7 +112,19 @@ export type ConceptFilterItem =
   | { kind: 'active'; value: boolean }
   | { kind: 'effectiveTime'; op: ComparisonOp; value: number };
 
-export type EclFilter = { kind: 'description'; items: DescriptionFilterItem[] } | { kind: 'concept'; items: ConceptFilterItem[] };
+/**
+ * A member filter item on a field of reference set members: a concept field (the referenced
+ * component, or the target of an association / the value of an attribute-value member) against an
+ * expression constraint, or a map target against search terms.
+ */
+export type MemberFilterItem =
+  | { kind: 'concept'; field: 'referencedComponentId' | 'target'; op: '=' | '!='; value: EclNode }
+  | { kind: 'mapTarget'; op: '=' | '!='; terms: TypedTerm[] };
+
+export type EclFilter =
+  | { kind: 'description'; items: DescriptionFilterItem[] }
+  | { kind: 'concept'; items: ConceptFilterItem[] }
+  | { kind: 'member'; items: MemberFilterItem[] };
 
 export function isWildcardNode(n: EclNode | ConceptRef | Wildcard): boolean {
   return n.kind === 'wildcard' || (n.kind === 'sub' && !n.op && !n.memberOf && n.filters.length === 0 && !n.history && isWildcardNode(n.focus));

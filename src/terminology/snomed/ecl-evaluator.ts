@@ -10,8 +10,10 @@ import {
   EclNode,
   HierarchyOp,
   HistorySupplement,
+  MemberFilterItem,
   Refinement,
   SubExpression,
+  TypedTerm,
   isWildcardNode,
 } from './ecl-ast';
 import { SctExpression, isSimple } from './expression';
@@ -84,6 +86,16 @@ function compareNumbers(a: number, op: string, b: number): boolean {
   }
 }
 
+/** Does a text match any of the search terms: every word a prefix of one of its words, or the wildcard pattern? */
+function termMatches(terms: TypedTerm[], text: string): boolean {
+  const textWords = words(text);
+  return terms.some((t) =>
+    t.type === 'wild'
+      ? new RegExp('^' + t.text.split('*').map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$', 'iu').test(text)
+      : words(t.text).every((w) => textWords.some((tw) => tw.startsWith(w))),
+  );
+}
+
 /** Words of a term for word-prefix matching (ECL "match" search terms). */
 function words(s: string): string[] {
   return s.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean);
@@ -129,6 +141,7 @@ export class EclEvaluator {
           return;
         case 'sub':
           if (n.history && 'refsets' in n.history) visit(n.history.refsets);
+          for (const f of n.filters) if (f.kind === 'member') for (const i of f.items) if (i.kind === 'concept') visit(i.value);
           return visit(n.focus);
         case 'and':
         case 'or':
@@ -219,14 +232,30 @@ export class EclEvaluator {
     } else {
       let focus = f.kind === 'concept' ? new Set([this.pk(f)]) : f.kind === 'wildcard' ? this.wildcard() : this.members(f);
       if (node.memberOf) {
+        const onMembers = node.filters.filter((x): x is Extract<EclFilter, { kind: 'member' }> => x.kind === 'member');
         const members = new Set<number>();
-        for (const refset of focus) union(members, this.store.memberPks(refset));
+        for (const refset of focus) {
+          if (onMembers.length === 0) union(members, this.store.memberPks(refset));
+          else for (const m of this.store.memberRows(refset)) if (onMembers.every((x) => x.items.every((item) => this.memberPasses(m, item)))) members.add(m.referenced_pk);
+        }
         focus = members;
       }
       set = node.op ? this.applyOperator(node.op, focus) : focus;
     }
-    if (node.filters.length) set = this.filterSet(set, node.filters);
+    const filters = node.filters.filter((x) => x.kind !== 'member');
+    if (filters.length) set = this.filterSet(set, filters);
     return node.history ? this.withHistory(set, node.history) : set;
+  }
+
+  /** Does a reference set member pass an item of a member filter ({{ M ... }})? */
+  private memberPasses(m: { referenced_pk: number; target_pk: number | null; target: string | null }, item: MemberFilterItem): boolean {
+    let hit: boolean;
+    if (item.kind === 'mapTarget') hit = m.target !== null && m.target_pk === null && termMatches(item.terms, m.target);
+    else {
+      const pk = item.field === 'referencedComponentId' ? m.referenced_pk : m.target_pk;
+      hit = pk !== null && this.has(item.value, pk);
+    }
+    return item.op === '=' ? hit : !hit;
   }
 
   /** The set and the inactive concepts whose historical associations (of the profile) point into it. */
@@ -587,7 +616,9 @@ export class EclEvaluator {
         const ok = filters.every((f) =>
           f.kind === 'description'
             ? (descriptions.get(pk) ?? []).some((d) => f.items.every((item) => this.descriptionPasses(d, item)))
-            : f.items.every((item) => this.conceptPasses(pk, details?.get(pk), item)),
+            : f.kind === 'concept'
+              ? f.items.every((item) => this.conceptPasses(pk, details?.get(pk), item))
+              : true, // member filters act on the members of ^, before this
         );
         if (ok) out.add(pk);
       }
@@ -598,15 +629,9 @@ export class EclEvaluator {
   private descriptionPasses(d: DescriptionRow, item: DescriptionFilterItem): boolean {
     let hit: boolean;
     switch (item.kind) {
-      case 'term': {
-        const termWords = words(d.value);
-        hit = item.terms.some((t) =>
-          t.type === 'wild'
-            ? new RegExp('^' + t.text.split('*').map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$', 'iu').test(d.value)
-            : words(t.text).every((w) => termWords.some((tw) => tw.startsWith(w))),
-        );
+      case 'term':
+        hit = termMatches(item.terms, d.value);
         break;
-      }
       case 'language':
         hit = item.codes.includes((d.language ?? '').toLowerCase());
         break;

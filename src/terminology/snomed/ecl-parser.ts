@@ -10,6 +10,7 @@ import type {
   EclNode,
   HierarchyOp,
   HistorySupplement,
+  MemberFilterItem,
   Refinement,
   SubExpression,
   TypedTerm,
@@ -165,6 +166,7 @@ class Parser extends Scanner {
         history = this.historySupplement();
       } else filters.push(this.filter());
     }
+    if (!memberOf && filters.some((x) => x.kind === 'member')) this.fail('member filters ({{ M ... }}) apply to the members of a reference set: ^ <refset> {{ M ... }}');
     return { kind: 'sub', op, memberOf, focus, filters, ...(history ? { history } : {}) };
   }
 
@@ -299,20 +301,37 @@ class Parser extends Scanner {
 
   private filter(): EclFilter {
     this.ws();
-    let kind: 'description' | 'concept' = 'description';
+    let kind: EclFilter['kind'] = 'description';
     if (this.keyword('D')) kind = 'description';
     else if (this.keyword('C')) kind = 'concept';
-    else if (this.keyword('M')) this.fail('member filters ({{ M ... }}) are not supported');
+    else if (this.keyword('M')) kind = 'member';
     const descriptionItems: DescriptionFilterItem[] = [];
     const conceptItems: ConceptFilterItem[] = [];
+    const memberItems: MemberFilterItem[] = [];
     do {
       this.ws();
       if (kind === 'description') descriptionItems.push(this.descriptionFilterItem());
-      else conceptItems.push(this.conceptFilterItem());
+      else if (kind === 'concept') conceptItems.push(this.conceptFilterItem());
+      else memberItems.push(this.memberFilterItem());
       this.ws();
     } while (this.accept(','));
     this.expect('}}');
+    if (kind === 'member') return { kind, items: memberItems };
     return kind === 'description' ? { kind, items: descriptionItems } : { kind, items: conceptItems };
+  }
+
+  /** A field of the members: the fields this store keeps of association, attribute-value and simple map refsets. */
+  private memberFilterItem(): MemberFilterItem {
+    const field = this.word();
+    if (field === 'mapTarget') {
+      const op = this.equality();
+      return { kind: 'mapTarget', op, terms: this.list(() => this.typedTerm()) };
+    }
+    const concept = field === 'referencedComponentId' ? 'referencedComponentId' : field === 'targetComponentId' || field === 'valueId' ? 'target' : undefined;
+    if (!concept) return this.fail(`member filters on '${field}' are not supported (referencedComponentId, targetComponentId, valueId, mapTarget)`);
+    const op = this.equality();
+    this.ws();
+    return { kind: 'concept', field: concept, op, value: this.subExpression() };
   }
 
   private equality(): '=' | '!=' {

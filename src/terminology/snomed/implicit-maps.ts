@@ -1,7 +1,7 @@
 import type { ConceptMap, ConceptMapGroupElementTarget } from 'fhir/r4';
 import type { TerminologyContext } from '../context';
 import { TerminologyError } from '../issues';
-import { SCT_URI } from './sctid';
+import { ASSOCIATION, SCT_URI } from './sctid';
 
 /**
  * Snomed CT's implicit concept maps (FHIR's "Using SNOMED CT": http://snomed.info/sct?fhir_cm=<refset>,
@@ -16,17 +16,17 @@ const IMPLICIT = /^(http:\/\/snomed\.info\/sct(?:\/\d+(?:\/version\/\d{8})?)?)\?
  * target; an association outside this table (e.g. anatomy structure-and-part) is "relatedto".
  */
 const EQUIVALENCE: Record<string, ConceptMapGroupElementTarget['equivalence']> = {
-  '900000000000527005': 'equal', // SAME AS
-  '900000000000526001': 'equivalent', // REPLACED BY
-  '900000000000524003': 'equivalent', // MOVED TO
-  '900000000000525002': 'equivalent', // MOVED FROM
-  '900000000000528000': 'wider', // WAS A: the target is the wider concept
-  '900000000000523009': 'inexact', // POSSIBLY EQUIVALENT TO
-  '1186921001': 'inexact', // POSSIBLY REPLACED BY
-  '1186924009': 'inexact', // PARTIALLY EQUIVALENT TO
-  '900000000000529008': 'inexact', // SIMILAR TO
-  '900000000000530003': 'inexact', // ALTERNATIVE
-  '900000000000531004': 'relatedto', // REFERS TO
+  [ASSOCIATION.sameAs]: 'equal',
+  [ASSOCIATION.replacedBy]: 'equivalent',
+  [ASSOCIATION.movedTo]: 'equivalent',
+  [ASSOCIATION.movedFrom]: 'equivalent',
+  [ASSOCIATION.wasA]: 'wider', // the target is the wider concept
+  [ASSOCIATION.possiblyEquivalentTo]: 'inexact',
+  [ASSOCIATION.possiblyReplacedBy]: 'inexact',
+  [ASSOCIATION.partiallyEquivalentTo]: 'inexact',
+  [ASSOCIATION.similarTo]: 'inexact',
+  [ASSOCIATION.alternative]: 'inexact',
+  [ASSOCIATION.refersTo]: 'relatedto',
 };
 
 export function isImplicitSnomedMap(url: string): boolean {

@@ -29,31 +29,29 @@ export const SCT = {
   historicalAssociation: '900000000000522004',
 } as const;
 
+/** The historical association reference sets (inactive concept → related current concept). */
+export const ASSOCIATION = {
+  sameAs: '900000000000527005',
+  replacedBy: '900000000000526001',
+  wasA: '900000000000528000',
+  partiallyEquivalentTo: '1186924009',
+  possiblyEquivalentTo: '900000000000523009',
+  possiblyReplacedBy: '1186921001',
+  movedTo: '900000000000524003',
+  movedFrom: '900000000000525002',
+  similarTo: '900000000000529008',
+  alternative: '900000000000530003',
+  refersTo: '900000000000531004',
+} as const;
+
 /**
- * The historical association reference sets of ECL's history profiles (ECL 2.1, history
- * supplements): MIN follows SAME AS; MOD adds REPLACED BY, WAS A and PARTIALLY EQUIVALENT TO;
- * MAX follows every historical association.
+ * The association reference sets of ECL's history profiles (ECL 2.1, history supplements): MIN
+ * follows SAME AS; MOD adds REPLACED BY, WAS A and PARTIALLY EQUIVALENT TO; MAX every one.
  */
-const SAME_AS = '900000000000527005';
-const REPLACED_BY = '900000000000526001';
-const WAS_A = '900000000000528000';
-const PARTIALLY_EQUIVALENT_TO = '1186924009';
 export const HISTORY_PROFILES: Record<'MIN' | 'MOD' | 'MAX', readonly string[]> = {
-  MIN: [SAME_AS],
-  MOD: [SAME_AS, REPLACED_BY, WAS_A, PARTIALLY_EQUIVALENT_TO],
-  MAX: [
-    SAME_AS,
-    REPLACED_BY,
-    WAS_A,
-    PARTIALLY_EQUIVALENT_TO,
-    '900000000000523009', // POSSIBLY EQUIVALENT TO
-    '900000000000524003', // MOVED TO
-    '900000000000525002', // MOVED FROM
-    '900000000000529008', // SIMILAR TO
-    '900000000000530003', // ALTERNATIVE
-    '900000000000531004', // REFERS TO
-    '1186921001', // POSSIBLY REPLACED BY
-  ],
+  MIN: [ASSOCIATION.sameAs],
+  MOD: [ASSOCIATION.sameAs, ASSOCIATION.replacedBy, ASSOCIATION.wasA, ASSOCIATION.partiallyEquivalentTo],
+  MAX: Object.values(ASSOCIATION),
 };
 
 // Verhoeff: dihedral group D5 multiplication, position permutation, inverse

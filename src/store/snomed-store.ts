@@ -223,11 +223,6 @@ export class SnomedStore {
     return this.pks('SELECT DISTINCT referenced_pk FROM sct_refset_member WHERE refset_pk = ? AND referenced_pk IS NOT NULL', refsetPk);
   }
 
-  /** (referenced, target) of the active members of a reference set that have a concept as target. */
-  associations(refsetPk: number): { referenced_pk: number; target_pk: number }[] {
-    return this.s('SELECT referenced_pk, target_pk FROM sct_refset_member WHERE refset_pk = ? AND referenced_pk IS NOT NULL AND target_pk IS NOT NULL').all(refsetPk) as { referenced_pk: number; target_pk: number }[];
-  }
-
   /** The active members of a reference set, with their referenced concept and target (concept or map target). */
   memberRows(refsetPk: number): { referenced_pk: number; target_pk: number | null; target: string | null }[] {
     return this.s('SELECT referenced_pk, target_pk, target FROM sct_refset_member WHERE refset_pk = ? AND referenced_pk IS NOT NULL').all(refsetPk) as { referenced_pk: number; target_pk: number | null; target: string | null }[];

@@ -254,7 +254,7 @@ export class ValueSetComparer {
       // a subtree is a part when a concept lies outside it: its root's parent, or the root itself
       const root = provider.locate(subtree.value).concept;
       if (!root) throw new Undecidable();
-      if (subtree.op === 'descendent-of') return provider.filter('concept', 'descendent-of', subtree.value).concepts()[Symbol.iterator]().next().done ? 'empty' : 'some';
+      if (subtree.op === 'descendent-of') return hasAny(provider.filter('concept', 'descendent-of', subtree.value).concepts()) ? 'some' : 'empty';
       if (root.parents.length > 0) return 'some';
       throw new Undecidable(); // a root: the expansions tell whether it holds every code
     }
@@ -302,7 +302,7 @@ export class ValueSetComparer {
       anyA = true;
       if (other.includes(c)) throw new Undecidable();
     }
-    const anyB = selfB || !other.concepts()[Symbol.iterator]().next().done;
+    const anyB = selfB || hasAny(other.concepts());
     // an empty side (descendants of a leaf) is no part of "disjoint": the expansions say what it is
     if (!anyA || !anyB) throw new Undecidable();
     return { common: false, left: true, right: true };
@@ -319,6 +319,11 @@ function hierarchyFilter(inc: ValueSetComposeInclude): { op: string; value: stri
   if (inc.concept?.length || inc.filter?.length !== 1) return undefined;
   const f = inc.filter[0];
   return f.property === 'concept' && WHOLE_HIERARCHY_OPS.includes(f.op) ? { op: f.op, value: f.value } : undefined;
+}
+
+function hasAny(items: Iterable<unknown>): boolean {
+  for (const _ of items) return true;
+  return false;
 }
 
 function filterSignature(inc: ValueSetComposeInclude): string {

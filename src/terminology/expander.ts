@@ -15,6 +15,7 @@ export const EXT_EXPANSION_PARAMETER = [
   'http://hl7.org/fhir/StructureDefinition/valueset-expansion-parameter',
   'http://hl7.org/fhir/tools/StructureDefinition/valueset-expansion-parameter',
 ];
+
 /**
  * Does a compose name one code system with more than one version (an unversioned entry counts as
  * one)? Its members are then told apart by version, and exclusions match by version (or by code,

@@ -504,14 +504,19 @@ export class ValueSetValidator {
   private expandedMembers(): ExpansionEntry[] | null {
     if (this.members === undefined) {
       try {
-        const exp = new ValueSetExpander(this.ctx, this.params.forImport(), { maxCodes: 10000 }, this.chain, true).expand(this.valueSet);
-        this.members = flatten(exp.expansion?.contains ?? []);
+        this.members = this.expandFlat();
       } catch (e) {
         if (!(e instanceof TerminologyError)) throw e;
         this.members = null;
       }
     }
     return this.members;
+  }
+
+  /** The value set's expansion (up to 10,000 codes), flattened; throws what the expansion throws. */
+  private expandFlat(): ExpansionEntry[] {
+    const exp = new ValueSetExpander(this.ctx, this.params.forImport(), { maxCodes: 10000 }, this.chain, true).expand(this.valueSet);
+    return flatten(exp.expansion?.contains ?? []);
   }
 
   private checkCompose(path: string, system: string, version: string | undefined, code: string, displays: DesignationSet | null, state: CheckState, op: IssueList, display?: string): Tri {
@@ -636,9 +641,8 @@ export class ValueSetValidator {
     const needExpansion = (compose.exclude ?? []).some((x) => x.valueSet || !x.system || x.filter) || (compose.include ?? []).some((x) => x.valueSet || !x.system);
     const mayNeedExpansion = (compose.include ?? []).some((x) => x.filter);
     const fromExpansion = () => {
-      const exp = new ValueSetExpander(this.ctx, this.params.forImport(), { maxCodes: 10000 }, this.chain, true).expand(this.valueSet);
       let r: string | undefined;
-      for (const c of flatten(exp.expansion?.contains ?? [])) {
+      for (const c of this.expandFlat()) {
         if (c.code !== code || !c.system) continue;
         systems.add(c.system);
         if (!r) r = c.system;

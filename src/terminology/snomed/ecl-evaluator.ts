@@ -271,7 +271,7 @@ export class EclEvaluator {
     const out = new Set(set);
     for (const refset of new Set(refsets)) {
       if (refset === undefined) continue;
-      for (const a of this.store.associations(refset)) if (set.has(a.target_pk)) out.add(a.referenced_pk);
+      for (const m of this.store.memberRows(refset)) if (m.target_pk !== null && set.has(m.target_pk)) out.add(m.referenced_pk);
     }
     return out;
   }

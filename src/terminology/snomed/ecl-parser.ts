@@ -173,13 +173,13 @@ class Parser extends Scanner {
   /** After '{{ +': HISTORY, HISTORY-MIN|-MOD|-MAX, or HISTORY (expression constraint), then '}}'. */
   private historySupplement(): HistorySupplement {
     this.ws();
-    if (!this.keyword('HISTORY') && !/^HISTORY-/i.test(this.text.slice(this.pos))) this.fail(`expected HISTORY${this.found()}`);
-    if (/^HISTORY-/i.test(this.text.slice(this.pos))) this.pos += 'HISTORY'.length;
+    // HISTORY-MIN is one word to the scanner's keyword rule, so the profile is read off the word
+    const [keyword, profile] = this.word().toUpperCase().split(/-(.*)/);
+    if (keyword !== 'HISTORY') this.fail(`expected HISTORY${this.found()}`);
     let out: HistorySupplement = { profile: 'MAX' };
-    if (this.accept('-')) {
-      const w = this.word().toUpperCase();
-      if (w !== 'MIN' && w !== 'MOD' && w !== 'MAX') this.fail(`'${w}' is not a history profile (MIN, MOD, MAX)`);
-      out = { profile: w };
+    if (profile !== undefined) {
+      if (profile !== 'MIN' && profile !== 'MOD' && profile !== 'MAX') this.fail(`'${profile}' is not a history profile (MIN, MOD, MAX)`);
+      out = { profile };
     } else {
       this.ws();
       if (this.accept('(')) {

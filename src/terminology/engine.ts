@@ -81,9 +81,10 @@ export class TerminologyEngine {
     return p;
   }
 
-  private maxCodes(req: OperationRequest): number {
-    const server = this.options.maxExpansionCodes;
-    return req.maxCodes && req.maxCodes > 0 ? Math.min(req.maxCodes, server) : server;
+  /** The too-costly threshold: the server's, lowered by the client's header or `limit` parameter, never raised. */
+  private maxCodes(req: OperationRequest, params: TxParameters): number {
+    const asked = [req.maxCodes, params.limit].filter((n): n is number => n !== undefined && n > 0);
+    return Math.min(this.options.maxExpansionCodes, ...asked);
   }
 
   /** The value set a call is about: the instance, a valueSet parameter, or url (+valueSetVersion). */
@@ -107,7 +108,7 @@ export class TerminologyEngine {
     const ctx = this.context(req.txResources);
     const params = this.txParams(req, false);
     const vs = this.requestValueSet(ctx, req, instance, 'Must provide either a ValueSet resource or a url parameter');
-    const expander = new ValueSetExpander(ctx, params, { maxCodes: this.maxCodes(req), deadline: Date.now() + this.options.expansionTimeoutMs, paged: this.options.pagedExpansion });
+    const expander = new ValueSetExpander(ctx, params, { maxCodes: this.maxCodes(req, params), deadline: Date.now() + this.options.expansionTimeoutMs, paged: this.options.pagedExpansion });
     return expander.expand(vs);
   }
 
@@ -132,7 +133,7 @@ export class TerminologyEngine {
       if (!found) throw TerminologyError.of(txIssue('error', 'not-found', 'not-found', 'Unable_to_resolve_value_Set_', [canonicalOf(url, v)]), 422);
       return found;
     };
-    const comparer = new ValueSetComparer(ctx, params, { maxCodes: this.maxCodes(req), deadline: Date.now() + this.options.expansionTimeoutMs });
+    const comparer = new ValueSetComparer(ctx, params, { maxCodes: this.maxCodes(req, params), deadline: Date.now() + this.options.expansionTimeoutMs });
     return comparisonParameters(comparer.compare(side('this', instance), side('other')));
   }
 

@@ -73,6 +73,8 @@ export class TxParameters {
   filter?: string;
   count?: number;
   offset?: number;
+  /** tx.fhir.org's `limit`: the most codes the client will take unpaged (lowers the too-costly threshold) */
+  limit?: number;
   /** $validate-code: is an abstract (not selectable) code acceptable? */
   abstractOk = true;
   /** the values of each list above, for adding without scanning it */
@@ -163,6 +165,15 @@ export class TxParameters {
           throw TerminologyError.of({ severity: 'error', code: 'invalid', txType: 'invalid-data', text: `The parameter '${name}' must not be negative (got ${n})` }, 400);
         }
         this[name] = n;
+        this.seen.add(name);
+        return;
+      }
+      case 'limit': {
+        const n = asInteger(name, v);
+        if (n <= 0) {
+          throw TerminologyError.of({ severity: 'error', code: 'invalid', txType: 'invalid-data', text: `The parameter '${name}' must be a positive number of codes (got ${n})` }, 400);
+        }
+        this.limit = n;
         this.seen.add(name);
         return;
       }

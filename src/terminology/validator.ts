@@ -779,6 +779,9 @@ export class ValueSetValidator {
         return false;
       }
       setInactive(c);
+      // a code system's own $validate-code says what it could not check (the reference's message has no key)
+      const note = this.internallyDefined && role !== 'not in' && !this.params.membershipOnly ? cs.incompleteValidation?.(c) : undefined;
+      if (note) op.add({ severity: 'information', code: 'informational', txType: 'process-note', text: note, expression: [addToPath(path, 'code')] });
       return true;
     }
 
@@ -870,10 +873,10 @@ export class ValueSetValidator {
     const hd = list.hasDisplay(langs, undefined, display, false);
     if (!hd.found && list.userAssigned) {
       const dc = list.displayCount(langs, undefined, false);
-      const id = dc === 1 ? 'DISPLAY_NAME_USER_ASSIGNED_one' : 'DISPLAY_NAME_USER_ASSIGNED_other';
+      const id = dc === 1 ? 'Display_Name_Not_Fixed_use_Supplement_one' : 'Display_Name_Not_Fixed_use_Supplement_other';
       const m = formatMessage(id, [dc, c.system, c.code, list.present(langs, false), display, this.params.langSummary()]);
       msg(m);
-      op.add({ severity: 'information', code: 'invalid', txType: 'invalid-display', text: m, expression: [addToPath(path, 'display')], messageId: 'DISPLAY_NAME_USER_ASSIGNED' });
+      op.add({ severity: 'information', code: 'invalid', txType: 'invalid-display', text: m, expression: [addToPath(path, 'display')], messageId: 'Display_Name_Not_Fixed_use_Supplement' });
       return;
     }
     if (!hd.found) {

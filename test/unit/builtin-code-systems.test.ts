@@ -237,6 +237,9 @@ describe('built-in code systems', () => {
         expect(issueTexts(out)).toEqual([
           `information: The display name 'Weird Country' is not a known display name for ${ISO3166}#${code}. Known displays are 'User-assigned' (en) or 'Användartilldelad' (sv) (for the language(s) '--'). Use a supplement to define displays for user assigned codes`,
         ]);
+        // the validator bundle's key for this hint travels as the issue's message-id
+        const ids = (param(out, 'issues')?.issue ?? []).map((i: any) => i.extension?.find((e: any) => e.url.endsWith('operationoutcome-message-id'))?.valueString);
+        expect(ids).toEqual(['Display_Name_Not_Fixed_use_Supplement']);
       }
       const pack: CodeSystem = {
         resourceType: 'CodeSystem',

@@ -27,8 +27,9 @@ describe('ECL parser', () => {
     expect(parseEcl('<< 1000005 , << 1000004')).toMatchObject({ kind: 'and' });
     expect(parseEcl('(<< 1000005 OR << 1000004) AND << 1000006')).toMatchObject({ kind: 'and', operands: [{ focus: { kind: 'or' } }, {}] });
     expect(parseEcl('* MINUS << 1000005')).toMatchObject({ kind: 'minus', left: { focus: { kind: 'wildcard' } } });
-    expect(() => parseEcl('<< 1000005 OR << 1000004 AND << 1000006')).toThrow(/OR and AND are mixed without brackets/);
+    expect(() => parseEcl('<< 1000005 OR << 1000004 AND << 1000006')).toThrow(/^mixed AND\/OR operators must be enclosed in parentheses$/);
     expect(() => parseEcl('<< 1000005 MINUS << 1000004 MINUS << 1000006')).toThrow(/exactly two operands/);
+    expect(() => parseEcl('< 1000005 : 1000001 = 1000002 OR 1000003 = 1000004 AND 1000001 = 1000006')).toThrow(/^mixed AND\/OR operators must be enclosed in parentheses$/);
   });
 
   it('parses refinements: cardinality, groups, reverse, concrete values, dotted attributes', () => {

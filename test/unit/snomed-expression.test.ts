@@ -104,6 +104,23 @@ describe('Snomed CT provider (synthetic release)', () => {
     const ok = engine.validateCodeSystemCode({ parameters: params({ url: SCT, code: `${ID.disease}:${ID.findingSite}=${ID.liverPart}` }), txResources: [] });
     expect(value(get(ok, 'result')[0])).toBe(true);
     expect(value(get(ok, 'display')[0])).toBe(`${ID.disease}|Disease|:${ID.findingSite}|Finding site|=${ID.liverPart}|Liver part|`);
+    // what was not checked is said (IG requirements: a process note when an expression is not checked against the MRCM)
+    expect((get(ok, 'issues')[0].resource as any).issue).toEqual([
+      {
+        severity: 'information',
+        code: 'informational',
+        details: {
+          text: 'The expression is grammatically correct and the concepts are valid, but the expression has not been checked against the SNOMED CT concept model (MRCM)',
+          coding: [{ system: 'http://hl7.org/fhir/tools/CodeSystem/tx-issue-type', code: 'process-note' }],
+        },
+        expression: ['code'],
+      },
+    ]);
+    // a plain concept was checked whole; a value set's membership answer says nothing of it
+    expect(get(engine.validateCodeSystemCode({ parameters: params({ url: SCT, code: ID.disease }), txResources: [] }), 'issues')).toEqual([]);
+    const inVs = engine.validateValueSetCode({ parameters: params({ url: `${SCT}?fhir_vs`, system: SCT, code: `${ID.disease}:${ID.findingSite}=${ID.liverPart}` }), txResources: [] });
+    expect(value(get(inVs, 'result')[0])).toBe(true);
+    expect(get(inVs, 'issues')).toEqual([]);
     const bad = engine.validateCodeSystemCode({ parameters: params({ url: SCT, code: `${ID.disease}:${ID.liver}=${ID.liverPart}` }), txResources: [] });
     expect(value(get(bad, 'result')[0])).toBe(false);
     const issues = (get(bad, 'issues')[0].resource as any).issue.map((i: any) => [i.severity, i.details.text]);

@@ -49,6 +49,17 @@ describe('too-costly: what the server will not return unpaged', () => {
     expect(counted.contains).toBeUndefined();
   });
 
+  it("a client may lower the limit (tx.fhir.org's `limit` parameter, as the X-TOO-COSTLY-THRESHOLD header does), never raise it; a page is still served", () => {
+    const small = vs('urn:example:vs:small', [{ system: BIG.url, filter: [{ property: 'code', op: 'regex', value: 'c2.*' }] }]);
+    expect(refusal(() => expand(small, [{ name: 'limit', valueInteger: 5 }])).issues[0].text).toBe("The value set 'urn:example:vs:small' expansion has too many codes to produce (>5)");
+    expect(expand(small, [{ name: 'limit', valueInteger: 6 }]).contains).toHaveLength(6);
+    expect(refusal(() => expand(WHOLE, [{ name: 'limit', valueInteger: 1000 }])).issues[0].text).toMatch(/\(>10\)$/);
+    expect(expand(WHOLE, [{ name: 'limit', valueInteger: 8 }, { name: 'count', valueInteger: 3 }]).contains).toHaveLength(3);
+    expect(refusal(() => expand(small, [{ name: 'limit', valueInteger: 0 }])).httpStatus).toBe(400);
+    // not an expansion parameter to echo
+    expect(expand(small, [{ name: 'limit', valueInteger: 6 }]).parameter?.map((p) => p.name)).not.toContain('limit');
+  });
+
   it('membership does not need the expansion: a code of a value set too large to expand still validates', () => {
     const check = (url: string, code: string) =>
       param(engine.validateValueSetCode({ parameters: [{ name: 'url', valueUri: url }, { name: 'system', valueUri: BIG.url }, { name: 'code', valueCode: code }], txResources: tx }), 'result');

@@ -16,6 +16,8 @@ export const expandOperation: OperationDefinition = {
     { name: 'filter', type: 'string' },
     { name: 'count', type: 'integer' },
     { name: 'offset', type: 'integer' },
+    // tx.fhir.org's: the most codes the client takes unpaged (it only lowers the server's limit)
+    { name: 'limit', type: 'integer' },
     { name: 'includeDesignations', type: 'boolean' },
     { name: 'designation', type: 'string', max: '*' },
     { name: 'includeDefinition', type: 'boolean' },

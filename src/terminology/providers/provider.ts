@@ -172,4 +172,10 @@ export interface CodeSystemProvider {
   associations?(refset: string, code: string, reverse: boolean): { source: string; target: string }[] | 'unknown';
   /** $lookup output for kinds that report their own designations and properties; absent: the generic one. */
   lookup?(concept: Concept, params: TxParameters): ParametersParameter[];
+  /**
+   * What the provider could not check of a valid code, said as a process note by a code-system
+   * $validate-code (IG requirements: a Snomed CT expression not checked against the concept
+   * model); undefined when the check was complete.
+   */
+  incompleteValidation?(concept: Concept): string | undefined;
 }

@@ -18,6 +18,9 @@ import type {
 import { SCT } from './sctid';
 import { Scanner } from './scanner';
 
+/** ECL 2.x: a compound expression or refinement has one kind of binary operator; mixing needs brackets. */
+const MIXED_OPERATORS = 'mixed AND/OR operators must be enclosed in parentheses';
+
 /** ECL text that does not follow the grammar; the message says where and what was expected. */
 export class EclSyntaxError extends Error {
   constructor(message: string) {
@@ -123,7 +126,8 @@ class Parser extends Scanner {
     }
     const operands = [first];
     for (let next: string | undefined = op; next; ) {
-      if (next !== op) this.fail(`${op.toUpperCase()} and ${next.toUpperCase()} are mixed without brackets; use round brackets to say which is meant`);
+      // the reference servers' wording, with no position: the whole expression is at fault
+      if (next !== op) throw this.error(MIXED_OPERATORS);
       this.ws();
       operands.push(this.subExpression());
       this.ws();
@@ -217,7 +221,7 @@ class Parser extends Scanner {
     if (op === 'minus') this.fail('MINUS cannot join refinements');
     const items = [first];
     for (let next: string | undefined = op; next; ) {
-      if (next !== op) this.fail(`${op.toUpperCase()} and ${next.toUpperCase()} are mixed without brackets in a refinement`);
+      if (next !== op) throw this.error(MIXED_OPERATORS);
       this.ws();
       items.push(this.subRefinement());
       this.ws();

@@ -1,3 +1,4 @@
+import { formatMessage } from '../messages';
 import type { ParametersParameter, ValueSetComposeInclude } from 'fhir/r4';
 import type { ConceptStore } from '../../store/concept-store';
 import { SnomedStore } from '../../store/snomed-store';
@@ -135,6 +136,11 @@ export class SnomedProvider extends ConceptGraphProvider implements IndexedCodeS
       if (p) return p;
     }
     return undefined;
+  }
+
+  /** A post-coordinated expression is checked for its grammar and concepts, not against the MRCM. */
+  incompleteValidation(c: Concept): string | undefined {
+    return this.built.expressionOf(c) ? formatMessage('SCT_EXPRESSION_NOT_CHECKED_MRCM', []) : undefined;
   }
 
   /**

@@ -7,7 +7,7 @@ import { formatMessage } from './messages';
 import type { TxParameters } from './params';
 import { DesignationSet, DesignationEntry, DESIGNATION_EXTENSIONS } from './designations';
 import { canonicalOf, compareVersions, splitCanonical } from './versions';
-import { missingSupplements, noteSupplements, pinValueSet, resolveCodeSystemVersion, statusWarning } from './resolution';
+import { containedValueSet, missingSupplements, noteSupplements, pinValueSet, resolveCodeSystemVersion, statusWarning, valueSetKey } from './resolution';
 import { TextFilter } from './text-filter';
 import { PagedExpansion, PagedSelection } from './paged-expansion';
 
@@ -141,8 +141,8 @@ export class ValueSetExpander {
   }
 
   expand(vs: ValueSet): ValueSet {
-    const key = canonicalOf(vs.url ?? '', vs.version) || '#' + (vs.id ?? '');
-    if (vs.url && this.chain.includes(key)) {
+    const key = valueSetKey(vs);
+    if (key && this.chain.includes(key)) {
       throw TerminologyError.of(
         txIssue('error', 'processing', 'vs-invalid', 'VALUESET_CIRCULAR_REFERENCE', [key, '[' + [...this.chain, key].join(', ') + ']']),
         400,
@@ -358,7 +358,7 @@ export class ValueSetExpander {
     const pinned = pinValueSet(this.params, ref);
     const { url, version } = pinned;
     let target: ValueSet | undefined;
-    if (url.startsWith('#')) target = (vs.contained ?? []).find((r: any) => r.resourceType === 'ValueSet' && r.id === url.slice(1)) as ValueSet | undefined;
+    if (url.startsWith('#')) target = containedValueSet(vs, url);
     else target = this.ctx.findValueSet(url, version);
     if (!target) {
       throw TerminologyError.of(

@@ -1,6 +1,7 @@
+import type { ValueSet } from 'fhir/r4';
 import type { TxParameters, VersionRule } from './params';
 import { TerminologyError, TxIssue, txIssue } from './issues';
-import { splitCanonical, versionMatches, versionIsMoreDetailed } from './versions';
+import { canonicalOf, splitCanonical, versionMatches, versionIsMoreDetailed } from './versions';
 
 const STANDARDS_STATUS = 'http://hl7.org/fhir/StructureDefinition/structuredefinition-standards-status';
 
@@ -125,4 +126,29 @@ export function noteSupplements(used: Set<string>, canonicals: string[]): void {
     used.add(s);
     used.add(splitCanonical(s).url);
   }
+}
+
+/** For a contained value set taken out of its container: the key of the outermost container. */
+const containerKeys = new WeakMap<ValueSet, string>();
+
+/**
+ * What identifies a value set in a chain of imports (for circularity): url|version, or for a
+ * contained one its container's key and '#id'; '' for an inline value set with neither.
+ */
+export function valueSetKey(vs: ValueSet): string {
+  if (vs.url) return canonicalOf(vs.url, vs.version);
+  return vs.id ? `${containerKeys.get(vs) ?? ''}#${vs.id}` : '';
+}
+
+/**
+ * The value set a '#id' reference names among the container's contained resources. FHIR does not
+ * nest contained resources: a '#' reference inside a contained value set names a sibling, so the
+ * one returned carries the container's contained resources (and its key) along.
+ */
+export function containedValueSet(container: ValueSet, ref: string): ValueSet | undefined {
+  const found = (container.contained ?? []).find((r) => r.resourceType === 'ValueSet' && r.id === ref.slice(1)) as ValueSet | undefined;
+  if (!found) return undefined;
+  const vs: ValueSet = { ...found, contained: container.contained };
+  containerKeys.set(vs, containerKeys.get(container) ?? valueSetKey(container));
+  return vs;
 }

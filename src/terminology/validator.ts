@@ -6,7 +6,7 @@ import type { TxParameters } from './params';
 import { DesignationSet } from './designations';
 import { formatMessage } from './messages';
 import { canonicalOf, compareVersions, versionIsMoreDetailed } from './versions';
-import { missingSupplements, noteSupplements, pinValueSet, resolveCodeSystemVersion } from './resolution';
+import { containedValueSet, missingSupplements, noteSupplements, pinValueSet, resolveCodeSystemVersion, valueSetKey } from './resolution';
 import { EXT_VS_SUPPLEMENT, ValueSetExpander, namesSeveralVersions, presentVersions } from './expander';
 
 export type ValidationMode = 'code' | 'coding' | 'codeableConcept';
@@ -69,8 +69,8 @@ export class ValueSetValidator {
 
   /** Resolves imports and checks filters before any code is checked. */
   prepare(): void {
-    const key = this.vurl;
-    if (this.valueSet.url && this.chain.includes(key)) {
+    const key = valueSetKey(this.valueSet);
+    if (key && this.chain.includes(key)) {
       throw TerminologyError.of(txIssue('error', 'processing', 'vs-invalid', 'VALUESET_CIRCULAR_REFERENCE', [key, '[' + [...this.chain, key].join(', ') + ']']), 400);
     }
     ValueSetExpander.seeValueSet(this.valueSet, this.params);
@@ -89,9 +89,7 @@ export class ValueSetValidator {
       if (this.imports.has(u)) continue;
       const pinned = pinValueSet(this.params, u);
       const { url, version } = pinned;
-      const other = url.startsWith('#')
-        ? ((this.valueSet.contained ?? []).find((r: any) => r.resourceType === 'ValueSet' && r.id === url.slice(1)) as ValueSet | undefined)
-        : this.ctx.findValueSet(url, version);
+      const other = url.startsWith('#') ? containedValueSet(this.valueSet, url) : this.ctx.findValueSet(url, version);
       if (!other) {
         throw new SoftValidationError(txIssue('error', 'not-found', 'not-found', 'Unable_to_resolve_value_Set_', [canonicalOf(url, version)]));
       }

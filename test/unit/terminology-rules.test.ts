@@ -196,3 +196,34 @@ describe('code-system version parameters through nested imports', () => {
     expect(check('c', 'force-system-version', '1')).toBe(false);
   });
 });
+
+describe("contained value sets: a '#' reference inside a contained value set names a sibling (FHIR does not nest contained resources)", () => {
+  const engine = new TerminologyEngine(source());
+  const CS: CodeSystem = { resourceType: 'CodeSystem', url: 'urn:example:colours', version: '1', status: 'active', content: 'complete', concept: ['red', 'green', 'blue'].map((code) => ({ code, display: code })) };
+  const contained = (id: string, include: ValueSetComposeInclude[]): any => ({ resourceType: 'ValueSet', id, status: 'active', compose: { include } });
+  const outer = (...inner: any[]): ValueSet => ({ resourceType: 'ValueSet', url: 'urn:example:vs:outer', status: 'active', compose: { include: [{ valueSet: ['#a'] }] }, contained: inner });
+  const expand = (vs: ValueSet) => engine.expand({ parameters: [{ name: 'valueSet', resource: vs }], txResources: [CS] }).expansion!;
+  const validate = (vs: ValueSet, code: string) =>
+    param(engine.validateValueSetCode({ parameters: [{ name: 'valueSet', resource: vs }, { name: 'coding', valueCoding: { system: CS.url, code } }], txResources: [CS] }), 'result');
+
+  it('follows #a -> #b among the container’s contained value sets, in $expand and $validate-code', () => {
+    const vs = outer(contained('a', [{ valueSet: ['#b'] }]), contained('b', [{ system: CS.url, concept: [{ code: 'red' }, { code: 'blue' }] }]));
+    expect(expand(vs).contains?.map((c) => c.code)).toEqual(['red', 'blue']);
+    expect(validate(vs, 'blue')).toBe(true);
+    expect(validate(vs, 'green')).toBe(false);
+  });
+
+  it('a circle of contained value sets is refused as circular, not followed forever', () => {
+    const vs = outer(contained('a', [{ valueSet: ['#b'] }]), contained('b', [{ system: CS.url, concept: [{ code: 'red' }] }, { valueSet: ['#a'] }]));
+    const e = refusal(() => expand(vs));
+    expect(e.issues[0]).toMatchObject({ code: 'processing', messageId: 'VALUESET_CIRCULAR_REFERENCE' });
+    expect(e.issues[0].text).toContain('#a');
+    expect(refusal(() => validate(vs, 'red')).issues[0].messageId).toBe('VALUESET_CIRCULAR_REFERENCE');
+  });
+
+  it('the same id in two containers is two value sets, not a circle', () => {
+    const other: ValueSet = { resourceType: 'ValueSet', url: 'urn:example:vs:other', status: 'active', compose: { include: [{ valueSet: ['#a'] }] }, contained: [contained('a', [{ system: CS.url, concept: [{ code: 'green' }] }])] };
+    const vs = outer(contained('a', [{ valueSet: [other.url!] }]));
+    expect(engine.expand({ parameters: [{ name: 'valueSet', resource: vs }], txResources: [CS, other] }).expansion!.contains?.map((c) => c.code)).toEqual(['green']);
+  });
+});

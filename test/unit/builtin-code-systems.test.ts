@@ -213,6 +213,41 @@ describe('built-in code systems', () => {
       expect(check('sv')).toBe(true);
       expect(check('sv-SE')).toBe(false);
     });
+
+    it('fixes a part of a tag with = (language = sv, region = SE, script = Latn), without regard to case, and says why a tag is outside', () => {
+      const vs = (...filter: { property: string; op: string; value: string }[]): ValueSet => ({ resourceType: 'ValueSet', url: 'urn:example:langs', status: 'active', compose: { include: [{ system: BCP47, filter }] } });
+      const check = (v: ValueSet, code: string) => engine.validateValueSetCode({ parameters: [{ name: 'valueSet', resource: v }, { name: 'system', valueUri: BCP47 }, { name: 'code', valueCode: code }], txResources: [] });
+      const swedish = vs({ property: 'language', op: '=', value: 'sv' });
+      expect(['sv', 'sv-SE', 'sv-FI', 'sv-Latn-SE', 'en', 'se'].map((c) => [c, param(check(swedish, c), 'result')])).toEqual([
+        ['sv', true],
+        ['sv-SE', true],
+        ['sv-FI', true],
+        ['sv-Latn-SE', true],
+        ['en', false],
+        ['se', false],
+      ]);
+      expect(param(check(swedish, 'en'), 'message')).toMatch(/^The language code en does not have a language of 'sv'; /);
+      const inSweden = vs({ property: 'region', op: '=', value: 'se' });
+      expect([param(check(inSweden, 'fi-SE'), 'result'), param(check(inSweden, 'fi'), 'result')]).toEqual([true, false]);
+      const latin = vs({ property: 'script', op: '=', value: 'Latn' });
+      expect([param(check(latin, 'sr-Latn'), 'result'), param(check(latin, 'sr-Cyrl'), 'result')]).toEqual([true, false]);
+      // both: the other parts are free
+      expect(param(check(vs({ property: 'language', op: '=', value: 'sv' }, { property: 'region', op: '=', value: 'FI' }), 'sv-Latn-FI'), 'result')).toBe(true);
+    });
+
+    it('expands a fixed language as the language and the language in each region of the registry (unclosed: the grammar allows more); an unknown subtag selects nothing', () => {
+      const expandVs = (...filter: { property: string; op: string; value: string }[]) =>
+        expand([{ name: 'valueSet', resource: { resourceType: 'ValueSet', status: 'active', compose: { include: [{ system: BCP47, filter }] } } }]).expansion!;
+      const sv = expandVs({ property: 'language', op: '=', value: 'SV' });
+      const codes = sv.contains!.map((c) => c.code);
+      expect(codes.slice(0, 1)).toEqual(['sv']);
+      expect(codes).toEqual(expect.arrayContaining(['sv-SE', 'sv-FI', 'sv-AX']));
+      expect(codes.every((c) => c === 'sv' || /^sv-([A-Z]{2}|[0-9]{3})$/.test(c))).toBe(true);
+      expect(sv.contains!.find((c) => c.code === 'sv-FI')?.display).toBe('Swedish (Finland)');
+      expect(sv.extension?.map((e) => e.url)).toContain('http://hl7.org/fhir/StructureDefinition/valueset-unclosed');
+      expect(expandVs({ property: 'language', op: '=', value: 'sv' }, { property: 'region', op: '=', value: 'FI' }).contains!.map((c) => c.code)).toEqual(['sv-FI']);
+      expect(expandVs({ property: 'language', op: '=', value: 'xq' }).contains ?? []).toEqual([]);
+    });
   });
 
   describe('ISO 3166 countries', () => {
@@ -291,8 +326,28 @@ describe('built-in code systems', () => {
       expect(param(validate(MIME, 'text/plain; charset=UTF-8'), 'result')).toBe(true);
       expect(param(validate(MIME, 'Application/PDF'), 'result')).toBe(true);
       expect(param(validate(MIME, 'application/no-such-type'), 'result')).toBe(false);
+      // the unregistered tree (x. and the older x-) is never in a list, and valid all the same
+      expect(['application/x-kodverk-test', 'text/x.kodverk; charset=utf-8', 'nonsense/x-kodverk'].map((c) => param(validate(MIME, c), 'result'))).toEqual([true, true, false]);
       expect(param(validate(MIME, 'text/plain; charset'), 'result')).toBe(false);
       expect(param(inValueSet('http://hl7.org/fhir/ValueSet/mimetypes', MIME, 'image/png'), 'result')).toBe(true);
+    });
+
+    it('filters on the base (a type, or type/subtype, parameters aside) and on IANA registration', () => {
+      const vs = (...filter: { property: string; op: string; value: string }[]): ValueSet => ({ resourceType: 'ValueSet', url: 'urn:example:mime', status: 'active', compose: { include: [{ system: MIME, filter }] } });
+      const check = (v: ValueSet, code: string) => engine.validateValueSetCode({ parameters: [{ name: 'valueSet', resource: v }, { name: 'system', valueUri: MIME }, { name: 'code', valueCode: code }], txResources: [] });
+      const text = vs({ property: 'base', op: '=', value: 'text' });
+      expect(['text/plain', 'text/html; charset=utf-8', 'application/json'].map((c) => param(check(text, c), 'result'))).toEqual([true, true, false]);
+      const plain = vs({ property: 'base', op: '=', value: 'text/plain' });
+      expect(['text/plain; charset=utf-8', 'text/html'].map((c) => param(check(plain, c), 'result'))).toEqual([true, false]);
+      expect(param(check(plain, 'text/html'), 'message')).toMatch(/^The media type text\/html does not have the base text\/plain; /);
+      const iana = vs({ property: 'registered', op: '=', value: 'true' });
+      // application/json is IANA's; application/x-sh only web servers' (mime-db source 'apache')
+      expect(['application/json', 'application/x-sh'].map((c) => param(check(iana, c), 'result'))).toEqual([true, false]);
+      expect(param(check(vs({ property: 'registered', op: '=', value: 'false' }), 'application/x-sh'), 'result')).toBe(true);
+      expect(param(check(vs({ property: 'registered', op: '=', value: 'false' }), 'application/x-kodverk-test'), 'result')).toBe(true);
+      expect(param(check(iana, 'application/x-kodverk-test'), 'result')).toBe(false);
+      const narrow = expand([{ name: 'valueSet', resource: vs({ property: 'registered', op: '=', value: 'true' }, { property: 'base', op: '=', value: 'text/plain' }) }]).expansion!;
+      expect(narrow.contains!.map((c) => c.code)).toEqual(['text/plain']);
     });
   });
 

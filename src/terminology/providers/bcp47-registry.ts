@@ -69,6 +69,19 @@ export function registryEntry(type: string, subtag: string): RegistryEntry | und
   return r ? { Type: type, Subtag: subtag, Description: ['Private use'] } : undefined;
 }
 
+/** The current (not deprecated) subtags of a type, in order, without the private-use ranges. */
+export function currentSubtags(type: string): string[] {
+  const out: string[] = [];
+  for (const e of load().values()) if (e.Type === type && e.Subtag && !e.Deprecated) out.push(e.Subtag);
+  return out.sort();
+}
+
+/** A subtag of a type in the registry's letter case (subtags match without regard to case, RFC 5646 §2.1.1). */
+export function registeredCase(type: string, subtag: string): string | undefined {
+  const forms = [subtag.toLowerCase(), subtag.toUpperCase(), subtag.charAt(0).toUpperCase() + subtag.slice(1).toLowerCase()];
+  return forms.find((f) => registryEntry(type, f));
+}
+
 const ALPHA = /^[A-Za-z]+$/;
 const ALNUM = /^[A-Za-z0-9]+$/;
 const DIGIT = /^[0-9]/;

@@ -4,7 +4,7 @@ import ISO6391 from 'iso-639-1';
 import type { Concept, ConceptFilter, Designation, EnumerationBasis, LocateResult } from './provider';
 import { registerProviderKind } from './registry';
 import { GrammarProvider, builtInConcept, builtInResource, listFilter, servesResource, term } from './builtin';
-import { parseLanguageTag, LanguageTag, registryEntry, registryDate } from './bcp47-registry';
+import { parseLanguageTag, LanguageTag, currentSubtags, registeredCase, registryEntry, registryDate } from './bcp47-registry';
 
 /**
  * BCP-47 language tags (urn:ietf:bcp:47): every valid tag is a code. A tag is valid when it is
@@ -22,16 +22,28 @@ import { parseLanguageTag, LanguageTag, registryEntry, registryDate } from './bc
 export const BCP47_URL = 'urn:ietf:bcp:47';
 const LANGUAGES_VS = 'http://terminology.hl7.org/ValueSet/Languages';
 
+/** Components a filter can fix to one subtag with '=' (language = sv, region = SE, script = Latn). */
+const FIXABLE = ['language', 'ext-lang', 'script', 'region', 'variant'];
+
 const RESOURCE = builtInResource(
   { url: BCP47_URL, oid: '2.16.840.1.113883.6.121', name: 'IETFLanguageTags', title: 'Tags for Identifying Languages (BCP 47)', publisher: 'IETF', description: `Språkkoder enligt BCP 47, prövade mot IANA:s register över språkkodsdelar (${registryDate()}).` },
   {
     content: 'not-present',
-    filter: COMPONENTS().map((code) => ({ code, operator: ['exists'], value: 'true or false' })),
+    filter: COMPONENTS().map((code) =>
+      FIXABLE.includes(code) ? { code, operator: ['exists', '='], value: 'true or false (exists); a subtag (=)' } : { code, operator: ['exists'], value: 'true or false' },
+    ),
   },
 );
 
 function COMPONENTS(): string[] {
   return ['language', 'ext-lang', 'script', 'region', 'variant', 'extension', 'private-use'];
+}
+
+
+/** The subtags of a tag for a component, in lower case (for comparing without regard to case). */
+function subtagsOf(tag: LanguageTag, component: string): string[] {
+  const found: Record<string, (string | undefined)[]> = { language: [tag.language], 'ext-lang': [tag.extlang], script: [tag.script], region: [tag.region], variant: tag.variants };
+  return (found[component] ?? []).filter((x): x is string => !!x).map((x) => x.toLowerCase());
 }
 
 const swedish = new Intl.DisplayNames(['sv'], { type: 'language', fallback: 'none' });
@@ -93,6 +105,25 @@ function iso639Languages(): string[] {
 }
 
 export class Bcp47Provider extends GrammarProvider {
+  /** The basis value set's tags (the languages of ISO 639-2). */
+  basisTags(): string[] {
+    return this.basis().map((c) => c.code);
+  }
+
+  /** `component = subtag`: the tags with that subtag (compared without regard to case). */
+  private fixedComponent(property: string, value: string): ConceptFilter {
+    const want = value.toLowerCase();
+    const includes = (c: Concept) => {
+      const t = parseLanguageTag(c.code);
+      return !('problem' in t) && subtagsOf(t, property).includes(want);
+    };
+    const listed = () =>
+      fixedComponentCodes(this, property, value)
+        .map((code) => this.locate(code).concept)
+        .filter((c): c is Concept => !!c);
+    return listFilter(listed, includes, (c) => `The language code ${c.code} does not have a ${property} of '${value}'`);
+  }
+
   readonly enumerationBasis: EnumerationBasis = { url: LANGUAGES_VS, status: 'active' };
   protected parse(code: string): LocateResult {
     const tag = parseLanguageTag(code);
@@ -104,10 +135,11 @@ export class Bcp47Provider extends GrammarProvider {
   }
 
   supportsFilter(property: string, op: string): boolean {
-    return op === 'exists' && COMPONENTS().includes(property);
+    return (op === 'exists' && COMPONENTS().includes(property)) || (op === '=' && FIXABLE.includes(property));
   }
 
-  protected systemFilter(property: string, _op: string, value: string): ConceptFilter | undefined {
+  protected systemFilter(property: string, op: string, value: string): ConceptFilter | undefined {
+    if (op === '=') return this.fixedComponent(property, value);
     if (value !== 'true' && value !== 'false') return undefined;
     const want = value === 'true';
     const has = (c: Concept) => {
@@ -130,6 +162,20 @@ export class Bcp47Provider extends GrammarProvider {
       (c) => `The language code ${c.code} ${want ? 'has no' : 'has a'} ${property}, and it is ${want ? 'required' : 'not allowed'}`,
     );
   }
+}
+
+/**
+ * The tags a fixed component selects, for an expansion: a language with each current region of
+ * the registry (finite); a script or region added to each language of the basis value set (the
+ * grammar allows more: the expansion is marked incomplete like any other of this system).
+ */
+function fixedComponentCodes(provider: Bcp47Provider, property: string, value: string): string[] {
+  const type = property === 'ext-lang' ? 'extlang' : property;
+  const subtag = registeredCase(type, value);
+  if (!subtag) return [];
+  if (property === 'language') return [subtag, ...currentSubtags('region').map((r) => `${subtag}-${r}`)];
+  if (property === 'script' || property === 'region') return provider.basisTags().map((l) => `${l}-${subtag}`);
+  return [];
 }
 
 registerProviderKind({

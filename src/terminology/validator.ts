@@ -180,7 +180,8 @@ export class ValueSetValidator {
           ? formatMessage('Coding_has_no_system_or_code__cannot_validate', [])
           : c.system ? `Coding has no code for system ${c.system} and cannot be validated` : 'Coding has no code and cannot be validated';
         msg(m);
-        op.add({ severity: 'warning', code: 'invalid', txType: 'invalid-data', text: m, expression: path ? [path] : undefined, messageId: !c.system ? 'Coding_has_no_system_or_code__cannot_validate' : undefined });
+        // as for a missing system: an error against a value set, a warning in a code system's own $validate-code
+        op.add({ severity: this.internallyDefined ? 'warning' : 'error', code: 'invalid', txType: 'invalid-data', text: m, expression: path ? [path] : undefined, messageId: !c.system ? 'Coding_has_no_system_or_code__cannot_validate' : undefined });
         noCode = true;
         return;
       }
@@ -437,7 +438,10 @@ export class ValueSetValidator {
     if (!system && !this.params.inferSystem) {
       const m = formatMessage('Coding_has_no_system__cannot_validate', []);
       state.messages.push(m);
-      op.add({ severity: 'warning', code: 'invalid', txType: 'invalid-data', text: m, expression: path ? [path] : undefined, messageId: 'Coding_has_no_system__cannot_validate' });
+      // against a value set a code without a system cannot be a member: an error; a code system's
+      // own $validate-code keeps it a warning, as when nothing names the system at all
+      const severity = this.internallyDefined ? 'warning' : 'error';
+      op.add({ severity, code: 'invalid', txType: 'invalid-data', text: m, expression: path ? [path] : undefined, messageId: 'Coding_has_no_system__cannot_validate' });
       return false;
     }
     if (!system) {

@@ -227,3 +227,33 @@ describe("contained value sets: a '#' reference inside a contained value set nam
     expect(engine.expand({ parameters: [{ name: 'valueSet', resource: vs }], txResources: [CS, other] }).expansion!.contains?.map((c) => c.code)).toEqual(['green']);
   });
 });
+
+describe('a code without a system', () => {
+  const engine = new TerminologyEngine(source());
+  const CS: CodeSystem = { resourceType: 'CodeSystem', url: 'urn:example:plain', version: '1', status: 'active', content: 'complete', concept: [{ code: 'a', display: 'A' }] };
+  const VS = vs('urn:example:vs:plain', [{ system: CS.url }]);
+  const issues = (out: ParametersParameter[]) => (param(out, 'issues')?.issue ?? []).map((i: any) => [i.severity, i.details.coding?.[0]?.code, i.extension?.[0]?.valueString]);
+
+  it('against a value set is an error (it cannot be a member), beside the not-in-value-set error', () => {
+    const out = engine.validateValueSetCode({ parameters: [{ name: 'valueSet', resource: VS }, { name: 'coding', valueCoding: { code: 'a' } }], txResources: [CS] });
+    expect(param(out, 'result')).toBe(false);
+    expect(issues(out)).toEqual(
+      expect.arrayContaining([
+        ['error', 'invalid-data', 'Coding_has_no_system__cannot_validate'],
+        ['error', 'not-in-vs', 'None_of_the_provided_codes_are_in_the_value_set_one'],
+      ]),
+    );
+  });
+
+  it('a coding without a code is the same: an error against a value set', () => {
+    const out = engine.validateValueSetCode({ parameters: [{ name: 'valueSet', resource: VS }, { name: 'coding', valueCoding: { system: CS.url } }], txResources: [CS] });
+    expect(param(out, 'result')).toBe(false);
+    expect(issues(out).map((i: any[]) => i.slice(0, 2))).toContainEqual(['error', 'invalid-data']);
+  });
+
+  it("in a code system's $validate-code with nothing naming the system, a warning: there is nothing to check it against", () => {
+    const out = engine.validateCodeSystemCode({ parameters: [{ name: 'coding', valueCoding: { code: 'a' } }], txResources: [CS] });
+    expect(param(out, 'result')).toBe(false);
+    expect(issues(out)).toEqual([['warning', 'invalid-data', 'Coding_has_no_system__cannot_validate']]);
+  });
+});

@@ -39,7 +39,6 @@ function COMPONENTS(): string[] {
   return ['language', 'ext-lang', 'script', 'region', 'variant', 'extension', 'private-use'];
 }
 
-
 /** The subtags of a tag for a component, in lower case (for comparing without regard to case). */
 function subtagsOf(tag: LanguageTag, component: string): string[] {
   const found: Record<string, (string | undefined)[]> = { language: [tag.language], 'ext-lang': [tag.extlang], script: [tag.script], region: [tag.region], variant: tag.variants };

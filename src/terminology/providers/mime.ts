@@ -8,9 +8,8 @@ import { TerminologyError, txIssue } from '../issues';
 /**
  * MIME types (urn:ietf:bcp:13): the media types of `mime-db` (IANA's registry plus the types
  * Apache and nginx serve) and those of the unregistered tree (`x.`/`x-` subtypes), matched without
- * regard to case as RFC 6838 says, optionally followed
- * by parameters (`text/plain; charset=UTF-8`), which make the system open-ended: an expansion
- * lists the types and is marked incomplete.
+ * regard to case as RFC 6838 says, optionally followed by parameters (`text/plain; charset=UTF-8`),
+ * which make the system open-ended: an expansion lists the types and is marked incomplete.
  */
 export const MIME_URL = 'urn:ietf:bcp:13';
 

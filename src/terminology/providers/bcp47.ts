@@ -104,11 +104,6 @@ function iso639Languages(): string[] {
 }
 
 export class Bcp47Provider extends GrammarProvider {
-  /** The basis value set's tags (the languages of ISO 639-2). */
-  basisTags(): string[] {
-    return this.basis().map((c) => c.code);
-  }
-
   /** `component = subtag`: the tags with that subtag (compared without regard to case). */
   private fixedComponent(property: string, value: string): ConceptFilter {
     const want = value.toLowerCase();
@@ -117,10 +112,23 @@ export class Bcp47Provider extends GrammarProvider {
       return !('problem' in t) && subtagsOf(t, property).includes(want);
     };
     const listed = () =>
-      fixedComponentCodes(this, property, value)
+      this.fixedComponentCodes(property, value)
         .map((code) => this.locate(code).concept)
         .filter((c): c is Concept => !!c);
     return listFilter(listed, includes, (c) => `The language code ${c.code} does not have a ${property} of '${value}'`);
+  }
+
+  /**
+   * The tags a fixed component selects, for an expansion: a language with each current region of
+   * the registry (finite); a script or region added to each language of the basis value set (the
+   * grammar allows more: the expansion is marked incomplete like any other of this system).
+   */
+  private fixedComponentCodes(property: string, value: string): string[] {
+    const subtag = registeredCase(property === 'ext-lang' ? 'extlang' : property, value);
+    if (!subtag) return [];
+    if (property === 'language') return [subtag, ...currentSubtags('region').map((r) => `${subtag}-${r}`)];
+    if (property === 'script' || property === 'region') return this.basis().map((c) => `${c.code}-${subtag}`);
+    return [];
   }
 
   readonly enumerationBasis: EnumerationBasis = { url: LANGUAGES_VS, status: 'active' };
@@ -161,20 +169,6 @@ export class Bcp47Provider extends GrammarProvider {
       (c) => `The language code ${c.code} ${want ? 'has no' : 'has a'} ${property}, and it is ${want ? 'required' : 'not allowed'}`,
     );
   }
-}
-
-/**
- * The tags a fixed component selects, for an expansion: a language with each current region of
- * the registry (finite); a script or region added to each language of the basis value set (the
- * grammar allows more: the expansion is marked incomplete like any other of this system).
- */
-function fixedComponentCodes(provider: Bcp47Provider, property: string, value: string): string[] {
-  const type = property === 'ext-lang' ? 'extlang' : property;
-  const subtag = registeredCase(type, value);
-  if (!subtag) return [];
-  if (property === 'language') return [subtag, ...currentSubtags('region').map((r) => `${subtag}-${r}`)];
-  if (property === 'script' || property === 'region') return provider.basisTags().map((l) => `${l}-${subtag}`);
-  return [];
 }
 
 registerProviderKind({

@@ -68,7 +68,7 @@ function stageRow(st: Rf2Staging, kind: Rf2File['kind'], r: string[]): void {
       return st.concept(r[0], r[1], active, r[3], r[4]);
     case 'description':
     case 'textDefinition':
-      return st.description(r[0], r[1], active, r[4], r[5], r[6], r[7]);
+      return st.description(r[0], r[1], active, r[3], r[4], r[5], r[6], r[7]);
     case 'language':
       return st.language(r[0], r[1], active, r[4], r[5], r[6]);
     case 'relationship':
@@ -113,6 +113,13 @@ export function conceptInputOf(c: StagedConcept, descriptions: StagedDescription
     display: display?.d.term,
     inactive: c.active === 0,
     parents,
-    designations: ranked.map(({ d, acc }) => ({ language: d.lang, use: designationUse(d.type), value: d.term, inactive: !d.active || undefined, extra: { id: d.id, acc } })),
+    designations: ranked.map(({ d, acc }) => ({
+      language: d.lang,
+      use: designationUse(d.type),
+      value: d.term,
+      inactive: !d.active || undefined,
+      // effective time and module for ECL description filters; the module only where it is not the concept's
+      extra: { id: d.id, acc, t: Number(d.effective), ...(d.module !== c.module ? { m: d.module } : {}) },
+    })),
   };
 }

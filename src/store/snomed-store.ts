@@ -29,7 +29,10 @@ export interface SctConceptRow {
   defined: number;
 }
 
-/** A description as stored in concept_designation (extra: {"id", "acc": {refsetId: "P"|"A"}}). */
+/**
+ * A description as stored in concept_designation (extra: {"id", "acc": {refsetId: "P"|"A"}, "t":
+ * effectiveTime as YYYYMMDD, "m": moduleId where it is not the concept's}).
+ */
 export interface DescriptionRow {
   concept_pk: number;
   language: string | null;
@@ -293,6 +296,9 @@ export class SnomedStore {
 /** A staged description with its language-refset acceptabilities (refset id -> preferred/acceptable id). */
 export interface StagedDescription {
   id: string;
+  /** effectiveTime (YYYYMMDD) and moduleId of the description's latest row */
+  effective: string;
+  module: string;
   /** inactive descriptions are kept: a display once valid is recognised as no longer current */
   active: boolean;
   lang: string;
@@ -328,9 +334,9 @@ const STAGING_TABLES = {
     insert: { keyed: true, columns: ['id', 'effective', 'active', 'module', 'status'] },
   },
   description: {
-    schema: 'CREATE TABLE description (id INTEGER NOT NULL, effective TEXT NOT NULL, active INTEGER NOT NULL, concept INTEGER NOT NULL, lang TEXT NOT NULL, type TEXT NOT NULL, term TEXT NOT NULL, seq INTEGER NOT NULL)',
+    schema: 'CREATE TABLE description (id INTEGER NOT NULL, effective TEXT NOT NULL, active INTEGER NOT NULL, module INTEGER NOT NULL, concept INTEGER NOT NULL, lang TEXT NOT NULL, type TEXT NOT NULL, term TEXT NOT NULL, seq INTEGER NOT NULL)',
     index: 'CREATE INDEX description_by_concept ON description (concept, seq)',
-    insert: { keyed: false, columns: ['id', 'effective', 'active', 'concept', 'lang', 'type', 'term', 'seq'] },
+    insert: { keyed: false, columns: ['id', 'effective', 'active', 'module', 'concept', 'lang', 'type', 'term', 'seq'] },
   },
   // a language member is read only through its description: the index holds the whole row
   language: {
@@ -480,8 +486,8 @@ export class Rf2Staging {
     this.inserts.concept!.run(id, effective, active, module, status);
   }
 
-  description(id: string, effective: string, active: number, concept: string, lang: string, type: string, term: string): void {
-    this.inserts.description!.run(id, effective, active, concept, lang, type, term, this.seq++);
+  description(id: string, effective: string, active: number, module: string, concept: string, lang: string, type: string, term: string): void {
+    this.inserts.description!.run(id, effective, active, module, concept, lang, type, term, this.seq++);
   }
 
   language(id: string, effective: string, active: number, refset: string, description: string, acceptability: string): void {
@@ -520,7 +526,7 @@ export class Rf2Staging {
     // a description's members come in the order of the language index (description, seq, ...)
     const descriptions = this.s(
       'descriptions',
-      `SELECT CAST(d.concept AS TEXT), CAST(d.id AS TEXT), d.effective, d.active, d.lang, d.type, d.term, d.seq,
+      `SELECT CAST(d.concept AS TEXT), CAST(d.id AS TEXT), d.effective, d.active, CAST(d.module AS TEXT), d.lang, d.type, d.term, d.seq,
               l.id, l.effective, l.active, l.refset, l.acceptability, l.seq
        FROM description d LEFT JOIN language l ON l.description = d.id
        WHERE d.concept IN (SELECT id FROM concept WHERE rowid > ? AND rowid <= ?) ORDER BY d.concept, d.seq`,
@@ -529,19 +535,19 @@ export class Rf2Staging {
       'parents',
       'SELECT CAST(source AS TEXT), CAST(dest AS TEXT) FROM relationship WHERE source IN (SELECT id FROM concept WHERE rowid > ? AND rowid <= ?) AND type = ? AND active = 1 AND chartype = ?',
     );
-    type Row = [string, string, string, number, string, string, string, number, string | null, string, number, string, string, number];
-    type Description = { effective: string; active: number; lang: string; type: string; term: string; members: StagedMember[] };
+    type Row = [string, string, string, number, string, string, string, string, number, string | null, string, number, string, string, number];
+    type Description = { effective: string; active: number; module: string; lang: string; type: string; term: string; members: StagedMember[] };
     for (let after = 0; ; ) {
       const rows = concepts.all(after, page) as (StagedConcept & { r: number })[];
       if (rows.length === 0) return;
       const last = rows[rows.length - 1].r;
       const byConcept = new Map<string, Map<string, Description>>();
-      for (const [concept, id, effective, active, lang, type, term, , member, memberEffective, memberActive, refset, acceptability, memberSeq] of descriptions.all(after, last) as Row[]) {
+      for (const [concept, id, effective, active, module, lang, type, term, , member, memberEffective, memberActive, refset, acceptability, memberSeq] of descriptions.all(after, last) as Row[]) {
         let list = byConcept.get(concept);
         if (!list) byConcept.set(concept, (list = new Map()));
         let entry = list.get(id);
-        if (!entry) list.set(id, (entry = { effective, active, lang, type, term, members: [] }));
-        else if (effective > entry.effective) Object.assign(entry, { effective, active, lang, type, term });
+        if (!entry) list.set(id, (entry = { effective, active, module, lang, type, term, members: [] }));
+        else if (effective > entry.effective) Object.assign(entry, { effective, active, module, lang, type, term });
         if (member !== null) addMemberRow(entry.members, { id: member, effective: memberEffective, active: memberActive, refset, acceptability, seq: memberSeq });
       }
       const parentsOf = new Map<string, string[]>();
@@ -553,7 +559,7 @@ export class Rf2Staging {
           this.counts.descriptions++;
           if (d.active === 1) this.counts.activeDescriptions++;
           for (const m of d.members) this.counts.activeLanguageMembers += m.active;
-          descriptions.push({ id, active: d.active === 1, lang: d.lang, type: d.type, term: d.term, acc });
+          descriptions.push({ id, effective: d.effective, module: d.module, active: d.active === 1, lang: d.lang, type: d.type, term: d.term, acc });
         }
         yield { concept, descriptions, parents: concept.active ? (parentsOf.get(concept.id) ?? []) : [] };
       }

@@ -47,17 +47,19 @@ describe('RF2 staging: which row of a component wins', () => {
   });
 
   it('assembles concepts with descriptions, acceptabilities and parents as the latest rows say', () => {
+    const CORE = '900000000000207008';
+    const SWEDISH = '45991000052106';
     const st = staging();
     st.load(() => {
       st.concept('138875005', '20020131', 1, '900000000000207008', '900000000000074008');
       st.concept(LONG_CONCEPT, '20240101', 1, '45991000052106', '900000000000074008');
       st.concept(LONG_CONCEPT, '20250101', 0, '45991000052106', '900000000000073002');
-      st.description('1000001', '20240101', 1, LONG_CONCEPT, 'en', SYNONYM, 'first term');
-      st.description(LONG_DESCRIPTION, '20240101', 1, LONG_CONCEPT, 'sv', SYNONYM, 'svensk term');
-      st.description('1000002', '20240101', 1, '138875005', 'en', SYNONYM, 'root');
-      // re-released with a later date: its content wins, its place stays
-      st.description('1000001', '20250101', 0, LONG_CONCEPT, 'en', SYNONYM, 'first term, corrected');
-      st.description('1000002', '20230101', 1, '138875005', 'en', SYNONYM, 'older root');
+      st.description('1000001', '20240101', 1, CORE, LONG_CONCEPT, 'en', SYNONYM, 'first term');
+      st.description(LONG_DESCRIPTION, '20240101', 1, SWEDISH, LONG_CONCEPT, 'sv', SYNONYM, 'svensk term');
+      st.description('1000002', '20240101', 1, CORE, '138875005', 'en', SYNONYM, 'root');
+      // re-released with a later date (and moved to another module): its content wins, its place stays
+      st.description('1000001', '20250101', 0, SWEDISH, LONG_CONCEPT, 'en', SYNONYM, 'first term, corrected');
+      st.description('1000002', '20230101', 1, SWEDISH, '138875005', 'en', SYNONYM, 'older root');
       st.language('11111111-1111-1111-1111-111111111111', '20240101', 1, US, '1000001', PREFERRED);
       st.language('22222222-2222-2222-2222-222222222222', '20240101', 1, '46011000052107', LONG_DESCRIPTION, PREFERRED);
       st.language('33333333-3333-3333-3333-333333333333', '20240101', 1, US, '1000002', PREFERRED);
@@ -69,12 +71,12 @@ describe('RF2 staging: which row of a component wins', () => {
     const assembled = assemble(st);
     expect(assembled.map((a) => a.concept.id)).toEqual(['138875005', LONG_CONCEPT]);
     const [root, long] = assembled;
-    expect(root.descriptions).toEqual([{ id: '1000002', active: true, lang: 'en', type: SYNONYM, term: 'root', acc: {} }]);
+    expect(root.descriptions).toEqual([{ id: '1000002', effective: '20240101', module: CORE, active: true, lang: 'en', type: SYNONYM, term: 'root', acc: {} }]);
     expect(root.parents).toEqual([]);
     expect(long.concept).toMatchObject({ id: LONG_CONCEPT, effective: '20250101', active: 0, status: '900000000000073002' });
     expect(long.descriptions).toEqual([
-      { id: '1000001', active: false, lang: 'en', type: SYNONYM, term: 'first term, corrected', acc: { [US]: ACCEPTABLE } },
-      { id: LONG_DESCRIPTION, active: true, lang: 'sv', type: SYNONYM, term: 'svensk term', acc: { '46011000052107': PREFERRED } },
+      { id: '1000001', effective: '20250101', module: SWEDISH, active: false, lang: 'en', type: SYNONYM, term: 'first term, corrected', acc: { [US]: ACCEPTABLE } },
+      { id: LONG_DESCRIPTION, effective: '20240101', module: SWEDISH, active: true, lang: 'sv', type: SYNONYM, term: 'svensk term', acc: { '46011000052107': PREFERRED } },
     ]);
     // an inactive concept has no parents in the hierarchy
     expect(long.parents).toEqual([]);

@@ -49,10 +49,51 @@ describe('ECL parser', () => {
   it('parses description and concept filters', () => {
     expect(parseEcl('<< 404684003 {{ term = "hjärt", language = sv, type = syn }} {{ C definitionStatus = primitive }}')).toMatchObject({
       filters: [
-        { kind: 'description', items: [{ kind: 'term', terms: [{ type: 'match', text: 'hjärt' }] }, { kind: 'language', codes: ['sv'] }, { kind: 'type', ids: ['900000000000013009'] }] },
-        { kind: 'concept', items: [{ kind: 'definitionStatus', ids: ['900000000000074008'] }] },
+        { kind: 'description', items: [{ kind: 'term', terms: [{ type: 'match', text: 'hjärt' }] }, { kind: 'language', codes: ['sv'] }, { kind: 'type', concepts: { ids: ['900000000000013009'] } }] },
+        { kind: 'concept', items: [{ kind: 'definitionStatus', concepts: { ids: ['900000000000074008'] } }] },
       ],
     });
+  });
+
+  it('parses the filter values the ECL grammar allows: constraints and sets of concepts, date sets, active != and *', () => {
+    expect(parseEcl('<< 404684003 {{ C moduleId = << 900000000000445007 }}')).toMatchObject({
+      filters: [{ kind: 'concept', items: [{ kind: 'module', op: '=', concepts: { constraint: { op: '<<', focus: { id: '900000000000445007' } } } }] }],
+    });
+    expect(parseEcl('<< 404684003 {{ C moduleId = (900000000000207008 |core| 45991000052106) }}')).toMatchObject({
+      filters: [{ kind: 'concept', items: [{ kind: 'module', concepts: { ids: ['900000000000207008', '45991000052106'] } }] }],
+    });
+    expect(parseEcl('<< 404684003 {{ C definitionStatusId = (<< 900000000000074008) }}')).toMatchObject({
+      filters: [{ kind: 'concept', items: [{ kind: 'definitionStatus', concepts: { constraint: { focus: { kind: 'sub' } } } }] }],
+    });
+    expect(parseEcl('<< 404684003 {{ D typeId = (900000000000013009 900000000000003001), moduleId != 900000000000207008 }}')).toMatchObject({
+      filters: [{ kind: 'description', items: [{ kind: 'type', concepts: { ids: ['900000000000013009', '900000000000003001'] } }, { kind: 'module', op: '!=' }] }],
+    });
+    expect(parseEcl('<< 404684003 {{ D effectiveTime >= ("20200131" "20210731") }} {{ C effectiveTime < "20250101" }}')).toMatchObject({
+      filters: [
+        { kind: 'description', items: [{ kind: 'effectiveTime', time: { op: '>=', dates: [20200131, 20210731] } }] },
+        { kind: 'concept', items: [{ kind: 'effectiveTime', time: { op: '<', dates: [20250101] } }] },
+      ],
+    });
+    expect(() => parseEcl('<< 404684003 {{ C effectiveTime = "20251301" }}')).toThrow(/'20251301' is not a date/);
+    expect(parseEcl('<< 404684003 {{ D active != 1 }} {{ C active = * }}')).toMatchObject({
+      filters: [{ kind: 'description', items: [{ kind: 'active', value: false }] }, { kind: 'concept', items: [{ kind: 'active', value: 'any' }] }],
+    });
+  });
+
+  it('parses dialects with their acceptabilities: per dialect, for the whole set, by token or by concept', () => {
+    expect(parseEcl('<< 404684003 {{ D dialect = (en-gb (prefer) en-us) (accept) }}')).toMatchObject({
+      filters: [{ items: [{ kind: 'dialect', dialects: [{ refsets: { ids: ['900000000000508004'] }, acceptability: ['P'] }, { refsets: { ids: ['900000000000509007'] }, acceptability: ['A'] }] }] }],
+    });
+    expect(parseEcl('<< 404684003 {{ D dialectId = (900000000000509007 (900000000000548007 accept)) }}')).toMatchObject({
+      filters: [{ items: [{ kind: 'dialect', dialects: [{ refsets: { ids: ['900000000000509007'] }, acceptability: ['P', 'A'] }] }] }],
+    });
+    expect(parseEcl('<< 404684003 {{ D dialectId = << 900000000000506000 (prefer) }}')).toMatchObject({
+      filters: [{ items: [{ kind: 'dialect', dialects: [{ refsets: { constraint: { op: '<<' } }, acceptability: ['P'] }] }] }],
+    });
+    expect(parseEcl('<< 404684003 {{ D dialectId = (<< 900000000000506000) }}')).toMatchObject({
+      filters: [{ items: [{ kind: 'dialect', dialects: [{ refsets: { constraint: { focus: { kind: 'sub', op: '<<' } } }, acceptability: [] }] }] }],
+    });
+    expect(() => parseEcl('<< 404684003 {{ D dialect = en-gb (900000000000207008) }}')).toThrow(/is not an acceptability/);
   });
 
   it('parses member filters, on the members of ^ only', () => {
@@ -62,6 +103,7 @@ describe('ECL parser', () => {
     expect(parseEcl('^ 900000000000526001 {{ M targetComponentId != 74400008 }}')).toMatchObject({ filters: [{ kind: 'member', items: [{ kind: 'concept', field: 'target', op: '!=' }] }] });
     expect(() => parseEcl('<< 404684003 {{ M mapTarget = "x" }}')).toThrow(/apply to the members of a reference set/);
     expect(() => parseEcl('^ 447562003 {{ M mapGroup = #1 }}')).toThrow(/'mapGroup' are not supported/);
+    expect(() => parseEcl('^ 447562003 {{ M effectiveTime > "20200101" }}')).toThrow(/only the active members of a reference set are kept/);
   });
 
   it('parses history supplements', () => {
@@ -189,6 +231,40 @@ describe('ECL evaluation (synthetic release)', () => {
     expect(members(`^ ${ID.careRefset} {{ M mapTarget = "K75" }}`)).toEqual([ID.hepatitis]);
     expect(members(`^ ${ID.careRefset} {{ M mapTarget = wild:"K7*.9" }}`)).toEqual([ID.hepatitis]);
     expect(members(`^ ${ID.careRefset} {{ M mapTarget = "F32" }}`)).toEqual([]);
+  });
+
+  it('description module and effective-time filters read each description\'s own', () => {
+    // the Swedish descriptions are in the Swedish module; the inactive "NOS" description is from 2020
+    expect(members(`< ${ID.disease} {{ D moduleId = ${ID.swedish} }}`)).toEqual([ID.hepatitis]);
+    expect(members(`< ${ID.disease} {{ D moduleId = << ${ID.swedish} }}`)).toEqual([ID.hepatitis]);
+    expect(members(`< ${ID.disease} {{ D moduleId = (${ID.core} ${ID.swedish}) }}`)).toHaveLength(4);
+    expect(members(`< ${ID.disease} {{ D moduleId != ${ID.core} }}`)).toEqual([ID.hepatitis]);
+    expect(members(`< ${ID.disease} {{ D moduleId = ${ID.swedish}, term = "hepatit" }}`)).toEqual([ID.hepatitis]);
+    expect(members(`< ${ID.disease} {{ D moduleId = ${ID.swedish}, language = en }}`)).toEqual([]);
+    expect(members(`< ${ID.disease} {{ D effectiveTime < "20250101" }}`)).toEqual([ID.hepatitis]);
+    expect(members(`< ${ID.disease} {{ D effectiveTime = ("20200131" "20190731") }}`)).toEqual([ID.hepatitis]);
+    expect(members(`< ${ID.disease} {{ D effectiveTime != "20250930" }}`)).toEqual([ID.hepatitis]);
+    expect(members(`< ${ID.disease} {{ D effectiveTime >= "20250930", active = 0 }}`)).toEqual([]);
+  });
+
+  it('concept filters take constraints and sets; active takes != and *', () => {
+    expect(members(`< ${ID.disease} {{ C moduleId = < ${ID.root} }}`)).toHaveLength(4);
+    expect(members(`< ${ID.disease} {{ C moduleId = (${ID.swedish} ${ID.liver}) }}`)).toEqual([]);
+    expect(members(`< ${ID.disease} {{ C definitionStatusId = (${ID.defined}) }}`)).toEqual([ID.hepatitis]);
+    expect(members(`< ${ID.disease} {{ C effectiveTime = ("20250930" "20200131") }}`)).toHaveLength(4);
+    expect(members(`< ${ID.disease} {{ C active != 1 }}`)).toEqual([]);
+    expect(members(`< ${ID.disease} {{ C active = * }}`)).toHaveLength(4);
+    expect(members(`< ${ID.disease} {{ D active != 1 }}`)).toEqual([ID.hepatitis]);
+    expect(members(`< ${ID.disease} {{ D typeId = (${ID.fsn} ${ID.synonym}) }}`)).toHaveLength(4);
+    expect(() => ev.members(parseEcl(`< ${ID.disease} {{ C moduleId = 999999999999 }}`))).toThrow(EclEvaluationError);
+  });
+
+  it('dialect filters: acceptability per dialect or for the whole set', () => {
+    expect(members(`< ${ID.disease} {{ D dialect = (en-gb (prefer) sv) }}`)).toEqual([ID.hepatitis]);
+    expect(members(`< ${ID.disease} {{ D dialect = (en-us sv) (prefer) }}`)).toHaveLength(4);
+    expect(members(`< ${ID.disease} {{ D dialectId = (${ID.sv} (prefer)) }}`)).toEqual([ID.hepatitis]);
+    expect(members(`< ${ID.disease} {{ D dialectId = ${ID.us} (accept), term = "NOS" }}`)).toEqual([]);
+    expect(members(`< ${ID.disease} {{ D dialectId != ${ID.us} }}`)).toEqual([ID.hepatitis]);
   });
 
   it('description active and id filters: the same description must pass every item of one filter', () => {

@@ -98,19 +98,42 @@ export interface TypedTerm {
   text: string;
 }
 
+/**
+ * The concepts a filter item names: SCTIDs (one concept, a set of them, or what an alias such as
+ * `syn` or `en-gb` stands for) or an expression constraint (`moduleId = << 900000000000445007`).
+ */
+export type ConceptChoice = { ids: string[] } | { constraint: EclNode };
+
+/** `effectiveTime <op> "YYYYMMDD"` or a set of dates in brackets (dates as numbers, 20250131). */
+export interface TimeComparison {
+  op: ComparisonOp;
+  dates: number[];
+}
+
+/** `active = 1|0|true|false|*` (or `!=`): the state asked for, or any. */
+export type ActiveChoice = boolean | 'any';
+
+/** A dialect (language reference set) and the acceptabilities asked for in it (none: either). */
+export interface DialectChoice {
+  refsets: ConceptChoice;
+  acceptability: ('P' | 'A')[];
+}
+
 export type DescriptionFilterItem =
   | { kind: 'term'; op: '=' | '!='; terms: TypedTerm[] }
   | { kind: 'language'; op: '=' | '!='; codes: string[] }
-  | { kind: 'type'; op: '=' | '!='; ids: string[] }
-  | { kind: 'dialect'; op: '=' | '!='; dialects: { refset: string; acceptability?: 'P' | 'A' }[] }
-  | { kind: 'active'; value: boolean }
+  | { kind: 'type'; op: '=' | '!='; concepts: ConceptChoice }
+  | { kind: 'dialect'; op: '=' | '!='; dialects: DialectChoice[] }
+  | { kind: 'module'; op: '=' | '!='; concepts: ConceptChoice }
+  | { kind: 'effectiveTime'; time: TimeComparison }
+  | { kind: 'active'; value: ActiveChoice }
   | { kind: 'id'; op: '=' | '!='; ids: string[] };
 
 export type ConceptFilterItem =
-  | { kind: 'definitionStatus'; op: '=' | '!='; ids: string[] }
-  | { kind: 'module'; op: '=' | '!='; ids: string[] }
-  | { kind: 'active'; value: boolean }
-  | { kind: 'effectiveTime'; op: ComparisonOp; value: number };
+  | { kind: 'definitionStatus'; op: '=' | '!='; concepts: ConceptChoice }
+  | { kind: 'module'; op: '=' | '!='; concepts: ConceptChoice }
+  | { kind: 'active'; value: ActiveChoice }
+  | { kind: 'effectiveTime'; time: TimeComparison };
 
 /**
  * A member filter item on a field of reference set members: a concept field (the referenced

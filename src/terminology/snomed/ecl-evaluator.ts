@@ -1,8 +1,10 @@
-import type { DescriptionRow, SnomedStore } from '../../store/snomed-store';
+import type { DescriptionRow, SctConceptRow, SnomedStore } from '../../store/snomed-store';
 import {
+  ActiveChoice,
   AttributeRefinement,
   Cardinality,
   Comparison,
+  ConceptChoice,
   ConceptFilterItem,
   ConceptRef,
   DescriptionFilterItem,
@@ -13,6 +15,7 @@ import {
   MemberFilterItem,
   Refinement,
   SubExpression,
+  TimeComparison,
   TypedTerm,
   isWildcardNode,
 } from './ecl-ast';
@@ -86,6 +89,43 @@ function compareNumbers(a: number, op: string, b: number): boolean {
   }
 }
 
+/** Several dates: = and the orderings hold when one date satisfies them, != when none is equal. */
+function timeMatches(t: number, time: TimeComparison): boolean {
+  return time.op === '!=' ? time.dates.every((d) => t !== d) : time.dates.some((d) => compareNumbers(t, time.op, d));
+}
+
+function activeMatches(active: boolean, wanted: ActiveChoice): boolean {
+  return wanted === 'any' || active === wanted;
+}
+
+/** The expression constraints inside a filter's items (member fields, or concepts named by constraint). */
+function filterConstraints(f: EclFilter): EclNode[] {
+  const out: EclNode[] = [];
+  const add = (c: ConceptChoice) => {
+    if ('constraint' in c) out.push(c.constraint);
+  };
+  for (const i of f.items) {
+    if (i.kind === 'concept') out.push(i.value);
+    else if (i.kind === 'type' || i.kind === 'module' || i.kind === 'definitionStatus') add(i.concepts);
+    else if (i.kind === 'dialect') i.dialects.forEach((d) => add(d.refsets));
+  }
+  return out;
+}
+
+/**
+ * What a Snomed CT description's stored extra holds: its id, its acceptability in each language
+ * refset and, in releases imported since descriptions kept them, its effective time and its module
+ * when that is not its concept's.
+ */
+interface DescriptionDetails {
+  id?: string;
+  acc?: Record<string, 'P' | 'A'>;
+  t?: number;
+  m?: string;
+}
+
+const REIMPORT = 'this Snomed CT release was imported before Kodverk kept the effective time and module of each description: import it again to filter descriptions by effectiveTime or moduleId';
+
 /** Does a text match any of the search terms: every word a prefix of one of its words, or the wildcard pattern? */
 function termMatches(terms: TypedTerm[], text: string): boolean {
   const textWords = words(text);
@@ -141,7 +181,7 @@ export class EclEvaluator {
           return;
         case 'sub':
           if (n.history && 'refsets' in n.history) visit(n.history.refsets);
-          for (const f of n.filters) if (f.kind === 'member') for (const i of f.items) if (i.kind === 'concept') visit(i.value);
+          for (const f of n.filters) filterConstraints(f).forEach(visit);
           return visit(n.focus);
         case 'and':
         case 'or':
@@ -608,16 +648,22 @@ export class EclEvaluator {
       }
     }
     const out = new Set<number>();
+    // a description's module is stored only where it is not its concept's
+    const needsDetails = filters.some((f) => f.kind === 'concept' || (f.kind === 'description' && f.items.some((i) => i.kind === 'module')));
     for (let i = 0; i < pool.length; i += BATCH) {
       const chunk = pool.slice(i, i + BATCH);
       const descriptions = filters.some((f) => f.kind === 'description') ? this.store.descriptionsOf(chunk) : new Map<number, DescriptionRow[]>();
-      const details = filters.some((f) => f.kind === 'concept') ? this.store.sctConcepts(chunk) : undefined;
+      const details = needsDetails ? this.store.sctConcepts(chunk) : undefined;
       for (const pk of chunk) {
+        const concept = details?.get(pk);
         const ok = filters.every((f) =>
           f.kind === 'description'
-            ? (descriptions.get(pk) ?? []).some((d) => f.items.every((item) => this.descriptionPasses(d, item)))
+            ? (descriptions.get(pk) ?? []).some((d) => {
+                const parsed = this.descriptionDetails(d);
+                return f.items.every((item) => this.descriptionPasses(d, parsed, concept, item));
+              })
             : f.kind === 'concept'
-              ? f.items.every((item) => this.conceptPasses(pk, details?.get(pk), item))
+              ? f.items.every((item) => this.conceptPasses(pk, concept, item))
               : true, // member filters act on the members of ^, before this
         );
         if (ok) out.add(pk);
@@ -626,7 +672,25 @@ export class EclEvaluator {
     return out;
   }
 
-  private descriptionPasses(d: DescriptionRow, item: DescriptionFilterItem): boolean {
+  private descriptionDetails(d: DescriptionRow): DescriptionDetails {
+    return d.extra ? (JSON.parse(d.extra) as DescriptionDetails) : {};
+  }
+
+  /** Is the concept of an SCTID among those a filter item names? */
+  private chosen(choice: ConceptChoice, id: string | null | undefined): boolean {
+    if (!id) return false;
+    if ('ids' in choice) return choice.ids.includes(id);
+    const pk = this.store.pkOf(id);
+    return pk !== undefined && this.has(choice.constraint, pk);
+  }
+
+  /** Is a concept row among those a filter item names? (A listed id that is not in the release is an error.) */
+  private chosenPk(choice: ConceptChoice, pk: number | null | undefined): boolean {
+    if (pk === null || pk === undefined) return false;
+    return 'ids' in choice ? choice.ids.some((id) => this.pk(id) === pk) : this.has(choice.constraint, pk);
+  }
+
+  private descriptionPasses(d: DescriptionRow, details: DescriptionDetails, concept: SctConceptRow | undefined, item: DescriptionFilterItem): boolean {
     let hit: boolean;
     switch (item.kind) {
       case 'term':
@@ -636,35 +700,44 @@ export class EclEvaluator {
         hit = item.codes.includes((d.language ?? '').toLowerCase());
         break;
       case 'type':
-        hit = item.ids.includes(d.use_code ?? '');
+        hit = this.chosen(item.concepts, d.use_code);
         break;
       case 'dialect': {
-        const acc: Record<string, string> = d.extra ? (JSON.parse(d.extra).acc ?? {}) : {};
-        hit = item.dialects.some((x) => acc[x.refset] !== undefined && (!x.acceptability || acc[x.refset] === x.acceptability));
+        const acc = details.acc ?? {};
+        hit = item.dialects.some((x) =>
+          Object.entries(acc).some(([refset, a]) => (x.acceptability.length === 0 || x.acceptability.includes(a)) && this.chosen(x.refsets, refset)),
+        );
         break;
       }
+      case 'module':
+        if (details.t === undefined) throw new EclEvaluationError(REIMPORT);
+        hit = details.m !== undefined ? this.chosen(item.concepts, details.m) : this.chosenPk(item.concepts, concept?.module_pk);
+        break;
+      case 'effectiveTime':
+        if (details.t === undefined) throw new EclEvaluationError(REIMPORT);
+        return timeMatches(details.t, item.time);
       case 'active':
-        return (d.inactive === 0) === item.value;
+        return activeMatches(d.inactive === 0, item.value);
       case 'id':
-        hit = !!d.extra && item.ids.includes(JSON.parse(d.extra).id);
+        hit = details.id !== undefined && item.ids.includes(details.id);
         break;
     }
     return item.op === '=' ? hit : !hit;
   }
 
-  private conceptPasses(pk: number, details: { module_pk: number | null; effective_time: number; defined: number } | undefined, item: ConceptFilterItem): boolean {
+  private conceptPasses(pk: number, details: SctConceptRow | undefined, item: ConceptFilterItem): boolean {
     switch (item.kind) {
       case 'active':
-        return this.store.isActive(pk) === item.value;
+        return activeMatches(this.store.isActive(pk), item.value);
       case 'effectiveTime':
-        return !!details && compareNumbers(details.effective_time, item.op, item.value);
+        return !!details && timeMatches(details.effective_time, item.time);
       case 'module': {
-        const hit = !!details && item.ids.some((id) => this.pk(id) === details.module_pk);
+        const hit = !!details && this.chosenPk(item.concepts, details.module_pk);
         return item.op === '=' ? hit : !hit;
       }
       case 'definitionStatus': {
         const status = details?.defined ? SCT.defined : SCT.primitive;
-        return item.ids.includes(status) === (item.op === '=');
+        return this.chosen(item.concepts, status) === (item.op === '=');
       }
     }
   }

@@ -1,11 +1,14 @@
 import type {
+  ActiveChoice,
   AttributeRefinement,
   Cardinality,
   Comparison,
   ComparisonOp,
+  ConceptChoice,
   ConceptFilterItem,
   ConceptRef,
   DescriptionFilterItem,
+  DialectChoice,
   EclFilter,
   EclNode,
   HierarchyOp,
@@ -13,6 +16,7 @@ import type {
   MemberFilterItem,
   Refinement,
   SubExpression,
+  TimeComparison,
   TypedTerm,
 } from './ecl-ast';
 import { SCT } from './sctid';
@@ -332,7 +336,11 @@ class Parser extends Scanner {
       return { kind: 'mapTarget', op, terms: this.list(() => this.typedTerm()) };
     }
     const concept = field === 'referencedComponentId' ? 'referencedComponentId' : field === 'targetComponentId' || field === 'valueId' ? 'target' : undefined;
-    if (!concept) return this.fail(`member filters on '${field}' are not supported (referencedComponentId, targetComponentId, valueId, mapTarget)`);
+    if (!concept) {
+      // the store keeps the active members of a release and no member's module or effective time
+      const why = ['moduleId', 'effectiveTime', 'active'].includes(field) ? ': only the active members of a reference set are kept, without their module and effective time' : '';
+      return this.fail(`member filters on '${field}' are not supported${why} (referencedComponentId, targetComponentId, valueId, mapTarget)`);
+    }
     const op = this.equality();
     this.ws();
     return { kind: 'concept', field: concept, op, value: this.subExpression() };
@@ -357,9 +365,33 @@ class Parser extends Scanner {
     return out;
   }
 
-  /** One concept id or several in brackets (terms allowed). */
-  private ids(): string[] {
-    return this.list(() => this.conceptReference('a concept id').id);
+  /**
+   * The concepts of a filter's id field: an expression constraint (a concept, `<< id`, `^ refset`,
+   * a bracketed constraint) or a set of concept references in brackets, `(id id ...)`.
+   */
+  private conceptChoice(): ConceptChoice {
+    this.ws();
+    if (this.peek('(')) {
+      const start = this.pos;
+      try {
+        return { ids: this.conceptSet() };
+      } catch (e) {
+        if (!(e instanceof EclSyntaxError)) throw e;
+        this.pos = start;
+      }
+    }
+    const constraint = this.subExpression();
+    const plain = constraint.focus.kind === 'concept' && !constraint.op && !constraint.memberOf && constraint.filters.length === 0 && !constraint.history;
+    return plain && constraint.focus.kind === 'concept' ? { ids: [constraint.focus.id] } : { constraint };
+  }
+
+  /** `(id [|term|] id [|term|] ...)`: two or more concept references, or one. */
+  private conceptSet(): string[] {
+    this.expect('(');
+    const out: string[] = [];
+    for (this.ws(); !this.accept(')'); this.ws()) out.push(this.conceptReference("a concept id or ')'").id);
+    if (out.length === 0) this.fail('the set of concepts is empty');
+    return out;
   }
 
   /** One word or several in brackets, each one of the keys of `table` (case-insensitive). */
@@ -388,39 +420,83 @@ class Parser extends Scanner {
     }
     if (this.keyword('typeId')) {
       const op = this.equality();
-      return { kind: 'type', op, ids: this.ids() };
+      return { kind: 'type', op, concepts: this.conceptChoice() };
     }
     if (this.keyword('type')) {
       const op = this.equality();
-      return { kind: 'type', op, ids: this.aliases(DESCRIPTION_TYPES, 'a description type') };
+      return { kind: 'type', op, concepts: { ids: this.aliases(DESCRIPTION_TYPES, 'a description type') } };
     }
-    if (this.keyword('dialectId') || this.keyword('dialect')) {
-      const byId = this.text.slice(this.pos - 9, this.pos) === 'dialectId';
+    if (this.keyword('dialectId')) return this.dialectFilter(true);
+    if (this.keyword('dialect')) return this.dialectFilter(false);
+    if (this.keyword('moduleId')) {
       const op = this.equality();
-      return {
-        kind: 'dialect',
-        op,
-        dialects: this.list(() => {
-          const refset = byId ? this.conceptReference('a concept id').id : (DIALECTS[this.word().toLowerCase()] ?? this.fail('unknown dialect alias (en-us, en-gb, sv)'));
-          this.ws();
-          let acceptability: 'P' | 'A' | undefined;
-          if (this.accept('(')) {
-            this.ws();
-            if (this.keyword('prefer') || this.accept(SCT.preferred)) acceptability = 'P';
-            else if (this.keyword('accept') || this.accept(SCT.acceptable)) acceptability = 'A';
-            else this.fail("expected 'prefer' or 'accept'");
-            this.expect(')');
-          }
-          return { refset, acceptability };
-        }),
-      };
+      return { kind: 'module', op, concepts: this.conceptChoice() };
     }
+    if (this.keyword('effectiveTime')) return { kind: 'effectiveTime', time: this.timeComparison() };
     if (this.keyword('active')) return { kind: 'active', value: this.activeValue() };
     if (this.keyword('id')) {
       const op = this.equality();
       return { kind: 'id', op, ids: this.list(() => this.sctid('a description id')) };
     }
-    return this.fail(`expected a description filter (term, language, type, typeId, dialect, dialectId, active, id)${this.found()}`);
+    return this.fail(`expected a description filter (term, language, type, typeId, dialect, dialectId, moduleId, effectiveTime, active, id)${this.found()}`);
+  }
+
+  /**
+   * `dialect = alias | (alias [(acceptability)] ...)` or `dialectId = constraint | (id [(acceptability)] ...)`,
+   * then optionally acceptabilities for every dialect named without its own.
+   */
+  private dialectFilter(byId: boolean): DescriptionFilterItem {
+    const op = this.equality();
+    this.ws();
+    const one = (): DialectChoice => {
+      const refsets: ConceptChoice = byId
+        ? { ids: [this.conceptReference('a concept id').id] }
+        : { ids: [DIALECTS[this.word().toLowerCase()] ?? this.fail(`unknown dialect alias (${Object.keys(DIALECTS).join(', ')})`)] };
+      this.ws();
+      return { refsets, acceptability: this.peek('(') ? this.acceptabilities() : [] };
+    };
+    let dialects: DialectChoice[];
+    if (this.accept('(')) {
+      const start = this.pos - 1;
+      dialects = [];
+      try {
+        for (this.ws(); !this.accept(')'); this.ws()) dialects.push(one());
+        if (dialects.length === 0) this.fail('the set of dialects is empty');
+      } catch (e) {
+        // dialectId = (<< 900000000000506000): a bracketed expression constraint
+        if (!(e instanceof EclSyntaxError) || !byId) throw e;
+        this.pos = start;
+        dialects = [{ refsets: { constraint: this.subExpression() }, acceptability: [] }];
+      }
+    } else if (byId) {
+      dialects = [{ refsets: this.conceptChoice(), acceptability: [] }];
+      this.ws();
+      if (this.peek('(')) dialects[0].acceptability = this.acceptabilities();
+    } else dialects = [one()];
+    this.ws();
+    if (this.peek('(')) {
+      const all = this.acceptabilities();
+      for (const d of dialects) if (d.acceptability.length === 0) d.acceptability = all;
+    }
+    return { kind: 'dialect', op, dialects };
+  }
+
+  /** `(prefer accept)` or `(900000000000548007 ...)`: the acceptabilities asked for. */
+  private acceptabilities(): ('P' | 'A')[] {
+    this.expect('(');
+    const out: ('P' | 'A')[] = [];
+    for (this.ws(); !this.accept(')'); this.ws()) {
+      if (this.keyword('prefer')) out.push('P');
+      else if (this.keyword('accept')) out.push('A');
+      else {
+        const { id } = this.conceptReference("'prefer', 'accept' or an acceptability concept id");
+        if (id === SCT.preferred) out.push('P');
+        else if (id === SCT.acceptable) out.push('A');
+        else this.fail(`${id} is not an acceptability (${SCT.preferred} preferred, ${SCT.acceptable} acceptable)`);
+      }
+    }
+    if (out.length === 0) this.fail("expected 'prefer' or 'accept'");
+    return out;
   }
 
   private typedTerm(): TypedTerm {
@@ -434,14 +510,30 @@ class Parser extends Scanner {
     return { type, text: this.quoted() };
   }
 
-  /** `= true|false|1|0` of an active filter. */
-  private activeValue(): boolean {
+  /** `= true|false|1|0|*` (or `!=`) of an active filter. */
+  private activeValue(): ActiveChoice {
+    const op = this.equality();
     this.ws();
-    this.expect('=');
+    let value: boolean;
+    if (this.keyword('true') || this.accept('1')) value = true;
+    else if (this.keyword('false') || this.accept('0')) value = false;
+    else if (this.accept('*')) return 'any';
+    else return this.fail('expected true, false, 1, 0 or *');
+    return op === '=' ? value : !value;
+  }
+
+  /** `<op> "YYYYMMDD"` or `<op> ("YYYYMMDD" "YYYYMMDD" ...)` after effectiveTime. */
+  private timeComparison(): TimeComparison {
     this.ws();
-    if (this.keyword('true') || this.accept('1')) return true;
-    if (this.keyword('false') || this.accept('0')) return false;
-    return this.fail('expected true or false');
+    const op = (['!=', '<=', '>=', '=', '<', '>'] as ComparisonOp[]).find((o) => this.accept(o)) ?? this.fail(`expected a comparison operator (=, !=, <, <=, >, >=)${this.found()}`);
+    const dates = this.list(() => {
+      this.ws();
+      const v = this.quoted();
+      if (!/^[1-9]\d{3}(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])$/.test(v)) this.fail(`'${v}' is not a date (YYYYMMDD)`);
+      return Number(v);
+    });
+    if (dates.length === 0) this.fail('the set of dates is empty');
+    return { op, dates };
   }
 
   /** A bare SCTID (digits), as description ids are written. */
@@ -455,25 +547,18 @@ class Parser extends Scanner {
   private conceptFilterItem(): ConceptFilterItem {
     if (this.keyword('definitionStatusId')) {
       const op = this.equality();
-      return { kind: 'definitionStatus', op, ids: this.ids() };
+      return { kind: 'definitionStatus', op, concepts: this.conceptChoice() };
     }
     if (this.keyword('definitionStatus')) {
       const op = this.equality();
-      return { kind: 'definitionStatus', op, ids: this.aliases(DEFINITION_STATUSES, 'a definition status') };
+      return { kind: 'definitionStatus', op, concepts: { ids: this.aliases(DEFINITION_STATUSES, 'a definition status') } };
     }
     if (this.keyword('moduleId')) {
       const op = this.equality();
-      return { kind: 'module', op, ids: this.ids() };
+      return { kind: 'module', op, concepts: this.conceptChoice() };
     }
     if (this.keyword('active')) return { kind: 'active', value: this.activeValue() };
-    if (this.keyword('effectiveTime')) {
-      this.ws();
-      const op = (['!=', '<=', '>=', '=', '<', '>'] as ComparisonOp[]).find((o) => this.accept(o)) ?? this.fail('expected a comparison operator');
-      this.ws();
-      const v = this.quoted();
-      if (!/^\d{8}$/.test(v)) this.fail(`'${v}' is not a date (YYYYMMDD)`);
-      return { kind: 'effectiveTime', op, value: Number(v) };
-    }
+    if (this.keyword('effectiveTime')) return { kind: 'effectiveTime', time: this.timeComparison() };
     return this.fail(`expected a concept filter (definitionStatus, definitionStatusId, moduleId, active, effectiveTime)${this.found()}`);
   }
 }

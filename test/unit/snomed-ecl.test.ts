@@ -256,7 +256,9 @@ describe('ECL evaluation (synthetic release)', () => {
     expect(members(`< ${ID.disease} {{ C active = * }}`)).toHaveLength(4);
     expect(members(`< ${ID.disease} {{ D active != 1 }}`)).toEqual([ID.hepatitis]);
     expect(members(`< ${ID.disease} {{ D typeId = (${ID.fsn} ${ID.synonym}) }}`)).toHaveLength(4);
-    expect(() => ev.members(parseEcl(`< ${ID.disease} {{ C moduleId = 999999999999 }}`))).toThrow(EclEvaluationError);
+    // a module the release does not hold is an error found before evaluation, as any concept the constraint names
+    expect(() => ev.check(parseEcl(`< ${ID.disease} {{ C moduleId = 999999999999 }}`))).toThrow(EclEvaluationError);
+    expect(() => ev.check(parseEcl(`< ${ID.disease} {{ D moduleId != (${ID.core} 999999999999) }}`))).toThrow(EclEvaluationError);
   });
 
   it('dialect filters: acceptability per dialect or for the whole set', () => {
@@ -297,5 +299,22 @@ describe('ECL evaluation (synthetic release)', () => {
   it('refuses unknown and malformed concept ids', () => {
     expect(() => ev.check(parseEcl('< 99999999'))).toThrow(new EclEvaluationError('99999999 is not a valid Snomed CT concept id'));
     expect(() => ev.check(parseEcl('< 1234567000'))).toThrow(/Unknown Snomed CT concept 1234567000|not a valid/);
+  });
+});
+
+describe('ECL description module and effective-time filters on a release imported before descriptions kept them', () => {
+  it('asks for a new import instead of answering wrongly', async () => {
+    const dir = tempDir('kodverk-ecl-old-');
+    const db = openDatabase(path.join(dir, 'store.db'));
+    const store = new ResourceStore(db);
+    await runImport(db, store, rf2Importer, writeFixtureRelease(), {});
+    // what an earlier version stored: the description id and acceptabilities only
+    db.prepare("UPDATE concept_designation SET extra = json_remove(extra, '$.t', '$.m') WHERE extra IS NOT NULL").run();
+    const ev = new EclEvaluator(new SnomedStore(db, store.byUrl('CodeSystem', 'http://snomed.info/sct')[0].pk));
+    expect(() => ev.check(parseEcl(`< ${ID.disease} {{ D effectiveTime > "20200101" }}`))).toThrow(/import it again/);
+    expect(() => ev.check(parseEcl(`< ${ID.disease} {{ D moduleId = ${ID.core} }}`))).toThrow(/import it again/);
+    // the other filters still work
+    expect(ev.members(parseEcl(`< ${ID.disease} {{ D term = "hepat" }} {{ C moduleId = ${ID.core} }}`)).size).toBe(2);
+    db.close();
   });
 });

@@ -155,6 +155,7 @@ export class EclEvaluator {
   private readonly single = new WeakMap<object, Map<number, boolean>>();
   private readonly pkCache = new Map<string, number>();
   private rootPk?: number | null;
+  private timesKept?: boolean;
 
   constructor(private readonly store: SnomedStore) {}
 
@@ -181,7 +182,13 @@ export class EclEvaluator {
           return;
         case 'sub':
           if (n.history && 'refsets' in n.history) visit(n.history.refsets);
-          for (const f of n.filters) filterConstraints(f).forEach(visit);
+          for (const f of n.filters) {
+            filterConstraints(f).forEach(visit);
+            for (const i of f.items) {
+              if (i.kind === 'module' && 'ids' in i.concepts) i.concepts.ids.forEach((id) => this.pk(id));
+              if (f.kind === 'description' && (i.kind === 'module' || i.kind === 'effectiveTime') && !this.descriptionTimesKept()) throw new EclEvaluationError(REIMPORT);
+            }
+          }
           return visit(n.focus);
         case 'and':
         case 'or':
@@ -206,6 +213,16 @@ export class EclEvaluator {
       }
     };
     visit(node);
+  }
+
+  /** Were the release's descriptions imported with their effective times and modules? (The root's tell.) */
+  private descriptionTimesKept(): boolean {
+    if (this.timesKept === undefined) {
+      const root = this.root();
+      const rows = root === undefined ? [] : (this.store.descriptionsOf([root]).get(root) ?? []);
+      this.timesKept = rows.length === 0 || rows.some((d) => this.descriptionDetails(d).t !== undefined);
+    }
+    return this.timesKept;
   }
 
   private root(): number | undefined {

@@ -52,7 +52,7 @@ export class SnomedProvider extends ConceptGraphProvider implements IndexedCodeS
   private readonly store: SnomedStore;
   private readonly concepts: ConceptStore;
   private readonly built: SnomedConcepts;
-  private readonly eclCache = new Map<string, { node: EclNode; evaluator: EclEvaluator }>();
+  private readonly eclCache = new Map<string, { node: EclNode; evaluator: EclEvaluator; text: string }>();
   private readonly lookupBuilder: SnomedLookup;
   private count?: number;
   private rootList?: Concept[];
@@ -307,22 +307,19 @@ export class SnomedProvider extends ConceptGraphProvider implements IndexedCodeS
   }
 
   /** Parses (and remembers) an ECL constraint; bad ECL is an INVALID_ECL error. */
-  private ecl(text: string): { node: EclNode; evaluator: EclEvaluator } {
+  private ecl(text: string): { node: EclNode; evaluator: EclEvaluator; text: string } {
     const known = this.eclCache.get(text);
     if (known) {
       ECL.hit();
       return known;
     }
     ECL.miss();
-    let entry: { node: EclNode; evaluator: EclEvaluator };
+    let entry: { node: EclNode; evaluator: EclEvaluator; text: string };
     try {
-      entry = { node: parseEcl(text), evaluator: new EclEvaluator(this.store) };
+      entry = { node: parseEcl(text), evaluator: new EclEvaluator(this.store), text };
       entry.evaluator.check(entry.node);
     } catch (e) {
-      if (e instanceof EclSyntaxError || e instanceof EclEvaluationError) {
-        throw TerminologyError.of(txIssue('error', 'invalid', 'vs-invalid', 'INVALID_ECL', [text, e.message]), 400);
-      }
-      throw e;
+      throw invalidEcl(e, text);
     }
     // bounded by count and by the members the evaluators hold (their memoised sets)
     let weight = 0;
@@ -336,20 +333,29 @@ export class SnomedProvider extends ConceptGraphProvider implements IndexedCodeS
     return entry;
   }
 
-  private eclFilter({ node, evaluator }: { node: EclNode; evaluator: EclEvaluator }): ConceptFilter {
+  private eclFilter({ node, evaluator, text }: { node: EclNode; evaluator: EclEvaluator; text?: string }): ConceptFilter {
     const built = this.built;
-    const members = () => evaluator.members(node);
+    // check() surfaces what is wrong with a constraint; should evaluation find more, it is still the client's ECL
+    const evaluating = <T>(fn: () => T): T => {
+      try {
+        return fn();
+      } catch (e) {
+        throw invalidEcl(e, text ?? 'ECL');
+      }
+    };
+    const members = () => evaluating(() => evaluator.members(node));
     return {
       membershipOnly: true,
       get estimate() {
         return members().size;
       },
-      includes: (c) => {
-        const e = built.expressionOf(c);
-        if (e) return evaluator.hasExpression(node, e);
-        const pk = built.pkOf(c);
-        return pk !== undefined && evaluator.has(node, pk);
-      },
+      includes: (c) =>
+        evaluating(() => {
+          const e = built.expressionOf(c);
+          if (e) return evaluator.hasExpression(node, e);
+          const pk = built.pkOf(c);
+          return pk !== undefined && evaluator.has(node, pk);
+        }),
       concepts: () => this.inBatches([...members()].sort((a, b) => a - b)),
     };
   }
@@ -416,4 +422,10 @@ export class SnomedProvider extends ConceptGraphProvider implements IndexedCodeS
   lookup(concept: Concept, params: TxParameters): ParametersParameter[] {
     return this.lookupBuilder.build(concept, params);
   }
+}
+
+/** A constraint's syntax or evaluation error as the client's INVALID_ECL (400); anything else stays as it is. */
+function invalidEcl(e: unknown, text: string): unknown {
+  if (e instanceof EclSyntaxError || e instanceof EclEvaluationError) return TerminologyError.of(txIssue('error', 'invalid', 'vs-invalid', 'INVALID_ECL', [text, e.message]), 400);
+  return e;
 }

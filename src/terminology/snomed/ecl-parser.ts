@@ -381,8 +381,10 @@ class Parser extends Scanner {
       }
     }
     const constraint = this.subExpression();
-    const plain = constraint.focus.kind === 'concept' && !constraint.op && !constraint.memberOf && constraint.filters.length === 0 && !constraint.history;
-    return plain && constraint.focus.kind === 'concept' ? { ids: [constraint.focus.id] } : { constraint };
+    const { focus } = constraint;
+    // a lone concept is a set of one: compared by id, as aliases are
+    if (focus.kind === 'concept' && !constraint.op && !constraint.memberOf && constraint.filters.length === 0 && !constraint.history) return { ids: [focus.id] };
+    return { constraint };
   }
 
   /** `(id [|term|] id [|term|] ...)`: two or more concept references, or one. */

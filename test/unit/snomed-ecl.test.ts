@@ -135,6 +135,7 @@ describe('ECL evaluation (synthetic release)', () => {
   let all: number[];
   let descriptionIdOf: (code: string, term: string) => string;
   let addMapMember: (refset: string, code: string, mapTarget: string) => void;
+  let addTextDefinition: (code: string, text: string) => void;
 
   beforeAll(async () => {
     const dir = tempDir('kodverk-ecl-');
@@ -147,6 +148,13 @@ describe('ECL evaluation (synthetic release)', () => {
     all = sct.allPks();
     addMapMember = (refset, code, mapTarget) => {
       db.prepare('INSERT INTO sct_refset_member (refset_pk, referenced_pk, referenced_id, target_pk, target) VALUES (?, ?, ?, NULL, ?)').run(sct.pkOf(refset), sct.pkOf(code), code, mapTarget);
+    };
+    addTextDefinition = (code, text) => {
+      db.prepare("INSERT INTO concept_designation (concept_pk, language, use_system, use_code, use_display, value, inactive, extra) VALUES (?, 'en', 'http://snomed.info/sct', '900000000000550004', 'Definition', ?, 0, ?)").run(
+        sct.pkOf(code),
+        text,
+        JSON.stringify({ id: '9999991011', acc: {}, t: 20250930 }),
+      );
     };
     descriptionIdOf = (code, term) => {
       const pk = all.find((p) => sct.codesOf([p]).get(p) === code)!;
@@ -259,6 +267,14 @@ describe('ECL evaluation (synthetic release)', () => {
     // a module the release does not hold is an error found before evaluation, as any concept the constraint names
     expect(() => ev.check(parseEcl(`< ${ID.disease} {{ C moduleId = 999999999999 }}`))).toThrow(EclEvaluationError);
     expect(() => ev.check(parseEcl(`< ${ID.disease} {{ D moduleId != (${ID.core} 999999999999) }}`))).toThrow(EclEvaluationError);
+  });
+
+  it('description filters pass over text definitions unless they ask for a type', () => {
+    addTextDefinition(ID.handDisorder, 'A zygomorphic disorder of the hand');
+    expect(members(`< ${ID.disease} {{ term = "zygomorphic" }}`)).toEqual([]);
+    expect(members(`< ${ID.disease} {{ term = "zygomorphic", type = def }}`)).toEqual([ID.handDisorder]);
+    expect(members(`< ${ID.disease} {{ term = "zygomorphic", typeId = (${ID.fsn} 900000000000550004) }}`)).toEqual([ID.handDisorder]);
+    expect(members(`< ${ID.disease} {{ term = "zygomorphic", type = syn }}`)).toEqual([]);
   });
 
   it('dialect filters: acceptability per dialect or for the whole set', () => {

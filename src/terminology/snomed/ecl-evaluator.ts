@@ -676,6 +676,8 @@ export class EclEvaluator {
         const ok = filters.every((f) =>
           f.kind === 'description'
             ? (descriptions.get(pk) ?? []).some((d) => {
+                // text definitions only where a type is asked for (what the ECL project group recommended in October 2024)
+                if (d.use_code === SCT.definition && !f.items.some((item) => item.kind === 'type')) return false;
                 const parsed = this.descriptionDetails(d);
                 return f.items.every((item) => this.descriptionPasses(d, parsed, concept, item));
               })

@@ -44,6 +44,8 @@ describe('ECL parser', () => {
     expect(parseEcl('< 27658006 : 411116001 >= #5.5')).toMatchObject({ refinement: { comparison: { type: 'numeric', op: '>=', value: 5.5 } } });
     expect(parseEcl('< 64572001 . 363698007')).toMatchObject({ kind: 'dotted', attributes: [{ focus: { id: '363698007' } }] });
     expect(() => parseEcl('< 64572001 : [2..1] 363698007 = *')).toThrow(/maximum below its minimum/);
+    expect(parseEcl('< 27658006 : 1142139005 = ("tablet" "capsule")')).toMatchObject({ refinement: { comparison: { type: 'string', op: '=', values: ['tablet', 'capsule'] } } });
+    expect(parseEcl('< 27658006 : 1142139005 != "tablet"')).toMatchObject({ refinement: { comparison: { type: 'string', op: '!=', values: ['tablet'] } } });
   });
 
   it('parses description and concept filters', () => {
@@ -136,6 +138,7 @@ describe('ECL evaluation (synthetic release)', () => {
   let descriptionIdOf: (code: string, term: string) => string;
   let addMapMember: (refset: string, code: string, mapTarget: string) => void;
   let addTextDefinition: (code: string, text: string) => void;
+  let addConcreteValue: (code: string, type: string, value: string) => void;
 
   beforeAll(async () => {
     const dir = tempDir('kodverk-ecl-');
@@ -148,6 +151,9 @@ describe('ECL evaluation (synthetic release)', () => {
     all = sct.allPks();
     addMapMember = (refset, code, mapTarget) => {
       db.prepare('INSERT INTO sct_refset_member (refset_pk, referenced_pk, referenced_id, target_pk, target) VALUES (?, ?, ?, NULL, ?)').run(sct.pkOf(refset), sct.pkOf(code), code, mapTarget);
+    };
+    addConcreteValue = (code, type, value) => {
+      db.prepare('INSERT INTO sct_relationship (source_pk, type_pk, dest_pk, value, grp) VALUES (?, ?, NULL, ?, 0)').run(sct.pkOf(code), sct.pkOf(type), value);
     };
     addTextDefinition = (code, text) => {
       db.prepare("INSERT INTO concept_designation (concept_pk, language, use_system, use_code, use_display, value, inactive, extra) VALUES (?, 'en', 'http://snomed.info/sct', '900000000000550004', 'Definition', ?, 0, ?)").run(
@@ -267,6 +273,15 @@ describe('ECL evaluation (synthetic release)', () => {
     // a module the release does not hold is an error found before evaluation, as any concept the constraint names
     expect(() => ev.check(parseEcl(`< ${ID.disease} {{ C moduleId = 999999999999 }}`))).toThrow(EclEvaluationError);
     expect(() => ev.check(parseEcl(`< ${ID.disease} {{ D moduleId != (${ID.core} 999999999999) }}`))).toThrow(EclEvaluationError);
+  });
+
+  it('concrete string values compare exactly, with one string or any of a set', () => {
+    addConcreteValue(ID.handDisorder, ID.morphology, '"left hand"');
+    expect(members(`< ${ID.disease} : ${ID.morphology} = "left hand"`)).toEqual([ID.handDisorder]);
+    expect(members(`< ${ID.disease} : ${ID.morphology} = "left"`)).toEqual([]);
+    expect(members(`< ${ID.disease} : ${ID.morphology} = ("right hand" "left hand")`)).toEqual([ID.handDisorder]);
+    expect(members(`< ${ID.disease} : ${ID.morphology} != ("right hand" "left hand")`)).toEqual([]);
+    expect(members(`< ${ID.disease} : ${ID.morphology} != ("right hand")`)).toEqual([ID.handDisorder]);
   });
 
   it('description filters pass over text definitions unless they ask for a type', () => {

@@ -68,7 +68,8 @@ export type ComparisonOp = '=' | '!=' | '<' | '<=' | '>' | '>=';
 export type Comparison =
   | { type: 'expression'; op: '=' | '!='; value: EclNode }
   | { type: 'numeric'; op: ComparisonOp; value: number }
-  | { type: 'string'; op: '=' | '!='; value: string }
+  /** one string, or a set of them in brackets (equal to any) */
+  | { type: 'string'; op: '=' | '!='; values: string[] }
   | { type: 'boolean'; op: '=' | '!='; value: boolean };
 
 export interface AttributeRefinement {

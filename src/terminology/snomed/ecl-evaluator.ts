@@ -592,7 +592,7 @@ export class EclEvaluator {
       }
       case 'string': {
         if (!rec.value?.startsWith('"')) return false;
-        return (rec.value.slice(1, -1) === c.value) === (c.op === '=');
+        return c.values.includes(rec.value.slice(1, -1)) === (c.op === '=');
       }
       case 'boolean':
         return rec.value !== undefined && (rec.value === String(c.value)) === (c.op === '=');

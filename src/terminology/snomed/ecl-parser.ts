@@ -288,7 +288,8 @@ class Parser extends Scanner {
     this.ws();
     if (this.accept('#')) return { type: 'numeric', op, value: this.number().value };
     const equality = op === '=' || op === '!=' ? op : this.fail(`'${op}' compares numbers: the value must be #<number>`);
-    if (this.peek('"')) return { type: 'string', op: equality, value: this.quoted() };
+    if (this.peek('"')) return { type: 'string', op: equality, values: [this.quoted()] };
+    if (/^\(\s*"/.test(this.text.slice(this.pos))) return { type: 'string', op: equality, values: this.list(() => (this.ws(), this.quoted())) };
     if (this.keyword('true')) return { type: 'boolean', op: equality, value: true };
     if (this.keyword('false')) return { type: 'boolean', op: equality, value: false };
     return { type: 'expression', op: equality, value: this.subExpression() };

@@ -226,7 +226,7 @@ export class SnomedProvider extends ConceptGraphProvider implements IndexedCodeS
           ? { type: 'expression' as const, op: '=' as const, value: conceptNode(a.value.expression.focus[0].id, '<<') }
           : a.value.kind === 'concrete' && a.value.number !== undefined
             ? { type: 'numeric' as const, op: '=' as const, value: a.value.number }
-            : { type: 'string' as const, op: '=' as const, value: a.value.kind === 'concrete' ? a.value.text.slice(1, -1) : '' },
+            : { type: 'string' as const, op: '=' as const, values: [a.value.kind === 'concrete' ? a.value.text.slice(1, -1) : ''] },
     });
     const items = [...e.attributes.map(attribute), ...e.groups.map((g) => ({ kind: 'group' as const, inner: { kind: 'and' as const, items: g.map(attribute) } }))];
     if (items.length === 0) return undefined;

@@ -110,6 +110,7 @@ describe('ECL parser', () => {
 
   it('parses history supplements', () => {
     expect(parseEcl('<< 404684003 {{ +HISTORY-MIN }}')).toMatchObject({ history: { profile: 'MIN' } });
+    expect(parseEcl('<< 404684003 {{ +history_mod }}')).toMatchObject({ history: { profile: 'MOD' } });
     expect(parseEcl('<< 404684003 {{ + HISTORY }}')).toMatchObject({ history: { profile: 'MAX' } });
     expect(parseEcl('<< 404684003 {{ +HISTORY (900000000000526001) }}')).toMatchObject({ history: { refsets: { focus: { id: '900000000000526001' } } } });
     expect(() => parseEcl('<< 404684003 {{ +HISTORY-ALL }}')).toThrow(/not a history profile/);

@@ -181,8 +181,10 @@ class Parser extends Scanner {
   /** After '{{ +': HISTORY, HISTORY-MIN|-MOD|-MAX, or HISTORY (expression constraint), then '}}'. */
   private historySupplement(): HistorySupplement {
     this.ws();
-    // HISTORY-MIN is one word to the scanner's keyword rule, so the profile is read off the word
-    const [keyword, profile] = this.word().toUpperCase().split(/-(.*)/);
+    // HISTORY-MIN (or HISTORY_MIN, as the grammar also allows) is one word here: the profile is read off it
+    const m = /^[A-Za-z][A-Za-z0-9_-]*/.exec(this.text.slice(this.pos)) ?? this.fail(`expected HISTORY${this.found()}`);
+    this.pos += m[0].length;
+    const [keyword, profile] = m[0].toUpperCase().split(/[-_](.*)/);
     if (keyword !== 'HISTORY') this.fail(`expected HISTORY${this.found()}`);
     let out: HistorySupplement = { profile: 'MAX' };
     if (profile !== undefined) {

@@ -259,7 +259,7 @@ function eclSet(q: ExpansionQueries, node: EclNode): ConceptSet | undefined {
       if (f.kind !== 'concept') return node.op || node.memberOf ? undefined : eclSet(q, f);
       const pk = pkOf(f.id);
       if (pk === undefined) return undefined;
-      if (node.memberOf) return node.op ? undefined : { kind: 'refset', pk };
+      if (node.memberOf) return node.op || node.memberField ? undefined : { kind: 'refset', pk };
       if (!node.op) return { kind: 'self', pk };
       return ECL_OPS[node.op]?.(pk);
     }

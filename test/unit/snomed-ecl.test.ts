@@ -108,6 +108,15 @@ describe('ECL parser', () => {
     expect(() => parseEcl('^ 447562003 {{ M effectiveTime > "20200101" }}')).toThrow(/only the active members of a reference set are kept/);
   });
 
+  it('parses member field selection: one field of concepts', () => {
+    expect(parseEcl('^ [targetComponentId] 900000000000526001')).toMatchObject({ memberOf: true, memberField: 'target', focus: { id: '900000000000526001' } });
+    expect(parseEcl('^[valueId] 900000000000489007')).toMatchObject({ memberField: 'target' });
+    expect(parseEcl('^ [referencedComponentId] 900000000000526001')).not.toHaveProperty('memberField');
+    expect(() => parseEcl('^ [*] 900000000000526001')).toThrow(/select one field/);
+    expect(() => parseEcl('^ [referencedComponentId, targetComponentId] 900000000000526001')).toThrow(/select one field/);
+    expect(() => parseEcl('^ [mapTarget] 447562003')).toThrow(/not a field of concepts/);
+  });
+
   it('parses history supplements', () => {
     expect(parseEcl('<< 404684003 {{ +HISTORY-MIN }}')).toMatchObject({ history: { profile: 'MIN' } });
     expect(parseEcl('<< 404684003 {{ +history_mod }}')).toMatchObject({ history: { profile: 'MOD' } });
@@ -246,6 +255,15 @@ describe('ECL evaluation (synthetic release)', () => {
     expect(members(`^ ${ID.careRefset} {{ M mapTarget = "K75" }}`)).toEqual([ID.hepatitis]);
     expect(members(`^ ${ID.careRefset} {{ M mapTarget = wild:"K7*.9" }}`)).toEqual([ID.hepatitis]);
     expect(members(`^ ${ID.careRefset} {{ M mapTarget = "F32" }}`)).toEqual([]);
+  });
+
+  it('member field selection yields the members\' targets instead of their referenced concepts', () => {
+    expect(members(`^ [targetComponentId] ${ID.replacedBy}`)).toEqual([ID.hepatitis]);
+    expect(members(`^ [targetComponentId] ${ID.replacedBy} {{ M referencedComponentId = ${ID.retired} }}`)).toEqual([ID.hepatitis]);
+    expect(members(`^ [targetComponentId] ${ID.replacedBy} {{ M referencedComponentId = ${ID.liver} }}`)).toEqual([]);
+    expect(members(`<< (^ [targetComponentId] ${ID.replacedBy})`)).toEqual(sorted(ID.hepatitis, ID.chronicHepatitis));
+    expect(members(`^ [referencedComponentId] ${ID.careRefset}`)).toEqual(sorted(...CARE_MEMBERS));
+    expect(members(`^ [targetComponentId] ${ID.careRefset}`)).toEqual([]);
   });
 
   it('description module and effective-time filters read each description\'s own', () => {

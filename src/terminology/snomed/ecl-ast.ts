@@ -21,6 +21,8 @@ export interface SubExpression {
   kind: 'sub';
   op?: HierarchyOp;
   memberOf: boolean;
+  /** ^ [targetComponentId] (or [valueId]): the members' targets/values instead of their referenced components */
+  memberField?: 'target';
   focus: ConceptRef | Wildcard | EclNode;
   filters: EclFilter[];
   /** {{ +HISTORY… }}: add the inactive concepts these historical associations point from to the result */

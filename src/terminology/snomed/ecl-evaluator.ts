@@ -292,8 +292,13 @@ export class EclEvaluator {
         const onMembers = node.filters.filter((x): x is Extract<EclFilter, { kind: 'member' }> => x.kind === 'member');
         const members = new Set<number>();
         for (const refset of focus) {
-          if (onMembers.length === 0) union(members, this.store.memberPks(refset));
-          else for (const m of this.store.memberRows(refset)) if (onMembers.every((x) => x.items.every((item) => this.memberPasses(m, item)))) members.add(m.referenced_pk);
+          if (onMembers.length === 0 && !node.memberField) union(members, this.store.memberPks(refset));
+          else
+            for (const m of this.store.memberRows(refset)) {
+              if (!onMembers.every((x) => x.items.every((item) => this.memberPasses(m, item)))) continue;
+              const selected = node.memberField === 'target' ? m.target_pk : m.referenced_pk;
+              if (selected !== null) members.add(selected);
+            }
         }
         focus = members;
       }
@@ -491,7 +496,7 @@ export class EclEvaluator {
     if (node.filters.length || node.history) return this.members(node).has(pk);
     const f = node.focus;
     if (node.memberOf) {
-      if (f.kind === 'concept' && !node.op) return this.store.isMember(this.pk(f), pk);
+      if (f.kind === 'concept' && !node.op && !node.memberField) return this.store.isMember(this.pk(f), pk);
       return this.members(node).has(pk);
     }
     if (f.kind === 'wildcard') {

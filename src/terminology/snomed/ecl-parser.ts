@@ -153,6 +153,8 @@ class Parser extends Scanner {
     this.ws();
     const memberOf = this.accept('^') || this.keyword('memberOf');
     this.ws();
+    const memberField = memberOf && this.peek('[') ? this.memberFieldSelection() : undefined;
+    this.ws();
     let focus: SubExpression['focus'];
     if (this.accept('(')) {
       this.ws();
@@ -175,7 +177,24 @@ class Parser extends Scanner {
       } else filters.push(this.filter());
     }
     if (!memberOf && filters.some((x) => x.kind === 'member')) this.fail('member filters ({{ M ... }}) apply to the members of a reference set: ^ <refset> {{ M ... }}');
-    return { kind: 'sub', op, memberOf, focus, filters, ...(history ? { history } : {}) };
+    return { kind: 'sub', op, memberOf, ...(memberField ? { memberField } : {}), focus, filters, ...(history ? { history } : {}) };
+  }
+
+  /**
+   * `^ [field]` (ECL 2.2): which field of the members the constraint yields. A value set holds
+   * concepts, so one field of concepts: the referenced component (as plain ^) or the target/value.
+   */
+  private memberFieldSelection(): 'target' | undefined {
+    this.expect('[');
+    const fields: string[] = [];
+    for (this.ws(); !this.accept(']'); this.ws()) {
+      if (this.accept(',')) continue;
+      fields.push(this.accept('*') ? '*' : this.word());
+    }
+    if (fields.length !== 1 || fields[0] === '*') this.fail('select one field of the members: a value set holds concepts, not rows of fields');
+    if (fields[0] === 'referencedComponentId') return undefined;
+    if (fields[0] === 'targetComponentId' || fields[0] === 'valueId') return 'target';
+    return this.fail(`'${fields[0]}' is not a field of concepts the store keeps (referencedComponentId, targetComponentId, valueId)`);
   }
 
   /** After '{{ +': HISTORY, HISTORY-MIN|-MOD|-MAX, or HISTORY (expression constraint), then '}}'. */

@@ -77,6 +77,17 @@ describe('ECL parser', () => {
       ],
     });
     expect(() => parseEcl('<< 404684003 {{ C effectiveTime = "20251301" }}')).toThrow(/'20251301' is not a date/);
+    expect(() => parseEcl('<< 404684003 {{ C effectiveTime = "20230229" }}')).toThrow(/'20230229' is not a date/);
+    expect(parseEcl('<< 404684003 {{ C effectiveTime = "20240229" }}')).toMatchObject({ filters: [{ items: [{ time: { dates: [20240229] } }] }] });
+    // a bracketed concept followed by a filter is a constraint, not a set of one
+    expect(parseEcl('<< 404684003 {{ C moduleId = (900000000000207008) {{ C active = 1 }} }}')).toMatchObject({
+      filters: [{ items: [{ kind: 'module', concepts: { constraint: { focus: { kind: 'sub' }, filters: [{ kind: 'concept' }] } } }] }],
+    });
+    expect(parseEcl('<< 404684003 {{ D dialectId = (900000000000508004) {{ C active = 1 }} }}')).toMatchObject({
+      filters: [{ items: [{ kind: 'dialect', dialects: [{ refsets: { constraint: { filters: [{ kind: 'concept' }] } } }] }] }],
+    });
+    expect(parseEcl('<< 404684003 {{ C active != * }}')).toMatchObject({ filters: [{ items: [{ kind: 'active', value: 'none' }] }] });
+    expect(parseEcl('< 27658006 : 1142139005 = ( /* either */ "tablet" "capsule")')).toMatchObject({ refinement: { comparison: { values: ['tablet', 'capsule'] } } });
     expect(parseEcl('<< 404684003 {{ D active != 1 }} {{ C active = * }}')).toMatchObject({
       filters: [{ kind: 'description', items: [{ kind: 'active', value: false }] }, { kind: 'concept', items: [{ kind: 'active', value: 'any' }] }],
     });
@@ -96,6 +107,7 @@ describe('ECL parser', () => {
       filters: [{ items: [{ kind: 'dialect', dialects: [{ refsets: { constraint: { focus: { kind: 'sub', op: '<<' } } }, acceptability: [] }] }] }],
     });
     expect(() => parseEcl('<< 404684003 {{ D dialect = en-gb (900000000000207008) }}')).toThrow(/is not an acceptability/);
+    expect(() => parseEcl('<< 404684003 {{ D dialect = en-gb (prefer) (accept) }}')).toThrow(/already has its acceptability/);
   });
 
   it('parses member filters, on the members of ^ only', () => {
@@ -115,6 +127,7 @@ describe('ECL parser', () => {
     expect(() => parseEcl('^ [*] 900000000000526001')).toThrow(/select one field/);
     expect(() => parseEcl('^ [referencedComponentId, targetComponentId] 900000000000526001')).toThrow(/select one field/);
     expect(() => parseEcl('^ [mapTarget] 447562003')).toThrow(/not a field of concepts/);
+    expect(() => parseEcl('^ [,targetComponentId] 900000000000526001')).toThrow(/expected a word/);
   });
 
   it('parses history supplements', () => {
@@ -131,6 +144,12 @@ describe('ECL parser', () => {
       filters: [{ kind: 'description', items: [{ kind: 'active', value: false }, { kind: 'id', op: '=', ids: ['123456011', '223456012'] }] }],
     });
     expect(() => parseEcl('<< 404684003 {{ D id = abc }}')).toThrow(/expected a description id/);
+  });
+
+  it('counts filters as nesting: a chain of filters in filter values stops at the depth limit', () => {
+    const chain = (n: number) => '< 64572001 ' + '{{ C moduleId = << 138875005 '.repeat(n) + '}} '.repeat(n);
+    expect(parseEcl(chain(20))).toMatchObject({ kind: 'sub' });
+    expect(() => parseEcl(chain(150))).toThrow(/nested deeper than 100/);
   });
 
   it('says where the syntax is wrong', () => {
@@ -287,6 +306,7 @@ describe('ECL evaluation (synthetic release)', () => {
     expect(members(`< ${ID.disease} {{ C effectiveTime = ("20250930" "20200131") }}`)).toHaveLength(4);
     expect(members(`< ${ID.disease} {{ C active != 1 }}`)).toEqual([]);
     expect(members(`< ${ID.disease} {{ C active = * }}`)).toHaveLength(4);
+    expect(members(`< ${ID.disease} {{ C active != * }}`)).toEqual([]);
     expect(members(`< ${ID.disease} {{ D active != 1 }}`)).toEqual([ID.hepatitis]);
     expect(members(`< ${ID.disease} {{ D typeId = (${ID.fsn} ${ID.synonym}) }}`)).toHaveLength(4);
     // a module the release does not hold is an error found before evaluation, as any concept the constraint names
@@ -309,6 +329,7 @@ describe('ECL evaluation (synthetic release)', () => {
     expect(members(`< ${ID.disease} {{ term = "zygomorphic", type = def }}`)).toEqual([ID.handDisorder]);
     expect(members(`< ${ID.disease} {{ term = "zygomorphic", typeId = (${ID.fsn} 900000000000550004) }}`)).toEqual([ID.handDisorder]);
     expect(members(`< ${ID.disease} {{ term = "zygomorphic", type = syn }}`)).toEqual([]);
+    expect(members(`< ${ID.disease} {{ D id = 9999991011 }}`)).toEqual([ID.handDisorder]);
   });
 
   it('dialect filters: acceptability per dialect or for the whole set', () => {

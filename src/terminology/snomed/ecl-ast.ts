@@ -113,8 +113,8 @@ export interface TimeComparison {
   dates: number[];
 }
 
-/** `active = 1|0|true|false|*` (or `!=`): the state asked for, or any. */
-export type ActiveChoice = boolean | 'any';
+/** `active = 1|0|true|false|*` (or `!=`): the state asked for, any (`= *`) or none (`!= *`). */
+export type ActiveChoice = boolean | 'any' | 'none';
 
 /** A dialect (language reference set) and the acceptabilities asked for in it (none: either). */
 export interface DialectChoice {

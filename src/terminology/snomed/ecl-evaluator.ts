@@ -95,8 +95,11 @@ function timeMatches(t: number, time: TimeComparison): boolean {
 }
 
 function activeMatches(active: boolean, wanted: ActiveChoice): boolean {
-  return wanted === 'any' || active === wanted;
+  return wanted === 'any' || (wanted !== 'none' && active === wanted);
 }
+
+/** The items of a description filter that read the description's stored extra. */
+const READS_EXTRA = new Set<DescriptionFilterItem['kind']>(['dialect', 'id', 'module', 'effectiveTime']);
 
 /** The expression constraints inside a filter's items (member fields, or concepts named by constraint). */
 function filterConstraints(f: EclFilter): EclNode[] {
@@ -156,6 +159,8 @@ export class EclEvaluator {
   private readonly pkCache = new Map<string, number>();
   private rootPk?: number | null;
   private timesKept?: boolean;
+  /** rows of the SCTIDs filters compare (null: not in the release) */
+  private readonly idLookups = new Map<string, number | null>();
 
   constructor(private readonly store: SnomedStore) {}
 
@@ -681,9 +686,9 @@ export class EclEvaluator {
         const ok = filters.every((f) =>
           f.kind === 'description'
             ? (descriptions.get(pk) ?? []).some((d) => {
-                // text definitions only where a type is asked for (what the ECL project group recommended in October 2024)
-                if (d.use_code === SCT.definition && !f.items.some((item) => item.kind === 'type')) return false;
-                const parsed = this.descriptionDetails(d);
+                // text definitions only where a type or a description id is asked for (what the ECL project group recommended in October 2024)
+                if (d.use_code === SCT.definition && !f.items.some((item) => item.kind === 'type' || item.kind === 'id')) return false;
+                const parsed = f.items.some((item) => READS_EXTRA.has(item.kind)) ? this.descriptionDetails(d) : {};
                 return f.items.every((item) => this.descriptionPasses(d, parsed, concept, item));
               })
             : f.kind === 'concept'
@@ -704,8 +709,10 @@ export class EclEvaluator {
   private chosen(choice: ConceptChoice, id: string | null | undefined): boolean {
     if (!id) return false;
     if ('ids' in choice) return choice.ids.includes(id);
-    const pk = this.store.pkOf(id);
-    return pk !== undefined && this.has(choice.constraint, pk);
+    // the same few ids (types, dialects, modules) recur on every description: look each up once
+    let pk = this.idLookups.get(id);
+    if (pk === undefined) this.idLookups.set(id, (pk = this.store.pkOf(id) ?? null));
+    return pk !== null && this.has(choice.constraint, pk);
   }
 
   /** Is a concept row among those a filter item names? (A listed id that is not in the release is an error.) */

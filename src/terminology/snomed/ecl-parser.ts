@@ -174,7 +174,7 @@ class Parser extends Scanner {
       if (this.accept('+')) {
         if (history) this.fail('only one history supplement is allowed');
         history = this.historySupplement();
-      } else filters.push(this.filter());
+      } else filters.push(this.nested(() => this.filter())); // a filter's values may hold constraints with filters
     }
     if (!memberOf && filters.some((x) => x.kind === 'member')) this.fail('member filters ({{ M ... }}) apply to the members of a reference set: ^ <refset> {{ M ... }}');
     return { kind: 'sub', op, memberOf, ...(memberField ? { memberField } : {}), focus, filters, ...(history ? { history } : {}) };
@@ -187,10 +187,12 @@ class Parser extends Scanner {
   private memberFieldSelection(): 'target' | undefined {
     this.expect('[');
     const fields: string[] = [];
-    for (this.ws(); !this.accept(']'); this.ws()) {
-      if (this.accept(',')) continue;
+    do {
+      this.ws();
       fields.push(this.accept('*') ? '*' : this.word());
-    }
+      this.ws();
+    } while (this.accept(','));
+    this.expect(']');
     if (fields.length !== 1 || fields[0] === '*') this.fail('select one field of the members: a value set holds concepts, not rows of fields');
     if (fields[0] === 'referencedComponentId') return undefined;
     if (fields[0] === 'targetComponentId' || fields[0] === 'valueId') return 'target';
@@ -310,10 +312,18 @@ class Parser extends Scanner {
     if (this.accept('#')) return { type: 'numeric', op, value: this.number().value };
     const equality = op === '=' || op === '!=' ? op : this.fail(`'${op}' compares numbers: the value must be #<number>`);
     if (this.peek('"')) return { type: 'string', op: equality, values: [this.quoted()] };
-    if (/^\(\s*"/.test(this.text.slice(this.pos))) return { type: 'string', op: equality, values: this.list(() => (this.ws(), this.quoted())) };
+    if (this.startsStringSet()) return { type: 'string', op: equality, values: this.list(() => (this.ws(), this.quoted())) };
     if (this.keyword('true')) return { type: 'boolean', op: equality, value: true };
     if (this.keyword('false')) return { type: 'boolean', op: equality, value: false };
     return { type: 'expression', op: equality, value: this.subExpression() };
+  }
+
+  /** Is this `( "…"`: a set of strings rather than a bracketed expression constraint? */
+  private startsStringSet(): boolean {
+    const start = this.pos;
+    const set = this.accept('(') && (this.ws(), this.peek('"'));
+    this.pos = start;
+    return set;
   }
 
   private quoted(): string {
@@ -396,17 +406,27 @@ class Parser extends Scanner {
     if (this.peek('(')) {
       const start = this.pos;
       try {
-        return { ids: this.conceptSet() };
+        const ids = this.conceptSet();
+        // `(id) {{ C active = 1 }}` is a bracketed constraint with a filter, not a set
+        if (!this.filterFollows()) return { ids };
       } catch (e) {
         if (!(e instanceof EclSyntaxError)) throw e;
-        this.pos = start;
       }
+      this.pos = start;
     }
     const constraint = this.subExpression();
     const { focus } = constraint;
     // a lone concept is a set of one: compared by id, as aliases are
     if (focus.kind === 'concept' && !constraint.op && !constraint.memberOf && constraint.filters.length === 0 && !constraint.history) return { ids: [focus.id] };
     return { constraint };
+  }
+
+  private filterFollows(): boolean {
+    const start = this.pos;
+    this.ws();
+    const follows = this.peek('{{');
+    this.pos = start;
+    return follows;
   }
 
   /** `(id [|term|] id [|term|] ...)`: two or more concept references, or one. */
@@ -486,8 +506,9 @@ class Parser extends Scanner {
       try {
         for (this.ws(); !this.accept(')'); this.ws()) dialects.push(one());
         if (dialects.length === 0) this.fail('the set of dialects is empty');
+        if (byId && this.filterFollows()) this.fail('a bracketed constraint with a filter');
       } catch (e) {
-        // dialectId = (<< 900000000000506000): a bracketed expression constraint
+        // dialectId = (<< 900000000000506000) or (id) {{ ... }}: a bracketed expression constraint
         if (!(e instanceof EclSyntaxError) || !byId) throw e;
         this.pos = start;
         dialects = [{ refsets: { constraint: this.subExpression() }, acceptability: [] }];
@@ -499,6 +520,7 @@ class Parser extends Scanner {
     } else dialects = [one()];
     this.ws();
     if (this.peek('(')) {
+      if (dialects.every((d) => d.acceptability.length > 0)) this.fail('every dialect already has its acceptability');
       const all = this.acceptabilities();
       for (const d of dialects) if (d.acceptability.length === 0) d.acceptability = all;
     }
@@ -541,7 +563,7 @@ class Parser extends Scanner {
     let value: boolean;
     if (this.keyword('true') || this.accept('1')) value = true;
     else if (this.keyword('false') || this.accept('0')) value = false;
-    else if (this.accept('*')) return 'any';
+    else if (this.accept('*')) return op === '=' ? 'any' : 'none';
     else return this.fail('expected true, false, 1, 0 or *');
     return op === '=' ? value : !value;
   }
@@ -553,7 +575,7 @@ class Parser extends Scanner {
     const dates = this.list(() => {
       this.ws();
       const v = this.quoted();
-      if (!/^[1-9]\d{3}(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])$/.test(v)) this.fail(`'${v}' is not a date (YYYYMMDD)`);
+      if (!isDate(v)) this.fail(`'${v}' is not a date (YYYYMMDD)`);
       return Number(v);
     });
     if (dates.length === 0) this.fail('the set of dates is empty');
@@ -585,6 +607,14 @@ class Parser extends Scanner {
     if (this.keyword('effectiveTime')) return { kind: 'effectiveTime', time: this.timeComparison() };
     return this.fail(`expected a concept filter (definitionStatus, definitionStatusId, moduleId, active, effectiveTime)${this.found()}`);
   }
+}
+
+/** YYYYMMDD of a day that exists (20240229, not 20230229). */
+function isDate(v: string): boolean {
+  const m = /^([1-9]\d{3})(\d{2})(\d{2})$/.exec(v);
+  if (!m) return false;
+  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+  return d.getUTCFullYear() === Number(m[1]) && d.getUTCMonth() === Number(m[2]) - 1 && d.getUTCDate() === Number(m[3]);
 }
 
 /** Parses ECL into its tree; throws EclSyntaxError with the position of the first problem. */

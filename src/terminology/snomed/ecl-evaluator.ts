@@ -99,7 +99,7 @@ function activeMatches(active: boolean, wanted: ActiveChoice): boolean {
 }
 
 /** The items of a description filter that read the description's stored extra. */
-const READS_EXTRA = new Set<DescriptionFilterItem['kind']>(['dialect', 'id', 'module', 'effectiveTime']);
+const READS_EXTRA = new Set<string>(['dialect', 'id', 'module', 'effectiveTime']);
 
 /** The expression constraints inside a filter's items (member fields, or concepts named by constraint). */
 function filterConstraints(f: EclFilter): EclNode[] {
@@ -675,6 +675,12 @@ export class EclEvaluator {
       }
     }
     const out = new Set<number>();
+    // what each description filter asks of a description, decided once rather than per description:
+    // text definitions only where a type or a description id is asked for (what the ECL project
+    // group recommended in October 2024), and the stored extra read only by the items that use it
+    const asks = new Map(
+      filters.map((f) => [f, { definitions: f.items.some((item) => item.kind === 'type' || item.kind === 'id'), extra: f.items.some((item) => READS_EXTRA.has(item.kind)) }]),
+    );
     // a description's module is stored only where it is not its concept's
     const needsDetails = filters.some((f) => f.kind === 'concept' || (f.kind === 'description' && f.items.some((i) => i.kind === 'module')));
     for (let i = 0; i < pool.length; i += BATCH) {
@@ -686,9 +692,9 @@ export class EclEvaluator {
         const ok = filters.every((f) =>
           f.kind === 'description'
             ? (descriptions.get(pk) ?? []).some((d) => {
-                // text definitions only where a type or a description id is asked for (what the ECL project group recommended in October 2024)
-                if (d.use_code === SCT.definition && !f.items.some((item) => item.kind === 'type' || item.kind === 'id')) return false;
-                const parsed = f.items.some((item) => READS_EXTRA.has(item.kind)) ? this.descriptionDetails(d) : {};
+                const ask = asks.get(f)!;
+                if (d.use_code === SCT.definition && !ask.definitions) return false;
+                const parsed = ask.extra ? this.descriptionDetails(d) : {};
                 return f.items.every((item) => this.descriptionPasses(d, parsed, concept, item));
               })
             : f.kind === 'concept'
@@ -712,7 +718,7 @@ export class EclEvaluator {
     // the same few ids (types, dialects, modules) recur on every description: look each up once
     let pk = this.idLookups.get(id);
     if (pk === undefined) this.idLookups.set(id, (pk = this.store.pkOf(id) ?? null));
-    return pk !== null && this.has(choice.constraint, pk);
+    return this.chosenPk(choice, pk);
   }
 
   /** Is a concept row among those a filter item names? (A listed id that is not in the release is an error.) */

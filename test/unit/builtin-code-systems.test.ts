@@ -173,6 +173,35 @@ describe('built-in code systems', () => {
       expect(param(validate(BCP47, 'sv-SE', [{ name: 'display', valueString: 'Danska' }]), 'result')).toBe(false);
     });
 
+    it('a language with only a region reads "Language (Region)"; a script or a variant names each part, so a script is not taken for a region', () => {
+      expect(param(validate(BCP47, 'en-US'), 'display')).toBe('English (United States)');
+      expect(param(validate(BCP47, 'sr-Latn'), 'display')).toBe('Serbian (Script=Latin)');
+      expect(param(validate(BCP47, 'zh-Hant-TW'), 'display')).toBe('Chinese (Script=Han (Traditional variant), Region=Taiwan, Province of China)');
+      expect(param(validate(BCP47, 'de-CH-1996'), 'display')).toBe('German (Region=Switzerland, Variant=German orthography of 1996)');
+      // an extended language names the language (RFC 5646 §2.2.2); extensions and private use add nothing
+      expect(param(validate(BCP47, 'zh-yue'), 'display')).toBe('Yue Chinese');
+      expect(param(validate(BCP47, 'en-US-u-ca-gregory'), 'display')).toBe('English (United States)');
+      expect(param(validate(BCP47, 'en-x-kodverk'), 'display')).toBe('English');
+    });
+
+    it('the other forms a tag is written in validate as displays: other registry names, parts unnamed, a region named or hyphenated', () => {
+      const ok = (code: string, display: string) => param(validate(BCP47, code, [{ name: 'display', valueString: display }]), 'result');
+      expect(ok('es', 'Castilian')).toBe(true); // the registry's second Description of es
+      expect(ok('es-ES', 'Castilian (Spain)')).toBe(true);
+      expect(ok('en-US', 'English (Region=United States)')).toBe(true);
+      expect(ok('en-US', 'English-United States')).toBe(true);
+      expect(ok('sr-Latn', 'Serbian (Latin)')).toBe(true);
+      expect(ok('zh-Hant-TW', 'Chinese (Han (Traditional variant), Taiwan, Province of China)')).toBe(true);
+      // still only the tag's own names
+      expect(ok('en-US', 'English (United Kingdom)')).toBe(false);
+      expect(ok('sr-Latn', 'Serbian (Region=Latin)')).toBe(false);
+      // the primary display stays the first: lookup lists the others as designations of use display
+      const designations = (lookup(BCP47, 'en-US') as ParametersParameter[]).filter((p) => p.name === 'designation');
+      const values = designations.map((d) => d.part?.find((p) => p.name === 'value')?.valueString);
+      expect(values).toContain('English (Region=United States)');
+      expect(param(lookup(BCP47, 'en-US'), 'display')).toBe('English (United States)');
+    });
+
     it('a registry Description folded over several lines is one display (RFC 5646 §3.1.1: continuation lines are unfolded)', () => {
       // in the IANA file: "Description: Interlingua (International Auxiliary Language" + "  Association)"
       expect(param(validate(BCP47, 'ia'), 'display')).toBe('Interlingua (International Auxiliary Language Association)');

@@ -11,9 +11,10 @@ import { parseLanguageTag, LanguageTag, currentSubtags, registeredCase, registry
  * well formed (RFC 5646 §2.1) and every subtag is in the IANA Language Subtag Registry, in the
  * registry's letter case (the FHIR code system is case-sensitive: `sv-SE`, not `sv-se`).
  *
- * Displays: English from the registry's descriptions ("Swedish (Sweden)"), Swedish from
- * Intl.DisplayNames ("Svenska (Sverige)"); both are displays in their language, so a request in
- * Swedish (displayLanguage or Accept-Language sv) gets Swedish.
+ * Displays: English from the registry's descriptions ("Swedish (Sweden)", "Serbian (Script=Latin)"),
+ * Swedish from Intl.DisplayNames ("Svenska (Sverige)"); both are displays in their language, so a
+ * request in Swedish (displayLanguage or Accept-Language sv) gets Swedish. The other English forms a
+ * tag is written in are designations, so they validate as displays.
  *
  * Enumeration: the grammar has no end; an expansion of all of it lists the languages of ISO 639-2
  * by their shortest tag (ISO 639-1 where it has a current code), the definition of HL7's
@@ -48,21 +49,59 @@ function subtagsOf(tag: LanguageTag, component: string): string[] {
 const swedish = new Intl.DisplayNames(['sv'], { type: 'language', fallback: 'none' });
 const english = new Intl.DisplayNames(['en'], { type: 'language', fallback: 'none' });
 
-function description(type: string, subtag: string): string | undefined {
-  return registryEntry(type, subtag)?.Description?.[0];
+function descriptions(type: string, subtag: string): string[] {
+  return registryEntry(type, subtag)?.Description ?? [];
 }
 
-/** The English display from the registry: the language, then script, region and variants in parentheses. */
-function registryDisplay(tag: LanguageTag): string | undefined {
+function description(type: string, subtag: string): string | undefined {
+  return descriptions(type, subtag)[0];
+}
+
+/**
+ * An English display from the registry, the way the FHIR tooling (the HL7 validator, tx.fhir.org)
+ * presents a tag: a language with only a region as "Swedish (Sweden)"; otherwise each further part
+ * named, "Serbian (Script=Latin, Region=Serbia)", so that a script is not taken for a region.
+ * `name` is the language's description to use: the registry lists several for some ("Spanish",
+ * "Castilian").
+ */
+function registryDisplay(tag: LanguageTag, name?: string): string | undefined {
   if (tag.grandfathered) return description('grandfathered', tag.grandfathered);
   if (!tag.language) return undefined;
-  const lang = description('language', tag.extlang ?? tag.language) ?? tag.language;
-  const qualifiers = [
-    tag.script && description('script', tag.script),
-    tag.region && description('region', tag.region),
-    ...tag.variants.map((v) => description('variant', v)),
+  const lang = name ?? languageName(tag);
+  const region = tag.region && (description('region', tag.region) ?? tag.region);
+  if (region && !tag.script && tag.variants.length === 0) return `${lang} (${region})`;
+  const parts = [
+    tag.script && `Script=${description('script', tag.script) ?? tag.script}`,
+    region && `Region=${region}`,
+    ...tag.variants.map((v) => `Variant=${description('variant', v) ?? v}`),
   ].filter((x): x is string => !!x);
-  return qualifiers.length ? `${lang} (${qualifiers.join(', ')})` : lang;
+  return parts.length ? `${lang} (${parts.join(', ')})` : lang;
+}
+
+/** The language's name: of its extended language subtag when it has one (zh-yue is Yue Chinese). */
+function languageName(tag: LanguageTag): string {
+  const subtag = tag.extlang ?? tag.language ?? '';
+  return description(tag.extlang ? 'extlang' : 'language', subtag) ?? subtag;
+}
+
+/**
+ * Other English displays a tag is known by, accepted when a display is validated: the
+ * registry's other names for the language, the parts unnamed ("Serbian (Latin, Serbia)"), and a
+ * language with a region named or joined by a hyphen ("English (Region=United States)",
+ * "English-United States"), as clients built on the FHIR tooling write them.
+ */
+function alternativeDisplays(tag: LanguageTag): string[] {
+  if (tag.grandfathered) return descriptions('grandfathered', tag.grandfathered).slice(1);
+  if (!tag.language) return [];
+  const names = descriptions(tag.extlang ? 'extlang' : 'language', tag.extlang ?? tag.language);
+  const region = tag.region && description('region', tag.region);
+  const onlyRegion = region && !tag.script && tag.variants.length === 0;
+  const unnamed = [tag.script && description('script', tag.script), region, ...tag.variants.map((v) => description('variant', v))].filter((x): x is string => !!x);
+  return (names.length ? names : [languageName(tag)]).flatMap((name) => [
+    registryDisplay(tag, name)!,
+    ...(unnamed.length ? [`${name} (${unnamed.join(', ')})`] : []),
+    ...(onlyRegion ? [`${name} (Region=${region})`, `${name}-${region}`, `${name}-${region.toUpperCase()}`] : []),
+  ]);
 }
 
 function capitalised(s: string): string {
@@ -78,14 +117,16 @@ function intlName(names: Intl.DisplayNames, tag: string): string | undefined {
   }
 }
 
-/** The concept for a valid tag: its displays in English and Swedish. */
+const DISPLAY_USE = { system: 'http://terminology.hl7.org/CodeSystem/designation-usage', code: 'display' };
+
+/** The concept for a valid tag: its display in English, and Swedish and other English displays. */
 function tagConcept(code: string, tag: LanguageTag): Concept {
   const en = registryDisplay(tag);
   const designations: Designation[] = [];
   const sv = tag.privateUse && !tag.language ? undefined : intlName(swedish, code);
   if (sv) designations.push(term('sv', capitalised(sv)));
-  const intlEn = intlName(english, code);
-  if (intlEn && intlEn !== en) designations.push(term('en', intlEn, { system: 'http://terminology.hl7.org/CodeSystem/designation-usage', code: 'display' }));
+  const others = new Set([...alternativeDisplays(tag), intlName(english, code)]);
+  for (const other of others) if (other && other !== en) designations.push(term('en', other, DISPLAY_USE));
   return builtInConcept(code, en ?? code, designations);
 }
 

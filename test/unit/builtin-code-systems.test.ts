@@ -191,6 +191,7 @@ describe('built-in code systems', () => {
       expect(ok('en-US', 'English (Region=United States)')).toBe(true);
       expect(ok('en-US', 'English-United States')).toBe(true);
       expect(ok('sr-Latn', 'Serbian (Latin)')).toBe(true);
+      expect(ok('az-Latn', 'Azerbaijani in Latin script')).toBe(true); // a redundant tag's own Description
       expect(ok('zh-Hant-TW', 'Chinese (Han (Traditional variant), Taiwan, Province of China)')).toBe(true);
       // still only the tag's own names
       expect(ok('en-US', 'English (United Kingdom)')).toBe(false);

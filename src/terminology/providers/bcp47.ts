@@ -125,7 +125,8 @@ function tagConcept(code: string, tag: LanguageTag): Concept {
   const designations: Designation[] = [];
   const sv = tag.privateUse && !tag.language ? undefined : intlName(swedish, code);
   if (sv) designations.push(term('sv', capitalised(sv)));
-  const others = new Set([...alternativeDisplays(tag), intlName(english, code)]);
+  // a redundant tag has a description of its own in the registry (az-Latn: Azerbaijani in Latin script)
+  const others = new Set([...alternativeDisplays(tag), ...descriptions('redundant', code), intlName(english, code)]);
   for (const other of others) if (other && other !== en) designations.push(term('en', other, DISPLAY_USE));
   return builtInConcept(code, en ?? code, designations);
 }

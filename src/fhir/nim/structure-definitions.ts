@@ -24,15 +24,19 @@ interface Sd {
 
 const fold = (s: string) => s.normalize('NFC').toLocaleLowerCase('sv');
 const STRING_PARAMS = ['name', 'title', 'publisher', 'description'];
-const TOKEN_PARAMS: Record<string, (r: any) => string[]> = {
-  _id: (r) => [r.id],
-  version: (r) => [r.version],
-  status: (r) => [r.status],
-  kind: (r) => [r.kind],
-  derivation: (r) => [r.derivation],
-  experimental: (r) => [String(!!r.experimental)],
-};
-const URI_PARAMS: Record<string, (r: any) => string> = { type: (r) => r.type, base: (r) => r.baseDefinition };
+// Maps, not object literals: a parameter named 'constructor' must not find Object.prototype's
+const TOKEN_PARAMS = new Map<string, (r: any) => string[]>([
+  ['_id', (r) => [r.id]],
+  ['version', (r) => [r.version]],
+  ['status', (r) => [r.status]],
+  ['kind', (r) => [r.kind]],
+  ['derivation', (r) => [r.derivation]],
+  ['experimental', (r) => [String(!!r.experimental)]],
+]);
+const URI_PARAMS = new Map<string, (r: any) => string>([
+  ['type', (r) => r.type],
+  ['base', (r) => r.baseDefinition],
+]);
 const IGNORED = new Set(['_format', '_pretty', '_elements']);
 const DEFAULT_COUNT = 50;
 
@@ -45,8 +49,8 @@ export function structureDefinitionSearchParameters(): { name: string; type: 'st
   return [
     { name: 'url', type: 'uri' },
     ...STRING_PARAMS.map((name) => ({ name, type: 'string' as const })),
-    ...Object.keys(TOKEN_PARAMS).map((name) => ({ name, type: 'token' as const })),
-    ...Object.keys(URI_PARAMS).map((name) => ({ name, type: 'uri' as const })),
+    ...[...TOKEN_PARAMS.keys()].map((name) => ({ name, type: 'token' as const })),
+    ...[...URI_PARAMS.keys()].map((name) => ({ name, type: 'uri' as const })),
   ];
 }
 
@@ -67,8 +71,10 @@ function predicate(name: string, modifier: string, value: string): (r: any) => b
     return (r) => r.url === url && (version === undefined || r.version === version);
   }
   // a token with a system (system|code) is matched on its code: these codes have one system each
-  if (TOKEN_PARAMS[name]) return (r) => TOKEN_PARAMS[name](r).includes(value.slice(value.indexOf('|') + 1));
-  if (URI_PARAMS[name]) return (r) => URI_PARAMS[name](r) === value;
+  const token = TOKEN_PARAMS.get(name);
+  if (token) return (r) => token(r).includes(value.slice(value.indexOf('|') + 1));
+  const uri = URI_PARAMS.get(name);
+  if (uri) return (r) => uri(r) === value;
   throw bad(`Unknown search parameter '${name}' for StructureDefinition`);
 }
 

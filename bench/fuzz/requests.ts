@@ -66,6 +66,8 @@ const QUERY_NAMES = [
   'url', 'system', 'code', 'version', 'coding', 'display', 'property', 'designation', 'count', 'offset', 'filter', 'activeOnly', 'displayLanguage', 'valueSet', 'system-version',
   '_count', '_offset', '_summary', '_format', 'name', 'name:contains', 'title:exact', 'identifier', 'status', 'kind', 'q', 'kod', 'till', 'tillbaka', 'typ', 'release', 'date', 'from', 'to',
   'shortDisplayLimit', 'newVersion', 'mode', 'codeA', 'codeB', 'thisUrl', 'otherUrl', 'agent', 'entity', 'type', 'outcome',
+  // names of Object.prototype members: a lookup table that is a plain object finds them
+  'constructor', 'valueOf', 'hasOwnProperty', '__defineGetter__', '__proto__',
 ];
 const queryValue = fc.oneof(
   { weight: 3, arbitrary: pick('http://hl7.org/fhir/administrative-gender', 'female', 'red', 'true', 'false', '0', '10', '-1', '99999999999', '2026-01-01', 'ge2026-01-01', 'sv', 'en', '*', '1.0.0', 'https://kodverk.se/fhir/CodeSystem/ksi|2025') },
@@ -82,7 +84,7 @@ const query = fc.oneof(
 const parameter: fc.Arbitrary<unknown> = fc.letrec<{ p: unknown }>((tie) => ({
   p: fc.record(
     {
-      name: fc.oneof(pick('url', 'system', 'code', 'version', 'coding', 'display', 'property', 'valueSet', 'count', 'tx-resource', 'validation', 'codeA', 'codeB'), hostileText),
+      name: fc.oneof(pick('url', 'system', 'code', 'version', 'coding', 'display', 'property', 'valueSet', 'count', 'tx-resource', 'validation', 'codeA', 'codeB', 'constructor', 'valueOf'), hostileText),
       valueString: hostileText,
       valueCode: pick('female', 'red', '', 'b1300.2'),
       valueUri: pick('http://hl7.org/fhir/administrative-gender', 'http://example.org/none', ''),
@@ -169,7 +171,10 @@ export function answerKind(path: string): AnswerKind {
 export function problemWith(req: FuzzRequest, status: number, contentType: string, body: string): string | undefined {
   if (status >= 500) return `${status} (a server error)`;
   if (status < 400 || req.method === 'HEAD') return undefined;
-  const kind = answerKind(req.path);
+  let kind = answerKind(req.path);
+  // a request line longer than Node's header limit, split over several TCP packets, is refused
+  // before its path can be read (the refusal sees only the last packet): the answer is the API's
+  if ((status === 414 || status === 431) && kind === 'page' && /json/.test(contentType)) kind = 'api';
   if (kind === 'api') {
     let parsed: any;
     try {

@@ -75,7 +75,8 @@ export function answerClientErrors(server: Server, logger: Logger, limits: { req
     const r = refusalFor(err, limits);
     // a request already routed (its body timed out) keeps the id its log lines carry
     const reqId = current?.locals?.requestId ?? randomUUID();
-    // the path, as far as the request line was read, tells an API client from a browser on a page
+    // the path, as far as the request line was read, tells an API client from a browser on a page;
+    // Node passes only the packet it failed on, so a request line split over packets reads as the API
     const path = /^[A-Z]+ (\/[^ \r\n?]*)/.exec(err.rawPacket?.toString('latin1') ?? '')?.[1];
     const page = path !== undefined && !isApiPath(path);
     const body = page ? plainErrorPage(r) : JSON.stringify(outcomeOf([{ severity: 'error', code: ISSUE_CODES[r.status], txType: 'invalid-data', text: r.text }]));

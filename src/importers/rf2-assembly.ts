@@ -76,7 +76,7 @@ function stageRow(st: Rf2Staging, kind: Rf2File['kind'], r: string[]): void {
     case 'concreteValue':
       return st.relationship(r[0], r[1], active, r[4], null, r[5], Number(r[6]), r[7], r[8]);
     default:
-      return st.member(r[0], r[1], active, r[4], r[5], r.length > 6 ? r[6] : null);
+      return st.member(r[0], r[1], active, r[3], r[4], r[5], r.length > 6 ? r[6] : null);
   }
 }
 

@@ -182,7 +182,15 @@ class Rf2Release {
           continue;
         }
         const target = m.target !== null && isSctid(m.target, 'concept') ? pks.get(m.target) : undefined;
-        store.insertMember({ refset_pk: refset, referenced_pk: pks.get(m.referenced) ?? null, referenced_id: m.referenced, target_pk: target ?? null, target: m.target });
+        store.insertMember({
+          refset_pk: refset,
+          referenced_pk: pks.get(m.referenced) ?? null,
+          referenced_id: m.referenced,
+          target_pk: target ?? null,
+          target: m.target,
+          module_pk: pks.get(m.module) ?? null,
+          effective_time: Number(m.effective),
+        });
         if (++members % REPORT_EVERY === 0) progress.update(members);
       }
       progress.stop();

@@ -49,7 +49,13 @@ export interface RefsetMemberRow {
   referenced_id: string;
   target_pk: number | null;
   target: string | null;
+  /** the member's module and effective time (null in releases imported before migration 012) */
+  module_pk: number | null;
+  effective_time: number | null;
 }
+
+/** An active member of a reference set as ECL's member filters read it. */
+export type MemberRow = Pick<RefsetMemberRow, 'target_pk' | 'target' | 'module_pk' | 'effective_time'> & { referenced_pk: number };
 
 /**
  * Every SQL statement over the Snomed CT tables (migration 003) and the concept tables as Snomed
@@ -227,8 +233,8 @@ export class SnomedStore {
   }
 
   /** The active members of a reference set, with their referenced concept and target (concept or map target). */
-  memberRows(refsetPk: number): { referenced_pk: number; target_pk: number | null; target: string | null }[] {
-    return this.s('SELECT referenced_pk, target_pk, target FROM sct_refset_member WHERE refset_pk = ? AND referenced_pk IS NOT NULL').all(refsetPk) as { referenced_pk: number; target_pk: number | null; target: string | null }[];
+  memberRows(refsetPk: number): MemberRow[] {
+    return this.s('SELECT referenced_pk, target_pk, target, module_pk, effective_time FROM sct_refset_member WHERE refset_pk = ? AND referenced_pk IS NOT NULL').all(refsetPk) as MemberRow[];
   }
 
   /** Does a reference set pair concepts with concepts (an association reference set)? */
@@ -276,12 +282,14 @@ export class SnomedStore {
   }
 
   insertMember(r: RefsetMemberRow): void {
-    this.s('INSERT INTO sct_refset_member (refset_pk, referenced_pk, referenced_id, target_pk, target) VALUES (?, ?, ?, ?, ?)').run(
+    this.s('INSERT INTO sct_refset_member (refset_pk, referenced_pk, referenced_id, target_pk, target, module_pk, effective_time) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
       r.refset_pk,
       r.referenced_pk,
       r.referenced_id,
       r.target_pk,
       r.target,
+      r.module_pk,
+      r.effective_time,
     );
   }
 
@@ -291,6 +299,15 @@ export class SnomedStore {
     for (const [pk, code] of this.s('SELECT pk, code FROM concept WHERE cs_pk = ?').raw().iterate(this.csPk) as IterableIterator<[number, string]>) out.set(code, pk);
     return out;
   }
+}
+
+/** An active member of a reference set other than a language refset, as staged (its latest row). */
+export interface StagedRefsetMember {
+  refset: string;
+  referenced: string;
+  target: string | null;
+  module: string;
+  effective: string;
 }
 
 /** A staged description with its language-refset acceptabilities (refset id -> preferred/acceptable id). */
@@ -350,9 +367,9 @@ const STAGING_TABLES = {
     insert: { keyed: true, columns: ['id', 'effective', 'active', 'source', 'dest', 'value', 'grp', 'type', 'chartype'] },
   },
   member: {
-    schema: 'CREATE TABLE member (id TEXT PRIMARY KEY, effective TEXT NOT NULL, active INTEGER NOT NULL, refset TEXT NOT NULL, referenced TEXT NOT NULL, target TEXT)',
+    schema: 'CREATE TABLE member (id TEXT PRIMARY KEY, effective TEXT NOT NULL, active INTEGER NOT NULL, module TEXT NOT NULL, refset TEXT NOT NULL, referenced TEXT NOT NULL, target TEXT)',
     index: undefined,
-    insert: { keyed: true, columns: ['id', 'effective', 'active', 'refset', 'referenced', 'target'] },
+    insert: { keyed: true, columns: ['id', 'effective', 'active', 'module', 'refset', 'referenced', 'target'] },
   },
 } as const;
 
@@ -498,8 +515,8 @@ export class Rf2Staging {
     this.inserts.relationship!.run(id, effective, active, source, dest, value, grp, type, chartype);
   }
 
-  member(id: string, effective: string, active: number, refset: string, referenced: string, target: string | null): void {
-    this.inserts.member!.run(id, effective, active, refset, referenced, target);
+  member(id: string, effective: string, active: number, module: string, refset: string, referenced: string, target: string | null): void {
+    this.inserts.member!.run(id, effective, active, module, refset, referenced, target);
   }
 
   /** Indexes the tables this file was created for, once their rows are in. */
@@ -589,8 +606,8 @@ export class Rf2Staging {
     }>;
   }
 
-  *activeMembers(): Generator<{ refset: string; referenced: string; target: string | null }> {
-    yield* this.db.prepare('SELECT refset, referenced, target FROM member WHERE active = 1').iterate() as IterableIterator<{ refset: string; referenced: string; target: string | null }>;
+  *activeMembers(): Generator<StagedRefsetMember> {
+    yield* this.db.prepare('SELECT refset, referenced, target, module, effective FROM member WHERE active = 1').iterate() as IterableIterator<StagedRefsetMember>;
   }
 
   private readonly named = new Map<string, Statement>();

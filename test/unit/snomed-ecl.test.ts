@@ -117,7 +117,15 @@ describe('ECL parser', () => {
     expect(parseEcl('^ 900000000000526001 {{ M targetComponentId != 74400008 }}')).toMatchObject({ filters: [{ kind: 'member', items: [{ kind: 'concept', field: 'target', op: '!=' }] }] });
     expect(() => parseEcl('<< 404684003 {{ M mapTarget = "x" }}')).toThrow(/apply to the members of a reference set/);
     expect(() => parseEcl('^ 447562003 {{ M mapGroup = #1 }}')).toThrow(/'mapGroup' are not supported/);
-    expect(() => parseEcl('^ 447562003 {{ M effectiveTime > "20200101" }}')).toThrow(/only the active members of a reference set are kept/);
+    expect(parseEcl('^ 447562003 {{ M moduleId = (900000000000207008 45991000052106), effectiveTime >= "20200101", active = 1 }}')).toMatchObject({
+      filters: [{ kind: 'member', items: [{ kind: 'module', op: '=', concepts: { ids: ['900000000000207008', '45991000052106'] } }, { kind: 'effectiveTime', time: { op: '>=', dates: [20200101] } }, { kind: 'active', value: true }] }],
+    });
+    expect(parseEcl('^ 447562003 {{ M moduleId != << 900000000000445007 }}')).toMatchObject({ filters: [{ kind: 'member', items: [{ kind: 'module', op: '!=', concepts: { constraint: { op: '<<' } } }] }] });
+    // only active members are kept: a filter that asks for inactive ones is refused, with the reason
+    for (const active of ['active = 0', 'active = false', 'active != 1', 'active = *']) {
+      expect(() => parseEcl(`^ 447562003 {{ M ${active} }}`)).toThrow(/only the active members of a reference set are kept/);
+    }
+    expect(() => parseEcl('^ 447562003 {{ M effectiveTime > "20230229" }}')).toThrow(/date/);
   });
 
   it('parses member field selection: one field of concepts', () => {
@@ -166,6 +174,7 @@ describe('ECL evaluation (synthetic release)', () => {
   let all: number[];
   let descriptionIdOf: (code: string, term: string) => string;
   let addMapMember: (refset: string, code: string, mapTarget: string) => void;
+  let addOldMember: (refset: string, code: string) => void;
   let addTextDefinition: (code: string, text: string) => void;
   let addConcreteValue: (code: string, type: string, value: string) => void;
 
@@ -179,7 +188,17 @@ describe('ECL evaluation (synthetic release)', () => {
     codes = (pks) => [...sct.codesOf(pks).values()].sort();
     all = sct.allPks();
     addMapMember = (refset, code, mapTarget) => {
-      db.prepare('INSERT INTO sct_refset_member (refset_pk, referenced_pk, referenced_id, target_pk, target) VALUES (?, ?, ?, NULL, ?)').run(sct.pkOf(refset), sct.pkOf(code), code, mapTarget);
+      db.prepare('INSERT INTO sct_refset_member (refset_pk, referenced_pk, referenced_id, target_pk, target, module_pk, effective_time) VALUES (?, ?, ?, NULL, ?, ?, 20250930)').run(
+        sct.pkOf(refset),
+        sct.pkOf(code),
+        code,
+        mapTarget,
+        sct.pkOf(ID.swedish),
+      );
+    };
+    // a member as imported before migration 012: no module, no effective time
+    addOldMember = (refset, code) => {
+      db.prepare('INSERT INTO sct_refset_member (refset_pk, referenced_pk, referenced_id) VALUES (?, ?, ?)').run(sct.pkOf(refset), sct.pkOf(code), code);
     };
     addConcreteValue = (code, type, value) => {
       db.prepare('INSERT INTO sct_relationship (source_pk, type_pk, dest_pk, value, grp) VALUES (?, ?, NULL, ?, 0)').run(sct.pkOf(code), sct.pkOf(type), value);
@@ -274,6 +293,30 @@ describe('ECL evaluation (synthetic release)', () => {
     expect(members(`^ ${ID.careRefset} {{ M mapTarget = "K75" }}`)).toEqual([ID.hepatitis]);
     expect(members(`^ ${ID.careRefset} {{ M mapTarget = wild:"K7*.9" }}`)).toEqual([ID.hepatitis]);
     expect(members(`^ ${ID.careRefset} {{ M mapTarget = "F32" }}`)).toEqual([]);
+  });
+
+  it('member filters on a member\'s module, effective time and state', () => {
+    // care members: Swedish module, hand disorder from 20240131, hepatitis from 20250930; the REPLACED BY member: core module
+    expect(members(`^ ${ID.careRefset} {{ M moduleId = ${ID.swedish} }}`)).toEqual(sorted(...CARE_MEMBERS));
+    expect(members(`^ ${ID.careRefset} {{ M moduleId != ${ID.swedish} }}`)).toEqual([]);
+    expect(members(`^ ${ID.replacedBy} {{ M moduleId = ${ID.swedish} }}`)).toEqual([]);
+    expect(members(`^ ${ID.replacedBy} {{ M moduleId = (${ID.core} ${ID.swedish}) }}`)).toEqual([ID.retired]);
+    expect(members(`^ ${ID.careRefset} {{ M moduleId = << ${ID.root} }}`)).toEqual(sorted(...CARE_MEMBERS));
+    expect(members(`^ ${ID.careRefset} {{ M effectiveTime >= "20250101" }}`)).toEqual([ID.hepatitis]);
+    expect(members(`^ ${ID.careRefset} {{ M effectiveTime = ("20240131" "20200101") }}`)).toEqual([ID.handDisorder]);
+    expect(members(`^ ${ID.careRefset} {{ M effectiveTime != "20240131", active = true }}`)).toEqual([ID.hepatitis]);
+    expect(members(`^ ${ID.careRefset} {{ M active = 1 }}`)).toEqual(sorted(...CARE_MEMBERS));
+    expect(members(`^ ${ID.careRefset} {{ M active != * }}`)).toEqual([]);
+    // two member filters: both hold
+    expect(members(`^ ${ID.careRefset} {{ M moduleId = ${ID.swedish} }} {{ M effectiveTime < "20250101" }}`)).toEqual([ID.handDisorder]);
+  });
+
+  it('a member imported before members kept their module and effective time asks for a new import', () => {
+    addOldMember(ID.refsetParent, ID.liver);
+    expect(members(`^ ${ID.refsetParent}`)).toEqual([ID.liver]);
+    expect(members(`^ ${ID.refsetParent} {{ M referencedComponentId = ${ID.liver} }}`)).toEqual([ID.liver]);
+    expect(() => members(`^ ${ID.refsetParent} {{ M moduleId = ${ID.swedish} }}`)).toThrow(/import it again/);
+    expect(() => members(`^ ${ID.refsetParent} {{ M effectiveTime > "20200101" }}`)).toThrow(/import it again/);
   });
 
   it('member field selection yields the members\' targets instead of their referenced concepts', () => {

@@ -181,7 +181,8 @@ export function writeFixtureRelease(): string {
   file(dir, 'Terminology/sct2_Relationship_Snapshot_INT_20250930.txt', RELATIONSHIP_HEADER, relationships);
   file(dir, 'Refset/Language/der2_cRefset_LanguageSnapshot-en_INT_20250930.txt', LANGUAGE_HEADER, language);
   file(dir, 'Refset/Language/der2_cRefset_LanguageSnapshot-sv_SE1000052_20250930.txt', LANGUAGE_HEADER, svLanguage);
-  file(dir, 'Refset/Content/der2_Refset_SimpleSnapshot_SE1000052_20250930.txt', SIMPLE_HEADER, CARE_MEMBERS.map((c) => [uuid(m++), date, '1', ID.swedish, ID.careRefset, c]));
+  // the hand disorder member is older: ECL member filters on effectiveTime tell the two apart
+  file(dir, 'Refset/Content/der2_Refset_SimpleSnapshot_SE1000052_20250930.txt', SIMPLE_HEADER, CARE_MEMBERS.map((c) => [uuid(m++), c === ID.handDisorder ? '20240131' : date, '1', ID.swedish, ID.careRefset, c]));
   file(dir, 'Refset/Content/der2_cRefset_AssociationSnapshot_INT_20250930.txt', ASSOCIATION_HEADER, [[uuid(m++), date, '1', ID.core, ID.replacedBy, ID.retired, ID.hepatitis]]);
   return dir;
 }

@@ -141,11 +141,15 @@ export type ConceptFilterItem =
 /**
  * A member filter item on a field of reference set members: a concept field (the referenced
  * component, or the target of an association / the value of an attribute-value member) against an
- * expression constraint, or a map target against search terms.
+ * expression constraint, a map target against search terms, or the member's module, effective
+ * time or state.
  */
 export type MemberFilterItem =
   | { kind: 'concept'; field: 'referencedComponentId' | 'target'; op: '=' | '!='; value: EclNode }
-  | { kind: 'mapTarget'; op: '=' | '!='; terms: TypedTerm[] };
+  | { kind: 'mapTarget'; op: '=' | '!='; terms: TypedTerm[] }
+  | { kind: 'module'; op: '=' | '!='; concepts: ConceptChoice }
+  | { kind: 'effectiveTime'; time: TimeComparison }
+  | { kind: 'active'; value: ActiveChoice };
 
 export type EclFilter =
   | { kind: 'description'; items: DescriptionFilterItem[] }

@@ -1,4 +1,4 @@
-import type { DescriptionRow, SctConceptRow, SnomedStore } from '../../store/snomed-store';
+import type { DescriptionRow, MemberRow, SctConceptRow, SnomedStore } from '../../store/snomed-store';
 import {
   ActiveChoice,
   AttributeRefinement,
@@ -126,6 +126,8 @@ interface DescriptionDetails {
   t?: number;
   m?: string;
 }
+
+const REIMPORT_MEMBERS = 'this Snomed CT release was imported before Kodverk kept the module and effective time of each reference set member: import it again to filter members by moduleId or effectiveTime';
 
 const REIMPORT = 'this Snomed CT release was imported before Kodverk kept the effective time and module of each description: import it again to filter descriptions by effectiveTime or moduleId';
 
@@ -315,12 +317,27 @@ export class EclEvaluator {
   }
 
   /** Does a reference set member pass an item of a member filter ({{ M ... }})? */
-  private memberPasses(m: { referenced_pk: number; target_pk: number | null; target: string | null }, item: MemberFilterItem): boolean {
+  private memberPasses(m: MemberRow, item: MemberFilterItem): boolean {
     let hit: boolean;
-    if (item.kind === 'mapTarget') hit = m.target !== null && m.target_pk === null && termMatches(item.terms, m.target);
-    else {
-      const pk = item.field === 'referencedComponentId' ? m.referenced_pk : m.target_pk;
-      hit = pk !== null && this.has(item.value, pk);
+    switch (item.kind) {
+      case 'mapTarget':
+        hit = m.target !== null && m.target_pk === null && termMatches(item.terms, m.target);
+        break;
+      case 'concept': {
+        const pk = item.field === 'referencedComponentId' ? m.referenced_pk : m.target_pk;
+        hit = pk !== null && this.has(item.value, pk);
+        break;
+      }
+      case 'module':
+        if (m.effective_time === null) throw new EclEvaluationError(REIMPORT_MEMBERS);
+        hit = this.chosenPk(item.concepts, m.module_pk);
+        break;
+      case 'effectiveTime':
+        if (m.effective_time === null) throw new EclEvaluationError(REIMPORT_MEMBERS);
+        return timeMatches(m.effective_time, item.time);
+      case 'active':
+        // every member kept is active (the parser refuses a filter for inactive ones)
+        return activeMatches(true, item.value);
     }
     return item.op === '=' ? hit : !hit;
   }

@@ -367,12 +367,19 @@ class Parser extends Scanner {
       const op = this.equality();
       return { kind: 'mapTarget', op, terms: this.list(() => this.typedTerm()) };
     }
-    const concept = field === 'referencedComponentId' ? 'referencedComponentId' : field === 'targetComponentId' || field === 'valueId' ? 'target' : undefined;
-    if (!concept) {
-      // the store keeps the active members of a release and no member's module or effective time
-      const why = ['moduleId', 'effectiveTime', 'active'].includes(field) ? ': only the active members of a reference set are kept, without their module and effective time' : '';
-      return this.fail(`member filters on '${field}' are not supported${why} (referencedComponentId, targetComponentId, valueId, mapTarget)`);
+    if (field === 'moduleId') {
+      const op = this.equality();
+      return { kind: 'module', op, concepts: this.conceptChoice() };
     }
+    if (field === 'effectiveTime') return { kind: 'effectiveTime', time: this.timeComparison() };
+    if (field === 'active') {
+      const value = this.activeValue();
+      // the store keeps the active members of a release: asking for the others cannot be answered
+      if (value !== true && value !== 'none') this.fail('only the active members of a reference set are kept: a member filter can ask for active = 1, not for inactive members');
+      return { kind: 'active', value };
+    }
+    const concept = field === 'referencedComponentId' ? 'referencedComponentId' : field === 'targetComponentId' || field === 'valueId' ? 'target' : undefined;
+    if (!concept) return this.fail(`member filters on '${field}' are not supported (referencedComponentId, targetComponentId, valueId, mapTarget, moduleId, effectiveTime, active)`);
     const op = this.equality();
     this.ws();
     return { kind: 'concept', field: concept, op, value: this.subExpression() };

@@ -193,6 +193,7 @@ describe('built-in code systems', () => {
       expect(ok('sr-Latn', 'Serbian (Latin)')).toBe(true);
       expect(ok('az-Latn', 'Azerbaijani in Latin script')).toBe(true); // a redundant tag's own Description
       expect(ok('zh-Hant-TW', 'Chinese (Han (Traditional variant), Taiwan, Province of China)')).toBe(true);
+      expect(ok('en-US', 'english-united states')).toBe(true); // displays are compared without regard to case
       // still only the tag's own names
       expect(ok('en-US', 'English (United Kingdom)')).toBe(false);
       expect(ok('sr-Latn', 'Serbian (Region=Latin)')).toBe(false);
@@ -201,6 +202,19 @@ describe('built-in code systems', () => {
       const values = designations.map((d) => d.part?.find((p) => p.name === 'value')?.valueString);
       expect(values).toContain('English (Region=United States)');
       expect(param(lookup(BCP47, 'en-US'), 'display')).toBe('English (United States)');
+    });
+
+    it('a private-use subtag is named "Private use", as the registry names it, and by nothing else', () => {
+      const ok = (code: string, display: string) => param(validate(BCP47, code, [{ name: 'display', valueString: display }]), 'result');
+      expect(param(validate(BCP47, 'sv-XA'), 'display')).toBe('Swedish (Private use)');
+      expect(param(validate(BCP47, 'en-ZZ'), 'display')).toBe('English (Private use)');
+      expect(param(validate(BCP47, 'sv-Qaaa'), 'display')).toBe('Swedish (Script=Private use)');
+      // CLDR's names for some of these codes (ZZ: Unknown Region, XA: Pseudo-Accents) are not theirs here
+      expect(ok('en-ZZ', 'English (Unknown Region)')).toBe(false);
+      expect(ok('sv-XA', 'Swedish (Pseudo-Accents)')).toBe(false);
+      expect(param(validate(BCP47, 'sv-XA', [{ name: 'displayLanguage', valueCode: 'sv' }]), 'display')).toBe('Swedish (Private use)');
+      // a tag without private-use subtags keeps its Swedish name
+      expect(param(validate(BCP47, 'sv-SE', [{ name: 'displayLanguage', valueCode: 'sv' }]), 'display')).toBe('Svenska (Sverige)');
     });
 
     it('a registry Description folded over several lines is one display (RFC 5646 §3.1.1: continuation lines are unfolded)', () => {

@@ -121,6 +121,10 @@ describe('ECL parser', () => {
       filters: [{ kind: 'member', items: [{ kind: 'module', op: '=', concepts: { ids: ['900000000000207008', '45991000052106'] } }, { kind: 'effectiveTime', time: { op: '>=', dates: [20200101] } }, { kind: 'active', value: true }] }],
     });
     expect(parseEcl('^ 447562003 {{ M moduleId != << 900000000000445007 }}')).toMatchObject({ filters: [{ kind: 'member', items: [{ kind: 'module', op: '!=', concepts: { constraint: { op: '<<' } } }] }] });
+    // the keywords take any letter case (ECL 2.2), as in description and concept filters
+    expect(parseEcl('^ 447562003 {{ M MODULEID = 900000000000207008, effectivetime = "20200101", Active = 1 }}')).toMatchObject({
+      filters: [{ kind: 'member', items: [{ kind: 'module' }, { kind: 'effectiveTime' }, { kind: 'active' }] }],
+    });
     // only active members are kept: a filter that asks for inactive ones is refused, with the reason
     for (const active of ['active = 0', 'active = false', 'active != 1', 'active = *']) {
       expect(() => parseEcl(`^ 447562003 {{ M ${active} }}`)).toThrow(/only the active members of a reference set are kept/);

@@ -88,7 +88,8 @@ function languageName(tag: LanguageTag): string {
  * Other English displays a tag is known by, accepted when a display is validated: the
  * registry's other names for the language, the parts unnamed ("Serbian (Latin, Serbia)"), and a
  * language with a region named or joined by a hyphen ("English (Region=United States)",
- * "English-United States"), as clients built on the FHIR tooling write them.
+ * "English-United States"), as clients built on the FHIR tooling write them (displays are
+ * compared without regard to case).
  */
 function alternativeDisplays(tag: LanguageTag): string[] {
   if (tag.grandfathered) return descriptions('grandfathered', tag.grandfathered).slice(1);
@@ -100,7 +101,7 @@ function alternativeDisplays(tag: LanguageTag): string[] {
   return (names.length ? names : [languageName(tag)]).flatMap((name) => [
     registryDisplay(tag, name)!,
     ...(unnamed.length ? [`${name} (${unnamed.join(', ')})`] : []),
-    ...(onlyRegion ? [`${name} (Region=${region})`, `${name}-${region}`, `${name}-${region.toUpperCase()}`] : []),
+    ...(onlyRegion ? [`${name} (Region=${region})`, `${name}-${region}`] : []),
   ]);
 }
 
@@ -119,14 +120,26 @@ function intlName(names: Intl.DisplayNames, tag: string): string | undefined {
 
 const DISPLAY_USE = { system: 'http://terminology.hl7.org/CodeSystem/designation-usage', code: 'display' };
 
+/**
+ * Does a tag use a subtag of the registry's private-use ranges (qaa-qtz, Qaaa-Qabx, XA-XZ, ZZ, ...)?
+ * Those mean what the parties agree; Intl.DisplayNames gives some of them CLDR's names ("ZZ":
+ * Unknown Region, "XA": Pseudo-Accents), which would contradict the registry.
+ */
+function usesPrivateUseSubtag(tag: LanguageTag): boolean {
+  if (tag.privateUse && !tag.language) return true;
+  const parts: [string, string | undefined][] = [['language', tag.language], ['script', tag.script], ['region', tag.region]];
+  return parts.some(([type, subtag]) => subtag !== undefined && description(type, subtag) === 'Private use');
+}
+
 /** The concept for a valid tag: its display in English, and Swedish and other English displays. */
 function tagConcept(code: string, tag: LanguageTag): Concept {
   const en = registryDisplay(tag);
   const designations: Designation[] = [];
-  const sv = tag.privateUse && !tag.language ? undefined : intlName(swedish, code);
+  const intl = !usesPrivateUseSubtag(tag);
+  const sv = intl ? intlName(swedish, code) : undefined;
   if (sv) designations.push(term('sv', capitalised(sv)));
   // a redundant tag has a description of its own in the registry (az-Latn: Azerbaijani in Latin script)
-  const others = new Set([...alternativeDisplays(tag), ...descriptions('redundant', code), intlName(english, code)]);
+  const others = new Set([...alternativeDisplays(tag), ...descriptions('redundant', code), intl ? intlName(english, code) : undefined]);
   for (const other of others) if (other && other !== en) designations.push(term('en', other, DISPLAY_USE));
   return builtInConcept(code, en ?? code, designations);
 }

@@ -362,21 +362,22 @@ class Parser extends Scanner {
 
   /** A field of the members: the fields this store keeps of association, attribute-value and simple map refsets. */
   private memberFilterItem(): MemberFilterItem {
-    const field = this.word();
-    if (field === 'mapTarget') {
-      const op = this.equality();
-      return { kind: 'mapTarget', op, terms: this.list(() => this.typedTerm()) };
-    }
-    if (field === 'moduleId') {
+    // moduleId, effectiveTime and active are ECL keywords (any letter case); the others name refset fields
+    if (this.keyword('moduleId')) {
       const op = this.equality();
       return { kind: 'module', op, concepts: this.conceptChoice() };
     }
-    if (field === 'effectiveTime') return { kind: 'effectiveTime', time: this.timeComparison() };
-    if (field === 'active') {
+    if (this.keyword('effectiveTime')) return { kind: 'effectiveTime', time: this.timeComparison() };
+    if (this.keyword('active')) {
       const value = this.activeValue();
       // the store keeps the active members of a release: asking for the others cannot be answered
       if (value !== true && value !== 'none') this.fail('only the active members of a reference set are kept: a member filter can ask for active = 1, not for inactive members');
       return { kind: 'active', value };
+    }
+    const field = this.word();
+    if (field === 'mapTarget') {
+      const op = this.equality();
+      return { kind: 'mapTarget', op, terms: this.list(() => this.typedTerm()) };
     }
     const concept = field === 'referencedComponentId' ? 'referencedComponentId' : field === 'targetComponentId' || field === 'valueId' ? 'target' : undefined;
     if (!concept) return this.fail(`member filters on '${field}' are not supported (referencedComponentId, targetComponentId, valueId, mapTarget, moduleId, effectiveTime, active)`);

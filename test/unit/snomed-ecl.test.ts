@@ -130,6 +130,9 @@ describe('ECL parser', () => {
       expect(() => parseEcl(`^ 447562003 {{ M ${active} }}`)).toThrow(/only the active members of a reference set are kept/);
     }
     expect(() => parseEcl('^ 447562003 {{ M effectiveTime > "20230229" }}')).toThrow(/date/);
+    // an empty time value is ECL 2.2's "not yet published": equal or not, never before or after
+    expect(parseEcl('<< 404684003 {{ C effectiveTime = "" }}')).toMatchObject({ filters: [{ kind: 'concept', items: [{ kind: 'effectiveTime', time: { op: '=', dates: [0] } }] }] });
+    expect(() => parseEcl('<< 404684003 {{ D effectiveTime < "" }}')).toThrow(/has no order/);
   });
 
   it('parses member field selection: one field of concepts', () => {
@@ -310,6 +313,10 @@ describe('ECL evaluation (synthetic release)', () => {
     expect(members(`^ ${ID.careRefset} {{ M effectiveTime = ("20240131" "20200101") }}`)).toEqual([ID.handDisorder]);
     expect(members(`^ ${ID.careRefset} {{ M effectiveTime != "20240131", active = true }}`)).toEqual([ID.hepatitis]);
     expect(members(`^ ${ID.careRefset} {{ M active = 1 }}`)).toEqual(sorted(...CARE_MEMBERS));
+    // "" is no effective time (not yet published): every imported member has one
+    expect(members(`^ ${ID.careRefset} {{ M effectiveTime = "" }}`)).toEqual([]);
+    expect(members(`^ ${ID.careRefset} {{ M effectiveTime != "" }}`)).toEqual(sorted(...CARE_MEMBERS));
+    expect(members(`^ ${ID.careRefset} {{ M effectiveTime = ("" "20240131") }}`)).toEqual([ID.handDisorder]);
     expect(members(`^ ${ID.careRefset} {{ M active != * }}`)).toEqual([]);
     // two member filters: both hold
     expect(members(`^ ${ID.careRefset} {{ M moduleId = ${ID.swedish} }} {{ M effectiveTime < "20250101" }}`)).toEqual([ID.handDisorder]);

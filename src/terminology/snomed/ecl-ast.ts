@@ -110,6 +110,7 @@ export type ConceptChoice = { ids: string[] } | { constraint: EclNode };
 /** `effectiveTime <op> "YYYYMMDD"` or a set of dates in brackets (dates as numbers, 20250131). */
 export interface TimeComparison {
   op: ComparisonOp;
+  /** YYYYMMDD as numbers; 0 for "" (no effective time: not yet published) */
   dates: number[];
 }
 

@@ -583,10 +583,13 @@ class Parser extends Scanner {
     const dates = this.list(() => {
       this.ws();
       const v = this.quoted();
+      // "" is no effective time: a component not yet published (ECL 2.2 timeValue)
+      if (v === '') return UNPUBLISHED;
       if (!isDate(v)) this.fail(`'${v}' is not a date (YYYYMMDD)`);
       return Number(v);
     });
     if (dates.length === 0) this.fail('the set of dates is empty');
+    if (dates.includes(UNPUBLISHED) && op !== '=' && op !== '!=') this.fail(`an empty effective time (not yet published) has no order: compare it with = or !=, not ${op}`);
     return { op, dates };
   }
 
@@ -616,6 +619,9 @@ class Parser extends Scanner {
     return this.fail(`expected a concept filter (definitionStatus, definitionStatusId, moduleId, active, effectiveTime)${this.found()}`);
   }
 }
+
+/** The effective time "" (not yet published) among dates: below every real one, equal to none a release holds. */
+const UNPUBLISHED = 0;
 
 /** YYYYMMDD of a day that exists (20240229, not 20230229). */
 function isDate(v: string): boolean {

@@ -57,25 +57,40 @@ function description(type: string, subtag: string): string | undefined {
   return descriptions(type, subtag)[0];
 }
 
+/** The registry's names of a tag's script, region and variants (every registered subtag has one). */
+interface PartNames {
+  script?: string;
+  region?: string;
+  variants: string[];
+}
+
+function partNames(tag: LanguageTag): PartNames {
+  return {
+    script: tag.script && (description('script', tag.script) ?? tag.script),
+    region: tag.region && (description('region', tag.region) ?? tag.region),
+    variants: tag.variants.map((v) => description('variant', v) ?? v),
+  };
+}
+
+/** A language with a region and no script or variant: "Swedish (Sweden)", not "(Region=Sweden)". */
+const onlyRegion = (p: PartNames): p is PartNames & { region: string } => !!p.region && !p.script && p.variants.length === 0;
+
 /**
- * An English display from the registry, the way the FHIR tooling (the HL7 validator, tx.fhir.org)
- * presents a tag: a language with only a region as "Swedish (Sweden)"; otherwise each further part
- * named, "Serbian (Script=Latin, Region=Serbia)", so that a script is not taken for a region.
- * `name` is the language's description to use: the registry lists several for some ("Spanish",
- * "Castilian").
+ * The English display the way the FHIR tooling (the HL7 validator, tx.fhir.org) presents a tag: a
+ * language with only a region as "Swedish (Sweden)"; otherwise each further part named, "Serbian
+ * (Script=Latin, Region=Serbia)", so that a script is not taken for a region.
  */
-function registryDisplay(tag: LanguageTag, name?: string): string | undefined {
+function namedDisplay(lang: string, p: PartNames): string {
+  if (onlyRegion(p)) return `${lang} (${p.region})`;
+  const parts = [p.script && `Script=${p.script}`, p.region && `Region=${p.region}`, ...p.variants.map((v) => `Variant=${v}`)].filter((x): x is string => !!x);
+  return parts.length ? `${lang} (${parts.join(', ')})` : lang;
+}
+
+/** The English display from the registry. */
+function registryDisplay(tag: LanguageTag): string | undefined {
   if (tag.grandfathered) return description('grandfathered', tag.grandfathered);
   if (!tag.language) return undefined;
-  const lang = name ?? languageName(tag);
-  const region = tag.region && (description('region', tag.region) ?? tag.region);
-  if (region && !tag.script && tag.variants.length === 0) return `${lang} (${region})`;
-  const parts = [
-    tag.script && `Script=${description('script', tag.script) ?? tag.script}`,
-    region && `Region=${region}`,
-    ...tag.variants.map((v) => `Variant=${description('variant', v) ?? v}`),
-  ].filter((x): x is string => !!x);
-  return parts.length ? `${lang} (${parts.join(', ')})` : lang;
+  return namedDisplay(languageName(tag), partNames(tag));
 }
 
 /** The language's name: of its extended language subtag when it has one (zh-yue is Yue Chinese). */
@@ -86,22 +101,21 @@ function languageName(tag: LanguageTag): string {
 
 /**
  * Other English displays a tag is known by, accepted when a display is validated: the
- * registry's other names for the language, the parts unnamed ("Serbian (Latin, Serbia)"), and a
- * language with a region named or joined by a hyphen ("English (Region=United States)",
- * "English-United States"), as clients built on the FHIR tooling write them (displays are
- * compared without regard to case).
+ * registry's other names for the language ("Castilian" for es), the parts unnamed ("Serbian
+ * (Latin, Serbia)"), and a language with a region named or joined by a hyphen ("English
+ * (Region=United States)", "English-United States"), as clients built on the FHIR tooling write
+ * them (displays are compared without regard to case).
  */
 function alternativeDisplays(tag: LanguageTag): string[] {
   if (tag.grandfathered) return descriptions('grandfathered', tag.grandfathered).slice(1);
   if (!tag.language) return [];
+  const p = partNames(tag);
+  const unnamed = [p.script, p.region, ...p.variants].filter((x): x is string => !!x);
   const names = descriptions(tag.extlang ? 'extlang' : 'language', tag.extlang ?? tag.language);
-  const region = tag.region && description('region', tag.region);
-  const onlyRegion = region && !tag.script && tag.variants.length === 0;
-  const unnamed = [tag.script && description('script', tag.script), region, ...tag.variants.map((v) => description('variant', v))].filter((x): x is string => !!x);
   return (names.length ? names : [languageName(tag)]).flatMap((name) => [
-    registryDisplay(tag, name)!,
+    namedDisplay(name, p),
     ...(unnamed.length ? [`${name} (${unnamed.join(', ')})`] : []),
-    ...(onlyRegion ? [`${name} (Region=${region})`, `${name}-${region}`] : []),
+    ...(onlyRegion(p) ? [`${name} (Region=${p.region})`, `${name}-${p.region}`] : []),
   ]);
 }
 

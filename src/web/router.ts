@@ -6,6 +6,7 @@ import { sendTable } from './downloads';
 import { html } from './html';
 import { LANG_COOKIE } from './i18n';
 import { PageContext, layout } from './layout';
+import { returnPath } from './return-path';
 import { cataloguePage } from './pages/catalogue';
 import { MAX_CONCEPTS_FOR_TABLES, codeSystemPage, conceptTable } from './pages/codesystem';
 import { conceptPage, NimUsesOf } from './pages/concept';
@@ -113,7 +114,7 @@ export function webRoutes(deps: Pick<ServerDeps, 'config' | 'logger' | 'store' |
   // the language toggle: a cookie, then back to the page (URLs stay the same in both languages)
   r.get('/sprak', (req, res) => {
     const till = req.query.till === 'en' ? 'en' : 'sv';
-    const back = typeof req.query.tillbaka === 'string' && req.query.tillbaka.startsWith('/') && !req.query.tillbaka.startsWith('//') ? req.query.tillbaka : '/';
+    const back = returnPath(req.query.tillbaka);
     res.cookie(LANG_COOKIE, till, { maxAge: 365 * 24 * 3600 * 1000, sameSite: 'lax', httpOnly: true });
     res.redirect(303, back);
   });

@@ -101,6 +101,20 @@ describe('response hardening (helmet)', () => {
     }
   });
 
+  it('sends the language toggle back to a page on this site only (no open redirect)', async () => {
+    const toggle = (back: string) => fetch(`${server.url}/sprak?till=en&tillbaka=${encodeURIComponent(back)}`, { redirect: 'manual' });
+    const kept = await toggle('/sok?q=boende');
+    expect(kept.status).toBe(303);
+    expect(kept.headers.get('location')).toBe('/sok?q=boende');
+    expect(kept.headers.get('set-cookie')).toMatch(/kodverk-sprak=en/);
+    // a browser reads each of these as '//evil.example', another site
+    for (const back of ['/\\evil.example', '/\t/evil.example', '//evil.example', '/..//evil.example']) {
+      const res = await toggle(back);
+      expect([back, res.status]).toEqual([back, 303]);
+      expect([back, new URL(res.headers.get('location')!, server.url).origin]).toEqual([back, new URL(server.url).origin]);
+    }
+  });
+
   it('has no inline script or event handler in any page (every script is a file in src/web/public)', async () => {
     const pages = ['/', '/sok?q=kod', '/katalog', '/informationsmangder', '/utgavor', '/jamfor', '/informationsmangder/brukare', '/utgavor/1.1.0', '/kodsystem/finns-inte'];
     for (const p of pages) {

@@ -61,29 +61,46 @@ async function* lines(source: AsyncIterable<Buffer | string>): AsyncGenerator<Li
   if (pendingBytes) yield emit(Buffer.concat(pending));
 }
 
+/**
+ * One CSV record read a line at a time. The fields found so far are kept, so each line is scanned
+ * once however many lines a quoted field spans (scanning the joined text again for every new line
+ * made a lone quote followed by many empty lines cost the square of their number).
+ */
+export class CsvRecord {
+  private readonly fields: string[] = [];
+  private field = '';
+  private quoted = false;
+
+  /** Takes the record's next line: its fields when the record is complete, undefined while a quoted field goes on. */
+  add(line: string): string[] | undefined {
+    for (let i = 0; i < line.length; i++) {
+      const ch = line[i];
+      if (this.quoted) {
+        if (ch !== '"') this.field += ch;
+        else if (line[i + 1] === '"') {
+          this.field += '"';
+          i++;
+        } else this.quoted = false;
+      } else if (ch === '"') this.quoted = true;
+      else if (ch === ';') {
+        this.fields.push(this.field);
+        this.field = '';
+      } else this.field += ch;
+    }
+    if (this.quoted) {
+      // the quoted field holds the line break
+      this.field += '\n';
+      return undefined;
+    }
+    this.fields.push(this.field);
+    return this.fields;
+  }
+}
+
 /** Splits one CSV record at semicolons; undefined when a quoted field goes on past the line's end. */
 export function splitCsv(text: string): string[] | undefined {
   if (!text.includes('"')) return text.split(';');
-  const out: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (quoted) {
-      if (ch !== '"') field += ch;
-      else if (text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else quoted = false;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ';') {
-      out.push(field);
-      field = '';
-    } else field += ch;
-  }
-  if (quoted) return undefined;
-  out.push(field);
-  return out;
+  return new CsvRecord().add(text);
 }
 
 export interface SubmissionRow {
@@ -179,16 +196,18 @@ export class SubmissionReader {
   }
 
   private async csv(row: number, l: Line): Promise<SubmissionRow> {
-    let text = l.text!;
-    let cells = splitCsv(text);
+    if (!l.text!.includes('"')) return { row, line: l.number, cells: l.text!.split(';') };
+    const record = new CsvRecord();
+    let length = l.text!.length;
+    let cells = record.add(l.text!);
     while (!cells) {
       // a quoted field goes on: the record continues on the next line
       const more = await this.next();
       if (!more) return { row, line: l.number, problem: 'has a quote that is never closed' };
       if (more.text === undefined) return { row, line: l.number, problem: 'is not valid UTF-8' };
-      text += '\n' + more.text;
-      if (text.length > MAX_RECORD_BYTES) throw new SubmissionFormatError(`Row ${row} (line ${l.number}) is longer than ${MAX_RECORD_BYTES} bytes`);
-      cells = splitCsv(text);
+      length += 1 + more.text.length;
+      if (length > MAX_RECORD_BYTES) throw new SubmissionFormatError(`Row ${row} (line ${l.number}) is longer than ${MAX_RECORD_BYTES} bytes`);
+      cells = record.add(more.text);
     }
     return { row, line: l.number, cells };
   }

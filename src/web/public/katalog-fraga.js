@@ -8,8 +8,14 @@
   if (typeof module === 'object' && module.exports) module.exports = factory();
   else root.kodverkKatalogFraga = factory();
 })(typeof self !== 'undefined' ? self : this, function () {
+  // each word is a prefix search over the whole index: a word given twice is searched once, and
+  // words past the twelfth not at all (one long URL of repeated letters held the server for seconds)
+  var MAX_WORDS = 12;
   function words(q) {
-    return (q.normalize('NFC').toLocaleLowerCase('sv').match(/[\p{L}\p{N}]+/gu) || []);
+    var all = q.normalize('NFC').toLocaleLowerCase('sv').match(/[\p{L}\p{N}]+/gu) || [];
+    var out = [];
+    for (var i = 0; i < all.length && out.length < MAX_WORDS; i++) if (out.indexOf(all[i]) < 0) out.push(all[i]);
+    return out;
   }
   function search(lunr, index, q) {
     var ws = words(q);

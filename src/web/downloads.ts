@@ -9,8 +9,14 @@ export interface Table {
   rows: string[][];
 }
 
-function csvField(v: string): string {
-  return /[",;\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
+/**
+ * One CSV field. A value that begins like a formula (= + - @, tab or carriage return) is given a
+ * leading apostrophe, which Excel shows as nothing but reads as "this is text": codes and displays
+ * come from content anyone may have written, and must not run as formulas on an analyst's machine.
+ */
+export function csvField(v: string): string {
+  const text = /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
+  return /[",;\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
 /**

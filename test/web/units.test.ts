@@ -56,6 +56,11 @@ describe('downloads and texts', () => {
     expect(csv).toBe('\uFEFFkod;benämning\r\na;"x; ""y"""\r\nb;"rad 1\nrad 2"\r\n');
   });
 
+  test('CSV: a value that begins like a formula is written as text, never run by Excel', () => {
+    const csv = toCsv({ name: 't', headers: ['kod', 'benämning'], rows: [['=1+1', '=HYPERLINK("http://evil.example";"Klicka")'], ['@SUM(1)', "+cmd|' /C calc'!A0"], ['-2', '\tflik'], ['a-b', 'x = y']] });
+    expect(csv.split('\r\n').slice(1, 5)).toEqual(["'=1+1;\"'=HYPERLINK(\"\"http://evil.example\"\";\"\"Klicka\"\")\"", "'@SUM(1);'+cmd|' /C calc'!A0", "'-2;'\tflik", 'a-b;x = y']);
+  });
+
   test('every text exists in both languages, with the same placeholders', () => {
     const places = (t: string) => (t.match(/\{\d+\}/g) ?? []).sort().join();
     for (const [key, [sv, en]] of Object.entries(TEXTS)) {

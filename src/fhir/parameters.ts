@@ -79,7 +79,8 @@ function typed(name: string, value: string, type: string | undefined): Parameter
       if (value !== 'true' && value !== 'false') throw invalid(name, `'${value}' is not true or false`);
       return { name, valueBoolean: value === 'true' };
     case 'integer':
-      if (!/^-?\d+$/.test(value.trim())) throw invalid(name, `'${value}' is not an integer`);
+      // FHIR's integer is 32 bits
+      if (!/^-?\d+$/.test(value.trim()) || Number(value) < -(2 ** 31) || Number(value) >= 2 ** 31) throw invalid(name, `'${value.slice(0, 40)}' is not an integer (32 bits)`);
       return { name, valueInteger: Number(value) };
     case 'Coding': {
       // token syntax: system|code (a bare value is a code without system)

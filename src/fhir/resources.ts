@@ -111,8 +111,9 @@ interface SearchRequest {
   used: string[];
 }
 
+// at most nine digits: a larger number is no page of anything, and one past 2^53 reached the store as a float
 const nonNegative = (name: string, value: string): number => {
-  if (!/^\d+$/.test(value)) throw bad(`${name} must be a non-negative integer, not '${value}'`);
+  if (!/^\d{1,9}$/.test(value)) throw bad(`${name} must be a non-negative integer below 1000000000, not '${value.slice(0, 40)}'`);
   return Number(value);
 };
 

@@ -100,9 +100,11 @@ export function outcomeForError(err: unknown): { status: number; outcome: Operat
   if (status && status >= 400 && status < 500) {
     return { status, outcome: outcomeOf([{ severity: 'error', code: 'invalid', txType: 'invalid-data', text: e.message ?? 'Bad request' }]) };
   }
+  // an internal error's own message (a store's, a library's) says nothing a client can act on and
+  // may show how the server is built: it goes to the server's log, the client gets this
   return {
     status: 500,
-    outcome: outcomeOf([{ severity: 'error', code: 'exception', txType: 'internal-error', text: 'Internal error: ' + (e.message ?? String(err)) }]),
+    outcome: outcomeOf([{ severity: 'error', code: 'exception', txType: 'internal-error', text: "Internal error: the server could not answer this request; its log has the details (this response's X-Request-Id finds them)" }]),
   };
 }
 

@@ -47,10 +47,13 @@ function asBoolean(name: string, v: unknown): boolean {
   throw TerminologyError.of({ severity: 'error', code: 'invalid', txType: 'invalid-data', text: `The parameter '${name}' must be true or false, not '${String(v)}'` }, 400);
 }
 
+// FHIR's integer is 32 bits (R4 datatypes)
+const INT32 = 2 ** 31;
+
 function asInteger(name: string, v: unknown): number {
   const n = typeof v === 'number' ? v : typeof v === 'string' && /^-?\d+$/.test(v.trim()) ? Number(v) : NaN;
-  if (!Number.isInteger(n)) {
-    throw TerminologyError.of({ severity: 'error', code: 'invalid', txType: 'invalid-data', text: `The parameter '${name}' must be an integer, not '${String(v)}'` }, 400);
+  if (!Number.isInteger(n) || n < -INT32 || n >= INT32) {
+    throw TerminologyError.of({ severity: 'error', code: 'invalid', txType: 'invalid-data', text: `The parameter '${name}' must be an integer (32 bits), not '${String(v).slice(0, 40)}'` }, 400);
   }
   return n;
 }

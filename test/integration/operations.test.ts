@@ -107,6 +107,8 @@ describe('terminology operations over HTTP', () => {
     ['an unknown value set', { url: 'https://kodverk.se/fhir/ValueSet/finns-inte' }, 422, 'not-found'],
     ['a negative count', { url: 'https://kodverk.se/fhir/ValueSet/beslut-utfall', count: -1 }, 400, 'invalid-data'],
     ['a non-numeric offset', { url: 'https://kodverk.se/fhir/ValueSet/beslut-utfall', offset: 'x' }, 400, 'invalid-data'],
+    // FHIR's integer is 32 bits: a larger offset would be echoed as an integer no client can read
+    ['an offset past 32 bits', { url: 'https://kodverk.se/fhir/ValueSet/beslut-utfall', offset: '99999999999999999999999' }, 400, 'invalid-data'],
     ['a malformed displayLanguage', { url: 'https://kodverk.se/fhir/ValueSet/beslut-utfall', displayLanguage: '-' }, 400, 'invalid-display'],
   ])('answers %s with an OperationOutcome', async (_label, input, status, txType) => {
     const qs = new URLSearchParams(Object.entries(input).map(([k, v]) => [k, String(v)]));

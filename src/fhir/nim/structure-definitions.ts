@@ -99,7 +99,7 @@ export function structureDefinitionRoutes(deps: Pick<ServerDeps, 'config'>, nim:
       const [name, modifier = ''] = raw.split(':');
       if (IGNORED.has(name)) continue;
       if (name === '_count' || name === '_offset') {
-        if (!/^\d+$/.test(value)) throw bad(`${name} must be a non-negative integer, not '${value}'`);
+        if (!/^\d{1,9}$/.test(value)) throw bad(`${name} must be a non-negative integer below 1000000000, not '${value.slice(0, 40)}'`);
         if (name === '_count') count = Math.min(Number(value), 1000);
         else offset = Number(value);
         continue;

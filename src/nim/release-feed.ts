@@ -1,5 +1,6 @@
 import type { NimEventRow, NimReleaseRow } from '../store/nim-store';
 import { RefreshNote, RefreshedValueSet, triggerText, valueSetChangeText } from './release-refresh';
+import { xmlText as xml } from '../xml-text';
 
 /**
  * The release feed vendors poll (Atom and JSON Feed 1.1): one entry per event of a release — on
@@ -66,7 +67,6 @@ export function feedEntries(events: NimEventRow[], releases: NimReleaseRow[], ba
     });
 }
 
-const xml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 export function atomFeed(entries: FeedEntry[], base: string): string {
   const updated = entries[0]?.at ?? '1970-01-01T00:00:00.000Z';

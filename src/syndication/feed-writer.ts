@@ -1,6 +1,7 @@
 import type { SyndicationItem } from '../store/syndication-store';
 import { compareVersions } from '../terminology/versions';
 import { ASF_PROFILE, ASF_SCHEME, ASF_TERMS, ATOM_NS, KODVERK_NS, NCTS_NS, ONTO_NS, SCT_NS, isRetraction } from './asf';
+import { xmlText as xml } from '../xml-text';
 
 /** The feed's own metadata. */
 export interface FeedHead {
@@ -15,7 +16,6 @@ export interface FeedHead {
 
 const SCT_VERSION_URI = /^http:\/\/snomed\.info\/x?sct\/\d+\/version\/\d{8}$/;
 
-const xml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /** The part of a contentItemVersion that orders the releases of one content item. */
 export function versionPart(contentItemVersion: string): string {

@@ -97,6 +97,18 @@ describe('the feed Kodverk writes', () => {
     expect(retracted.fhirVersion).toBe('4.0.1');
   });
 
+  it('writes text XML 1.0 cannot hold (control characters, lone surrogates) as U+FFFD, so a strict parser still reads the feed', () => {
+    const title = 'Titel\u0001\u001b med \uD800 och \uFFFE';
+    const xml = feedXml(HEAD, [item('https://kodverk.se/fhir/CodeSystem/ksi|2024', { title, summary: 'ok \u0000 <b>' })], 'http://127.0.0.1:1234');
+    // XML 1.0 Char: #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF]
+    expect(xml).not.toMatch(/[\x00-\x08\x0B\x0C\x0E-\x1F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/);
+    const entry = readFeed(xml).entries[0];
+    expect(entry.title).toBe('Titel\uFFFD\uFFFD med \uFFFD och \uFFFD');
+    expect(entry.summary).toBe('ok \uFFFD <b>');
+    // a character outside the BMP (a pair of surrogates) is kept
+    expect(readFeed(feedXml(HEAD, [item('https://kodverk.se/fhir/CodeSystem/ksi|2024', { title: 'Emoji \u{1F600}' })], 'http://x')).entries[0].title).toBe('Emoji \u{1F600}');
+  });
+
   it('names the version each release supersedes by the version order of its content item', () => {
     const s = supersededBy([item('u|1.10.0'), item('u|1.9.2'), item('u|2.0.0-beta'), item('v|1'), item('u|0.1', { category: 'FHIR_CodeSystem_RETRACT' })]);
     expect(s.get('u|1.10.0')).toBe('u|1.9.2');

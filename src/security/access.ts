@@ -64,6 +64,8 @@ const writes = (action: AuditAction, code: KodverkAction, entity: AuditedAs['ent
 export const ACCESS_RULES: readonly AccessRule[] = [
   // the audit trail and API keys: administrators only
   { methods: SAFE, path: '/fhir/AuditEvent/*', role: 'admin', what: 'read and search the audit trail' },
+  // ahead of the reader rules for operations and POST searches below, whatever routes exist
+  { methods: ['POST'], path: '/fhir/AuditEvent/*', role: 'admin', what: 'search the audit trail by POST (refused: 405) or anything else posted to it' },
   { methods: SAFE, path: '/admin/*', role: 'admin', what: 'list API keys' },
   { methods: ['POST'], path: '/admin/api-keys', role: 'admin', audit: writes('C', 'api-key-create', keyEntity), what: 'create an API key' },
   { methods: ['DELETE'], path: '/admin/api-keys/:id', role: 'admin', audit: writes('D', 'api-key-revoke', keyEntity), what: 'revoke an API key' },

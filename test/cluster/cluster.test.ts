@@ -164,6 +164,8 @@ describeCluster('a primary, two followers and nginx on one machine', () => {
     const write = await fetch(`${lb}/fhir/CodeSystem/x`, { method: 'PUT', headers: { 'Content-Type': 'application/fhir+json' }, body: '{"resourceType":"CodeSystem"}' });
     // the primary answered (it wants the token), not a follower's 405
     expect(write.status).toBe(401);
+    // per-process metrics are scraped from each instance, not served to the balancer's clients
+    expect((await fetch(`${lb}/metrics`)).status).toBe(404);
   });
 
   it('(a) serves a code-system version imported on the primary from both followers within 30 s', async () => {

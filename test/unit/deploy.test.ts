@@ -145,6 +145,7 @@ describe('deploy/nginx.conf', () => {
     expect(conf).toMatch(/^\s*gzip on;/m);
     expect(conf).toMatch(/proxy_read_timeout \d+s;/);
     expect(conf).toMatch(/listen 8080;/);
+    expect(conf).toMatch(/location = \/metrics \{\s*return 404;/);
   });
 
   const nginx = nginxBinary();

@@ -525,15 +525,26 @@ export class ValueSetValidator {
     const compose = this.valueSet.compose!;
     let result: Tri = false;
     let determinedVersion: string | undefined;
+    // an include without a version means the version it resolves to (the latest, or what the
+    // request's version parameters say), so it competes with pinned includes of the same system
+    const unpinned = new Map<string, string | undefined>();
+    const versionOf = (inc: ValueSetComposeInclude): string | undefined => {
+      if (inc.version || !inc.system) return inc.version;
+      if (!unpinned.has(inc.system)) unpinned.set(inc.system, this.findCodeSystem(inc.system, resolveCodeSystemVersion(this.params, inc.system).version)?.info.version);
+      return unpinned.get(inc.system);
+    };
     if (!version) {
-      const vset = new Set((compose.include ?? []).filter((inc) => inc.system === system && inc.version).map((inc) => inc.version!));
+      const vset = new Set((compose.include ?? []).filter((inc) => inc.system === system).flatMap((inc) => versionOf(inc) ?? []));
       if (vset.size > 1) determinedVersion = this.pickApplicableVersion(vset, system, code, display);
     }
-    const includes = [...(compose.include ?? [])].sort((a, b) => (a.system === b.system && a.version && b.version ? -compareVersions(a.version, b.version) : 0));
+    const includes = [...(compose.include ?? [])].sort((a, b) => {
+      const [va, vb] = a.system === b.system ? [versionOf(a), versionOf(b)] : [undefined, undefined];
+      return va && vb ? -compareVersions(va, vb) : 0;
+    });
     for (const cc of includes) {
       if (!cc.system) {
         result = true;
-      } else if (cc.system === system && (!determinedVersion || cc.version === determinedVersion) && this.useThisVersion(cc, version)) {
+      } else if (cc.system === system && (!determinedVersion || versionOf(cc) === determinedVersion) && this.useThisVersion(cc, version)) {
         const v = this.determineVersion(path, cc.system, cc.version, version, op, state);
         const cs = this.findCodeSystem(system, v);
         if (!cs) {

@@ -188,6 +188,30 @@ describe('code-system version parameters through nested imports', () => {
     expect(summary(expand(outer(PINNED), 'check-system-version', '2'))).toEqual({ codes: ['a', 'b', 'c'], used: [`${V1.url}|2`] });
   });
 
+  it('a pinned and an unpinned include of one system: the unpinned one is the version it resolves to, and validation picks as between two pins', () => {
+    // v1 and v2 both have a and b, with different displays; MIXED pins v1 and leaves the other include to the latest (v2)
+    const BOTH = vs('urn:example:vs:both', [{ system: V1.url, version: '1' }, { system: V1.url, version: '2' }]);
+    const MIXED = vs('urn:example:vs:mixed', [{ system: V1.url, version: '1' }, { system: V1.url }]);
+    const check = (v: ValueSet, code: string, display?: string, rule?: [string, string]) => {
+      const out = engine.validateValueSetCode({
+        parameters: [{ name: 'valueSet', resource: v }, { name: 'coding', valueCoding: { system: V1.url, code, display } }, ...(rule ? [{ name: rule[0], valueUri: `${V1.url}|${rule[1]}` }] : [])],
+        txResources: tx,
+      });
+      return { result: param(out, 'result'), version: param(out, 'version'), display: param(out, 'display') };
+    };
+    for (const v of [BOTH, MIXED]) {
+      // no display: the latest version that has the code
+      expect([v.url, check(v, 'a')]).toEqual([v.url, { result: true, version: '2', display: 'a (v2)' }]);
+      // a display of one version: that version, valid
+      expect([v.url, check(v, 'b', 'b (v1)')]).toEqual([v.url, { result: true, version: '1', display: 'b (v1)' }]);
+      expect([v.url, check(v, 'b', 'b (v2)')]).toEqual([v.url, { result: true, version: '2', display: 'b (v2)' }]);
+      expect([v.url, check(v, 'c')]).toEqual([v.url, { result: true, version: '2', display: 'c (v2)' }]);
+    }
+    // system-version makes the unpinned include v1: both includes are v1, so c is not in MIXED
+    expect(check(MIXED, 'c', undefined, ['system-version', '1']).result).toBe(false);
+    expect(check(MIXED, 'a', undefined, ['system-version', '1'])).toEqual({ result: true, version: '1', display: 'a (v1)' });
+  });
+
   it('the rules reach $validate-code through imports too', () => {
     const check = (code: string, rule: string, value: string) =>
       param(engine.validateValueSetCode({ parameters: [{ name: 'url', valueUri: outer(INNER).url }, { name: 'system', valueUri: V1.url }, { name: 'code', valueCode: code }, { name: rule, valueUri: `${V1.url}|${value}` }], txResources: tx }), 'result');

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tar from 'tar';
 import { ImportError, Importer } from './importer';
+import { PackageRefused, isPackageFile, scanTgz } from './npm-package';
 
 const TYPES = new Set(['CodeSystem', 'ValueSet', 'ConceptMap', 'NamingSystem']);
 
@@ -17,7 +18,10 @@ function readFolder(dir: string, rel = ''): any[] {
   const out: any[] = [];
   for (const name of fs.readdirSync(dir).sort()) {
     const p = path.join(dir, name);
-    if (fs.statSync(p).isDirectory()) {
+    const st = fs.lstatSync(p);
+    // a link is never content: followed, it could reach any file on this machine
+    if (st.isSymbolicLink()) continue;
+    if (st.isDirectory()) {
       // FHIR packages keep examples apart; they are not content to host
       if (name !== 'example' && name !== 'other') out.push(...readFolder(p, path.join(rel, name)));
     } else if (name.endsWith('.json') && name !== 'package.json' && !name.startsWith('.')) {
@@ -49,7 +53,12 @@ export const fhirImporter: Importer = {
     } else if (/\.(tgz|tar\.gz)$/.test(input)) {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kodverk-package-'));
       try {
-        await tar.x({ file: input, cwd: dir });
+        // within the limits first (a small .tgz can inflate to gigabytes), then regular files and
+        // folders only: a chain of links, each one level up, reaches out of the folder
+        await scanTgz(fs.createReadStream(input), () => undefined).catch((e) => {
+          throw new ImportError(e instanceof PackageRefused ? e.message : `not a .tgz package (${(e as Error).message})`, { file: input });
+        });
+        await tar.x({ file: input, cwd: dir, filter: (_path, entry) => 'type' in entry && (isPackageFile(entry.type) || entry.type === 'Directory') });
         const root = fs.existsSync(path.join(dir, 'package')) ? path.join(dir, 'package') : dir;
         const manifest = path.join(root, 'package.json');
         if (fs.existsSync(manifest)) version = `${JSON.parse(fs.readFileSync(manifest, 'utf8')).name}#${JSON.parse(fs.readFileSync(manifest, 'utf8')).version}`;

@@ -55,21 +55,58 @@ export function jsonFile(value: unknown): Buffer {
   return Buffer.from(JSON.stringify(value, null, 2) + '\n', 'utf8');
 }
 
-/** The files of a .tgz held in memory (path → bytes, `./` dropped); rejects what is not a tar.gz. */
-export async function readTgz(tgz: Buffer): Promise<Map<string, Buffer>> {
-  const files = new Map<string, Buffer>();
+/**
+ * The most a package may hold unpacked, and the most entries it may have. A few MB of gzip can
+ * inflate to gigabytes (a package from another instance's feed, an upload): past either limit
+ * reading stops, before the bytes are held or written.
+ */
+export interface PackageLimits {
+  bytes: number;
+  entries: number;
+}
+export const PACKAGE_LIMITS: PackageLimits = { bytes: 256 * 1024 * 1024, entries: 100_000 };
+
+/** A package past PACKAGE_LIMITS (or not a tar.gz at all). */
+export class PackageRefused extends Error {}
+
+/** Regular files: links, devices and the like are never content of a package. */
+export const isPackageFile = (type: string): boolean => type === 'File' || type === 'OldFile' || type === 'ContiguousFile';
+
+/**
+ * Reads a .tgz entry by entry within the limits: `take` gets each regular file's path (`./`
+ * dropped) and says whether its bytes are wanted. Rejects with PackageRefused past a limit.
+ */
+export async function scanTgz(source: Buffer | NodeJS.ReadableStream, take: (path: string) => ((bytes: Buffer) => void) | undefined, limits: PackageLimits = PACKAGE_LIMITS): Promise<void> {
+  let bytes = 0;
+  let entries = 0;
   await new Promise<void>((resolve, reject) => {
-    const parser = new tar.Parser({
+    const parser: tar.Parser = new tar.Parser({
       onReadEntry: (entry) => {
+        if (++entries > limits.entries) return parser.abort(new PackageRefused(`the package has more than ${limits.entries} entries`));
+        bytes += entry.size ?? 0;
+        if (bytes > limits.bytes) return parser.abort(new PackageRefused(`the package holds more than ${limits.bytes} bytes unpacked`));
+        const into = isPackageFile(entry.type) ? take(entry.path.replace(/^\.\//, '')) : undefined;
+        if (!into) return void entry.resume();
         const chunks: Buffer[] = [];
         entry.on('data', (c: Buffer) => chunks.push(c));
-        entry.on('end', () => files.set(entry.path.replace(/^\.\//, ''), Buffer.concat(chunks)));
+        entry.on('end', () => into(Buffer.concat(chunks)));
       },
     });
+    parser.on('abort', (e: Error) => reject(e instanceof PackageRefused ? e : new PackageRefused(e.message)));
     parser.on('error', reject);
     parser.on('close', () => resolve());
     parser.on('end', () => resolve());
-    parser.end(tgz);
+    if (Buffer.isBuffer(source)) parser.end(source);
+    else {
+      source.on('error', reject);
+      source.pipe(parser as unknown as NodeJS.WritableStream);
+    }
   });
+}
+
+/** The regular files of a .tgz held in memory (path → bytes, `./` dropped); rejects what is not a tar.gz or is past the limits. */
+export async function readTgz(tgz: Buffer, limits: PackageLimits = PACKAGE_LIMITS): Promise<Map<string, Buffer>> {
+  const files = new Map<string, Buffer>();
+  await scanTgz(tgz, (p) => (b) => files.set(p, b), limits);
   return files;
 }

@@ -12,7 +12,7 @@ import { ArtefactMismatch } from '../store/artefact-store';
 import type { SyndicationItem } from '../store/syndication-store';
 import type { Nim } from '../nim';
 import type { NimStatus } from '../store/nim-store';
-import { readTgz } from '../importers/npm-package';
+import { PACKAGE_LIMITS, scanTgz } from '../importers/npm-package';
 import { ResourceLoader } from '../importers/loader';
 import { PACKAGE_NAME as NIM_PACKAGE, readPackage } from '../nim/release-package';
 import { compiledBeside } from '../config';
@@ -76,6 +76,24 @@ const LAST_SUCCESS_KEY = 'follow-last-success';
 const RANK: Record<string, number> = { SCT_RF2_SNAPSHOT: 0, SCT_RF2_ALL: 0, FHIR_CodeSystem: 1, FHIR_ValueSet: 2, FHIR_ConceptMap: 3, FHIR_Bundle: 4, FHIR_Package: 5 };
 const FEED_TIMEOUT_MS = 30_000;
 const DOWNLOAD_TIMEOUT_MS = 60 * 60_000;
+// the largest Snomed CT release archive taken from a feed (an International Edition is under 1 GB)
+const MAX_RF2_ARTEFACT_BYTES = 8 * 1024 ** 3;
+
+/**
+ * Is `u` under an allow-list entry: the same origin, and the entry's path or below it, segment by
+ * segment (a text prefix let 'https://cdn.example.se' allow 'https://cdn.example.se.evil.net').
+ */
+export function underPrefix(u: URL, prefix: string): boolean {
+  let p: URL;
+  try {
+    p = new URL(prefix);
+  } catch {
+    return false;
+  }
+  if (p.origin !== u.origin) return false;
+  const base = p.pathname.endsWith('/') ? p.pathname : p.pathname + '/';
+  return u.pathname === p.pathname || u.pathname.startsWith(base);
+}
 
 export interface FollowerDeps {
   dbPath: string;
@@ -259,7 +277,7 @@ export class Follower {
       return false;
     }
     if (!['http:', 'https:'].includes(u.protocol)) return false;
-    return u.origin === new URL(feedUrl).origin || this.deps.config.allow.some((prefix) => href.startsWith(prefix));
+    return u.origin === new URL(feedUrl).origin || this.deps.config.allow.some((prefix) => underPrefix(u, prefix));
   }
 
   // ---- taking entries in ----
@@ -312,14 +330,37 @@ export class Follower {
     }
   }
 
+  /**
+   * The artefact's response. Redirects are followed here, at most five, each to an address this
+   * follower may fetch from (the feed's origin or KODVERK_FOLLOW_ALLOW), and the token goes only to
+   * the origin the feed named: a redirect must not reach the inside network (SSRF).
+   */
+  private async fetchArtefact(p: Planned): Promise<Response> {
+    const first = new URL(p.link!.href!);
+    let url = first;
+    const signal = AbortSignal.any([this.abort.signal, AbortSignal.timeout(DOWNLOAD_TIMEOUT_MS)]);
+    for (let hop = 0; ; hop++) {
+      const res = await fetch(url, { headers: url.origin === first.origin ? this.headers() : {}, redirect: 'manual', signal });
+      const location = res.status >= 300 && res.status < 400 ? res.headers.get('location') : null;
+      if (!location) return res;
+      await res.body?.cancel();
+      const next = new URL(location, url);
+      if (hop >= 4) throw new Error(`the artefact ${first.href} redirects more than five times`);
+      if (!this.allowed(next.href, p.feedUrl)) throw new Error(`the artefact ${first.href} redirects to ${next.origin}, not an allowed origin (KODVERK_FOLLOW_ALLOW)`);
+      url = next;
+    }
+  }
+
   /** Downloads the entry's artefact into the artefact store, checked against what the entry announces. */
   private async download(p: Planned): Promise<{ sha256: string; length: number }> {
     const link = p.link!;
-    const res = await fetch(link.href!, { headers: this.headers(), signal: AbortSignal.any([this.abort.signal, AbortSignal.timeout(DOWNLOAD_TIMEOUT_MS)]) });
+    const res = await this.fetchArtefact(p);
     if (!res.ok || !res.body) throw new Error(`the artefact ${link.href} answered ${res.status}`);
     const expected = { length: link.length !== undefined ? Number(link.length) : undefined, sha256: link.sha256 };
+    // a package is unpacked within PACKAGE_LIMITS anyway; a Snomed CT release is large, but not endless
+    const maxLength = p.term.startsWith('SCT_RF2_') ? MAX_RF2_ARTEFACT_BYTES : PACKAGE_LIMITS.bytes;
     try {
-      const ref = await this.deps.publisher.artefacts.putStream(Readable.fromWeb(res.body as any), expected);
+      const ref = await this.deps.publisher.artefacts.putStream(Readable.fromWeb(res.body as any), expected, maxLength);
       if (!link.sha256 && link.md5) {
         const md5 = crypto.createHash('md5').update(this.deps.publisher.artefacts.read(ref.sha256)).digest('hex');
         if (md5 !== link.md5.toLowerCase()) throw new ArtefactMismatch(`md5 ${md5}, ${link.md5} announced`);
@@ -354,7 +395,9 @@ export class Follower {
   }
 
   private async isNimRelease(file: string): Promise<boolean> {
-    const manifest = (await readTgz(fs.readFileSync(file))).get('package/package.json');
+    let manifest: Buffer | undefined;
+    // only the manifest is kept; the rest is read within the package limits and let go
+    await scanTgz(fs.createReadStream(file), (p) => (p === 'package/package.json' ? (b) => (manifest = b) : undefined));
     try {
       return !!manifest && JSON.parse(manifest.toString('utf8')).name === NIM_PACKAGE;
     } catch {

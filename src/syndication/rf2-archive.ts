@@ -86,8 +86,18 @@ function newestFileDate(folder: string): string | undefined {
   return findRf2Files(folder).files.reduce<string | undefined>((a, f) => (f.date && (!a || f.date > a) ? f.date : a), undefined);
 }
 
-/** Unpacks a zip into `into` (created); refuses entries outside it and more than `maxBytes` in all. */
+/**
+ * How many times its own size a zip may unpack to: RF2's text files compress about ten to fifteen
+ * times; a zip bomb, thousands of times (2 MB that wrote 2 GiB to disk).
+ */
+export const MAX_ZIP_RATIO = 50;
+
+/**
+ * Unpacks a zip into `into` (created); refuses entries outside it, and more than `maxBytes` or
+ * MAX_ZIP_RATIO times the zip's size in all (yauzl holds each entry to its declared size).
+ */
 export async function unpackZip(file: string, into: string, maxBytes = 64 * 1024 ** 3): Promise<void> {
+  maxBytes = Math.min(maxBytes, MAX_ZIP_RATIO * fs.statSync(file).size);
   fs.mkdirSync(into, { recursive: true });
   const root = path.resolve(into);
   const zip = await new Promise<yauzl.ZipFile>((resolve, reject) => yauzl.open(file, { lazyEntries: true, autoClose: true }, (e, z) => (e ? reject(e) : resolve(z!))));

@@ -288,4 +288,48 @@ describe('a follower of another publisher\'s feed', () => {
       server.close();
     }
   }, 120_000);
+  it('follows an artefact redirect only to an address it may fetch from (no SSRF by redirect)', async () => {
+    const cs = Buffer.from(JSON.stringify({ resourceType: 'CodeSystem', id: 'moved', url: 'https://example.org/moved', version: '1', status: 'active', content: 'complete', concept: [{ code: 'a', display: 'A' }] }));
+    // an address on the inside network the feed's publisher should never make the follower fetch
+    let insideHits = 0;
+    const inside = http.createServer((_req, res) => {
+      insideHits++;
+      res.writeHead(200, { 'Content-Type': 'application/fhir+json' }).end(cs);
+    });
+    await new Promise<void>((r) => inside.listen(0, '127.0.0.1', r));
+    const insideUrl = `http://127.0.0.1:${(inside.address() as AddressInfo).port}/latest/meta-data`;
+    let target = insideUrl;
+    const server = http.createServer((req, res) => {
+      if (req.url === '/feed.xml') return res.writeHead(200, { 'Content-Type': 'application/atom+xml' }).end(xml);
+      if (req.url === '/moved.json') return res.writeHead(302, { Location: target }).end();
+      if (req.url === '/here/moved.json') return res.writeHead(200, { 'Content-Type': 'application/fhir+json', 'Content-Length': cs.length }).end(cs);
+      res.writeHead(404).end();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const xml = `<feed xmlns="http://www.w3.org/2005/Atom" xmlns:n="${NCTS_NS}"><id>urn:uuid:moved</id><title>Moved</title><updated>2026-01-01T00:00:00Z</updated>
+      <n:atomSyndicationFormatProfile>http://ns.electronichealth.net.au/ncts/syndication/asf/profile/1.0.0</n:atomSyndicationFormatProfile>
+      <entry><id>urn:uuid:${crypto.randomUUID()}</id><title>moved</title><updated>2026-01-01T00:00:00Z</updated>
+      <category scheme="${ASF_SCHEME}" term="FHIR_CodeSystem"/><link rel="alternate" type="application/fhir+json" href="${base}/moved.json" length="${cs.length}" n:sha256Hash="${sha256(cs)}"/>
+      <n:contentItemIdentifier>https://example.org/moved</n:contentItemIdentifier><n:contentItemVersion>https://example.org/moved|1</n:contentItemVersion><n:fhirVersion>4.0.1</n:fhirVersion></entry></feed>`;
+    let f: Server | undefined;
+    try {
+      f = await startFollower(`${base}/feed.xml`);
+      const s = await until('a refused redirect', async () => {
+        const st = await status(f!);
+        return st.failuresTotal > 0 && st;
+      });
+      expect(s.lastError).toMatch(/redirects to http:\/\/127\.0\.0\.1:\d+, not an allowed origin/);
+      expect(insideHits).toBe(0);
+      // a redirect within the feed's origin is followed
+      target = `${base}/here/moved.json`;
+      await until('the artefact moved within the origin', async () => (await status(f!)).synced);
+      expect((await lookup(f!, 'system=https://example.org/moved&code=a')).status).toBe(200);
+      expect(insideHits).toBe(0);
+    } finally {
+      server.close();
+      inside.close();
+    }
+  }, 120_000);
 });
+

@@ -21,6 +21,12 @@ const KEY = /^kv_([a-z0-9]{12})_([A-Za-z0-9_-]{43})$/;
 const SCRYPT = { N: 1 << 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 };
 const VERIFIED_TTL_MS = 5 * 60_000;
 const VERIFIED_MAX = 1000;
+/**
+ * Verifications of one key id at a time. Each costs a scrypt (~0.2 s, 32 MiB, a libuv thread):
+ * hundreds of wrong secrets for one id at once filled the thread pool for most of a minute and got
+ * past the failure limit, which counts answers. A guess beyond this is refused without one.
+ */
+const CONCURRENT_VERIFICATIONS_PER_KEY = 2;
 
 function scryptAsync(secret: string, salt: Buffer, params: { N: number; r: number; p: number }): Promise<Buffer> {
   return new Promise((resolve, reject) =>
@@ -71,6 +77,8 @@ export class ApiKeys {
   private readonly store: ApiKeyStore;
   /** sha256 of a presented key → the stored hash it verified against, and until when that counts */
   private readonly verified = new Map<string, { hash: string; until: number }>();
+  /** key id → the scrypt verifications running for it, by the sha256 of the presented key */
+  private readonly verifying = new Map<string, Map<string, Promise<boolean>>>();
 
   constructor(db: Db) {
     this.store = new ApiKeyStore(db);
@@ -110,6 +118,25 @@ export class ApiKeys {
     return info(this.store.get(live[0].keyId)!, now);
   }
 
+  /**
+   * Does the presented key match the stored hash: one scrypt per distinct key presented at once (a
+   * client's burst with its key waits for the one check), and at most
+   * CONCURRENT_VERIFICATIONS_PER_KEY different ones per key id.
+   */
+  private verify(keyId: string, digest: string, key: string, hash: string): Promise<boolean> {
+    let running = this.verifying.get(keyId);
+    const same = running?.get(digest);
+    if (same) return same;
+    if (running && running.size >= CONCURRENT_VERIFICATIONS_PER_KEY) throw new CredentialError('The API key is being checked already; try again');
+    if (!running) this.verifying.set(keyId, (running = new Map()));
+    const check = matches(key, hash).finally(() => {
+      running.delete(digest);
+      if (running.size === 0 && this.verifying.get(keyId) === running) this.verifying.delete(keyId);
+    });
+    running.set(digest, check);
+    return check;
+  }
+
   /** The identity of a presented key; CredentialError when it is unknown, wrong, revoked or expired. */
   async identify(key: string, now = new Date()): Promise<Identity> {
     const m = KEY.exec(key);
@@ -118,7 +145,7 @@ export class ApiKeys {
     const digest = createHash('sha256').update(key).digest('hex');
     const remembered = this.verified.get(digest);
     if (!(remembered && remembered.hash === row.hash && remembered.until > now.getTime())) {
-      if (!(await matches(key, row.hash))) throw new CredentialError('The API key is not known');
+      if (!(await this.verify(row.keyId, digest, key, row.hash))) throw new CredentialError('The API key is not known');
       this.verified.delete(digest);
       if (this.verified.size >= VERIFIED_MAX) this.verified.delete(this.verified.keys().next().value!);
       this.verified.set(digest, { hash: row.hash, until: now.getTime() + VERIFIED_TTL_MS });

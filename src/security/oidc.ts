@@ -15,6 +15,8 @@ export const MAX_CLOCK_SKEW_SECONDS = 300;
 
 const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
 const JWT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+/** After the discovery document could not be read, how long until it is tried again. */
+export const DISCOVERY_RETRY_MS = 10_000;
 
 /** The roles a token names (a list or a space-separated text), ours only, case-insensitive. */
 export function rolesFrom(payload: JWTPayload, claim: string): Role[] {
@@ -40,22 +42,44 @@ export class OidcVerifier {
   /** The JWKS of the issuer: configured, or from its discovery document (fetched once). */
   private async keySet(): Promise<ReturnType<typeof createRemoteJWKSet>> {
     if (this.jwks) return this.jwks;
-    let uri = this.settings.jwksUri;
-    if (!uri) {
-      const discovery = `${this.settings.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
-      let doc: { jwks_uri?: unknown; issuer?: unknown };
-      try {
-        const res = await fetch(discovery, { signal: AbortSignal.timeout(5000), redirect: 'error' });
-        if (!res.ok) throw new Error(`HTTP ${res.status}`);
-        doc = (await res.json()) as typeof doc;
-      } catch (e) {
-        throw new CredentialError(`The identity provider's configuration could not be read (${e instanceof Error ? e.message : 'error'})`, 503);
-      }
-      if (typeof doc.jwks_uri !== 'string') throw new CredentialError("The identity provider's configuration names no jwks_uri", 503);
-      uri = doc.jwks_uri;
-    }
-    this.jwks = createRemoteJWKSet(new URL(uri), { cacheMaxAge: 10 * 60_000, cooldownDuration: (this.settings.jwksCooldownSeconds ?? 30) * 1000, timeoutDuration: 5000 });
+    const uri = this.settings.jwksUri ?? (await this.discover());
+    // one key set for all: requests that waited for the discovery together share it (and its fetches)
+    this.jwks ??= createRemoteJWKSet(new URL(uri), { cacheMaxAge: 10 * 60_000, cooldownDuration: (this.settings.jwksCooldownSeconds ?? 30) * 1000, timeoutDuration: 5000 });
     return this.jwks;
+  }
+
+  private discovery?: Promise<string>;
+  private discoveryFailed?: { until: number; error: CredentialError };
+
+  /**
+   * The jwks_uri from the discovery document: one fetch however many requests wait for it, and
+   * after a failure none for DISCOVERY_RETRY_MS (each token-shaped header drove a fetch of the
+   * identity provider before, anonymous and unlimited, while it could not be read).
+   */
+  private discover(): Promise<string> {
+    const failed = this.discoveryFailed;
+    if (failed && failed.until > Date.now()) return Promise.reject(failed.error);
+    this.discovery ??= this.readDiscovery()
+      .catch((e: CredentialError) => {
+        this.discoveryFailed = { until: Date.now() + DISCOVERY_RETRY_MS, error: e };
+        throw e;
+      })
+      .finally(() => (this.discovery = undefined));
+    return this.discovery;
+  }
+
+  private async readDiscovery(): Promise<string> {
+    const discovery = `${this.settings.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
+    let doc: { jwks_uri?: unknown; issuer?: unknown };
+    try {
+      const res = await fetch(discovery, { signal: AbortSignal.timeout(5000), redirect: 'error' });
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      doc = (await res.json()) as typeof doc;
+    } catch (e) {
+      throw new CredentialError(`The identity provider's configuration could not be read (${e instanceof Error ? e.message : 'error'})`, 503);
+    }
+    if (typeof doc.jwks_uri !== 'string') throw new CredentialError("The identity provider's configuration names no jwks_uri", 503);
+    return doc.jwks_uri;
   }
 
   async identify(token: string): Promise<Identity> {

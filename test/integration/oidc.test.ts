@@ -201,4 +201,26 @@ describe('OIDC bearer tokens', () => {
       fs.rmSync(orphan.dir, { recursive: true, force: true });
     }
   });
+  it('reads the discovery document once for requests that wait together, and not again for a while after it failed', async () => {
+    let fetches = 0;
+    const failing = http.createServer((_req, res) => {
+      fetches++;
+      res.writeHead(500).end();
+    });
+    await new Promise<void>((r) => failing.listen(0, '127.0.0.1', r));
+    const issuer = `http://127.0.0.1:${(failing.address() as AddressInfo).port}`;
+    const orphan = await startTestServer({ loadFhirCore: false, contentPackDir: content, security: { rateLimit: 0, authFailureLimit: 0, oidc: { issuer, audience: AUDIENCE, rolesClaim: 'roles', clockSkewSeconds: 0 } } });
+    try {
+      const bearer = { Authorization: `Bearer ${await token({ iss: issuer, roles: ['reader'] })}` };
+      const statuses = await Promise.all(Array.from({ length: 20 }, () => fetch(`${orphan.url}/fhir/metadata`, { headers: bearer }).then((r) => r.status)));
+      for (let i = 0; i < 20; i++) statuses.push((await fetch(`${orphan.url}/fhir/metadata`, { headers: bearer })).status);
+      expect(new Set(statuses)).toEqual(new Set([503]));
+      expect(fetches).toBe(1);
+    } finally {
+      await orphan.close();
+      failing.close();
+      fs.rmSync(orphan.dir, { recursive: true, force: true });
+    }
+  });
 });
+

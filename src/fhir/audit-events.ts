@@ -5,6 +5,7 @@ import type { AuditQuery } from '../store/audit-store';
 import type { AuditTrail } from '../security/audit-trail';
 import { TerminologyError } from '../terminology/issues';
 import { baseUrl, methodNotAllowed, sendOutcome, sendResource } from '../http/fhir-answers';
+import { pagingNumber } from './paging';
 
 /**
  * GET /fhir/AuditEvent (search) and /fhir/AuditEvent/:id (read): the audit trail, for
@@ -59,10 +60,6 @@ function applyDate(q: AuditQuery, raw: string): void {
   if (to && (!q.to || to < q.to)) q.to = to;
 }
 
-const nonNegative = (name: string, value: string): number => {
-  if (!/^\d{1,9}$/.test(value)) throw bad(`${name} must be a non-negative integer, not '${value}'`);
-  return Number(value);
-};
 
 export function auditEventRoutes(trail: AuditTrail, publicBaseUrl: string | undefined): express.Router {
   const router = express.Router();
@@ -79,8 +76,8 @@ export function auditEventRoutes(trail: AuditTrail, publicBaseUrl: string | unde
       else if ((TOKENS as readonly string[]).includes(name)) {
         if (values.length > 1) throw bad(`The search parameter '${name}' is given ${values.length} times; give one value (or several separated by commas is not supported)`);
         q[name as (typeof TOKENS)[number]] = values[0];
-      } else if (name === '_count') count = Math.min(nonNegative(name, values[values.length - 1]), MAX_COUNT);
-      else if (name === '_offset') offset = nonNegative(name, values[values.length - 1]);
+      } else if (name === '_count') count = Math.min(pagingNumber(name, values[values.length - 1]), MAX_COUNT);
+      else if (name === '_offset') offset = pagingNumber(name, values[values.length - 1]);
       else throw bad(`Unknown search parameter '${name}' for AuditEvent (date, agent, entity, type, subtype, action, outcome, _count, _offset)`);
       if (name !== '_count' && name !== '_offset') for (const v of values) used.push(`${encodeURIComponent(name)}=${encodeURIComponent(v)}`);
     }

@@ -6,6 +6,7 @@ import { CANONICAL_TYPES, ResourceQuery, StoredResource, TextMatch } from '../st
 import { TerminologyError } from '../terminology/issues';
 import { FHIR_JSON, JSON_TYPES, baseUrl, methodNotAllowed, sendOutcome, sendResource } from '../http/fhir-answers';
 import { etagMatches } from './caching';
+import { pagingNumber } from './paging';
 
 const TYPES = new Set<string>(CANONICAL_TYPES);
 const DEFAULT_COUNT = 50;
@@ -111,12 +112,6 @@ interface SearchRequest {
   used: string[];
 }
 
-// at most nine digits: a larger number is no page of anything, and one past 2^53 reached the store as a float
-const nonNegative = (name: string, value: string): number => {
-  if (!/^\d{1,9}$/.test(value)) throw bad(`${name} must be a non-negative integer below 1000000000, not '${value.slice(0, 40)}'`);
-  return Number(value);
-};
-
 /** Reads the search parameters of a request; an unknown parameter or modifier is an error. */
 function toQuery(type: string, query: Record<string, unknown>): SearchRequest {
   const out: SearchRequest = { q: {}, count: DEFAULT_COUNT, offset: 0, summaryCount: false, used: [] };
@@ -130,8 +125,8 @@ function toQuery(type: string, query: Record<string, unknown>): SearchRequest {
     const value = Array.isArray(rawValue) ? rawValue[rawValue.length - 1] : rawValue;
     if (typeof value !== 'string') throw bad(`Search parameter '${rawName}' must have a single text value`);
     if (IGNORED.has(name)) continue;
-    if (name === '_count') out.count = Math.min(nonNegative(name, value), MAX_COUNT);
-    else if (name === '_offset') out.offset = nonNegative(name, value);
+    if (name === '_count') out.count = Math.min(pagingNumber(name, value), MAX_COUNT);
+    else if (name === '_offset') out.offset = pagingNumber(name, value);
     else if (name === '_summary') {
       if (!['count', 'false', 'true', 'data', 'text'].includes(value)) throw bad(`Unsupported _summary value '${value}'`);
       if (value !== 'count') continue;

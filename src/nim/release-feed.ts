@@ -67,7 +67,6 @@ export function feedEntries(events: NimEventRow[], releases: NimReleaseRow[], ba
     });
 }
 
-
 export function atomFeed(entries: FeedEntry[], base: string): string {
   const updated = entries[0]?.at ?? '1970-01-01T00:00:00.000Z';
   const lines = [

@@ -16,7 +16,6 @@ export interface FeedHead {
 
 const SCT_VERSION_URI = /^http:\/\/snomed\.info\/x?sct\/\d+\/version\/\d{8}$/;
 
-
 /** The part of a contentItemVersion that orders the releases of one content item. */
 export function versionPart(contentItemVersion: string): string {
   const sct = /\/version\/(\d{8})$/.exec(contentItemVersion);

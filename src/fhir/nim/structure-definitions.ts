@@ -8,6 +8,7 @@ import { extensionDefinitions } from '../../nim/extensions';
 import type { Nim } from '../../nim';
 import { canonicalJson } from '../../nim/release-snapshot';
 import { etagFor, notModified } from '../caching';
+import { pagingNumber } from '../paging';
 
 /**
  * StructureDefinition over FHIR: the NIM versions (logical models) and the extensions they use,
@@ -99,9 +100,8 @@ export function structureDefinitionRoutes(deps: Pick<ServerDeps, 'config'>, nim:
       const [name, modifier = ''] = raw.split(':');
       if (IGNORED.has(name)) continue;
       if (name === '_count' || name === '_offset') {
-        if (!/^\d{1,9}$/.test(value)) throw bad(`${name} must be a non-negative integer below 1000000000, not '${value.slice(0, 40)}'`);
-        if (name === '_count') count = Math.min(Number(value), 1000);
-        else offset = Number(value);
+        if (name === '_count') count = Math.min(pagingNumber(name, value), 1000);
+        else offset = pagingNumber(name, value);
         continue;
       }
       if (name === '_summary') {

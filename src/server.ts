@@ -7,6 +7,7 @@ import { createLogger } from './logger';
 import type { DestinationStream } from 'pino';
 import { Db, openDatabase } from './store/database';
 import { ResourceStore } from './store/resource-store';
+import { SHIPPED } from './store/resource-origin';
 import { TerminologyEngine } from './terminology/engine';
 import { InProcessService, TerminologyService, WorkerPoolService } from './terminology/service';
 import { StoreResourceSource } from './terminology/store-source';
@@ -57,6 +58,7 @@ export interface ShutdownReport {
 
 const CONTENT_PACK_KEY = 'content-pack-loaded';
 const FHIR_CORE_KEY = 'fhir-core-loaded';
+const FHIR_CORE_ORIGIN_KEY = 'fhir-core-origin';
 
 /**
  * First start: loads the FHIR R4 core terminology (when enabled) and the content pack from
@@ -67,9 +69,14 @@ export function loadInitialContent(db: Db, store: ResourceStore, config: Kodverk
   let core = 0;
   let pack = 0;
   if (config.loadFhirCore && !store.getMeta(FHIR_CORE_KEY)) {
-    const s = loader.load(fhirCoreResources());
+    const s = new ResourceLoader(db, store, undefined, SHIPPED).load(fhirCoreResources());
     store.setMeta(FHIR_CORE_KEY, new Date().toISOString());
+    store.setMeta(FHIR_CORE_ORIGIN_KEY, 'marked');
     core = s.created + s.updated;
+  } else if (store.getMeta(FHIR_CORE_KEY) && !store.getMeta(FHIR_CORE_ORIGIN_KEY)) {
+    // a store from before origins were recorded: its copy of the core is what Kodverk shipped
+    store.markShipped(fhirCoreResources());
+    store.setMeta(FHIR_CORE_ORIGIN_KEY, 'marked');
   }
   // a follower's content, the content pack included, comes from the primary's feed
   if (!config.follow && !store.getMeta(CONTENT_PACK_KEY) && fs.existsSync(config.contentPackDir)) {

@@ -4,7 +4,8 @@ import type { ResourceStore, StoredResource } from '../store/resource-store';
 import { ConceptInput, ConceptStore } from '../store/concept-store';
 import { FhirCodeSystemProvider } from '../terminology/providers/fhir-codesystem';
 import { ImportLog } from '../store/import-log';
-import { NO_PROGRESS, Progress, StreamedCodeSystem } from './importer';
+import { LOCAL, Origin, describeOrigin, isOwn, mayReplace } from '../store/resource-origin';
+import { ImportError, NO_PROGRESS, Progress, StreamedCodeSystem } from './importer';
 
 export interface LoadSummary {
   created: number;
@@ -82,11 +83,14 @@ export class ResourceLoader {
    * @param onChange told, inside the writing transaction, which canonicals a write or removal
    *   changed (the composition root passes the NIM releases' refresh, so releases on påseende
    *   follow resources written through the API); an import's caller is told by runImport instead.
+   * @param origin where what this loader writes comes from (a followed feed, or this instance):
+   *   it may replace only what the same source put here (resource-origin.ts)
    */
   constructor(
     private readonly db: Db,
     private readonly store: ResourceStore,
     private readonly onChange?: (changes: ChangedCanonical[]) => void,
+    private readonly origin: Origin = LOCAL,
   ) {
     this.concepts = new ConceptStore(db);
   }
@@ -121,7 +125,7 @@ export class ResourceLoader {
     if (!stored.url || isPlaceholder(stored.resource)) return 0;
     let removed = 0;
     for (const other of this.store.byUrl(stored.resourceType, stored.url)) {
-      if (other.pk === stored.pk || !isPlaceholder(other.resource)) continue;
+      if (other.pk === stored.pk || !isPlaceholder(other.resource) || !mayReplace(this.origin, other.origin)) continue;
       this.store.delete(other.resourceType, other.id);
       summary.changed.push({ resourceType: other.resourceType, url: stored.url, version: other.version });
       removed++;
@@ -174,13 +178,29 @@ export class ResourceLoader {
     })();
   }
 
+  /**
+   * Refuses (and so undoes the whole load) a write that would replace what another source put here:
+   * the same type and id, or another resource with the same url|version (which would stand beside
+   * it and be found in its place).
+   */
+  private mustNotReplaceOthers(r: any, existing: StoredResource | undefined): void {
+    if (isOwn(this.origin)) return;
+    const held = [existing, ...(typeof r.url === 'string' ? this.store.byUrl(r.resourceType, r.url).filter((o) => o.id !== r.id && (o.version ?? '') === (r.version ?? '')) : [])];
+    const other = held.find((h) => h && !mayReplace(this.origin, h.origin));
+    if (other) {
+      const canonical = other.url ? ` (${other.url}${other.version ? `|${other.version}` : ''})` : '';
+      throw new ImportError(`${other.resourceType}/${other.id}${canonical} is held here from ${describeOrigin(other.origin)}; ${describeOrigin(this.origin)} may not replace it`);
+    }
+  }
+
   private saveOne(r: any): { stored: StoredResource; outcome: 'created' | 'updated' | 'unchanged'; concepts: number } {
     if (!r || typeof r.resourceType !== 'string' || typeof r.id !== 'string') {
       throw new Error(`Every resource needs a resourceType and an id (got ${JSON.stringify(r).slice(0, 80)})`);
     }
     const existing = this.store.read(r.resourceType, r.id);
     if (existing && WITHOUT_META(existing.resource) === WITHOUT_META(r)) return { stored: existing, outcome: 'unchanged', concepts: 0 };
-    const { stored, created } = this.store.put(r);
+    this.mustNotReplaceOthers(r, existing);
+    const { stored, created } = this.store.put(r, this.origin);
     let concepts = 0;
     if (r.resourceType === 'CodeSystem') {
       if (r.content !== 'supplement' && Array.isArray(r.concept) && r.concept.length) concepts = this.concepts.write(stored.pk, conceptsOf(r));

@@ -5,6 +5,7 @@ import { Db, sortingOnDisk } from '../store/database';
 import type { ResourceStore } from '../store/resource-store';
 import { ImportLog, ImportOutcome } from '../store/import-log';
 import { ChangedCanonical, ResourceLoader, emptySummary } from './loader';
+import { LOCAL, Origin } from '../store/resource-origin';
 import { ImportError, ImportOptions, Importer, NO_PROGRESS, Progress } from './importer';
 import { QualityFinding, countByKind, qualityLines, qualityReport } from './quality';
 
@@ -63,7 +64,8 @@ export interface ImportHooks {
  * Imports one release file (or folder) with one importer: read and check it, then write every
  * resource in one transaction, so a failure leaves the store exactly as before. Importing the
  * same content again changes nothing and says so. Records provenance (file, sha256, date,
- * publisher version).
+ * publisher version). What it writes is held as coming from `origin` (a followed feed, or this
+ * instance), and may not replace what another source put here.
  */
 export async function runImport(
   db: Db,
@@ -73,6 +75,7 @@ export async function runImport(
   options: ImportOptions = {},
   progress: Progress = NO_PROGRESS,
   hooks: ImportHooks = {},
+  origin: Origin = LOCAL,
 ): Promise<ImportSummary> {
   const started = Date.now();
   let peak = process.memoryUsage().rss;
@@ -84,7 +87,7 @@ export async function runImport(
     const result = await importer.read(input, options, progress, store);
     progress.start('checking the content');
     const quality = qualityReport(result.resources, store);
-    const loader = new ResourceLoader(db, store);
+    const loader = new ResourceLoader(db, store, undefined, origin);
     const log = new ImportLog(db);
     const previous = log.latest(importer.format, sha256);
     const summary = emptySummary();

@@ -1,5 +1,6 @@
 import type { NimCommentRow, NimModelRow, NimReleaseRow, NimStatus, NimStore } from '../store/nim-store';
 import type { ResourceStore } from '../store/resource-store';
+import { LOCAL, Origin, describeOrigin, feedOrigin, mayReplace } from '../store/resource-origin';
 import { BindingResolver } from './binding-resolver';
 import { conflict, invalid, notFound, refusePersonalData, ruleBroken } from './errors';
 import { EXT } from './extensions';
@@ -421,13 +422,17 @@ export class NimReleases {
    */
   mirrorSnapshot(snapshot: ReleaseSnapshot, status: NimStatus, at: string, feed: string): { release: NimReleaseRow; changed: boolean } {
     const hash = contentHash(snapshot);
+    const origin = feedOrigin(feed);
     return this.store.transaction(() => {
       let row = this.store.release(snapshot.version);
+      // a feed replaces only the releases it delivered itself, never one made here or mirrored from another feed
+      if (row && !mayReplace(origin, row.origin)) throw conflict(`Release ${snapshot.version} is held here from ${describeOrigin(row.origin)}; ${describeOrigin(origin)} may not replace it`);
       if (row && row.contentHash === hash && row.status === status) return { release: row, changed: false };
+      if (row && row.origin !== origin) row = this.store.updateRelease(row.pk, { origin });
       const before: ReleaseSnapshot | undefined = row?.snapshot && row.contentHash !== hash ? JSON.parse(row.snapshot) : undefined;
-      if (!row) row = this.insertSnapshot(snapshot, hash, true, at);
+      if (!row) row = this.insertSnapshot(snapshot, hash, origin, at);
       else if (before) {
-        this.store.setMembers(row.pk, this.modelsOf(snapshot, true).map((m) => m.pk));
+        this.store.setMembers(row.pk, this.modelsOf(snapshot, origin).map((m) => m.pk));
         row = this.storeSnapshot(row, snapshot, { title: snapshot.title, effectiveFrom: snapshot.effectiveFrom ?? null });
       }
       if (row.status !== status) {
@@ -443,22 +448,28 @@ export class NimReleases {
     });
   }
 
-  /** The NIM versions of a snapshot, added where missing (`replace`: overwritten where different). */
-  private modelsOf(snapshot: ReleaseSnapshot, replace = false): NimModelRow[] {
+  /**
+   * The NIM versions of a snapshot, added where missing. Made here (`origin` LOCAL), a version held
+   * with other content is a conflict; mirrored from a feed, it is overwritten, unless a release that
+   * feed may not replace holds it.
+   */
+  private modelsOf(snapshot: ReleaseSnapshot, origin: Origin = LOCAL): NimModelRow[] {
     return snapshot.nims.map((n) => {
       const have = this.store.model(n.name, n.version);
       const same = have && canonicalJson(fromStructureDefinition(have.resource)) === canonicalJson(fromStructureDefinition(n.resource));
       if (have && same) return have;
-      if (have && !replace) throw conflict(`NIM ${n.name} ${n.version} exists here with other content`);
+      if (have && origin === LOCAL) throw conflict(`NIM ${n.name} ${n.version} exists here with other content`);
+      const holder = have && this.store.releasesWith(have.pk).find((r) => !mayReplace(origin, r.origin));
+      if (holder) throw conflict(`NIM ${n.name} ${n.version} is held here with other content by release ${holder.version}, from ${describeOrigin(holder.origin)}`);
       const sd = n.resource;
       const period = sd.extension?.find((e: any) => e.url === EXT.effectivePeriod)?.valuePeriod;
       return this.store.saveModel({ name: n.name, version: n.version, url: n.url, resourceId: sd.id, title: n.title, status: n.status, effectiveFrom: period?.start, effectiveTo: period?.end, resource: sd });
     });
   }
 
-  private insertSnapshot(snapshot: ReleaseSnapshot, hash: string, replaceModels = false, at?: string): NimReleaseRow {
-    const members = this.modelsOf(snapshot, replaceModels);
-    let row = this.store.insertRelease({ version: snapshot.version, title: snapshot.title, effectiveFrom: snapshot.effectiveFrom });
+  private insertSnapshot(snapshot: ReleaseSnapshot, hash: string, origin: Origin = LOCAL, at?: string): NimReleaseRow {
+    const members = this.modelsOf(snapshot, origin);
+    let row = this.store.insertRelease({ version: snapshot.version, title: snapshot.title, effectiveFrom: snapshot.effectiveFrom, origin });
     this.store.setMembers(row.pk, members.map((m) => m.pk));
     row = this.storeSnapshot(row, snapshot, { status: snapshot.status });
     this.store.addEvent(row.pk, snapshot.status, { imported: true, changeClass: snapshot.changeClass, contentHash: hash }, at);

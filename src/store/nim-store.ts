@@ -1,4 +1,5 @@
 import type { Db } from './database';
+import { LOCAL, Origin } from './resource-origin';
 
 /** Every SQL statement about NIM versions, releases, their codes, comments and events. */
 
@@ -32,6 +33,8 @@ export interface NimReleaseRow {
   snapshot?: string;
   createdAt: string;
   updatedAt: string;
+  /** where it comes from (resource-origin.ts): null when made here, a feed's when mirrored */
+  origin: Origin;
 }
 
 export interface ReleaseCodeRow {
@@ -93,6 +96,7 @@ function releaseFrom(r: any): NimReleaseRow {
     snapshot: opt(r.snapshot),
     createdAt: r.created_at,
     updatedAt: r.updated_at,
+    origin: r.origin ?? LOCAL,
   };
 }
 
@@ -153,19 +157,19 @@ export class NimStore {
 
   // ---- releases ----
 
-  insertRelease(r: { version: string; title: string; effectiveFrom?: string; effectiveTo?: string }): NimReleaseRow {
+  insertRelease(r: { version: string; title: string; effectiveFrom?: string; effectiveTo?: string; origin?: Origin }): NimReleaseRow {
     const now = new Date().toISOString();
     const pk = Number(
       this.db
-        .prepare(`INSERT INTO nim_release (version, title, status, effective_from, effective_to, created_at, updated_at) VALUES (?, ?, 'utkast', ?, ?, ?, ?)`)
-        .run(r.version, r.title, r.effectiveFrom ?? null, r.effectiveTo ?? null, now, now).lastInsertRowid,
+        .prepare(`INSERT INTO nim_release (version, title, status, effective_from, effective_to, created_at, updated_at, origin) VALUES (?, ?, 'utkast', ?, ?, ?, ?, ?)`)
+        .run(r.version, r.title, r.effectiveFrom ?? null, r.effectiveTo ?? null, now, now, r.origin ?? LOCAL).lastInsertRowid,
     );
     return this.releaseByPk(pk)!;
   }
 
   /** Changes the given columns of a release (undefined leaves a column, null clears it). */
-  updateRelease(pk: number, changes: { version?: string; title?: string; status?: NimStatus; effectiveFrom?: string | null; effectiveTo?: string | null; contentHash?: string | null; snapshot?: string | null }): NimReleaseRow {
-    const columns: Record<string, string> = { version: 'version', title: 'title', status: 'status', effectiveFrom: 'effective_from', effectiveTo: 'effective_to', contentHash: 'content_hash', snapshot: 'snapshot' };
+  updateRelease(pk: number, changes: { version?: string; title?: string; status?: NimStatus; effectiveFrom?: string | null; effectiveTo?: string | null; contentHash?: string | null; snapshot?: string | null; origin?: Origin }): NimReleaseRow {
+    const columns: Record<string, string> = { version: 'version', title: 'title', status: 'status', effectiveFrom: 'effective_from', effectiveTo: 'effective_to', contentHash: 'content_hash', snapshot: 'snapshot', origin: 'origin' };
     const sets: string[] = [];
     const args: unknown[] = [];
     for (const [k, col] of Object.entries(columns)) {

@@ -1,6 +1,7 @@
 import type { Db } from './database';
 import type { Statement } from 'better-sqlite3';
 import { ConceptStore } from './concept-store';
+import { LOCAL, Origin, SHIPPED } from './resource-origin';
 
 /** The canonical resource types the store holds. */
 export const CANONICAL_TYPES = ['CodeSystem', 'ValueSet', 'ConceptMap', 'NamingSystem'] as const;
@@ -15,6 +16,8 @@ export interface StoredResource {
   versionId: number;
   lastUpdated: string;
   resource: any;
+  /** where it comes from (resource-origin.ts): null when this instance's operator put it here */
+  origin: Origin;
 }
 
 /** A FHIR string search: case-insensitive "starts with" (plain), `:exact` or `:contains`. */
@@ -55,6 +58,7 @@ interface Row {
   version_id: number;
   last_updated: string;
   json: string;
+  origin: string | null;
 }
 
 function fromRow(r: Row): StoredResource {
@@ -67,6 +71,7 @@ function fromRow(r: Row): StoredResource {
     versionId: r.version_id,
     lastUpdated: r.last_updated,
     resource: JSON.parse(r.json),
+    origin: r.origin ?? LOCAL,
   };
 }
 
@@ -116,11 +121,11 @@ export class ResourceStore {
   constructor(private readonly db: Db) {
     db.function('kodverk_fold', { deterministic: true }, (v: unknown) => (typeof v === 'string' ? fold(v) : v));
     this.insertStmt = db.prepare(`INSERT INTO resource
-      (resource_type, id, url, version, name, title, status, publisher, date, content, supplements, version_id, last_updated, json)
-      VALUES (@resourceType, @id, @url, @version, @name, @title, @status, @publisher, @date, @content, @supplements, @versionId, @lastUpdated, @json)`);
+      (resource_type, id, url, version, name, title, status, publisher, date, content, supplements, version_id, last_updated, json, origin)
+      VALUES (@resourceType, @id, @url, @version, @name, @title, @status, @publisher, @date, @content, @supplements, @versionId, @lastUpdated, @json, @origin)`);
     this.updateStmt = db.prepare(`UPDATE resource SET url=@url, version=@version, name=@name, title=@title, status=@status,
       publisher=@publisher, date=@date, content=@content, supplements=@supplements, version_id=@versionId,
-      last_updated=@lastUpdated, json=@json WHERE pk=@pk`);
+      last_updated=@lastUpdated, json=@json, origin=@origin WHERE pk=@pk`);
     this.byIdStmt = db.prepare('SELECT * FROM resource WHERE resource_type = ? AND id = ?');
     this.deleteStmt = db.prepare('DELETE FROM resource WHERE pk = ?');
     this.insertIdentifier = db.prepare('INSERT INTO resource_identifier (resource_pk, system, value) VALUES (?, ?, ?)');
@@ -167,9 +172,10 @@ export class ResourceStore {
 
   /**
    * Creates or replaces the resource with this type and id, stamping meta.versionId and
-   * meta.lastUpdated. Returns the stored form and whether it was created.
+   * meta.lastUpdated, and records where it now comes from (whoever writes it holds it). Returns the
+   * stored form and whether it was created.
    */
-  put(resource: any): { stored: StoredResource; created: boolean } {
+  put(resource: any, origin: Origin = LOCAL): { stored: StoredResource; created: boolean } {
     const existing = this.byIdStmt.get(resource.resourceType, resource.id) as Row | undefined;
     const lastUpdated = new Date().toISOString();
     const versionId = existing ? existing.version_id + 1 : 1;
@@ -189,6 +195,7 @@ export class ResourceStore {
       versionId,
       lastUpdated,
       json: JSON.stringify(body),
+      origin,
     };
     let pk: number;
     if (existing) {
@@ -201,6 +208,12 @@ export class ResourceStore {
     for (const i of identifiersOf(body)) this.insertIdentifier.run(pk, i.system ?? null, i.value);
     this.generation++;
     return { stored: this.readByPk(pk)!, created: !existing };
+  }
+
+  /** Marks these resources as the shipped FHIR core terminology, where nothing else claims them. */
+  markShipped(resources: { resourceType: string; id: string }[]): number {
+    const mark = this.db.prepare('UPDATE resource SET origin = ? WHERE resource_type = ? AND id = ? AND origin IS NULL');
+    return this.db.transaction(() => resources.reduce((n, r) => n + mark.run(SHIPPED, r.resourceType, r.id).changes, 0))();
   }
 
   delete(resourceType: string, id: string): boolean {

@@ -14,6 +14,7 @@ import type { Nim } from '../nim';
 import type { NimStatus } from '../store/nim-store';
 import { PACKAGE_LIMITS, scanTgz } from '../importers/npm-package';
 import { ResourceLoader } from '../importers/loader';
+import { describeOrigin, feedOrigin, mayRetract } from '../store/resource-origin';
 import { PACKAGE_NAME as NIM_PACKAGE, readPackage } from '../nim/release-package';
 import { compiledBeside } from '../config';
 import { ASF_SCHEME, NIM_STATUS_SCHEME, isRetraction } from './asf';
@@ -319,7 +320,7 @@ export class Follower {
       // withdrawals after additions: a reader never finds a gap where a replacement is coming
       for (const p of needed.filter((x) => isRetraction(x.term))) {
         try {
-          this.retract(p);
+          this.retract(p, report);
           report.retracted.push(p.civ);
         } catch (e) {
           report.failed.push({ entry: p.civ, reason: e instanceof Error ? e.message : String(e) });
@@ -380,7 +381,7 @@ export class Follower {
       const dir = path.join(work, ref.sha256);
       await unpackZip(file, dir);
       const uri: Record<string, string> = /^http:\/\/snomed\.info\/x?sct\/\d+\/version\/\d{8}$/.test(p.civ) ? { uri: p.civ } : {};
-      await this.importFile({ format: 'rf2', input: dir, options: uri });
+      await this.importFile({ format: 'rf2', input: dir, options: uri, origin: feedOrigin(p.feedUrl) });
     } else if (p.term === 'FHIR_Package' && (await this.isNimRelease(file))) {
       const snapshot = await readPackage(fs.readFileSync(file));
       const status = (p.entry.categories.find((c) => c.scheme === NIM_STATUS_SCHEME)?.term ?? snapshot.status) as NimStatus;
@@ -389,7 +390,7 @@ export class Follower {
       // the FHIR importer reads a package by its .tgz name, a resource or Bundle by .json
       const link = path.join(work, `${ref.sha256}-${fileName.replace(/\.(tgz|tar\.gz|json)$/, '')}${p.term === 'FHIR_Package' ? '.tgz' : '.json'}`);
       fs.symlinkSync(file, link);
-      await this.importFile({ format: 'fhir', input: link, options: {} });
+      await this.importFile({ format: 'fhir', input: link, options: {}, origin: feedOrigin(p.feedUrl) });
     }
     this.record(p, { mediaType: p.link!.type ?? 'application/octet-stream', fileName, ...ref });
   }
@@ -419,15 +420,23 @@ export class Follower {
     await pool?.destroy();
   }
 
-  /** A retraction removes the resource(s) of that url|version, if held; it is published on. */
-  private retract(p: Planned): void {
+  /**
+   * A retraction removes the resource(s) of that url|version, when the same feed delivered them;
+   * what this instance or another feed put here stays (named in the report). It is published on.
+   */
+  private retract(p: Planned, report: SyncReport): void {
     const type = /^FHIR_(\w+)_RETRACT$/.exec(p.term)?.[1];
     const cut = p.civ.lastIndexOf('|');
     if (type && cut > 0) {
       const url = p.civ.slice(0, cut);
       const version = p.civ.slice(cut + 1);
+      const origin = feedOrigin(p.feedUrl);
+      const held = this.deps.store.byUrl(type, url).filter((x) => x.version === version);
+      const others = held.find((r) => !mayRetract(origin, r.origin));
+      // not recorded either: the catalogue keeps the entry of the source that holds it
+      if (others) return void report.skipped.push({ entry: p.civ, reason: `${type}/${others.id} is held here from ${describeOrigin(others.origin)}, not withdrawn by ${describeOrigin(origin)}` });
       const loader = new ResourceLoader(this.deps.db, this.deps.store);
-      for (const r of this.deps.store.byUrl(type, url).filter((x) => x.version === version)) loader.remove(type, r.id);
+      for (const r of held) loader.remove(type, r.id);
     }
     this.record(p, undefined);
   }

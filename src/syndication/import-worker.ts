@@ -14,6 +14,8 @@ export interface ImportTask {
   format: string;
   input: string;
   options: Record<string, string>;
+  /** the followed feed the content comes from (resource-origin.ts) */
+  origin: string;
 }
 
 export type ImportOutcome = { ok: true; summary: ImportSummary } | { ok: false; message: string; refused: boolean };
@@ -23,7 +25,7 @@ export default async function run(task: ImportTask): Promise<ImportOutcome> {
   if (!importer) return { ok: false, message: `no importer for ${task.format}`, refused: true };
   const db = openDatabase(task.dbPath);
   try {
-    return { ok: true, summary: await runImport(db, new ResourceStore(db), importer, task.input, task.options) };
+    return { ok: true, summary: await runImport(db, new ResourceStore(db), importer, task.input, task.options, undefined, undefined, task.origin) };
   } catch (e) {
     return { ok: false, message: e instanceof Error ? e.message : String(e), refused: e instanceof ImportError };
   } finally {

@@ -288,6 +288,65 @@ describe('a follower of another publisher\'s feed', () => {
       server.close();
     }
   }, 120_000);
+  it('lets each feed replace and withdraw only what it delivered itself', async () => {
+    const cs = (id: string, url: string, display: string) => Buffer.from(JSON.stringify({ resourceType: 'CodeSystem', id, url, version: '1', status: 'active', content: 'complete', concept: [{ code: 'a', display }] }));
+    const files: Record<string, Buffer> = {};
+    const entries: Record<string, string[]> = { '/a.xml': [], '/b.xml': [] };
+    const server = http.createServer((req, res) => {
+      if (entries[req.url ?? '']) {
+        const xml = `<feed xmlns="http://www.w3.org/2005/Atom" xmlns:n="${NCTS_NS}"><id>urn:uuid:feed${req.url}</id><title>Feed ${req.url}</title><updated>2026-01-01T00:00:00Z</updated>
+          <n:atomSyndicationFormatProfile>http://ns.electronichealth.net.au/ncts/syndication/asf/profile/1.0.0</n:atomSyndicationFormatProfile>${entries[req.url!].join('')}</feed>`;
+        return res.writeHead(200, { 'Content-Type': 'application/atom+xml' }).end(xml);
+      }
+      const body = files[req.url ?? ''];
+      if (!body) return res.writeHead(404).end();
+      res.writeHead(200, { 'Content-Type': 'application/fhir+json', 'Content-Length': body.length }).end(body);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const head = (term: string, civ: string) => `<entry><id>urn:uuid:${crypto.randomUUID()}</id><title>${civ}</title><updated>2026-01-01T00:00:00Z</updated><category scheme="${ASF_SCHEME}" term="${term}"/>`;
+    const tail = (civ: string) => `<n:contentItemIdentifier>${civ.split('|')[0]}</n:contentItemIdentifier><n:contentItemVersion>${civ}</n:contentItemVersion><n:fhirVersion>4.0.1</n:fhirVersion></entry>`;
+    const offer = (civ: string, file: string, bytes: Buffer) => {
+      files[file] = bytes;
+      return `${head('FHIR_CodeSystem', civ)}<link rel="alternate" type="application/fhir+json" href="${base}${file}" length="${bytes.length}" n:sha256Hash="${sha256(bytes)}"/>${tail(civ)}`;
+    };
+    const retract = (civ: string) => `${head('FHIR_CodeSystem_RETRACT', civ)}${tail(civ)}`;
+    const display = async (f: Server) => (await (await lookup(f, 'system=https://example.org/owned&code=a')).json()).parameter?.find((p: any) => p.name === 'display')?.valueString;
+    const failedSince = async (f: Server, n: number) => until('a failed sync', async () => {
+      const st = await status(f);
+      return st.failuresTotal > n && st;
+    });
+    entries['/a.xml'] = [offer('https://example.org/owned|1', '/owned.json', cs('owned', 'https://example.org/owned', 'Ägd av A'))];
+    try {
+      const f = await startFollower(`${base}/a.xml,${base}/b.xml`);
+      await until('feed A taken in', async () => (await status(f)).synced);
+      expect(await display(f)).toBe('Ägd av A');
+      // B names itself otherwise, but its artefact is A's code system by id, then by url|version
+      entries['/b.xml'] = [offer('https://example.org/decoy|1', '/decoy.json', cs('owned', 'https://example.org/owned', 'Falsk'))];
+      let st = await failedSince(f, 0);
+      expect(st.lastError).toContain(`CodeSystem/owned (https://example.org/owned|1) is held here from the feed ${base}/a.xml; the feed ${base}/b.xml may not replace it`);
+      entries['/b.xml'] = [offer('https://example.org/decoy|2', '/shadow.json', cs('shadow', 'https://example.org/owned', 'Skugga'))];
+      st = await failedSince(f, st.failuresTotal);
+      expect(st.lastError).toMatch(/decoy\|2: .*CodeSystem\/owned .* is held here from the feed/);
+      expect(await display(f)).toBe('Ägd av A');
+      expect((await fetch(`${f.fhirBase}/CodeSystem?url=https://example.org/owned`).then((r) => r.json())).total).toBe(1);
+      // A no longer offers it and B withdraws it: it stays, the withdrawal was not B's to make
+      entries['/a.xml'] = [];
+      entries['/b.xml'] = [retract('https://example.org/owned|1')];
+      await until('B\'s withdrawal read', async () => {
+        const s = await status(f);
+        return s.synced && s.lastSuccess > st.lastAttempt;
+      });
+      expect(await display(f)).toBe('Ägd av A');
+      // A may withdraw its own
+      entries['/b.xml'] = [];
+      entries['/a.xml'] = [retract('https://example.org/owned|1')];
+      await until('A\'s withdrawal', async () => (await lookup(f, 'system=https://example.org/owned&code=a')).status === 404);
+    } finally {
+      server.close();
+    }
+  }, 120_000);
+
   it('follows an artefact redirect only to an address it may fetch from (no SSRF by redirect)', async () => {
     const cs = Buffer.from(JSON.stringify({ resourceType: 'CodeSystem', id: 'moved', url: 'https://example.org/moved', version: '1', status: 'active', content: 'complete', concept: [{ code: 'a', display: 'A' }] }));
     // an address on the inside network the feed's publisher should never make the follower fetch

@@ -185,11 +185,13 @@ describe('migration 005 for stores seeded before', () => {
     const old = fs.mkdtempSync(path.join(os.tmpdir(), 'kodverk-migrations-'));
     for (const f of fs.readdirSync(path.resolve(__dirname, '../../migrations')).filter((n) => n < '005')) fs.copyFileSync(path.resolve(__dirname, '../../migrations', f), path.join(old, f));
     const before = openDatabase(file, old);
-    const oldStore = new ResourceStore(before);
+    // rows as a store of that schema wrote them (today's store writes columns added since)
+    const insert = before.prepare('INSERT INTO resource (resource_type, id, url, version, title, status, publisher, version_id, last_updated, json) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?)');
+    const put = (r: any) => insert.run(r.resourceType, r.id, r.url, r.version, r.title ?? null, r.status, r.publisher ?? null, '2026-01-01T00:00:00Z', JSON.stringify(r));
     const standIn = (id: string, title: string) => ({ resourceType: 'ValueSet', id, url: `https://kodverk.se/fhir/ValueSet/${id}`, version: '0.1.0', title, status: 'draft', publisher: 'Kodverk', compose: { include: [{ system: KSI }] } });
-    oldStore.put(standIn('ksi-aoh', 'KSI-urval äldreomsorg, handläggare (ÄOH)'));
-    oldStore.put(standIn('ksi-bouh', 'KSI-urval barn och unga, handläggare (BoUH)'));
-    oldStore.put(ksiRelease('2025', { 'SA1.AA.ZZ': true })[1]);
+    put(standIn('ksi-aoh', 'KSI-urval äldreomsorg, handläggare (ÄOH)'));
+    put(standIn('ksi-bouh', 'KSI-urval barn och unga, handläggare (BoUH)'));
+    put(ksiRelease('2025', { 'SA1.AA.ZZ': true })[1]);
     before.close();
     fs.rmSync(old, { recursive: true, force: true });
 

@@ -267,6 +267,8 @@ export abstract class ConceptGraphProvider implements CodeSystemProvider {
   protected valuesOf(c: Concept, property: string): string[] {
     if (property === 'display') return c.display !== undefined ? [c.display] : [];
     if (property === 'definition') return c.definition !== undefined ? [c.definition] : [];
+    // inactive is the concept's state (an inactive property or an inactive status), false by default
+    if (this.knownCodes.get('inactive')!.has(property)) return [String(this.status(c).inactive)];
     const codes = new Set([property]);
     for (const k of WELL_KNOWN) if (this.knownCodes.get(k)!.has(property)) for (const x of this.knownCodes.get(k)!) codes.add(x);
     const out: string[] = [];

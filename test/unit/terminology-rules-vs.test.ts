@@ -1,0 +1,63 @@
+import type { CodeSystem, ParametersParameter, ValueSet, ValueSetComposeInclude } from 'fhir/r4';
+import { openDatabase } from '../../src/store/database';
+import { ResourceStore } from '../../src/store/resource-store';
+import { StoreResourceSource } from '../../src/terminology/store-source';
+import { TerminologyEngine } from '../../src/terminology/engine';
+import { conceptsOf } from '../../src/importers/loader';
+
+/**
+ * Rules of value-set filters, expansion and validation on small made-up code systems, each one
+ * the rule a family of the HL7 conformance tests illustrates, checked on variants of them.
+ */
+
+const vs = (url: string, include: ValueSetComposeInclude[]): ValueSet => ({ resourceType: 'ValueSet', url, status: 'active', compose: { include } });
+const param = (out: ParametersParameter[], name: string): any => {
+  const p = out.find((x) => x.name === name);
+  return p && (Object.entries(p).find(([k]) => k.startsWith('value'))?.[1] ?? p.resource);
+};
+
+describe("the 'inactive' concept property in filters is the concept's state, false by default", () => {
+  // c2 is inactive by its status, c4 by an inactive property; c1 and c3 say nothing (so active)
+  const CS: CodeSystem = {
+    resourceType: 'CodeSystem', id: 'states', url: 'urn:example:states', version: '1', status: 'active', content: 'complete',
+    property: [{ code: 'status', uri: 'http://hl7.org/fhir/concept-properties#status', type: 'code' }, { code: 'inactive', uri: 'http://hl7.org/fhir/concept-properties#inactive', type: 'boolean' }],
+    concept: [
+      { code: 'c1', display: 'One' },
+      { code: 'c2', display: 'Two', property: [{ code: 'status', valueCode: 'retired' }] },
+      { code: 'c3', display: 'Three', property: [{ code: 'inactive', valueBoolean: false }] },
+      { code: 'c4', display: 'Four', property: [{ code: 'inactive', valueBoolean: true }] },
+    ],
+  };
+  const filtered = (op: string, value: string) => vs('urn:example:vs:inactive', [{ system: CS.url, filter: [{ property: 'inactive', op, value }] }]);
+
+  const engines: [string, () => { engine: TerminologyEngine; tx: CodeSystem[] }][] = [
+    ['sent with the request', () => ({ engine: new TerminologyEngine(new StoreResourceSource(new ResourceStore(openDatabase(':memory:')))), tx: [CS] })],
+    ['held by the server', () => {
+      const store = new ResourceStore(openDatabase(':memory:'));
+      const { stored } = store.put(CS);
+      store.conceptStore().write(stored.pk, conceptsOf(CS));
+      return { engine: new TerminologyEngine(new StoreResourceSource(store)), tx: [] };
+    }],
+  ];
+
+  describe.each(engines)('a code system %s', (_, make) => {
+    const { engine, tx } = make();
+    const codes = (v: ValueSet) => engine.expand({ parameters: [{ name: 'valueSet', resource: v }], txResources: tx }).expansion!.contains?.map((c) => c.code) ?? [];
+
+    it('inactive = true selects the inactive concepts, whether a status or the property says so', () => {
+      expect(codes(filtered('=', 'true'))).toEqual(['c2', 'c4']);
+    });
+
+    it('inactive = false selects the active ones, with or without the property', () => {
+      expect(codes(filtered('=', 'false'))).toEqual(['c1', 'c3']);
+      expect(codes(filtered('in', 'false'))).toEqual(['c1', 'c3']);
+      expect(codes(filtered('not-in', 'true'))).toEqual(['c1', 'c3']);
+    });
+
+    it('$validate-code reads the filter the same way', () => {
+      const check = (code: string) => param(engine.validateValueSetCode({ parameters: [{ name: 'valueSet', resource: filtered('=', 'false') }, { name: 'coding', valueCoding: { system: CS.url, code } }], txResources: tx }), 'result');
+      expect(check('c1')).toBe(true);
+      expect(check('c2')).toBe(false);
+    });
+  });
+});

@@ -61,3 +61,37 @@ describe("the 'inactive' concept property in filters is the concept's state, fal
     });
   });
 });
+
+describe('$lookup: a property list names what is returned, definition and designations included', () => {
+  const engine = new TerminologyEngine(new StoreResourceSource(new ResourceStore(openDatabase(':memory:'))));
+  const CS: CodeSystem = {
+    resourceType: 'CodeSystem', url: 'urn:example:paint', version: '2', status: 'active', content: 'complete',
+    property: [{ code: 'colour', type: 'code' }],
+    concept: [{ code: 'p1', display: 'Paint one', definition: 'The first paint', designation: [{ language: 'de', value: 'Farbe eins' }], property: [{ code: 'colour', valueCode: 'red' }] }],
+  };
+  const SUPP: CodeSystem = {
+    resourceType: 'CodeSystem', url: 'urn:example:paint-extra', version: '1', status: 'active', content: 'supplement', supplements: CS.url,
+    property: [{ code: 'gloss', type: 'string' }],
+    concept: [{ code: 'p1', property: [{ code: 'gloss', valueString: 'matt' }] }],
+  };
+  const lookup = (...extra: ParametersParameter[]) =>
+    engine.lookup({ parameters: [{ name: 'system', valueUri: CS.url }, { name: 'code', valueCode: 'p1' }, ...extra], txResources: [CS, SUPP] });
+  const names = (out: ParametersParameter[]) => out.map((p) => (p.name === 'property' ? `property:${p.part![0].valueCode}` : p.name));
+
+  it('without a property list, everything: definition, abstract, designations, properties', () => {
+    expect(names(lookup())).toEqual(['name', 'system', 'version', 'code', 'display', 'definition', 'abstract', 'designation', 'designation', 'property:inactive', 'property:colour']);
+  });
+
+  it("with a list, only what it names besides the code's identity and display", () => {
+    expect(names(lookup({ name: 'property', valueCode: 'colour' }))).toEqual(['name', 'system', 'version', 'code', 'display', 'property:colour']);
+    expect(names(lookup({ name: 'property', valueCode: 'definition' }, { name: 'property', valueCode: 'designation' }))).toEqual(['name', 'system', 'version', 'code', 'display', 'definition', 'designation', 'designation']);
+    expect(names(lookup({ name: 'property', valueCode: '*' }))).toEqual(names(lookup()));
+  });
+
+  it('a supplement the request uses is reported as used, whatever it adds to the code', () => {
+    const out = lookup({ name: 'useSupplement', valueCanonical: SUPP.url! }, { name: 'property', valueCode: 'gloss' });
+    expect(names(out)).toEqual(['name', 'system', 'version', 'code', 'display', 'property:gloss', 'used-supplement']);
+    expect(param(out, 'used-supplement')).toBe('urn:example:paint-extra|1');
+    expect(names(lookup())).not.toContain('used-supplement');
+  });
+});

@@ -42,10 +42,13 @@ describe("the 'inactive' concept property in filters is the concept's state, fal
 
   describe.each(engines)('a code system %s', (_, make) => {
     const { engine, tx } = make();
-    const codes = (v: ValueSet) => engine.expand({ parameters: [{ name: 'valueSet', resource: v }], txResources: tx }).expansion!.contains?.map((c) => c.code) ?? [];
+    const codes = (v: ValueSet, extra: ParametersParameter[] = []) => engine.expand({ parameters: [{ name: 'valueSet', resource: v }, ...extra], txResources: tx }).expansion!.contains?.map((c) => c.code) ?? [];
 
     it('inactive = true selects the inactive concepts, whether a status or the property says so', () => {
       expect(codes(filtered('=', 'true'))).toEqual(['c2', 'c4']);
+      // a page of the expansion is the same selection
+      expect(codes(filtered('=', 'true'), [{ name: 'count', valueInteger: 1 }])).toEqual(['c2']);
+      expect(codes(filtered('=', 'false'), [{ name: 'offset', valueInteger: 1 }, { name: 'count', valueInteger: 5 }])).toEqual(['c3']);
     });
 
     it('inactive = false selects the active ones, with or without the property', () => {

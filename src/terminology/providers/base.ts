@@ -144,6 +144,11 @@ export abstract class ConceptGraphProvider implements CodeSystemProvider {
     return this.knownCodes.get(meaning)!;
   }
 
+  /** Is this property's value derived (parent and child from the hierarchy, inactive from the status too), not only stored? */
+  isDerivedProperty(property: string): boolean {
+    return (['parent', 'child', 'inactive'] as WellKnownProperty[]).some((m) => this.knownCodes.get(m)!.has(property));
+  }
+
   status(concept: Concept): ConceptStatus {
     let status: string | undefined;
     let inactive = false;

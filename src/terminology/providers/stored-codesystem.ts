@@ -1,7 +1,7 @@
 import type { CodeSystem } from 'fhir/r4';
 import type { ConceptRow, ConceptStore, DesignationRow, PropertyRow } from '../../store/concept-store';
 import type { Concept, ConceptFilter, LocateResult } from './provider';
-import { ConceptGraphProvider, SupplementAdditions, supplementAdditions, type WellKnownProperty } from './base';
+import { ConceptGraphProvider, SupplementAdditions, supplementAdditions } from './base';
 import { TextFilter } from '../text-filter';
 import type { IndexedCodeSystem } from '../paged-expansion';
 
@@ -134,8 +134,7 @@ export class StoredCodeSystemProvider extends ConceptGraphProvider implements In
 
   protected override withPropertyValue(property: string, value: string): Concept[] | undefined {
     // only plain stored properties are indexed; well-known meanings (parent/child/inactive) are derived
-    const derived: WellKnownProperty[] = ['parent', 'child', 'inactive'];
-    if (derived.some((k) => this.knownCodes.get(k)!.has(property))) return undefined;
+    if (this.isDerivedProperty(property)) return undefined;
     if (property === 'display' || property === 'definition' || this.additions.size > 0) return undefined;
     return this.rows(this.concepts.withPropertyValue(this.csPk, property, value));
   }

@@ -348,7 +348,8 @@ export class ValueSetExpander {
     );
     if (w) this.addParam({ name: w, valueUri: c });
     if (p.info.content === 'fragment') {
-      this.addParam({ name: 'used-fragment', valueUri: c });
+      // the parameter is named after the content mode, as the reference servers name it
+      this.addParam({ name: 'fragment', valueUri: c });
       this.fragmentReason ??= formatMessage('VALUESET_UNCLOSED_FRAGMENT', [p.info.url]);
     }
   }

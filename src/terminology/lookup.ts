@@ -4,7 +4,7 @@ import type { CodeSystemProvider, Concept } from './providers/provider';
 import { TerminologyError, txIssue } from './issues';
 import type { TxParameters } from './params';
 import { DISPLAY_USE, DesignationSet } from './designations';
-import { canonicalOf } from './versions';
+import { canonicalOf, splitCanonical } from './versions';
 import { missingSupplements, noteSupplements } from './resolution';
 import { propertyText } from './providers/fhir-codesystem';
 
@@ -72,28 +72,32 @@ export function lookupConcept(cs: CodeSystemProvider, c: Concept, params: TxPara
   const set = new DesignationSet().addConcept(c, info.language);
   const display = set.preferred(params.workingLanguages())?.value ?? c.display;
   if (display !== undefined) out.push({ name: 'display', valueString: display });
-  if (c.definition !== undefined) out.push({ name: 'definition', valueString: c.definition });
+  // definition, abstract and the designations are properties too: a `property` list names those it wants
+  const CP = 'http://hl7.org/fhir/concept-properties#';
+  if (c.definition !== undefined && wants(params, 'definition', CP + 'definition')) out.push({ name: 'definition', valueString: c.definition });
   const st = cs.status(c);
-  out.push({ name: 'abstract', valueBoolean: st.abstract });
+  if (wants(params, 'abstract', CP + 'notSelectable')) out.push({ name: 'abstract', valueBoolean: st.abstract });
 
-  if (c.display !== undefined) {
-    const part: ParametersParameter[] = [];
-    if (info.language) part.push({ name: 'language', valueCode: info.language });
-    part.push({ name: 'use', valueCoding: DISPLAY_USE });
-    part.push({ name: 'value', valueString: c.display });
-    out.push({ name: 'designation', part });
-  }
   const supplements = new Set<string>();
-  for (const d of c.designations) {
-    const part: ParametersParameter[] = [];
-    if (d.language) part.push({ name: 'language', valueCode: d.language });
-    if (d.use) part.push({ name: 'use', valueCoding: d.use });
-    part.push({ name: 'value', valueString: d.value });
-    if (d.source) {
-      part.push({ name: 'source', valueCanonical: d.source });
-      supplements.add(d.source);
+  if (wants(params, 'designation')) {
+    if (c.display !== undefined) {
+      const part: ParametersParameter[] = [];
+      if (info.language) part.push({ name: 'language', valueCode: info.language });
+      part.push({ name: 'use', valueCoding: DISPLAY_USE });
+      part.push({ name: 'value', valueString: c.display });
+      out.push({ name: 'designation', part });
     }
-    out.push({ name: 'designation', part });
+    for (const d of c.designations) {
+      const part: ParametersParameter[] = [];
+      if (d.language) part.push({ name: 'language', valueCode: d.language });
+      if (d.use) part.push({ name: 'use', valueCoding: d.use });
+      part.push({ name: 'value', valueString: d.value });
+      if (d.source) {
+        part.push({ name: 'source', valueCanonical: d.source });
+        supplements.add(d.source);
+      }
+      out.push({ name: 'designation', part });
+    }
   }
 
   const prop = (code: string, value: ParametersParameter, description?: string) => {
@@ -102,7 +106,6 @@ export function lookupConcept(cs: CodeSystemProvider, c: Concept, params: TxPara
     out.push({ name: 'property', part });
   };
   const defs = info.propertyDefinitions;
-  const CP = 'http://hl7.org/fhir/concept-properties#';
   if (wants(params, 'inactive', CP + 'inactive')) prop('inactive', { name: 'value', valueBoolean: st.inactive });
   if (wants(params, 'parent', CP + 'parent')) for (const p of c.parents) prop('parent', { name: 'value', valueCode: p.code }, p.display);
   if (wants(params, 'child', CP + 'child')) for (const ch of c.children) prop('child', { name: 'value', valueCode: ch.code }, ch.display);
@@ -112,6 +115,8 @@ export function lookupConcept(cs: CodeSystemProvider, c: Concept, params: TxPara
     const description = p.valueKey === 'valueCode' ? cs.locate(propertyText(p) ?? '').concept?.display : undefined;
     prop(p.code, { name: 'value', [p.valueKey]: p.value } as ParametersParameter, description);
   }
+  // a supplement the request asked for and that applies is used, whatever it adds to this code
+  for (const s of info.supplements) if (params.useSupplements.some((r) => splitCanonical(r).url === splitCanonical(s).url)) supplements.add(s);
   for (const s of supplements) out.push({ name: 'used-supplement', valueCanonical: s });
   return out;
 }

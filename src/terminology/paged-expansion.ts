@@ -182,10 +182,10 @@ function storedFilter(provider: CodeSystemProvider, q: ExpansionQueries, propert
     }
     return undefined;
   }
-  const known = provider as unknown as { propertyCodesFor?(m: string): Set<string> };
-  if (op !== '=' || property === 'display' || property === 'definition' || !known.propertyCodesFor) return undefined;
-  // parent and child are derived from the hierarchy, not stored as property rows
-  if (known.propertyCodesFor('parent').has(property) || known.propertyCodesFor('child').has(property)) return undefined;
+  const known = provider as unknown as { isDerivedProperty?(p: string): boolean };
+  if (op !== '=' || property === 'display' || property === 'definition' || !known.isDerivedProperty) return undefined;
+  // a derived property (parent, child, inactive) is not (only) stored rows
+  if (known.isDerivedProperty(property)) return undefined;
   return { set: { kind: 'property', code: property, value } };
 }
 

@@ -438,10 +438,9 @@ export class ValueSetValidator {
     if (!system && !this.params.inferSystem) {
       const m = formatMessage('Coding_has_no_system__cannot_validate', []);
       state.messages.push(m);
-      // against a value set a code without a system cannot be a member: an error; a code system's
-      // own $validate-code keeps it a warning, as when nothing names the system at all
-      const severity = this.internallyDefined ? 'warning' : 'error';
-      op.add({ severity, code: 'invalid', txType: 'invalid-data', text: m, expression: path ? [path] : undefined, messageId: 'Coding_has_no_system__cannot_validate' });
+      // a warning, against a value set as in a code system's own $validate-code: the code is not
+      // a member all the same, which the not-in-value-set error says
+      op.add({ severity: 'warning', code: 'invalid', txType: 'invalid-data', text: m, expression: path ? [path] : undefined, messageId: 'Coding_has_no_system__cannot_validate' });
       return false;
     }
     if (!system) {

@@ -91,7 +91,8 @@ describe('built-in code systems', () => {
     });
 
     it('names the unit in English and gives its canonical form when asked', () => {
-      const out = lookup(UCUM, 'mg/dL', [{ name: 'property', valueCode: 'canonical' }]);
+      // a property list names what it wants: here the canonical form and the designations
+      const out = lookup(UCUM, 'mg/dL', [{ name: 'property', valueCode: 'canonical' }, { name: 'property', valueCode: 'designation' }]);
       expect(param(out, 'display')).toBe('mg/dL');
       expect(param(out, 'version')).toBe('2.2');
       const designations = out.filter((p) => p.name === 'designation').map((d) => d.part!.find((x) => x.name === 'value')!.valueString);

@@ -258,12 +258,12 @@ describe('a code without a system', () => {
   const VS = vs('urn:example:vs:plain', [{ system: CS.url }]);
   const issues = (out: ParametersParameter[]) => (param(out, 'issues')?.issue ?? []).map((i: any) => [i.severity, i.details.coding?.[0]?.code, i.extension?.[0]?.valueString]);
 
-  it('against a value set is an error (it cannot be a member), beside the not-in-value-set error', () => {
+  it('against a value set is a warning, as in a code system, beside the not-in-value-set error that makes the result false', () => {
     const out = engine.validateValueSetCode({ parameters: [{ name: 'valueSet', resource: VS }, { name: 'coding', valueCoding: { code: 'a' } }], txResources: [CS] });
     expect(param(out, 'result')).toBe(false);
     expect(issues(out)).toEqual(
       expect.arrayContaining([
-        ['error', 'invalid-data', 'Coding_has_no_system__cannot_validate'],
+        ['warning', 'invalid-data', 'Coding_has_no_system__cannot_validate'],
         ['error', 'not-in-vs', 'None_of_the_provided_codes_are_in_the_value_set_one'],
       ]),
     );

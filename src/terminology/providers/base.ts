@@ -144,6 +144,11 @@ export abstract class ConceptGraphProvider implements CodeSystemProvider {
     return this.knownCodes.get(meaning)!;
   }
 
+  /** Is this property's value derived (parent and child from the hierarchy, inactive from the status too), not only stored? */
+  isDerivedProperty(property: string): boolean {
+    return (['parent', 'child', 'inactive'] as WellKnownProperty[]).some((m) => this.knownCodes.get(m)!.has(property));
+  }
+
   status(concept: Concept): ConceptStatus {
     let status: string | undefined;
     let inactive = false;
@@ -267,6 +272,8 @@ export abstract class ConceptGraphProvider implements CodeSystemProvider {
   protected valuesOf(c: Concept, property: string): string[] {
     if (property === 'display') return c.display !== undefined ? [c.display] : [];
     if (property === 'definition') return c.definition !== undefined ? [c.definition] : [];
+    // inactive is the concept's state (an inactive property or an inactive status), false by default
+    if (this.knownCodes.get('inactive')!.has(property)) return [String(this.status(c).inactive)];
     const codes = new Set([property]);
     for (const k of WELL_KNOWN) if (this.knownCodes.get(k)!.has(property)) for (const x of this.knownCodes.get(k)!) codes.add(x);
     const out: string[] = [];

@@ -133,8 +133,8 @@ export class StoredCodeSystemProvider extends ConceptGraphProvider implements In
   }
 
   protected override withPropertyValue(property: string, value: string): Concept[] | undefined {
-    // only plain stored properties are indexed; well-known meanings (parent/child...) are derived
-    if (this.knownCodes.get('parent')!.has(property) || this.knownCodes.get('child')!.has(property)) return undefined;
+    // only plain stored properties are indexed; well-known meanings (parent/child/inactive) are derived
+    if (this.isDerivedProperty(property)) return undefined;
     if (property === 'display' || property === 'definition' || this.additions.size > 0) return undefined;
     return this.rows(this.concepts.withPropertyValue(this.csPk, property, value));
   }

@@ -1,0 +1,100 @@
+import type { CodeSystem, ParametersParameter, ValueSet, ValueSetComposeInclude } from 'fhir/r4';
+import { openDatabase } from '../../src/store/database';
+import { ResourceStore } from '../../src/store/resource-store';
+import { StoreResourceSource } from '../../src/terminology/store-source';
+import { TerminologyEngine } from '../../src/terminology/engine';
+import { conceptsOf } from '../../src/importers/loader';
+
+/**
+ * Rules of value-set filters, expansion and validation on small made-up code systems, each one
+ * the rule a family of the HL7 conformance tests illustrates, checked on variants of them.
+ */
+
+const vs = (url: string, include: ValueSetComposeInclude[]): ValueSet => ({ resourceType: 'ValueSet', url, status: 'active', compose: { include } });
+const param = (out: ParametersParameter[], name: string): any => {
+  const p = out.find((x) => x.name === name);
+  return p && (Object.entries(p).find(([k]) => k.startsWith('value'))?.[1] ?? p.resource);
+};
+
+describe("the 'inactive' concept property in filters is the concept's state, false by default", () => {
+  // c2 is inactive by its status, c4 by an inactive property; c1 and c3 say nothing (so active)
+  const CS: CodeSystem = {
+    resourceType: 'CodeSystem', id: 'states', url: 'urn:example:states', version: '1', status: 'active', content: 'complete',
+    property: [{ code: 'status', uri: 'http://hl7.org/fhir/concept-properties#status', type: 'code' }, { code: 'inactive', uri: 'http://hl7.org/fhir/concept-properties#inactive', type: 'boolean' }],
+    concept: [
+      { code: 'c1', display: 'One' },
+      { code: 'c2', display: 'Two', property: [{ code: 'status', valueCode: 'retired' }] },
+      { code: 'c3', display: 'Three', property: [{ code: 'inactive', valueBoolean: false }] },
+      { code: 'c4', display: 'Four', property: [{ code: 'inactive', valueBoolean: true }] },
+    ],
+  };
+  const filtered = (op: string, value: string) => vs('urn:example:vs:inactive', [{ system: CS.url, filter: [{ property: 'inactive', op, value }] }]);
+
+  const engines: [string, () => { engine: TerminologyEngine; tx: CodeSystem[] }][] = [
+    ['sent with the request', () => ({ engine: new TerminologyEngine(new StoreResourceSource(new ResourceStore(openDatabase(':memory:')))), tx: [CS] })],
+    ['held by the server', () => {
+      const store = new ResourceStore(openDatabase(':memory:'));
+      const { stored } = store.put(CS);
+      store.conceptStore().write(stored.pk, conceptsOf(CS));
+      return { engine: new TerminologyEngine(new StoreResourceSource(store)), tx: [] };
+    }],
+  ];
+
+  describe.each(engines)('a code system %s', (_, make) => {
+    const { engine, tx } = make();
+    const codes = (v: ValueSet, extra: ParametersParameter[] = []) => engine.expand({ parameters: [{ name: 'valueSet', resource: v }, ...extra], txResources: tx }).expansion!.contains?.map((c) => c.code) ?? [];
+
+    it('inactive = true selects the inactive concepts, whether a status or the property says so', () => {
+      expect(codes(filtered('=', 'true'))).toEqual(['c2', 'c4']);
+      // a page of the expansion is the same selection
+      expect(codes(filtered('=', 'true'), [{ name: 'count', valueInteger: 1 }])).toEqual(['c2']);
+      expect(codes(filtered('=', 'false'), [{ name: 'offset', valueInteger: 1 }, { name: 'count', valueInteger: 5 }])).toEqual(['c3']);
+    });
+
+    it('inactive = false selects the active ones, with or without the property', () => {
+      expect(codes(filtered('=', 'false'))).toEqual(['c1', 'c3']);
+      expect(codes(filtered('in', 'false'))).toEqual(['c1', 'c3']);
+      expect(codes(filtered('not-in', 'true'))).toEqual(['c1', 'c3']);
+    });
+
+    it('$validate-code reads the filter the same way', () => {
+      const check = (code: string) => param(engine.validateValueSetCode({ parameters: [{ name: 'valueSet', resource: filtered('=', 'false') }, { name: 'coding', valueCoding: { system: CS.url, code } }], txResources: tx }), 'result');
+      expect(check('c1')).toBe(true);
+      expect(check('c2')).toBe(false);
+    });
+  });
+});
+
+describe('$lookup: a property list names what is returned, definition and designations included', () => {
+  const engine = new TerminologyEngine(new StoreResourceSource(new ResourceStore(openDatabase(':memory:'))));
+  const CS: CodeSystem = {
+    resourceType: 'CodeSystem', url: 'urn:example:paint', version: '2', status: 'active', content: 'complete',
+    property: [{ code: 'colour', type: 'code' }],
+    concept: [{ code: 'p1', display: 'Paint one', definition: 'The first paint', designation: [{ language: 'de', value: 'Farbe eins' }], property: [{ code: 'colour', valueCode: 'red' }] }],
+  };
+  const SUPP: CodeSystem = {
+    resourceType: 'CodeSystem', url: 'urn:example:paint-extra', version: '1', status: 'active', content: 'supplement', supplements: CS.url,
+    property: [{ code: 'gloss', type: 'string' }],
+    concept: [{ code: 'p1', property: [{ code: 'gloss', valueString: 'matt' }] }],
+  };
+  const lookup = (...extra: ParametersParameter[]) =>
+    engine.lookup({ parameters: [{ name: 'system', valueUri: CS.url }, { name: 'code', valueCode: 'p1' }, ...extra], txResources: [CS, SUPP] });
+  const names = (out: ParametersParameter[]) => out.map((p) => (p.name === 'property' ? `property:${p.part![0].valueCode}` : p.name));
+
+  it('without a property list, everything: definition, abstract, designations, properties', () => {
+    expect(names(lookup())).toEqual(['name', 'system', 'version', 'code', 'display', 'definition', 'abstract', 'designation', 'designation', 'property:inactive', 'property:colour']);
+  });
+
+  it("with a list, only what it names besides the code's identity and display", () => {
+    expect(names(lookup({ name: 'property', valueCode: 'colour' }))).toEqual(['name', 'system', 'version', 'code', 'display', 'property:colour']);
+    expect(names(lookup({ name: 'property', valueCode: 'definition' }, { name: 'property', valueCode: 'designation' }))).toEqual(['name', 'system', 'version', 'code', 'display', 'definition', 'designation', 'designation']);
+    expect(names(lookup({ name: 'property', valueCode: '*' }))).toEqual(names(lookup()));
+  });
+
+  it('a supplement the request uses is reported as used, whatever it adds to the code', () => {
+    const out = lookup({ name: 'useSupplement', valueCanonical: SUPP.url! }, { name: 'property', valueCode: 'gloss' });
+    expect(names(out)).toEqual(['name', 'system', 'version', 'code', 'display', 'property:gloss', 'used-supplement']);
+    expect(param(out, 'used-supplement')).toBe('urn:example:paint-extra|1');
+    expect(names(lookup())).not.toContain('used-supplement');
+  });
+});

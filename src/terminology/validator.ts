@@ -398,7 +398,7 @@ export class ValueSetValidator {
       if (st.status) state.status = st.status;
     }
     setDisplay(list.preferred(this.params.workingLanguages())?.value || list.preferred(undefined)?.value);
-    const defLang = prov.info.language;
+    const defLang = prov.info.language ?? 'en'; // the code system's language, English by default (as for members)
     if (c.display && list.items.length > 0 && !list.hasDisplay(this.params.workingLanguages(), defLang, c.display, false).found) {
       let base = list.hasDisplay(this.params.workingLanguages(), defLang, c.display, false).difference === 'normalized'
         ? 'Display_Name_WS_for__should_be_one_of__instead_of'

@@ -1,6 +1,6 @@
 import type { ParametersParameter, ValueSet } from 'fhir/r4';
 import { TerminologyEngine } from '../../src/terminology/engine';
-import { ID, fixtureEngine, removeTempDirs } from './snomed-fixture';
+import { ID, INACTIVE_TERM, fixtureEngine, removeTempDirs } from './snomed-fixture';
 
 /**
  * Snomed CT rules beyond the visible conformance tests, from the ecosystem IG (Inactive Codes,
@@ -71,6 +71,47 @@ describe('Snomed CT rules', () => {
       expect(check()).toBe(true);
       expect(check('sv')).toBe(true);
       expect(check('en')).toBe(false);
+    });
+  });
+
+  /**
+   * Every description of a concept (the fully specified name and each synonym, in its own language)
+   * is a valid display, so a wrong display names them all, with their languages, as the choices (as
+   * for any code system: "one of N choices: 'a' (en) or 'b' (de)"). The concept's display is one of
+   * those descriptions, not a further choice without a language: when a language is asked for in
+   * which the concept has no term, a display in the default language is valid with a note.
+   */
+  describe('valid displays are the descriptions', () => {
+    const text = (out: ParametersParameter[]) => (value(out, 'issues')?.issue ?? []).map((i: any) => i.details.text as string).join('\n');
+    const check = (code: string, display: string, lang?: string) => validate(code, [{ name: 'display', valueString: display }, ...(lang ? [{ name: 'displayLanguage', valueCode: lang }] : [])]);
+
+    it('a wrong display names every description (FSN and synonyms) with its language as the valid choices', () => {
+      const out = check(ID.liverLobeDisorder, 'Something else');
+      expect(value(out, 'result')).toBe(false);
+      expect(issues(out)).toEqual([['error', 'invalid-display', 'Display_Name_for__should_be_one_of__instead_of']]);
+      expect(text(out)).toContain('Valid display is one of 3 choices: ');
+      for (const t of ['Liver lobe disorder', 'Liver lobe disorder (fixture)', 'Liver lobe disorder synonym']) expect(text(out)).toContain(`'${t}' (en)`);
+      // the fully specified name is accepted, as the message says
+      expect(value(check(ID.liverLobeDisorder, 'Liver lobe disorder (fixture)'), 'result')).toBe(true);
+    });
+
+    it('an inactive description as display: the correct displays named are the active descriptions', () => {
+      const out = check(ID.hepatitis, INACTIVE_TERM);
+      expect(value(out, 'result')).toBe(true);
+      expect(issues(out)).toEqual([['warning', 'display-comment', 'INACTIVE_DISPLAY_FOUND']]);
+      const named = text(out).split('The correct display is one of ')[1];
+      for (const t of ['Hepatitis', 'Hepatitis (fixture)', 'Hepatitis synonym']) expect(named).toContain(`'${t}'`);
+      expect(named).not.toContain(INACTIVE_TERM);
+    });
+
+    it('a language with no terms: the default-language display is valid with a note, a wrong display is an error', () => {
+      const right = check(ID.liverLobeDisorder, 'Liver lobe disorder', 'de');
+      expect(value(right, 'result')).toBe(true);
+      expect(issues(right)).toEqual([['information', 'invalid-display', 'NO_VALID_DISPLAY_FOUND_NONE_FOR_LANG_OK']]);
+      const wrong = check(ID.liverLobeDisorder, 'Something else', 'de');
+      expect(value(wrong, 'result')).toBe(false);
+      expect(issues(wrong)).toEqual([['error', 'invalid-display', 'NO_VALID_DISPLAY_FOUND_NONE_FOR_LANG_ERR']]);
+      expect(text(wrong)).toContain("Default display is 'Liver lobe disorder'");
     });
   });
 

@@ -378,7 +378,7 @@ export class ValueSetValidator {
       if (!state.unknownCodes.includes(vs)) {
         state.unknownCodes.push(vs);
         if (prov.info.content === 'complete') {
-          const m = unknownCodeMessage(c.code!, ws, prov.info.version, located.message);
+          const m = unknownCodeMessage(c.code!, ws, prov.info.version, located.message ?? located.release);
           state.cause = 'code-invalid';
           msg(m.text);
           op.add({ ...m, severity: 'error', code: 'code-invalid', txType: 'invalid-code', expression: [addToPath(path, 'code')] });
@@ -761,7 +761,7 @@ export class ValueSetValidator {
             op.add(txIssue('warning', 'code-invalid', 'invalid-code', 'UNKNOWN_CODE_IN_FRAGMENT', [code, cs.info.url, cs.info.version], addToPath(path, 'code')));
             return true;
           }
-          const m = unknownCodeMessage(code, cs.info.url, cs.info.version, located.message);
+          const m = unknownCodeMessage(code, cs.info.url, cs.info.version, located.message ?? located.release);
           op.add({ ...m, severity: 'error', code: 'code-invalid', txType: 'invalid-code', expression: [addToPath(path, 'code')] });
           addLocateDetail(op, located.detail, path);
         }

@@ -143,6 +143,15 @@ describe('Snomed CT rules', () => {
       expect(value(out, 'issues').issue[1].details.text).toBe('Not a valid expression: Concept 1234567001 not found');
     });
 
+    it('$lookup of a code the release does not hold: not found, naming the release; for an expression, why it is invalid', () => {
+      const lookup = (code: string) => () => engine.lookup({ parameters: [{ name: 'system', valueUri: SCT }, { name: 'code', valueCode: code }], txResources: [] });
+      // the edition name belongs to $validate-code's unknown-code message, not to $lookup's
+      expect(lookup('1234567001')).toThrow(new RegExp(`^Unable to find code '1234567001' in ${SCT} version ${VERSION}$`));
+      const bad = `${ID.disease}:${ID.findingSite}=1234567001`;
+      expect(lookup(bad)).toThrow(`Unable to find code '${bad}' in ${SCT} version ${VERSION} (Not a valid expression: Concept 1234567001 not found)`);
+      expect(validate('1234567001').find((p) => p.name === 'message')?.valueString).toMatch(/version '[^']+' \(.+\)$/);
+    });
+
     it('an expression naming an inactive concept is valid but inactive, with the warning an inactive concept gets', () => {
       const out = validate(`${ID.retired}:${ID.findingSite}=${ID.liver}`);
       expect(value(out, 'result')).toBe(true);

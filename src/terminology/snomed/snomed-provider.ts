@@ -75,16 +75,16 @@ export class SnomedProvider extends ConceptGraphProvider implements IndexedCodeS
   locate(code: string): LocateResult {
     if (/^\d+$/.test(code)) {
       const c = this.built.byCode(code);
-      return c ? { concept: c } : { message: this.editionName };
+      return c ? { concept: c } : { release: this.editionName };
     }
     let e: SctExpression;
     try {
       e = parseExpression(code);
     } catch (err) {
-      return { message: this.editionName, detail: `Not a valid expression: ${(err as Error).message}` };
+      return { release: this.editionName, detail: `Not a valid expression: ${(err as Error).message}` };
     }
     const problem = this.checkExpression(e);
-    if (problem) return { message: this.editionName, detail: `Not a valid expression: ${problem}` };
+    if (problem) return { release: this.editionName, detail: `Not a valid expression: ${problem}` };
     if (isSimple(e)) return { concept: this.built.byCode(e.focus[0].id)! };
     const concept = this.built.forExpression(code, e, e.focus.map((f) => this.built.byCode(f.id)!));
     if (this.referencedConcepts(e).some((id) => this.built.detailsOf(this.built.byCode(id)!)?.inactive)) this.inactiveExpressions.add(concept);

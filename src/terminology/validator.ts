@@ -792,8 +792,10 @@ export class ValueSetValidator {
         return false;
       }
       setInactive(c);
-      // a code system's own $validate-code says what it could not check (the reference's message has no key)
-      const note = this.internallyDefined && role !== 'not in' && !this.params.membershipOnly ? cs.incompleteValidation?.(c) : undefined;
+      // a code judged by the code system alone (its own $validate-code, or a value set that takes the
+      // whole system) says what could not be checked (the reference's message has no key); a concept
+      // list or a filter judged it, so their answers do not
+      const note = role !== 'not in' && !this.params.membershipOnly ? cs.incompleteValidation?.(c) : undefined;
       if (note) op.add({ severity: 'information', code: 'informational', txType: 'process-note', text: note, expression: [addToPath(path, 'code')] });
       return true;
     }

@@ -183,4 +183,22 @@ describe('Snomed CT provider (synthetic release)', () => {
     expect(snomedImplicitValueSet(`${SCT}?fhir_vs=isa/4106070063`)).toBeUndefined();
     expect(snomedImplicitValueSet('http://example.org/vs')).toBeUndefined();
   });
+
+  it('an implicit value set naming a concept the release does not hold, or (refset/) one that is not a reference set, is not found', () => {
+    const failure = (url: string) => {
+      try {
+        engine.validateValueSetCode({ parameters: params({ url, system: SCT, code: ID.hepatitis }), txResources: [] });
+      } catch (e) {
+        return (e as TerminologyError).issues[0];
+      }
+      return undefined;
+    };
+    // well-formed concept ids, as a bad one (visible test validate-code-implied-1b) already is
+    const unknown = '22298006';
+    for (const url of [`${SCT}?fhir_vs=isa/${unknown}`, `${SCT}?fhir_vs=refset/${unknown}`, `${SCT}?fhir_vs=refset/${ID.hepatitis}`]) {
+      expect(failure(url)).toMatchObject({ messageId: 'Unable_to_resolve_value_Set_', code: 'not-found', text: `A definition for the value Set '${url}' could not be found` });
+    }
+    expect(failure(`${SCT}?fhir_vs=refset/${ID.careRefset}`)).toBeUndefined();
+    expect(failure(`${SCT}?fhir_vs=isa/${ID.retired}`)).toBeUndefined();
+  });
 });

@@ -173,6 +173,12 @@ export class SnomedProvider extends ConceptGraphProvider implements IndexedCodeS
     return (this.count ??= this.concepts.count(this.store.csPk));
   }
 
+  /** Does the release hold this concept (and, when asked, as a reference set with members)? */
+  holds(id: string, asRefset = false): boolean {
+    const pk = this.store.pkOf(id);
+    return pk !== undefined && (!asRefset || this.store.isRefset(pk));
+  }
+
   /** The pairs of an association reference set (historical associations and others) with this code on one side. */
   associations(refset: string, code: string, reverse: boolean): { source: string; target: string }[] | 'unknown' {
     const refsetPk = this.store.pkOf(refset);

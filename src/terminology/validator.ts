@@ -932,9 +932,10 @@ export class ValueSetValidator {
     const active = list.hasDisplay(langs, undefined, display, true);
     if (!active.found) {
       const allowed = list.allowedDisplays(undefined);
+      // several correct displays are listed as the reference lists them: comma-separated, unquoted
       const text = allowed.length === 1
         ? formatMessage('INACTIVE_DISPLAY_FOUND_one', [1, display, c.code, allowed[0], list.statusOf(display)])
-        : formatMessage('INACTIVE_DISPLAY_FOUND_other', [allowed.length, display, c.code, allowed.map((a) => `'${a}'`).join(', '), list.statusOf(display)]);
+        : formatMessage('INACTIVE_DISPLAY_FOUND_other', [allowed.length, display, c.code, allowed.join(','), list.statusOf(display)]);
       // a term that was once correct is still valid, but no longer current: a warning (IG requirements, Inactive Codes)
       op.add({ severity: 'warning', code: 'invalid', txType: 'display-comment', text, expression: [addToPath(path, 'display')], messageId: 'INACTIVE_DISPLAY_FOUND' });
     }

@@ -570,8 +570,9 @@ export class ValueSetValidator {
         state.defLang = cs.info.language ?? 'en';
         this.checkCodeSystemStatus(op, cs);
         state.contentMode = cs.info.content;
+        // the version searched is reported whether or not the code is found in it
+        state.version = cs.info.version;
         if (this.checkConceptSet(path, 'in', cs, cc, code, displays, state, op)) {
-          state.version = cs.info.version;
           result = true;
         } else {
           result = false;

@@ -212,6 +212,14 @@ describe('code-system version parameters through nested imports', () => {
     expect(check(MIXED, 'a', undefined, ['system-version', '1'])).toEqual({ result: true, version: '1', display: 'a (v1)' });
   });
 
+  it('a code not found still reports the version of the code system searched (not for a CodeableConcept)', () => {
+    const version = (parameters: ParametersParameter[]) => param(engine.validateValueSetCode({ parameters, txResources: tx }), 'version');
+    expect(version([{ name: 'valueSet', resource: INNER }, { name: 'coding', valueCoding: { system: V1.url, code: 'zz' } }])).toBe('2');
+    expect(version([{ name: 'valueSet', resource: PINNED }, { name: 'system', valueUri: V1.url }, { name: 'code', valueCode: 'zz' }])).toBe('2');
+    expect(param(engine.validateCodeSystemCode({ parameters: [{ name: 'url', valueUri: V1.url }, { name: 'version', valueString: '1' }, { name: 'code', valueCode: 'c' }], txResources: tx }), 'version')).toBe('1');
+    expect(version([{ name: 'valueSet', resource: INNER }, { name: 'codeableConcept', valueCodeableConcept: { coding: [{ system: V1.url, code: 'zz' }] } }])).toBeUndefined();
+  });
+
   it('the rules reach $validate-code through imports too', () => {
     const check = (code: string, rule: string, value: string) =>
       param(engine.validateValueSetCode({ parameters: [{ name: 'url', valueUri: outer(INNER).url }, { name: 'system', valueUri: V1.url }, { name: 'code', valueCode: code }, { name: rule, valueUri: `${V1.url}|${value}` }], txResources: tx }), 'result');

@@ -7,7 +7,7 @@ import { rf2Importer } from '../../src/importers/rf2';
 import { StoreResourceSource } from '../../src/terminology/store-source';
 import { TerminologyEngine } from '../../src/terminology/engine';
 import { TerminologyError } from '../../src/terminology/issues';
-import { parseExpression, renderExpression, isSimple } from '../../src/terminology/snomed/expression';
+import { ExpressionSyntaxError, parseExpression, renderExpression, isSimple } from '../../src/terminology/snomed/expression';
 import { snomedImplicitValueSet } from '../../src/terminology/snomed/kind';
 import { ID, INACTIVE_TERM, removeTempDirs, tempDir, writeFixtureRelease } from './snomed-fixture';
 
@@ -43,6 +43,10 @@ describe('Snomed CT compositional grammar', () => {
     expect(() => parseExpression('64572001 : 363698007')).toThrow(/Syntax error at character 21: expected '='/);
     expect(() => parseExpression('64572001 |Disease')).toThrow(/no closing '\|'/);
     expect(() => parseExpression('64572001 : { 363698007 = 10200004 }, 116676008 = 23583003')).toThrow(/ungrouped attributes must come before/);
+    // where a concept id is missing, the reference servers' wording (the suite's bugs/validate-sct-parse)
+    expect(() => parseExpression('freetext')).toThrow(new ExpressionSyntaxError('Concept not found (next char = "f", in "freetext") at character 1'));
+    expect(() => parseExpression('64572001 : x = 1')).toThrow(new ExpressionSyntaxError('Concept not found (next char = "x", in "64572001 : x = 1") at character 12'));
+    expect(() => parseExpression('64572001 +')).toThrow(new ExpressionSyntaxError('Concept not found (next char = "[n/a: overrun]", in "64572001 +") at character 11'));
   });
 });
 

@@ -391,12 +391,8 @@ export class ValueSetValidator {
       }
       return;
     }
+    // outside the value set, the code's own status (inactive) is not reported: it is simply not a member
     this.listDisplaysFromCodeSystem(list, prov, concept);
-    const st = prov.status(concept);
-    if (!this.params.membershipOnly && !state.inactive.value && st.inactive) {
-      state.inactive = { value: true, path, code: c.code };
-      if (st.status) state.status = st.status;
-    }
     setDisplay(list.preferred(this.params.workingLanguages())?.value || list.preferred(undefined)?.value);
     const defLang = prov.info.language ?? 'en'; // the code system's language, English by default (as for members)
     if (c.display && list.items.length > 0 && !list.hasDisplay(this.params.workingLanguages(), defLang, c.display, false).found) {

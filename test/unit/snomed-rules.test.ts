@@ -65,6 +65,30 @@ describe('Snomed CT rules', () => {
     });
   });
 
+  describe('membership by a filter', () => {
+    const byFilter = (value: string, code: string) =>
+      engine.validateValueSetCode({
+        parameters: [{ name: 'valueSet', resource: { resourceType: 'ValueSet', status: 'active', compose: { include: [{ system: SCT, filter: [{ property: 'inactive', op: '=', value }] }] } } }, { name: 'system', valueUri: SCT }, { name: 'code', valueCode: code }],
+        txResources: [],
+      });
+
+    it('an inactive concept a filter selects is a member, reported without its status (no inactive, no warning)', () => {
+      const out = byFilter('true', ID.retired);
+      expect(value(out, 'result')).toBe(true);
+      expect(value(out, 'inactive')).toBeUndefined();
+      expect(issues(out)).toEqual([]);
+    });
+
+    it('an inactive concept a filter leaves out is not in the value set, and that is all that is said', () => {
+      const out = byFilter('false', ID.retired);
+      expect(value(out, 'result')).toBe(false);
+      expect(value(out, 'inactive')).toBeUndefined();
+      expect(issues(out)).toEqual([['error', 'not-in-vs', 'None_of_the_provided_codes_are_in_the_value_set_one']]);
+      // listed in the value set, the concept's status is reported as ever
+      expect(value(engine.validateValueSetCode({ parameters: [{ name: 'valueSet', resource: enumerated(ID.retired) }, { name: 'system', valueUri: SCT }, { name: 'code', valueCode: ID.retired }], txResources: [] }), 'inactive')).toBe(true);
+    });
+  });
+
   describe('displays in several languages', () => {
     it('a Swedish term is a right display when no language is asked for or Swedish is; with English asked for it is wrong', () => {
       const check = (lang?: string) => value(validate(ID.hepatitis, [{ name: 'display', valueString: 'Hepatit' }, ...(lang ? [{ name: 'displayLanguage', valueCode: lang }] : [])]), 'result');

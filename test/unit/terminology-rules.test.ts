@@ -111,6 +111,13 @@ describe('concept status in a CodeSystem resource (IG: Inactive Codes)', () => {
     expect(expand([], { ...ALL, compose: { inactive: false, include: [{ system: CS.url }] } }).map((c) => c.code)).toEqual(['current', 'deprecated']);
   });
 
+  it('$validate-code of an inactive concept outside the value set: not a member, its status not reported', () => {
+    const out = engine.validateValueSetCode({ parameters: [{ name: 'valueSet', resource: vs('urn:example:vs:current', [{ system: CS.url, concept: [{ code: 'current' }] }]) }, { name: 'coding', valueCoding: { system: CS.url, code: 'retired' } }], txResources: [CS] });
+    expect(param(out, 'result')).toBe(false);
+    expect(param(out, 'inactive')).toBeUndefined();
+    expect(param(out, 'issues').issue.map((i: any) => i.details.coding[0].code)).toEqual(['not-in-vs']);
+  });
+
   it('$validate-code of an inactive concept: valid, with inactive and status returned and a warning', () => {
     const out = engine.validateCodeSystemCode({ parameters: [{ name: 'url', valueUri: CS.url }, { name: 'code', valueCode: 'retired' }], txResources: [CS] });
     expect(param(out, 'result')).toBe(true);

@@ -247,7 +247,17 @@ export class SnomedProvider extends ConceptGraphProvider implements IndexedCodeS
     return super.supportsFilter(property, op);
   }
 
+  /**
+   * A filter of a Snomed CT value set states membership by itself (as the reference servers judge
+   * it): a code it selects, or leaves out, is reported as in or not in the value set, its own
+   * status (inactive) not repeated.
+   */
   override filter(property: string, op: string, value: string): ConceptFilter {
+    const f = this.selection(property, op, value);
+    return f.membershipOnly ? f : Object.assign(Object.create(f) as ConceptFilter, { membershipOnly: true });
+  }
+
+  private selection(property: string, op: string, value: string): ConceptFilter {
     if ((property === 'constraint' || property === 'expression') && op === '=') return this.eclFilter(this.ecl(value));
     if (property === 'expressions' && op === '=') {
       const allow = value === 'true';

@@ -169,7 +169,7 @@ export class TerminologyContext {
 
   /** A value set by url (and version): sent with the request, stored, or implicit (a code-system kind's). */
   findValueSet(url: string, version?: string): ValueSet | undefined {
-    return this.pick(this.candidates<ValueSet>('ValueSet', url), version) ?? (version ? undefined : implicitValueSet(url));
+    return this.pick(this.candidates<ValueSet>('ValueSet', url), version) ?? (version ? undefined : implicitValueSet(url, (system, v) => this.findCodeSystem(system, v)));
   }
 
   valueSetVersions(url: string): string[] {

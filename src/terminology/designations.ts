@@ -10,6 +10,7 @@ export const DISPLAY_USE: Coding = {
 const SCT = 'http://snomed.info/sct';
 const SCT_PREFERRED = '900000000000548007';
 const SCT_SYNONYM = '900000000000013009';
+const SCT_FSN = '900000000000003001';
 const STANDARDS_STATUS = 'http://hl7.org/fhir/StructureDefinition/structuredefinition-standards-status';
 
 /** Extensions of a designation that are carried into expansions. */
@@ -87,6 +88,22 @@ export class DesignationSet {
     return !d.use || d.isDisplay || sameUse(d.use, DISPLAY_USE.system!, DISPLAY_USE.code!) || sameUse(d.use, SCT, SCT_PREFERRED);
   }
 
+  /** A Snomed CT description (fully specified name or synonym): a valid display in its own language. */
+  private static isSctTerm(d: DesignationEntry): boolean {
+    return sameUse(d.use, SCT, SCT_FSN) || sameUse(d.use, SCT, SCT_SYNONYM);
+  }
+
+  /**
+   * The terms that count as valid displays (all terms when not displayOnly): displays, and every
+   * Snomed CT description (FSN and synonyms, each in its language). A concept's display without a
+   * language that is also one of its Snomed CT descriptions is that description, not another choice.
+   */
+  private displayItems(displayOnly: boolean): DesignationEntry[] {
+    const sct = this.items.filter((d) => DesignationSet.isSctTerm(d));
+    const shadowed = (d: DesignationEntry) => d.isDisplay && !d.language && sct.some((t) => t.value === d.value);
+    return this.items.filter((d) => !shadowed(d) && (!displayOnly || sct.includes(d) || DesignationSet.isDisplay(d)));
+  }
+
   private static isPreferred(d: DesignationEntry): boolean {
     return DesignationSet.isDisplay(d) || sameUse(d.use, SCT, SCT_SYNONYM);
   }
@@ -138,7 +155,7 @@ export class DesignationSet {
     value: string,
     activeOnly: boolean,
   ): { found: boolean; difference: DisplayDifference } {
-    const candidates = this.items.filter((d) => DesignationSet.langOk(d, langs, LanguageMatch.Lang, defLang) && (!activeOnly || DesignationSet.isActive(d)) && d.value);
+    const candidates = this.displayItems(false).filter((d) => DesignationSet.langOk(d, langs, LanguageMatch.Lang, defLang) && (!activeOnly || DesignationSet.isActive(d)) && d.value);
     if (candidates.some((d) => d.value.toLowerCase() === value.toLowerCase())) return { found: true, difference: 'none' };
     if (candidates.some((d) => normaliseSpace(d.value).toLowerCase() === normaliseSpace(value).toLowerCase())) return { found: false, difference: 'normalized' };
     return { found: false, difference: 'none' };
@@ -147,7 +164,7 @@ export class DesignationSet {
   /** How many displays are there in the requested languages (best match level that has any). */
   displayCount(langs: LanguagePreference | undefined, defLang: string | undefined, displayOnly: boolean): number {
     for (const level of [LanguageMatch.Full, LanguageMatch.LangRegion, LanguageMatch.Lang]) {
-      const n = this.items.filter((d) => (!displayOnly || DesignationSet.isDisplay(d)) && DesignationSet.langOk(d, langs, level, defLang) && d.value).length;
+      const n = this.displayItems(displayOnly).filter((d) => DesignationSet.langOk(d, langs, level, defLang) && d.value).length;
       if (n > 0) return n;
     }
     return 0;
@@ -156,8 +173,9 @@ export class DesignationSet {
   /** "'Display 1' (en) or 'Anzeige 1' (de)" — the valid displays, for messages. */
   present(langs: LanguagePreference | undefined, displayOnly: boolean): string {
     const fmt = (d: DesignationEntry) => (d.language ? `'${d.value}' (${d.language})` : `'${d.value}'`);
-    let list = this.items.filter((d) => (!displayOnly || DesignationSet.isDisplay(d)) && DesignationSet.langOk(d, langs, LanguageMatch.Lang) && d.value).map(fmt);
-    if (list.length === 0) list = this.items.filter((d) => (!displayOnly || DesignationSet.isDisplay(d)) && d.value).map(fmt);
+    const candidates = this.displayItems(displayOnly).filter((d) => d.value);
+    let list = candidates.filter((d) => DesignationSet.langOk(d, langs, LanguageMatch.Lang)).map(fmt);
+    if (list.length === 0) list = candidates.map(fmt);
     if (list.length <= 1) return list[0] ?? '';
     return list.slice(0, -1).join(', ') + ' or ' + list[list.length - 1];
   }
@@ -165,8 +183,8 @@ export class DesignationSet {
   /** Active displays (values) acceptable in the languages, for the inactive-display message. */
   allowedDisplays(langs: LanguagePreference | undefined): string[] {
     const out: string[] = [];
-    for (const d of this.items) {
-      if (!DesignationSet.isActive(d) || !DesignationSet.isDisplay(d) || !d.value || out.includes(d.value)) continue;
+    for (const d of this.displayItems(true)) {
+      if (!DesignationSet.isActive(d) || !d.value || out.includes(d.value)) continue;
       if (langs && !langs.isEmpty() && d.language && !langs.usable.some((l) => matchLanguage(l.tag, d.language) >= LanguageMatch.Lang)) continue;
       out.push(d.value);
     }

@@ -50,7 +50,9 @@ export function lookupCode(ctx: TerminologyContext, params: TxParameters, input:
   const located = cs.locate(coding.code);
   const concept = located.concept;
   if (!concept) {
-    const reason = located.message ? ` (${located.message})` : '';
+    // what the provider found out about the code (why an expression is invalid), not the release it searched
+    const why = located.detail ?? located.message;
+    const reason = why ? ` (${why})` : '';
     throw notFound(`Unable to find code '${coding.code}' in ${cs.info.url} version ${cs.info.version ?? 'unknown'}${reason}`, 404, 'invalid-code');
   }
   return cs.lookup?.(concept, params) ?? lookupConcept(cs, concept, params);

@@ -378,7 +378,7 @@ export class ValueSetValidator {
       if (!state.unknownCodes.includes(vs)) {
         state.unknownCodes.push(vs);
         if (prov.info.content === 'complete') {
-          const m = unknownCodeMessage(c.code!, ws, prov.info.version, located.message);
+          const m = unknownCodeMessage(c.code!, ws, prov.info.version, located.message ?? located.release);
           state.cause = 'code-invalid';
           msg(m.text);
           op.add({ ...m, severity: 'error', code: 'code-invalid', txType: 'invalid-code', expression: [addToPath(path, 'code')] });
@@ -391,14 +391,10 @@ export class ValueSetValidator {
       }
       return;
     }
+    // outside the value set, the code's own status (inactive) is not reported: it is simply not a member
     this.listDisplaysFromCodeSystem(list, prov, concept);
-    const st = prov.status(concept);
-    if (!this.params.membershipOnly && !state.inactive.value && st.inactive) {
-      state.inactive = { value: true, path, code: c.code };
-      if (st.status) state.status = st.status;
-    }
     setDisplay(list.preferred(this.params.workingLanguages())?.value || list.preferred(undefined)?.value);
-    const defLang = prov.info.language;
+    const defLang = prov.info.language ?? 'en'; // the code system's language, English by default (as for members)
     if (c.display && list.items.length > 0 && !list.hasDisplay(this.params.workingLanguages(), defLang, c.display, false).found) {
       let base = list.hasDisplay(this.params.workingLanguages(), defLang, c.display, false).difference === 'normalized'
         ? 'Display_Name_WS_for__should_be_one_of__instead_of'
@@ -569,8 +565,9 @@ export class ValueSetValidator {
         state.defLang = cs.info.language ?? 'en';
         this.checkCodeSystemStatus(op, cs);
         state.contentMode = cs.info.content;
+        // the version searched is reported whether or not the code is found in it
+        state.version = cs.info.version;
         if (this.checkConceptSet(path, 'in', cs, cc, code, displays, state, op)) {
-          state.version = cs.info.version;
           result = true;
         } else {
           result = false;
@@ -760,7 +757,7 @@ export class ValueSetValidator {
             op.add(txIssue('warning', 'code-invalid', 'invalid-code', 'UNKNOWN_CODE_IN_FRAGMENT', [code, cs.info.url, cs.info.version], addToPath(path, 'code')));
             return true;
           }
-          const m = unknownCodeMessage(code, cs.info.url, cs.info.version, located.message);
+          const m = unknownCodeMessage(code, cs.info.url, cs.info.version, located.message ?? located.release);
           op.add({ ...m, severity: 'error', code: 'code-invalid', txType: 'invalid-code', expression: [addToPath(path, 'code')] });
           addLocateDetail(op, located.detail, path);
         }
@@ -791,8 +788,10 @@ export class ValueSetValidator {
         return false;
       }
       setInactive(c);
-      // a code system's own $validate-code says what it could not check (the reference's message has no key)
-      const note = this.internallyDefined && role !== 'not in' && !this.params.membershipOnly ? cs.incompleteValidation?.(c) : undefined;
+      // a code judged by the code system alone (its own $validate-code, or a value set that takes the
+      // whole system) says what could not be checked (the reference's message has no key); a concept
+      // list or a filter judged it, so their answers do not
+      const note = role !== 'not in' && !this.params.membershipOnly ? cs.incompleteValidation?.(c) : undefined;
       if (note) op.add({ severity: 'information', code: 'informational', txType: 'process-note', text: note, expression: [addToPath(path, 'code')] });
       return true;
     }
@@ -929,9 +928,10 @@ export class ValueSetValidator {
     const active = list.hasDisplay(langs, undefined, display, true);
     if (!active.found) {
       const allowed = list.allowedDisplays(undefined);
+      // several correct displays are listed as the reference lists them: comma-separated, unquoted
       const text = allowed.length === 1
         ? formatMessage('INACTIVE_DISPLAY_FOUND_one', [1, display, c.code, allowed[0], list.statusOf(display)])
-        : formatMessage('INACTIVE_DISPLAY_FOUND_other', [allowed.length, display, c.code, allowed.map((a) => `'${a}'`).join(', '), list.statusOf(display)]);
+        : formatMessage('INACTIVE_DISPLAY_FOUND_other', [allowed.length, display, c.code, allowed.join(','), list.statusOf(display)]);
       // a term that was once correct is still valid, but no longer current: a warning (IG requirements, Inactive Codes)
       op.add({ severity: 'warning', code: 'invalid', txType: 'display-comment', text, expression: [addToPath(path, 'display')], messageId: 'INACTIVE_DISPLAY_FOUND' });
     }

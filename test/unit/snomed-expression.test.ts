@@ -7,7 +7,7 @@ import { rf2Importer } from '../../src/importers/rf2';
 import { StoreResourceSource } from '../../src/terminology/store-source';
 import { TerminologyEngine } from '../../src/terminology/engine';
 import { TerminologyError } from '../../src/terminology/issues';
-import { parseExpression, renderExpression, isSimple } from '../../src/terminology/snomed/expression';
+import { ExpressionSyntaxError, parseExpression, renderExpression, isSimple } from '../../src/terminology/snomed/expression';
 import { snomedImplicitValueSet } from '../../src/terminology/snomed/kind';
 import { ID, INACTIVE_TERM, removeTempDirs, tempDir, writeFixtureRelease } from './snomed-fixture';
 
@@ -43,6 +43,10 @@ describe('Snomed CT compositional grammar', () => {
     expect(() => parseExpression('64572001 : 363698007')).toThrow(/Syntax error at character 21: expected '='/);
     expect(() => parseExpression('64572001 |Disease')).toThrow(/no closing '\|'/);
     expect(() => parseExpression('64572001 : { 363698007 = 10200004 }, 116676008 = 23583003')).toThrow(/ungrouped attributes must come before/);
+    // where a concept id is missing, the reference servers' wording (the suite's bugs/validate-sct-parse)
+    expect(() => parseExpression('freetext')).toThrow(new ExpressionSyntaxError('Concept not found (next char = "f", in "freetext") at character 1'));
+    expect(() => parseExpression('64572001 : x = 1')).toThrow(new ExpressionSyntaxError('Concept not found (next char = "x", in "64572001 : x = 1") at character 12'));
+    expect(() => parseExpression('64572001 +')).toThrow(new ExpressionSyntaxError('Concept not found (next char = "[n/a: overrun]", in "64572001 +") at character 11'));
   });
 });
 
@@ -116,11 +120,14 @@ describe('Snomed CT provider (synthetic release)', () => {
         expression: ['code'],
       },
     ]);
-    // a plain concept was checked whole; a value set's membership answer says nothing of it
+    // a plain concept was checked whole; a value set that takes the whole system leaves the
+    // expression to the code system, so it says the same; one that judges it by a filter does not
     expect(get(engine.validateCodeSystemCode({ parameters: params({ url: SCT, code: ID.disease }), txResources: [] }), 'issues')).toEqual([]);
-    const inVs = engine.validateValueSetCode({ parameters: params({ url: `${SCT}?fhir_vs`, system: SCT, code: `${ID.disease}:${ID.findingSite}=${ID.liverPart}` }), txResources: [] });
-    expect(value(get(inVs, 'result')[0])).toBe(true);
-    expect(get(inVs, 'issues')).toEqual([]);
+    const inVs = (url: string) => engine.validateValueSetCode({ parameters: params({ url, system: SCT, code: `${ID.disease}:${ID.findingSite}=${ID.liverPart}` }), txResources: [] });
+    expect(value(get(inVs(`${SCT}?fhir_vs`), 'result')[0])).toBe(true);
+    expect((get(inVs(`${SCT}?fhir_vs`), 'issues')[0].resource as any).issue).toEqual((get(ok, 'issues')[0].resource as any).issue);
+    expect(value(get(inVs(`${SCT}?fhir_vs=isa/${ID.disease}`), 'result')[0])).toBe(true);
+    expect(get(inVs(`${SCT}?fhir_vs=isa/${ID.disease}`), 'issues')).toEqual([]);
     const bad = engine.validateCodeSystemCode({ parameters: params({ url: SCT, code: `${ID.disease}:${ID.liver}=${ID.liverPart}` }), txResources: [] });
     expect(value(get(bad, 'result')[0])).toBe(false);
     const issues = (get(bad, 'issues')[0].resource as any).issue.map((i: any) => [i.severity, i.details.text]);
@@ -179,5 +186,23 @@ describe('Snomed CT provider (synthetic release)', () => {
     ]);
     expect(snomedImplicitValueSet(`${SCT}?fhir_vs=isa/4106070063`)).toBeUndefined();
     expect(snomedImplicitValueSet('http://example.org/vs')).toBeUndefined();
+  });
+
+  it('an implicit value set naming a concept the release does not hold, or (refset/) one that is not a reference set, is not found', () => {
+    const failure = (url: string) => {
+      try {
+        engine.validateValueSetCode({ parameters: params({ url, system: SCT, code: ID.hepatitis }), txResources: [] });
+      } catch (e) {
+        return (e as TerminologyError).issues[0];
+      }
+      return undefined;
+    };
+    // well-formed concept ids, as a bad one (visible test validate-code-implied-1b) already is
+    const unknown = '22298006';
+    for (const url of [`${SCT}?fhir_vs=isa/${unknown}`, `${SCT}?fhir_vs=refset/${unknown}`, `${SCT}?fhir_vs=refset/${ID.hepatitis}`]) {
+      expect(failure(url)).toMatchObject({ messageId: 'Unable_to_resolve_value_Set_', code: 'not-found', text: `A definition for the value Set '${url}' could not be found` });
+    }
+    expect(failure(`${SCT}?fhir_vs=refset/${ID.careRefset}`)).toBeUndefined();
+    expect(failure(`${SCT}?fhir_vs=isa/${ID.retired}`)).toBeUndefined();
   });
 });

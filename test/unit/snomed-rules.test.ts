@@ -1,6 +1,6 @@
 import type { ParametersParameter, ValueSet } from 'fhir/r4';
 import { TerminologyEngine } from '../../src/terminology/engine';
-import { ID, fixtureEngine, removeTempDirs } from './snomed-fixture';
+import { ID, INACTIVE_TERM, fixtureEngine, removeTempDirs } from './snomed-fixture';
 
 /**
  * Snomed CT rules beyond the visible conformance tests, from the ecosystem IG (Inactive Codes,
@@ -65,12 +65,78 @@ describe('Snomed CT rules', () => {
     });
   });
 
+  describe('membership by a filter', () => {
+    const byFilter = (value: string, code: string) =>
+      engine.validateValueSetCode({
+        parameters: [{ name: 'valueSet', resource: { resourceType: 'ValueSet', status: 'active', compose: { include: [{ system: SCT, filter: [{ property: 'inactive', op: '=', value }] }] } } }, { name: 'system', valueUri: SCT }, { name: 'code', valueCode: code }],
+        txResources: [],
+      });
+
+    it('an inactive concept a filter selects is a member, reported without its status (no inactive, no warning)', () => {
+      const out = byFilter('true', ID.retired);
+      expect(value(out, 'result')).toBe(true);
+      expect(value(out, 'inactive')).toBeUndefined();
+      expect(issues(out)).toEqual([]);
+    });
+
+    it('an inactive concept a filter leaves out is not in the value set, and that is all that is said', () => {
+      const out = byFilter('false', ID.retired);
+      expect(value(out, 'result')).toBe(false);
+      expect(value(out, 'inactive')).toBeUndefined();
+      expect(issues(out)).toEqual([['error', 'not-in-vs', 'None_of_the_provided_codes_are_in_the_value_set_one']]);
+      // listed in the value set, the concept's status is reported as ever
+      expect(value(engine.validateValueSetCode({ parameters: [{ name: 'valueSet', resource: enumerated(ID.retired) }, { name: 'system', valueUri: SCT }, { name: 'code', valueCode: ID.retired }], txResources: [] }), 'inactive')).toBe(true);
+    });
+  });
+
   describe('displays in several languages', () => {
     it('a Swedish term is a right display when no language is asked for or Swedish is; with English asked for it is wrong', () => {
       const check = (lang?: string) => value(validate(ID.hepatitis, [{ name: 'display', valueString: 'Hepatit' }, ...(lang ? [{ name: 'displayLanguage', valueCode: lang }] : [])]), 'result');
       expect(check()).toBe(true);
       expect(check('sv')).toBe(true);
       expect(check('en')).toBe(false);
+    });
+  });
+
+  /**
+   * Every description of a concept (the fully specified name and each synonym, in its own language)
+   * is a valid display, so a wrong display names them all, with their languages, as the choices (as
+   * for any code system: "one of N choices: 'a' (en) or 'b' (de)"). The concept's display is one of
+   * those descriptions, not a further choice without a language: when a language is asked for in
+   * which the concept has no term, a display in the default language is valid with a note.
+   */
+  describe('valid displays are the descriptions', () => {
+    const text = (out: ParametersParameter[]) => (value(out, 'issues')?.issue ?? []).map((i: any) => i.details.text as string).join('\n');
+    const check = (code: string, display: string, lang?: string) => validate(code, [{ name: 'display', valueString: display }, ...(lang ? [{ name: 'displayLanguage', valueCode: lang }] : [])]);
+
+    it('a wrong display names every description (FSN and synonyms) with its language as the valid choices', () => {
+      const out = check(ID.liverLobeDisorder, 'Something else');
+      expect(value(out, 'result')).toBe(false);
+      expect(issues(out)).toEqual([['error', 'invalid-display', 'Display_Name_for__should_be_one_of__instead_of']]);
+      expect(text(out)).toContain('Valid display is one of 3 choices: ');
+      for (const t of ['Liver lobe disorder', 'Liver lobe disorder (fixture)', 'Liver lobe disorder synonym']) expect(text(out)).toContain(`'${t}' (en)`);
+      // the fully specified name is accepted, as the message says
+      expect(value(check(ID.liverLobeDisorder, 'Liver lobe disorder (fixture)'), 'result')).toBe(true);
+    });
+
+    it('an inactive description as display: the correct displays named are the active descriptions', () => {
+      const out = check(ID.hepatitis, INACTIVE_TERM);
+      expect(value(out, 'result')).toBe(true);
+      expect(issues(out)).toEqual([['warning', 'display-comment', 'INACTIVE_DISPLAY_FOUND']]);
+      // comma-separated and unquoted, as the reference lists them
+      const named = text(out).split('The correct display is one of ')[1].split(',');
+      for (const t of ['Hepatitis', 'Hepatitis (fixture)', 'Hepatitis synonym']) expect(named).toContain(t);
+      expect(named).not.toContain(INACTIVE_TERM);
+    });
+
+    it('a language with no terms: the default-language display is valid with a note, a wrong display is an error', () => {
+      const right = check(ID.liverLobeDisorder, 'Liver lobe disorder', 'de');
+      expect(value(right, 'result')).toBe(true);
+      expect(issues(right)).toEqual([['information', 'invalid-display', 'NO_VALID_DISPLAY_FOUND_NONE_FOR_LANG_OK']]);
+      const wrong = check(ID.liverLobeDisorder, 'Something else', 'de');
+      expect(value(wrong, 'result')).toBe(false);
+      expect(issues(wrong)).toEqual([['error', 'invalid-display', 'NO_VALID_DISPLAY_FOUND_NONE_FOR_LANG_ERR']]);
+      expect(text(wrong)).toContain("Default display is 'Liver lobe disorder'");
     });
   });
 
@@ -100,6 +166,15 @@ describe('Snomed CT rules', () => {
       expect(value(out, 'result')).toBe(false);
       expect(issues(out).map((i: any[]) => i[0])).toEqual(['error', 'information']);
       expect(value(out, 'issues').issue[1].details.text).toBe('Not a valid expression: Concept 1234567001 not found');
+    });
+
+    it('$lookup of a code the release does not hold: not found, naming the release; for an expression, why it is invalid', () => {
+      const lookup = (code: string) => () => engine.lookup({ parameters: [{ name: 'system', valueUri: SCT }, { name: 'code', valueCode: code }], txResources: [] });
+      // the edition name belongs to $validate-code's unknown-code message, not to $lookup's
+      expect(lookup('1234567001')).toThrow(new RegExp(`^Unable to find code '1234567001' in ${SCT} version ${VERSION}$`));
+      const bad = `${ID.disease}:${ID.findingSite}=1234567001`;
+      expect(lookup(bad)).toThrow(`Unable to find code '${bad}' in ${SCT} version ${VERSION} (Not a valid expression: Concept 1234567001 not found)`);
+      expect(validate('1234567001').find((p) => p.name === 'message')?.valueString).toMatch(/version '[^']+' \(.+\)$/);
     });
 
     it('an expression naming an inactive concept is valid but inactive, with the warning an inactive concept gets', () => {

@@ -111,6 +111,13 @@ describe('concept status in a CodeSystem resource (IG: Inactive Codes)', () => {
     expect(expand([], { ...ALL, compose: { inactive: false, include: [{ system: CS.url }] } }).map((c) => c.code)).toEqual(['current', 'deprecated']);
   });
 
+  it('$validate-code of an inactive concept outside the value set: not a member, its status not reported', () => {
+    const out = engine.validateValueSetCode({ parameters: [{ name: 'valueSet', resource: vs('urn:example:vs:current', [{ system: CS.url, concept: [{ code: 'current' }] }]) }, { name: 'coding', valueCoding: { system: CS.url, code: 'retired' } }], txResources: [CS] });
+    expect(param(out, 'result')).toBe(false);
+    expect(param(out, 'inactive')).toBeUndefined();
+    expect(param(out, 'issues').issue.map((i: any) => i.details.coding[0].code)).toEqual(['not-in-vs']);
+  });
+
   it('$validate-code of an inactive concept: valid, with inactive and status returned and a warning', () => {
     const out = engine.validateCodeSystemCode({ parameters: [{ name: 'url', valueUri: CS.url }, { name: 'code', valueCode: 'retired' }], txResources: [CS] });
     expect(param(out, 'result')).toBe(true);
@@ -210,6 +217,14 @@ describe('code-system version parameters through nested imports', () => {
     // system-version makes the unpinned include v1: both includes are v1, so c is not in MIXED
     expect(check(MIXED, 'c', undefined, ['system-version', '1']).result).toBe(false);
     expect(check(MIXED, 'a', undefined, ['system-version', '1'])).toEqual({ result: true, version: '1', display: 'a (v1)' });
+  });
+
+  it('a code not found still reports the version of the code system searched (not for a CodeableConcept)', () => {
+    const version = (parameters: ParametersParameter[]) => param(engine.validateValueSetCode({ parameters, txResources: tx }), 'version');
+    expect(version([{ name: 'valueSet', resource: INNER }, { name: 'coding', valueCoding: { system: V1.url, code: 'zz' } }])).toBe('2');
+    expect(version([{ name: 'valueSet', resource: PINNED }, { name: 'system', valueUri: V1.url }, { name: 'code', valueCode: 'zz' }])).toBe('2');
+    expect(param(engine.validateCodeSystemCode({ parameters: [{ name: 'url', valueUri: V1.url }, { name: 'version', valueString: '1' }, { name: 'code', valueCode: 'c' }], txResources: tx }), 'version')).toBe('1');
+    expect(version([{ name: 'valueSet', resource: INNER }, { name: 'codeableConcept', valueCodeableConcept: { coding: [{ system: V1.url, code: 'zz' }] } }])).toBeUndefined();
   });
 
   it('the rules reach $validate-code through imports too', () => {

@@ -67,6 +67,8 @@ export interface LocateResult {
   message?: string;
   /** A further finding about a code that was not found, reported as an information issue (e.g. why an expression is invalid). */
   detail?: string;
+  /** How the unknown-code message of $validate-code names the release searched (Snomed CT: its edition). */
+  release?: string;
 }
 
 /** A filter from ValueSet.compose.include.filter, prepared against one code system. */

@@ -26,8 +26,12 @@ export interface ProviderKind {
   stored?(ctx: StoredCodeSystemContext): CodeSystemProvider;
   /** A provider for a code system sent with a request (held in memory). */
   inMemory?(cs: CodeSystem, supplements: CodeSystem[]): CodeSystemProvider;
-  /** An implicit value set this kind defines for a URL (e.g. Snomed CT's ?fhir_vs=isa/...). */
-  implicitValueSet?(url: string): ValueSet | undefined;
+  /**
+   * An implicit value set this kind defines for a URL (e.g. Snomed CT's ?fhir_vs=isa/...).
+   * `release` gives the provider of the code system release a value set would draw on, when the
+   * server holds it: a URL naming what that release does not hold defines no value set.
+   */
+  implicitValueSet?(url: string, release?: ReleaseLookup): ValueSet | undefined;
   /**
    * A code system this kind serves without stored content (UCUM, BCP-47, ISO 3166, ...): its
    * CodeSystem resource (metadata only; the provider holds the codes). It is a candidate for its
@@ -66,9 +70,12 @@ export function builtInCodeSystems(): CodeSystem[] {
   return KINDS.map((k) => k.builtIn?.()).filter((cs): cs is CodeSystem => !!cs);
 }
 
-export function implicitValueSet(url: string): ValueSet | undefined {
+/** The provider of a code system release (undefined when the server does not hold it). */
+export type ReleaseLookup = (system: string, version?: string) => CodeSystemProvider | undefined;
+
+export function implicitValueSet(url: string, release?: ReleaseLookup): ValueSet | undefined {
   for (const k of KINDS) {
-    const vs = k.implicitValueSet?.(url);
+    const vs = k.implicitValueSet?.(url, release);
     if (vs) return vs;
   }
   return undefined;

@@ -88,6 +88,11 @@ class Parser extends Scanner {
 
   private concept(): ExpressionConcept {
     this.ws();
+    // the reference servers' wording, where a concept id is missing
+    if (!/^\d/.test(this.text.slice(this.pos))) {
+      const next = this.pos < this.text.length ? this.text[this.pos] : '[n/a: overrun]';
+      throw this.error(`Concept not found (next char = "${next}", in "${this.text}") at character ${this.pos + 1}`);
+    }
     return this.conceptReference('a concept id');
   }
 

@@ -1,5 +1,5 @@
 import type { ValueSet, ValueSetComposeInclude } from 'fhir/r4';
-import { registerProviderKind } from '../providers/registry';
+import { type ReleaseLookup, registerProviderKind } from '../providers/registry';
 import { SnomedProvider } from './snomed-provider';
 import { SCT_URI, isSctid } from './sctid';
 
@@ -11,9 +11,22 @@ const IMPLICIT = /^http:\/\/snomed\.info\/(x?)sct(?:\/(\d+)(?:\/version\/(\d{8})
  * `?fhir_vs` (all concepts), `?fhir_vs=isa/<id>` (a concept and its descendants),
  * `?fhir_vs=refset/<id>` (a reference set's members), `?fhir_vs=refset` (the reference sets) and
  * `?fhir_vs=ecl/<ECL>`. An edition URL before `?` means that edition (its latest release), an
- * edition/version URL that release; an id that is not a valid SCTID names no value set.
+ * edition/version URL that release; an id that is not a valid SCTID names no value set, nor does
+ * (given the release) a concept the release does not hold or, for refset/, one that is not a
+ * reference set in it.
  */
-export function snomedImplicitValueSet(url: string): ValueSet | undefined {
+export function snomedImplicitValueSet(url: string, release?: ReleaseLookup): ValueSet | undefined {
+  const vs = implicitDefinition(url);
+  const inc = vs?.compose?.include[0];
+  const named = inc?.filter?.[0];
+  if (!vs || !named || named.property !== 'concept') return vs;
+  const sct = release?.(SCT_URI, inc!.version);
+  // a release the server does not hold is for the expansion to report
+  if (!(sct instanceof SnomedProvider)) return vs;
+  return sct.holds(named.value, named.op === 'in') ? vs : undefined;
+}
+
+function implicitDefinition(url: string): ValueSet | undefined {
   const m = IMPLICIT.exec(url);
   if (!m) return undefined;
   const [, unpublished, module, date, query] = m;

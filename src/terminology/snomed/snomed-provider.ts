@@ -75,16 +75,16 @@ export class SnomedProvider extends ConceptGraphProvider implements IndexedCodeS
   locate(code: string): LocateResult {
     if (/^\d+$/.test(code)) {
       const c = this.built.byCode(code);
-      return c ? { concept: c } : { message: this.editionName };
+      return c ? { concept: c } : { release: this.editionName };
     }
     let e: SctExpression;
     try {
       e = parseExpression(code);
     } catch (err) {
-      return { message: this.editionName, detail: `Not a valid expression: ${(err as Error).message}` };
+      return { release: this.editionName, detail: `Not a valid expression: ${(err as Error).message}` };
     }
     const problem = this.checkExpression(e);
-    if (problem) return { message: this.editionName, detail: `Not a valid expression: ${problem}` };
+    if (problem) return { release: this.editionName, detail: `Not a valid expression: ${problem}` };
     if (isSimple(e)) return { concept: this.built.byCode(e.focus[0].id)! };
     const concept = this.built.forExpression(code, e, e.focus.map((f) => this.built.byCode(f.id)!));
     if (this.referencedConcepts(e).some((id) => this.built.detailsOf(this.built.byCode(id)!)?.inactive)) this.inactiveExpressions.add(concept);
@@ -173,6 +173,12 @@ export class SnomedProvider extends ConceptGraphProvider implements IndexedCodeS
     return (this.count ??= this.concepts.count(this.store.csPk));
   }
 
+  /** Does the release hold this concept (and, when asked, as a reference set with members)? */
+  holds(id: string, asRefset = false): boolean {
+    const pk = this.store.pkOf(id);
+    return pk !== undefined && (!asRefset || this.store.isRefset(pk));
+  }
+
   /** The pairs of an association reference set (historical associations and others) with this code on one side. */
   associations(refset: string, code: string, reverse: boolean): { source: string; target: string }[] | 'unknown' {
     const refsetPk = this.store.pkOf(refset);
@@ -241,7 +247,17 @@ export class SnomedProvider extends ConceptGraphProvider implements IndexedCodeS
     return super.supportsFilter(property, op);
   }
 
+  /**
+   * A filter of a Snomed CT value set states membership by itself (as the reference servers judge
+   * it): a code it selects, or leaves out, is reported as in or not in the value set, its own
+   * status (inactive) not repeated.
+   */
   override filter(property: string, op: string, value: string): ConceptFilter {
+    const f = this.selection(property, op, value);
+    return f.membershipOnly ? f : Object.assign(Object.create(f) as ConceptFilter, { membershipOnly: true });
+  }
+
+  private selection(property: string, op: string, value: string): ConceptFilter {
     if ((property === 'constraint' || property === 'expression') && op === '=') return this.eclFilter(this.ecl(value));
     if (property === 'expressions' && op === '=') {
       const allow = value === 'true';

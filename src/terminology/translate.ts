@@ -45,6 +45,9 @@ const RELATIONSHIP: Record<string, string> = {
   disjoint: 'not-related-to',
 };
 
+/** Equivalences that say the source has no counterpart in the target. */
+const NOT_A_TRANSLATION = new Set(['unmatched', 'disjoint']);
+
 /**
  * ConceptMap/$translate, forward (source → target) and reverse (which sources map to this
  * target). Maps are the one named by url, or every map (request and store) whose groups fit.
@@ -98,11 +101,14 @@ export function translate(ctx: TerminologyContext, maps: ConceptMap[], input: Tr
       }
     }
   }
-  const out: ParametersParameter[] = [{ name: 'result', valueBoolean: matches.some((m) => m.part?.some((p) => p.name === 'concept')) }];
-  if (matches.length === 0) {
+  // R4 $translate: `result` is true only when a match is not unmatched or disjoint; a map
+  // saying "no counterpart" is not a translation, so such targets are left out of the answer
+  const found = matches.filter((m) => !NOT_A_TRANSLATION.has(m.part?.find((p) => p.name === 'equivalence')?.valueCode ?? ''));
+  const out: ParametersParameter[] = [{ name: 'result', valueBoolean: found.some((m) => m.part?.some((p) => p.name === 'concept')) }];
+  if (found.length === 0) {
     out.push({ name: 'message', valueString: candidates.length === 0 ? `No ConceptMap is available to translate '${system}#${code}'` : 'No translations found' });
   }
-  out.push(...matches);
+  out.push(...found);
   return out;
 }
 

@@ -748,6 +748,12 @@ export class ValueSetValidator {
       state.inactive = { value: st.inactive, path, code };
       state.status = st.status ?? '';
     };
+    // a code system that is not case-sensitive finds a code whatever its case; say what the right case is
+    const noteNormalForm = (c: Concept) => {
+      if (c.code === code) return;
+      this.addNormalisationIssue(op, path, code, c.code, cs);
+      state.normalForm = c.code;
+    };
     if (!cset.concept && !cset.filter) {
       const located = cs.locate(code);
       const c = located.concept;
@@ -763,10 +769,7 @@ export class ValueSetValidator {
         }
         return false;
       }
-      if (c.code !== code) {
-        this.addNormalisationIssue(op, path, code, c.code, cs);
-        state.normalForm = c.code;
-      }
+      noteNormalForm(c);
       this.listDisplaysFromCodeSystem(displays, cs, c);
       const st = cs.status(c);
       if (!this.params.abstractOk && st.abstract) {
@@ -798,8 +801,9 @@ export class ValueSetValidator {
 
     const located = cset.concept?.length ? cs.locate(code).concept : undefined;
     for (const cc of cset.concept ?? []) {
-      // a refined code (ICF with qualifiers) is in the value set where its base code is listed
-      if (cc.code !== code && located?.refines?.code !== cc.code) continue;
+      // a refined code (ICF with qualifiers) is in the value set where its base code is listed;
+      // a listed code is matched as the code system matches codes (by case or not)
+      if (cc.code !== code && located?.code !== cc.code && located?.refines?.code !== cc.code) continue;
       const c = located;
       if (!c) continue;
       this.listDisplaysFromCodeSystem(displays, cs, c);
@@ -827,6 +831,7 @@ export class ValueSetValidator {
           op.add(txIssue('warning', 'business-rule', 'code-comment', 'CONCEPT_DEPRECATED_IN_VALUESET', [cs.info.url, code, 'deprecated', this.vurl], addToPath(path, 'code')));
         }
       }
+      noteNormalForm(c);
       setInactive(c);
       return true;
     }
@@ -857,6 +862,7 @@ export class ValueSetValidator {
           state.inactive = { value: true, path, code };
           if (st.status) state.status = st.status;
         }
+        noteNormalForm(c);
         return true;
       }
       // a filter that can say why the code is outside it (a unit of another dimension) says so

@@ -1,4 +1,4 @@
-import type { Coding, ConceptMap, ConceptMapGroup, ParametersParameter } from 'fhir/r4';
+import type { Coding, ConceptMap, ConceptMapGroup, ConceptMapGroupElementTarget, ParametersParameter } from 'fhir/r4';
 import type { TerminologyContext } from './context';
 import { TerminologyError } from './issues';
 import { canonicalOf, splitCanonical } from './versions';
@@ -84,7 +84,7 @@ export function translate(ctx: TerminologyContext, maps: ConceptMap[], input: Tr
         if (input.otherSystem && tgt.url !== input.otherSystem) continue;
         for (const el of g.element ?? []) {
           if (el.code !== code) continue;
-          for (const t of el.target ?? []) matches.push(match(t.equivalence, { system: tgt.url, version: g.targetVersion, code: t.code, display: t.display }, origin));
+          for (const t of el.target ?? []) matches.push(targetMatch(t, g, origin));
         }
         if (!(g.element ?? []).some((e) => e.code === code)) unmapped(g, code!, origin, matches);
       } else {
@@ -93,7 +93,7 @@ export function translate(ctx: TerminologyContext, maps: ConceptMap[], input: Tr
         for (const el of g.element ?? []) {
           for (const t of el.target ?? []) {
             if (t.code !== code) continue;
-            const m = match(t.equivalence, { system: tgt.url, version: g.targetVersion, code: t.code, display: t.display }, origin);
+            const m = targetMatch(t, g, origin);
             m.part!.push({ name: 'source', valueCoding: clean({ system: src.url, version: g.sourceVersion, code: el.code, display: el.display }) });
             matches.push(m);
           }
@@ -128,6 +128,22 @@ function match(equivalence: string | undefined, concept: Coding, origin: string)
   if (concept.code) part.push({ name: 'concept', valueCoding: clean(concept) });
   part.push({ name: 'originMap', valueCanonical: origin });
   return { name: 'match', part };
+}
+
+/**
+ * The match for one target of a map element: its concept and equivalence, the target's comment
+ * as the match message, and each product (another element the mapping produces) as a product
+ * part with element and concept (R4 ConceptMap/$translate).
+ */
+function targetMatch(t: ConceptMapGroupElementTarget, g: ConceptMapGroup, origin: string): ParametersParameter {
+  const m = match(t.equivalence, { system: groupSystem(g.target).url, version: g.targetVersion, code: t.code, display: t.display }, origin);
+  if (t.comment) m.part!.push({ name: 'message', valueString: t.comment });
+  for (const pr of t.product ?? []) {
+    const part: ParametersParameter[] = [{ name: 'element', valueUri: pr.property }];
+    if (pr.value) part.push({ name: 'concept', valueCoding: clean({ system: pr.system, code: pr.value, display: pr.display }) });
+    m.part!.push({ name: 'product', part });
+  }
+  return m;
 }
 
 /** group.unmapped: what a code with no element maps to (provided / fixed). */

@@ -22,6 +22,7 @@ const MAP: ConceptMap = {
         { code: 'b', target: [{ code: 'B', equivalence: 'disjoint' }] },
         { code: 'c', target: [{ equivalence: 'unmatched' }] },
         { code: 'd', target: [{ code: 'D1', equivalence: 'disjoint' }, { code: 'D2', equivalence: 'wider' }] },
+        { code: 'e', target: [{ code: 'E', equivalence: 'inexact', comment: 'only for adults', product: [{ property: 'urn:example:element:site', system: 'urn:example:cs:site', value: 'arm' }] }] },
       ],
     },
   ],
@@ -57,5 +58,22 @@ describe('result: true only when a match is neither unmatched nor disjoint', () 
     expect(result(reverse('B'))).toBe(false);
     expect(targets(reverse('B'))).toEqual([]);
     expect(result(reverse('D2'))).toBe(true);
+  });
+});
+
+describe('a match carries what the map says of its target', () => {
+  it("the target's comment is the match message; each product is a product part (element and concept)", () => {
+    const m = forward('e').find((p) => p.name === 'match')!;
+    expect(m.part?.find((p) => p.name === 'message')?.valueString).toBe('only for adults');
+    expect(m.part?.find((p) => p.name === 'product')?.part).toEqual([
+      { name: 'element', valueUri: 'urn:example:element:site' },
+      { name: 'concept', valueCoding: { system: 'urn:example:cs:site', code: 'arm' } },
+    ]);
+  });
+
+  it('a target without them has neither', () => {
+    const names = forward('a').find((p) => p.name === 'match')!.part!.map((p) => p.name);
+    expect(names).not.toContain('message');
+    expect(names).not.toContain('product');
   });
 });

@@ -665,7 +665,8 @@ export class ValueSetValidator {
       const cs = this.findCodeSystem(inc.system!, undefined);
       if (!cs) return undefined;
       if (inc.concept) {
-        if (inc.concept.some((c) => c.code === code)) {
+        const named = cs.locate(code).concept?.code;
+        if (inc.concept.some((c) => c.code === code || c.code === named)) {
           systems.add(inc.system!);
           if (!result) result = inc.system;
           else if (result !== inc.system) return undefined;

@@ -55,4 +55,13 @@ describe('case: a value set over a code system that is not case-sensitive', () =
   it('a concept list still holds only its own codes, whatever the case', () => {
     expect(param(validate(vs({ system: INSENSITIVE.url, concept: [{ code: 'beta' }] }), INSENSITIVE.url!, 'GAMMA'), 'result')).toBe(false);
   });
+
+  it('inferSystem finds the system of a listed code given in another case', () => {
+    const out = engine.validateValueSetCode({
+      parameters: [{ name: 'valueSet', resource: vs({ system: INSENSITIVE.url, concept: [{ code: 'beta' }] }) }, { name: 'code', valueCode: 'Beta' }, { name: 'inferSystem', valueBoolean: true }],
+      txResources: [INSENSITIVE],
+    });
+    expect(param(out, 'result')).toBe(true);
+    expect(param(out, 'system')).toBe(INSENSITIVE.url);
+  });
 });

@@ -18,6 +18,14 @@ function addToPath(path: string, name: string): string {
   return path ? `${path}.${name}` : name;
 }
 
+/**
+ * Whether a code listed in a value set names the concept a given code was found as: its own
+ * code, or, in a code system that is not case-sensitive, that code in any case.
+ */
+function namesConcept(cs: CodeSystemProvider, listed: string, found: Concept): boolean {
+  return listed === found.code || (!cs.info.caseSensitive && listed.toLowerCase() === found.code.toLowerCase());
+}
+
 function isAbsoluteUri(s: string): boolean {
   return /^[a-zA-Z][a-zA-Z0-9+.-]*:\S+$/.test(s);
 }
@@ -665,8 +673,8 @@ export class ValueSetValidator {
       const cs = this.findCodeSystem(inc.system!, undefined);
       if (!cs) return undefined;
       if (inc.concept) {
-        const named = cs.locate(code).concept?.code;
-        if (inc.concept.some((c) => c.code === code || c.code === named)) {
+        const named = cs.locate(code).concept;
+        if (inc.concept.some((c) => c.code === code || (named && namesConcept(cs, c.code, named)))) {
           systems.add(inc.system!);
           if (!result) result = inc.system;
           else if (result !== inc.system) return undefined;
@@ -804,7 +812,7 @@ export class ValueSetValidator {
     for (const cc of cset.concept ?? []) {
       // a refined code (ICF with qualifiers) is in the value set where its base code is listed;
       // a listed code is matched as the code system matches codes (by case or not)
-      if (cc.code !== code && located?.code !== cc.code && located?.refines?.code !== cc.code) continue;
+      if (cc.code !== code && !(located && namesConcept(cs, cc.code, located)) && located?.refines?.code !== cc.code) continue;
       const c = located;
       if (!c) continue;
       this.listDisplaysFromCodeSystem(displays, cs, c);

@@ -64,4 +64,9 @@ describe('case: a value set over a code system that is not case-sensitive', () =
     expect(param(out, 'result')).toBe(true);
     expect(param(out, 'system')).toBe(INSENSITIVE.url);
   });
+
+  it('a concept list that writes the code in another case still names the concept', () => {
+    expect(param(validate(vs({ system: INSENSITIVE.url, concept: [{ code: 'BETA' }] }), INSENSITIVE.url!, 'beta'), 'result')).toBe(true);
+    expect(param(validate(vs({ system: SENSITIVE.url, concept: [{ code: 'BETA' }] }), SENSITIVE.url!, 'beta'), 'result')).toBe(false);
+  });
 });

@@ -4,7 +4,7 @@ import type { ResourceStore, StoredResource } from '../store/resource-store';
 import { ConceptInput, ConceptStore } from '../store/concept-store';
 import { FhirCodeSystemProvider } from '../terminology/providers/fhir-codesystem';
 import { ImportLog } from '../store/import-log';
-import { LOCAL, Origin, describeOrigin, isOwn, mayReplace } from '../store/resource-origin';
+import { LOCAL, Origin, heldElsewhere, isOwn, mayReplace } from '../store/resource-origin';
 import { ImportError, NO_PROGRESS, Progress, StreamedCodeSystem } from './importer';
 
 export interface LoadSummary {
@@ -189,7 +189,7 @@ export class ResourceLoader {
     const other = held.find((h) => h && !mayReplace(this.origin, h.origin));
     if (other) {
       const canonical = other.url ? ` (${other.url}${other.version ? `|${other.version}` : ''})` : '';
-      throw new ImportError(`${other.resourceType}/${other.id}${canonical} is held here from ${describeOrigin(other.origin)}; ${describeOrigin(this.origin)} may not replace it`);
+      throw new ImportError(heldElsewhere(`${other.resourceType}/${other.id}${canonical}`, other.origin, this.origin));
     }
   }
 

@@ -1,6 +1,6 @@
 import type { NimCommentRow, NimModelRow, NimReleaseRow, NimStatus, NimStore } from '../store/nim-store';
 import type { ResourceStore } from '../store/resource-store';
-import { LOCAL, Origin, describeOrigin, feedOrigin, mayReplace } from '../store/resource-origin';
+import { LOCAL, Origin, describeOrigin, feedOrigin, heldElsewhere, mayReplace } from '../store/resource-origin';
 import { BindingResolver } from './binding-resolver';
 import { conflict, invalid, notFound, refusePersonalData, ruleBroken } from './errors';
 import { EXT } from './extensions';
@@ -426,7 +426,7 @@ export class NimReleases {
     return this.store.transaction(() => {
       let row = this.store.release(snapshot.version);
       // a feed replaces only the releases it delivered itself, never one made here or mirrored from another feed
-      if (row && !mayReplace(origin, row.origin)) throw conflict(`Release ${snapshot.version} is held here from ${describeOrigin(row.origin)}; ${describeOrigin(origin)} may not replace it`);
+      if (row && !mayReplace(origin, row.origin)) throw conflict(heldElsewhere(`Release ${snapshot.version}`, row.origin, origin));
       if (row && row.contentHash === hash && row.status === status) return { release: row, changed: false };
       if (row && row.origin !== origin) row = this.store.updateRelease(row.pk, { origin });
       const before: ReleaseSnapshot | undefined = row?.snapshot && row.contentHash !== hash ? JSON.parse(row.snapshot) : undefined;

@@ -36,6 +36,11 @@ export function describeOrigin(origin: Origin): string {
   return origin.startsWith('feed ') ? `the feed ${origin.slice(5)}` : origin;
 }
 
+/** Why `writer` may not replace `what`, which `holder` put here (one wording for every refusal). */
+export function heldElsewhere(what: string, holder: Origin, writer: Origin): string {
+  return `${what} is held here from ${describeOrigin(holder)}; ${describeOrigin(writer)} may not replace it`;
+}
+
 /** May `writer` withdraw what `holder` put here? As replacing, but shipped content stays. */
 export function mayRetract(writer: Origin, holder: Origin): boolean {
   return mayReplace(writer, holder) && (writer === LOCAL || holder !== SHIPPED);

@@ -293,6 +293,70 @@ describe('built-in code systems', () => {
       expect(expandVs({ property: 'language', op: '=', value: 'sv' }, { property: 'region', op: '=', value: 'FI' }).contains!.map((c) => c.code)).toEqual(['sv-FI']);
       expect(expandVs({ property: 'language', op: '=', value: 'xq' }).contains ?? []).toEqual([]);
     });
+
+    it('says which subtag makes a tag invalid, as information beside the unknown code', () => {
+      const reasons = (code: string) => issueTexts(validate(BCP47, code)).filter((t) => t.startsWith('information: '));
+      expect(reasons('zz')).toEqual(["information: The language 'zz' in the code 'zz' is not valid"]);
+      expect(reasons('en-AB')).toEqual(["information: The region 'AB' in the code 'en-AB' is not valid"]);
+      expect(reasons('en-Abcd')).toEqual(["information: The script 'Abcd' in the code 'en-Abcd' is not valid"]);
+      // a registered subtag in another case is no reason of its own: the tag is simply not a code (the system is case-sensitive)
+      expect(reasons('sv-se')).toEqual([]);
+      expect(reasons('EN')).toEqual([]);
+      expect(issueTexts(validate(BCP47, 'en-us'))).toEqual(["error: Unknown code 'en-us' in the CodeSystem 'urn:ietf:bcp:47'"]);
+      expect(param(validate(BCP47, 'en-AB'), 'message')).toBe("Unknown code 'en-AB' in the CodeSystem 'urn:ietf:bcp:47'");
+    });
+
+    it('an extlang or a variant with a Prefix in the registry follows that prefix (RFC 5646 §2.2.2, §2.2.5)', () => {
+      const reasons = (code: string) => issueTexts(validate(BCP47, code)).filter((t) => t.startsWith('information: '));
+      expect(reasons('en-cmn')).toEqual(["information: The extLanguage 'cmn' in the code 'en-cmn' may only be used with 'zh', not with 'en'"]);
+      expect(reasons('en-1901')).toEqual(["information: The variant '1901' in the code 'en-1901' may only be used with 'de', not with 'en'"]);
+      // the prefix's subtags in their places, with other subtags between (de-CH-1901), variants counting (sl-rozaj-biske)
+      for (const tag of ['zh-cmn', 'de-1901', 'de-CH-1901', 'de-Latn-AT-1901', 'sl-rozaj-biske', 'en-fonipa']) expect([tag, param(validate(BCP47, tag), 'result')]).toEqual([tag, true]);
+      // a region that happens to spell the prefix is not the prefix
+      for (const tag of ['en-DE-1901', 'sl-biske']) expect([tag, param(validate(BCP47, tag), 'result')]).toEqual([tag, false]);
+    });
+
+    it('a grandfathered tag has no parts to name: it is displayed as itself, its registry description is another display', () => {
+      expect(param(validate(BCP47, 'i-klingon'), 'display')).toBe('i-klingon');
+      expect(param(validate(BCP47, 'i-klingon', [{ name: 'display', valueString: 'Klingon' }]), 'result')).toBe(true);
+      expect(param(validate(BCP47, 'en-GB-oed'), 'display')).toBe('en-GB-oed');
+    });
+
+    it('a tag subsumes the tags that add subtags to it (RFC 4647 extended filtering); a grandfathered tag only itself', () => {
+      const outcome = (codeA: string, codeB: string) =>
+        param(engine.subsumes({ parameters: [{ name: 'system', valueUri: BCP47 }, { name: 'codeA', valueCode: codeA }, { name: 'codeB', valueCode: codeB }], txResources: [] }), 'outcome');
+      expect(
+        [
+          ['en', 'en-US'],
+          ['en-US', 'en'],
+          ['en-US', 'en-US'],
+          ['zh', 'zh-Hans-CN'],
+          ['en-US', 'en-Latn-US'],
+          ['de', 'de-1901'],
+          ['en-US', 'en-GB'],
+          ['zh-Hant', 'zh-Hans-CN'],
+          ['en-Latn', 'en-US'],
+          ['en', 'fr'],
+          ['zh', 'zh-min-nan'],
+          ['en', 'en-US-u-ca-gregory'],
+          ['en-x-a', 'en-x-b'],
+        ].map(([a, b]) => `${a} ${outcome(a, b)} ${b}`),
+      ).toEqual([
+        'en subsumes en-US',
+        'en-US subsumed-by en',
+        'en-US equivalent en-US',
+        'zh subsumes zh-Hans-CN',
+        'en-US subsumes en-Latn-US',
+        'de subsumes de-1901',
+        'en-US not-subsumed en-GB',
+        'zh-Hant not-subsumed zh-Hans-CN',
+        'en-Latn not-subsumed en-US',
+        'en not-subsumed fr',
+        'zh not-subsumed zh-min-nan',
+        'en subsumes en-US-u-ca-gregory',
+        'en-x-a not-subsumed en-x-b',
+      ]);
+    });
   });
 
   describe('ISO 3166 countries', () => {

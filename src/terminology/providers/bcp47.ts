@@ -4,7 +4,7 @@ import ISO6391 from 'iso-639-1';
 import type { Concept, ConceptFilter, Designation, EnumerationBasis, LocateResult } from './provider';
 import { registerProviderKind } from './registry';
 import { GrammarProvider, builtInConcept, builtInResource, listFilter, servesResource, term } from './builtin';
-import { parseLanguageTag, LanguageTag, currentSubtags, registeredCase, registryEntry, registryDate } from './bcp47-registry';
+import { parseLanguageTag, LanguageTag, covers, currentSubtags, registeredCase, registryEntry, registryDate } from './bcp47-registry';
 
 /**
  * BCP-47 language tags (urn:ietf:bcp:47): every valid tag is a code. A tag is valid when it is
@@ -88,7 +88,8 @@ function namedDisplay(lang: string, p: PartNames): string {
 
 /** The English display from the registry. */
 function registryDisplay(tag: LanguageTag): string | undefined {
-  if (tag.grandfathered) return description('grandfathered', tag.grandfathered);
+  // a grandfathered tag has no parts to name: it is shown as itself, its description is another display
+  if (tag.grandfathered) return undefined;
   if (!tag.language) return undefined;
   return namedDisplay(languageName(tag), partNames(tag));
 }
@@ -107,7 +108,7 @@ function languageName(tag: LanguageTag): string {
  * them (displays are compared without regard to case).
  */
 function alternativeDisplays(tag: LanguageTag): string[] {
-  if (tag.grandfathered) return descriptions('grandfathered', tag.grandfathered).slice(1);
+  if (tag.grandfathered) return descriptions('grandfathered', tag.grandfathered);
   if (!tag.language) return [];
   const p = partNames(tag);
   const unnamed = [p.script, p.region, ...p.variants].filter((x): x is string => !!x);
@@ -203,7 +204,20 @@ export class Bcp47Provider extends GrammarProvider {
   readonly enumerationBasis: EnumerationBasis = { url: LANGUAGES_VS, status: 'active' };
   protected parse(code: string): LocateResult {
     const tag = parseLanguageTag(code);
-    return 'problem' in tag ? {} : { concept: tagConcept(code, tag) };
+    // why the tag is invalid, unless only a registered subtag's case is wrong (en-us: simply not a code)
+    if ('problem' in tag) return tag.caseOnly ? {} : { detail: tag.problem };
+    return { concept: tagConcept(code, tag) };
+  }
+
+  /**
+   * A tag subsumes the tags that add subtags to it (en subsumes en-US, zh-Hans-CN and en-Latn-US;
+   * en-US subsumes en-Latn-US): language ranges by extended filtering (RFC 4647 §3.3.2).
+   */
+  override subsumes(ancestor: Concept, descendant: Concept): boolean {
+    if (ancestor.code === descendant.code) return true;
+    const a = parseLanguageTag(ancestor.code);
+    const d = parseLanguageTag(descendant.code);
+    return !('problem' in a) && !('problem' in d) && covers(a, d);
   }
 
   protected basisCodes(): string[] {

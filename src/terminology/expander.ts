@@ -482,8 +482,9 @@ export class ValueSetExpander {
         }
         return provider.filter(f.property, opOf(f), f.value);
       });
-      // enumerate the most selective filter, test the others
-      const [first, ...rest] = [...prepared].sort((a, b) => a.estimate - b.estimate);
+      // enumerate what the filters select together (a grammar's), else the most selective filter; test the others
+      const joint = provider.enumerateFilters?.(inc.filter.map((f) => ({ property: f.property, op: opOf(f), value: f.value })));
+      const [first, ...rest] = joint ? [joint, ...prepared] : [...prepared].sort((a, b) => a.estimate - b.estimate);
       // an open (grammar) selection is never shown as a hierarchy: do not read parents for it
       const hierarchical = prepared.length === 1 && !this.openSelection;
       const added = new Map<Concept, Entry>();

@@ -290,8 +290,42 @@ describe('built-in code systems', () => {
       expect(codes.every((c) => c === 'sv' || /^sv-([A-Z]{2}|[0-9]{3})$/.test(c))).toBe(true);
       expect(sv.contains!.find((c) => c.code === 'sv-FI')?.display).toBe('Swedish (Finland)');
       expect(sv.extension?.map((e) => e.url)).toContain('http://hl7.org/fhir/StructureDefinition/valueset-unclosed');
-      expect(expandVs({ property: 'language', op: '=', value: 'sv' }, { property: 'region', op: '=', value: 'FI' }).contains!.map((c) => c.code)).toEqual(['sv-FI']);
       expect(expandVs({ property: 'language', op: '=', value: 'xq' }).contains ?? []).toEqual([]);
+    });
+
+    it('a fixed language lists the tag and one tag per registered region, in registry order, deprecated and private-use ones too; language and region fixed list the scripts', () => {
+      const expandVs = (count: number | undefined, ...filter: { property: string; op: string; value: string }[]) =>
+        expand([{ name: 'valueSet', resource: { resourceType: 'ValueSet', url: 'urn:example:langs', status: 'active', compose: { include: [{ system: BCP47, filter }] } } }, ...(count ? [{ name: 'count', valueInteger: count }] : [])]).expansion!;
+      const en = expandVs(5, { property: 'language', op: '=', value: 'en' });
+      // the registry lists AA (private use), AC, AD, AE, ... then the UN M.49 areas
+      expect(en.contains!.map((c) => c.code)).toEqual(['en', 'en-AA', 'en-AC', 'en-AD', 'en-AE']);
+      expect(en.contains![1].display).toBe('English (Private use)');
+      const all = expandVs(undefined, { property: 'language', op: '=', value: 'en' }).contains!.map((c) => c.code);
+      expect(all).toEqual(expect.arrayContaining(['en-BU', 'en-QM', 'en-QZ', 'en-XA', 'en-XZ', 'en-001', 'en-419'])); // BU: deprecated, still valid
+      expect(en.total).toBe(all.length);
+      const enUS = expandVs(5, { property: 'language', op: '=', value: 'en' }, { property: 'region', op: '=', value: 'US' });
+      expect(enUS.contains!.map((c) => c.code)).toEqual(['en-US', 'en-Adlm-US', 'en-Afak-US', 'en-Aghb-US', 'en-Ahom-US']);
+      expect(enUS.contains![1].display).toBe('English (Script=Adlam, Region=United States)');
+      const scripts = expandVs(undefined, { property: 'language', op: '=', value: 'en' }, { property: 'region', op: '=', value: 'US' }).contains!.map((c) => c.code);
+      expect(scripts).toEqual(expect.arrayContaining(['en-Latn-US', 'en-Qaaa-US', 'en-Qabx-US'])); // Qaaa..Qabx: private use
+      expect(expandVs(undefined, { property: 'language', op: '=', value: 'sv' }, { property: 'region', op: '=', value: 'FI' }, { property: 'script', op: '=', value: 'Latn' }).contains!.map((c) => c.code)).toEqual(['sv-Latn-FI']);
+      // the other filters still apply
+      expect(expandVs(undefined, { property: 'language', op: '=', value: 'sv' }, { property: 'region', op: 'exists', value: 'false' }).contains!.map((c) => c.code)).toEqual(['sv']);
+    });
+
+    it('a script without a language cannot be listed: not-supported', () => {
+      const latin: ValueSet = { resourceType: 'ValueSet', url: 'urn:example:latin', status: 'active', compose: { include: [{ system: BCP47, filter: [{ property: 'script', op: '=', value: 'Latn' }] }] } };
+      let error: any;
+      try {
+        expand([{ name: 'valueSet', resource: latin }]);
+      } catch (e) {
+        error = e;
+      }
+      expect(error?.httpStatus).toBe(400);
+      expect(error?.issues?.[0]).toMatchObject({ code: 'not-supported', messageId: 'CODESYSTEM_NOT_ENUMERABLE', text: 'This filter on urn:ietf:bcp:47 cannot be expanded' });
+      // it still validates codes
+      const check = (code: string) => param(engine.validateValueSetCode({ parameters: [{ name: 'valueSet', resource: latin }, { name: 'system', valueUri: BCP47 }, { name: 'code', valueCode: code }], txResources: [] }), 'result');
+      expect([check('fr-Latn'), check('fr-Cyrl')]).toEqual([true, false]);
     });
 
     it('says which subtag makes a tag invalid, as information beside the unknown code', () => {

@@ -3,8 +3,9 @@ import iso6392 from 'iso-639-2';
 import ISO6391 from 'iso-639-1';
 import type { Concept, ConceptFilter, Designation, EnumerationBasis, LocateResult } from './provider';
 import { registerProviderKind } from './registry';
+import { TerminologyError } from '../issues';
 import { GrammarProvider, builtInConcept, builtInResource, listFilter, servesResource, term } from './builtin';
-import { parseLanguageTag, LanguageTag, covers, currentSubtags, registeredCase, registryEntry, registryDate } from './bcp47-registry';
+import { parseLanguageTag, LanguageTag, allSubtags, covers, currentSubtags, registeredCase, registryEntry, registryDate } from './bcp47-registry';
 
 /**
  * BCP-47 language tags (urn:ietf:bcp:47): every valid tag is a code. A tag is valid when it is
@@ -199,6 +200,40 @@ export class Bcp47Provider extends GrammarProvider {
     if (property === 'language') return [subtag, ...currentSubtags('region').map((r) => `${subtag}-${r}`)];
     if (property === 'script' || property === 'region') return this.basis().map((c) => `${c.code}-${subtag}`);
     return [];
+  }
+
+  /**
+   * What an include's '=' filters list together: the subtags they fix, and one tag for each
+   * registered subtag at the first position they leave open, the region before the script (the
+   * tag itself first): language = en gives en, en-AA, en-AC, ...; language = en and region = US
+   * give en-US, en-Adlm-US, ... Every registered subtag counts, deprecated ones and each of a
+   * private-use range too, for all make valid tags. Without a fixed language a fixed region lists
+   * every language (finite, for the expansion's limit to judge); anything else (a script alone)
+   * cannot be listed. Filters with only 'exists' are left to the basis value set.
+   */
+  enumerateFilters(filters: { property: string; op: string; value: string }[]): ConceptFilter | undefined {
+    const fixed = new Map<string, string | undefined>();
+    for (const f of filters) if (f.op === '=' && FIXABLE.includes(f.property)) fixed.set(f.property, registeredCase(f.property === 'ext-lang' ? 'extlang' : f.property, f.value));
+    if (fixed.size === 0) return undefined;
+    const tags = (): string[] => {
+      // a subtag not in the registry (or two different ones for one part) selects nothing
+      if ([...fixed.values()].some((v) => v === undefined)) return [];
+      const [language, extlang, script, region, variant] = FIXABLE.map((p) => fixed.get(p));
+      const tag = (lang: string | undefined, scr: string | undefined, reg: string | undefined) => [lang, extlang, scr, reg, variant].filter((x) => !!x).join('-');
+      if (!language) return region && !extlang && !script ? allSubtags('language').map((l) => tag(l, undefined, region)) : [];
+      if (!region) return [tag(language, script, undefined), ...allSubtags('region').map((r) => tag(language, script, r))];
+      if (!script) return [tag(language, undefined, region), ...allSubtags('script').map((s) => tag(language, s, region))];
+      return [tag(language, script, region)];
+    };
+    const values = [...fixed.values()];
+    if (!fixed.has('language') && !(fixed.has('region') && fixed.size === 1)) {
+      if (values.some((v) => v === undefined)) return listFilter(() => [], () => false);
+      throw TerminologyError.of({ severity: 'error', code: 'not-supported', txType: 'not-supported', messageId: 'CODESYSTEM_NOT_ENUMERABLE', text: `This filter on ${BCP47_URL} cannot be expanded` }, 400);
+    }
+    return listFilter(
+      () => tags().map((code) => this.locate(code).concept).filter((c): c is Concept => !!c),
+      () => true,
+    );
   }
 
   readonly enumerationBasis: EnumerationBasis = { url: LANGUAGES_VS, status: 'active' };

@@ -159,6 +159,13 @@ export interface CodeSystemProvider {
    */
   openSelection?(include: ValueSetComposeInclude, excludePostCoordinated: boolean): string | undefined;
   /**
+   * For code systems with a grammar: the codes an include's filters select together, for an
+   * expansion, when their combination (not each filter alone) decides what can be listed (BCP-47:
+   * a fixed language and region leave the script to vary). Undefined: enumerate filter by filter.
+   * Throws when the combination cannot be listed.
+   */
+  enumerateFilters?(filters: { property: string; op: string; value: string }[]): ConceptFilter | undefined;
+  /**
    * The designations an expansion shows for a concept, for kinds that show fewer than they have
    * (Snomed CT: the fully specified name and the preferred term of each language, current ones
    * only); absent: all of them.

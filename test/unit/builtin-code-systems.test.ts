@@ -323,6 +323,9 @@ describe('built-in code systems', () => {
       }
       expect(error?.httpStatus).toBe(400);
       expect(error?.issues?.[0]).toMatchObject({ code: 'not-supported', messageId: 'CODESYSTEM_NOT_ENUMERABLE', text: 'This filter on urn:ietf:bcp:47 cannot be expanded' });
+      // nor can a part without a language: the basis lists bare languages, an empty list would be wrong
+      const withRegion: ValueSet = { resourceType: 'ValueSet', url: 'urn:example:regional', status: 'active', compose: { include: [{ system: BCP47, filter: [{ property: 'region', op: 'exists', value: 'true' }] }] } };
+      expect(() => expand([{ name: 'valueSet', resource: withRegion }])).toThrow('This filter on urn:ietf:bcp:47 cannot be expanded');
       // it still validates codes
       const check = (code: string) => param(engine.validateValueSetCode({ parameters: [{ name: 'valueSet', resource: latin }, { name: 'system', valueUri: BCP47 }, { name: 'code', valueCode: code }], txResources: [] }), 'result');
       expect([check('fr-Latn'), check('fr-Cyrl')]).toEqual([true, false]);

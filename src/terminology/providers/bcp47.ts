@@ -174,6 +174,11 @@ function iso639Languages(): string[] {
   return out.sort();
 }
 
+/** An include whose filters leave the language open and cannot be listed from the basis value set. */
+function notEnumerable(): TerminologyError {
+  return TerminologyError.of({ severity: 'error', code: 'not-supported', txType: 'not-supported', messageId: 'CODESYSTEM_NOT_ENUMERABLE', text: `This filter on ${BCP47_URL} cannot be expanded` }, 400);
+}
+
 export class Bcp47Provider extends GrammarProvider {
   /** `component = subtag`: the tags with that subtag (compared without regard to case). */
   private fixedComponent(property: string, value: string): ConceptFilter {
@@ -209,12 +214,18 @@ export class Bcp47Provider extends GrammarProvider {
    * give en-US, en-Adlm-US, ... Every registered subtag counts, deprecated ones and each of a
    * private-use range too, for all make valid tags. Without a fixed language a fixed region lists
    * every language (finite, for the expansion's limit to judge); anything else (a script alone)
-   * cannot be listed. Filters with only 'exists' are left to the basis value set.
+   * cannot be listed. Filters with only 'exists' are left to the basis value set (bare languages),
+   * unless they ask for more than a language (region exists = true): that cannot be listed either.
    */
   enumerateFilters(filters: { property: string; op: string; value: string }[]): ConceptFilter | undefined {
     const fixed = new Map<string, string | undefined>();
     for (const f of filters) if (f.op === '=' && FIXABLE.includes(f.property)) fixed.set(f.property, registeredCase(f.property === 'ext-lang' ? 'extlang' : f.property, f.value));
-    if (fixed.size === 0) return undefined;
+    if (fixed.size === 0) {
+      // the basis lists bare languages: a filter asking for more than a language (region exists) would list nothing
+      const beyond = filters.some((f) => f.op === 'exists' && (f.property === 'language' ? f.value === 'false' : f.value === 'true'));
+      if (beyond) throw notEnumerable();
+      return undefined;
+    }
     const tags = (): string[] => {
       // a subtag not in the registry (or two different ones for one part) selects nothing
       if ([...fixed.values()].some((v) => v === undefined)) return [];
@@ -228,7 +239,7 @@ export class Bcp47Provider extends GrammarProvider {
     const values = [...fixed.values()];
     if (!fixed.has('language') && !(fixed.has('region') && fixed.size === 1)) {
       if (values.some((v) => v === undefined)) return listFilter(() => [], () => false);
-      throw TerminologyError.of({ severity: 'error', code: 'not-supported', txType: 'not-supported', messageId: 'CODESYSTEM_NOT_ENUMERABLE', text: `This filter on ${BCP47_URL} cannot be expanded` }, 400);
+      throw notEnumerable();
     }
     return listFilter(
       () => tags().map((code) => this.locate(code).concept).filter((c): c is Concept => !!c),

@@ -316,7 +316,8 @@ export class TerminologyEngine {
     const ca = find(a, 'codingA');
     const cb = find(b, 'codingB');
     let outcome = 'not-subsumed';
-    if (ca === cb) outcome = 'equivalent';
+    // the same concept, also when a code system that is not case-sensitive was given two spellings
+    if (ca === cb || ca.code === cb.code) outcome = 'equivalent';
     else if (cs.subsumes(ca, cb)) outcome = 'subsumes';
     else if (cs.subsumes(cb, ca)) outcome = 'subsumed-by';
     return [{ name: 'outcome', valueCode: outcome }];

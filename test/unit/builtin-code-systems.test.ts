@@ -156,13 +156,33 @@ describe('built-in code systems', () => {
   });
 
   describe('BCP-47 language tags', () => {
-    it('accepts tags whose every subtag is registered, in the registry letter case', () => {
+    it('accepts tags whose every subtag is registered', () => {
       for (const tag of ['sv', 'sv-SE', 'se', 'smj', 'fit', 'zh-Hant-TW', 'sr-Latn', 'es-419', 'de-CH-1901', 'en-GB-oxendict', 'i-klingon', 'x-kodverk', 'sv-x-lattlast', 'en-u-ca-gregory', 'qaa', 'sv-QM']) {
         expect([tag, param(validate(BCP47, tag), 'result')]).toEqual([tag, true]);
       }
-      for (const tag of ['sv-se', 'SV', 'sv-AB', 'xx', 'sv-SE-SE', 'de-1901-1901', 'en-a-foo', 'sv-', 'x', 'en-u', 'abcd']) {
+      for (const tag of ['sv-AB', 'xx', 'sv-SE-SE', 'de-1901-1901', 'en-a-foo', 'sv-', 'x', 'en-u', 'abcd', 'SV-AB']) {
         expect([tag, param(validate(BCP47, tag), 'result')]).toEqual([tag, false]);
       }
+    });
+
+    it('tags are case-insensitive (RFC 5646 §2.1.1): another case is the same tag, reported in the conventional case', () => {
+      const out = validate(BCP47, 'ZH-hans-cn');
+      expect(param(out, 'result')).toBe(true);
+      expect(param(out, 'normalized-code')).toBe('zh-Hans-CN');
+      expect(param(out, 'code')).toBe('ZH-hans-cn');
+      expect(issueTexts(out)).toEqual([
+        "information: The code 'ZH-hans-cn' differs from the correct code 'zh-Hans-CN' by case. Although the code system 'urn:ietf:bcp:47' is case insensitive, implementers are strongly encouraged to use the correct case anyway",
+      ]);
+      for (const [written, conventional] of [['EN', 'en'], ['en-us', 'en-US'], ['SV-se', 'sv-SE'], ['I-KLINGON', 'i-klingon'], ['DE-ch-1901', 'de-CH-1901'], ['sv-X-LATTLAST', 'sv-x-lattlast'], ['SR-LATN', 'sr-Latn']]) {
+        expect([written, param(validate(BCP47, written), 'normalized-code')]).toEqual([written, conventional]);
+      }
+      expect(param(validate(BCP47, 'EN'), 'display')).toBe('English');
+      // the conventional case is the code itself: no note
+      expect(issueTexts(validate(BCP47, 'en-US'))).toEqual([]);
+      // case makes no difference to subsumption either
+      const outcome = (a: string, b: string) => param(engine.subsumes({ parameters: [{ name: 'system', valueUri: BCP47 }, { name: 'codeA', valueCode: a }, { name: 'codeB', valueCode: b }], txResources: [] }), 'outcome');
+      expect(outcome('EN', 'en-us')).toBe('subsumes');
+      expect(outcome('en-US', 'EN-us')).toBe('equivalent');
     });
 
     it('displays in English by the registry, in Swedish when Swedish is asked for', () => {
@@ -336,10 +356,8 @@ describe('built-in code systems', () => {
       expect(reasons('zz')).toEqual(["information: The language 'zz' in the code 'zz' is not valid"]);
       expect(reasons('en-AB')).toEqual(["information: The region 'AB' in the code 'en-AB' is not valid"]);
       expect(reasons('en-Abcd')).toEqual(["information: The script 'Abcd' in the code 'en-Abcd' is not valid"]);
-      // a registered subtag in another case is no reason of its own: the tag is simply not a code (the system is case-sensitive)
-      expect(reasons('sv-se')).toEqual([]);
-      expect(reasons('EN')).toEqual([]);
-      expect(issueTexts(validate(BCP47, 'en-us'))).toEqual(["error: Unknown code 'en-us' in the CodeSystem 'urn:ietf:bcp:47'"]);
+      // a subtag in another case is no fault (tags are case-insensitive); the one at fault is named
+      expect(reasons('EN-ab')).toEqual(["information: The region 'AB' in the code 'en-AB' is not valid"]);
       expect(param(validate(BCP47, 'en-AB'), 'message')).toBe("Unknown code 'en-AB' in the CodeSystem 'urn:ietf:bcp:47'");
     });
 

@@ -96,7 +96,9 @@ describe('Codings of ISO 3166 and BCP-47 in the seed NIMs', () => {
     expect(sprak(['sv', 'en-GB'])).toEqual([]);
     // a valid tag outside the value set is noted (preferred), a tag that is no language is wrong
     expect(sprak({ system: BCP47, code: 'se' })).toEqual([['information', 'not-in-value-set', 'Kommunikationssatt.taladSprak[0]']]);
-    expect(sprak({ system: BCP47, code: 'sv-se' })).toEqual([['error', 'unknown-code', 'Kommunikationssatt.taladSprak[0]']]);
+    expect(sprak({ system: BCP47, code: 'sv-AB' })).toEqual([['error', 'unknown-code', 'Kommunikationssatt.taladSprak[0]']]);
+    // language tags are case-insensitive: sv-se is the member sv-SE
+    expect(sprak({ system: BCP47, code: 'sv-se' })).toEqual([]);
   });
 });
 

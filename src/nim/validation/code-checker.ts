@@ -85,6 +85,10 @@ export class CodeChecker {
     if (system !== undefined) {
       const key = memberKey(system, code);
       if (vs.members.has(key)) return { kind: 'member', system, inactive: vs.inactive.has(key) };
+      // a code system that is not case-sensitive (BCP-47): the code in another case is the member
+      const normal = this.normalForm(system, code, vs.systems.get(system));
+      const normalKey = normal !== undefined && normal !== code ? memberKey(system, normal) : undefined;
+      if (normalKey && vs.members.has(normalKey)) return { kind: 'member', system, inactive: vs.inactive.has(normalKey) };
       return this.qualified(vs, system, code) ?? { kind: 'outside', system, known: this.exists(system, code, vs.systems.get(system)), inferred: false };
     }
     const systems = vs.systemsOf.get(code);
@@ -105,6 +109,13 @@ export class CodeChecker {
     if (!base || !vs.members.has(memberKey(system, base))) return undefined;
     const known = this.exists(system, code, vs.systems.get(system));
     return known === 'yes' ? { kind: 'member', system, inactive: vs.inactive.has(memberKey(system, base)) } : { kind: 'outside', system, known, inferred: false };
+  }
+
+  /** The code as a code system that is not case-sensitive writes it; undefined for the others. */
+  private normalForm(system: string, code: string, version?: string): string | undefined {
+    const ctx = this.engine.context();
+    const provider = (version !== undefined ? ctx.findCodeSystem(system, version) : undefined) ?? ctx.findCodeSystem(system);
+    return provider && !provider.info.caseSensitive ? provider.locate(code).concept?.code : undefined;
   }
 
   /** Does the code exist in its code system (the version the value set drew on, else any)? */

@@ -115,6 +115,32 @@ export function registeredCase(type: string, subtag: string): string | undefined
   return forms.find((f) => registryEntry(type, f));
 }
 
+/**
+ * A tag written in the registry's conventional case (RFC 5646 §2.1.1: tags are case-insensitive;
+ * by convention a script is title case, a region upper case, everything else lower case; a
+ * grandfathered tag as the registry writes it). Nothing is checked: parseLanguageTag does that.
+ */
+let grandfatheredByLowerCase: Map<string, string> | undefined;
+export function conventionalCase(code: string): string {
+  if (!grandfatheredByLowerCase) {
+    grandfatheredByLowerCase = new Map();
+    for (const e of load().values()) if (e.Type === 'grandfathered' && e.Tag) grandfatheredByLowerCase.set(e.Tag.toLowerCase(), e.Tag);
+  }
+  const whole = grandfatheredByLowerCase.get(code.toLowerCase());
+  if (whole) return whole;
+  const parts = code.split('-');
+  let afterSingleton = false;
+  return parts
+    .map((p, i) => {
+      if (i > 0 && p.length === 1) afterSingleton = true;
+      if (i === 0 || afterSingleton) return p.toLowerCase();
+      if (p.length === 4 && ALPHA.test(p)) return p.charAt(0).toUpperCase() + p.slice(1).toLowerCase();
+      if (p.length === 2 && ALPHA.test(p)) return p.toUpperCase();
+      return p.toLowerCase();
+    })
+    .join('-');
+}
+
 const ALPHA = /^[A-Za-z]+$/;
 const ALNUM = /^[A-Za-z0-9]+$/;
 const DIGIT = /^[0-9]/;

@@ -5,12 +5,13 @@ import type { Concept, ConceptFilter, Designation, EnumerationBasis, LocateResul
 import { registerProviderKind } from './registry';
 import { TerminologyError } from '../issues';
 import { GrammarProvider, builtInConcept, builtInResource, listFilter, servesResource, term } from './builtin';
-import { parseLanguageTag, LanguageTag, allSubtags, covers, currentSubtags, registeredCase, registryEntry, registryDate } from './bcp47-registry';
+import { parseLanguageTag, LanguageTag, allSubtags, conventionalCase, covers, currentSubtags, registeredCase, registryEntry, registryDate } from './bcp47-registry';
 
 /**
  * BCP-47 language tags (urn:ietf:bcp:47): every valid tag is a code. A tag is valid when it is
- * well formed (RFC 5646 §2.1) and every subtag is in the IANA Language Subtag Registry, in the
- * registry's letter case (the FHIR code system is case-sensitive: `sv-SE`, not `sv-se`).
+ * well formed (RFC 5646 §2.1) and every subtag is in the IANA Language Subtag Registry. Tags are
+ * case-insensitive (RFC 5646 §2.1.1): `sv-se` is the tag `sv-SE`, found and reported in the
+ * registry's conventional case (a CODE_CASE_DIFFERENCE note and the normalized code).
  *
  * Displays: English from the registry's descriptions ("Swedish (Sweden)", "Serbian (Script=Latin)"),
  * Swedish from Intl.DisplayNames ("Svenska (Sverige)"); both are displays in their language, so a
@@ -31,6 +32,7 @@ const RESOURCE = builtInResource(
   { url: BCP47_URL, oid: '2.16.840.1.113883.6.121', name: 'IETFLanguageTags', title: 'Tags for Identifying Languages (BCP 47)', publisher: 'IETF', description: `Språkkoder enligt BCP 47, prövade mot IANA:s register över språkkodsdelar (${registryDate()}).` },
   {
     content: 'not-present',
+    caseSensitive: false,
     filter: COMPONENTS().map((code) =>
       FIXABLE.includes(code) ? { code, operator: ['exists', '='], value: 'true or false (exists); a subtag (=)' } : { code, operator: ['exists'], value: 'true or false' },
     ),
@@ -249,10 +251,15 @@ export class Bcp47Provider extends GrammarProvider {
 
   readonly enumerationBasis: EnumerationBasis = { url: LANGUAGES_VS, status: 'active' };
   protected parse(code: string): LocateResult {
-    const tag = parseLanguageTag(code);
-    // why the tag is invalid, unless only a registered subtag's case is wrong (en-us: simply not a code)
-    if ('problem' in tag) return tag.caseOnly ? {} : { detail: tag.problem };
-    return { concept: tagConcept(code, tag) };
+    // tags are case-insensitive (RFC 5646 §2.1.1): `en-us` is the tag en-US, which the validator
+    // reports as the code in its conventional case
+    const conventional = conventionalCase(code);
+    const tag = parseLanguageTag(conventional);
+    if (!('problem' in tag)) return { concept: tagConcept(conventional, tag) };
+    const asWritten = conventional === code ? tag : parseLanguageTag(code);
+    if (!('problem' in asWritten)) return { concept: tagConcept(code, asWritten) };
+    // why the tag is invalid, in the words of the tag as written unless only a subtag's case differs
+    return { detail: asWritten.caseOnly ? tag.problem : asWritten.problem };
   }
 
   /**

@@ -305,6 +305,26 @@ describe('built-in code systems', () => {
       expect(param(validate(ISO3166, 'SQ'), 'result')).toBe(false);
     });
 
+    it("displays ISO's English short name, not a colloquial one, in each code form", () => {
+      for (const [codes, name] of [
+        [['KR', 'KOR', '410'], 'Korea, Republic of'],
+        [['CI', 'CIV', '384'], "Côte d'Ivoire"],
+        [['VN', 'VNM', '704'], 'Viet Nam'],
+        [['GB', 'GBR', '826'], 'United Kingdom of Great Britain and Northern Ireland'],
+        [['BO', 'BOL', '068'], 'Bolivia, Plurinational State of'],
+      ] as const) {
+        for (const code of codes) expect([code, param(validate(ISO3166, code), 'display')]).toEqual([code, name]);
+      }
+      expect(param(validate(ISO3166, 'KR', [{ name: 'displayLanguage', valueCode: 'sv' }]), 'display')).toBe('Sydkorea');
+      const colloquial = validate(ISO3166, 'KR', [{ name: 'display', valueString: 'South Korea' }]);
+      expect(param(colloquial, 'result')).toBe(false);
+      expect(issueTexts(colloquial)[0]).toMatch(/^error: Wrong Display Name 'South Korea' for urn:iso:std:iso:3166#KR/);
+      // merely reserved codes (EU, UK) are not code elements of ISO 3166-1
+      expect(['EU', 'UK'].map((c) => param(validate(ISO3166, c), 'result'))).toEqual([false, false]);
+      // no edition is named: the list follows ISO's changes, not one edition's text
+      expect(param(validate(ISO3166, 'SE'), 'version')).toBeUndefined();
+    });
+
     it('user-assigned codes are valid, with no name of their own', () => {
       for (const code of ['XY', 'AA', 'ZZ', 'XYZ', '999']) expect([code, param(validate(ISO3166, code), 'display')]).toEqual([code, 'User-assigned']);
     });

@@ -1,15 +1,23 @@
 import type { CodeSystemConcept } from 'fhir/r4';
 import countries from 'i18n-iso-countries';
+import { iso31661 } from 'iso-3166';
 import type { LocateResult } from './provider';
 import { FhirCodeSystemProvider } from './fhir-codesystem';
 import { builtInResource, listedKind } from './builtin';
 
 /**
- * ISO 3166-1 country codes (urn:iso:std:iso:3166): alpha-2 (SE), alpha-3 (SWE) and numeric (752),
- * each with the country's English and Swedish name from `i18n-iso-countries` (maintained, ships
- * the three code forms and names in Swedish). The user-assigned codes ISO 3166-1 reserves (AA,
- * QM–QZ, XA–XZ, ZZ and their alpha-3 and numeric counterparts) are valid codes without a fixed
- * name: "User-assigned"; a supplement may name them.
+ * ISO 3166-1 country codes (urn:iso:std:iso:3166): alpha-2 (SE), alpha-3 (SWE) and numeric (752)
+ * of the countries ISO 3166-1 assigns, from `iso-3166` (its list of assigned code elements).
+ * The display is ISO's English short name as that list gives it ("Korea, Republic of",
+ * "Côte d'Ivoire", "Viet Nam"): FHIR says to display "the Country name", which is ISO's, not a
+ * colloquial one ("South Korea"). The Swedish name, a designation, comes from
+ * `i18n-iso-countries`. The user-assigned codes ISO 3166-1 reserves (AA, QM–QZ, XA–XZ, ZZ and
+ * their alpha-3 and numeric counterparts) are valid codes without a fixed name: "User-assigned";
+ * a supplement may name them. Codes ISO merely reserves (EU, UK, …) are not code elements.
+ *
+ * No version is reported: FHIR's version of ISO 3166 is the year of the edition, and these lists
+ * follow ISO's changes as they are published (Eswatini, North Macedonia, Türkiye, Kingdom of the
+ * Netherlands) rather than one edition's text, so no year is true of them.
  */
 export const ISO3166_URL = 'urn:iso:std:iso:3166';
 const USER_ASSIGNED = 'User-assigned';
@@ -35,21 +43,9 @@ function named(code: string, en: string, sv: string): CodeSystemConcept {
 }
 
 function concepts(): CodeSystemConcept[] {
-  const userAssigned = new Set(userAssignedAlpha2());
-  const official = Object.keys(countries.getAlpha2Codes()).filter((a2) => !userAssigned.has(a2));
-  const name = (a2: string) => ({ en: countries.getName(a2, 'en', { select: 'official' }) ?? a2, sv: countries.getName(a2, 'sv', { select: 'official' }) ?? a2 });
-  const byForm = (form: (a2: string) => string | undefined) =>
-    official.flatMap((a2) => {
-      const code = form(a2);
-      const n = name(a2);
-      return code ? [named(code, n.en, n.sv)] : [];
-    });
-  return [
-    ...byForm((a2) => a2),
-    ...byForm((a2) => countries.alpha2ToAlpha3(a2)),
-    ...byForm((a2) => countries.alpha2ToNumeric(a2)),
-    ...[...userAssigned].map((c) => named(c, USER_ASSIGNED, ANVANDARTILLDELAD)),
-  ];
+  const assigned = iso31661.filter((c) => !USER_ASSIGNED_ALPHA2.has(c.alpha2));
+  const byForm = (form: 'alpha2' | 'alpha3' | 'numeric') => assigned.map((c) => named(c[form], c.name, countries.getName(c.alpha2, 'sv', { select: 'official' }) ?? c.name));
+  return [...byForm('alpha2'), ...byForm('alpha3'), ...byForm('numeric'), ...[...USER_ASSIGNED_ALPHA2].map((c) => named(c, USER_ASSIGNED, ANVANDARTILLDELAD))];
 }
 
 export class Iso3166Provider extends FhirCodeSystemProvider {

@@ -371,6 +371,29 @@ describe('built-in code systems', () => {
     });
   });
 
+  describe('ISO 3166-2 country subdivisions', () => {
+    const ISO3166_2 = 'urn:iso:std:iso:3166:-2';
+
+    it("knows the subdivisions by ISO's code, named in the country's language; a country code is not a subdivision", () => {
+      const stockholm = validate(ISO3166_2, 'SE-AB');
+      expect([param(stockholm, 'result'), param(stockholm, 'display'), param(stockholm, 'version')]).toEqual([true, 'Stockholms län', undefined]);
+      expect(param(validate(ISO3166_2, 'US-CA'), 'display')).toBe('California');
+      expect(['SE', 'SE-XX', 'se-ab'].map((c) => param(validate(ISO3166_2, c), 'result'))).toEqual([false, false, false]);
+      const country = lookup(ISO3166_2, 'SE-AB').find((p) => p.name === 'property' && p.part?.some((x) => x.valueCode === 'country'));
+      expect(country?.part?.find((x) => x.name === 'value')?.valueCode).toBe('SE');
+    });
+
+    it("selects a country's subdivisions (country = SE) and follows ISO's nesting of subdivisions", () => {
+      const vs = (filter: { property: string; op: string; value: string }): ValueSet => ({ resourceType: 'ValueSet', status: 'active', url: 'urn:example:subdivisions', compose: { include: [{ system: ISO3166_2, filter: [filter] }] } });
+      const swedish = expand([{ name: 'valueSet', resource: vs({ property: 'country', op: '=', value: 'SE' }) }]).expansion!;
+      expect(swedish.total).toBe(21);
+      expect(swedish.contains!.every((c) => c.code!.startsWith('SE-'))).toBe(true);
+      const nakhchivan = expand([{ name: 'valueSet', resource: vs({ property: 'concept', op: 'descendent-of', value: 'AZ-NX' }) }]).expansion!;
+      expect(nakhchivan.contains!.map((c) => c.code)).toContain('AZ-BAB');
+      expect(nakhchivan.contains!.map((c) => c.code)).not.toContain('AZ-NX');
+    });
+  });
+
   describe('ISO 4217 currencies', () => {
     it('knows the current currencies, with English and Swedish names and their decimals', () => {
       const out = validate(ISO4217, 'SEK');

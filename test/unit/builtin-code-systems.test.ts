@@ -301,8 +301,24 @@ describe('built-in code systems', () => {
         expect(param(validate(ISO3166, code), 'display')).toBe('Sweden');
         expect(param(validate(ISO3166, code, [{ name: 'displayLanguage', valueCode: 'sv' }]), 'display')).toBe('Sverige');
       }
-      expect(param(validate(ISO3166, 'se'), 'result')).toBe(false);
       expect(param(validate(ISO3166, 'SQ'), 'result')).toBe(false);
+    });
+
+    it('compares codes without regard to case (HL7: written in upper case, compared case-insensitively), with a hint', () => {
+      for (const [code, correct, display] of [
+        ['se', 'SE', 'Sweden'],
+        ['swe', 'SWE', 'Sweden'],
+        ['xy', 'XY', 'User-assigned'],
+        ['xyz', 'XYZ', 'User-assigned'],
+      ]) {
+        const out = validate(ISO3166, code);
+        expect([code, param(out, 'result'), param(out, 'display'), param(out, 'normalized-code')]).toEqual([code, true, display, correct]);
+        expect(issueTexts(out)).toEqual([
+          `information: The code '${code}' differs from the correct code '${correct}' by case. Although the code system '${ISO3166}' is case insensitive, implementers are strongly encouraged to use the correct case anyway`,
+        ]);
+      }
+      expect(param(validate('urn:iso:std:iso:3166:-2', 'se-ab'), 'normalized-code')).toBe('SE-AB');
+      expect(param(inValueSet('http://hl7.org/fhir/ValueSet/iso3166-1-3', ISO3166, 'swe'), 'result')).toBe(true);
     });
 
     it("displays ISO's English short name, not a colloquial one, in each code form", () => {
@@ -378,7 +394,7 @@ describe('built-in code systems', () => {
       const stockholm = validate(ISO3166_2, 'SE-AB');
       expect([param(stockholm, 'result'), param(stockholm, 'display'), param(stockholm, 'version')]).toEqual([true, 'Stockholms län', undefined]);
       expect(param(validate(ISO3166_2, 'US-CA'), 'display')).toBe('California');
-      expect(['SE', 'SE-XX', 'se-ab'].map((c) => param(validate(ISO3166_2, c), 'result'))).toEqual([false, false, false]);
+      expect(['SE', 'SE-XX'].map((c) => param(validate(ISO3166_2, c), 'result'))).toEqual([false, false]);
       const country = lookup(ISO3166_2, 'SE-AB').find((p) => p.name === 'property' && p.part?.some((x) => x.valueCode === 'country'));
       expect(country?.part?.find((x) => x.name === 'value')?.valueCode).toBe('SE');
     });

@@ -18,6 +18,8 @@ const RESOURCE = builtInResource(
   { url: ISO3166_2_URL, oid: '1.0.3166.2', name: 'ISO3166Part2', title: 'ISO 3166-2 Codes for the representation of names of countries and their subdivisions — Part 2: Country subdivision code', publisher: 'ISO', description: 'Koder för länders indelningar (län, delstater, provinser) enligt ISO 3166-2, med namnen på landets språk.' },
   {
     language: undefined,
+    // written in upper case, compared without regard to case (as Part 1)
+    caseSensitive: false,
     hierarchyMeaning: 'part-of',
     property: [{ code: 'country', description: 'The ISO 3166-1 alpha-2 code of the country the subdivision divides', type: 'code' }],
   },

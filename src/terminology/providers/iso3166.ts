@@ -23,7 +23,15 @@ export const ISO3166_URL = 'urn:iso:std:iso:3166';
 const USER_ASSIGNED = 'User-assigned';
 const ANVANDARTILLDELAD = 'Användartilldelad';
 
-const RESOURCE = builtInResource({ url: ISO3166_URL, oid: '1.0.3166.1.2.2', name: 'ISO3166Part1', title: 'ISO 3166-1 Codes for the representation of names of countries', publisher: 'ISO', description: 'Landkoder enligt ISO 3166-1: alfa-2, alfa-3 och numeriska, med svenska och engelska namn.' });
+/**
+ * Case-insensitive: HL7 says ISO 3166 codes SHALL be written in upper case, but that comparisons
+ * are case insensitive "for robustness" (THO, Using ISO 3166 with HL7 Standards). So `se` is SE,
+ * with the hint that its case differs (and the code in its correct case as normalized-code).
+ */
+const RESOURCE = builtInResource(
+  { url: ISO3166_URL, oid: '1.0.3166.1.2.2', name: 'ISO3166Part1', title: 'ISO 3166-1 Codes for the representation of names of countries', publisher: 'ISO', description: 'Landkoder enligt ISO 3166-1: alfa-2, alfa-3 och numeriska, med svenska och engelska namn.' },
+  { caseSensitive: false },
+);
 
 /** The alpha-2 user-assigned codes: AA, QM–QZ, XA–XZ and ZZ (ISO 3166-1 §8.1.3). */
 function userAssignedAlpha2(): string[] {
@@ -52,11 +60,12 @@ export class Iso3166Provider extends FhirCodeSystemProvider {
   override locate(code: string): LocateResult {
     const listed = super.locate(code);
     if (listed.concept) {
-      if (USER_ASSIGNED_ALPHA2.has(code)) listed.concept.userAssigned = true;
+      if (USER_ASSIGNED_ALPHA2.has(listed.concept.code)) listed.concept.userAssigned = true;
       return listed;
     }
-    if (!isUserAssignedOther(code)) return listed;
-    return { concept: { code, display: USER_ASSIGNED, designations: [{ language: 'sv', value: ANVANDARTILLDELAD, origin: 'codesystem' }], properties: [], extensions: [], parents: [], children: [], userAssigned: true } };
+    const upper = code.toUpperCase();
+    if (!isUserAssignedOther(upper)) return listed;
+    return { concept: { code: upper, display: USER_ASSIGNED, designations: [{ language: 'sv', value: ANVANDARTILLDELAD, origin: 'codesystem' }], properties: [], extensions: [], parents: [], children: [], userAssigned: true } };
   }
 }
 

@@ -421,6 +421,10 @@ describe('built-in code systems', () => {
       const decimals = lookup(ISO4217, 'JPY').find((p) => p.name === 'property' && p.part?.some((x) => x.valueCode === 'decimals'));
       expect(decimals?.part?.find((x) => x.name === 'value')?.valueInteger).toBe(0);
       expect(param(inValueSet('http://hl7.org/fhir/ValueSet/currencies', ISO4217, 'EUR'), 'result')).toBe(true);
+      const threeDecimals: ValueSet = { resourceType: 'ValueSet', status: 'active', url: 'urn:example:three-decimals', compose: { include: [{ system: ISO4217, filter: [{ property: 'decimals', op: '=', value: '3' }] }] } };
+      const codes = expand([{ name: 'valueSet', resource: threeDecimals }]).expansion!.contains!.map((c) => c.code);
+      expect(codes).toContain('KWD');
+      expect(codes).not.toContain('SEK');
     });
   });
 

@@ -21,6 +21,11 @@ const RESOURCE = builtInResource(
     // written in upper case, compared without regard to case (as Part 1)
     caseSensitive: false,
     hierarchyMeaning: 'part-of',
+    filter: [
+      { code: 'country', operator: ['='], value: 'an ISO 3166-1 alpha-2 code: the subdivisions of that country' },
+      { code: 'code', operator: ['regex'], value: 'a regular expression the whole code matches' },
+      { code: 'concept', operator: ['is-a', 'descendent-of'], value: 'a subdivision: it and the subdivisions inside it' },
+    ],
     property: [{ code: 'country', description: 'The ISO 3166-1 alpha-2 code of the country the subdivision divides', type: 'code' }],
   },
 );

@@ -30,7 +30,11 @@ const ANVANDARTILLDELAD = 'Användartilldelad';
  */
 const RESOURCE = builtInResource(
   { url: ISO3166_URL, oid: '1.0.3166.1.2.2', name: 'ISO3166Part1', title: 'ISO 3166-1 Codes for the representation of names of countries', publisher: 'ISO', description: 'Landkoder enligt ISO 3166-1: alfa-2, alfa-3 och numeriska, med svenska och engelska namn.' },
-  { caseSensitive: false },
+  {
+    caseSensitive: false,
+    // the filter FHIR's value sets of one code form use (iso3166-1-3: code regex [A-Z]{3})
+    filter: [{ code: 'code', operator: ['regex'], value: 'a regular expression the whole code matches' }],
+  },
 );
 
 /** The alpha-2 user-assigned codes: AA, QM–QZ, XA–XZ and ZZ (ISO 3166-1 §8.1.3). */

@@ -317,6 +317,8 @@ describe('built-in code systems', () => {
           `information: The code '${code}' differs from the correct code '${correct}' by case. Although the code system '${ISO3166}' is case insensitive, implementers are strongly encouraged to use the correct case anyway`,
         ]);
       }
+      // a letter that upper-cases to two is no case of a code: 'xß' is not XSS
+      expect(param(validate(ISO3166, 'xß'), 'result')).toBe(false);
       expect(param(validate('urn:iso:std:iso:3166:-2', 'se-ab'), 'normalized-code')).toBe('SE-AB');
       expect(param(inValueSet('http://hl7.org/fhir/ValueSet/iso3166-1-3', ISO3166, 'swe'), 'result')).toBe(true);
     });

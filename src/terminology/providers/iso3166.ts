@@ -67,7 +67,8 @@ export class Iso3166Provider extends FhirCodeSystemProvider {
       if (USER_ASSIGNED_ALPHA2.has(listed.concept.code)) listed.concept.userAssigned = true;
       return listed;
     }
-    const upper = code.toUpperCase();
+    // ASCII only: toUpperCase would make 'xß' XSS
+    const upper = /^[A-Za-z0-9]+$/.test(code) ? code.toUpperCase() : code;
     if (!isUserAssignedOther(upper)) return listed;
     return { concept: { code: upper, display: USER_ASSIGNED, designations: [{ language: 'sv', value: ANVANDARTILLDELAD, origin: 'codesystem' }], properties: [], extensions: [], parents: [], children: [], userAssigned: true } };
   }

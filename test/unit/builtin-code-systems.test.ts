@@ -372,6 +372,19 @@ describe('built-in code systems', () => {
       const named = engine.validateCodeSystemCode({ parameters: [{ name: 'url', valueUri: ISO3166 }, { name: 'code', valueCode: 'XY' }, ...weird], txResources: [pack] });
       expect(param(named, 'result')).toBe(true);
       expect(issueTexts(named)).toEqual([]);
+      // a user-assigned code valid without being listed (alpha-3, numeric) is named by a pack too
+      const packFor = (concept: CodeSystem['concept'], language?: string): CodeSystem => ({ ...pack, url: `urn:example:iso3166-names-${language ?? 'any'}`, language, concept });
+      const xyz = engine.validateCodeSystemCode({ parameters: [{ name: 'url', valueUri: ISO3166 }, { name: 'code', valueCode: 'XYZ' }, ...weird], txResources: [packFor([{ code: 'XYZ', display: 'Weird Country' }])] });
+      expect([param(xyz, 'result'), issueTexts(xyz)]).toEqual([true, []]);
+      // a Swedish pack's name is the Swedish display of the code, in place of "Användartilldelad"
+      for (const code of ['XY', 'XYZ']) {
+        const sv = engine.validateCodeSystemCode({
+          parameters: [{ name: 'url', valueUri: ISO3166 }, { name: 'code', valueCode: code }, { name: 'displayLanguage', valueCode: 'sv' }],
+          txResources: [packFor([{ code, display: 'Konstigt land' }], 'sv')],
+        });
+        expect([code, param(sv, 'display')]).toEqual([code, 'Konstigt land']);
+      }
+      expect(param(validate(ISO3166, 'XY', [{ name: 'displayLanguage', valueCode: 'sv' }]), 'display')).toBe('Användartilldelad');
       const sweden = validate(ISO3166, 'SE', weird);
       expect(param(sweden, 'result')).toBe(false);
       expect(issueTexts(sweden)[0]).toMatch(/^error: Wrong Display Name 'Weird Country'/);

@@ -1,9 +1,10 @@
-import type { CodeSystemConcept } from 'fhir/r4';
+import type { CodeSystem, CodeSystemConcept } from 'fhir/r4';
 import countries from 'i18n-iso-countries';
 import { iso31661 } from 'iso-3166';
-import type { LocateResult } from './provider';
+import type { Concept, LocateResult } from './provider';
 import { FhirCodeSystemProvider } from './fhir-codesystem';
-import { builtInResource, listedKind } from './builtin';
+import { builtInResource, listedKind, withSupplements } from './builtin';
+import { supplementAdditions } from './base';
 
 /**
  * ISO 3166-1 country codes (urn:iso:std:iso:3166): alpha-2 (SE), alpha-3 (SWE) and numeric (752)
@@ -60,17 +61,39 @@ function concepts(): CodeSystemConcept[] {
   return [...byForm('alpha2'), ...byForm('alpha3'), ...byForm('numeric'), ...[...USER_ASSIGNED_ALPHA2].map((c) => named(c, USER_ASSIGNED, ANVANDARTILLDELAD))];
 }
 
+/**
+ * A user-assigned code's names: "User-assigned" (and its Swedish), unless a supplement names the
+ * code in a language; there the supplement's name is the code's, and the placeholder gives way
+ * (a Swedish language pack naming XY makes its Swedish display that name, not "Användartilldelad").
+ */
+function placeholderYields(c: Concept): Concept {
+  const named = new Set(c.designations.filter((d) => d.origin === 'supplement' && d.language).map((d) => d.language!.toLowerCase()));
+  if (named.size > 0) c.designations = c.designations.filter((d) => !(d.origin === 'codesystem' && d.language && named.has(d.language.toLowerCase())));
+  return c;
+}
+
 export class Iso3166Provider extends FhirCodeSystemProvider {
+  /** what the supplements say, for the user-assigned codes that are valid without being listed (XYZ, 999) */
+  private readonly additions: ReturnType<typeof supplementAdditions>;
+
+  constructor(resource: CodeSystem, supplements: CodeSystem[] = []) {
+    super(resource, supplements);
+    this.additions = supplementAdditions(supplements);
+    for (const code of USER_ASSIGNED_ALPHA2) {
+      const c = super.locate(code).concept;
+      if (c) placeholderYields(Object.assign(c, { userAssigned: true }));
+    }
+  }
+
   override locate(code: string): LocateResult {
     const listed = super.locate(code);
-    if (listed.concept) {
-      if (USER_ASSIGNED_ALPHA2.has(listed.concept.code)) listed.concept.userAssigned = true;
-      return listed;
-    }
+    if (listed.concept) return listed;
     // ASCII only: toUpperCase would make 'xß' XSS
     const upper = /^[A-Za-z0-9]+$/.test(code) ? code.toUpperCase() : code;
     if (!isUserAssignedOther(upper)) return listed;
-    return { concept: { code: upper, display: USER_ASSIGNED, designations: [{ language: 'sv', value: ANVANDARTILLDELAD, origin: 'codesystem' }], properties: [], extensions: [], parents: [], children: [], userAssigned: true } };
+    const concept: Concept = { code: upper, display: USER_ASSIGNED, designations: [{ language: 'sv', value: ANVANDARTILLDELAD, origin: 'codesystem' }], properties: [], extensions: [], parents: [], children: [], userAssigned: true };
+    // (the base constructor looks supplements' codes up before the additions are known)
+    return { concept: this.additions ? placeholderYields(withSupplements(concept, this.additions)) : concept };
   }
 }
 

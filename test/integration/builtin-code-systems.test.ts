@@ -25,6 +25,10 @@ describe('UCUM, BCP-47, ISO 3166, ISO 4217 and MIME types over HTTP', () => {
     const byUri = new Map(caps.codeSystem.map((c: any) => [c.uri, c]));
     for (const uri of ['http://unitsofmeasure.org', 'urn:ietf:bcp:47', 'urn:iso:std:iso:3166', 'urn:iso:std:iso:4217', 'urn:ietf:bcp:13']) expect(byUri.has(uri)).toBe(true);
     expect((byUri.get('http://unitsofmeasure.org') as any).version[0]).toEqual({ code: '2.2', filter: [{ code: 'canonical', op: ['='] }] });
+    // the filters the providers serve, declared: code regex (FHIR's value sets of one ISO 3166 code form), decimals of a currency, a country's subdivisions
+    expect((byUri.get('urn:iso:std:iso:3166') as any).version[0].filter).toEqual([{ code: 'code', op: ['regex'] }]);
+    expect((byUri.get('urn:iso:std:iso:4217') as any).version[0].filter).toEqual([{ code: 'decimals', op: ['='] }]);
+    expect((byUri.get('urn:iso:std:iso:3166:-2') as any).version[0].filter).toContainEqual({ code: 'country', op: ['='] });
   });
 
   it('validates sv-SE, SEK, SE and h/wk, and refuses hrs with a reason', async () => {

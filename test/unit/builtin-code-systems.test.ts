@@ -420,8 +420,46 @@ describe('built-in code systems', () => {
         expect(param(validate(ISO3166, code), 'display')).toBe('Sweden');
         expect(param(validate(ISO3166, code, [{ name: 'displayLanguage', valueCode: 'sv' }]), 'display')).toBe('Sverige');
       }
-      expect(param(validate(ISO3166, 'se'), 'result')).toBe(false);
       expect(param(validate(ISO3166, 'SQ'), 'result')).toBe(false);
+    });
+
+    it('compares codes without regard to case (HL7: written in upper case, compared case-insensitively), with a hint', () => {
+      for (const [code, correct, display] of [
+        ['se', 'SE', 'Sweden'],
+        ['swe', 'SWE', 'Sweden'],
+        ['xy', 'XY', 'User-assigned'],
+        ['xyz', 'XYZ', 'User-assigned'],
+      ]) {
+        const out = validate(ISO3166, code);
+        expect([code, param(out, 'result'), param(out, 'display'), param(out, 'normalized-code')]).toEqual([code, true, display, correct]);
+        expect(issueTexts(out)).toEqual([
+          `information: The code '${code}' differs from the correct code '${correct}' by case. Although the code system '${ISO3166}' is case insensitive, implementers are strongly encouraged to use the correct case anyway`,
+        ]);
+      }
+      // a letter that upper-cases to two is no case of a code: 'xß' is not XSS
+      expect(param(validate(ISO3166, 'xß'), 'result')).toBe(false);
+      expect(param(validate('urn:iso:std:iso:3166:-2', 'se-ab'), 'normalized-code')).toBe('SE-AB');
+      expect(param(inValueSet('http://hl7.org/fhir/ValueSet/iso3166-1-3', ISO3166, 'swe'), 'result')).toBe(true);
+    });
+
+    it("displays ISO's English short name, not a colloquial one, in each code form", () => {
+      for (const [codes, name] of [
+        [['KR', 'KOR', '410'], 'Korea, Republic of'],
+        [['CI', 'CIV', '384'], "Côte d'Ivoire"],
+        [['VN', 'VNM', '704'], 'Viet Nam'],
+        [['GB', 'GBR', '826'], 'United Kingdom of Great Britain and Northern Ireland'],
+        [['BO', 'BOL', '068'], 'Bolivia, Plurinational State of'],
+      ] as const) {
+        for (const code of codes) expect([code, param(validate(ISO3166, code), 'display')]).toEqual([code, name]);
+      }
+      expect(param(validate(ISO3166, 'KR', [{ name: 'displayLanguage', valueCode: 'sv' }]), 'display')).toBe('Sydkorea');
+      const colloquial = validate(ISO3166, 'KR', [{ name: 'display', valueString: 'South Korea' }]);
+      expect(param(colloquial, 'result')).toBe(false);
+      expect(issueTexts(colloquial)[0]).toMatch(/^error: Wrong Display Name 'South Korea' for urn:iso:std:iso:3166#KR/);
+      // merely reserved codes (EU, UK) are not code elements of ISO 3166-1
+      expect(['EU', 'UK'].map((c) => param(validate(ISO3166, c), 'result'))).toEqual([false, false]);
+      // no edition is named: the list follows ISO's changes, not one edition's text
+      expect(param(validate(ISO3166, 'SE'), 'version')).toBeUndefined();
     });
 
     it('user-assigned codes are valid, with no name of their own', () => {
@@ -453,6 +491,19 @@ describe('built-in code systems', () => {
       const named = engine.validateCodeSystemCode({ parameters: [{ name: 'url', valueUri: ISO3166 }, { name: 'code', valueCode: 'XY' }, ...weird], txResources: [pack] });
       expect(param(named, 'result')).toBe(true);
       expect(issueTexts(named)).toEqual([]);
+      // a user-assigned code valid without being listed (alpha-3, numeric) is named by a pack too
+      const packFor = (concept: CodeSystem['concept'], language?: string): CodeSystem => ({ ...pack, url: `urn:example:iso3166-names-${language ?? 'any'}`, language, concept });
+      const xyz = engine.validateCodeSystemCode({ parameters: [{ name: 'url', valueUri: ISO3166 }, { name: 'code', valueCode: 'XYZ' }, ...weird], txResources: [packFor([{ code: 'XYZ', display: 'Weird Country' }])] });
+      expect([param(xyz, 'result'), issueTexts(xyz)]).toEqual([true, []]);
+      // a Swedish pack's name is the Swedish display of the code, in place of "Användartilldelad"
+      for (const code of ['XY', 'XYZ']) {
+        const sv = engine.validateCodeSystemCode({
+          parameters: [{ name: 'url', valueUri: ISO3166 }, { name: 'code', valueCode: code }, { name: 'displayLanguage', valueCode: 'sv' }],
+          txResources: [packFor([{ code, display: 'Konstigt land' }], 'sv')],
+        });
+        expect([code, param(sv, 'display')]).toEqual([code, 'Konstigt land']);
+      }
+      expect(param(validate(ISO3166, 'XY', [{ name: 'displayLanguage', valueCode: 'sv' }]), 'display')).toBe('Användartilldelad');
       const sweden = validate(ISO3166, 'SE', weird);
       expect(param(sweden, 'result')).toBe(false);
       expect(issueTexts(sweden)[0]).toMatch(/^error: Wrong Display Name 'Weird Country'/);
@@ -470,6 +521,29 @@ describe('built-in code systems', () => {
     });
   });
 
+  describe('ISO 3166-2 country subdivisions', () => {
+    const ISO3166_2 = 'urn:iso:std:iso:3166:-2';
+
+    it("knows the subdivisions by ISO's code, named in the country's language; a country code is not a subdivision", () => {
+      const stockholm = validate(ISO3166_2, 'SE-AB');
+      expect([param(stockholm, 'result'), param(stockholm, 'display'), param(stockholm, 'version')]).toEqual([true, 'Stockholms län', undefined]);
+      expect(param(validate(ISO3166_2, 'US-CA'), 'display')).toBe('California');
+      expect(['SE', 'SE-XX'].map((c) => param(validate(ISO3166_2, c), 'result'))).toEqual([false, false]);
+      const country = lookup(ISO3166_2, 'SE-AB').find((p) => p.name === 'property' && p.part?.some((x) => x.valueCode === 'country'));
+      expect(country?.part?.find((x) => x.name === 'value')?.valueCode).toBe('SE');
+    });
+
+    it("selects a country's subdivisions (country = SE) and follows ISO's nesting of subdivisions", () => {
+      const vs = (filter: { property: string; op: string; value: string }): ValueSet => ({ resourceType: 'ValueSet', status: 'active', url: 'urn:example:subdivisions', compose: { include: [{ system: ISO3166_2, filter: [filter] }] } });
+      const swedish = expand([{ name: 'valueSet', resource: vs({ property: 'country', op: '=', value: 'SE' }) }]).expansion!;
+      expect(swedish.total).toBe(21);
+      expect(swedish.contains!.every((c) => c.code!.startsWith('SE-'))).toBe(true);
+      const nakhchivan = expand([{ name: 'valueSet', resource: vs({ property: 'concept', op: 'descendent-of', value: 'AZ-NX' }) }]).expansion!;
+      expect(nakhchivan.contains!.map((c) => c.code)).toContain('AZ-BAB');
+      expect(nakhchivan.contains!.map((c) => c.code)).not.toContain('AZ-NX');
+    });
+  });
+
   describe('ISO 4217 currencies', () => {
     it('knows the current currencies, with English and Swedish names and their decimals', () => {
       const out = validate(ISO4217, 'SEK');
@@ -481,6 +555,10 @@ describe('built-in code systems', () => {
       const decimals = lookup(ISO4217, 'JPY').find((p) => p.name === 'property' && p.part?.some((x) => x.valueCode === 'decimals'));
       expect(decimals?.part?.find((x) => x.name === 'value')?.valueInteger).toBe(0);
       expect(param(inValueSet('http://hl7.org/fhir/ValueSet/currencies', ISO4217, 'EUR'), 'result')).toBe(true);
+      const threeDecimals: ValueSet = { resourceType: 'ValueSet', status: 'active', url: 'urn:example:three-decimals', compose: { include: [{ system: ISO4217, filter: [{ property: 'decimals', op: '=', value: '3' }] }] } };
+      const codes = expand([{ name: 'valueSet', resource: threeDecimals }]).expansion!.contains!.map((c) => c.code);
+      expect(codes).toContain('KWD');
+      expect(codes).not.toContain('SEK');
     });
   });
 

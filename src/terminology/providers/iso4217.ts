@@ -15,6 +15,7 @@ const RESOURCE = builtInResource(
   { url: ISO4217_URL, oid: '1.0.4217', name: 'ISO4217', title: 'ISO 4217 Currency codes', publisher: 'ISO', description: 'Valutakoder enligt ISO 4217, med svenska och engelska namn.' },
   {
     version: currencies.publishDate,
+    filter: [{ code: 'decimals', operator: ['='], value: 'the number of decimals of the minor unit (0, 2, 3, 4)' }],
     property: [
     { code: 'decimals', description: 'Decimaler i valutans minsta enhet (ISO 4217 minor unit)', type: 'integer' },
     { code: 'number', description: 'ISO 4217 numeric code', type: 'string' },

@@ -8,6 +8,7 @@ import '../snomed/kind';
 import './ucum';
 import './bcp47';
 import './iso3166';
+import './iso3166-2';
 import './iso4217';
 import './mime';
 

@@ -104,6 +104,23 @@ describe('Snomed CT provider (synthetic release)', () => {
     ]);
   });
 
+  it('$lookup: a property list names what is reported, abstract and the designations too', () => {
+    const asking = (...props: string[]) => engine.lookup({ parameters: [...params({ system: SCT, code: ID.hepatitis }), ...props.map((p) => ({ name: 'property', valueString: p }))], txResources: [] });
+    const parentsOnly = asking('parent');
+    expect(parentsOnly.map((p) => p.name)).toEqual(['name', 'system', 'version', 'code', 'display', 'property']);
+    expect(properties(parentsOnly)).toEqual([{ code: 'parent', value: ID.disease, description: 'Disease' }]);
+    const named = asking('designation', 'abstract');
+    expect(value(get(named, 'abstract')[0])).toBe(false);
+    expect(get(named, 'designation')).toHaveLength(5);
+    expect(get(named, 'property')).toEqual([]);
+    // '*' is everything
+    expect(get(asking('*'), 'designation')).toHaveLength(5);
+    // an expression: the same rule
+    const expr = engine.lookup({ parameters: [...params({ system: SCT, code: `${ID.disease}:${ID.findingSite}=${ID.liverPart}` }), { name: 'property', valueString: 'parent' }], txResources: [] });
+    expect(get(expr, 'designation')).toEqual([]);
+    expect(get(expr, 'abstract')).toEqual([]);
+  });
+
   it('$validate-code: an expression is a code; an invalid one is explained', () => {
     const ok = engine.validateCodeSystemCode({ parameters: params({ url: SCT, code: `${ID.disease}:${ID.findingSite}=${ID.liverPart}` }), txResources: [] });
     expect(value(get(ok, 'result')[0])).toBe(true);

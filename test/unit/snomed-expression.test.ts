@@ -194,6 +194,16 @@ describe('Snomed CT provider (synthetic release)', () => {
     expect(s(`${ID.disease}:${ID.findingSite}=${ID.liver}`, ID.chronicHepatitis)).toBe('subsumes');
     expect(s(`${ID.disease}:${ID.findingSite}=${ID.liver}`, ID.handDisorder)).toBe('not-subsumed');
     expect(s(`${ID.disease}:${ID.findingSite}=${ID.liver}`, `${ID.disease}:${ID.findingSite}=${ID.liver}`)).toBe('equivalent');
+    // one expression written two ways (spacing, terms, attribute order) subsumes itself both ways: equivalent
+    const twoAttributes = `${ID.disease}:${ID.findingSite}=${ID.liver},${ID.morphology}=${ID.inflammation}`;
+    expect(s(twoAttributes, `${ID.disease} |Disease| : ${ID.morphology} = ${ID.inflammation}, ${ID.findingSite} = ${ID.liver}`)).toBe('equivalent');
+    expect(s(`${ID.disease}:${ID.findingSite}=${ID.liver}`, twoAttributes)).toBe('subsumes');
+    expect(s(twoAttributes, `${ID.disease}:${ID.findingSite}=${ID.liver}`)).toBe('subsumed-by');
+    // a release the server does not hold is named in the error
+    const other = `${SCT}/45991000052106/version/20990101`;
+    expect(() => engine.subsumes({ parameters: params({ system: SCT, version: other, codeA: ID.disease, codeB: ID.disease }), txResources: [] })).toThrow(
+      `A definition for CodeSystem '${SCT}' version '${other}' could not be found`,
+    );
   });
 
   it('implicit value sets by URL', () => {

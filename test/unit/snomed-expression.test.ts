@@ -206,6 +206,20 @@ describe('Snomed CT provider (synthetic release)', () => {
     );
   });
 
+  it('$validate-code: an expression a value set lists is found however it is written (spacing, terms, attribute order)', () => {
+    const listed = `${ID.disease}:${ID.findingSite}=${ID.liver},${ID.morphology}=${ID.inflammation}`;
+    const vs = { resourceType: 'ValueSet', url: 'urn:example:sct-listed', status: 'active', compose: { include: [{ system: SCT, concept: [{ code: ID.liver }, { code: listed }] }] } };
+    const check = (code: string) => value(get(engine.validateValueSetCode({ parameters: [{ name: 'valueSet', resource: vs as any }, ...params({ system: SCT, code })], txResources: [] }), 'result')[0]);
+    expect(check(listed)).toBe(true);
+    expect(check(`${ID.disease} |Disease| : ${ID.morphology} |Associated morphology| = ${ID.inflammation}, ${ID.findingSite} = ${ID.liver}`)).toBe(true);
+    expect(check(`=== ${ID.disease}:${ID.morphology}=${ID.inflammation},${ID.findingSite}=${ID.liver}`)).toBe(true);
+    // another refinement, or the same attributes grouped, is another expression
+    expect(check(`${ID.disease}:${ID.findingSite}=${ID.liverPart},${ID.morphology}=${ID.inflammation}`)).toBe(false);
+    expect(check(`${ID.disease}:{${ID.findingSite}=${ID.liver},${ID.morphology}=${ID.inflammation}}`)).toBe(false);
+    // a listed concept is named by its id with a term too
+    expect(check(`${ID.liver} |Liver structure|`)).toBe(true);
+  });
+
   it('implicit value sets by URL', () => {
     expect(snomedImplicitValueSet(`${SCT}?fhir_vs`)?.compose?.include).toEqual([{ system: SCT }]);
     expect(snomedImplicitValueSet(`${SCT}/45991000052106/version/20250930?fhir_vs=refset/${ID.careRefset}`)?.compose?.include).toEqual([

@@ -229,6 +229,15 @@ describe('Snomed CT provider (synthetic release)', () => {
     expect(snomedImplicitValueSet('http://example.org/vs')).toBeUndefined();
   });
 
+  it('?fhir_vs=refset lists the release\'s reference sets, those with members: each one a refset/<id> value set names', () => {
+    const expand = (url: string) => engine.expand({ parameters: params({ url }), txResources: [] });
+    const list = expand(`${SCT}?fhir_vs=refset`);
+    expect(list.title).toBe('SNOMED CT Reference Set List');
+    const codes = list.expansion!.contains!.map((c) => c.code!);
+    expect(codes).toEqual(expect.arrayContaining([ID.careRefset, ID.replacedBy]));
+    for (const code of codes) expect(expand(`${SCT}?fhir_vs=refset/${code}`).expansion!.total).toBeGreaterThan(0);
+  });
+
   it('an implicit value set naming a concept the release does not hold, or (refset/) one that is not a reference set, is not found', () => {
     const failure = (url: string) => {
       try {

@@ -197,6 +197,11 @@ export class SnomedProvider extends ConceptGraphProvider implements IndexedCodeS
     return pk !== undefined && (!asRefset || this.store.isRefset(pk));
   }
 
+  /** The reference sets of the release: the concepts with members, by id. */
+  referenceSets(): string[] {
+    return [...this.store.codesOf(this.store.refsetPks()).values()].sort();
+  }
+
   /** The pairs of an association reference set (historical associations and others) with this code on one side. */
   associations(refset: string, code: string, reverse: boolean): { source: string; target: string }[] | 'unknown' {
     const refsetPk = this.store.pkOf(refset);

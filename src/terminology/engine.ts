@@ -303,7 +303,9 @@ export class TerminologyEngine {
     if (a.system !== b.system) throw TerminologyError.of(txIssue('error', 'invalid', 'invalid-data', 'SUBSUMPTION_SYSTEM_MISMATCH', [a.system, b.system], 'codingB'), 400);
     const cs = instance ? ctx.providerFor(instance, []) : ctx.findCodeSystem(a.system, a.version ?? b.version);
     if (!cs) {
-      throw TerminologyError.of({ severity: 'error', code: 'not-found', txType: 'not-found', text: `A definition for CodeSystem '${a.system}' could not be found` }, 404);
+      const v = instance ? undefined : (a.version ?? b.version);
+      const text = v ? `A definition for CodeSystem '${a.system}' version '${v}' could not be found` : `A definition for CodeSystem '${a.system}' could not be found`;
+      throw TerminologyError.of({ severity: 'error', code: 'not-found', txType: 'not-found', text }, 404);
     }
     const find = (c: Coding, name: string) => {
       const concept = cs.locate(c.code!).concept;
@@ -315,11 +317,15 @@ export class TerminologyEngine {
     };
     const ca = find(a, 'codingA');
     const cb = find(b, 'codingB');
+    // each subsuming the other is equivalence: the same concept, or two writings of one expression
     let outcome = 'not-subsumed';
-    // the same concept, also when a code system that is not case-sensitive was given two spellings
-    if (ca === cb || ca.code === cb.code) outcome = 'equivalent';
-    else if (cs.subsumes(ca, cb)) outcome = 'subsumes';
-    else if (cs.subsumes(cb, ca)) outcome = 'subsumed-by';
+    // (the same concept, also when a code system that is not case-sensitive was given two spellings)
+    const same = ca === cb || ca.code === cb.code;
+    const aOverB = same || cs.subsumes(ca, cb);
+    const bOverA = same || cs.subsumes(cb, ca);
+    if (aOverB && bOverA) outcome = 'equivalent';
+    else if (aOverB) outcome = 'subsumes';
+    else if (bOverA) outcome = 'subsumed-by';
     return [{ name: 'outcome', valueCode: outcome }];
   }
 

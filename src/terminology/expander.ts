@@ -597,16 +597,17 @@ export class ValueSetExpander {
       return undefined;
     }
 
-    // every term decides the display; a kind that shows fewer designations (Snomed CT) lists those
-    const termsOf = (designations: typeof c.designations) => {
+    // every term decides the display; a kind that shows fewer designations (Snomed CT) lists those,
+    // its display being one of its descriptions rather than a designation of its own
+    const termsOf = (designations: typeof c.designations, withDisplay = true) => {
       const s = new DesignationSet();
-      s.addConcept({ display: c.display, designations }, info.language);
+      s.addConcept({ display: withDisplay ? c.display : undefined, designations }, info.language);
       if (vsConcept?.display) s.addDisplay(vsConcept.display, this.rootVs?.language);
       for (const d of vsConcept?.designation ?? []) s.addDesignation(d);
       return s;
     };
     const set = termsOf(c.designations);
-    const shown = provider.expansionDesignations ? termsOf(provider.expansionDesignations(c)) : set;
+    const shown = provider.expansionDesignations ? termsOf(provider.expansionDesignations(c), false) : set;
 
     const langs = this.params.workingLanguages();
     // a display given by the value set for this concept wins when no language was asked for

@@ -23,7 +23,7 @@ function addToPath(path: string, name: string): string {
  * code, or, in a code system that is not case-sensitive, that code in any case.
  */
 function namesConcept(cs: CodeSystemProvider, listed: string, found: Concept): boolean {
-  return listed === found.code || (!cs.info.caseSensitive && listed.toLowerCase() === found.code.toLowerCase());
+  return listed === found.code || (!cs.info.caseSensitive && listed.toLowerCase() === found.code.toLowerCase()) || !!cs.namesConcept?.(listed, found);
 }
 
 function isAbsoluteUri(s: string): boolean {

@@ -104,6 +104,23 @@ describe('Snomed CT provider (synthetic release)', () => {
     ]);
   });
 
+  it('$lookup: a property list names what is reported, abstract and the designations too', () => {
+    const asking = (...props: string[]) => engine.lookup({ parameters: [...params({ system: SCT, code: ID.hepatitis }), ...props.map((p) => ({ name: 'property', valueString: p }))], txResources: [] });
+    const parentsOnly = asking('parent');
+    expect(parentsOnly.map((p) => p.name)).toEqual(['name', 'system', 'version', 'code', 'display', 'property']);
+    expect(properties(parentsOnly)).toEqual([{ code: 'parent', value: ID.disease, description: 'Disease' }]);
+    const named = asking('designation', 'abstract');
+    expect(value(get(named, 'abstract')[0])).toBe(false);
+    expect(get(named, 'designation')).toHaveLength(5);
+    expect(get(named, 'property')).toEqual([]);
+    // '*' is everything
+    expect(get(asking('*'), 'designation')).toHaveLength(5);
+    // an expression: the same rule
+    const expr = engine.lookup({ parameters: [...params({ system: SCT, code: `${ID.disease}:${ID.findingSite}=${ID.liverPart}` }), { name: 'property', valueString: 'parent' }], txResources: [] });
+    expect(get(expr, 'designation')).toEqual([]);
+    expect(get(expr, 'abstract')).toEqual([]);
+  });
+
   it('$validate-code: an expression is a code; an invalid one is explained', () => {
     const ok = engine.validateCodeSystemCode({ parameters: params({ url: SCT, code: `${ID.disease}:${ID.findingSite}=${ID.liverPart}` }), txResources: [] });
     expect(value(get(ok, 'result')[0])).toBe(true);
@@ -177,6 +194,30 @@ describe('Snomed CT provider (synthetic release)', () => {
     expect(s(`${ID.disease}:${ID.findingSite}=${ID.liver}`, ID.chronicHepatitis)).toBe('subsumes');
     expect(s(`${ID.disease}:${ID.findingSite}=${ID.liver}`, ID.handDisorder)).toBe('not-subsumed');
     expect(s(`${ID.disease}:${ID.findingSite}=${ID.liver}`, `${ID.disease}:${ID.findingSite}=${ID.liver}`)).toBe('equivalent');
+    // one expression written two ways (spacing, terms, attribute order) subsumes itself both ways: equivalent
+    const twoAttributes = `${ID.disease}:${ID.findingSite}=${ID.liver},${ID.morphology}=${ID.inflammation}`;
+    expect(s(twoAttributes, `${ID.disease} |Disease| : ${ID.morphology} = ${ID.inflammation}, ${ID.findingSite} = ${ID.liver}`)).toBe('equivalent');
+    expect(s(`${ID.disease}:${ID.findingSite}=${ID.liver}`, twoAttributes)).toBe('subsumes');
+    expect(s(twoAttributes, `${ID.disease}:${ID.findingSite}=${ID.liver}`)).toBe('subsumed-by');
+    // a release the server does not hold is named in the error
+    const other = `${SCT}/45991000052106/version/20990101`;
+    expect(() => engine.subsumes({ parameters: params({ system: SCT, version: other, codeA: ID.disease, codeB: ID.disease }), txResources: [] })).toThrow(
+      `A definition for CodeSystem '${SCT}' version '${other}' could not be found`,
+    );
+  });
+
+  it('$validate-code: an expression a value set lists is found however it is written (spacing, terms, attribute order)', () => {
+    const listed = `${ID.disease}:${ID.findingSite}=${ID.liver},${ID.morphology}=${ID.inflammation}`;
+    const vs = { resourceType: 'ValueSet', url: 'urn:example:sct-listed', status: 'active', compose: { include: [{ system: SCT, concept: [{ code: ID.liver }, { code: listed }] }] } };
+    const check = (code: string) => value(get(engine.validateValueSetCode({ parameters: [{ name: 'valueSet', resource: vs as any }, ...params({ system: SCT, code })], txResources: [] }), 'result')[0]);
+    expect(check(listed)).toBe(true);
+    expect(check(`${ID.disease} |Disease| : ${ID.morphology} |Associated morphology| = ${ID.inflammation}, ${ID.findingSite} = ${ID.liver}`)).toBe(true);
+    expect(check(`=== ${ID.disease}:${ID.morphology}=${ID.inflammation},${ID.findingSite}=${ID.liver}`)).toBe(true);
+    // another refinement, or the same attributes grouped, is another expression
+    expect(check(`${ID.disease}:${ID.findingSite}=${ID.liverPart},${ID.morphology}=${ID.inflammation}`)).toBe(false);
+    expect(check(`${ID.disease}:{${ID.findingSite}=${ID.liver},${ID.morphology}=${ID.inflammation}}`)).toBe(false);
+    // a listed concept is named by its id with a term too
+    expect(check(`${ID.liver} |Liver structure|`)).toBe(true);
   });
 
   it('implicit value sets by URL', () => {
@@ -186,6 +227,15 @@ describe('Snomed CT provider (synthetic release)', () => {
     ]);
     expect(snomedImplicitValueSet(`${SCT}?fhir_vs=isa/4106070063`)).toBeUndefined();
     expect(snomedImplicitValueSet('http://example.org/vs')).toBeUndefined();
+  });
+
+  it('?fhir_vs=refset lists the release\'s reference sets, those with members: each one a refset/<id> value set names', () => {
+    const expand = (url: string) => engine.expand({ parameters: params({ url }), txResources: [] });
+    const list = expand(`${SCT}?fhir_vs=refset`);
+    expect(list.title).toBe('SNOMED CT Reference Set List');
+    const codes = list.expansion!.contains!.map((c) => c.code!);
+    expect(codes).toEqual(expect.arrayContaining([ID.careRefset, ID.replacedBy]));
+    for (const code of codes) expect(expand(`${SCT}?fhir_vs=refset/${code}`).expansion!.total).toBeGreaterThan(0);
   });
 
   it('an implicit value set naming a concept the release does not hold, or (refset/) one that is not a reference set, is not found', () => {

@@ -118,5 +118,14 @@ describe('Snomed CT language reference sets', () => {
     const vs: ValueSet = { resourceType: 'ValueSet', status: 'active', compose: { include: [{ system: SCT, concept: [{ code: ID.hand }] }] } };
     const exp = engine.expand({ parameters: [{ name: 'valueSet', resource: vs }], txResources: [], acceptLanguage: 'en-GB' });
     expect(exp.expansion?.contains?.[0].display).toBe(GB_TERM);
+    // the designations are descriptions: the edition's default display is not added as a designation of its own
+    const withTerms = engine.expand({ parameters: [{ name: 'valueSet', resource: vs }, { name: 'includeDesignations', valueBoolean: true }, { name: 'displayLanguage', valueCode: 'en-GB' }], txResources: [] });
+    const c = withTerms.expansion!.contains![0];
+    expect(c.display).toBe(GB_TERM);
+    expect(c.designation?.map((d) => [d.language, d.use?.code, d.value])).toEqual([
+      ['en', ID.fsn, 'Hand structure (fixture)'],
+      ['en', ID.synonym, 'Hand structure'],
+      ['sv', ID.synonym, 'Handstruktur'],
+    ]);
   });
 });

@@ -136,6 +136,12 @@ export interface CodeSystemProvider {
   readonly resource?: CodeSystem;
 
   locate(code: string): LocateResult;
+  /**
+   * Does a code, as a value set lists it, name this concept though written differently? For
+   * kinds with a grammar (Snomed CT: the same expression with other spacing, terms or attribute
+   * order); absent: only the code itself (or its case, in a case-insensitive system) names it.
+   */
+  namesConcept?(listed: string, concept: Concept): boolean;
   status(concept: Concept): ConceptStatus;
   /** Top-level concepts, in code-system order. */
   roots(): Concept[];

@@ -149,3 +149,19 @@ export function renderExpression(e: SctExpression, term: (c: ExpressionConcept) 
   if (parts.length) out += ':' + parts.join(',');
   return out;
 }
+
+/**
+ * An expression's writing-independent form, for telling whether two writings are the same
+ * expression: no terms, the definition status stated (=== when left out), focus concepts,
+ * attributes, groups and the attributes within each in a fixed order, concrete numbers as numbers.
+ */
+export function canonicalExpression(e: SctExpression): string {
+  const attribute = (a: ExpressionAttribute) => {
+    if (a.value.kind === 'concrete') return `${a.name.id}=${a.value.number !== undefined ? `#${a.value.number}` : a.value.text}`;
+    const v = a.value.expression;
+    return `${a.name.id}=${isSimple(v) && !v.definitionStatus ? v.focus[0].id : `(${canonicalExpression(v)})`}`;
+  };
+  const sorted = (xs: string[]) => [...xs].sort();
+  const parts = [...sorted(e.attributes.map(attribute)), ...sorted(e.groups.map((g) => `{${sorted(g.map(attribute)).join(',')}}`))];
+  return (e.definitionStatus ?? '===') + sorted(e.focus.map((f) => f.id)).join('+') + (parts.length ? ':' + parts.join(',') : '');
+}

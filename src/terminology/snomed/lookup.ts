@@ -40,8 +40,10 @@ function concreteValue(text: string): Omit<ParametersParameter, 'name'> {
  * definition) in the importer's order (preferred term first); properties inactive, parent and
  * child (with their displays), module, effectiveTime and one per attribute relationship (code =
  * attribute id, with the attribute's name as code-display); on request also sufficientlyDefined,
- * moduleId, normalForm and normalFormTerse. An expression is looked up as its focus concept plus
- * its refinements, shown with terms.
+ * moduleId, normalForm and normalFormTerse. A `property` list names everything reported beyond
+ * name, system, version, code and display: abstract and the designations too (as for any code
+ * system), so `property=parent` gives the parents alone. An expression is looked up as its focus
+ * concept plus its refinements, shown with terms.
  */
 export class SnomedLookup {
   constructor(
@@ -57,8 +59,10 @@ export class SnomedLookup {
 
   build(c: Concept, params: TxParameters): ParametersParameter[] {
     const wanted = params.properties;
-    const wants = (code: string, uri?: string) =>
-      wanted.length === 0 ? DEFAULT_PROPERTIES.has(code) : wanted.includes('*') || wanted.includes(code) || (!!uri && wanted.includes(uri));
+    const asked = (code: string, uri?: string) => wanted.includes('*') || wanted.includes(code) || (!!uri && wanted.includes(uri));
+    const wants = (code: string, uri?: string) => (wanted.length === 0 ? DEFAULT_PROPERTIES.has(code) : asked(code, uri));
+    // abstract and the designations are properties too: reported unless a `property` list leaves them out
+    const wantsStandard = (code: string, uri?: string) => wanted.length === 0 || asked(code, uri);
     const { url, version } = this.system;
     const out: ParametersParameter[] = [
       { name: 'name', valueString: version ? `${url}|${version}` : url },
@@ -68,13 +72,14 @@ export class SnomedLookup {
     out.push({ name: 'code', valueCode: c.code });
     const display = new DesignationSet().addConcept(c, undefined).preferred(params.workingLanguages())?.value ?? c.display;
     if (display !== undefined) out.push({ name: 'display', valueString: display });
-    out.push({ name: 'abstract', valueBoolean: false });
+    if (wantsStandard('abstract', CP + 'notSelectable')) out.push({ name: 'abstract', valueBoolean: false });
 
     const expression = this.concepts.expressionOf(c);
-    if (expression) {
+    const designations = wantsStandard('designation');
+    if (expression && designations) {
       out.push({ name: 'designation', part: [part('language', { valueCode: 'en-US' }), part('use', { valueCoding: DISPLAY_USE }), part('value', { valueString: c.display ?? c.code })] });
     }
-    for (const d of c.designations) {
+    for (const d of designations ? c.designations : []) {
       const parts: ParametersParameter[] = [];
       if (d.language) parts.push(part('language', { valueCode: d.language }));
       if (d.use) parts.push(part('use', { valueCoding: d.use }));

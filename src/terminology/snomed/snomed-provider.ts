@@ -11,7 +11,7 @@ import { TextFilter } from '../text-filter';
 import { EclNode, HierarchyOp, SubExpression, conceptNode } from './ecl-ast';
 import { EclSyntaxError, parseEcl } from './ecl-parser';
 import { EclEvaluationError, EclEvaluator } from './ecl-evaluator';
-import { ExpressionConcept, SctExpression, isSimple, parseExpression } from './expression';
+import { ExpressionConcept, SctExpression, canonicalExpression, isSimple, parseExpression } from './expression';
 import { SnomedConcepts } from './concepts';
 import { SnomedLookup } from './lookup';
 import { SNOMED_EDITION_EXT } from './model';
@@ -89,6 +89,24 @@ export class SnomedProvider extends ConceptGraphProvider implements IndexedCodeS
     const concept = this.built.forExpression(code, e, e.focus.map((f) => this.built.byCode(f.id)!));
     if (this.referencedConcepts(e).some((id) => this.built.detailsOf(this.built.byCode(id)!)?.inactive)) this.inactiveExpressions.add(concept);
     return { concept };
+  }
+
+  /**
+   * A listed code names a concept when it is the same expression written another way (spacing,
+   * terms, attribute and group order): post-coordinated codes compare by structure, not by text.
+   */
+  namesConcept(listed: string, concept: Concept): boolean {
+    const e = this.built.expressionOf(concept);
+    // a plain concept id names only itself (compared already)
+    if (!e && /^\d+$/.test(listed)) return false;
+    let l: SctExpression;
+    try {
+      l = parseExpression(listed);
+    } catch {
+      return false;
+    }
+    if (!e) return isSimple(l) && !l.definitionStatus && l.focus[0].id === concept.code;
+    return canonicalExpression(l) === canonicalExpression(e);
   }
 
   /** Every concept an expression names: focus concepts, attribute names and values, nested ones too. */
@@ -177,6 +195,11 @@ export class SnomedProvider extends ConceptGraphProvider implements IndexedCodeS
   holds(id: string, asRefset = false): boolean {
     const pk = this.store.pkOf(id);
     return pk !== undefined && (!asRefset || this.store.isRefset(pk));
+  }
+
+  /** The reference sets of the release: the concepts with members, by id. */
+  referenceSets(): string[] {
+    return [...this.store.codesOf(this.store.refsetPks()).values()].sort();
   }
 
   /** The pairs of an association reference set (historical associations and others) with this code on one side. */

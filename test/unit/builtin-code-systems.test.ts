@@ -99,6 +99,11 @@ describe('built-in code systems', () => {
       expect(designations).toContain('milligram per deciliter');
       const canonical = out.find((p) => p.name === 'property' && p.part?.some((x) => x.valueCode === 'canonical'));
       expect(canonical?.part?.find((x) => x.name === 'value')?.valueString).toBe('g.m-3');
+      // base units in alphabetical order, case aside (the kelvin among the lower-case ones)
+      const canonicalOf = (code: string) => lookup(UCUM, code, [{ name: 'property', valueCode: 'canonical' }]).find((p) => p.name === 'property' && p.part?.some((x) => x.valueCode === 'canonical'))?.part?.find((x) => x.name === 'value')?.valueString;
+      expect(canonicalOf('J/K')).toBe('g.K-1.m2.s-2');
+      expect(canonicalOf('V')).toBe('C-1.g.m2.s-2');
+      expect(canonicalOf('cd/m2')).toBe('cd.m-2');
       // without asking, no canonical property
       expect(lookup(UCUM, 'mg/dL').some((p) => p.name === 'property' && p.part?.some((x) => x.valueCode === 'canonical'))).toBe(false);
     });

@@ -98,13 +98,16 @@ function readUnit(code: string): Unit | { problem: string } {
   return { structure: formalStructure(prepared.text), canonical: canonicalOf(prepared.text) };
 }
 
-/** The canonical form: the base units and their exponents, sorted by code ('1' when dimensionless). */
+/**
+ * The canonical form: the base units and their exponents ('1' when dimensionless), in the order of
+ * UCUM's reference tooling: by code, alphabetically without regard to case (g.K-1.m2.s-2 for J/K).
+ */
 function canonicalOf(code: string): string | undefined {
   const r = utils.convertToBaseUnits(code, 1);
   if (r.status !== 'succeeded' || !r.unitToExp) return undefined;
   const parts = Object.entries(r.unitToExp as Record<string, number>)
     .filter(([, e]) => e !== 0)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .sort(([a], [b]) => a.localeCompare(b, 'en'))
     .map(([u, e]) => (e === 1 ? u : `${u}${e}`));
   return parts.length ? parts.join('.') : '1';
 }

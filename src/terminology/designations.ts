@@ -33,6 +33,11 @@ export interface DesignationEntry {
   extension?: Extension[];
   /** dialects (language tags with a region) in which this is the preferred term */
   preferredFor?: string[];
+  /**
+   * a term of another code system than Snomed CT that is given a Snomed CT use (UCUM's FHIR name
+   * of a unit, a synonym): a name of the concept, not one of the displays it may be written with
+   */
+  foreignUse?: boolean;
 }
 
 export type DisplayDifference = 'none' | 'case' | 'normalized';
@@ -59,21 +64,24 @@ export class DesignationSet {
     this.items.push({ value, language: language || undefined, use: DISPLAY_USE, status, isDisplay: true });
   }
 
-  addDesignation(d: { language?: string; use?: Coding; value: string; extension?: Extension[]; status?: string; preferredFor?: string[] }): void {
+  addDesignation(d: { language?: string; use?: Coding; value: string; extension?: Extension[]; status?: string; preferredFor?: string[] }, foreignUse = false): void {
     if (!d.value) return;
     const ss = d.extension?.find((e) => e.url === STANDARDS_STATUS)?.valueCode;
-    this.items.push({ value: d.value.trim(), language: d.language || undefined, use: d.use, status: d.status ?? ss ?? 'active', isDisplay: false, extension: d.extension, preferredFor: d.preferredFor });
+    const entry: DesignationEntry = { value: d.value.trim(), language: d.language || undefined, use: d.use, status: d.status ?? ss ?? 'active', isDisplay: false, extension: d.extension, preferredFor: d.preferredFor };
+    if (foreignUse && d.use?.system === SCT) entry.foreignUse = true;
+    this.items.push(entry);
   }
 
   /**
    * Adds a concept's terms: its display (in the code system's language), its designations, and
-   * the displays supplements give it in their languages.
+   * the displays supplements give it in their languages. `system` is the concept's code system,
+   * when known: a Snomed CT use makes a term a display only in Snomed CT itself.
    */
-  addConcept(c: { display?: string; userAssigned?: boolean; designations: { language?: string; use?: Coding; value: string; extension?: Extension[]; isDisplay?: boolean; status?: string; preferredFor?: string[] }[] }, language: string | undefined): this {
+  addConcept(c: { display?: string; userAssigned?: boolean; designations: { language?: string; use?: Coding; value: string; extension?: Extension[]; isDisplay?: boolean; status?: string; preferredFor?: string[] }[] }, language: string | undefined, system?: string): this {
     if (c.userAssigned) this.userAssigned = true;
     this.addDisplay(c.display, language);
     for (const d of c.designations) {
-      if (!d.isDisplay) this.addDesignation(d);
+      if (!d.isDisplay) this.addDesignation(d, system !== undefined && system !== SCT);
       else if (!this.items.some((x) => x.value === d.value && x.language === d.language)) this.addDisplay(d.value, d.language);
     }
     return this;
@@ -90,7 +98,7 @@ export class DesignationSet {
 
   /** A Snomed CT description (fully specified name or synonym): a valid display in its own language. */
   private static isSctTerm(d: DesignationEntry): boolean {
-    return sameUse(d.use, SCT, SCT_FSN) || sameUse(d.use, SCT, SCT_SYNONYM);
+    return !d.foreignUse && (sameUse(d.use, SCT, SCT_FSN) || sameUse(d.use, SCT, SCT_SYNONYM));
   }
 
   /**

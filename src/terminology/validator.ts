@@ -745,7 +745,7 @@ export class ValueSetValidator {
   }
 
   private listDisplaysFromCodeSystem(list: DesignationSet | null, cs: CodeSystemProvider, c: Concept): void {
-    list?.addConcept(c, cs.info.language);
+    list?.addConcept(c, cs.info.language, cs.info.url);
   }
 
 

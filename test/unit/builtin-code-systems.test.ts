@@ -84,6 +84,16 @@ describe('built-in code systems', () => {
       expect(param(validate(UCUM, 'mg dL'), 'result')).toBe(false);
     });
 
+    it('a display is the code or its formal structure; FHIR\'s name of a common unit is accepted but is no display to offer', () => {
+      for (const display of ['mg/dL', '(milligram) / (deciliter)', 'milligram per deciliter', 'MG/DL']) {
+        expect([display, param(validate(UCUM, 'mg/dL', [{ name: 'display', valueString: display }]), 'result')]).toEqual([display, true]);
+      }
+      // the name carries a Snomed CT synonym use, which makes a display only of Snomed CT's own descriptions
+      const wrong = validate(UCUM, 'mg/dL', [{ name: 'display', valueString: 'xyz' }]);
+      expect(param(wrong, 'result')).toBe(false);
+      expect(param(wrong, 'message')).toBe("Wrong Display Name 'xyz' for http://unitsofmeasure.org#mg/dL. Valid display is one of 2 choices: 'mg/dL' (en) or '(milligram) / (deciliter)' (en) (for the language(s) '--')");
+    });
+
     it('is case-sensitive (mg is milligram, MG megagauss, Mg no unit at all)', () => {
       expect(param(validate(UCUM, 'Mg'), 'result')).toBe(true); // megagram
       expect(param(validate(UCUM, 'mG'), 'result')).toBe(true); // milligauss

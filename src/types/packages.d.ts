@@ -56,3 +56,10 @@ declare module '@lhncbc/ucum-lhc/source-cjs/unitString.js' {
     _performUnitArithmetic(elements: UnitElement[], origString: string): UcumLhcUnit | null;
   }
 }
+
+/** ucum-lhc's table of unit atoms (case-sensitive codes), for UCUM's names of the atoms in a structure. */
+declare module '@lhncbc/ucum-lhc/source-cjs/unitTables.js' {
+  export const UnitTables: {
+    getInstance(): { getUnitByCode(code: string): { isBase_: boolean; isMetric_: boolean; name_?: string; property_?: string; source_?: string } | null | undefined };
+  };
+}

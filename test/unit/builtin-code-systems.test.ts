@@ -130,9 +130,16 @@ describe('built-in code systems', () => {
       expect(formalStructure('cm3')).toBe('(centimeter ^ 3)');
       expect(formalStructure('kg.m/s2')).toBe('(kilogram) * (meter) / (second ^ 2)');
       expect(formalStructure('s-1')).toBe('(second ^ -1)');
-      // parenthesised parts keep their parentheses; a unit without a name is its symbol
-      expect(formalStructure('mg/(24.h)')).toBe('(milligram) / (24 * (hour))');
-      expect(formalStructure('%')).toBe('(%)');
+      // parentheses only group: the reference tooling writes a parenthesised part as its parts
+      expect(formalStructure('mg/(24.h)')).toBe('(milligram) / 24 * (hour)');
+      // each symbol is UCUM's atom with its prefix and exponent, by UCUM's name of it: not a name
+      // ucum-lhc's table holds for a whole LOINC unit (m2 "square meter", 10*3 "10^3 (used for cell count)")
+      expect(formalStructure('kg/m2')).toBe('(kilogram) / (meter ^ 2)');
+      expect(formalStructure('m2{x}')).toBe('(meter ^ 2) * 1');
+      expect(formalStructure('10*3/uL')).toBe('(the number ten for arbitrary powers ^ 3) / (microliter)');
+      expect(formalStructure('10*6/L')).toBe('(the number ten for arbitrary powers ^ 6) / (liter)');
+      expect(formalStructure('%')).toBe('(percent)');
+      expect(formalStructure('cL')).toBe('(centiliter)');
       expect(formalStructure('kgXX')).toBeUndefined();
     });
 

@@ -1,5 +1,6 @@
 import * as ucum from '@lhncbc/ucum-lhc';
 import { UnitString, type UcumLhcUnit, type UnitElement } from '@lhncbc/ucum-lhc/source-cjs/unitString.js';
+import { UnitTables } from '@lhncbc/ucum-lhc/source-cjs/unitTables.js';
 
 /**
  * The formal structure of a UCUM expression, the way UCUM's reference tooling describes a unit:
@@ -31,20 +32,46 @@ const EXPONENT = /<sup>(.*?)<\/sup>$/;
 
 function element(un: UcumLhcUnit | number): string {
   if (typeof un === 'number') return String(un);
+  // a parenthesised part is written as its parts: parentheses only group (UCUM §7)
   const nested = structures.get(un);
-  if (nested !== undefined) return `(${nested})`;
+  if (nested !== undefined) return nested;
   const code = un.csCode_;
   if (code.startsWith('{')) return '1';
   const annotated = code.endsWith('}');
+  // ucum-lhc's table holds some LOINC units whole ("m2" square meter, "10*3"): a unit atom with an exponent is read as the atom
+  const powered = loincPower(code.replace(/\{.*\}$/, ''));
+  if (powered) return annotated ? `${powered} * 1` : powered;
   // an integer with an annotation ("100{cells}") is a number, not a unit
   if (/^\d+\{/.test(code)) return `${un.magnitude_} * 1`;
   const m = EXPONENT.exec(un.name_);
   let name = m ? un.name_.slice(0, m.index) : un.name_;
   if (un.property_ && name.endsWith(` - ${un.property_}`)) name = name.slice(0, -(un.property_.length + 3));
-  // a few units have no name in ucum-lhc's table (%): the symbol stands for itself
-  if (!name.trim()) name = m ? code.replace(/[-+]?\d+$/, '') : code.replace(/\{.*\}$/, '');
-  const symbol = `(${name}${m ? ` ^ ${m[1]}` : ''})`;
-  return annotated ? `${symbol} * 1` : symbol;
+  const atom = m ? code.replace(/[-+]?\d+$/, '') : code.replace(/\{.*\}$/, '');
+  // a unit without a name stands for itself
+  name = UNNAMED[atom] ?? (ucumName(name) || atom);
+  const written = `(${name}${m ? ` ^ ${m[1]}` : ''})`;
+  return annotated ? `${written} * 1` : written;
+}
+
+/** UCUM's own name (its first <name>) where ucum-lhc's table names a unit otherwise: the liter, prefixed or not. */
+const ucumName = (name: string) => name.trim().replace(/Liters$/, 'liter');
+/** units ucum-lhc's table leaves unnamed, by code */
+const UNNAMED: Record<string, string> = { '%': 'percent' };
+
+/** "(meter ^ 2)" for a LOINC entry of ucum-lhc's table that is a unit atom (maybe prefixed) with an exponent. */
+function loincPower(code: string): string | undefined {
+  const units = UnitTables.getInstance();
+  if (units.getUnitByCode(code)?.source_ !== 'LOINC') return undefined;
+  const m = /^(.*?[^-+\d])([-+]?\d+)$/.exec(code);
+  const base = m && units.getUnitByCode(m[1]);
+  if (!m || !base) return undefined;
+  return `(${atomName(m[1], base)} ^ ${Number(m[2])})`;
+}
+
+function atomName(code: string, unit: { name_?: string; property_?: string }): string {
+  let name = unit.name_ ?? '';
+  if (unit.property_ && name.endsWith(` - ${unit.property_}`)) name = name.slice(0, -(unit.property_.length + 3));
+  return UNNAMED[code] ?? (ucumName(name) || code);
 }
 
 let reader: StructureReader | undefined;

@@ -98,3 +98,35 @@ describe('$lookup: a property list names what is returned, definition and design
     expect(names(lookup())).not.toContain('used-supplement');
   });
 });
+
+describe('compose.exclude of a value set is a membership question: one that does not take the code out leaves no trace', () => {
+  // two versions of one code system; the newer one adds c3
+  const V1: CodeSystem = { resourceType: 'CodeSystem', url: 'urn:example:grow', version: '1.0.0', status: 'active', content: 'complete', concept: [{ code: 'c1', display: 'One (1)' }, { code: 'c2', display: 'Two (1)' }] };
+  const V2: CodeSystem = { ...V1, version: '2.0.0', concept: [{ code: 'c1', display: 'One (2)' }, { code: 'c2', display: 'Two (2)' }, { code: 'c3', display: 'Three (2)' }] };
+  const OLD: ValueSet = { resourceType: 'ValueSet', url: 'urn:example:vs:grow-old', version: '1', status: 'active', compose: { include: [{ system: V1.url, version: '1.0.0' }] } };
+  // the latest version, less what the old value set held: only c3
+  const NEW_ONLY: ValueSet = { resourceType: 'ValueSet', url: 'urn:example:vs:grow-new', version: '1', status: 'active', compose: { include: [{ system: V1.url }], exclude: [{ valueSet: [`${OLD.url}|1`] }] } };
+  const engine = new TerminologyEngine(new StoreResourceSource(new ResourceStore(openDatabase(':memory:'))));
+  const tx = [V1, V2, OLD, NEW_ONLY];
+  const validate = (code: string) => engine.validateValueSetCode({ parameters: [{ name: 'url', valueUri: NEW_ONLY.url }, { name: 'coding', valueCoding: { system: V1.url, code } }], txResources: tx });
+
+  it('the expansion holds only the code the old version lacked', () => {
+    const exp = engine.expand({ parameters: [{ name: 'url', valueUri: NEW_ONLY.url }], txResources: tx });
+    expect(exp.expansion!.contains?.map((c) => c.code)).toEqual(['c3']);
+  });
+
+  it('$validate-code agrees: c3 is a member of the latest version, with no error from the excluded version that does not know it', () => {
+    const out = validate('c3');
+    expect(param(out, 'result')).toBe(true);
+    expect(param(out, 'version')).toBe('2.0.0');
+    expect(param(out, 'display')).toBe('Three (2)');
+    expect(param(out, 'message')).toBeUndefined();
+    expect(param(out, 'issues')).toBeUndefined();
+  });
+
+  it('a code the exclusion takes out is still refused', () => {
+    const out = validate('c1');
+    expect(param(out, 'result')).toBe(false);
+    expect(param(out, 'message')).toContain('was not found in the value set');
+  });
+});

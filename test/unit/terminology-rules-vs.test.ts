@@ -130,3 +130,30 @@ describe('compose.exclude of a value set is a membership question: one that does
     expect(param(out, 'message')).toContain('was not found in the value set');
   });
 });
+
+describe('$lookup follows the version rules of the request, as $expand and $validate-code do', () => {
+  const V1: CodeSystem = { resourceType: 'CodeSystem', url: 'urn:example:lookup-versions', version: '1.0.0', status: 'active', content: 'complete', concept: [{ code: 'a', display: 'A (1)' }] };
+  const V2: CodeSystem = { ...V1, version: '1.2.0', concept: [{ code: 'a', display: 'A (2)' }, { code: 'b', display: 'B (2)' }] };
+  const engine = new TerminologyEngine(new StoreResourceSource(new ResourceStore(openDatabase(':memory:'))));
+  const lookup = (...extra: ParametersParameter[]) =>
+    engine.lookup({ parameters: [{ name: 'system', valueUri: V1.url }, { name: 'code', valueCode: 'a' }, ...extra], txResources: [V1, V2] });
+
+  it('without a rule, the latest version', () => {
+    expect(param(lookup(), 'version')).toBe('1.2.0');
+  });
+
+  it('system-version fills in a missing version; a stated version wins over it', () => {
+    expect(param(lookup({ name: 'system-version', valueCanonical: `${V1.url}|1.0.0` }), 'display')).toBe('A (1)');
+    expect(param(lookup({ name: 'system-version', valueCanonical: `${V1.url}|1.0.0` }, { name: 'version', valueString: '1.2.0' }), 'version')).toBe('1.2.0');
+  });
+
+  it('force-system-version wins over a stated version, wildcards included', () => {
+    expect(param(lookup({ name: 'force-system-version', valueCanonical: `${V1.url}|1.0.0` }, { name: 'version', valueString: '1.2.0' }), 'version')).toBe('1.0.0');
+    expect(param(lookup({ name: 'force-system-version', valueCanonical: `${V1.url}|1.0.x` }), 'display')).toBe('A (1)');
+  });
+
+  it('a version the rules name that is not held is not found; a check the version breaks is refused', () => {
+    expect(() => lookup({ name: 'force-system-version', valueCanonical: `${V1.url}|9.9.9` })).toThrow(/version '9.9.9' could not be found/);
+    expect(() => lookup({ name: 'check-system-version', valueCanonical: `${V1.url}|1.0.x` }, { name: 'version', valueString: '1.2.0' })).toThrow(/not allowed/);
+  });
+});

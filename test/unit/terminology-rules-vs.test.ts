@@ -157,3 +157,15 @@ describe('$lookup follows the version rules of the request, as $expand and $vali
     expect(() => lookup({ name: 'check-system-version', valueCanonical: `${V1.url}|1.0.x` }, { name: 'version', valueString: '1.2.0' })).toThrow(/not allowed/);
   });
 });
+
+describe('a version rule names a system and a version: either missing is refused', () => {
+  const engine = new TerminologyEngine(new StoreResourceSource(new ResourceStore(openDatabase(':memory:'))));
+  const CS: CodeSystem = { resourceType: 'CodeSystem', url: 'urn:example:rule-shape', version: '1', status: 'active', content: 'complete', concept: [{ code: 'a' }] };
+  const expand = (p: ParametersParameter) => engine.expand({ parameters: [{ name: 'valueSet', resource: vs('urn:example:vs:rule-shape', [{ system: CS.url }]) }, p], txResources: [CS] });
+
+  it.each(['system-version', 'check-system-version', 'force-system-version', 'default-valueset-version'])('%s without a system or without a version', (name) => {
+    expect(() => expand({ name, valueCanonical: '|1' })).toThrow(/expected system\|version/);
+    expect(() => expand({ name, valueCanonical: `${CS.url}|` })).toThrow(/expected system\|version/);
+    expect(expand({ name, valueCanonical: `${CS.url}|1` }).expansion?.total).toBe(1);
+  });
+});

@@ -115,6 +115,15 @@ describe('compose.exclude of a value set is a membership question: one that does
     expect(exp.expansion!.contains?.map((c) => c.code)).toEqual(['c3']);
   });
 
+  it('an expansion less an imported value set reports no total (as the reference servers); an exclusion by code keeps it', () => {
+    expect(engine.expand({ parameters: [{ name: 'url', valueUri: NEW_ONLY.url }], txResources: tx }).expansion!.total).toBeUndefined();
+    expect(engine.expand({ parameters: [{ name: 'url', valueUri: NEW_ONLY.url }, { name: 'count', valueInteger: 0 }], txResources: tx }).expansion!.total).toBeUndefined();
+    const BY_CODE: ValueSet = { ...NEW_ONLY, url: 'urn:example:vs:grow-less-c1', compose: { include: [{ system: V1.url }], exclude: [{ system: V1.url, concept: [{ code: 'c1' }] }] } };
+    const exp = engine.expand({ parameters: [{ name: 'valueSet', resource: BY_CODE }], txResources: tx }).expansion!;
+    expect(exp.total).toBe(2);
+    expect(exp.contains?.map((c) => c.code)).toEqual(['c2', 'c3']);
+  });
+
   it('$validate-code agrees: c3 is a member of the latest version, with no error from the excluded version that does not know it', () => {
     const out = validate('c3');
     expect(param(out, 'result')).toBe(true);

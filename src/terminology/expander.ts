@@ -522,9 +522,12 @@ export class ValueSetExpander {
 
   private excludeCodes(vs: ValueSet, exc: ValueSetComposeInclude, chain: string[]): void {
     if (!exc.system) {
-      this.totalKnown = this.totalKnown && true;
       const imports = (exc.valueSet ?? []).map((u) => this.importValueSet(vs, u, chain));
       if (imports.length === 0) return;
+      // what an excluded value set takes away leaves the count open, as the reference servers
+      // report it: an expansion less an imported value set has no total (and is listed flat)
+      this.totalKnown = false;
+      this.canBeHierarchy = false;
       const others = imports.slice(1).map((i) => new Set(i.contains.map((c) => `${c.system}|${c.code}`)));
       for (const c of imports[0].contains) {
         if (c.system && c.code && others.every((s) => s.has(`${c.system}|${c.code}`))) this.excludedKeys.add(this.key(c.system, c.version, c.code));

@@ -5,7 +5,7 @@ import { TerminologyError, txIssue } from './issues';
 import type { TxParameters } from './params';
 import { DISPLAY_USE, DesignationSet } from './designations';
 import { canonicalOf, splitCanonical } from './versions';
-import { missingSupplements, noteSupplements } from './resolution';
+import { missingSupplements, noteSupplements, resolveCodeSystemVersion } from './resolution';
 import { propertyText } from './providers/fhir-codesystem';
 
 export interface LookupInput {
@@ -31,17 +31,22 @@ export function lookupCode(ctx: TerminologyContext, params: TxParameters, input:
     cs = ctx.providerFor(input.codeSystem, []);
   } else {
     if (!coding.system) throw TerminologyError.of({ severity: 'error', code: 'invalid', txType: 'invalid-data', text: 'Coding parameter must include a system' }, 400);
-    cs = ctx.findCodeSystem(coding.system, coding.version, params.useSupplements);
+    // the request's version rules choose the version as they do for $expand and $validate-code:
+    // force-system-version wins, system-version (or check-system-version) fills in a missing one
+    const resolved = resolveCodeSystemVersion(params, coding.system, coding.version);
+    const version = resolved.version;
+    cs = ctx.findCodeSystem(coding.system, version, params.useSupplements);
     if (!cs) {
-      if (ctx.findSupplement(coding.system, coding.version)) {
+      if (ctx.findSupplement(coding.system, version)) {
         throw TerminologyError.of(txIssue('error', 'invalid', 'invalid-data', 'CODESYSTEM_CS_NO_SUPPLEMENT', [coding.system]), 400);
       }
       throw notFound(
-        coding.version
-          ? `A definition for CodeSystem '${coding.system}' version '${coding.version}' could not be found`
+        version
+          ? `A definition for CodeSystem '${coding.system}' version '${version}' could not be found`
           : `A definition for CodeSystem '${coding.system}' could not be found`,
       );
     }
+    resolved.check(cs.info.version);
   }
   const used = new Set<string>();
   noteSupplements(used, cs.info.supplements);

@@ -192,7 +192,7 @@ export class TxParameters {
       case 'force-valueset-version': {
         if (typeof v !== 'string') return;
         const { url, version } = splitCanonical(v);
-        if (!version) {
+        if (!version || !url) {
           throw TerminologyError.of(
             { severity: 'error', code: 'invalid', txType: 'invalid-data', text: `Unable to understand ${name} '${v}': expected system|version` },
             400,

@@ -593,6 +593,9 @@ export class ValueSetValidator {
     }
     if (result === true) {
       for (const cc of compose.exclude ?? []) {
+        // an exclusion is a membership question: one that does not take the code out leaves no
+        // trace (an excluded value set of another version does not know the code: not an error)
+        const undo = snapshot(state, op, displays);
         let excluded: boolean;
         if (!cc.system) excluded = true;
         else {
@@ -606,6 +609,7 @@ export class ValueSetValidator {
           excluded = excluded && checker.check(path, system, version, code, displays, state, op) === true;
         }
         if (excluded) return false;
+        undo();
       }
     }
     return result;

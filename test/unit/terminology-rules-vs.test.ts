@@ -98,3 +98,83 @@ describe('$lookup: a property list names what is returned, definition and design
     expect(names(lookup())).not.toContain('used-supplement');
   });
 });
+
+describe('compose.exclude of a value set is a membership question: one that does not take the code out leaves no trace', () => {
+  // two versions of one code system; the newer one adds c3
+  const V1: CodeSystem = { resourceType: 'CodeSystem', url: 'urn:example:grow', version: '1.0.0', status: 'active', content: 'complete', concept: [{ code: 'c1', display: 'One (1)' }, { code: 'c2', display: 'Two (1)' }] };
+  const V2: CodeSystem = { ...V1, version: '2.0.0', concept: [{ code: 'c1', display: 'One (2)' }, { code: 'c2', display: 'Two (2)' }, { code: 'c3', display: 'Three (2)' }] };
+  const OLD: ValueSet = { resourceType: 'ValueSet', url: 'urn:example:vs:grow-old', version: '1', status: 'active', compose: { include: [{ system: V1.url, version: '1.0.0' }] } };
+  // the latest version, less what the old value set held: only c3
+  const NEW_ONLY: ValueSet = { resourceType: 'ValueSet', url: 'urn:example:vs:grow-new', version: '1', status: 'active', compose: { include: [{ system: V1.url }], exclude: [{ valueSet: [`${OLD.url}|1`] }] } };
+  const engine = new TerminologyEngine(new StoreResourceSource(new ResourceStore(openDatabase(':memory:'))));
+  const tx = [V1, V2, OLD, NEW_ONLY];
+  const validate = (code: string) => engine.validateValueSetCode({ parameters: [{ name: 'url', valueUri: NEW_ONLY.url }, { name: 'coding', valueCoding: { system: V1.url, code } }], txResources: tx });
+
+  it('the expansion holds only the code the old version lacked', () => {
+    const exp = engine.expand({ parameters: [{ name: 'url', valueUri: NEW_ONLY.url }], txResources: tx });
+    expect(exp.expansion!.contains?.map((c) => c.code)).toEqual(['c3']);
+  });
+
+  it('an expansion less an imported value set reports no total (as the reference servers); an exclusion by code keeps it', () => {
+    expect(engine.expand({ parameters: [{ name: 'url', valueUri: NEW_ONLY.url }], txResources: tx }).expansion!.total).toBeUndefined();
+    expect(engine.expand({ parameters: [{ name: 'url', valueUri: NEW_ONLY.url }, { name: 'count', valueInteger: 0 }], txResources: tx }).expansion!.total).toBeUndefined();
+    const BY_CODE: ValueSet = { ...NEW_ONLY, url: 'urn:example:vs:grow-less-c1', compose: { include: [{ system: V1.url }], exclude: [{ system: V1.url, concept: [{ code: 'c1' }] }] } };
+    const exp = engine.expand({ parameters: [{ name: 'valueSet', resource: BY_CODE }], txResources: tx }).expansion!;
+    expect(exp.total).toBe(2);
+    expect(exp.contains?.map((c) => c.code)).toEqual(['c2', 'c3']);
+  });
+
+  it('$validate-code agrees: c3 is a member of the latest version, with no error from the excluded version that does not know it', () => {
+    const out = validate('c3');
+    expect(param(out, 'result')).toBe(true);
+    expect(param(out, 'version')).toBe('2.0.0');
+    expect(param(out, 'display')).toBe('Three (2)');
+    expect(param(out, 'message')).toBeUndefined();
+    expect(param(out, 'issues')).toBeUndefined();
+  });
+
+  it('a code the exclusion takes out is still refused', () => {
+    const out = validate('c1');
+    expect(param(out, 'result')).toBe(false);
+    expect(param(out, 'message')).toContain('was not found in the value set');
+  });
+});
+
+describe('$lookup follows the version rules of the request, as $expand and $validate-code do', () => {
+  const V1: CodeSystem = { resourceType: 'CodeSystem', url: 'urn:example:lookup-versions', version: '1.0.0', status: 'active', content: 'complete', concept: [{ code: 'a', display: 'A (1)' }] };
+  const V2: CodeSystem = { ...V1, version: '1.2.0', concept: [{ code: 'a', display: 'A (2)' }, { code: 'b', display: 'B (2)' }] };
+  const engine = new TerminologyEngine(new StoreResourceSource(new ResourceStore(openDatabase(':memory:'))));
+  const lookup = (...extra: ParametersParameter[]) =>
+    engine.lookup({ parameters: [{ name: 'system', valueUri: V1.url }, { name: 'code', valueCode: 'a' }, ...extra], txResources: [V1, V2] });
+
+  it('without a rule, the latest version', () => {
+    expect(param(lookup(), 'version')).toBe('1.2.0');
+  });
+
+  it('system-version fills in a missing version; a stated version wins over it', () => {
+    expect(param(lookup({ name: 'system-version', valueCanonical: `${V1.url}|1.0.0` }), 'display')).toBe('A (1)');
+    expect(param(lookup({ name: 'system-version', valueCanonical: `${V1.url}|1.0.0` }, { name: 'version', valueString: '1.2.0' }), 'version')).toBe('1.2.0');
+  });
+
+  it('force-system-version wins over a stated version, wildcards included', () => {
+    expect(param(lookup({ name: 'force-system-version', valueCanonical: `${V1.url}|1.0.0` }, { name: 'version', valueString: '1.2.0' }), 'version')).toBe('1.0.0');
+    expect(param(lookup({ name: 'force-system-version', valueCanonical: `${V1.url}|1.0.x` }), 'display')).toBe('A (1)');
+  });
+
+  it('a version the rules name that is not held is not found; a check the version breaks is refused', () => {
+    expect(() => lookup({ name: 'force-system-version', valueCanonical: `${V1.url}|9.9.9` })).toThrow(/version '9.9.9' could not be found/);
+    expect(() => lookup({ name: 'check-system-version', valueCanonical: `${V1.url}|1.0.x` }, { name: 'version', valueString: '1.2.0' })).toThrow(/not allowed/);
+  });
+});
+
+describe('a version rule names a system and a version: either missing is refused', () => {
+  const engine = new TerminologyEngine(new StoreResourceSource(new ResourceStore(openDatabase(':memory:'))));
+  const CS: CodeSystem = { resourceType: 'CodeSystem', url: 'urn:example:rule-shape', version: '1', status: 'active', content: 'complete', concept: [{ code: 'a' }] };
+  const expand = (p: ParametersParameter) => engine.expand({ parameters: [{ name: 'valueSet', resource: vs('urn:example:vs:rule-shape', [{ system: CS.url }]) }, p], txResources: [CS] });
+
+  it.each(['system-version', 'check-system-version', 'force-system-version', 'default-valueset-version'])('%s without a system or without a version', (name) => {
+    expect(() => expand({ name, valueCanonical: '|1' })).toThrow(/expected system\|version/);
+    expect(() => expand({ name, valueCanonical: `${CS.url}|` })).toThrow(/expected system\|version/);
+    expect(expand({ name, valueCanonical: `${CS.url}|1` }).expansion?.total).toBe(1);
+  });
+});

@@ -94,6 +94,14 @@ describe('built-in code systems', () => {
       expect(param(wrong, 'message')).toBe("Wrong Display Name 'xyz' for http://unitsofmeasure.org#mg/dL. Valid display is one of 2 choices: 'mg/dL' (en) or '(milligram) / (deciliter)' (en) (for the language(s) '--')");
     });
 
+    it('$subsumes: units are equivalent when they are the same quantity, otherwise not subsumed (UCUM has no hierarchy)', () => {
+      const outcome = (a: string, b: string) => param(engine.subsumes({ parameters: [{ name: 'system', valueUri: UCUM }, { name: 'codeA', valueCode: a }, { name: 'codeB', valueCode: b }], txResources: [] }), 'outcome');
+      // the same canonical form and magnitude, however written; an annotation is no part of the quantity
+      for (const [a, b] of [['mg/dL', 'mg/dL'], ['1/min', 'min-1'], ['N', 'kg.m/s2'], ['mg{total}', 'mg'], ['L', 'dm3']]) expect([a, b, outcome(a, b)]).toEqual([a, b, 'equivalent']);
+      // the same dimension at another scale, or a unit with an offset, is another quantity
+      for (const [a, b] of [['m', 'cm'], ['mg/dL', 'g/L'], ['%', '1'], ['Cel', 'K'], ['[in_i]', 'cm'], ['g', 's']]) expect([a, b, outcome(a, b)]).toEqual([a, b, 'not-subsumed']);
+    });
+
     it('is case-sensitive (mg is milligram, MG megagauss, Mg no unit at all)', () => {
       expect(param(validate(UCUM, 'Mg'), 'result')).toBe(true); // megagram
       expect(param(validate(UCUM, 'mG'), 'result')).toBe(true); // milligauss

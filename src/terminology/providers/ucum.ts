@@ -112,6 +112,13 @@ function canonicalOf(code: string): string | undefined {
   return parts.length ? parts.join('.') : '1';
 }
 
+/** A unit's magnitude in base units, and whether it is a special unit (one with an offset or a function, as Cel). */
+function baseForm(code: string): { magnitude: number; special: boolean } | undefined {
+  const r = utils.convertToBaseUnits(code, 1);
+  if (r.status !== 'succeeded' || typeof r.magnitude !== 'number') return undefined;
+  return { magnitude: r.magnitude, special: !!r.fromUnitIsSpecial };
+}
+
 const commonUnits = (() => {
   let list: { code: string; display?: string }[] | undefined;
   return () => (list ??= (fhirCoreValueSet(COMMON_UNITS)?.compose?.include ?? []).filter((i) => i.system === UCUM_URL).flatMap((i) => i.concept ?? []).map((c) => ({ code: c.code, display: c.display?.trim() })));
@@ -151,6 +158,20 @@ export class UcumProvider extends GrammarProvider {
   canonical(c: Concept): string | undefined {
     if (!this.canonicals.has(c)) this.canonicals.set(c, canonicalOf(forValidationText(c.code)));
     return this.canonicals.get(c);
+  }
+
+  /**
+   * UCUM has no hierarchy: two units subsume each other (are equivalent) when they are the same
+   * quantity, the same canonical form with the same magnitude (1/min and min-1, N and kg.m/s2; an
+   * annotation is no part of the quantity, so mg{total} is mg); a scaled unit (cm, mg/dL against
+   * g/L, % against 1) or a special unit with an offset (Cel against K) is another quantity.
+   */
+  override subsumes(a: Concept, b: Concept): boolean {
+    if (a.code === b.code) return true;
+    const x = baseForm(forValidationText(a.code));
+    const y = baseForm(forValidationText(b.code));
+    if (!x || !y || x.special || y.special || this.canonical(a) !== this.canonical(b)) return false;
+    return Math.abs(x.magnitude - y.magnitude) <= 1e-12 * Math.max(Math.abs(x.magnitude), Math.abs(y.magnitude));
   }
 
   supportsFilter(property: string, op: string): boolean {

@@ -111,6 +111,10 @@ export class TxParameters {
   get displayWarning(): boolean {
     return this.bool('lenient-display-validation');
   }
+  /** lenient-display-validation asked for as false: a display that is no longer current is wrong too */
+  get displayStrict(): boolean {
+    return this.bools.get('lenient-display-validation') === false;
+  }
   get inferSystem(): boolean {
     return this.bool('inferSystem');
   }

@@ -951,8 +951,10 @@ export class ValueSetValidator {
       const text = allowed.length === 1
         ? formatMessage('INACTIVE_DISPLAY_FOUND_one', [1, display, c.code, allowed[0], list.statusOf(display)])
         : formatMessage('INACTIVE_DISPLAY_FOUND_other', [allowed.length, display, c.code, allowed.join(','), list.statusOf(display)]);
-      // a term that was once correct is still valid, but no longer current: a warning (IG requirements, Inactive Codes)
-      op.add({ severity: 'warning', code: 'invalid', txType: 'display-comment', text, expression: [addToPath(path, 'display')], messageId: 'INACTIVE_DISPLAY_FOUND' });
+      // a term that was once correct is still valid, but no longer current: a warning (IG requirements,
+      // Inactive Codes); an error when the client asked for display validation that is not lenient
+      if (this.params.displayStrict) msg(text);
+      op.add({ severity: this.params.displayStrict ? 'error' : 'warning', code: 'invalid', txType: 'display-comment', text, expression: [addToPath(path, 'display')], messageId: 'INACTIVE_DISPLAY_FOUND' });
     }
   }
 }

@@ -57,6 +57,21 @@ describe('Snomed CT inactive concepts and descriptions', () => {
     expect(issues(validate(enumerated(ID.hepatitis), ID.hepatitis, 'Hepatitis of unknown kind'))).toEqual([['error', 'invalid-display', 'Display_Name_for__should_be_one_of__instead_of']]);
   });
 
+  it('$validate-code with lenient-display-validation=false: a display that is no longer current is an error', () => {
+    const strict = (lenient: boolean) =>
+      engine.validateValueSetCode({
+        parameters: [{ name: 'valueSet', resource: enumerated(ID.hepatitis) }, { name: 'system', valueUri: SCT }, { name: 'code', valueCode: ID.hepatitis }, { name: 'display', valueString: INACTIVE_TERM }, { name: 'lenient-display-validation', valueBoolean: lenient }],
+        txResources: [],
+      });
+    const out = strict(false);
+    expect(value(out, 'result')).toBe(false);
+    expect(issues(out)).toEqual([['error', 'display-comment', 'INACTIVE_DISPLAY_FOUND']]);
+    expect(String(value(out, 'message'))).toContain('is no longer considered a correct display');
+    // lenient, or not said: still valid, with the warning
+    expect(value(strict(true), 'result')).toBe(true);
+    expect(issues(strict(true))).toEqual([['warning', 'display-comment', 'INACTIVE_DISPLAY_FOUND']]);
+  });
+
   it('$validate-code: an inactive concept a value set lists is valid, flagged inactive with a warning', () => {
     const out = validate(enumerated(ID.retired), ID.retired);
     expect(value(out, 'result')).toBe(true);

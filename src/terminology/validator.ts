@@ -184,12 +184,15 @@ export class ValueSetValidator {
       if (noCode) return;
       const path = mode === 'codeableConcept' ? addToPath(issuePath, `coding[${i}]`) : issuePath;
       if (!c.code) {
-        const m = !c.system && !this.params.inferSystem
+        const neither = !c.system && !this.params.inferSystem;
+        const m = neither
           ? formatMessage('Coding_has_no_system_or_code__cannot_validate', [])
           : c.system ? `Coding has no code for system ${c.system} and cannot be validated` : 'Coding has no code and cannot be validated';
         msg(m);
-        // as for a missing system: an error against a value set, a warning in a code system's own $validate-code
-        op.add({ severity: this.internallyDefined ? 'warning' : 'error', code: 'invalid', txType: 'invalid-data', text: m, expression: path ? [path] : undefined, messageId: !c.system ? 'Coding_has_no_system_or_code__cannot_validate' : undefined });
+        // as for a missing system: a warning, against a value set as in a code system's own
+        // $validate-code - nothing could be checked, so the answer is false all the same (in a
+        // CodeableConcept the not-in-value-set error says so)
+        op.add({ severity: 'warning', code: 'invalid', txType: 'invalid-data', text: m, expression: path ? [path] : undefined, messageId: neither ? 'Coding_has_no_system_or_code__cannot_validate' : undefined });
         noCode = true;
         return;
       }

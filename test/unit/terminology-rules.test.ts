@@ -284,10 +284,38 @@ describe('a code without a system', () => {
     );
   });
 
-  it('a coding without a code is the same: an error against a value set', () => {
-    const out = engine.validateValueSetCode({ parameters: [{ name: 'valueSet', resource: VS }, { name: 'coding', valueCoding: { system: CS.url } }], txResources: [CS] });
-    expect(param(out, 'result')).toBe(false);
-    expect(issues(out).map((i: any[]) => i.slice(0, 2))).toContainEqual(['error', 'invalid-data']);
+  describe('a coding without a code cannot be validated: a warning (never an error), and the result is false', () => {
+    const validate = (coded: ParametersParameter) => engine.validateValueSetCode({ parameters: [{ name: 'valueSet', resource: VS }, coded], txResources: [CS] });
+    const full = (out: ParametersParameter[]) => (param(out, 'issues')?.issue ?? []).map((i: any) => [i.severity, i.code, i.details.coding?.[0]?.code, i.details.text, i.expression]);
+
+    it('a Coding with a system and no code: the one warning, which is also the message; no not-in-value-set error', () => {
+      const out = validate({ name: 'coding', valueCoding: { system: CS.url } });
+      const m = `Coding has no code for system ${CS.url} and cannot be validated`;
+      expect(param(out, 'result')).toBe(false);
+      expect(full(out)).toEqual([['warning', 'invalid', 'invalid-data', m, ['Coding']]]);
+      expect(param(out, 'message')).toBe(m);
+    });
+
+    it('a Coding with neither system nor code (a display alone): one warning about the pair, with its message id', () => {
+      const out = validate({ name: 'coding', valueCoding: { display: 'A' } });
+      const m = 'Coding has neither a system nor a code, so it cannot be validated. A system and a code should be provided';
+      expect(param(out, 'result')).toBe(false);
+      expect(full(out)).toEqual([['warning', 'invalid', 'invalid-data', m, ['Coding']]]);
+      expect(issues(out)[0][2]).toBe('Coding_has_no_system_or_code__cannot_validate');
+      expect(param(out, 'message')).toBe(m);
+    });
+
+    it('in a CodeableConcept the coding gets the warning; the concept as a whole still fails with the not-in-value-set error', () => {
+      const out = validate({ name: 'codeableConcept', valueCodeableConcept: { coding: [{ system: CS.url }] } });
+      expect(param(out, 'result')).toBe(false);
+      expect(full(out).map((i: any[]) => [i[0], i[2], i[4]])).toEqual(
+        expect.arrayContaining([
+          ['warning', 'invalid-data', ['CodeableConcept.coding[0]']],
+          ['error', 'not-in-vs', undefined],
+        ]),
+      );
+      expect(full(out).filter((i: any[]) => i[0] === 'error')).toHaveLength(1);
+    });
   });
 
   it("in a code system's $validate-code with nothing naming the system, a warning: there is nothing to check it against", () => {

@@ -43,6 +43,11 @@ interface CheckState {
   impliedSystem?: string;
   defLang?: string;
   unknownCodes: string[];
+  /**
+   * The coding being checked was left out by a selection that states membership by itself (a
+   * Snomed CT filter): not being a member is all there is to say, its status is not repeated.
+   */
+  leftOutBySelection?: boolean;
 }
 
 type Tri = boolean | null;
@@ -200,6 +205,7 @@ export class ValueSetValidator {
       const list = new DesignationSet();
       state.version = undefined;
       state.contentMode = undefined;
+      state.leftOutBySelection = false;
       const v = this.check(path, c.system, c.version, c.code, list, state, op, c.display);
       if (v === false) state.cause = 'code-invalid';
       if (v === true) matched.add(i);
@@ -402,8 +408,15 @@ export class ValueSetValidator {
       }
       return;
     }
-    // outside the value set, the code's own status (inactive) is not reported: it is simply not a member
     this.listDisplaysFromCodeSystem(list, prov, concept);
+    // the code is known to its code system, so its status is known too, member or not: an inactive
+    // code outside the value set is reported inactive (with its status and the warning) beside the
+    // not-in-value-set error - unless a selection that states membership by itself left it out
+    const st = prov.status(concept);
+    if (!state.inactive.value && !state.leftOutBySelection && st.inactive) {
+      state.inactive = { value: true, path, code: c.code };
+      state.status = st.status ?? '';
+    }
     setDisplay(list.preferred(this.params.workingLanguages())?.value || list.preferred(undefined)?.value);
     const defLang = prov.info.language ?? 'en'; // the code system's language, English by default (as for members)
     if (c.display && list.items.length > 0 && !list.hasDisplay(this.params.workingLanguages(), defLang, c.display, false).found) {
@@ -881,6 +894,7 @@ export class ValueSetValidator {
         noteNormalForm(c);
         return true;
       }
+      if (c && role !== 'not in' && filters.some((f) => f.membershipOnly)) state.leftOutBySelection = true;
       // a filter that can say why the code is outside it (a unit of another dimension) says so
       if (c && role !== 'not in') {
         for (const f of filters) {

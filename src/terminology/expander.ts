@@ -34,6 +34,7 @@ export function namesSeveralVersions(compose: ValueSetCompose): boolean {
 }
 
 export const EXT_VS_SUPPLEMENT = 'http://hl7.org/fhir/StructureDefinition/valueset-supplement';
+const EXT_R5_COMPOSE_PROPERTY = 'http://hl7.org/fhir/5.0/StructureDefinition/extension-ValueSet.compose.property';
 const EXT_R5_EXPANSION_PROPERTY = 'http://hl7.org/fhir/5.0/StructureDefinition/extension-ValueSet.expansion.property';
 const EXT_R5_CONTAINS_PROPERTY = 'http://hl7.org/fhir/5.0/StructureDefinition/extension-ValueSet.expansion.contains.property';
 const EXT = 'http://hl7.org/fhir/StructureDefinition/';
@@ -150,6 +151,11 @@ export class ValueSetExpander {
     }
     this.rootVs = vs;
     ValueSetExpander.seeValueSet(vs, this.params);
+    // the properties the value set asks to return (R5 compose.property; in R4 its extension),
+    // when the client asked for none ('*': all of them); an import's own list is not consulted
+    if (!this.nested && this.params.properties.length === 0) {
+      for (const want of composeProperties(vs)) this.params.see('property', { name: 'property', valueString: want }, false);
+    }
     this.requiredSupplements = [
       ...this.params.useSupplements,
       ...(vs.extension ?? []).filter((e) => e.url === EXT_VS_SUPPLEMENT).map((e) => e.valueCanonical ?? e.valueUri ?? ''),
@@ -860,3 +866,21 @@ export function presentVersions(versions: string[]): string {
 }
 
 export type { Coding, TxIssue };
+
+/**
+ * ValueSet.compose.property (R5): the properties an expansion returns when the client names none,
+ * each a property code or URI of the code system, or '*' for all. An R4 value set carries them as
+ * the R5 cross-version extension on compose; an R5-shaped compose carries them as the element.
+ */
+export function composeProperties(vs: ValueSet): string[] {
+  const compose = vs.compose as (ValueSet['compose'] & { property?: unknown }) | undefined;
+  if (!compose) return [];
+  const out: string[] = [];
+  if (Array.isArray(compose.property)) for (const p of compose.property) if (typeof p === 'string' && p) out.push(p);
+  for (const e of compose.extension ?? []) {
+    if (e.url !== EXT_R5_COMPOSE_PROPERTY) continue;
+    const v = e.valueCode ?? e.valueString ?? e.valueUri;
+    if (v) out.push(v);
+  }
+  return out;
+}

@@ -43,6 +43,11 @@ interface CheckState {
   impliedSystem?: string;
   defLang?: string;
   unknownCodes: string[];
+  /**
+   * The coding being checked was left out by a selection that states membership by itself (a
+   * Snomed CT filter): not being a member is all there is to say, its status is not repeated.
+   */
+  leftOutBySelection?: boolean;
 }
 
 type Tri = boolean | null;
@@ -184,12 +189,15 @@ export class ValueSetValidator {
       if (noCode) return;
       const path = mode === 'codeableConcept' ? addToPath(issuePath, `coding[${i}]`) : issuePath;
       if (!c.code) {
-        const m = !c.system && !this.params.inferSystem
+        const neither = !c.system && !this.params.inferSystem;
+        const m = neither
           ? formatMessage('Coding_has_no_system_or_code__cannot_validate', [])
           : c.system ? `Coding has no code for system ${c.system} and cannot be validated` : 'Coding has no code and cannot be validated';
         msg(m);
-        // as for a missing system: an error against a value set, a warning in a code system's own $validate-code
-        op.add({ severity: this.internallyDefined ? 'warning' : 'error', code: 'invalid', txType: 'invalid-data', text: m, expression: path ? [path] : undefined, messageId: !c.system ? 'Coding_has_no_system_or_code__cannot_validate' : undefined });
+        // as for a missing system: a warning, against a value set as in a code system's own
+        // $validate-code - nothing could be checked, so the answer is false all the same (in a
+        // CodeableConcept the not-in-value-set error says so)
+        op.add({ severity: 'warning', code: 'invalid', txType: 'invalid-data', text: m, expression: path ? [path] : undefined, messageId: neither ? 'Coding_has_no_system_or_code__cannot_validate' : undefined });
         noCode = true;
         return;
       }
@@ -197,6 +205,7 @@ export class ValueSetValidator {
       const list = new DesignationSet();
       state.version = undefined;
       state.contentMode = undefined;
+      state.leftOutBySelection = false;
       const v = this.check(path, c.system, c.version, c.code, list, state, op, c.display);
       if (v === false) state.cause = 'code-invalid';
       if (v === true) matched.add(i);
@@ -399,8 +408,15 @@ export class ValueSetValidator {
       }
       return;
     }
-    // outside the value set, the code's own status (inactive) is not reported: it is simply not a member
     this.listDisplaysFromCodeSystem(list, prov, concept);
+    // the code is known to its code system, so its status is known too, member or not: an inactive
+    // code outside the value set is reported inactive (with its status and the warning) beside the
+    // not-in-value-set error - unless a selection that states membership by itself left it out
+    const st = prov.status(concept);
+    if (!state.inactive.value && !state.leftOutBySelection && st.inactive) {
+      state.inactive = { value: true, path, code: c.code };
+      state.status = st.status ?? '';
+    }
     setDisplay(list.preferred(this.params.workingLanguages())?.value || list.preferred(undefined)?.value);
     const defLang = prov.info.language ?? 'en'; // the code system's language, English by default (as for members)
     if (c.display && list.items.length > 0 && !list.hasDisplay(this.params.workingLanguages(), defLang, c.display, false).found) {
@@ -878,6 +894,7 @@ export class ValueSetValidator {
         noteNormalForm(c);
         return true;
       }
+      if (c && role !== 'not in' && filters.some((f) => f.membershipOnly)) state.leftOutBySelection = true;
       // a filter that can say why the code is outside it (a unit of another dimension) says so
       if (c && role !== 'not in') {
         for (const f of filters) {

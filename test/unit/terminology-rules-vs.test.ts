@@ -178,3 +178,53 @@ describe('a version rule names a system and a version: either missing is refused
     expect(expand({ name, valueCanonical: `${CS.url}|1` }).expansion?.total).toBe(1);
   });
 });
+
+describe('ValueSet.compose.property (R5; R4: its cross-version extension) names the properties $expand returns', () => {
+  const engine = new TerminologyEngine(new StoreResourceSource(new ResourceStore(openDatabase(':memory:'))));
+  const COMPOSE_PROPERTY = 'http://hl7.org/fhir/5.0/StructureDefinition/extension-ValueSet.compose.property';
+  const EXP_PROPERTY = 'http://hl7.org/fhir/5.0/StructureDefinition/extension-ValueSet.expansion.property';
+  const CONTAINS_PROPERTY = 'http://hl7.org/fhir/5.0/StructureDefinition/extension-ValueSet.expansion.contains.property';
+  const CS: CodeSystem = {
+    resourceType: 'CodeSystem', url: 'urn:example:props', version: '1', status: 'active', content: 'complete',
+    property: [
+      { code: 'colour', uri: 'http://example.org/props#colour', type: 'code' },
+      { code: 'size', type: 'integer' },
+    ],
+    concept: [
+      { code: 'a', display: 'A', property: [{ code: 'colour', valueCode: 'red' }] },
+      { code: 'b', display: 'B', property: [{ code: 'size', valueInteger: 3 }, { code: 'colour', valueCode: 'blue' }] },
+      { code: 'c', display: 'C' },
+    ],
+  };
+  const withExtension = (...props: string[]): ValueSet => ({ ...vs('urn:example:vs:props', [{ system: CS.url }]), compose: { include: [{ system: CS.url }], extension: props.map((p) => ({ url: COMPOSE_PROPERTY, valueCode: p })) } });
+  const expand = (v: ValueSet, extra: ParametersParameter[] = []) => engine.expand({ parameters: [{ name: 'valueSet', resource: v }, ...extra], txResources: [CS] }).expansion!;
+  const declared = (e: any) => (e.extension ?? []).filter((x: any) => x.url === EXP_PROPERTY).map((x: any) => Object.fromEntries(x.extension.map((s: any) => [s.url, s.valueCode ?? s.valueUri])));
+  const props = (e: any) => Object.fromEntries((e.contains ?? []).map((c: any) => [c.code, (c.extension ?? []).filter((x: any) => x.url === CONTAINS_PROPERTY).map((x: any) => {
+    const v = x.extension.find((s: any) => s.url === 'value');
+    return [x.extension.find((s: any) => s.url === 'code').valueCode, v.valueCode ?? v.valueInteger];
+  })]));
+
+  it("'*' returns every property each code has, declared once with the code system's uri where it gives one", () => {
+    const e = expand(withExtension('*'));
+    expect(props(e)).toEqual({ a: [['colour', 'red']], b: [['size', 3], ['colour', 'blue']], c: [] });
+    expect(declared(e)).toEqual(expect.arrayContaining([{ code: 'colour', uri: 'http://example.org/props#colour' }, { code: 'size' }]));
+    expect(declared(e)).toHaveLength(2);
+  });
+
+  it('named properties (by code or by uri) return only those; the R5 element works as the extension does', () => {
+    expect(props(expand(withExtension('size')))).toEqual({ a: [], b: [['size', 3]], c: [] });
+    expect(props(expand(withExtension('http://example.org/props#colour')))).toEqual({ a: [['colour', 'red']], b: [['colour', 'blue']], c: [] });
+    const r5 = { ...vs('urn:example:vs:props-r5', [{ system: CS.url }]), compose: { include: [{ system: CS.url }], property: ['size'] } } as ValueSet;
+    expect(props(expand(r5))).toEqual({ a: [], b: [['size', 3]], c: [] });
+    expect(declared(expand(r5))).toEqual([{ code: 'size' }]);
+  });
+
+  it("they apply when the client names no property: the request's property parameter wins; none at all returns none", () => {
+    expect(props(expand(withExtension('size'), [{ name: 'property', valueString: 'colour' }]))).toEqual({ a: [['colour', 'red']], b: [['colour', 'blue']], c: [] });
+    const plain = expand(vs('urn:example:vs:plain-props', [{ system: CS.url }]));
+    expect(props(plain)).toEqual({ a: [], b: [], c: [] });
+    expect(declared(plain)).toEqual([]);
+    // not echoed as an expansion parameter: the client did not send it
+    expect((expand(withExtension('*')).parameter ?? []).map((p) => p.name)).not.toContain('property');
+  });
+});

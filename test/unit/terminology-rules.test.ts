@@ -111,11 +111,67 @@ describe('concept status in a CodeSystem resource (IG: Inactive Codes)', () => {
     expect(expand([], { ...ALL, compose: { inactive: false, include: [{ system: CS.url }] } }).map((c) => c.code)).toEqual(['current', 'deprecated']);
   });
 
-  it('$validate-code of an inactive concept outside the value set: not a member, its status not reported', () => {
-    const out = engine.validateValueSetCode({ parameters: [{ name: 'valueSet', resource: vs('urn:example:vs:current', [{ system: CS.url, concept: [{ code: 'current' }] }]) }, { name: 'coding', valueCoding: { system: CS.url, code: 'retired' } }], txResources: [CS] });
-    expect(param(out, 'result')).toBe(false);
-    expect(param(out, 'inactive')).toBeUndefined();
-    expect(param(out, 'issues').issue.map((i: any) => i.details.coding[0].code)).toEqual(['not-in-vs']);
+  describe('an inactive concept outside the value set: not a member, and still reported inactive', () => {
+    // the code system knows the code, so it knows its status: inactive, the status and the
+    // INACTIVE_CONCEPT_FOUND warning come beside the not-in-value-set error, whichever way the
+    // value set leaves the code out (a concept list, an is-a filter)
+    const HIER: CodeSystem = {
+      ...CS, url: 'urn:example:status-tree', hierarchyMeaning: 'is-a',
+      concept: [
+        { code: 'top', display: 'Top', concept: [{ code: 'current', display: 'Current' }] },
+        { code: 'other', display: 'Other', concept: [{ code: 'retired', display: 'Retired', property: [{ code: 'status', valueCode: 'retired' }] }, { code: 'deprecated', display: 'Deprecated', property: [{ code: 'status', valueCode: 'deprecated' }] }] },
+      ],
+    };
+    const LISTED = vs('urn:example:vs:current', [{ system: HIER.url, concept: [{ code: 'current' }] }]);
+    const UNDER_TOP = vs('urn:example:vs:under-top', [{ system: HIER.url, filter: [{ property: 'concept', op: 'is-a', value: 'top' }] }]);
+    const validate = (v: ValueSet, coded: ParametersParameter) => engine.validateValueSetCode({ parameters: [{ name: 'valueSet', resource: v }, coded], txResources: [HIER] });
+    const issueList = (out: ParametersParameter[]) => param(out, 'issues').issue.map((i: any) => [i.severity, i.details.coding[0].code, i.details.text, i.expression]);
+
+    it.each([['listed concepts', LISTED], ['an is-a filter', UNDER_TOP]])('left out by %s: result false, inactive, status, the warning after the error', (_, v) => {
+      const out = validate(v, { name: 'coding', valueCoding: { system: HIER.url, code: 'retired' } });
+      expect(param(out, 'result')).toBe(false);
+      expect(param(out, 'inactive')).toBe(true);
+      expect(param(out, 'status')).toBe('retired');
+      const notIn = `The provided code '${HIER.url}#retired' was not found in the value set '${v.url}'`;
+      const warning = "The concept 'retired' has a status of retired and inactive and its use should be reviewed";
+      expect(issueList(out)).toEqual([
+        ['error', 'not-in-vs', notIn, ['Coding.code']],
+        ['warning', 'code-comment', warning, ['Coding']],
+      ]);
+      // the summary message holds both, in text order (the warning's "The concept" first)
+      expect(param(out, 'message')).toBe(`${warning}; ${notIn}`);
+    });
+
+    it('a deprecated concept (still active) outside the value set gets no status and no warning', () => {
+      const out = validate(UNDER_TOP, { name: 'coding', valueCoding: { system: HIER.url, code: 'deprecated' } });
+      expect(param(out, 'result')).toBe(false);
+      expect(param(out, 'inactive')).toBeUndefined();
+      expect(param(out, 'status')).toBeUndefined();
+      expect(issueList(out).map((i: any[]) => i[1])).toEqual(['not-in-vs']);
+    });
+
+    it('in a CodeableConcept the inactive coding gets its warning; inactive and status are not claimed for a code not returned', () => {
+      const out = validate(UNDER_TOP, { name: 'codeableConcept', valueCodeableConcept: { coding: [{ system: HIER.url, code: 'retired' }] } });
+      expect(param(out, 'result')).toBe(false);
+      expect(param(out, 'inactive')).toBeUndefined();
+      expect(issueList(out).map((i: any[]) => [i[0], i[1], i[3]])).toEqual([
+        ['information', 'this-code-not-in-vs', ['CodeableConcept.coding[0].code']],
+        ['error', 'not-in-vs', undefined],
+        ['warning', 'code-comment', ['CodeableConcept.coding[0]']],
+      ]);
+      // beside a coding that is in the value set: valid, and the other coding's status still warned of
+      const both = validate(UNDER_TOP, { name: 'codeableConcept', valueCodeableConcept: { coding: [{ system: HIER.url, code: 'current' }, { system: HIER.url, code: 'retired' }] } });
+      expect(param(both, 'result')).toBe(true);
+      expect(param(both, 'code')).toBe('current');
+      expect(param(both, 'inactive')).toBeUndefined();
+      expect(issueList(both).map((i: any[]) => [i[0], i[1]])).toContainEqual(['warning', 'code-comment']);
+    });
+
+    it('membershipOnly: only membership is reported', () => {
+      const out = engine.validateValueSetCode({ parameters: [{ name: 'valueSet', resource: LISTED }, { name: 'coding', valueCoding: { system: HIER.url, code: 'retired' } }, { name: 'valueset-membership-only', valueBoolean: true }], txResources: [HIER] });
+      expect(param(out, 'result')).toBe(false);
+      expect(param(out, 'inactive')).toBeUndefined();
+    });
   });
 
   it('$validate-code of an inactive concept: valid, with inactive and status returned and a warning', () => {
@@ -284,10 +340,38 @@ describe('a code without a system', () => {
     );
   });
 
-  it('a coding without a code is the same: an error against a value set', () => {
-    const out = engine.validateValueSetCode({ parameters: [{ name: 'valueSet', resource: VS }, { name: 'coding', valueCoding: { system: CS.url } }], txResources: [CS] });
-    expect(param(out, 'result')).toBe(false);
-    expect(issues(out).map((i: any[]) => i.slice(0, 2))).toContainEqual(['error', 'invalid-data']);
+  describe('a coding without a code cannot be validated: a warning (never an error), and the result is false', () => {
+    const validate = (coded: ParametersParameter) => engine.validateValueSetCode({ parameters: [{ name: 'valueSet', resource: VS }, coded], txResources: [CS] });
+    const full = (out: ParametersParameter[]) => (param(out, 'issues')?.issue ?? []).map((i: any) => [i.severity, i.code, i.details.coding?.[0]?.code, i.details.text, i.expression]);
+
+    it('a Coding with a system and no code: the one warning, which is also the message; no not-in-value-set error', () => {
+      const out = validate({ name: 'coding', valueCoding: { system: CS.url } });
+      const m = `Coding has no code for system ${CS.url} and cannot be validated`;
+      expect(param(out, 'result')).toBe(false);
+      expect(full(out)).toEqual([['warning', 'invalid', 'invalid-data', m, ['Coding']]]);
+      expect(param(out, 'message')).toBe(m);
+    });
+
+    it('a Coding with neither system nor code (a display alone): one warning about the pair, with its message id', () => {
+      const out = validate({ name: 'coding', valueCoding: { display: 'A' } });
+      const m = 'Coding has neither a system nor a code, so it cannot be validated. A system and a code should be provided';
+      expect(param(out, 'result')).toBe(false);
+      expect(full(out)).toEqual([['warning', 'invalid', 'invalid-data', m, ['Coding']]]);
+      expect(issues(out)[0][2]).toBe('Coding_has_no_system_or_code__cannot_validate');
+      expect(param(out, 'message')).toBe(m);
+    });
+
+    it('in a CodeableConcept the coding gets the warning; the concept as a whole still fails with the not-in-value-set error', () => {
+      const out = validate({ name: 'codeableConcept', valueCodeableConcept: { coding: [{ system: CS.url }] } });
+      expect(param(out, 'result')).toBe(false);
+      expect(full(out).map((i: any[]) => [i[0], i[2], i[4]])).toEqual(
+        expect.arrayContaining([
+          ['warning', 'invalid-data', ['CodeableConcept.coding[0]']],
+          ['error', 'not-in-vs', undefined],
+        ]),
+      );
+      expect(full(out).filter((i: any[]) => i[0] === 'error')).toHaveLength(1);
+    });
   });
 
   it("in a code system's $validate-code with nothing naming the system, a warning: there is nothing to check it against", () => {

@@ -326,6 +326,11 @@ export class TerminologyEngine {
     if (aOverB && bOverA) outcome = 'equivalent';
     else if (aOverB) outcome = 'subsumes';
     else if (bOverA) outcome = 'subsumed-by';
+    // $subsumes has no outcome for "unknown": a server that cannot tell says so, as an error (FHIR-58748)
+    if (outcome === 'not-subsumed' && cs.notSubsumedIsKnown && !cs.notSubsumedIsKnown(ca, cb)) {
+      const text = `Unable to determine the subsumption relationship between '${a.code}' and '${b.code}': no relationship between them follows from comparing their normal forms, and a post-coordinated expression is one no classifier has seen, so no outcome is returned rather than one that may be wrong`;
+      throw TerminologyError.of({ severity: 'error', code: 'not-supported', txType: 'cannot-determine', text }, 422);
+    }
     return [{ name: 'outcome', valueCode: outcome }];
   }
 

@@ -13,6 +13,7 @@ import { EclSyntaxError, parseEcl } from './ecl-parser';
 import { EclEvaluationError, EclEvaluator } from './ecl-evaluator';
 import { ExpressionConcept, SctExpression, canonicalExpression, isSimple, parseExpression } from './expression';
 import { SnomedConcepts } from './concepts';
+import { SnomedNormalForms } from './normal-form';
 import { SnomedLookup } from './lookup';
 import { SNOMED_EDITION_EXT } from './model';
 import { SCT, SCT_URI, isSctid } from './sctid';
@@ -54,6 +55,7 @@ export class SnomedProvider extends ConceptGraphProvider implements IndexedCodeS
   private readonly built: SnomedConcepts;
   private readonly eclCache = new Map<string, { node: EclNode; evaluator: EclEvaluator; text: string }>();
   private readonly lookupBuilder: SnomedLookup;
+  private readonly normalForms: SnomedNormalForms;
   private count?: number;
   private rootList?: Concept[];
   /** "International Edition", "Swedish Edition": said in unknown-code messages */
@@ -67,6 +69,7 @@ export class SnomedProvider extends ConceptGraphProvider implements IndexedCodeS
     this.store = new SnomedStore(ctx.db, ctx.csPk);
     this.built = new SnomedConcepts(ctx.concepts, this.store, supplementAdditions(ctx.supplements));
     this.lookupBuilder = new SnomedLookup(this.store, this.built, this.info);
+    this.normalForms = new SnomedNormalForms(this.store);
     this.editionName = ctx.resource.extension?.find((e) => e.url === SNOMED_EDITION_EXT)?.valueString ?? 'Snomed CT';
   }
 
@@ -222,7 +225,12 @@ export class SnomedProvider extends ConceptGraphProvider implements IndexedCodeS
     return ancestor !== descendant && this.subsumes(ancestor, descendant);
   }
 
-  /** Subsumption through the closure; for expressions, structurally (focus concepts and refinements). */
+  /**
+   * Subsumption through the closure; where an expression is involved, by normal forms (the
+   * concepts' definitions in the release: see normal-form.ts), so an expression that means what
+   * another means (a concept and its definition, a refinement restating what the concept says)
+   * subsumes it both ways: equivalent.
+   */
   override subsumes(a: Concept, b: Concept): boolean {
     if (a === b) return true;
     const ea = this.built.expressionOf(a);
@@ -232,34 +240,18 @@ export class SnomedProvider extends ConceptGraphProvider implements IndexedCodeS
       const pb = this.built.pkOf(b);
       return pa !== undefined && pb !== undefined && (pa === pb || this.store.isDescendant(pa, pb));
     }
-    // b is below a when b's focus is below a's focus and b has (something below) each of a's attributes
-    const focusA = ea ? ea.focus.map((f) => f.id) : [a.code];
-    const focusB = eb ? eb.focus.map((f) => f.id) : [b.code];
-    const below = (x: string, y: string) => x === y || this.store.isDescendant(this.store.pkOf(x)!, this.store.pkOf(y)!);
-    if (!focusA.every((fa) => focusB.some((fb) => below(fa, fb)))) return false;
-    if (!ea) return true;
-    const evaluator = new EclEvaluator(this.store);
-    const refinement = this.asRefinement(ea);
-    if (!refinement) return true;
-    return eb ? evaluator.hasExpression(refinement, eb) : evaluator.has(refinement, this.built.pkOf(b)!);
+    const plain = (c: Concept): SctExpression => ({ focus: [{ id: c.code, position: 1 }], attributes: [], groups: [] });
+    return this.normalForms.subsumes(ea ?? plain(a), eb ?? plain(b));
   }
 
-  /** An expression's refinements as an ECL constraint `* : a = << v, { ... }` (values by subsumption). */
-  private asRefinement(e: SctExpression): EclNode | undefined {
-    const attribute = (a: SctExpression['attributes'][number]) => ({
-      kind: 'attribute' as const,
-      reverse: false,
-      name: conceptNode(a.name.id, '<<'),
-      comparison:
-        a.value.kind === 'expression' && isSimple(a.value.expression)
-          ? { type: 'expression' as const, op: '=' as const, value: conceptNode(a.value.expression.focus[0].id, '<<') }
-          : a.value.kind === 'concrete' && a.value.number !== undefined
-            ? { type: 'numeric' as const, op: '=' as const, value: a.value.number }
-            : { type: 'string' as const, op: '=' as const, values: [a.value.kind === 'concrete' ? a.value.text.slice(1, -1) : ''] },
-    });
-    const items = [...e.attributes.map(attribute), ...e.groups.map((g) => ({ kind: 'group' as const, inner: { kind: 'and' as const, items: g.map(attribute) } }))];
-    if (items.length === 0) return undefined;
-    return { kind: 'refined', base: { kind: 'sub', memberOf: false, focus: { kind: 'wildcard' }, filters: [] }, refinement: { kind: 'and', items } };
+  /**
+   * Only between two concepts does the release settle subsumption: the closure is the
+   * classifier's own output. An expression no classifier has seen relates to others only as far as
+   * comparing normal forms shows (the OWL axioms' general concept inclusions and property chains
+   * are not applied to it), so that no relationship was found does not make it not subsumed.
+   */
+  notSubsumedIsKnown(a: Concept, b: Concept): boolean {
+    return !this.built.expressionOf(a) && !this.built.expressionOf(b);
   }
 
   // ---- filters ------------------------------------------------------------------------------

@@ -156,6 +156,8 @@ export interface CodeSystemProvider {
    * normal forms, not by a classifier.)
    */
   notSubsumedIsKnown?(a: Concept, b: Concept): boolean;
+  /** Why a code, valid as written, cannot be tested for subsumption as written (Snomed CT: not in the classifiable form). */
+  unclassifiable?(concept: Concept): string | undefined;
   /** Prepares a compose filter; throws TerminologyError when the filter is not supported. */
   filter(property: string, op: string, value: string): ConceptFilter;
   /** Does this provider understand the filter (without evaluating it)? */

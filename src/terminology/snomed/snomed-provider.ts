@@ -14,6 +14,7 @@ import { EclEvaluationError, EclEvaluator } from './ecl-evaluator';
 import { ExpressionConcept, SctExpression, canonicalExpression, isSimple, parseExpression } from './expression';
 import { SnomedConcepts } from './concepts';
 import { SnomedNormalForms } from './normal-form';
+import { MrcmGrouping } from './mrcm';
 import { SnomedLookup } from './lookup';
 import { SNOMED_EDITION_EXT } from './model';
 import { SCT, SCT_URI, isSctid } from './sctid';
@@ -56,6 +57,7 @@ export class SnomedProvider extends ConceptGraphProvider implements IndexedCodeS
   private readonly eclCache = new Map<string, { node: EclNode; evaluator: EclEvaluator; text: string }>();
   private readonly lookupBuilder: SnomedLookup;
   private readonly normalForms: SnomedNormalForms;
+  private readonly mrcm: MrcmGrouping;
   private count?: number;
   private rootList?: Concept[];
   /** "International Edition", "Swedish Edition": said in unknown-code messages */
@@ -70,6 +72,7 @@ export class SnomedProvider extends ConceptGraphProvider implements IndexedCodeS
     this.built = new SnomedConcepts(ctx.concepts, this.store, supplementAdditions(ctx.supplements));
     this.lookupBuilder = new SnomedLookup(this.store, this.built, this.info);
     this.normalForms = new SnomedNormalForms(this.store);
+    this.mrcm = new MrcmGrouping(this.store);
     this.editionName = ctx.resource.extension?.find((e) => e.url === SNOMED_EDITION_EXT)?.valueString ?? 'Snomed CT';
   }
 
@@ -156,7 +159,26 @@ export class SnomedProvider extends ConceptGraphProvider implements IndexedCodeS
       const p = concept(a.name, true) ?? (a.value.kind === 'expression' ? this.checkExpression(a.value.expression) : undefined);
       if (p) return p;
     }
-    return undefined;
+    // the concept model's grouping rules (MRCM attribute domains), when the release has them
+    return this.mrcm.check(e, (id) => this.built.byCode(id)?.display);
+  }
+
+  /**
+   * Why an expression is not in the classifiable form (a grouped attribute written outside a
+   * group, as the MRCM says), nested values too; undefined for a concept or a classifiable expression.
+   */
+  unclassifiable(c: Concept): string | undefined {
+    const walk = (e: SctExpression): string | undefined => {
+      const p = this.mrcm.check(e, (id) => this.built.byCode(id)?.display, true);
+      if (p) return p;
+      for (const a of [...e.attributes, ...e.groups.flat()]) {
+        const q = a.value.kind === 'expression' ? walk(a.value.expression) : undefined;
+        if (q) return q;
+      }
+      return undefined;
+    };
+    const e = this.built.expressionOf(c);
+    return e ? walk(e) : undefined;
   }
 
   /** A post-coordinated expression is checked for its grammar and concepts, not against the MRCM. */

@@ -228,6 +228,10 @@ describe('Snomed CT provider (synthetic release)', () => {
     // a conjunction with the concept's own supertype is the concept
     expect(s(`${ID.chronicHepatitis}+${ID.disease}`, ID.chronicHepatitis)).toBe('equivalent');
     expect(s(`${ID.hepatitis}+${ID.disease}`, hepatitisDefinition)).toBe('equivalent');
+    // stated as a subtype (<<<), an expression is below what it says, not the same
+    expect(s(`<<< ${hepatitisDefinition}`, ID.hepatitis)).toBe('subsumed-by');
+    expect(s(`=== ${hepatitisDefinition}`, ID.hepatitis)).toBe('equivalent');
+    expect(s(`<<< ${hepatitisDefinition}`, `<<<${hepatitisDefinition.replace(',', ' , ')}`)).toBe('equivalent');
     // a primitive concept is not its attributes: the definition of hepatitis subsumes chronic hepatitis, not the reverse
     expect(s(hepatitisDefinition, ID.chronicHepatitis)).toBe('subsumes');
     // a release the server does not hold is named in the error

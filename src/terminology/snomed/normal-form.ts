@@ -43,8 +43,13 @@ export class SnomedNormalForms {
 
   constructor(private readonly store: SnomedStore) {}
 
-  /** Does A subsume B (or are they equivalent)? Both are expressions the release's concepts make up (checked). */
+  /**
+   * Does A subsume B (or are they equivalent)? Both are expressions the release's concepts make up
+   * (checked). An expression stated `<<<` (a subtype of what it says, not defined by it) is below
+   * its normal form, so it subsumes nothing but itself (the same expression, compared before).
+   */
   subsumes(a: SctExpression, b: SctExpression): boolean {
+    if (a.definitionStatus === '<<<') return false;
     return this.formSubsumes(this.ofExpression(a, 0), this.ofExpression(b, 0));
   }
 

@@ -262,6 +262,8 @@ export class SnomedProvider extends ConceptGraphProvider implements IndexedCodeS
       const pb = this.built.pkOf(b);
       return pa !== undefined && pb !== undefined && (pa === pb || this.store.isDescendant(pa, pb));
     }
+    // one expression written two ways (spacing, terms, attribute order)
+    if (ea && eb && canonicalExpression(ea) === canonicalExpression(eb)) return true;
     const plain = (c: Concept): SctExpression => ({ focus: [{ id: c.code, position: 1 }], attributes: [], groups: [] });
     return this.normalForms.subsumes(ea ?? plain(a), eb ?? plain(b));
   }

@@ -1,3 +1,4 @@
+import { mrcmRuleText } from '../terminology/snomed/mrcm';
 import type { ConceptInput } from '../store/concept-store';
 import { Rf2Staging, StagedConcept, StagedDescription, StagedTable } from '../store/snomed-store';
 import { Rf2File, Rf2FormatError, readRows } from '../terminology/snomed/rf2-reader';
@@ -35,6 +36,7 @@ const TABLE_OF: Partial<Record<Rf2File['kind'], StagedTable>> = {
   association: 'member',
   attributeValue: 'member',
   simpleMap: 'member',
+  mrcmAttributeDomain: 'member',
 };
 
 /**
@@ -42,7 +44,7 @@ const TABLE_OF: Partial<Record<Rf2File['kind'], StagedTable>> = {
  * (all of them, or one part), then indexes the staged rows; a bad row throws its Rf2FormatError.
  */
 export function stageRelease(st: Rf2Staging, files: Rf2File[], progress: Progress): void {
-  const order: Rf2File['kind'][] = ['concept', 'description', 'textDefinition', 'language', 'relationship', 'concreteValue', 'simple', 'association', 'attributeValue', 'simpleMap'];
+  const order: Rf2File['kind'][] = ['concept', 'description', 'textDefinition', 'language', 'relationship', 'concreteValue', 'simple', 'association', 'attributeValue', 'simpleMap', 'mrcmAttributeDomain'];
   for (const kind of order.filter((k) => st.tables.has(TABLE_OF[k]!))) {
     for (const f of files.filter((x) => x.kind === kind)) {
       progress.start(`reading ${f.name}`);
@@ -75,6 +77,9 @@ function stageRow(st: Rf2Staging, kind: Rf2File['kind'], r: string[]): void {
       return st.relationship(r[0], r[1], active, r[4], r[5], null, Number(r[6]), r[7], r[8]);
     case 'concreteValue':
       return st.relationship(r[0], r[1], active, r[4], null, r[5], Number(r[6]), r[7], r[8]);
+    case 'mrcmAttributeDomain':
+      // the rule as the member's target text: domain, grouped (0/1), content type, rule strength
+      return st.member(r[0], r[1], active, r[3], r[4], r[5], mrcmRuleText(r[6], r[7], r[11], r[10]));
     default:
       return st.member(r[0], r[1], active, r[3], r[4], r[5], r.length > 6 ? r[6] : null);
   }

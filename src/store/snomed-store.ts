@@ -223,6 +223,11 @@ export class SnomedStore {
     return this.pks('SELECT DISTINCT m.refset_pk FROM sct_refset_member m JOIN concept c ON c.pk = m.refset_pk WHERE c.cs_pk = ?', this.csPk);
   }
 
+  /** The target texts of a reference set's members for one referenced concept (e.g. the MRCM rules of an attribute). */
+  memberTargets(refsetPk: number, referencedPk: number): string[] {
+    return (this.s('SELECT target FROM sct_refset_member WHERE refset_pk = ? AND referenced_pk = ? AND target IS NOT NULL').all(refsetPk, referencedPk) as { target: string }[]).map((r) => r.target);
+  }
+
   isRefset(pk: number): boolean {
     return !!this.s('SELECT 1 FROM sct_refset_member WHERE refset_pk = ? LIMIT 1').get(pk);
   }

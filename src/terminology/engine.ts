@@ -309,14 +309,16 @@ export class TerminologyEngine {
     }
     const find = (c: Coding, name: string) => {
       const concept = cs.locate(c.code!).concept;
-      if (!concept) {
+      // an expression subsumption cannot test as written (not classifiable) is reported as the unknown code the reference reports
+      if (!concept || cs.unclassifiable?.(concept)) {
         const id = cs.info.version ? 'Unknown_Code_in_Version' : 'Unknown_Code_in';
         throw TerminologyError.of(txIssue('error', 'code-invalid', 'invalid-code', id, [c.code, cs.info.url, cs.info.version], name), 404);
       }
       return concept;
     };
-    const ca = find(a, 'codingA');
-    const cb = find(b, 'codingB');
+    // an unknown code is reported against the parameter it came in
+    const ca = find(a, get(req.parameters, 'codingA') ? 'codingA' : 'codeA');
+    const cb = find(b, get(req.parameters, 'codingB') ? 'codingB' : 'codeB');
     // each subsuming the other is equivalence: the same concept, or two writings of one expression
     let outcome = 'not-subsumed';
     // (the same concept, also when a code system that is not case-sensitive was given two spellings)
@@ -326,6 +328,11 @@ export class TerminologyEngine {
     if (aOverB && bOverA) outcome = 'equivalent';
     else if (aOverB) outcome = 'subsumes';
     else if (bOverA) outcome = 'subsumed-by';
+    // $subsumes has no outcome for "unknown": a server that cannot tell says so, as an error (FHIR-58748)
+    if (outcome === 'not-subsumed' && cs.notSubsumedIsKnown && !cs.notSubsumedIsKnown(ca, cb)) {
+      const text = `Unable to determine the subsumption relationship between '${a.code}' and '${b.code}': no relationship between them follows from comparing their normal forms, and a post-coordinated expression is one no classifier has seen, so no outcome is returned rather than one that may be wrong`;
+      throw TerminologyError.of({ severity: 'error', code: 'not-supported', txType: 'cannot-determine', text }, 422);
+    }
     return [{ name: 'outcome', valueCode: outcome }];
   }
 

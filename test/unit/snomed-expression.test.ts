@@ -192,13 +192,48 @@ describe('Snomed CT provider (synthetic release)', () => {
     expect(s(ID.chronicHepatitis, ID.disease)).toBe('subsumed-by');
     expect(s(ID.disease, `${ID.hepatitis}:${ID.findingSite}=${ID.liverPart}`)).toBe('subsumes');
     expect(s(`${ID.disease}:${ID.findingSite}=${ID.liver}`, ID.chronicHepatitis)).toBe('subsumes');
-    expect(s(`${ID.disease}:${ID.findingSite}=${ID.liver}`, ID.handDisorder)).toBe('not-subsumed');
+    // two concepts: the closure settles it; an expression related to nothing by its normal form: cannot be determined (422)
+    expect(s(ID.liverLobeDisorder, ID.handDisorder)).toBe('not-subsumed');
+    const undetermined = (a: string, b: string) => {
+      try {
+        s(a, b);
+      } catch (e) {
+        const err = e as TerminologyError;
+        return { status: err.httpStatus, ...err.issues[0] };
+      }
+      throw new Error('no error');
+    };
+    const liverDisease = `${ID.disease}:${ID.findingSite}=${ID.liver}`;
+    expect(undetermined(liverDisease, ID.handDisorder)).toMatchObject({ status: 422, severity: 'error', code: 'not-supported', txType: 'cannot-determine' });
+    expect(undetermined(liverDisease, `${ID.disease}:${ID.findingSite}=${ID.hand}`).text).toMatch(
+      `between '${liverDisease}' and '${ID.disease}:${ID.findingSite}=${ID.hand}'`,
+    );
+    expect(undetermined(`${ID.disease}:{${ID.findingSite}=${ID.liver}}`, `${ID.disease}:{${ID.morphology}=${ID.inflammation}}`).code).toBe('not-supported');
     expect(s(`${ID.disease}:${ID.findingSite}=${ID.liver}`, `${ID.disease}:${ID.findingSite}=${ID.liver}`)).toBe('equivalent');
     // one expression written two ways (spacing, terms, attribute order) subsumes itself both ways: equivalent
     const twoAttributes = `${ID.disease}:${ID.findingSite}=${ID.liver},${ID.morphology}=${ID.inflammation}`;
     expect(s(twoAttributes, `${ID.disease} |Disease| : ${ID.morphology} = ${ID.inflammation}, ${ID.findingSite} = ${ID.liver}`)).toBe('equivalent');
     expect(s(`${ID.disease}:${ID.findingSite}=${ID.liver}`, twoAttributes)).toBe('subsumes');
     expect(s(twoAttributes, `${ID.disease}:${ID.findingSite}=${ID.liver}`)).toBe('subsumed-by');
+    // expressions compare by their normal forms: a fully defined concept is its proximal primitive supertypes and its definition
+    const hepatitisDefinition = `${ID.disease}:{${ID.findingSite}=${ID.liver},${ID.morphology}=${ID.inflammation}}`;
+    expect(s(ID.hepatitis, hepatitisDefinition)).toBe('equivalent');
+    expect(s(hepatitisDefinition, ID.hepatitis)).toBe('equivalent');
+    // a refinement that restates what the concept's definition says adds nothing
+    expect(s(ID.hepatitis, `${ID.hepatitis}:{${ID.findingSite}=${ID.liver}}`)).toBe('equivalent');
+    expect(s(`${ID.chronicHepatitis}:${ID.morphology}=${ID.inflammation}`, ID.chronicHepatitis)).toBe('equivalent');
+    // ... one that says more is below it; a more specific value in the group refines the defining one
+    expect(s(ID.hepatitis, `${ID.hepatitis}:{${ID.findingSite}=${ID.liverPart}}`)).toBe('subsumes');
+    expect(s(`${ID.disease}:{${ID.findingSite}=${ID.liverPart},${ID.morphology}=${ID.inflammation}}`, ID.hepatitis)).toBe('subsumed-by');
+    // a conjunction with the concept's own supertype is the concept
+    expect(s(`${ID.chronicHepatitis}+${ID.disease}`, ID.chronicHepatitis)).toBe('equivalent');
+    expect(s(`${ID.hepatitis}+${ID.disease}`, hepatitisDefinition)).toBe('equivalent');
+    // stated as a subtype (<<<), an expression is below what it says, not the same
+    expect(s(`<<< ${hepatitisDefinition}`, ID.hepatitis)).toBe('subsumed-by');
+    expect(s(`=== ${hepatitisDefinition}`, ID.hepatitis)).toBe('equivalent');
+    expect(s(`<<< ${hepatitisDefinition}`, `<<<${hepatitisDefinition.replace(',', ' , ')}`)).toBe('equivalent');
+    // a primitive concept is not its attributes: the definition of hepatitis subsumes chronic hepatitis, not the reverse
+    expect(s(hepatitisDefinition, ID.chronicHepatitis)).toBe('subsumes');
     // a release the server does not hold is named in the error
     const other = `${SCT}/45991000052106/version/20990101`;
     expect(() => engine.subsumes({ parameters: params({ system: SCT, version: other, codeA: ID.disease, codeB: ID.disease }), txResources: [] })).toThrow(

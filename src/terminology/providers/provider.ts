@@ -150,6 +150,14 @@ export interface CodeSystemProvider {
   totalCount(): number;
   /** Is `descendant` the same as, or a descendant of, `ancestor`? */
   subsumes(ancestor: Concept, descendant: Concept): boolean;
+  /**
+   * Does finding neither subsuming the other establish that they are not subsumed? Absent: yes.
+   * (Snomed CT: not for a post-coordinated expression, whose relationships are found by comparing
+   * normal forms, not by a classifier.)
+   */
+  notSubsumedIsKnown?(a: Concept, b: Concept): boolean;
+  /** Why a code, valid as written, cannot be tested for subsumption as written (Snomed CT: not in the classifiable form). */
+  unclassifiable?(concept: Concept): string | undefined;
   /** Prepares a compose filter; throws TerminologyError when the filter is not supported. */
   filter(property: string, op: string, value: string): ConceptFilter;
   /** Does this provider understand the filter (without evaluating it)? */

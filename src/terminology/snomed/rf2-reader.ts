@@ -5,8 +5,8 @@ import { isSctid } from './sctid';
 /**
  * RF2 release files: which file is which (by its name, as SNOMED International and national
  * release centres name them), the exact columns each must have, and a streaming reader that checks
- * every row. Only Snapshot files are read; Full and Delta files, OWL axioms and MRCM refsets are
- * not used.
+ * every row. Only Snapshot files are read; Full and Delta files, OWL axioms and the MRCM refsets
+ * other than the attribute domains (for the grouping rules) are not used.
  */
 
 export type Rf2Kind =
@@ -20,7 +20,8 @@ export type Rf2Kind =
   | 'association'
   | 'attributeValue'
   | 'simpleMap'
-  | 'moduleDependency';
+  | 'moduleDependency'
+  | 'mrcmAttributeDomain';
 
 const MEMBER = ['id', 'effectiveTime', 'active', 'moduleId', 'refsetId', 'referencedComponentId'];
 const DESCRIPTION = ['id', 'effectiveTime', 'active', 'moduleId', 'conceptId', 'languageCode', 'typeId', 'term', 'caseSignificanceId'];
@@ -44,6 +45,11 @@ const KINDS: { kind: Rf2Kind; pattern: RegExp; columns: string[] }[] = [
   { kind: 'association', pattern: /^x?der2_cRefset_Association\w*?Snapshot/i, columns: [...MEMBER, 'targetComponentId'] },
   { kind: 'attributeValue', pattern: /^x?der2_cRefset_AttributeValue\w*?Snapshot/i, columns: [...MEMBER, 'valueId'] },
   { kind: 'simpleMap', pattern: /^x?der2_sRefset_SimpleMap\w*?Snapshot/i, columns: [...MEMBER, 'mapTarget'] },
+  {
+    kind: 'mrcmAttributeDomain',
+    pattern: /^x?der2_cissccRefset_MRCMAttributeDomain\w*?Snapshot/i,
+    columns: [...MEMBER, 'domainId', 'grouped', 'attributeCardinality', 'attributeInGroupCardinality', 'ruleStrengthId', 'contentTypeId'],
+  },
   { kind: 'moduleDependency', pattern: /^x?der2_ssRefset_ModuleDependency\w*?Snapshot/i, columns: [...MEMBER, 'sourceEffectiveTime', 'targetEffectiveTime'] },
 ];
 
@@ -205,5 +211,11 @@ function checkRow(kind: Rf2Kind, r: string[], fail: Fail, valid: string[]): void
       id(5, 'referencedComponentId');
       if (kind === 'language') id(6, 'acceptabilityId', 'concept');
       if (kind === 'association' || kind === 'attributeValue') id(6, kind === 'association' ? 'targetComponentId' : 'valueId');
+      if (kind === 'mrcmAttributeDomain') {
+        id(6, 'domainId', 'concept');
+        if (r[7] !== '0' && r[7] !== '1') throw fail('grouped', `'${r[7]}' is not 0 or 1`);
+        id(10, 'ruleStrengthId', 'concept');
+        id(11, 'contentTypeId', 'concept');
+      }
   }
 }

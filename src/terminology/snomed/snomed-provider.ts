@@ -13,6 +13,8 @@ import { EclSyntaxError, parseEcl } from './ecl-parser';
 import { EclEvaluationError, EclEvaluator } from './ecl-evaluator';
 import { ExpressionConcept, SctExpression, canonicalExpression, isSimple, parseExpression } from './expression';
 import { SnomedConcepts } from './concepts';
+import { SnomedNormalForms } from './normal-form';
+import { MrcmGrouping } from './mrcm';
 import { SnomedLookup } from './lookup';
 import { SNOMED_EDITION_EXT } from './model';
 import { SCT, SCT_URI, isSctid } from './sctid';
@@ -54,6 +56,8 @@ export class SnomedProvider extends ConceptGraphProvider implements IndexedCodeS
   private readonly built: SnomedConcepts;
   private readonly eclCache = new Map<string, { node: EclNode; evaluator: EclEvaluator; text: string }>();
   private readonly lookupBuilder: SnomedLookup;
+  private readonly normalForms: SnomedNormalForms;
+  private readonly mrcm: MrcmGrouping;
   private count?: number;
   private rootList?: Concept[];
   /** "International Edition", "Swedish Edition": said in unknown-code messages */
@@ -67,6 +71,8 @@ export class SnomedProvider extends ConceptGraphProvider implements IndexedCodeS
     this.store = new SnomedStore(ctx.db, ctx.csPk);
     this.built = new SnomedConcepts(ctx.concepts, this.store, supplementAdditions(ctx.supplements));
     this.lookupBuilder = new SnomedLookup(this.store, this.built, this.info);
+    this.normalForms = new SnomedNormalForms(this.store);
+    this.mrcm = new MrcmGrouping(this.store);
     this.editionName = ctx.resource.extension?.find((e) => e.url === SNOMED_EDITION_EXT)?.valueString ?? 'Snomed CT';
   }
 
@@ -153,7 +159,26 @@ export class SnomedProvider extends ConceptGraphProvider implements IndexedCodeS
       const p = concept(a.name, true) ?? (a.value.kind === 'expression' ? this.checkExpression(a.value.expression) : undefined);
       if (p) return p;
     }
-    return undefined;
+    // the concept model's grouping rules (MRCM attribute domains), when the release has them
+    return this.mrcm.check(e, (id) => this.built.byCode(id)?.display);
+  }
+
+  /**
+   * Why an expression is not in the classifiable form (a grouped attribute written outside a
+   * group, as the MRCM says), nested values too; undefined for a concept or a classifiable expression.
+   */
+  unclassifiable(c: Concept): string | undefined {
+    const walk = (e: SctExpression): string | undefined => {
+      const p = this.mrcm.check(e, (id) => this.built.byCode(id)?.display, true);
+      if (p) return p;
+      for (const a of [...e.attributes, ...e.groups.flat()]) {
+        const q = a.value.kind === 'expression' ? walk(a.value.expression) : undefined;
+        if (q) return q;
+      }
+      return undefined;
+    };
+    const e = this.built.expressionOf(c);
+    return e ? walk(e) : undefined;
   }
 
   /** A post-coordinated expression is checked for its grammar and concepts, not against the MRCM. */
@@ -222,7 +247,12 @@ export class SnomedProvider extends ConceptGraphProvider implements IndexedCodeS
     return ancestor !== descendant && this.subsumes(ancestor, descendant);
   }
 
-  /** Subsumption through the closure; for expressions, structurally (focus concepts and refinements). */
+  /**
+   * Subsumption through the closure; where an expression is involved, by normal forms (the
+   * concepts' definitions in the release: see normal-form.ts), so an expression that means what
+   * another means (a concept and its definition, a refinement restating what the concept says)
+   * subsumes it both ways: equivalent.
+   */
   override subsumes(a: Concept, b: Concept): boolean {
     if (a === b) return true;
     const ea = this.built.expressionOf(a);
@@ -232,34 +262,20 @@ export class SnomedProvider extends ConceptGraphProvider implements IndexedCodeS
       const pb = this.built.pkOf(b);
       return pa !== undefined && pb !== undefined && (pa === pb || this.store.isDescendant(pa, pb));
     }
-    // b is below a when b's focus is below a's focus and b has (something below) each of a's attributes
-    const focusA = ea ? ea.focus.map((f) => f.id) : [a.code];
-    const focusB = eb ? eb.focus.map((f) => f.id) : [b.code];
-    const below = (x: string, y: string) => x === y || this.store.isDescendant(this.store.pkOf(x)!, this.store.pkOf(y)!);
-    if (!focusA.every((fa) => focusB.some((fb) => below(fa, fb)))) return false;
-    if (!ea) return true;
-    const evaluator = new EclEvaluator(this.store);
-    const refinement = this.asRefinement(ea);
-    if (!refinement) return true;
-    return eb ? evaluator.hasExpression(refinement, eb) : evaluator.has(refinement, this.built.pkOf(b)!);
+    // one expression written two ways (spacing, terms, attribute order)
+    if (ea && eb && canonicalExpression(ea) === canonicalExpression(eb)) return true;
+    const plain = (c: Concept): SctExpression => ({ focus: [{ id: c.code, position: 1 }], attributes: [], groups: [] });
+    return this.normalForms.subsumes(ea ?? plain(a), eb ?? plain(b));
   }
 
-  /** An expression's refinements as an ECL constraint `* : a = << v, { ... }` (values by subsumption). */
-  private asRefinement(e: SctExpression): EclNode | undefined {
-    const attribute = (a: SctExpression['attributes'][number]) => ({
-      kind: 'attribute' as const,
-      reverse: false,
-      name: conceptNode(a.name.id, '<<'),
-      comparison:
-        a.value.kind === 'expression' && isSimple(a.value.expression)
-          ? { type: 'expression' as const, op: '=' as const, value: conceptNode(a.value.expression.focus[0].id, '<<') }
-          : a.value.kind === 'concrete' && a.value.number !== undefined
-            ? { type: 'numeric' as const, op: '=' as const, value: a.value.number }
-            : { type: 'string' as const, op: '=' as const, values: [a.value.kind === 'concrete' ? a.value.text.slice(1, -1) : ''] },
-    });
-    const items = [...e.attributes.map(attribute), ...e.groups.map((g) => ({ kind: 'group' as const, inner: { kind: 'and' as const, items: g.map(attribute) } }))];
-    if (items.length === 0) return undefined;
-    return { kind: 'refined', base: { kind: 'sub', memberOf: false, focus: { kind: 'wildcard' }, filters: [] }, refinement: { kind: 'and', items } };
+  /**
+   * Only between two concepts does the release settle subsumption: the closure is the
+   * classifier's own output. An expression no classifier has seen relates to others only as far as
+   * comparing normal forms shows (the OWL axioms' general concept inclusions and property chains
+   * are not applied to it), so that no relationship was found does not make it not subsumed.
+   */
+  notSubsumedIsKnown(a: Concept, b: Concept): boolean {
+    return !this.built.expressionOf(a) && !this.built.expressionOf(b);
   }
 
   // ---- filters ------------------------------------------------------------------------------

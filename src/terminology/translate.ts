@@ -3,6 +3,8 @@ import type { TerminologyContext } from './context';
 import { TerminologyError } from './issues';
 import { canonicalOf, splitCanonical } from './versions';
 import { implicitSnomedMap, isImplicitSnomedMap } from './snomed/implicit-maps';
+import { TxParameters } from './params';
+import { SoftValidationError, ValueSetValidator } from './validator';
 
 export interface TranslateInput {
   /** the concept to translate (forward), or the target concept to find sources for (reverse) */
@@ -72,8 +74,26 @@ export function translate(ctx: TerminologyContext, maps: ConceptMap[], input: Tr
   if (input.sourceScope) candidates = candidates.filter((cm) => !mapScope(cm, 'source') || mapScope(cm, 'source') === input.sourceScope);
   if (input.targetScope) candidates = candidates.filter((cm) => !mapScope(cm, 'target') || mapScope(cm, 'target') === input.targetScope);
 
-  const matches: ParametersParameter[] = [];
   const { system, code } = input.coding;
+  // ConceptMap.source[x] (R5 sourceScope) "limits the scope of the map to source codes that are
+  // members of this value set" (target[x] likewise in reverse): a code outside it is not covered
+  // by the map at all, so neither its elements nor its group.unmapped speak for it
+  const named = !!(input.conceptMap || input.conceptMapUrl);
+  const scoped = candidates.filter((cm) => mapScope(cm, input.reverse ? 'target' : 'source') && hasGroupFor(cm, system!, input.reverse));
+  const outOfScope = new Set(scoped.filter((cm) => !codeInMapScope(ctx, cm, input.coding, input.reverse, named)));
+  if (outOfScope.size) {
+    candidates = candidates.filter((cm) => !outOfScope.has(cm));
+    if (!candidates.some((cm) => hasGroupFor(cm, system!, input.reverse))) {
+      const from = input.reverse ? input.otherSystem : system;
+      const to = input.reverse ? system : input.otherSystem ?? input.targetScope;
+      return [
+        { name: 'result', valueBoolean: false },
+        { name: 'message', valueString: `No ConceptMap that translates from '${from ?? '(unspecified)'}' to '${to ?? '(unspecified)'}' has '${system}#${code}' in scope` },
+      ];
+    }
+  }
+
+  const matches: ParametersParameter[] = [];
   for (const cm of candidates) {
     const origin = canonicalOf(cm.url ?? '', cm.version);
     for (const g of cm.group ?? []) {
@@ -110,6 +130,48 @@ export function translate(ctx: TerminologyContext, maps: ConceptMap[], input: Tr
   }
   out.push(...found);
   return out;
+}
+
+/** Whether a group of the map starts from (forward) or ends in (reverse) this system. */
+function hasGroupFor(cm: ConceptMap, system: string, reverse: boolean): boolean {
+  return (cm.group ?? []).some((g) => groupSystem(reverse ? g.target : g.source).url === system);
+}
+
+/**
+ * Whether the concept is a member of the value set the map declares as its scope on that side.
+ * A scope that cannot be found cannot be evaluated: for a map the client named that is an error
+ * (saying "no translation" would hide "cannot tell"); a map the server picked keeps applying on
+ * the strength of its group systems, as before.
+ */
+function codeInMapScope(ctx: TerminologyContext, cm: ConceptMap, coding: Coding, reverse: boolean, named: boolean): boolean {
+  const side = reverse ? 'target' : 'source';
+  const scope = mapScope(cm, side)!;
+  const { url, version } = splitCanonical(scope);
+  const vs = ctx.findValueSet(url, version);
+  if (!vs) {
+    if (!named) return true;
+    throw TerminologyError.of(
+      {
+        severity: 'error',
+        code: 'not-found',
+        txType: 'not-found',
+        text: `The value set '${scope}', which is the ${side} scope of the ConceptMap '${cm.url ?? '(inline)'}', could not be found, so the scope of the translation cannot be determined`,
+      },
+      404,
+    );
+  }
+  const validator = new ValueSetValidator(ctx, new TxParameters(true), vs);
+  try {
+    validator.prepare();
+  } catch (e) {
+    // the scope names a value set it cannot resolve (an import): the scope cannot be evaluated
+    if (e instanceof SoftValidationError) throw TerminologyError.of(e.issue, 422);
+    throw e;
+  }
+  const c: Coding = { system: coding.system, code: coding.code };
+  if (coding.version) c.version = coding.version;
+  const out = validator.validate({ coding: [c] }, 'coding');
+  return out.find((p) => p.name === 'result')?.valueBoolean === true;
 }
 
 function clean(c: Coding): Coding {

@@ -77,3 +77,68 @@ describe('a match carries what the map says of its target', () => {
     expect(names).not.toContain('product');
   });
 });
+
+describe('ConceptMap.source[x] (R5 sourceScope) limits the map to the codes of that value set', () => {
+  const CS = 'urn:example:cs:scoped';
+  const codeSystem = {
+    resourceType: 'CodeSystem', url: CS, version: '1', status: 'active', content: 'complete',
+    concept: [{ code: 'in1' }, { code: 'in2' }, { code: 'out' }],
+  };
+  const targetSystem = { resourceType: 'CodeSystem', url: TGT, status: 'active', content: 'complete', concept: [{ code: 'X' }, { code: 'Y' }, { code: 'FALLBACK' }] };
+  const scope = { resourceType: 'ValueSet', url: 'urn:example:vs:scope', status: 'active', compose: { include: [{ system: CS, concept: [{ code: 'in1' }, { code: 'in2' }] }] } };
+  const targetScope = { resourceType: 'ValueSet', url: 'urn:example:vs:tscope', status: 'active', compose: { include: [{ system: TGT, concept: [{ code: 'X' }] }] } };
+  const scoped: ConceptMap = {
+    ...{ resourceType: 'ConceptMap', url: 'urn:example:cm:scoped', version: '1', status: 'active' },
+    sourceUri: 'urn:example:vs:scope',
+    targetUri: 'urn:example:vs:tscope',
+    group: [
+      {
+        source: CS,
+        target: TGT,
+        element: [
+          { code: 'in1', target: [{ code: 'X', equivalence: 'equivalent' }] },
+          { code: 'out', target: [{ code: 'Y', equivalence: 'equivalent' }] },
+        ],
+        unmapped: { mode: 'fixed', code: 'FALLBACK' },
+      },
+    ],
+  };
+  const run = (params: ParametersParameter[], resources: any[] = [codeSystem, targetSystem, scope, targetScope, scoped]) => engine.translate({ parameters: params, txResources: resources });
+  const fwd = (code: string, extra: ParametersParameter[] = []) => run([{ name: 'system', valueUri: CS }, { name: 'code', valueCode: code }, ...extra]);
+  const message = (out: ParametersParameter[]) => out.find((p) => p.name === 'message')?.valueString;
+
+  it('a code in the scope is translated by its element, or else by the group unmapped rule', () => {
+    expect(targets(fwd('in1'))).toEqual(['X equivalent']);
+    expect(targets(fwd('in2'))).toEqual(['FALLBACK equivalent']);
+  });
+
+  it('a code outside the scope gets nothing from the map, not even its element or the unmapped rule: result false, a message naming the code', () => {
+    for (const out of [fwd('out'), fwd('out', [{ name: 'url', valueUri: 'urn:example:cm:scoped' }]), fwd('out', [{ name: 'targetSystem', valueUri: TGT }])]) {
+      expect(result(out)).toBe(false);
+      expect(targets(out)).toEqual([]);
+      expect(message(out)).toContain(`'${CS}#out'`);
+      expect(message(out)).toContain('in scope');
+    }
+  });
+
+  it('in reverse the target scope governs: a target concept outside it is not looked up', () => {
+    const rev = (code: string) => run([{ name: 'targetSystem', valueUri: TGT }, { name: 'targetCode', valueCode: code }]);
+    expect(result(rev('X'))).toBe(true);
+    const out = rev('Y');
+    expect(result(out)).toBe(false);
+    expect(message(out)).toContain(`'${TGT}#Y'`);
+  });
+
+  it('a scope value set that cannot be found: an error for a map the client named, ignored for a map the server picked', () => {
+    const resources = [codeSystem, scoped];
+    expect(() => run([{ name: 'system', valueUri: CS }, { name: 'code', valueCode: 'out' }, { name: 'url', valueUri: 'urn:example:cm:scoped' }], resources)).toThrow(
+      /The value set 'urn:example:vs:scope', which is the source scope of the ConceptMap 'urn:example:cm:scoped', could not be found/,
+    );
+    expect(targets(run([{ name: 'system', valueUri: CS }, { name: 'code', valueCode: 'out' }], resources))).toEqual(['Y equivalent']);
+  });
+
+  it('a map without a scope is not limited', () => {
+    const { sourceUri: _s, targetUri: _t, ...unscoped } = scoped as any;
+    expect(targets(run([{ name: 'system', valueUri: CS }, { name: 'code', valueCode: 'out' }], [codeSystem, unscoped]))).toEqual(['Y equivalent']);
+  });
+});

@@ -75,6 +75,14 @@ export function translate(ctx: TerminologyContext, maps: ConceptMap[], input: Tr
   if (input.targetScope) candidates = candidates.filter((cm) => !mapScope(cm, 'target') || mapScope(cm, 'target') === input.targetScope);
 
   const { system, code } = input.coding;
+  // the sourceScope parameter "limits the scope of the $translate operation to source codes that
+  // are members of this value set": a code outside it has no translation, whatever the maps say
+  if (!input.reverse && input.sourceScope && !codeInValueSet(ctx, input.sourceScope, input.coding, 'the sourceScope parameter', true)) {
+    return [
+      { name: 'result', valueBoolean: false },
+      { name: 'message', valueString: `'${system}#${code}' is not in the value set '${input.sourceScope}', so no ConceptMap can translate it` },
+    ];
+  }
   // ConceptMap.source[x] (R5 sourceScope) "limits the scope of the map to source codes that are
   // members of this value set" (target[x] likewise in reverse): a code outside it is not covered
   // by the map at all, so neither its elements nor its group.unmapped speak for it
@@ -145,17 +153,21 @@ function hasGroupFor(cm: ConceptMap, system: string, reverse: boolean): boolean 
  */
 function codeInMapScope(ctx: TerminologyContext, cm: ConceptMap, coding: Coding, reverse: boolean, named: boolean): boolean {
   const side = reverse ? 'target' : 'source';
-  const scope = mapScope(cm, side)!;
+  return codeInValueSet(ctx, mapScope(cm, side)!, coding, `the ${side} scope of the ConceptMap '${cm.url ?? '(inline)'}'`, named);
+}
+
+/** Membership of a concept in a scope value set; `required`: a value set that cannot be found is an error, else no limit. */
+function codeInValueSet(ctx: TerminologyContext, scope: string, coding: Coding, what: string, required: boolean): boolean {
   const { url, version } = splitCanonical(scope);
   const vs = ctx.findValueSet(url, version);
   if (!vs) {
-    if (!named) return true;
+    if (!required) return true;
     throw TerminologyError.of(
       {
         severity: 'error',
         code: 'not-found',
         txType: 'not-found',
-        text: `The value set '${scope}', which is the ${side} scope of the ConceptMap '${cm.url ?? '(inline)'}', could not be found, so the scope of the translation cannot be determined`,
+        text: `The value set '${scope}', which is ${what}, could not be found, so the scope of the translation cannot be determined`,
       },
       404,
     );

@@ -137,6 +137,21 @@ describe('ConceptMap.source[x] (R5 sourceScope) limits the map to the codes of t
     expect(targets(run([{ name: 'system', valueUri: CS }, { name: 'code', valueCode: 'out' }], resources))).toEqual(['Y equivalent']);
   });
 
+  it('the sourceScope parameter limits the operation to its codes: a code outside it has no translation, from any map', () => {
+    const { sourceUri: _s, targetUri: _t, ...unscoped } = scoped as any;
+    const resources = [codeSystem, targetSystem, scope, unscoped];
+    const ask = (code: string, param = 'sourceScope') => run([{ name: 'system', valueUri: CS }, { name: 'code', valueCode: code }, { name: param, valueUri: 'urn:example:vs:scope' }], resources);
+    expect(targets(ask('in1'))).toEqual(['X equivalent']);
+    for (const out of [ask('out'), ask('out', 'source')]) {
+      expect(result(out)).toBe(false);
+      expect(targets(out)).toEqual([]);
+      expect(message(out)).toBe(`'${CS}#out' is not in the value set 'urn:example:vs:scope', so no ConceptMap can translate it`);
+    }
+    expect(() => run([{ name: 'system', valueUri: CS }, { name: 'code', valueCode: 'in1' }, { name: 'sourceScope', valueUri: 'urn:example:vs:nowhere' }], resources)).toThrow(
+      /The value set 'urn:example:vs:nowhere', which is the sourceScope parameter, could not be found/,
+    );
+  });
+
   it('a map without a scope is not limited', () => {
     const { sourceUri: _s, targetUri: _t, ...unscoped } = scoped as any;
     expect(targets(run([{ name: 'system', valueUri: CS }, { name: 'code', valueCode: 'out' }], [codeSystem, unscoped]))).toEqual(['Y equivalent']);

@@ -102,29 +102,24 @@ export function translate(ctx: TerminologyContext, maps: ConceptMap[], input: Tr
   }
 
   const matches: ParametersParameter[] = [];
+  const used: string[] = [];
   for (const cm of candidates) {
     const origin = canonicalOf(cm.url ?? '', cm.version);
+    if (!input.reverse) {
+      forwardMatches(ctx, cm, system!, code!, input.otherSystem, origin, matches, used, new Set([origin]));
+      continue;
+    }
     for (const g of cm.group ?? []) {
       const src = groupSystem(g.source);
       const tgt = groupSystem(g.target);
-      if (!input.reverse) {
-        if (src.url !== system) continue;
-        if (input.otherSystem && tgt.url !== input.otherSystem) continue;
-        for (const el of g.element ?? []) {
-          if (el.code !== code) continue;
-          for (const t of el.target ?? []) matches.push(targetMatch(t, g, origin));
-        }
-        if (!(g.element ?? []).some((e) => e.code === code)) unmapped(g, code!, origin, matches);
-      } else {
-        if (tgt.url !== system) continue;
-        if (input.otherSystem && src.url !== input.otherSystem) continue;
-        for (const el of g.element ?? []) {
-          for (const t of el.target ?? []) {
-            if (t.code !== code) continue;
-            const m = targetMatch(t, g, origin);
-            m.part!.push({ name: 'source', valueCoding: clean({ system: src.url, version: g.sourceVersion, code: el.code, display: el.display }) });
-            matches.push(m);
-          }
+      if (tgt.url !== system) continue;
+      if (input.otherSystem && src.url !== input.otherSystem) continue;
+      for (const el of g.element ?? []) {
+        for (const t of el.target ?? []) {
+          if (t.code !== code) continue;
+          const m = targetMatch(t, g, origin);
+          m.part!.push({ name: 'source', valueCoding: clean({ system: src.url, version: g.sourceVersion, code: el.code, display: el.display }) });
+          matches.push(m);
         }
       }
     }
@@ -137,7 +132,57 @@ export function translate(ctx: TerminologyContext, maps: ConceptMap[], input: Tr
     out.push({ name: 'message', valueString: candidates.length === 0 ? `No ConceptMap is available to translate '${system}#${code}'` : 'No translations found' });
   }
   out.push(...found);
+  // the other maps consulted through group.unmapped (other-map), after the one the chain started from
+  for (const u of used) out.push({ name: 'used-conceptmap', valueUri: u });
   return out;
+}
+
+/**
+ * The matches of one map for a source code: each group from the code's system (to the target
+ * system asked for) answers with its elements for the code, or, having none, with its
+ * group.unmapped rule. An other-map rule hands the code to the map it names (originMap stays the
+ * map the chain started from; the maps followed are reported as used-conceptmap).
+ */
+function forwardMatches(
+  ctx: TerminologyContext,
+  cm: ConceptMap,
+  system: string,
+  code: string,
+  otherSystem: string | undefined,
+  origin: string,
+  matches: ParametersParameter[],
+  used: string[],
+  chain: Set<string>,
+): void {
+  for (const g of cm.group ?? []) {
+    if (groupSystem(g.source).url !== system) continue;
+    if (otherSystem && groupSystem(g.target).url !== otherSystem) continue;
+    const elements = (g.element ?? []).filter((el) => el.code === code);
+    for (const el of elements) for (const t of el.target ?? []) matches.push(targetMatch(t, g, origin));
+    if (elements.length) continue;
+    if (g.unmapped?.mode === 'other-map') {
+      const ref = g.unmapped.url ?? (g.unmapped as any).otherMap;
+      if (!ref) continue;
+      const { url, version } = splitCanonical(ref);
+      const other = ctx.findConceptMap(url, version);
+      const self = canonicalOf(cm.url ?? '', cm.version);
+      if (!other) {
+        throw TerminologyError.of(
+          { severity: 'error', code: 'not-found', txType: 'not-found', text: `The ConceptMap ${ref} named in group.unmapped of the ConceptMap ${self} was not found` },
+          422,
+        );
+      }
+      const key = canonicalOf(other.url ?? '', other.version);
+      if (chain.has(key)) {
+        throw TerminologyError.of(
+          { severity: 'error', code: 'business-rule', txType: 'business-rule', text: `ConceptMap ${self} has a circular group.unmapped reference to ${key}` },
+          422,
+        );
+      }
+      if (!used.includes(key)) used.push(key);
+      forwardMatches(ctx, other, system, code, otherSystem, origin, matches, used, new Set([...chain, key]));
+    } else unmapped(g, code, origin, matches);
+  }
 }
 
 /** Whether a group of the map starts from (forward) or ends in (reverse) this system. */

@@ -157,3 +157,34 @@ describe('ConceptMap.source[x] (R5 sourceScope) limits the map to the codes of t
     expect(targets(run([{ name: 'system', valueUri: CS }, { name: 'code', valueCode: 'out' }], [codeSystem, unscoped]))).toEqual(['Y equivalent']);
   });
 });
+
+describe("group.unmapped mode other-map hands a code the group has no element for to the map it names", () => {
+  const A = 'urn:example:cs:a';
+  const B = 'urn:example:cs:b';
+  const first: ConceptMap = {
+    ...{ resourceType: 'ConceptMap', url: 'urn:example:cm:first', version: '1', status: 'active' },
+    group: [{ source: A, target: B, element: [{ code: 'a1', target: [{ code: 'B1', equivalence: 'equivalent' }] }], unmapped: { mode: 'other-map', url: 'urn:example:cm:second' } }],
+  };
+  const second: ConceptMap = {
+    ...{ resourceType: 'ConceptMap', url: 'urn:example:cm:second', version: '2', status: 'active' },
+    group: [{ source: A, target: B, element: [{ code: 'a2', target: [{ code: 'B2', equivalence: 'wider' }] }] }],
+  };
+  const run = (code: string, maps: ConceptMap[]) =>
+    engine.translate({ parameters: [{ name: 'system', valueUri: A }, { name: 'code', valueCode: code }, { name: 'url', valueUri: 'urn:example:cm:first' }], txResources: maps });
+
+  it('the code the first map has is translated by it; another is translated by the other map, reported as used, with originMap the map asked for', () => {
+    expect(targets(run('a1', [first, second]))).toEqual(['B1 equivalent']);
+    const out = run('a2', [first, second]);
+    expect(result(out)).toBe(true);
+    expect(targets(out)).toEqual(['B2 wider']);
+    expect(out.find((p) => p.name === 'match')!.part!.find((p) => p.name === 'originMap')?.valueCanonical).toBe('urn:example:cm:first|1');
+    expect(out.filter((p) => p.name === 'used-conceptmap')).toEqual([{ name: 'used-conceptmap', valueUri: 'urn:example:cm:second|2' }]);
+    expect(result(run('a3', [first, second]))).toBe(false);
+  });
+
+  it('a missing other map, or a circle of maps, is an error', () => {
+    expect(() => run('a2', [first])).toThrow(/The ConceptMap urn:example:cm:second named in group.unmapped of the ConceptMap urn:example:cm:first\|1 was not found/);
+    const back: ConceptMap = { ...second, group: [{ ...second.group![0], unmapped: { mode: 'other-map', url: 'urn:example:cm:first' } }] };
+    expect(() => run('a3', [first, back])).toThrow(/circular group.unmapped reference to urn:example:cm:first\|1/);
+  });
+});

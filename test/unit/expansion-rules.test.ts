@@ -175,3 +175,76 @@ describe('supplements and not-selectable concepts in expansions', () => {
     expect(() => expand(vs({ extension: [supplementExt] }), [], [CS])).toThrow(expect.objectContaining({ issues: [expect.objectContaining({ messageId: 'VALUESET_SUPPLEMENT_MISSING' })] }));
   });
 });
+
+describe('ValueSet.compose.property (R5; R4 carries it as an extension on compose) chooses the properties an expansion returns', () => {
+  const PCS: CodeSystem = {
+    resourceType: 'CodeSystem',
+    url: 'urn:example:props',
+    version: '2',
+    status: 'active',
+    content: 'complete',
+    property: [
+      { code: 'colour', uri: 'urn:example:property#colour', type: 'code' },
+      { code: 'weight', type: 'integer' },
+      { code: 'note', type: 'string' },
+    ],
+    concept: [
+      { code: 'p1', display: 'P1', property: [{ code: 'colour', valueCode: 'red' }, { code: 'weight', valueInteger: 3 }] },
+      { code: 'p2', display: 'P2', property: [{ code: 'note', valueString: 'light' }] },
+      { code: 'p3', display: 'P3' },
+    ],
+  };
+  const EXT = 'http://hl7.org/fhir/5.0/StructureDefinition/extension-ValueSet.compose.property';
+  const withProps = (props: string[], r5 = false): ValueSet => {
+    const vs = all(PCS.url!);
+    if (r5) (vs.compose as any).property = props;
+    else vs.compose!.extension = props.map((p) => ({ url: EXT, valueString: p }));
+    return vs;
+  };
+  const declared = (vs: ValueSet) =>
+    (vs.expansion?.extension ?? [])
+      .filter((e) => e.url.endsWith('extension-ValueSet.expansion.property'))
+      .map((e) => Object.fromEntries((e.extension ?? []).map((x) => [x.url, x.valueCode ?? x.valueUri])));
+  const values = (vs: ValueSet) =>
+    Object.fromEntries(
+      (vs.expansion?.contains ?? []).map((c) => [
+        c.code,
+        (c.extension ?? [])
+          .filter((e) => e.url.endsWith('extension-ValueSet.expansion.contains.property'))
+          .map((e) => {
+            const v = e.extension?.find((x) => x.url === 'value') as any;
+            return `${e.extension?.find((x) => x.url === 'code')?.valueCode}=${v.valueCode ?? v.valueInteger ?? v.valueString}`;
+          }),
+      ]),
+    );
+
+  it("'*' returns every property the codes have, declared with code and (when the code system gives one) uri", () => {
+    const out = expand(withProps(['*']), [], [PCS]);
+    expect(values(out)).toEqual({ p1: ['colour=red', 'weight=3'], p2: ['note=light'], p3: [] });
+    expect(declared(out)).toEqual(
+      expect.arrayContaining([{ code: 'colour', uri: 'urn:example:property#colour' }, { code: 'weight' }, { code: 'note' }]),
+    );
+    expect(declared(out)).toHaveLength(3);
+  });
+
+  it('named properties (by code or by uri) return just those', () => {
+    const out = expand(withProps(['urn:example:property#colour', 'note']), [], [PCS]);
+    expect(values(out)).toEqual({ p1: ['colour=red'], p2: ['note=light'], p3: [] });
+    expect(declared(out).map((d) => d.code).sort()).toEqual(['colour', 'note']);
+  });
+
+  it('the R5 element is read as well as the R4 extension', () => {
+    expect(values(expand(withProps(['weight'], true), [], [PCS]))).toEqual({ p1: ['weight=3'], p2: [], p3: [] });
+  });
+
+  it("the request's property parameters win over the value set's choice", () => {
+    const out = expand(withProps(['*']), [{ name: 'property', valueString: 'note' }], [PCS]);
+    expect(values(out)).toEqual({ p1: [], p2: ['note=light'], p3: [] });
+  });
+
+  it('without either, no properties are returned', () => {
+    const out = expand(all(PCS.url!), [], [PCS]);
+    expect(values(out)).toEqual({ p1: [], p2: [], p3: [] });
+    expect(declared(out)).toEqual([]);
+  });
+});

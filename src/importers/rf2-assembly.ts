@@ -1,4 +1,4 @@
-import { mrcmRuleText } from '../terminology/snomed/mrcm';
+import { mrcmRangeText, mrcmRuleText } from '../terminology/snomed/mrcm';
 import type { ConceptInput } from '../store/concept-store';
 import { Rf2Staging, StagedConcept, StagedDescription, StagedTable } from '../store/snomed-store';
 import { Rf2File, Rf2FormatError, readRows } from '../terminology/snomed/rf2-reader';
@@ -37,6 +37,7 @@ const TABLE_OF: Partial<Record<Rf2File['kind'], StagedTable>> = {
   attributeValue: 'member',
   simpleMap: 'member',
   mrcmAttributeDomain: 'member',
+  mrcmAttributeRange: 'member',
 };
 
 /**
@@ -44,7 +45,7 @@ const TABLE_OF: Partial<Record<Rf2File['kind'], StagedTable>> = {
  * (all of them, or one part), then indexes the staged rows; a bad row throws its Rf2FormatError.
  */
 export function stageRelease(st: Rf2Staging, files: Rf2File[], progress: Progress): void {
-  const order: Rf2File['kind'][] = ['concept', 'description', 'textDefinition', 'language', 'relationship', 'concreteValue', 'simple', 'association', 'attributeValue', 'simpleMap', 'mrcmAttributeDomain'];
+  const order: Rf2File['kind'][] = ['concept', 'description', 'textDefinition', 'language', 'relationship', 'concreteValue', 'simple', 'association', 'attributeValue', 'simpleMap', 'mrcmAttributeDomain', 'mrcmAttributeRange'];
   for (const kind of order.filter((k) => st.tables.has(TABLE_OF[k]!))) {
     for (const f of files.filter((x) => x.kind === kind)) {
       progress.start(`reading ${f.name}`);
@@ -79,7 +80,10 @@ function stageRow(st: Rf2Staging, kind: Rf2File['kind'], r: string[]): void {
       return st.relationship(r[0], r[1], active, r[4], null, r[5], Number(r[6]), r[7], r[8]);
     case 'mrcmAttributeDomain':
       // the rule as the member's target text: domain, grouped (0/1), content type, rule strength
-      return st.member(r[0], r[1], active, r[3], r[4], r[5], mrcmRuleText(r[6], r[7], r[11], r[10]));
+      return st.member(r[0], r[1], active, r[3], r[4], r[5], mrcmRuleText(r[6], r[7], r[11], r[10], r[8], r[9]));
+    case 'mrcmAttributeRange':
+      // the rule as the member's target text: content type, rule strength, range constraint
+      return st.member(r[0], r[1], active, r[3], r[4], r[5], mrcmRangeText(r[6], r[9], r[8]));
     default:
       return st.member(r[0], r[1], active, r[3], r[4], r[5], r.length > 6 ? r[6] : null);
   }

@@ -388,7 +388,9 @@ export class ValueSetValidator {
       return;
     }
     this.checkCodeSystemStatus(op, prov);
-    const located = prov.locate(c.code!);
+    // the code system's own $validate-code judges the code's conformance to the system's content
+    // model (Snomed CT's MRCM); $lookup and value set membership take an expression as written
+    const located = prov.locate(c.code!, this.internallyDefined);
     const concept = located.concept;
     if (!concept) {
       const vs = `${ws}|${prov.info.version}#${c.code}`;
@@ -784,7 +786,8 @@ export class ValueSetValidator {
       state.normalForm = c.code;
     };
     if (!cset.concept && !cset.filter) {
-      const located = cs.locate(code);
+      // the code system's own $validate-code: the code must conform to its content model too
+      const located = cs.locate(code, this.internallyDefined && role !== 'not in');
       const c = located.concept;
       if (!c) {
         if (!this.params.membershipOnly && role !== 'not in') {

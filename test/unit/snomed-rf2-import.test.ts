@@ -203,7 +203,7 @@ if (!subsetPresent) {
     expect(first.noChange).toBe(false);
     const relationships = rows(SUBSET, /sct2_Relationship_Snapshot/).filter((r) => r[2] === '1' && r[8] === INFERRED);
     const concrete = rows(SUBSET, /sct2_RelationshipConcreteValues_Snapshot/).filter((r) => r[2] === '1' && r[8] === INFERRED);
-    const members = rows(SUBSET, /der2_(Refset_Simple|cRefset_Association|cRefset_AttributeValue|sRefset_SimpleMap|cissccRefset_MRCMAttributeDomain)/).filter((r) => r[2] === '1');
+    const members = rows(SUBSET, /der2_(Refset_Simple|cRefset_Association|cRefset_AttributeValue|sRefset_SimpleMap|cissccRefset_MRCMAttributeDomain|ssccRefset_MRCMAttributeRange)/).filter((r) => r[2] === '1');
     const expected = {
       concepts: new Set(rows(SUBSET, /sct2_Concept_Snapshot/).map((r) => r[0])).size,
       designations: rows(SUBSET, /sct2_(Description|TextDefinition)_Snapshot/).length,

@@ -135,7 +135,12 @@ export interface CodeSystemProvider {
   /** The CodeSystem resource behind it (without concepts for very large systems). */
   readonly resource?: CodeSystem;
 
-  locate(code: string): LocateResult;
+  /**
+   * Finds a code. `conformance`: the code is judged by the code system alone (its own
+   * $validate-code, or a value set that takes the whole system), so it must also conform to the
+   * system's content model where the system has one (Snomed CT's MRCM domains, ranges, cardinality).
+   */
+  locate(code: string, conformance?: boolean): LocateResult;
   /**
    * Does a code, as a value set lists it, name this concept though written differently? For
    * kinds with a grammar (Snomed CT: the same expression with other spacing, terms or attribute

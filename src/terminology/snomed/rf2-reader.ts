@@ -21,7 +21,8 @@ export type Rf2Kind =
   | 'attributeValue'
   | 'simpleMap'
   | 'moduleDependency'
-  | 'mrcmAttributeDomain';
+  | 'mrcmAttributeDomain'
+  | 'mrcmAttributeRange';
 
 const MEMBER = ['id', 'effectiveTime', 'active', 'moduleId', 'refsetId', 'referencedComponentId'];
 const DESCRIPTION = ['id', 'effectiveTime', 'active', 'moduleId', 'conceptId', 'languageCode', 'typeId', 'term', 'caseSignificanceId'];
@@ -49,6 +50,11 @@ const KINDS: { kind: Rf2Kind; pattern: RegExp; columns: string[] }[] = [
     kind: 'mrcmAttributeDomain',
     pattern: /^x?der2_cissccRefset_MRCMAttributeDomain\w*?Snapshot/i,
     columns: [...MEMBER, 'domainId', 'grouped', 'attributeCardinality', 'attributeInGroupCardinality', 'ruleStrengthId', 'contentTypeId'],
+  },
+  {
+    kind: 'mrcmAttributeRange',
+    pattern: /^x?der2_ssccRefset_MRCMAttributeRange\w*?Snapshot/i,
+    columns: [...MEMBER, 'rangeConstraint', 'attributeRule', 'ruleStrengthId', 'contentTypeId'],
   },
   { kind: 'moduleDependency', pattern: /^x?der2_ssRefset_ModuleDependency\w*?Snapshot/i, columns: [...MEMBER, 'sourceEffectiveTime', 'targetEffectiveTime'] },
 ];
@@ -216,6 +222,10 @@ function checkRow(kind: Rf2Kind, r: string[], fail: Fail, valid: string[]): void
         if (r[7] !== '0' && r[7] !== '1') throw fail('grouped', `'${r[7]}' is not 0 or 1`);
         id(10, 'ruleStrengthId', 'concept');
         id(11, 'contentTypeId', 'concept');
+      }
+      if (kind === 'mrcmAttributeRange') {
+        id(8, 'ruleStrengthId', 'concept');
+        id(9, 'contentTypeId', 'concept');
       }
   }
 }

@@ -78,7 +78,7 @@ export class SnomedProvider extends ConceptGraphProvider implements IndexedCodeS
 
   // ---- concepts -------------------------------------------------------------------------------
 
-  locate(code: string): LocateResult {
+  locate(code: string, conformance = false): LocateResult {
     if (/^\d+$/.test(code)) {
       const c = this.built.byCode(code);
       return c ? { concept: c } : { release: this.editionName };
@@ -89,7 +89,7 @@ export class SnomedProvider extends ConceptGraphProvider implements IndexedCodeS
     } catch (err) {
       return { release: this.editionName, detail: `Not a valid expression: ${(err as Error).message}` };
     }
-    const problem = this.checkExpression(e);
+    const problem = this.checkExpression(e, conformance);
     if (problem) return { release: this.editionName, detail: `Not a valid expression: ${problem}` };
     if (isSimple(e)) return { concept: this.built.byCode(e.focus[0].id)! };
     const concept = this.built.forExpression(code, e, e.focus.map((f) => this.built.byCode(f.id)!));
@@ -130,7 +130,7 @@ export class SnomedProvider extends ConceptGraphProvider implements IndexedCodeS
    * attributes (below 410662002 |Concept model attribute| or 106237007 |Linkage concept|), and a
    * term, when given, is one of the concept's descriptions. Returns the first problem.
    */
-  private checkExpression(e: SctExpression): string | undefined {
+  private checkExpression(e: SctExpression, conformance = false): string | undefined {
     const concept = (c: ExpressionConcept, attribute: boolean): string | undefined => {
       const found = this.built.byCode(c.id);
       if (!found) return `Concept ${c.id} not found`;
@@ -156,11 +156,11 @@ export class SnomedProvider extends ConceptGraphProvider implements IndexedCodeS
       if (p) return p;
     }
     for (const a of [...e.attributes, ...e.groups.flat()]) {
-      const p = concept(a.name, true) ?? (a.value.kind === 'expression' ? this.checkExpression(a.value.expression) : undefined);
+      const p = concept(a.name, true) ?? (a.value.kind === 'expression' ? this.checkExpression(a.value.expression, conformance) : undefined);
       if (p) return p;
     }
-    // the concept model's grouping rules (MRCM attribute domains), when the release has them
-    return this.mrcm.check(e, (id) => this.built.byCode(id)?.display);
+    // the concept model's rules (MRCM attribute domains and ranges), when the release has them
+    return this.mrcm.check(e, (id) => this.built.byCode(id)?.display, conformance ? 'conformance' : 'grouping');
   }
 
   /**
@@ -169,7 +169,7 @@ export class SnomedProvider extends ConceptGraphProvider implements IndexedCodeS
    */
   unclassifiable(c: Concept): string | undefined {
     const walk = (e: SctExpression): string | undefined => {
-      const p = this.mrcm.check(e, (id) => this.built.byCode(id)?.display, true);
+      const p = this.mrcm.check(e, (id) => this.built.byCode(id)?.display, 'classifiable');
       if (p) return p;
       for (const a of [...e.attributes, ...e.groups.flat()]) {
         const q = a.value.kind === 'expression' ? walk(a.value.expression) : undefined;
@@ -181,9 +181,12 @@ export class SnomedProvider extends ConceptGraphProvider implements IndexedCodeS
     return e ? walk(e) : undefined;
   }
 
-  /** A post-coordinated expression is checked for its grammar and concepts, not against the MRCM. */
+  /**
+   * A post-coordinated expression is checked for its grammar and concepts, and against the concept
+   * model when the release has its rules (MRCM reference sets); without them, that is said.
+   */
   incompleteValidation(c: Concept): string | undefined {
-    return this.built.expressionOf(c) ? formatMessage('SCT_EXPRESSION_NOT_CHECKED_MRCM', []) : undefined;
+    return this.built.expressionOf(c) && !this.mrcm.hasRules ? formatMessage('SCT_EXPRESSION_NOT_CHECKED_MRCM', []) : undefined;
   }
 
   /**

@@ -157,6 +157,26 @@ describe('Snomed CT provider (synthetic release)', () => {
     expect((get(term, 'issues')[0].resource as any).issue[1].details.text).toMatch(/^Not a valid expression: Term "Sickness" doesn't match a defined term at position 1 \(valid terms would be from this list: "Disease", "Sjukdom"/);
   });
 
+  it('$validate-code: an expression written other than in its normal form (beyond terms and whitespace) is valid, with its normal form', () => {
+    const check = (code: string) => engine.validateCodeSystemCode({ parameters: params({ url: SCT, code }), txResources: [] });
+    // a group after an attribute without the comma between them
+    const written = `${ID.disease}:${ID.morphology}=${ID.inflammation}{${ID.findingSite}=${ID.liver}}`;
+    const normal = `${ID.disease}:${ID.morphology}=${ID.inflammation},{${ID.findingSite}=${ID.liver}}`;
+    const out = check(written);
+    expect(value(get(out, 'result')[0])).toBe(true);
+    expect(value(get(out, 'code')[0])).toBe(written);
+    expect(value(get(out, 'normalized-code')[0])).toBe(normal);
+    const issue = (get(out, 'issues')[0].resource as any).issue.find((i: any) => i.code === 'business-rule');
+    expect(issue).toMatchObject({ severity: 'information', details: { coding: [{ code: 'code-rule' }] } });
+    expect(issue.details.text).toBe(`The code '${written}' is valid, but it is not the normal form for the code system '${SCT}|${VERSION}'; the normal form is '${normal}'`);
+    // the normal form itself, or with terms and spacing, is in normal form
+    for (const code of [normal, `${ID.disease} |Disease| : ${ID.morphology} = ${ID.inflammation} , { ${ID.findingSite} |Finding site| = ${ID.liver} }`]) {
+      const ok = check(code);
+      expect(value(get(ok, 'result')[0])).toBe(true);
+      expect(get(ok, 'normalized-code')).toEqual([]);
+    }
+  });
+
   it('$validate-code against an ECL value set and an implicit one', () => {
     const url = `${SCT}?fhir_vs=ecl/${encodeURIComponent(`< ${ID.disease} : ${ID.findingSite} = << ${ID.liver}`)}`;
     const v = (code: string) => value(get(engine.validateValueSetCode({ parameters: params({ url, system: SCT, code }), txResources: [] }), 'result')[0]);

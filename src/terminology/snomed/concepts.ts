@@ -169,7 +169,11 @@ export class SnomedConcepts {
     const known = this.byExpression.get(text);
     if (known) return known;
     const display = renderExpression(e, (x) => x.term ?? this.byCode(x.id)?.display);
-    const c: Concept = { code: text, display, designations: [], properties: [], extensions: [], parents: focus, children: [] };
+    // the expression's code is its normal writing (terse: no terms, no whitespace, a comma before
+    // each group); one written otherwise (beyond terms and whitespace) is valid but not in normal form
+    const terse = renderExpression(e);
+    const code = text.replace(/\|[^|]*\|/g, '').replace(/\s+/g, '') === terse ? text : terse;
+    const c: Concept = { code, display, designations: [], properties: [], extensions: [], parents: focus, children: [] };
     if (this.byExpression.size > 1000) this.byExpression.clear();
     this.byExpression.set(text, c);
     this.expressions.set(c, e);

@@ -57,6 +57,8 @@ describe('Snomed CT MRCM grouping', () => {
       [uuidOf(5), '20250930', '1', ID.core, MRCM_DOMAIN, LATERALITY, LATERALIZABLE, '0', '0..1', '0..0', OPTIONAL, ALL_CONTENT].join('\t'),
       [uuidOf(6), '20250930', '1', ID.core, MRCM_DOMAIN, COUNT, ID.finding, '0', '0..1', '0..0', MANDATORY, ALL_CONTENT].join('\t'),
       [uuidOf(7), '20250930', '1', ID.core, MRCM_DOMAIN, STRENGTH, ID.finding, '1', '0..*', '0..1', MANDATORY, ALL_CONTENT].join('\t'),
+      // a domain the release does not hold is not judged (and does not narrow the attribute)
+      [uuidOf(8), '20250930', '1', ID.core, MRCM_DOMAIN, COUNT, '540091010000105', '0', '0..1', '0..0', MANDATORY, ALL_CONTENT].join('\t'),
     ];
     fs.mkdirSync(path.join(release, 'Refset/Metadata'), { recursive: true });
     fs.writeFileSync(path.join(release, 'Refset/Metadata/der2_cissccRefset_MRCMAttributeDomainSnapshot_INT_20250930.txt'), [header, ...rows].join('\r\n') + '\r\n');
@@ -65,7 +67,7 @@ describe('Snomed CT MRCM grouping', () => {
     const range = (n: number, attribute: string, constraint: string) => [uuidOf(n), '20250930', '1', ID.core, MRCM_RANGE, attribute, constraint, '(rule)', MANDATORY, ALL_CONTENT].join('\t');
     fs.writeFileSync(
       path.join(release, 'Refset/Metadata/der2_ssccRefset_MRCMAttributeRangeSnapshot_INT_20250930.txt'),
-      [rangeHeader, range(11, ID.findingSite, `<< ${ID.body} |Body structure|`), range(12, LATERALITY, `<< ${SIDE} |Side (qualifier value)|`), range(13, COUNT, 'int(>#0..)'), range(14, STRENGTH, 'dec(>#0..)')].join('\r\n') + '\r\n',
+      [rangeHeader, range(11, ID.findingSite, `<< ${ID.body} |Body structure|`), range(12, LATERALITY, `<< ${SIDE} |Side (qualifier value)|`), range(13, COUNT, 'int(>#0..)'), range(14, STRENGTH, 'dec(>#0..)'), range(15, ID.morphology, '<< 767524001 |Unit of measure (qualifier value)|')].join('\r\n') + '\r\n',
     );
     // the concepts: Laterality, Side, Right, two concrete attributes; the hand says it has a side
     const concepts: [string, string, string][] = [
@@ -213,5 +215,13 @@ describe('Snomed CT MRCM grouping', () => {
     const whole = { ...vs, url: 'http://example.org/vs/all', compose: { include: [{ system: SCT }] } };
     const all = engine.validateValueSetCode({ parameters: [{ name: 'valueSet', resource: whole } as ParametersParameter, ...params({ system: SCT, code })], txResources: [] });
     expect(all.find((p) => p.name === 'result')?.valueBoolean).toBe(true);
+  });
+
+  it('what the release cannot judge is not judged: a domain or a range of concepts it does not hold', () => {
+    // Count's domains: Clinical finding, and one the release does not hold
+    valid(`${ID.disease}:${COUNT}=#2`);
+    expect(invalidBecause(`${ID.liver}:${COUNT}=#2`)).toContain(`(the attribute is only valid in the domain ${ID.finding} |Clinical finding (fixture)|)`);
+    // Associated morphology's range names only a concept the release does not hold (and its domain rule is for precoordinated content)
+    valid(`${ID.disease}:{${ID.morphology}=${ID.inflammation}}`);
   });
 });

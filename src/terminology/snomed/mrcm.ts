@@ -26,7 +26,7 @@ export const MRCM_ATTRIBUTE_RANGE = '723562003';
 /** content types whose rules apply to post-coordinated expressions: all content, all post-coordinated content */
 const EXPRESSION_CONTENT = new Set(['723596005', '723594008']);
 const MANDATORY = '723597001';
-/** names of metadata concepts a release may use as MRCM domains without shipping them */
+/** reference sets a release may use as MRCM domains without shipping them, by name */
 const KNOWN_NAMES: Record<string, string> = { '723264001': 'Lateralizable body structure reference set (foundation metadata concept)' };
 
 /** A domain rule's columns kept as a member's target text: domain, grouped, content type, rule strength, cardinalities. */
@@ -138,7 +138,8 @@ export class MrcmGrouping {
   private domainProblem(a: ExpressionAttribute, e: SctExpression, focus: number[], named: (id: string) => string): string | undefined {
     const attribute = this.store.pkOf(a.name.id);
     if (attribute === undefined || focus.length === 0) return undefined;
-    const rules = this.rulesOf(attribute);
+    // a domain the release does not hold cannot be judged, unless it is a reference set known by name
+    const rules = this.rulesOf(attribute).filter((r) => r.domain !== undefined || KNOWN_NAMES[r.domainId] !== undefined);
     if (rules.length === 0) return undefined;
     // a reference set domain narrows the attribute to its members
     const memberships = rules.filter((r) => r.domain === undefined || this.store.isRefset(r.domain));
@@ -284,5 +285,6 @@ export function parseRange(text: string, pkOf: (id: string) => number | undefine
     if (!m) return undefined;
     parts.push({ op: (m[1] ?? '') as '' | '<' | '<<', pk: pkOf(m[2]) });
   }
-  return parts.length > 0 ? { kind: 'concepts', text: t, parts } : undefined;
+  // concepts the release does not hold have no values in it: a range of none of its concepts is not judged
+  return parts.some((p) => p.pk !== undefined) ? { kind: 'concepts', text: t, parts } : undefined;
 }

@@ -973,8 +973,9 @@ export class ValueSetValidator {
         : formatMessage('INACTIVE_DISPLAY_FOUND_other', [allowed.length, display, c.code, allowed.join(','), list.statusOf(display)]);
       // a term that was once correct is still valid, but no longer current: a warning (IG requirements,
       // Inactive Codes); an error when the client asked for display validation that is not lenient
-      if (this.params.displayStrict) msg(text);
-      op.add({ severity: this.params.displayStrict ? 'error' : 'warning', code: 'invalid', txType: 'display-comment', text, expression: [addToPath(path, 'display')], messageId: 'INACTIVE_DISPLAY_FOUND' });
+      const strict = this.params.displayStrict;
+      if (strict) msg(text);
+      op.add({ severity: strict ? 'error' : 'warning', code: 'invalid', txType: 'display-comment', text, expression: [addToPath(path, 'display')], messageId: 'INACTIVE_DISPLAY_FOUND' });
     }
   }
 }

@@ -113,9 +113,14 @@ export class CodeChecker {
 
   /** The code as a code system that is not case-sensitive writes it; undefined for the others. */
   private normalForm(system: string, code: string, version?: string): string | undefined {
-    const ctx = this.engine.context();
-    const provider = (version !== undefined ? ctx.findCodeSystem(system, version) : undefined) ?? ctx.findCodeSystem(system);
+    const provider = this.providerOf(system, version);
     return provider && !provider.info.caseSensitive ? provider.locate(code).concept?.code : undefined;
+  }
+
+  /** The code system a value set drew on: the version it used, else any held. */
+  private providerOf(system: string, version?: string) {
+    const ctx = this.engine.context();
+    return (version !== undefined ? ctx.findCodeSystem(system, version) : undefined) ?? ctx.findCodeSystem(system);
   }
 
   /** Does the code exist in its code system (the version the value set drew on, else any)? */
@@ -124,8 +129,7 @@ export class CodeChecker {
     const key = `${system}\u0000${version ?? ''}\u0000${code}`;
     const had = this.existence.get(key);
     if (had) return had;
-    const ctx = this.engine.context();
-    const provider = (version !== undefined ? ctx.findCodeSystem(system, version) : undefined) ?? ctx.findCodeSystem(system);
+    const provider = this.providerOf(system, version);
     let known: Known;
     if (!provider) known = 'no-system';
     else if (provider.locate(code).concept) known = 'yes';

@@ -23,8 +23,10 @@ export interface KodverkConfig {
   publicBaseUrl?: string;
   /** pino log level. */
   logLevel: string;
-  /** Most concepts an expansion may hold before it is refused as too costly. */
+  /** Most codes an unpaged expansion may return before it is refused as too costly. */
   expansionLimit: number;
+  /** Most codes a paged expansion reaches (offset + count) and counts for its total; what $compare expands. */
+  pagedExpansionLimit: number;
   /** Load the FHIR R4 core code systems and value sets into a new store. */
   loadFhirCore: boolean;
   /** Worker threads for terminology operations (0: run them on the HTTP thread). */
@@ -287,7 +289,8 @@ export function loadConfig(overrides: ConfigOverrides = {}): KodverkConfig {
     maxBodyBytes: intFromEnv('KODVERK_MAX_BODY_BYTES', 20 * 1024 * 1024),
     publicBaseUrl: baseUrlFromEnv(process.env.KODVERK_BASE_URL),
     logLevel: process.env.LOG_LEVEL ?? 'info',
-    expansionLimit: intFromEnv('KODVERK_EXPANSION_LIMIT', 10000),
+    expansionLimit: intFromEnv('KODVERK_EXPANSION_LIMIT', 3000),
+    pagedExpansionLimit: intFromEnv('KODVERK_PAGED_EXPANSION_LIMIT', 10000),
     workers: intFromEnv('KODVERK_WORKERS', Math.min(4, Math.max(1, os.cpus().length))),
     loadFhirCore: boolFromEnv('KODVERK_FHIR_CORE', true),
     syndication: loadSyndicationConfig(dbPath),

@@ -104,7 +104,7 @@ export async function startServer(overrides: ConfigOverrides = {}, options: { lo
     // releases on påseende follow the store as it is now (a migration, imports by an older version)
     for (const line of refreshLines(nim.releases.refresh({ trigger: { kind: 'start' } }))) logger.info(line);
   }
-  const engineOptions = { maxExpansionCodes: config.expansionLimit };
+  const engineOptions = { maxExpansionCodes: config.expansionLimit, maxAssembledCodes: config.pagedExpansionLimit };
   const useWorkers = config.workers > 0 && config.dbPath !== ':memory:' && WorkerPoolService.available();
   const terminology: TerminologyService = useWorkers
     ? new WorkerPoolService(config.dbPath, config.workers, engineOptions, config.security.taskTimeLimitMs)

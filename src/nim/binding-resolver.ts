@@ -73,7 +73,7 @@ export class BindingResolver {
   private readonly cache = new Map<string, ResolvedValueSet>();
 
   constructor(store: ResourceStore, private readonly maxCodes = RELEASE_MAX_CODES) {
-    this.engine = new TerminologyEngine(new StoreResourceSource(store), { maxExpansionCodes: maxCodes });
+    this.engine = new TerminologyEngine(new StoreResourceSource(store), { maxExpansionCodes: maxCodes, maxAssembledCodes: maxCodes });
   }
 
   /** The value set a binding names (url, pinned to version when given), with its codes. */

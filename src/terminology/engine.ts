@@ -28,15 +28,21 @@ export interface OperationRequest {
 }
 
 export interface EngineOptions {
-  /** most codes in an unpaged expansion */
+  /** most codes an expansion returns without paging (no `count`): beyond it, too-costly */
   maxExpansionCodes: number;
+  /**
+   * most codes the engine assembles for one expansion when it need not return them all: how far
+   * `offset` + `count` may reach, how far a page's `total` is counted, what `$compare` expands
+   * (never below maxExpansionCodes)
+   */
+  maxAssembledCodes: number;
   /** milliseconds an expansion may take */
   expansionTimeoutMs: number;
   /** page expansions in SQL where the definition qualifies (false: always the general path; tests compare both) */
   pagedExpansion: boolean;
 }
 
-const DEFAULT_OPTIONS: EngineOptions = { maxExpansionCodes: 10000, expansionTimeoutMs: 30000, pagedExpansion: true };
+const DEFAULT_OPTIONS: EngineOptions = { maxExpansionCodes: 10000, maxAssembledCodes: 10000, expansionTimeoutMs: 30000, pagedExpansion: true };
 
 function get(params: ParametersParameter[], name: string): ParametersParameter | undefined {
   return params.find((p) => p.name === name);
@@ -81,10 +87,15 @@ export class TerminologyEngine {
     return p;
   }
 
-  /** The too-costly threshold: the server's, lowered by the client's header or `limit` parameter, never raised. */
-  private maxCodes(req: OperationRequest, params: TxParameters): number {
+  /**
+   * The too-costly threshold: the server's, lowered by the client's header or `limit` parameter,
+   * never raised. An answer that returns every code (an unpaged expansion) is held to the lower
+   * limit; a page, or a comparison that returns no codes, may assemble up to the higher one.
+   */
+  private maxCodes(req: OperationRequest, params: TxParameters, returnsAll: boolean): number {
     const asked = [req.maxCodes, params.limit].filter((n): n is number => n !== undefined && n > 0);
-    return Math.min(this.options.maxExpansionCodes, ...asked);
+    const { maxExpansionCodes, maxAssembledCodes } = this.options;
+    return Math.min(returnsAll ? maxExpansionCodes : Math.max(maxExpansionCodes, maxAssembledCodes), ...asked);
   }
 
   /** The value set a call is about: the instance, a valueSet parameter, or url (+valueSetVersion). */
@@ -108,7 +119,7 @@ export class TerminologyEngine {
     const ctx = this.context(req.txResources);
     const params = this.txParams(req, false);
     const vs = this.requestValueSet(ctx, req, instance, 'Must provide either a ValueSet resource or a url parameter');
-    const expander = new ValueSetExpander(ctx, params, { maxCodes: this.maxCodes(req, params), deadline: Date.now() + this.options.expansionTimeoutMs, paged: this.options.pagedExpansion });
+    const expander = new ValueSetExpander(ctx, params, { maxCodes: this.maxCodes(req, params, params.count === undefined), deadline: Date.now() + this.options.expansionTimeoutMs, paged: this.options.pagedExpansion });
     return expander.expand(vs);
   }
 
@@ -133,7 +144,7 @@ export class TerminologyEngine {
       if (!found) throw TerminologyError.of(txIssue('error', 'not-found', 'not-found', 'Unable_to_resolve_value_Set_', [canonicalOf(url, v)]), 422);
       return found;
     };
-    const comparer = new ValueSetComparer(ctx, params, { maxCodes: this.maxCodes(req, params), deadline: Date.now() + this.options.expansionTimeoutMs });
+    const comparer = new ValueSetComparer(ctx, params, { maxCodes: this.maxCodes(req, params, false), deadline: Date.now() + this.options.expansionTimeoutMs });
     return comparisonParameters(comparer.compare(side('this', instance), side('other')));
   }
 

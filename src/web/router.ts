@@ -155,7 +155,7 @@ export function webRoutes(deps: Pick<ServerDeps, 'config' | 'logger' | 'store' |
     const vs = stored('ValueSet')(req);
     const format = req.params.format;
     if (!vs || (format !== 'csv' && format !== 'xlsx')) return notFound(req, res);
-    const table = await valueSetTable(site, vs, deps.config.expansionLimit);
+    const table = await valueSetTable(site, vs, Math.max(deps.config.expansionLimit, deps.config.pagedExpansionLimit));
     if (typeof table === 'string') return void res.status(422).type('text/plain; charset=utf-8').send(table);
     await sendTable(res, table, format);
   }));

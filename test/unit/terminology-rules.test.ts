@@ -60,6 +60,27 @@ describe('too-costly: what the server will not return unpaged', () => {
     expect(expand(small, [{ name: 'limit', valueInteger: 6 }]).parameter?.map((p) => p.name)).not.toContain('limit');
   });
 
+  it('two limits: what one answer returns unpaged, and how far pages reach and a total is counted', () => {
+    // at most 10 codes unpaged, but a page may reach code 20 and a total is counted to 20
+    const paged = new TerminologyEngine(engine.source, { maxExpansionCodes: 10, maxAssembledCodes: 20 });
+    const run = (v: ValueSet, extra: ParametersParameter[] = []) => paged.expand({ parameters: [{ name: 'valueSet', resource: v }, ...extra], txResources: tx }).expansion!;
+    const twenty = vs('urn:example:vs:twenty', [{ system: BIG.url, filter: [{ property: 'code', op: 'regex', value: 'c(1?[0-9])' }] }]);
+    expect(refusal(() => run(twenty)).issues[0].text).toBe("The value set 'urn:example:vs:twenty' expansion has too many codes to produce (>10)");
+    const page = run(twenty, [{ name: 'offset', valueInteger: 15 }, { name: 'count', valueInteger: 5 }]);
+    expect(page.total).toBe(20);
+    expect(page.contains?.map((c) => c.code)).toEqual(['c15', 'c16', 'c17', 'c18', 'c19']);
+    // a page past the second limit: the whole code system has 25 codes
+    expect(refusal(() => run(WHOLE, [{ name: 'offset', valueInteger: 20 }, { name: 'count', valueInteger: 5 }])).issues[0].text).toMatch(/\(>20\)$/);
+    // a comparison returns no codes: it may expand as far as a page reaches
+    const ten = vs('urn:example:vs:ten', [{ system: BIG.url, filter: [{ property: 'code', op: 'regex', value: 'c[0-9]' }] }]);
+    const cmp = paged.compare({ parameters: [{ name: 'thisValueSet', resource: twenty }, { name: 'otherValueSet', resource: ten }], txResources: tx });
+    expect(param(cmp, 'result')).toBe('superset');
+    expect(param(cmp, 'performed-expansion')).toBe(true);
+    // the unpaged limit never exceeds the reach: a reach set lower than it is raised to it
+    const low = new TerminologyEngine(engine.source, { maxExpansionCodes: 10, maxAssembledCodes: 5 });
+    expect(low.expand({ parameters: [{ name: 'valueSet', resource: twenty }, { name: 'offset', valueInteger: 5 }, { name: 'count', valueInteger: 5 }], txResources: tx }).expansion!.contains).toHaveLength(5);
+  });
+
   it('membership does not need the expansion: a code of a value set too large to expand still validates', () => {
     const check = (url: string, code: string) =>
       param(engine.validateValueSetCode({ parameters: [{ name: 'url', valueUri: url }, { name: 'system', valueUri: BIG.url }, { name: 'code', valueCode: code }], txResources: tx }), 'result');

@@ -105,8 +105,8 @@ describe('ValueSet $compare', () => {
   });
 
   it('a side whose expansion is too costly leaves the relation indeterminate, saying which value set and the limit', () => {
-    // the server's limit is 5 codes: is-a root (7 codes) cannot be expanded, the list of two can
-    const small = new TerminologyEngine(engine.source, { maxExpansionCodes: 5 });
+    // the server assembles at most 5 codes: is-a root (7 codes) cannot be expanded, the list of two can
+    const small = new TerminologyEngine(engine.source, { maxExpansionCodes: 5, maxAssembledCodes: 5 });
     const a = vs('big', [{ system: SYS, version: '1', filter: [{ property: 'concept', op: 'is-a', value: 'root' }, { property: 'code', op: 'regex', value: '.*' }] }]);
     const out = small.compare({ parameters: [{ name: 'thisValueSet', resource: a }, { name: 'otherValueSet', resource: vs('small', [{ ...codes('A1', 'B1'), version: '1' }]) }], txResources: [tree('1')] });
     expect(out.find((p) => p.name === 'result')?.valueCode).toBe('indeterminate');

@@ -621,6 +621,66 @@ describe('built-in code systems', () => {
       const narrow = expand([{ name: 'valueSet', resource: vs({ property: 'registered', op: '=', value: 'true' }, { property: 'base', op: '=', value: 'text/plain' }) }]).expansion!;
       expect(narrow.contains!.map((c) => c.code)).toEqual(['text/plain']);
     });
+
+    describe('subsumption: by parameters within one type/subtype', () => {
+      const subsumes = (a: string, b: string) => param(engine.subsumes({ parameters: [{ name: 'system', valueUri: MIME }, { name: 'codeA', valueCode: a }, { name: 'codeB', valueCode: b }], txResources: [] }), 'outcome');
+      const refused = (a: string, b: string) => {
+        try {
+          subsumes(a, b);
+        } catch (e: any) {
+          return { status: e.httpStatus, code: e.issues[0].code, txType: e.issues[0].txType, text: e.issues[0].text as string };
+        }
+        throw new Error(`no error for ${a} / ${b}`);
+      };
+
+      it('a parameter with no default narrows: the bare form subsumes, and the mirror is subsumed-by', () => {
+        expect(subsumes('application/xml', 'application/xml; charset=utf-8')).toBe('subsumes');
+        expect(subsumes('application/xml; charset=utf-8', 'application/xml')).toBe('subsumed-by');
+        // text/vcard: charset defaults (UTF-8, so equal on both), version does not and narrows
+        expect(subsumes('text/vcard; charset=utf-8', 'text/vcard; charset=utf-8; version=4.0')).toBe('subsumes');
+      });
+
+      it('different types, a structured syntax suffix, two values of one parameter, crossed parameters: not subsumed', () => {
+        expect(subsumes('text/plain', 'application/json')).toBe('not-subsumed');
+        expect(subsumes('application/xml', 'application/fhir+xml')).toBe('not-subsumed');
+        expect(subsumes('text/plain; charset=utf-8', 'text/plain; charset=utf-16')).toBe('not-subsumed');
+        expect(subsumes('text/plain; charset=utf-8', 'text/plain; format=flowed')).toBe('not-subsumed');
+      });
+
+      it('a registered default is carried by the bare form: text/plain is charset=us-ascii and format=fixed', () => {
+        expect(subsumes('text/plain', 'text/plain; charset=us-ascii')).toBe('equivalent');
+        expect(subsumes('text/plain', 'text/plain; charset=utf-8')).toBe('not-subsumed');
+        expect(subsumes('text/plain', 'text/plain; format=flowed')).toBe('not-subsumed');
+        expect(subsumes('text/plain', 'text/plain; format=Fixed')).toBe('equivalent');
+      });
+
+      it('type, subtype, parameter names and charset values without regard to case; parameter order and quotes aside', () => {
+        expect(subsumes('Text/Plain; CharSet=UTF-8', 'text/plain; charset=utf-8')).toBe('equivalent');
+        expect(subsumes('text/plain', 'text/plain')).toBe('equivalent');
+        expect(subsumes('text/plain; charset="utf-8"; format=flowed', 'text/plain; format=flowed; charset=utf-8')).toBe('equivalent');
+        // version is not a case-insensitive value
+        expect(subsumes('text/vcard; version=4.0a', 'text/vcard; version=4.0A')).toBe('not-subsumed');
+      });
+
+      it('cannot tell where an unknown parameter decides, or a charset on a text/* type of unknown default', () => {
+        const unknown = refused('text/plain', 'text/plain; foo=bar');
+        expect(unknown).toMatchObject({ status: 422, code: 'not-supported', txType: 'cannot-determine' });
+        expect(unknown.text).toContain("'text/plain'");
+        expect(unknown.text).toContain("'foo'");
+        expect(refused('text/plain; foo=bar', 'text/plain; foo=baz').text).toContain("'foo'");
+        const csv = refused('text/csv', 'text/csv; charset=utf-8');
+        expect(csv).toMatchObject({ status: 422, code: 'not-supported', txType: 'cannot-determine' });
+        expect(csv.text).toContain("'text/csv'");
+        expect(csv.text).toContain('charset');
+        // a text/* type that says charset has no default narrows as usual; two explicit charsets are two values
+        expect(subsumes('text/html', 'text/html; charset=utf-8')).toBe('subsumes');
+        expect(subsumes('text/csv; charset=utf-8', 'text/csv; charset=utf-16')).toBe('not-subsumed');
+        // an unknown parameter carried identically by both does not stop the judgement
+        expect(subsumes('application/xml; foo=bar', 'application/xml; charset=utf-8; foo=bar')).toBe('subsumes');
+        // nor does it make two types related
+        expect(subsumes('text/plain; foo=bar', 'text/html; foo=baz')).toBe('not-subsumed');
+      });
+    });
   });
 
   it('knows the systems by their OIDs too (urn:oid:2.16.840.1.113883.6.8 is UCUM)', () => {

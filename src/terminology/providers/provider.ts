@@ -161,6 +161,12 @@ export interface CodeSystemProvider {
    * normal forms, not by a classifier.)
    */
   notSubsumedIsKnown?(a: Concept, b: Concept): boolean;
+  /**
+   * For a system whose codes relate by a grammar rather than by a hierarchy (MIME types: by their
+   * parameters), the $subsumes outcome of two of its concepts; throws a TerminologyError
+   * (not-supported, cannot-determine) when the relationship cannot be told. Absent: subsumes(), both ways.
+   */
+  subsumption?(a: Concept, b: Concept): 'equivalent' | 'subsumes' | 'subsumed-by' | 'not-subsumed';
   /** Why a code, valid as written, cannot be tested for subsumption as written (Snomed CT: not in the classifiable form). */
   unclassifiable?(concept: Concept): string | undefined;
   /** Prepares a compose filter; throws TerminologyError when the filter is not supported. */

@@ -622,6 +622,39 @@ describe('built-in code systems', () => {
       expect(narrow.contains!.map((c) => c.code)).toEqual(['text/plain']);
     });
 
+    it('expands only what can be listed: codes named, or registered = true (IANA is a finite list), marked unclosed', () => {
+      const vs = (include: any): ValueSet => ({ resourceType: 'ValueSet', url: 'urn:example:mime-x', status: 'active', compose: { include: [{ system: MIME, ...include }] } });
+      const refusal = (v: ValueSet) => {
+        try {
+          expand([{ name: 'valueSet', resource: v }]);
+        } catch (e: any) {
+          return { status: e.httpStatus, code: e.issues[0].code, txType: e.issues[0].txType, messageId: e.issues[0].messageId, text: e.issues[0].text };
+        }
+        throw new Error('expanded');
+      };
+      const notEnumerable = {
+        status: 422,
+        code: 'not-supported',
+        txType: 'not-supported',
+        messageId: 'CODESYSTEM_NOT_ENUMERABLE',
+        text: "The code system 'urn:ietf:bcp:13' cannot be expanded because its codes cannot be iterated or enumerated in any meaningful sense",
+      };
+      // the whole system, a base (every parameterisation of a type) and registered = false are infinite
+      expect(refusal(vs({}))).toEqual(notEnumerable);
+      expect(refusal(vs({ filter: [{ property: 'base', op: '=', value: 'text' }] }))).toEqual(notEnumerable);
+      expect(refusal(vs({ filter: [{ property: 'registered', op: '=', value: 'false' }] }))).toEqual(notEnumerable);
+      // registered = true narrowed by a base lists, open (every type has parameterised forms) but with no reason given
+      const narrow = expand([{ name: 'valueSet', resource: vs({ filter: [{ property: 'registered', op: '=', value: 'true' }, { property: 'base', op: '=', value: 'text/plain' }] }) }]).expansion!;
+      expect(narrow.contains!.map((c) => c.code)).toEqual(['text/plain']);
+      expect(narrow.extension).toEqual([{ url: 'http://hl7.org/fhir/StructureDefinition/valueset-unclosed', valueBoolean: true }]);
+      // whichever order the filters come in
+      expect(expand([{ name: 'valueSet', resource: vs({ filter: [{ property: 'base', op: '=', value: 'text/plain' }, { property: 'registered', op: '=', value: 'true' }] }) }]).expansion!.contains!.map((c) => c.code)).toEqual(['text/plain']);
+      // codes named: closed, as written
+      const named = expand([{ name: 'valueSet', resource: vs({ concept: [{ code: 'text/plain' }, { code: 'text/plain; charset=utf-8' }] }) }]).expansion!;
+      expect(named.contains!.map((c) => c.code)).toEqual(['text/plain', 'text/plain; charset=utf-8']);
+      expect(named.extension).toBeUndefined();
+    });
+
     describe('subsumption: by parameters within one type/subtype', () => {
       const subsumes = (a: string, b: string) => param(engine.subsumes({ parameters: [{ name: 'system', valueUri: MIME }, { name: 'codeA', valueCode: a }, { name: 'codeB', valueCode: b }], txResources: [] }), 'outcome');
       const refused = (a: string, b: string) => {

@@ -197,9 +197,21 @@ export class MimeTypeProvider extends FhirCodeSystemProvider {
     return super.filter(property, op, value);
   }
 
+  /**
+   * Media types cannot be iterated: the whole system, a base (every parameterisation of a type)
+   * and registered = false (all IANA has not registered) are infinite. Only registered = true is a
+   * finite list (IANA's registry), so an include can be listed when one of its filters is that.
+   */
+  assertEnumerable(include: ValueSetComposeInclude): void {
+    if (include.concept?.length && !include.filter?.length) return;
+    if ((include.filter ?? []).some((f) => f.property === 'registered' && f.op === '=' && f.value === 'true')) return;
+    throw TerminologyError.of(txIssue('error', 'not-supported', 'not-supported', 'CODESYSTEM_NOT_ENUMERABLE', [MIME_URL]), 422);
+  }
+
+  /** What filters select is open: every listed type also has unboundedly many parameterised forms (no reason given). */
   openSelection(include: ValueSetComposeInclude): string | undefined {
     if (include.concept?.length && !include.filter?.length) return undefined;
-    return `The code System '${MIME_URL}' has a grammar (media type parameters) and so has infinite members`;
+    return '';
   }
 }
 

@@ -184,6 +184,13 @@ export interface CodeSystemProvider {
    */
   openSelection?(include: ValueSetComposeInclude, excludePostCoordinated: boolean): string | undefined;
   /**
+   * For code systems with a grammar whose members cannot be iterated: throws a TerminologyError
+   * (CODESYSTEM_NOT_ENUMERABLE) when an expansion would have to list what an include selects and
+   * cannot (MIME types: the whole system, or filters none of which is a finite list). Absent: every
+   * include can be listed.
+   */
+  assertEnumerable?(include: ValueSetComposeInclude): void;
+  /**
    * For code systems with a grammar: the codes an include's filters select together, for an
    * expansion, when their combination (not each filter alone) decides what can be listed (BCP-47:
    * a fixed language and region leave the script to vary). Undefined: enumerate filter by filter.

@@ -622,6 +622,33 @@ describe('built-in code systems', () => {
       expect(narrow.contains!.map((c) => c.code)).toEqual(['text/plain']);
     });
 
+    it('a media type with parameters has a normal form: lower case but for values that keep it, parameters by name, each after "; "', () => {
+      const normal = (code: string) => {
+        const out = validate(MIME, code);
+        return [param(out, 'result'), param(out, 'normalized-code'), param(out, 'display'), issueTexts(out)];
+      };
+      expect(normal('text/plain; charset=utf-8')).toEqual([true, undefined, 'text/plain; charset=utf-8', []]);
+      expect(normal('Text/Plain; CharSet=UTF-8')).toEqual([
+        true,
+        'text/plain; charset=utf-8',
+        'text/plain; charset=utf-8',
+        ["information: The code 'Text/Plain; CharSet=UTF-8' differs from the correct code 'text/plain; charset=utf-8' by case. Although the code system 'urn:ietf:bcp:13' is case insensitive, implementers are strongly encouraged to use the correct case anyway"],
+      ]);
+      expect(normal('text/plain;format=flowed;charset=utf-8')).toEqual([
+        true,
+        'text/plain; charset=utf-8; format=flowed',
+        'text/plain; charset=utf-8; format=flowed',
+        ["information: The code 'text/plain;format=flowed;charset=utf-8' is valid, but it is not the normal form for the code system 'urn:ietf:bcp:13'; the normal form is 'text/plain; charset=utf-8; format=flowed'"],
+      ]);
+      // a value whose definition does not fold it keeps its case; quoting is kept
+      expect(normal('text/vcard; version=4.0A')[1]).toBeUndefined();
+      expect(normal('multipart/mixed; boundary="AbC"')[1]).toBeUndefined();
+      // and a value set naming one writing of it holds the others
+      const listed: ValueSet = { resourceType: 'ValueSet', url: 'urn:example:mime-listed', status: 'active', compose: { include: [{ system: MIME, concept: [{ code: 'text/plain; charset=utf-8' }] }] } };
+      const check = (code: string) => param(engine.validateValueSetCode({ parameters: [{ name: 'valueSet', resource: listed }, { name: 'system', valueUri: MIME }, { name: 'code', valueCode: code }], txResources: [] }), 'result');
+      expect(['text/plain;charset=UTF-8', 'TEXT/plain; charset=utf-8', 'text/plain; charset=utf-16'].map(check)).toEqual([true, true, false]);
+    });
+
     it('expands only what can be listed: codes named, or registered = true (IANA is a finite list), marked unclosed', () => {
       const vs = (include: any): ValueSet => ({ resourceType: 'ValueSet', url: 'urn:example:mime-x', status: 'active', compose: { include: [{ system: MIME, ...include }] } });
       const refusal = (v: ValueSet) => {

@@ -102,6 +102,20 @@ function parseMediaType(code: string): MediaType | undefined {
   return { type: type.trim().toLowerCase(), subtype: subtype.trim().toLowerCase(), params, written };
 }
 
+/**
+ * Parameters in their normal form: names in lower case, the values of charset, format and delsp
+ * too (the others keep their case, RFC 2045 §5.1), ordered by name (their order carries no
+ * meaning), each after '; '. Quoting is kept: a quoted value is not always a token.
+ */
+function normalParameters(written: string): string {
+  const params = [...written.matchAll(PARAMETER)].map((m) => {
+    const name = m[1].toLowerCase();
+    return { name, text: `${name}=${CASE_INSENSITIVE_VALUES.has(name) ? m[2].toLowerCase() : m[2]}` };
+  });
+  params.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.text < b.text ? -1 : a.text > b.text ? 1 : 0));
+  return params.map((p) => `; ${p.text}`).join('');
+}
+
 function cannotDetermine(a: MediaType, b: MediaType, why: string): TerminologyError {
   const text = `Unable to determine the subsumption relationship between '${a.written}' and '${b.written}': ${why}, so no outcome is returned rather than one that may be wrong`;
   return TerminologyError.of({ severity: 'error', code: 'not-supported', txType: 'cannot-determine', text }, 422);
@@ -166,10 +180,11 @@ export class MimeTypeProvider extends FhirCodeSystemProvider {
     if (plain.concept) return plain;
     const m = WITH_PARAMETERS.exec(code);
     const type = m ? m[1] : code;
-    const base = super.locate(type).concept ?? (UNREGISTERED_TREE.test(type) ? unlisted(type) : undefined);
+    const base = super.locate(type).concept ?? (UNREGISTERED_TREE.test(type) ? unlisted(type.toLowerCase()) : undefined);
     if (!base) return plain;
     if (!m) return { concept: base };
-    return { concept: { ...base, code, display: code, designations: [], parents: [], children: [] } };
+    const normal = `${base.code}${normalParameters(m[2])}`;
+    return { concept: { ...base, code: normal, display: normal, designations: [], parents: [], children: [] } };
   }
 
   subsumption(a: Concept, b: Concept): 'equivalent' | 'subsumes' | 'subsumed-by' | 'not-subsumed' {

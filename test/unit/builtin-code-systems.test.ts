@@ -620,6 +620,10 @@ describe('built-in code systems', () => {
       expect(param(check(iana, 'application/x-kodverk-test'), 'result')).toBe(false);
       const narrow = expand([{ name: 'valueSet', resource: vs({ property: 'registered', op: '=', value: 'true' }, { property: 'base', op: '=', value: 'text/plain' }) }]).expansion!;
       expect(narrow.contains!.map((c) => c.code)).toEqual(['text/plain']);
+      // a base is a type or type/subtype: a wildcard (Accept syntax) or parameters are not understood, not a filter selecting nothing
+      for (const value of ['text/*', 'text/plain; charset=utf-8', 'text/plain/x']) {
+        expect(() => check(vs({ property: 'base', op: '=', value }), 'text/plain')).toThrow(`The filter "base = ${value}" is not understood or supported`);
+      }
     });
 
     it('a media type with parameters has a normal form: lower case but for values that keep it, parameters by name, each after "; "', () => {

@@ -31,6 +31,9 @@ const RESOURCE = builtInResource(
  */
 const UNREGISTERED_TREE = /^(application|audio|example|font|haptics|image|message|model|multipart|text|video)\/x[.-][A-Za-z0-9!#$&^_.+-]+$/i;
 
+/** The value of a base filter: a type, or a type/subtype, named as RFC 6838 §4.2 names them. */
+const BASE_VALUE = /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*(?:\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*)?$/;
+
 /** A media type's type/subtype, parameters aside, in lower case. */
 function baseOf(code: string): string {
   return code.split(';')[0].trim().toLowerCase();
@@ -197,6 +200,10 @@ export class MimeTypeProvider extends FhirCodeSystemProvider {
 
   override filter(property: string, op: string, value: string): ConceptFilter {
     if (op === '=' && property === 'base') {
+      // a type or a type/subtype (RFC 6838 §4.2 names): no parameters, and no wildcard (text/* is Accept syntax, not a media type)
+      if (!BASE_VALUE.test(value.trim())) {
+        throw TerminologyError.of(txIssue('error', 'not-supported', 'vs-invalid', 'FILTER_NOT_UNDERSTOOD', [property, op, value, '', this.info.url]), 400);
+      }
       const want = value.trim().toLowerCase();
       const f = this.fromPredicate((c) => baseOf(c.code) === want || baseOf(c.code).split('/')[0] === want);
       return { ...f, reason: (c) => `The media type ${c.code} does not have the base ${value}` };

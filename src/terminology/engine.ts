@@ -330,6 +330,7 @@ export class TerminologyEngine {
     // an unknown code is reported against the parameter it came in
     const ca = find(a, get(req.parameters, 'codingA') ? 'codingA' : 'codeA');
     const cb = find(b, get(req.parameters, 'codingB') ? 'codingB' : 'codeB');
+    if (cs.subsumption) return [{ name: 'outcome', valueCode: cs.subsumption(ca, cb) }];
     // each subsuming the other is equivalence: the same concept, or two writings of one expression
     let outcome = 'not-subsumed';
     // (the same concept, also when a code system that is not case-sensitive was given two spellings)

@@ -408,6 +408,7 @@ export class ValueSetExpander {
 
     const provider = this.providerFor(inc, true)!;
     this.usedCodeSystem(provider);
+    provider.assertEnumerable?.(inc);
     const open = provider.openSelection?.(inc, this.params.bool('excludePostCoordinated'));
     if (open !== undefined) this.openSelection = { reason: open || this.openSelection?.reason };
     const excludeInactive = vs.compose?.inactive === false;

@@ -620,6 +620,130 @@ describe('built-in code systems', () => {
       expect(param(check(iana, 'application/x-kodverk-test'), 'result')).toBe(false);
       const narrow = expand([{ name: 'valueSet', resource: vs({ property: 'registered', op: '=', value: 'true' }, { property: 'base', op: '=', value: 'text/plain' }) }]).expansion!;
       expect(narrow.contains!.map((c) => c.code)).toEqual(['text/plain']);
+      // a base is a type or type/subtype: a wildcard (Accept syntax) or parameters are not understood, not a filter selecting nothing
+      for (const value of ['text/*', 'text/plain; charset=utf-8', 'text/plain/x']) {
+        expect(() => check(vs({ property: 'base', op: '=', value }), 'text/plain')).toThrow(`The filter "base = ${value}" is not understood or supported`);
+      }
+    });
+
+    it('a media type with parameters has a normal form: lower case but for values that keep it, parameters by name, each after "; "', () => {
+      const normal = (code: string) => {
+        const out = validate(MIME, code);
+        return [param(out, 'result'), param(out, 'normalized-code'), param(out, 'display'), issueTexts(out)];
+      };
+      expect(normal('text/plain; charset=utf-8')).toEqual([true, undefined, 'text/plain; charset=utf-8', []]);
+      expect(normal('Text/Plain; CharSet=UTF-8')).toEqual([
+        true,
+        'text/plain; charset=utf-8',
+        'text/plain; charset=utf-8',
+        ["information: The code 'Text/Plain; CharSet=UTF-8' differs from the correct code 'text/plain; charset=utf-8' by case. Although the code system 'urn:ietf:bcp:13' is case insensitive, implementers are strongly encouraged to use the correct case anyway"],
+      ]);
+      expect(normal('text/plain;format=flowed;charset=utf-8')).toEqual([
+        true,
+        'text/plain; charset=utf-8; format=flowed',
+        'text/plain; charset=utf-8; format=flowed',
+        ["information: The code 'text/plain;format=flowed;charset=utf-8' is valid, but it is not the normal form for the code system 'urn:ietf:bcp:13'; the normal form is 'text/plain; charset=utf-8; format=flowed'"],
+      ]);
+      // a value whose definition does not fold it keeps its case; quoting is kept
+      expect(normal('text/vcard; version=4.0A')[1]).toBeUndefined();
+      expect(normal('multipart/mixed; boundary="AbC"')[1]).toBeUndefined();
+      // and a value set naming one writing of it holds the others
+      const listed: ValueSet = { resourceType: 'ValueSet', url: 'urn:example:mime-listed', status: 'active', compose: { include: [{ system: MIME, concept: [{ code: 'text/plain; charset=utf-8' }] }] } };
+      const check = (code: string) => param(engine.validateValueSetCode({ parameters: [{ name: 'valueSet', resource: listed }, { name: 'system', valueUri: MIME }, { name: 'code', valueCode: code }], txResources: [] }), 'result');
+      expect(['text/plain;charset=UTF-8', 'TEXT/plain; charset=utf-8', 'text/plain; charset=utf-16'].map(check)).toEqual([true, true, false]);
+    });
+
+    it('expands only what can be listed: codes named, or registered = true (IANA is a finite list), marked unclosed', () => {
+      const vs = (include: any): ValueSet => ({ resourceType: 'ValueSet', url: 'urn:example:mime-x', status: 'active', compose: { include: [{ system: MIME, ...include }] } });
+      const refusal = (v: ValueSet) => {
+        try {
+          expand([{ name: 'valueSet', resource: v }]);
+        } catch (e: any) {
+          return { status: e.httpStatus, code: e.issues[0].code, txType: e.issues[0].txType, messageId: e.issues[0].messageId, text: e.issues[0].text };
+        }
+        throw new Error('expanded');
+      };
+      const notEnumerable = {
+        status: 422,
+        code: 'not-supported',
+        txType: 'not-supported',
+        messageId: 'CODESYSTEM_NOT_ENUMERABLE',
+        text: "The code system 'urn:ietf:bcp:13' cannot be expanded because its codes cannot be iterated or enumerated in any meaningful sense",
+      };
+      // the whole system, a base (every parameterisation of a type) and registered = false are infinite
+      expect(refusal(vs({}))).toEqual(notEnumerable);
+      expect(refusal(vs({ filter: [{ property: 'base', op: '=', value: 'text' }] }))).toEqual(notEnumerable);
+      expect(refusal(vs({ filter: [{ property: 'registered', op: '=', value: 'false' }] }))).toEqual(notEnumerable);
+      // registered = true narrowed by a base lists, open (every type has parameterised forms) but with no reason given
+      const narrow = expand([{ name: 'valueSet', resource: vs({ filter: [{ property: 'registered', op: '=', value: 'true' }, { property: 'base', op: '=', value: 'text/plain' }] }) }]).expansion!;
+      expect(narrow.contains!.map((c) => c.code)).toEqual(['text/plain']);
+      expect(narrow.extension).toEqual([{ url: 'http://hl7.org/fhir/StructureDefinition/valueset-unclosed', valueBoolean: true }]);
+      // whichever order the filters come in
+      expect(expand([{ name: 'valueSet', resource: vs({ filter: [{ property: 'base', op: '=', value: 'text/plain' }, { property: 'registered', op: '=', value: 'true' }] }) }]).expansion!.contains!.map((c) => c.code)).toEqual(['text/plain']);
+      // codes named: closed, as written
+      const named = expand([{ name: 'valueSet', resource: vs({ concept: [{ code: 'text/plain' }, { code: 'text/plain; charset=utf-8' }] }) }]).expansion!;
+      expect(named.contains!.map((c) => c.code)).toEqual(['text/plain', 'text/plain; charset=utf-8']);
+      expect(named.extension).toBeUndefined();
+    });
+
+    describe('subsumption: by parameters within one type/subtype', () => {
+      const subsumes = (a: string, b: string) => param(engine.subsumes({ parameters: [{ name: 'system', valueUri: MIME }, { name: 'codeA', valueCode: a }, { name: 'codeB', valueCode: b }], txResources: [] }), 'outcome');
+      const refused = (a: string, b: string) => {
+        try {
+          subsumes(a, b);
+        } catch (e: any) {
+          return { status: e.httpStatus, code: e.issues[0].code, txType: e.issues[0].txType, text: e.issues[0].text as string };
+        }
+        throw new Error(`no error for ${a} / ${b}`);
+      };
+
+      it('a parameter with no default narrows: the bare form subsumes, and the mirror is subsumed-by', () => {
+        expect(subsumes('application/xml', 'application/xml; charset=utf-8')).toBe('subsumes');
+        expect(subsumes('application/xml; charset=utf-8', 'application/xml')).toBe('subsumed-by');
+        // text/vcard: charset defaults (UTF-8, so equal on both), version does not and narrows
+        expect(subsumes('text/vcard; charset=utf-8', 'text/vcard; charset=utf-8; version=4.0')).toBe('subsumes');
+      });
+
+      it('different types, a structured syntax suffix, two values of one parameter, crossed parameters: not subsumed', () => {
+        expect(subsumes('text/plain', 'application/json')).toBe('not-subsumed');
+        expect(subsumes('application/xml', 'application/fhir+xml')).toBe('not-subsumed');
+        expect(subsumes('text/plain; charset=utf-8', 'text/plain; charset=utf-16')).toBe('not-subsumed');
+        expect(subsumes('text/plain; charset=utf-8', 'text/plain; format=flowed')).toBe('not-subsumed');
+      });
+
+      it('a registered default is carried by the bare form: text/plain is charset=us-ascii and format=fixed', () => {
+        expect(subsumes('text/plain', 'text/plain; charset=us-ascii')).toBe('equivalent');
+        expect(subsumes('text/plain', 'text/plain; charset=utf-8')).toBe('not-subsumed');
+        expect(subsumes('text/plain', 'text/plain; format=flowed')).toBe('not-subsumed');
+        expect(subsumes('text/plain', 'text/plain; format=Fixed')).toBe('equivalent');
+      });
+
+      it('type, subtype, parameter names and charset values without regard to case; parameter order and quotes aside', () => {
+        expect(subsumes('Text/Plain; CharSet=UTF-8', 'text/plain; charset=utf-8')).toBe('equivalent');
+        expect(subsumes('text/plain', 'text/plain')).toBe('equivalent');
+        expect(subsumes('text/plain; charset="utf-8"; format=flowed', 'text/plain; format=flowed; charset=utf-8')).toBe('equivalent');
+        // version is not a case-insensitive value
+        expect(subsumes('text/vcard; version=4.0a', 'text/vcard; version=4.0A')).toBe('not-subsumed');
+      });
+
+      it('cannot tell where an unknown parameter decides, or a charset on a text/* type of unknown default', () => {
+        const unknown = refused('text/plain', 'text/plain; foo=bar');
+        expect(unknown).toMatchObject({ status: 422, code: 'not-supported', txType: 'cannot-determine' });
+        expect(unknown.text).toContain("'text/plain'");
+        expect(unknown.text).toContain("'foo'");
+        expect(refused('text/plain; foo=bar', 'text/plain; foo=baz').text).toContain("'foo'");
+        const csv = refused('text/csv', 'text/csv; charset=utf-8');
+        expect(csv).toMatchObject({ status: 422, code: 'not-supported', txType: 'cannot-determine' });
+        expect(csv.text).toContain("'text/csv'");
+        expect(csv.text).toContain('charset');
+        // a text/* type that says charset has no default narrows as usual; two explicit charsets are two values
+        expect(subsumes('text/html', 'text/html; charset=utf-8')).toBe('subsumes');
+        expect(subsumes('text/csv; charset=utf-8', 'text/csv; charset=utf-16')).toBe('not-subsumed');
+        // an unknown parameter carried identically by both does not stop the judgement
+        expect(subsumes('application/xml; foo=bar', 'application/xml; charset=utf-8; foo=bar')).toBe('subsumes');
+        // nor does it make two types related
+        expect(subsumes('text/plain; foo=bar', 'text/html; foo=baz')).toBe('not-subsumed');
+      });
     });
   });
 

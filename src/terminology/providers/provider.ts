@@ -161,6 +161,12 @@ export interface CodeSystemProvider {
    * normal forms, not by a classifier.)
    */
   notSubsumedIsKnown?(a: Concept, b: Concept): boolean;
+  /**
+   * For a system whose codes relate by a grammar rather than by a hierarchy (MIME types: by their
+   * parameters), the $subsumes outcome of two of its concepts; throws a TerminologyError
+   * (not-supported, cannot-determine) when the relationship cannot be told. Absent: subsumes(), both ways.
+   */
+  subsumption?(a: Concept, b: Concept): 'equivalent' | 'subsumes' | 'subsumed-by' | 'not-subsumed';
   /** Why a code, valid as written, cannot be tested for subsumption as written (Snomed CT: not in the classifiable form). */
   unclassifiable?(concept: Concept): string | undefined;
   /** Prepares a compose filter; throws TerminologyError when the filter is not supported. */
@@ -177,6 +183,13 @@ export interface CodeSystemProvider {
    * the selection is closed. An open expansion is flat and marked valueset-unclosed.
    */
   openSelection?(include: ValueSetComposeInclude, excludePostCoordinated: boolean): string | undefined;
+  /**
+   * For code systems with a grammar whose members cannot be iterated: throws a TerminologyError
+   * (CODESYSTEM_NOT_ENUMERABLE) when an expansion would have to list what an include selects and
+   * cannot (MIME types: the whole system, or filters none of which is a finite list). Absent: every
+   * include can be listed.
+   */
+  assertEnumerable?(include: ValueSetComposeInclude): void;
   /**
    * For code systems with a grammar: the codes an include's filters select together, for an
    * expansion, when their combination (not each filter alone) decides what can be listed (BCP-47:

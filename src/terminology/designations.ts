@@ -1,5 +1,5 @@
 import type { Coding, Extension } from 'fhir/r4';
-import { LanguageMatch, LanguagePreference, matchLanguage } from './languages';
+import { LanguageMatch, LanguagePreference, matchLanguage, sctLanguageRefset } from './languages';
 
 /** The `use` that marks a designation as the display for its language. */
 export const DISPLAY_USE: Coding = {
@@ -132,8 +132,11 @@ export class DesignationSet {
     }
     const levels = [LanguageMatch.Full, LanguageMatch.LangRegion, LanguageMatch.Lang];
     for (const l of usable) {
-      // a dialect asked for (en-GB) picks the term its language reference set prefers
-      const dialect = all.find((d) => DesignationSet.isActive(d) && d.preferredFor?.some((t) => matchLanguage(l.tag, t) >= LanguageMatch.LangRegion));
+      // a dialect asked for (en-GB), or a language reference set by its private-use tag
+      // (en-x-sctlang-90000000-00005080-04), picks the term that reference set prefers
+      const refset = sctLanguageRefset(l.tag);
+      const prefers = (t: string) => (refset ? sctLanguageRefset(t) === refset && matchLanguage(l.tag, t) >= LanguageMatch.Lang : !sctLanguageRefset(t) && matchLanguage(l.tag, t) >= LanguageMatch.LangRegion);
+      const dialect = all.find((d) => DesignationSet.isActive(d) && d.preferredFor?.some(prefers));
       if (dialect) return dialect;
       for (const activeOnly of [true, false]) {
         for (const level of levels) {

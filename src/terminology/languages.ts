@@ -22,12 +22,29 @@ function subtags(tag: string): { lang: string; script?: string; region?: string 
   const parts = tag.toLowerCase().split('-');
   const out: { lang: string; script?: string; region?: string } = { lang: parts[0] };
   for (const p of parts.slice(1)) {
+    // an extension or private use (a singleton and what follows) names no script or region
+    if (p.length === 1) break;
     if (p.length === 4 && /^[a-z]+$/.test(p) && !out.script && !out.region) out.script = p;
     else if ((p.length === 2 && /^[a-z]+$/.test(p)) || (p.length === 3 && /^\d+$/.test(p))) {
       if (!out.region) out.region = p;
     }
   }
   return out;
+}
+
+/**
+ * The Snomed CT language reference set a tag names with the private use `x-sctlang-` (SNOMED CT's
+ * FHIR guidance: `en-x-sctlang-90000000-00005090-07` is the US English refset 900000000000509007,
+ * its id in groups of at most 8 digits), or undefined.
+ */
+export function sctLanguageRefset(tag: string): string | undefined {
+  const m = /-x-sctlang-([0-9]{1,8}(?:-[0-9]{1,8})*)$/i.exec(tag);
+  return m ? m[1].replace(/-/g, '') : undefined;
+}
+
+/** The tag that names a Snomed CT language reference set for a language: `en`, 900000000000509007 → en-x-sctlang-90000000-00005090-07. */
+export function sctLanguageTag(language: string, refsetId: string): string {
+  return `${language}-x-sctlang-${refsetId.match(/[0-9]{1,8}/g)!.join('-')}`;
 }
 
 /** How well `available` (a designation's language) serves `wanted` (a requested tag). */

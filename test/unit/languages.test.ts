@@ -1,4 +1,4 @@
-import { LanguagePreference, LanguageMatch, matchLanguage } from '../../src/terminology/languages';
+import { LanguagePreference, LanguageMatch, matchLanguage, sctLanguageRefset, sctLanguageTag } from '../../src/terminology/languages';
 import { DesignationSet } from '../../src/terminology/designations';
 import { TerminologyError } from '../../src/terminology/issues';
 
@@ -21,6 +21,20 @@ describe('language preferences', () => {
     expect(matchLanguage('sv', 'sv-SE')).toBe(LanguageMatch.Lang);
     expect(matchLanguage('sv-SE', 'sv-SE')).toBe(LanguageMatch.Full);
     expect(matchLanguage('sv', 'de')).toBe(LanguageMatch.None);
+    // private use and extensions name no region: en-x-sctlang-… is English, not English of a region "04"
+    expect(matchLanguage('en-x-sctlang-90000000-00005080-04', 'en-GB')).toBe(LanguageMatch.Lang);
+    expect(matchLanguage('en-x-sctlang-90000000-00005080-04', 'en')).toBe(LanguageMatch.LangRegion);
+  });
+});
+
+describe('Snomed CT language reference sets as private-use tags (x-sctlang)', () => {
+  it('reads the refset id out of the tag, its groups of up to 8 digits joined, and writes it so', () => {
+    expect(sctLanguageRefset('en-x-sctlang-90000000-00005090-07')).toBe('900000000000509007');
+    expect(sctLanguageRefset('EN-X-SCTLANG-90000000-00005090-07')).toBe('900000000000509007');
+    expect(sctLanguageRefset('en-GB')).toBeUndefined();
+    expect(sctLanguageRefset('en-x-other-1234')).toBeUndefined();
+    expect(sctLanguageTag('en', '900000000000509007')).toBe('en-x-sctlang-90000000-00005090-07');
+    expect(sctLanguageTag('sv', '46011000052107')).toBe('sv-x-sctlang-46011000-052107');
   });
 });
 

@@ -129,6 +129,20 @@ describe('Snomed CT language reference sets', () => {
     expect(display('sv')).toBe('Handstruktur');
   });
 
+  it('a language reference set named by its private-use tag (<lang>-x-sctlang-<refset id in groups of 8>) shows the term it prefers', () => {
+    // SNOMED CT's FHIR guidance: en-x-sctlang-90000000-00005080-04 is the GB English refset 900000000000508004
+    expect(display('en-x-sctlang-90000000-00005080-04')).toBe(GB_TERM);
+    expect(display('en-x-sctlang-90000000-00005090-07')).toBe('Hand structure');
+    // the Swedish refset 46011000052107 for Swedish terms
+    expect(display('sv-x-sctlang-46011000-052107')).toBe('Handstruktur');
+    // a refset that prefers no term of the concept: the language's terms as for plain `en`
+    expect(display('en-x-sctlang-12345678-9')).toBe('Hand structure');
+    // in a preference list, as Accept-Language sends it
+    const vs: ValueSet = { resourceType: 'ValueSet', status: 'active', compose: { include: [{ system: SCT, concept: [{ code: ID.hand }] }] } };
+    const exp = engine.expand({ parameters: [{ name: 'valueSet', resource: vs }], txResources: [], acceptLanguage: 'en-x-sctlang-90000000-00005080-04, en;q=0.5' });
+    expect(exp.expansion?.contains?.[0].display).toBe(GB_TERM);
+  });
+
   it('an expansion in a dialect shows that dialect’s preferred terms', () => {
     const vs: ValueSet = { resourceType: 'ValueSet', status: 'active', compose: { include: [{ system: SCT, concept: [{ code: ID.hand }] }] } };
     const exp = engine.expand({ parameters: [{ name: 'valueSet', resource: vs }], txResources: [], acceptLanguage: 'en-GB' });

@@ -18,7 +18,8 @@ export interface Designation {
   /**
    * Language tags with a region (dialects) in which this is the preferred term, when the code
    * system says so apart from the term's own language (Snomed CT language reference sets: the
-   * US English refset makes a term preferred for en-US, the GB English one for en-GB).
+   * US English refset makes a term preferred for en-US, the GB English one for en-GB; and every
+   * refset by its private-use tag, en-x-sctlang-90000000-00005090-07).
    */
   preferredFor?: string[];
 }

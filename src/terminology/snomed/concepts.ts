@@ -5,6 +5,7 @@ import type { SupplementAdditions } from '../providers/base';
 import { SctExpression, renderExpression } from './expression';
 import { SCT } from './sctid';
 import { cacheCounter } from '../cache-stats';
+import { sctLanguageTag } from '../languages';
 
 /** Language reference sets that stand for a dialect (a language tag with a region). */
 const DIALECTS: Record<string, string> = { [SCT.usEnglish]: 'en-US', [SCT.gbEnglish]: 'en-GB', [SCT.swedish]: 'sv-SE' };
@@ -155,8 +156,10 @@ export class SnomedConcepts {
     const acc = d.extra ? (JSON.parse(d.extra) as { acc?: Record<string, string> }).acc : undefined;
     if (!d.inactive && acc && Object.values(acc).includes('P')) {
       this.preferredTerms.add(out);
-      const dialects = Object.entries(acc).filter(([refset, a]) => a === 'P' && DIALECTS[refset]).map(([refset]) => DIALECTS[refset]);
-      if (dialects.length) out.preferredFor = dialects;
+      // the dialects its refsets stand for, and every refset by its private-use tag (en-x-sctlang-…)
+      const refsets = Object.entries(acc).filter(([, a]) => a === 'P').map(([refset]) => refset);
+      const tags = [...refsets.filter((r) => DIALECTS[r]).map((r) => DIALECTS[r]), ...(out.language ? refsets.map((r) => sctLanguageTag(out.language!, r)) : [])];
+      if (tags.length) out.preferredFor = tags;
     }
     return out;
   }

@@ -354,8 +354,9 @@ export class ValueSetExpander {
     );
     if (w) this.addParam({ name: w, valueUri: c });
     if (p.info.content === 'fragment') {
-      // the parameter is named after the content mode, as the reference servers name it
-      this.addParam({ name: 'fragment', valueUri: c });
+      // a fragment is reported as 'used-fragment', right after its used-codesystem (the
+      // reference server's expander: the content-mode-named parameter is for other partial modes)
+      this.addParam({ name: 'used-fragment', valueUri: c });
       this.fragmentReason ??= formatMessage('VALUESET_UNCLOSED_FRAGMENT', [p.info.url]);
     }
   }

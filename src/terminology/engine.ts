@@ -12,7 +12,7 @@ import { formatMessage } from './messages';
 import { canonicalOf, compareVersions, splitCanonical } from './versions';
 import { presentVersions } from './expander';
 import { lookupCode } from './lookup';
-import { pinValueSet } from './resolution';
+import { pinValueSet, resolveCodeSystemVersion } from './resolution';
 import { translate } from './translate';
 import { ValueSetComparer, comparisonParameters } from './compare';
 
@@ -234,6 +234,10 @@ export class TerminologyEngine {
           }
           throw TerminologyError.of({ severity: 'error', code: 'invalid', txType: 'invalid-data', text: 'No CodeSystem specified - provide url parameter or codeSystem resource' }, 400);
         }
+        // the request's version rules choose the code system version as they do for a value set
+        // include: force-system-version wins, system-version (or check-system-version) fills in
+        // a missing one; the check itself is made on the version found, by the validator
+        version = resolveCodeSystemVersion(params, url, version).version;
         provider = ctx.findCodeSystem(url, version, params.useSupplements);
         if (!provider) {
           if (ctx.findSupplement(url, version)) {

@@ -311,6 +311,49 @@ describe('code-system version parameters through nested imports', () => {
     expect(check('c', 'system-version', '1')).toBe(false);
     expect(check('c', 'force-system-version', '1')).toBe(false);
   });
+
+  describe('CodeSystem/$validate-code: the rules choose the code system version as they do for a value set include', () => {
+    const csCheck = (code: string, version?: string, rule?: [string, string]) => {
+      const out = engine.validateCodeSystemCode({
+        parameters: [
+          { name: 'url', valueUri: V1.url },
+          { name: 'code', valueCode: code },
+          ...(version ? [{ name: 'version', valueString: version }] : []),
+          ...(rule ? [{ name: rule[0], valueUri: `${V1.url}|${rule[1]}` }] : []),
+        ],
+        txResources: tx,
+      });
+      const issues = (param(out, 'issues')?.issue ?? []).map((i: any) => i.details?.text);
+      return { result: param(out, 'result'), version: param(out, 'version'), display: param(out, 'display'), issues };
+    };
+
+    it('system-version fills in a missing version, and leaves a stated one alone', () => {
+      expect(csCheck('a', undefined, ['system-version', '1'])).toEqual({ result: true, version: '1', display: 'a (v1)', issues: [] });
+      expect(csCheck('c', undefined, ['system-version', '1']).result).toBe(false);
+      expect(csCheck('a', '2', ['system-version', '1'])).toEqual({ result: true, version: '2', display: 'a (v2)', issues: [] });
+    });
+
+    it('check-system-version fills in a missing version too (no refusal then), and refuses a stated version it does not allow', () => {
+      expect(csCheck('a', undefined, ['check-system-version', '1'])).toEqual({ result: true, version: '1', display: 'a (v1)', issues: [] });
+      const refused = csCheck('a', '2', ['check-system-version', '1']);
+      expect(refused.result).toBe(false);
+      expect(refused.issues).toEqual([`The version '2' is not allowed for system '${V1.url}': required to be '1' by a version-check parameter`]);
+    });
+
+    it('force-system-version overrides: a missing version becomes the forced one; a different stated one is reported against it', () => {
+      expect(csCheck('a', undefined, ['force-system-version', '1'])).toEqual({ result: true, version: '1', display: 'a (v1)', issues: [] });
+      const forced = csCheck('a', '2', ['force-system-version', '1']);
+      expect(forced.result).toBe(false);
+      expect(forced.version).toBe('1');
+      expect(forced.issues).toEqual([`The code system '${V1.url}' version '1' in the ValueSet include is different to the one in the value ('2')`]);
+    });
+
+    it('a default naming a version that does not exist: unknown code system version', () => {
+      const out = csCheck('a', undefined, ['system-version', '7']);
+      expect(out.result).toBe(false);
+      expect(out.issues).toEqual([`A definition for CodeSystem '${V1.url}' version '7' could not be found, so the code cannot be validated. Valid versions: 1 or 2`]);
+    });
+  });
 });
 
 describe("contained value sets: a '#' reference inside a contained value set names a sibling (FHIR does not nest contained resources)", () => {

@@ -222,14 +222,19 @@ export class ValueSetExpander {
   private checkTime(): void {
     if (this.limits.deadline !== undefined && Date.now() > this.limits.deadline) {
       throw TerminologyError.of(
-        txIssue('error', 'too-costly', undefined, 'VALUESET_TOO_COSTLY_TIME', [this.rootVs?.url ?? '', Math.round((this.limits.deadline - Date.now()) / 1000), 'expansion']),
+        txIssue('error', 'too-costly', undefined, 'VALUESET_TOO_COSTLY_TIME', [this.rootVsName(), Math.round((this.limits.deadline - Date.now()) / 1000), 'expansion']),
         422,
       );
     }
   }
 
+  /** The value set a refusal names: its url, or '??' for one sent without a url (as tx.fhir.org writes it). */
+  private rootVsName(): string {
+    return this.rootVs?.url || '??';
+  }
+
   private tooCostly(): TerminologyError {
-    return TerminologyError.of(txIssue('error', 'too-costly', undefined, 'VALUESET_TOO_COSTLY', [this.rootVs?.url ?? '', '>' + this.limits.maxCodes]), 422);
+    return TerminologyError.of(txIssue('error', 'too-costly', undefined, 'VALUESET_TOO_COSTLY', [this.rootVsName(), '>' + this.limits.maxCodes]), 422);
   }
 
   private handleCompose(vs: ValueSet, chain: string[], offset?: number, count?: number): void {

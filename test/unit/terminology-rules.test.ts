@@ -66,6 +66,9 @@ describe('too-costly: what the server will not return unpaged', () => {
     const run = (v: ValueSet, extra: ParametersParameter[] = []) => paged.expand({ parameters: [{ name: 'valueSet', resource: v }, ...extra], txResources: tx }).expansion!;
     const twenty = vs('urn:example:vs:twenty', [{ system: BIG.url, filter: [{ property: 'code', op: 'regex', value: 'c(1?[0-9])' }] }]);
     expect(refusal(() => run(twenty)).issues[0].text).toBe("The value set 'urn:example:vs:twenty' expansion has too many codes to produce (>10)");
+    // a value set sent without a url is named '??', as tx.fhir.org names it
+    const { url: _, ...nameless } = twenty;
+    expect(refusal(() => run(nameless as ValueSet)).issues[0].text).toBe("The value set '??' expansion has too many codes to produce (>10)");
     const page = run(twenty, [{ name: 'offset', valueInteger: 15 }, { name: 'count', valueInteger: 5 }]);
     expect(page.total).toBe(20);
     expect(page.contains?.map((c) => c.code)).toEqual(['c15', 'c16', 'c17', 'c18', 'c19']);

@@ -135,7 +135,10 @@ export class DesignationSet {
       // a dialect asked for (en-GB), or a language reference set by its private-use tag
       // (en-x-sctlang-90000000-00005080-04), picks the term that reference set prefers
       const refset = sctLanguageRefset(l.tag);
-      const prefers = (t: string) => (refset ? sctLanguageRefset(t) === refset && matchLanguage(l.tag, t) >= LanguageMatch.Lang : !sctLanguageRefset(t) && matchLanguage(l.tag, t) >= LanguageMatch.LangRegion);
+      const prefers = (t: string) =>
+        refset
+          ? sctLanguageRefset(t) === refset && matchLanguage(l.tag, t) >= LanguageMatch.Lang
+          : !sctLanguageRefset(t) && matchLanguage(l.tag, t) >= LanguageMatch.LangRegion;
       const dialect = all.find((d) => DesignationSet.isActive(d) && d.preferredFor?.some(prefers));
       if (dialect) return dialect;
       for (const activeOnly of [true, false]) {

@@ -44,8 +44,13 @@ export function sctLanguageRefset(tag: string): string | undefined {
 
 /** The tag that names a Snomed CT language reference set for a language: `en`, 900000000000509007 → en-x-sctlang-90000000-00005090-07. */
 export function sctLanguageTag(language: string, refsetId: string): string {
-  return `${language}-x-sctlang-${refsetId.match(/[0-9]{1,8}/g)!.join('-')}`;
+  // built for every preferred description of every concept read: a handful of distinct values
+  const key = `${language}|${refsetId}`;
+  let tag = SCT_LANGUAGE_TAGS.get(key);
+  if (!tag) SCT_LANGUAGE_TAGS.set(key, (tag = `${language}-x-sctlang-${refsetId.match(/[0-9]{1,8}/g)!.join('-')}`));
+  return tag;
 }
+const SCT_LANGUAGE_TAGS = new Map<string, string>();
 
 /** How well `available` (a designation's language) serves `wanted` (a requested tag). */
 export function matchLanguage(wanted: string, available: string | undefined): LanguageMatch {

@@ -90,18 +90,26 @@ const PARAMETER_DEFAULTS: Record<string, Record<string, string>> = {
  */
 const TEXT_WITHOUT_CHARSET_DEFAULT = new Set(['text/markdown', 'text/html']);
 
+/**
+ * The parameters written after a type/subtype: each name in lower case, its value as written
+ * (quoting kept) and as compared (unquoted), charset, format and delsp values in lower case.
+ */
+function readParameters(text: string): { name: string; written: string; value: string }[] {
+  return [...text.matchAll(PARAMETER)].map((m) => {
+    const name = m[1].toLowerCase();
+    const folds = CASE_INSENSITIVE_VALUES.has(name);
+    const written = folds ? m[2].toLowerCase() : m[2];
+    const unquoted = m[2].startsWith('"') ? m[2].slice(1, -1).replace(/\\(.)/g, '$1') : m[2];
+    return { name, written, value: folds ? unquoted.toLowerCase() : unquoted };
+  });
+}
+
 function parseMediaType(code: string): MediaType | undefined {
   const written = code.trim();
   const semi = written.indexOf(';');
   const [type, subtype, ...more] = (semi < 0 ? written : written.slice(0, semi)).trim().split('/');
   if (!type || !subtype || more.length) return undefined;
-  const params = new Map<string, string>();
-  for (const m of (semi < 0 ? '' : written.slice(semi)).matchAll(PARAMETER)) {
-    const name = m[1].toLowerCase();
-    let value = m[2].startsWith('"') ? m[2].slice(1, -1).replace(/\\(.)/g, '$1') : m[2];
-    if (CASE_INSENSITIVE_VALUES.has(name)) value = value.toLowerCase();
-    params.set(name, value);
-  }
+  const params = new Map(readParameters(semi < 0 ? '' : written.slice(semi)).map((p) => [p.name, p.value] as const));
   return { type: type.trim().toLowerCase(), subtype: subtype.trim().toLowerCase(), params, written };
 }
 
@@ -111,10 +119,7 @@ function parseMediaType(code: string): MediaType | undefined {
  * meaning), each after '; '. Quoting is kept: a quoted value is not always a token.
  */
 function normalParameters(written: string): string {
-  const params = [...written.matchAll(PARAMETER)].map((m) => {
-    const name = m[1].toLowerCase();
-    return { name, text: `${name}=${CASE_INSENSITIVE_VALUES.has(name) ? m[2].toLowerCase() : m[2]}` };
-  });
+  const params = readParameters(written).map((p) => ({ name: p.name, text: `${p.name}=${p.written}` }));
   params.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.text < b.text ? -1 : a.text > b.text ? 1 : 0));
   return params.map((p) => `; ${p.text}`).join('');
 }

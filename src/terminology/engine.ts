@@ -359,12 +359,13 @@ export class TerminologyEngine {
     const p = req.parameters;
     const reverseFlag = get(p, 'reverse')?.valueBoolean ?? str(p, 'reverse') === 'true';
     const targetCoding = get(p, 'targetCoding')?.valueCoding ?? get(p, 'targetCodeableConcept')?.valueCodeableConcept?.coding?.[0];
-    const targetCode = str(p, 'targetCode');
+    // R4 spells its target system 'targetsystem'; the target code is taken in that spelling too
+    const targetCode = str(p, 'targetCode') ?? str(p, 'targetcode');
     let coding: Coding | undefined;
     let reverse = false;
     if (targetCoding || targetCode !== undefined) {
       reverse = true;
-      coding = targetCoding ?? { system: str(p, 'targetSystem'), code: targetCode };
+      coding = targetCoding ?? { system: str(p, 'targetSystem') ?? str(p, 'targetsystem'), code: targetCode };
     } else {
       coding =
         get(p, 'sourceCoding')?.valueCoding ??

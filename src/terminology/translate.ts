@@ -50,6 +50,18 @@ const RELATIONSHIP: Record<string, string> = {
 /** Equivalences that say the source has no counterpart in the target. */
 const NOT_A_TRANSLATION = new Set(['unmatched', 'disjoint']);
 
+/** R5 relationship → R4 equivalence, for a relationship stated in R5 terms (group.unmapped.relationship). */
+const EQUIVALENCE: Record<string, string> = {
+  'related-to': 'relatedto',
+  equivalent: 'equivalent',
+  'source-is-narrower-than-target': 'wider',
+  'source-is-broader-than-target': 'narrower',
+  'not-related-to': 'disjoint',
+};
+
+/** R5's group.unmapped.relationship, carried on an R4 ConceptMap by the cross-version extension. */
+const EXT_UNMAPPED_RELATIONSHIP = 'http://hl7.org/fhir/5.0/StructureDefinition/extension-ConceptMap.group.unmapped.relationship';
+
 /**
  * ConceptMap/$translate, forward (source → target) and reverse (which sources map to this
  * target). Maps are the one named by url, or every map (request and store) whose groups fit.
@@ -101,9 +113,9 @@ export function translate(ctx: TerminologyContext, maps: ConceptMap[], input: Tr
     }
   }
 
-  const matches: ParametersParameter[] = [];
+  const matches = new Matches();
   const used: string[] = [];
-  for (const cm of candidates) {
+  for (const cm of named ? candidates : consultationOrder(candidates)) {
     const origin = canonicalOf(cm.url ?? '', cm.version);
     if (!input.reverse) {
       forwardMatches(ctx, cm, system!, code!, input.otherSystem, origin, matches, used, new Set([origin]));
@@ -119,19 +131,22 @@ export function translate(ctx: TerminologyContext, maps: ConceptMap[], input: Tr
           if (t.code !== code) continue;
           const m = targetMatch(t, g, origin);
           m.part!.push({ name: 'source', valueCoding: clean({ system: src.url, version: g.sourceVersion, code: el.code, display: el.display }) });
-          matches.push(m);
+          matches.add(m);
         }
       }
     }
   }
-  // R4 $translate: `result` is true only when a match is not unmatched or disjoint; a map
-  // saying "no counterpart" is not a translation, so such targets are left out of the answer
-  const found = matches.filter((m) => !NOT_A_TRANSLATION.has(m.part?.find((p) => p.name === 'equivalence')?.valueCode ?? ''));
-  const out: ParametersParameter[] = [{ name: 'result', valueBoolean: found.some((m) => m.part?.some((p) => p.name === 'concept')) }];
-  if (found.length === 0) {
-    out.push({ name: 'message', valueString: candidates.length === 0 ? `No ConceptMap is available to translate '${system}#${code}'` : 'No translations found' });
+  // R4 $translate: "result can only be true if at least one returned match has an equivalence which
+  // is not unmatched or disjoint". Such matches are still what the map says, so they are returned;
+  // they just do not make the answer a translation.
+  const out: ParametersParameter[] = [{ name: 'result', valueBoolean: matches.list.some(isTranslation) }];
+  if (matches.list.length === 0) {
+    const fits = candidates.some((cm) => hasGroupFor(cm, system!, input.reverse, input.otherSystem));
+    const from = input.reverse ? input.otherSystem : system;
+    const to = input.reverse ? system : input.otherSystem;
+    out.push({ name: 'message', valueString: fits ? 'No translations found' : `No ConceptMap is available to translate from '${from ?? '(unspecified)'}' to '${to ?? '(unspecified)'}'` });
   }
-  out.push(...found);
+  out.push(...matches.list);
   // the other maps consulted through group.unmapped (other-map), after the one the chain started from
   for (const u of used) out.push({ name: 'used-conceptmap', valueUri: u });
   return out;
@@ -150,7 +165,7 @@ function forwardMatches(
   code: string,
   otherSystem: string | undefined,
   origin: string,
-  matches: ParametersParameter[],
+  matches: Matches,
   used: string[],
   chain: Set<string>,
 ): void {
@@ -158,7 +173,7 @@ function forwardMatches(
     if (groupSystem(g.source).url !== system) continue;
     if (otherSystem && groupSystem(g.target).url !== otherSystem) continue;
     const elements = (g.element ?? []).filter((el) => el.code === code);
-    for (const el of elements) for (const t of el.target ?? []) matches.push(targetMatch(t, g, origin));
+    for (const el of elements) for (const t of el.target ?? []) matches.add(targetMatch(t, g, origin));
     if (elements.length) continue;
     if (g.unmapped?.mode === 'other-map') {
       const ref = g.unmapped.url ?? (g.unmapped as any).otherMap;
@@ -185,9 +200,11 @@ function forwardMatches(
   }
 }
 
-/** Whether a group of the map starts from (forward) or ends in (reverse) this system. */
-function hasGroupFor(cm: ConceptMap, system: string, reverse: boolean): boolean {
-  return (cm.group ?? []).some((g) => groupSystem(reverse ? g.target : g.source).url === system);
+/** Whether a group of the map starts from (forward) or ends in (reverse) this system (and, if given, goes to or comes from the other). */
+function hasGroupFor(cm: ConceptMap, system: string, reverse: boolean, otherSystem?: string): boolean {
+  return (cm.group ?? []).some(
+    (g) => groupSystem(reverse ? g.target : g.source).url === system && (!otherSystem || groupSystem(reverse ? g.source : g.target).url === otherSystem),
+  );
 }
 
 /**
@@ -255,6 +272,7 @@ function match(equivalence: string | undefined, concept: Coding, origin: string)
  * part with element and concept (R4 ConceptMap/$translate).
  */
 function targetMatch(t: ConceptMapGroupElementTarget, g: ConceptMapGroup, origin: string): ParametersParameter {
+  if (!t.code && t.equivalence === 'unmatched') return noMap(t, origin);
   const m = match(t.equivalence, { system: groupSystem(g.target).url, version: g.targetVersion, code: t.code, display: t.display }, origin);
   if (t.comment) m.part!.push({ name: 'message', valueString: t.comment });
   for (const pr of t.product ?? []) {
@@ -265,11 +283,106 @@ function targetMatch(t: ConceptMapGroupElementTarget, g: ConceptMapGroup, origin
   return m;
 }
 
-/** group.unmapped: what a code with no element maps to (provided / fixed). */
-function unmapped(g: ConceptMapGroup, code: string, origin: string, out: ParametersParameter[]): void {
+/**
+ * group.unmapped: what a code with no element maps to (provided / fixed). The relationship is the
+ * one the map states (R5 group.unmapped.relationship, on R4 by its cross-version extension); a fixed
+ * code it does not qualify is only known to be related (`relatedto`), never claimed equivalent.
+ */
+function unmapped(g: ConceptMapGroup, code: string, origin: string, out: Matches): void {
   const u = g.unmapped;
   if (!u) return;
   const tgt = groupSystem(g.target);
-  if (u.mode === 'provided') out.push(match('equal', { system: tgt.url, code }, origin));
-  else if (u.mode === 'fixed' && u.code) out.push(match('equivalent', { system: tgt.url, code: u.code, display: u.display }, origin));
+  const stated = u.extension?.find((e) => e.url === EXT_UNMAPPED_RELATIONSHIP)?.valueCode ?? (u as { relationship?: string }).relationship;
+  const equivalence = stated ? EQUIVALENCE[stated] : undefined;
+  if (u.mode === 'provided') out.add(match(equivalence ?? 'equal', { system: tgt.url, code }, origin));
+  else if (u.mode === 'fixed' && u.code) out.add(match(equivalence ?? 'relatedto', { system: tgt.url, code: u.code, display: u.display }, origin));
+}
+
+/**
+ * An element whose target is `unmatched` with no code (R5 noMap): the map says, positively, that the
+ * concept has no counterpart. That is reported, as a match without a concept.
+ */
+function noMap(t: ConceptMapGroupElementTarget, origin: string): ParametersParameter {
+  const part: ParametersParameter[] = [
+    { name: 'noMap', valueBoolean: true },
+    { name: 'originMap', valueCanonical: origin },
+  ];
+  if (t.comment) part.push({ name: 'message', valueString: t.comment });
+  return { name: 'match', part };
+}
+
+/** Whether a match is a translation: it names a concept, and the map does not say it is unrelated. */
+function isTranslation(m: ParametersParameter): boolean {
+  const part = (name: string) => m.part?.find((p) => p.name === name);
+  return !!part('concept') && !part('noMap') && !NOT_A_TRANSLATION.has(part('equivalence')?.valueCode ?? '');
+}
+
+/**
+ * The matches of one request, each said once: two maps (or a map and the one it defers to) that
+ * reach the same concept make one statement, the first map consulted answering for it.
+ */
+class Matches {
+  readonly list: ParametersParameter[] = [];
+  private readonly seen = new Set<string>();
+
+  add(m: ParametersParameter): void {
+    const key = Matches.key(m);
+    if (key && this.seen.has(key)) return;
+    if (key) this.seen.add(key);
+    this.list.push(m);
+  }
+
+  /** In reverse the answer is the source concept; forward, the target concept (or "no map"). */
+  private static key(m: ParametersParameter): string | undefined {
+    const coding = (name: string) => m.part?.find((p) => p.name === name)?.valueCoding;
+    const c = coding('source') ?? coding('concept');
+    if (c) return `${c.system ?? ''}|${c.code ?? ''}`;
+    return m.part?.some((p) => p.name === 'noMap') ? 'noMap' : undefined;
+  }
+}
+
+/**
+ * The order maps are consulted in when the client named none: a map that defers to another
+ * (group.unmapped other-map) before the map it defers to, so the deferral answers in its own name;
+ * otherwise the most recent first (by date), undated last, keeping the given order among equals.
+ */
+function consultationOrder(maps: ConceptMap[]): ConceptMap[] {
+  const time = (cm: ConceptMap) => {
+    const t = cm.date ? Date.parse(cm.date) : NaN;
+    return Number.isNaN(t) ? -Infinity : t;
+  };
+  const byDate = (a: ConceptMap, b: ConceptMap) => (time(a) === time(b) ? 0 : time(b) - time(a));
+  const byUrl = new Map<string, ConceptMap>();
+  for (const cm of maps) {
+    if (cm.url && !byUrl.has(cm.url)) byUrl.set(cm.url, cm);
+    if (cm.url && cm.version) byUrl.set(canonicalOf(cm.url, cm.version), cm);
+  }
+  const deferredTo = new Map<ConceptMap, Set<ConceptMap>>(maps.map((cm) => [cm, new Set()]));
+  const waiting = new Map<ConceptMap, number>(maps.map((cm) => [cm, 0]));
+  for (const cm of maps) {
+    for (const g of cm.group ?? []) {
+      const ref = g.unmapped?.mode === 'other-map' ? g.unmapped.url ?? (g.unmapped as { otherMap?: string }).otherMap : undefined;
+      const other = ref ? byUrl.get(ref) ?? byUrl.get(splitCanonical(ref).url) : undefined;
+      if (other && other !== cm && !deferredTo.get(cm)!.has(other)) {
+        deferredTo.get(cm)!.add(other);
+        waiting.set(other, waiting.get(other)! + 1);
+      }
+    }
+  }
+  const ready = maps.filter((cm) => waiting.get(cm) === 0).sort(byDate);
+  const ordered: ConceptMap[] = [];
+  while (ready.length) {
+    const cm = ready.shift()!;
+    ordered.push(cm);
+    for (const other of deferredTo.get(cm)!) {
+      waiting.set(other, waiting.get(other)! - 1);
+      if (waiting.get(other) === 0) {
+        ready.push(other);
+        ready.sort(byDate);
+      }
+    }
+  }
+  // maps in a circle of deferrals keep their date order at the end; following the circle is the error
+  if (ordered.length < maps.length) ordered.push(...maps.filter((cm) => !ordered.includes(cm)).sort(byDate));
+  return ordered;
 }

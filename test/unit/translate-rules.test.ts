@@ -34,30 +34,104 @@ const targets = (out: ParametersParameter[]) =>
   out.filter((p) => p.name === 'match').map((m) => `${m.part?.find((p) => p.name === 'concept')?.valueCoding?.code} ${m.part?.find((p) => p.name === 'equivalence')?.valueCode}`);
 
 describe('result: true only when a match is neither unmatched nor disjoint', () => {
+  const noMapMatch = (out: ParametersParameter[]) => out.filter((p) => p.name === 'match' && p.part?.some((x) => x.name === 'noMap'));
+
   it('an equivalent target is a translation', () => {
     expect(result(forward('a'))).toBe(true);
     expect(targets(forward('a'))).toEqual(['A equivalent']);
   });
 
-  it('a disjoint or unmatched target is not a translation: result false, no match, and the usual message', () => {
-    for (const code of ['b', 'c']) {
-      const out = forward(code);
-      expect(result(out)).toBe(false);
-      expect(targets(out)).toEqual([]);
-      expect(out.find((p) => p.name === 'message')?.valueString).toBe('No translations found');
-    }
+  it('a disjoint target is what the map says, so it is returned, but it is not a translation: result false, no message', () => {
+    const out = forward('b');
+    expect(result(out)).toBe(false);
+    expect(targets(out)).toEqual(['B disjoint']);
+    expect(out.find((p) => p.name === 'message')).toBeUndefined();
   });
 
-  it('beside a real translation, the disjoint target is left out', () => {
+  it('an unmatched target without a code (R5 noMap) is reported as a match with noMap and no concept: result false', () => {
+    const out = forward('c');
+    expect(result(out)).toBe(false);
+    expect(noMapMatch(out).map((m) => m.part)).toEqual([[
+      { name: 'noMap', valueBoolean: true },
+      { name: 'originMap', valueCanonical: 'urn:example:cm:from-to|1' },
+    ]]);
+  });
+
+  it('beside a real translation, the disjoint target is reported too, and result is true', () => {
     expect(result(forward('d'))).toBe(true);
-    expect(targets(forward('d'))).toEqual(['D2 wider']);
+    expect(targets(forward('d'))).toEqual(['D1 disjoint', 'D2 wider']);
   });
 
   it('the same holds in reverse', () => {
     const reverse = (code: string) => translate([{ name: 'targetSystem', valueUri: TGT }, { name: 'targetCode', valueCode: code }]);
     expect(result(reverse('B'))).toBe(false);
-    expect(targets(reverse('B'))).toEqual([]);
+    expect(targets(reverse('B'))).toEqual(['B disjoint']);
     expect(result(reverse('D2'))).toBe(true);
+  });
+
+  it('a code the map has nothing for: no match, "No translations found"; no map between the systems: a message naming them', () => {
+    const none = forward('zz');
+    expect(result(none)).toBe(false);
+    expect(none.find((p) => p.name === 'message')?.valueString).toBe('No translations found');
+    const nowhere = translate([{ name: 'system', valueUri: TGT }, { name: 'code', valueCode: 'A' }, { name: 'targetsystem', valueUri: SRC }]);
+    expect(result(nowhere)).toBe(false);
+    expect(nowhere.find((p) => p.name === 'message')?.valueString).toBe(`No ConceptMap is available to translate from '${TGT}' to '${SRC}'`);
+    // R4 reverse swaps the roles: the concept named is a target, the other system the source
+    const back = translate([{ name: 'system', valueUri: SRC }, { name: 'code', valueCode: 'a' }, { name: 'reverse', valueBoolean: true }, { name: 'targetsystem', valueUri: TGT }]);
+    expect(back.find((p) => p.name === 'message')?.valueString).toBe(`No ConceptMap is available to translate from '${TGT}' to '${SRC}'`);
+  });
+});
+
+describe('group.unmapped: the relationship is the one the map states, never assumed equivalent', () => {
+  const withUnmapped = (unmapped: any): ConceptMap => ({
+    ...{ resourceType: 'ConceptMap', url: 'urn:example:cm:fallback', version: '1', status: 'active' },
+    group: [{ source: SRC, target: TGT, element: [{ code: 'a', target: [{ code: 'A', equivalence: 'equivalent' }] }], unmapped }],
+  });
+  const run = (cm: ConceptMap, code = 'q') => engine.translate({ parameters: [{ name: 'system', valueUri: SRC }, { name: 'code', valueCode: code }], txResources: [cm] });
+  const parts = (out: ParametersParameter[]) => out.find((p) => p.name === 'match')!.part!;
+
+  it('a fixed code the map does not qualify is related to the source (relatedto / related-to), with its display', () => {
+    const out = run(withUnmapped({ mode: 'fixed', code: 'F', display: 'Fallback' }));
+    expect(result(out)).toBe(true);
+    expect(parts(out)).toEqual([
+      { name: 'equivalence', valueCode: 'relatedto' },
+      { name: 'relationship', valueCode: 'related-to' },
+      { name: 'concept', valueCoding: { system: TGT, code: 'F', display: 'Fallback' } },
+      { name: 'originMap', valueCanonical: 'urn:example:cm:fallback|1' },
+    ]);
+  });
+
+  it('a relationship stated by the R5 cross-version extension is used', () => {
+    const ext = [{ url: 'http://hl7.org/fhir/5.0/StructureDefinition/extension-ConceptMap.group.unmapped.relationship', valueCode: 'source-is-narrower-than-target' }];
+    expect(targets(run(withUnmapped({ mode: 'fixed', code: 'F', extension: ext })))).toEqual(['F wider']);
+  });
+
+  it('the code as provided stays "equal"; a code with an element never falls back', () => {
+    expect(targets(run(withUnmapped({ mode: 'provided' })))).toEqual(['q equal']);
+    expect(targets(run(withUnmapped({ mode: 'fixed', code: 'F' }), 'a'))).toEqual(['A equivalent']);
+  });
+});
+
+describe('several maps: each concept said once, a deferring map consulted before the one it defers to', () => {
+  const A = 'urn:example:cs:many-a';
+  const B = 'urn:example:cs:many-b';
+  const map = (url: string, date: string, group: any): ConceptMap => ({ resourceType: 'ConceptMap', url, version: '1', status: 'active', date, group: [{ source: A, target: B, ...group }] });
+  const run = (maps: ConceptMap[], code: string) => engine.translate({ parameters: [{ name: 'system', valueUri: A }, { name: 'code', valueCode: code }, { name: 'targetSystem', valueUri: B }], txResources: maps });
+  const origins = (out: ParametersParameter[]) =>
+    out.filter((p) => p.name === 'match').map((m) => `${m.part!.find((p) => p.name === 'concept')!.valueCoding!.code}@${m.part!.find((p) => p.name === 'originMap')!.valueCanonical}`);
+
+  it('a later map reaching the same concept adds nothing; the newest map answers first', () => {
+    const older = map('urn:example:cm:older', '2020-01-01', { element: [{ code: 'x', target: [{ code: 'X', equivalence: 'equivalent' }] }] });
+    const newer = map('urn:example:cm:newer', '2024-01-01', { element: [{ code: 'x', target: [{ code: 'X', equivalence: 'wider' }, { code: 'Y', equivalence: 'narrower' }] }] });
+    expect(origins(run([older, newer], 'x'))).toEqual(['X@urn:example:cm:newer|1', 'Y@urn:example:cm:newer|1']);
+  });
+
+  it('a map deferring through other-map answers in its own name, before the map it defers to', () => {
+    const last = map('urn:example:cm:last', '2020-01-01', { element: [], unmapped: { mode: 'fixed', code: 'Z' } });
+    const first = map('urn:example:cm:first-of-two', '2019-01-01', { element: [], unmapped: { mode: 'other-map', url: 'urn:example:cm:last' } });
+    const out = run([last, first], 'q');
+    expect(origins(out)).toEqual(['Z@urn:example:cm:first-of-two|1']);
+    expect(out.filter((p) => p.name === 'used-conceptmap')).toEqual([{ name: 'used-conceptmap', valueUri: 'urn:example:cm:last|1' }]);
   });
 });
 
@@ -109,7 +183,7 @@ describe('ConceptMap.source[x] (R5 sourceScope) limits the map to the codes of t
 
   it('a code in the scope is translated by its element, or else by the group unmapped rule', () => {
     expect(targets(fwd('in1'))).toEqual(['X equivalent']);
-    expect(targets(fwd('in2'))).toEqual(['FALLBACK equivalent']);
+    expect(targets(fwd('in2'))).toEqual(['FALLBACK relatedto']);
   });
 
   it('a code outside the scope gets nothing from the map, not even its element or the unmapped rule: result false, a message naming the code', () => {

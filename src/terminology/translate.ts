@@ -33,20 +33,6 @@ function mapScope(cm: ConceptMap, side: 'source' | 'target'): string | undefined
   return side === 'source' ? any.sourceUri ?? any.sourceCanonical : any.targetUri ?? any.targetCanonical;
 }
 
-/** R4 equivalence → R5 relationship, both reported so R4 and R5 clients understand the match. */
-const RELATIONSHIP: Record<string, string> = {
-  relatedto: 'related-to',
-  equivalent: 'equivalent',
-  equal: 'equivalent',
-  wider: 'source-is-narrower-than-target',
-  subsumes: 'source-is-narrower-than-target',
-  narrower: 'source-is-broader-than-target',
-  specializes: 'source-is-broader-than-target',
-  inexact: 'related-to',
-  unmatched: 'not-related-to',
-  disjoint: 'not-related-to',
-};
-
 /** Equivalences that say the source has no counterpart in the target. */
 const NOT_A_TRANSLATION = new Set(['unmatched', 'disjoint']);
 
@@ -259,8 +245,9 @@ function clean(c: Coding): Coding {
 
 function match(equivalence: string | undefined, concept: Coding, origin: string): ParametersParameter {
   const eq = equivalence ?? 'equivalent';
+  // R4's $translate says how the concepts relate by `equivalence` only; R5's `relationship` is not an
+  // R4 output part (the suite's R4 answers leave it out or mark it optional)
   const part: ParametersParameter[] = [{ name: 'equivalence', valueCode: eq }];
-  if (RELATIONSHIP[eq]) part.push({ name: 'relationship', valueCode: RELATIONSHIP[eq] });
   if (concept.code) part.push({ name: 'concept', valueCoding: clean(concept) });
   part.push({ name: 'originMap', valueCanonical: origin });
   return { name: 'match', part };

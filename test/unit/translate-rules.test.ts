@@ -90,12 +90,11 @@ describe('group.unmapped: the relationship is the one the map states, never assu
   const run = (cm: ConceptMap, code = 'q') => engine.translate({ parameters: [{ name: 'system', valueUri: SRC }, { name: 'code', valueCode: code }], txResources: [cm] });
   const parts = (out: ParametersParameter[]) => out.find((p) => p.name === 'match')!.part!;
 
-  it('a fixed code the map does not qualify is related to the source (relatedto / related-to), with its display', () => {
+  it('a fixed code the map does not qualify is related to the source (relatedto), with its display; no R5 relationship part on R4', () => {
     const out = run(withUnmapped({ mode: 'fixed', code: 'F', display: 'Fallback' }));
     expect(result(out)).toBe(true);
     expect(parts(out)).toEqual([
       { name: 'equivalence', valueCode: 'relatedto' },
-      { name: 'relationship', valueCode: 'related-to' },
       { name: 'concept', valueCoding: { system: TGT, code: 'F', display: 'Fallback' } },
       { name: 'originMap', valueCanonical: 'urn:example:cm:fallback|1' },
     ]);

@@ -4,6 +4,7 @@ import { fhirRouter } from './fhir/router';
 import { nimRoutes } from './fhir/nim/routes';
 import { validateRoutes } from './fhir/nim/validate-routes';
 import { webRoutes } from './web/router';
+import { WEB_VIEWS } from './web/views';
 import { syndicationRoutes } from './fhir/syndication/routes';
 import { refuseWrites } from './http/read-replica';
 import { requestIds } from './http/request-id';
@@ -62,7 +63,7 @@ export function createApp(deps: ServerDeps): express.Express {
   // API keys over HTTP (/admin/api-keys)
   app.use(apiKeyRoutes(deps.authenticator.apiKeys, { maxBodyBytes: deps.config.maxBodyBytes, maxJsonDepth: deps.config.security.maxJsonDepth }));
   // the FHIR terminology API
-  app.use('/fhir', fhirRouter(deps));
+  app.use('/fhir', fhirRouter(deps, WEB_VIEWS));
   // NIM authoring and releases for vendors (/nim, /releases, /openapi.json)
   app.use(nimRoutes(deps, deps.nim));
   // records and submission files validated against NIM releases (/validate)

@@ -25,6 +25,8 @@ export interface OperationContext {
   /** Accept-Language of the request. */
   acceptLanguage?: string;
   baseUrl: string;
+  /** the pages' absolute path prefixes by resource type, for web-source (none: no pages named) */
+  webViews?: Record<string, string>;
 }
 
 /**

@@ -1,6 +1,7 @@
 import express, { Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import type { Bundle } from 'fhir/r4';
+import { WebViews, webViewsFor, withWebSource } from './web-source';
 import type { ServerDeps } from '../http/dependencies';
 import { CANONICAL_TYPES, ResourceQuery, StoredResource, TextMatch } from '../store/resource-store';
 import { TerminologyError } from '../terminology/issues';
@@ -142,7 +143,7 @@ function toQuery(type: string, query: Record<string, unknown>): SearchRequest {
 }
 
 /** Read, search, create, update and delete of CodeSystem, ValueSet, ConceptMap and NamingSystem. */
-export function resourceRoutes(deps: Pick<ServerDeps, 'config' | 'store' | 'schema' | 'loader'>): express.Router {
+export function resourceRoutes(deps: Pick<ServerDeps, 'config' | 'store' | 'schema' | 'loader'>, webViews?: WebViews): express.Router {
   const router = express.Router();
 
   const requireType = (type: string) => {
@@ -157,7 +158,11 @@ export function resourceRoutes(deps: Pick<ServerDeps, 'config' | 'store' | 'sche
     methodNotAllowed(res, allow);
   };
 
-  const entryFor = (base: string, r: StoredResource) => ({ fullUrl: `${base}/${r.resourceType}/${r.id}`, resource: r.resource, search: { mode: 'match' as const } });
+  const entryFor = (base: string, r: StoredResource, views?: Record<string, string>) => ({
+    fullUrl: `${base}/${r.resourceType}/${r.id}`,
+    resource: withWebSource(r.resource, views),
+    search: { mode: 'match' as const },
+  });
 
   const search = (req: Request, res: Response, type: string, query: Record<string, unknown>) => {
     requireType(type);
@@ -167,7 +172,8 @@ export function resourceRoutes(deps: Pick<ServerDeps, 'config' | 'store' | 'sche
     const total = deps.store.count(type, q);
     const bundle: Bundle = { resourceType: 'Bundle', id: randomUUID(), type: 'searchset', total, link: [{ relation: 'self', url: page(offset) }] };
     if (!summaryCount) {
-      bundle.entry = deps.store.search(type, q, { count, offset }).map((r) => entryFor(base, r));
+      const views = webViewsFor(req, webViews, deps.config.publicBaseUrl);
+      bundle.entry = deps.store.search(type, q, { count, offset }).map((r) => entryFor(base, r, views));
       if (offset + count < total) bundle.link!.push({ relation: 'next', url: page(offset + count) });
       if (offset > 0) bundle.link!.push({ relation: 'previous', url: page(Math.max(0, offset - count)) });
     }
@@ -187,7 +193,7 @@ export function resourceRoutes(deps: Pick<ServerDeps, 'config' | 'store' | 'sche
       res.set(headers);
       return void res.status(304).end();
     }
-    sendResource(res, 200, r.resource, headers);
+    sendResource(res, 200, withWebSource(r.resource, webViewsFor(req, webViews, deps.config.publicBaseUrl)), headers);
   };
 
   router.get('/:type', (req, res) => search(req, res, req.params.type, req.query as Record<string, unknown>));

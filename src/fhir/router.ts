@@ -14,9 +14,13 @@ import { labelOperation } from '../http/route-label';
 import { tooManyParameters } from '../http/limits';
 import { jsonBody } from '../http/json-body';
 import { auditEventRoutes } from './audit-events';
+import { WebViews, webViewsFor } from './web-source';
 
-/** The FHIR API (mounted at /fhir): metadata, operations, StructureDefinitions and the terminology resources. */
-export function fhirRouter(deps: ServerDeps): express.Router {
+/**
+ * The FHIR API (mounted at /fhir): metadata, operations, StructureDefinitions and the terminology
+ * resources. `webViews`: where the pages show a stored resource (named in web-source).
+ */
+export function fhirRouter(deps: ServerDeps, webViews?: WebViews): express.Router {
   const fhir = express.Router();
   // JSON only: a request for XML (or anything else) is answered 406 before anything is read
   fhir.use(negotiateFormat);
@@ -34,7 +38,11 @@ export function fhirRouter(deps: ServerDeps): express.Router {
   const runOperation = (op: OperationDefinition, resourceType: string | undefined, id: string | undefined) => async (req: Request, res: Response) => {
     labelOperation(res, resourceType ? `${resourceType}/$${op.name}` : `$${op.name}`);
     const input = readInput(req, op, deps.schema, maxParameters);
-    const ctx: OperationContext = { req, res, input, terminology: deps.terminology, store: deps.store, resourceType, id, baseUrl: baseUrl(req, deps.config.publicBaseUrl) };
+    const ctx: OperationContext = {
+      ...{ req, res, input, terminology: deps.terminology, store: deps.store, resourceType, id },
+      baseUrl: baseUrl(req, deps.config.publicBaseUrl),
+      webViews: webViewsFor(req, webViews, deps.config.publicBaseUrl),
+    };
     const result = await op.handle(ctx);
     if (res.headersSent) return;
     // what vendors call at run time is cacheable: a tag of the content, 304 when the client has it
@@ -74,7 +82,7 @@ export function fhirRouter(deps: ServerDeps): express.Router {
   fhir.use(structureDefinitionRoutes(deps, deps.nim));
   // the audit trail (administrators only, by the access rules)
   fhir.use(auditEventRoutes(deps.audit, deps.config.publicBaseUrl));
-  fhir.use(resourceRoutes(deps));
+  fhir.use(resourceRoutes(deps, webViews));
 
   fhir.use((req, res) => {
     sendOutcome(res, 404, [{ severity: 'error', code: 'not-found', txType: 'not-found', text: `No such FHIR endpoint: ${req.method} ${req.baseUrl}${req.path}` }]);

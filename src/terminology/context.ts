@@ -180,6 +180,12 @@ export class TerminologyContext {
     return this.pick(this.candidates<ConceptMap>('ConceptMap', url), version);
   }
 
+  /** Whether a resource is one the server holds (not sent with the request, not implicit). */
+  isStored(resourceType: string, r: { id?: string; url?: string; version?: string }): boolean {
+    if (!r.id || !r.url || (this.txByType.get(resourceType) ?? []).includes(r)) return false;
+    return this.source.byUrl(resourceType, r.url).some((s: { id?: string; version?: string }) => s.id === r.id && s.version === r.version);
+  }
+
   /** Concept maps from the request and the store (for $translate without a url). */
   requestResources(resourceType: string): any[] {
     return this.txByType.get(resourceType) ?? [];

@@ -17,6 +17,9 @@ import { translate } from './translate';
 import { ValueSetComparer, comparisonParameters } from './compare';
 
 /** One call's inputs, as the FHIR layer parsed them. */
+/** http://hl7.org/fhir/StructureDefinition/web-source: where a human can look at the resource. */
+export const WEB_SOURCE = 'http://hl7.org/fhir/StructureDefinition/web-source';
+
 export interface OperationRequest {
   /** every parameter of the call (Parameters.parameter or the query string as strings) */
   parameters: ParametersParameter[];
@@ -25,6 +28,8 @@ export interface OperationRequest {
   acceptLanguage?: string;
   /** a lower too-costly threshold asked for by the client (never raises the server's) */
   maxCodes?: number;
+  /** where people can look at a stored resource: an absolute URL prefix by resource type (the id follows) */
+  webViews?: Record<string, string>;
 }
 
 export interface EngineOptions {
@@ -120,7 +125,13 @@ export class TerminologyEngine {
     const params = this.txParams(req, false);
     const vs = this.requestValueSet(ctx, req, instance, 'Must provide either a ValueSet resource or a url parameter');
     const expander = new ValueSetExpander(ctx, params, { maxCodes: this.maxCodes(req, params, params.count === undefined), deadline: Date.now() + this.options.expansionTimeoutMs, paged: this.options.pagedExpansion });
-    return expander.expand(vs);
+    const expansion = expander.expand(vs);
+    // a value set the server holds is named with its page (web-source), as when it is read: the
+    // terminology ecosystem IG asks for it "in any $expand of the value set (just for the root)"
+    const prefix = req.webViews?.ValueSet;
+    const held = instance ? true : get(req.parameters, 'valueSet')?.resource !== vs && ctx.isStored('ValueSet', vs);
+    if (!prefix || !vs.id || !held || expansion.extension?.some((e) => e.url === WEB_SOURCE)) return expansion;
+    return { ...expansion, extension: [...(expansion.extension ?? []), { url: WEB_SOURCE, valueUrl: prefix + encodeURIComponent(vs.id) }] };
   }
 
   // ---- $compare (also $related) ------------------------------------------------------------

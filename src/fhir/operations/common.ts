@@ -12,6 +12,7 @@ export function operationRequest(ctx: OperationContext): OperationRequest {
     txResources: ctx.input.resources('tx-resource'),
     acceptLanguage: ctx.req.get('accept-language') ?? undefined,
     maxCodes: Number.isInteger(threshold) && threshold > 0 ? threshold : undefined,
+    webViews: ctx.webViews,
   };
 }
 

@@ -45,6 +45,15 @@ export function capabilityStatement(base: string, operations: OperationDefinitio
         security: {
           // true only when the server answers CORS requests (KODVERK_CORS_ORIGINS is not 'none')
           cors: access.cors,
+          // the terminology ecosystem requires rest.security.service (requirements.html#metadata): a
+          // client is told how to authenticate. Every credential Kodverk takes is an OAuth 2 bearer
+          // token (RFC 6750): an API key, the simple-mode token or an OpenID Connect access token.
+          service: [
+            {
+              coding: [{ system: 'http://terminology.hl7.org/CodeSystem/restful-security-service', code: 'OAuth', display: 'OAuth' }],
+              text: 'Bearer tokens (API key, or an OpenID Connect access token when an issuer is configured)',
+            },
+          ],
           description: `Reads and operations are open; create, update and delete need a bearer token.${access.cors ? ' Browsers may call the API from other origins (CORS, without credentials).' : ''}`,
         },
         resource: types.map((type) => ({

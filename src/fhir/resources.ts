@@ -8,6 +8,7 @@ import { TerminologyError } from '../terminology/issues';
 import { FHIR_JSON, JSON_TYPES, baseUrl, methodNotAllowed, sendOutcome, sendResource } from '../http/fhir-answers';
 import { etagMatches } from './caching';
 import { pagingNumber } from './paging';
+import { SummaryMode, summarize } from './summary';
 
 const TYPES = new Set<string>(CANONICAL_TYPES);
 const DEFAULT_COUNT = 50;
@@ -109,13 +110,15 @@ interface SearchRequest {
   count: number;
   offset: number;
   summaryCount: boolean;
+  /** `_summary` other than count: which elements of each resource come back */
+  summary: SummaryMode;
   /** the parameters as understood, for the Bundle's links */
   used: string[];
 }
 
 /** Reads the search parameters of a request; an unknown parameter or modifier is an error. */
 function toQuery(type: string, query: Record<string, unknown>): SearchRequest {
-  const out: SearchRequest = { q: {}, count: DEFAULT_COUNT, offset: 0, summaryCount: false, used: [] };
+  const out: SearchRequest = { q: {}, count: DEFAULT_COUNT, offset: 0, summaryCount: false, summary: 'false', used: [] };
   for (const [rawName, rawValue] of Object.entries(query)) {
     const [name, modifier = '', ...rest] = rawName.split(':');
     const param = Object.hasOwn(SEARCH_PARAMS, name) ? SEARCH_PARAMS[name] : undefined;
@@ -130,9 +133,9 @@ function toQuery(type: string, query: Record<string, unknown>): SearchRequest {
     else if (name === '_offset') out.offset = pagingNumber(name, value);
     else if (name === '_summary') {
       if (!['count', 'false', 'true', 'data', 'text'].includes(value)) throw bad(`Unsupported _summary value '${value}'`);
-      if (value !== 'count') continue;
-      out.summaryCount = true;
-      out.used.push('_summary=count');
+      out.used.push(`_summary=${value}`);
+      if (value === 'count') out.summaryCount = true;
+      else out.summary = value as SummaryMode;
     } else {
       param!.set(out.q, value, modifier);
       out.used.push(`${encodeURIComponent(rawName)}=${encodeURIComponent(value)}`);
@@ -158,22 +161,23 @@ export function resourceRoutes(deps: Pick<ServerDeps, 'config' | 'store' | 'sche
     methodNotAllowed(res, allow);
   };
 
-  const entryFor = (base: string, r: StoredResource, views?: Record<string, string>) => ({
+  // web-source is an extension, which the summaries `true` and `text` do not carry
+  const entryFor = (base: string, r: StoredResource, summary: SummaryMode, views?: Record<string, string>) => ({
     fullUrl: `${base}/${r.resourceType}/${r.id}`,
-    resource: withWebSource(r.resource, views),
+    resource: summary === 'true' || summary === 'text' ? summarize(r.resource, summary) : withWebSource(summarize(r.resource, summary), views),
     search: { mode: 'match' as const },
   });
 
   const search = (req: Request, res: Response, type: string, query: Record<string, unknown>) => {
     requireType(type);
-    const { q, count, offset, summaryCount, used } = toQuery(type, query);
+    const { q, count, offset, summaryCount, summary, used } = toQuery(type, query);
     const base = baseUrl(req, deps.config.publicBaseUrl);
     const page = (o: number) => `${base}/${type}?${[...used, `_count=${count}`, `_offset=${o}`].join('&')}`;
     const total = deps.store.count(type, q);
     const bundle: Bundle = { resourceType: 'Bundle', id: randomUUID(), type: 'searchset', total, link: [{ relation: 'self', url: page(offset) }] };
     if (!summaryCount) {
       const views = webViewsFor(req, webViews, deps.config.publicBaseUrl);
-      bundle.entry = deps.store.search(type, q, { count, offset }).map((r) => entryFor(base, r, views));
+      bundle.entry = deps.store.search(type, q, { count, offset }).map((r) => entryFor(base, r, summary, views));
       if (offset + count < total) bundle.link!.push({ relation: 'next', url: page(offset + count) });
       if (offset > 0) bundle.link!.push({ relation: 'previous', url: page(Math.max(0, offset - count)) });
     }

@@ -1,7 +1,7 @@
 import type { Bundle, CodeSystem, OperationOutcome, Parameters } from 'fhir/r4';
 import { failure, httpOf } from './support/kit';
 import { COLOURS, SHAPES, codeSystem, conceptMap, namingSystem, valueSet } from './support/fixtures';
-import { Kodverk, ids, param, seed, startKodverk, txTypes } from './support/server';
+import { Kodverk, ids, param, raw, seed, startKodverk, txTypes } from './support/server';
 
 let server: Kodverk;
 
@@ -31,6 +31,7 @@ beforeAll(async () => {
       concept: [{ code: 'circle' }, { code: 'square' }],
     }),
     valueSet({ id: 'colours-vs' }),
+    valueSet({ id: 'enum-vs', url: 'http://example.org/fhir/ValueSet/enum', name: 'Enum', title: 'Enumerated', publisher: 'Summary Org', text: { status: 'generated', div: '<div xmlns="http://www.w3.org/1999/xhtml">Red</div>' }, compose: { include: [{ system: COLOURS, concept: [{ code: 'red' }] }] } }),
     valueSet({ id: 'atgarder', url: 'http://example.org/fhir/ValueSet/atgarder', name: 'Atgarder', title: 'Åtgärder inom socialtjänsten', publisher: 'Socialstyrelsen' }),
     conceptMap({ id: 'colours-to-shapes' }),
     namingSystem({ id: 'colours-ns' }),
@@ -189,6 +190,42 @@ describe('search', () => {
     }
   });
 
+  // tx-ecosystem requirements: "The server SHALL support the _summary search parameter" (ValueSet)
+  it('answers _summary=true with the summary elements only, tagged SUBSETTED', async () => {
+    const subsetted = { system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationValue', code: 'SUBSETTED' };
+    const [cs] = (await search('CodeSystem', { url: COLOURS, version: '2.0.0', _summary: 'true' })).entry!.map((e) => e.resource as CodeSystem);
+    expect(cs).toMatchObject({ id: 'colours-2', url: COLOURS, version: '2.0.0', status: 'active', content: 'complete' });
+    expect(cs.concept).toBeUndefined();
+    expect(cs.text).toBeUndefined();
+    expect(cs.meta!.tag).toEqual([expect.objectContaining(subsetted)]);
+    // ValueSet.compose is no summary element, but its include's system, version, filter and valueSet are
+    const [vs] = (await search('ValueSet', { _id: 'enum-vs', _summary: 'true' })).entry!.map((e) => e.resource as any);
+    expect(vs).toMatchObject({ url: 'http://example.org/fhir/ValueSet/enum', status: 'active', compose: { include: [{ system: COLOURS }] } });
+    expect(vs.compose.include[0].concept).toBeUndefined();
+    expect(vs.meta.tag).toEqual([expect.objectContaining(subsetted)]);
+  });
+
+  it('answers _summary=text, data and false with the elements each names', async () => {
+    const one = async (summary: string) => (await search('CodeSystem', { url: COLOURS, version: '2.0.0', _summary: summary })).entry![0].resource as CodeSystem;
+    const full = await one('false');
+    expect(full.concept!.length).toBe(3);
+    expect(full.meta!.tag).toBeUndefined();
+    // data: all but the narrative (a resource without one is whole, so not tagged)
+    expect((await one('data')).concept!.length).toBe(3);
+    expect((await one('data')).meta!.tag).toBeUndefined();
+    const vs = async (summary: string) => (await search('ValueSet', { _id: 'enum-vs', _summary: summary })).entry![0].resource as any;
+    const data = await vs('data');
+    expect(data.compose.include[0].concept).toEqual([{ code: 'red' }]);
+    expect(data.text).toBeUndefined();
+    expect(data.meta.tag).toEqual([expect.objectContaining({ code: 'SUBSETTED' })]);
+    // text: narrative, id, meta and the mandatory elements (ValueSet: status; CodeSystem: status, content)
+    expect(Object.keys(await vs('text')).sort()).toEqual(['id', 'meta', 'resourceType', 'status', 'text']);
+    expect(Object.keys(await one('text')).sort()).toEqual(['content', 'id', 'meta', 'resourceType', 'status']);
+    // the paging links keep the choice
+    const b = await search('CodeSystem', { publisher: 'Paging Org', _summary: 'true', _count: 2 });
+    expect(b.link!.find((l) => l.relation === 'next')!.url).toContain('_summary=true');
+  });
+
   it('searches with POST to _search (form encoded)', async () => {
     const b = await server.kit.search({ resourceType: 'CodeSystem', searchParams: { url: COLOURS, version: '1.0.0' }, options: { postSearch: true } });
     expect(ids(b)).toEqual(['colours-1']);
@@ -260,5 +297,17 @@ describe('several versions of one canonical URL', () => {
       server.kit.operation({ resourceType: 'CodeSystem', name: '$validate-code', method: 'GET', input: { url: COLOURS, code: 'blue', ...input } }) as Promise<Parameters>;
     expect(param(await validate({}), 'result')?.valueBoolean).toBe(true);
     expect(param(await validate({ version: '1.0.0' }), 'result')?.valueBoolean).toBe(false);
+  });
+});
+
+// tx-ecosystem requirements (Metadata): "It SHALL populate the CapabilityStatement.fhirVersion and
+// CapabilityStatement.rest[mode = server].security.service properties" and instantiate terminology-server
+describe('metadata', () => {
+  it('states fhirVersion, the security service and that it is a terminology server', async () => {
+    const cs = (await raw(server, 'metadata')).json;
+    expect(cs.fhirVersion).toBe('4.0.1');
+    expect(cs.instantiates).toContain('http://hl7.org/fhir/CapabilityStatement/terminology-server');
+    const rest = cs.rest.find((r: any) => r.mode === 'server');
+    expect(rest.security.service[0].coding).toEqual([expect.objectContaining({ system: 'http://terminology.hl7.org/CodeSystem/restful-security-service', code: 'OAuth' })]);
   });
 });

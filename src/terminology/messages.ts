@@ -89,6 +89,10 @@ export const MESSAGES: Record<string, string> = {
   COMPARE_EXPANSION_FAILED: 'This expansion failed: {0}',
   COMPARE_UNCLOSED: 'The expansion of {0} is not closed (the code system has a grammar or only a fragment is known), so its codes cannot all be listed',
   COMPARE_NO_VALUE_SET: 'Must provide either a {0}ValueSet resource or a {0}Url parameter',
+  // no counterpart in the FHIR validator's bundle: the ecosystem's requirements (CodeSystem.versionNeeded,
+  // CodeSystem.compositional) say what must be reported, not in which words
+  CODESYSTEM_VERSION_NEEDED: "The CodeSystem '{0}' requires a version (versionNeeded), but none was given for the code '{1}'",
+  CODESYSTEM_GRAMMAR_UNKNOWN: 'the CodeSystem is compositional, but this server does not know its grammar, so an expression in it cannot be validated',
   Wrong_type_for_resource_expected: "Wrong type for resource. Expected {0} but found {1} ",
 };
 

@@ -1,6 +1,6 @@
 import type { CodeableConcept, Coding, OperationOutcome, ParametersParameter, ValueSet, ValueSetComposeInclude, CodeSystem } from 'fhir/r4';
 import type { TerminologyContext } from './context';
-import type { CodeSystemProvider, Concept } from './providers/provider';
+import type { CodeSystemProvider, Concept, LocateResult } from './providers/provider';
 import { IssueList, TerminologyError, TxIssue, outcomeOf, txIssue } from './issues';
 import type { TxParameters } from './params';
 import { DesignationSet } from './designations';
@@ -397,7 +397,7 @@ export class ValueSetValidator {
       if (!state.unknownCodes.includes(vs)) {
         state.unknownCodes.push(vs);
         if (prov.info.content === 'complete') {
-          const m = unknownCodeMessage(c.code!, ws, prov.info.version, located.message ?? located.release);
+          const m = unknownCodeMessage(c.code!, ws, prov.info.version, whyUnknown(prov, located));
           state.cause = 'code-invalid';
           msg(m.text);
           op.add({ ...m, severity: 'error', code: 'code-invalid', txType: 'invalid-code', expression: [addToPath(path, 'code')] });
@@ -566,7 +566,7 @@ export class ValueSetValidator {
       if (!cc.system) {
         result = true;
       } else if (cc.system === system && (!determinedVersion || versionOf(cc) === determinedVersion) && this.useThisVersion(cc, version)) {
-        const v = this.determineVersion(path, cc.system, cc.version, version, op, state);
+        const v = this.determineVersion(path, cc.system, cc.version, version, op, state, code);
         const cs = this.findCodeSystem(system, v);
         if (!cs) {
           if (this.params.membershipOnly) return false;
@@ -717,7 +717,7 @@ export class ValueSetValidator {
    * Which code-system version a coding is checked against, given the include's version, the
    * coding's version and the request's version rules; reports mismatches.
    */
-  private determineVersion(path: string, system: string, versionVS: string | undefined, versionCoding: string | undefined, op: IssueList, state: CheckState): string | undefined {
+  private determineVersion(path: string, system: string, versionVS: string | undefined, versionCoding: string | undefined, op: IssueList, state: CheckState, code: string): string | undefined {
     const resolved = resolveCodeSystemVersion(this.params, system, versionVS);
     const checkVersion = (cs: CodeSystemProvider | undefined) => {
       const issue = cs ? resolved.check(cs.info.version, addToPath(path, 'version')) : undefined;
@@ -725,7 +725,9 @@ export class ValueSetValidator {
     };
     let result = resolved.version;
     if (!versionCoding) {
-      checkVersion(this.findCodeSystem(system, result));
+      const cs = this.findCodeSystem(system, result);
+      checkVersion(cs);
+      this.checkVersionNeeded(path, cs, code, op, state);
       return result;
     }
     if (result && versionCoding !== result && versionIsMoreDetailed(result, versionCoding)) result = versionCoding;
@@ -766,6 +768,19 @@ export class ValueSetValidator {
     return result;
   }
 
+  /**
+   * A code system that says versionNeeded: the coding must name its version (tx-ecosystem
+   * requirements: "the $validate-code operation SHALL check that version is populated, and return
+   * an error if it's not"). A version rule of the request for the system (system-version,
+   * force-system-version, check-system-version) names it too.
+   */
+  private checkVersionNeeded(path: string, cs: CodeSystemProvider | undefined, code: string, op: IssueList, state: CheckState): void {
+    if (!cs?.info.versionNeeded) return;
+    if (this.params.versionRules.some((r) => r.target === 'codesystem' && r.system === cs.info.url)) return;
+    const issue = txIssue('error', 'required', 'invalid-data', 'CODESYSTEM_VERSION_NEEDED', [cs.info.url, code], addToPath(path, 'version'));
+    if (op.add(issue)) state.messages.push(issue.text);
+  }
+
   private listDisplaysFromCodeSystem(list: DesignationSet | null, cs: CodeSystemProvider, c: Concept): void {
     list?.addConcept(c, cs.info.language, cs.info.url);
   }
@@ -795,7 +810,7 @@ export class ValueSetValidator {
             op.add(txIssue('warning', 'code-invalid', 'invalid-code', 'UNKNOWN_CODE_IN_FRAGMENT', [code, cs.info.url, cs.info.version], addToPath(path, 'code')));
             return true;
           }
-          const m = unknownCodeMessage(code, cs.info.url, cs.info.version, located.message ?? located.release);
+          const m = unknownCodeMessage(code, cs.info.url, cs.info.version, whyUnknown(cs, located));
           op.add({ ...m, severity: 'error', code: 'code-invalid', txType: 'invalid-code', expression: [addToPath(path, 'code')] });
           addLocateDetail(op, located.detail, path);
         }
@@ -988,6 +1003,16 @@ export class SoftValidationError extends Error {
 }
 
 /** The unknown-code message, with the provider's reason when it gives one (LocateResult.message). */
+/**
+ * What more an unknown-code error says: the provider's reason, else, for a code system marked
+ * compositional whose grammar is not known here, that (tx-ecosystem requirements: "Servers that do
+ * not know the grammar for a CodeSystem that is marked as compositional SHALL note this in
+ * validation errors for the CodeSystem").
+ */
+function whyUnknown(cs: CodeSystemProvider, located: LocateResult): string | undefined {
+  return located.message ?? located.release ?? (cs.grammarUnknown ? formatMessage('CODESYSTEM_GRAMMAR_UNKNOWN', []) : undefined);
+}
+
 export function unknownCodeMessage(code: string, system: string, version?: string, reason?: string): { text: string; messageId: string } {
   const id = version ? 'Unknown_Code_in_Version' : 'Unknown_Code_in';
   const text = formatMessage(id, [code, system, version]);

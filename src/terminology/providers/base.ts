@@ -127,6 +127,11 @@ export abstract class ConceptGraphProvider implements CodeSystemProvider {
 
   abstract locate(code: string): LocateResult;
   abstract roots(): Concept[];
+
+  /** A CodeSystem resource says it is compositional, but only concepts are known here (no grammar). */
+  get grammarUnknown(): boolean {
+    return this.info.compositional === true;
+  }
   abstract all(): Iterable<Concept>;
   abstract totalCount(): number;
   /** Every descendant of a concept (not itself), in code-system order. */

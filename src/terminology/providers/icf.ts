@@ -184,6 +184,11 @@ function withBedomningsfaktorer<T extends ProviderClass>(Base: T) {
     private readonly qualified = new Map<string, LocateResult>();
     private readonly baseOf = new WeakMap<Concept, Concept>();
 
+    /** ICF's grammar (a category with its qualifiers) is known here. */
+    override get grammarUnknown(): boolean {
+      return false;
+    }
+
     override locate(code: string): LocateResult {
       const plain = super.locate(code);
       if (plain.concept) return plain;

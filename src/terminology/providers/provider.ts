@@ -220,4 +220,10 @@ export interface CodeSystemProvider {
    * model); undefined when the check was complete.
    */
   incompleteValidation?(concept: Concept): string | undefined;
+  /**
+   * The code system is marked compositional (CodeSystem.compositional) but this provider knows no
+   * grammar for it: a code it does not have may be a valid expression it cannot judge, which the
+   * unknown-code error says.
+   */
+  readonly grammarUnknown?: boolean;
 }

@@ -185,6 +185,11 @@ export class SnomedProvider extends ConceptGraphProvider implements IndexedCodeS
    * A post-coordinated expression is checked for its grammar and concepts, and against the concept
    * model when the release has its rules (MRCM reference sets); without them, that is said.
    */
+  /** Snomed CT's compositional grammar is parsed and checked here. */
+  override get grammarUnknown(): boolean {
+    return false;
+  }
+
   incompleteValidation(c: Concept): string | undefined {
     return this.built.expressionOf(c) && !this.mrcm.hasRules ? formatMessage('SCT_EXPRESSION_NOT_CHECKED_MRCM', []) : undefined;
   }

@@ -1,0 +1,90 @@
+import type { CodeSystem, ParametersParameter, ValueSet } from 'fhir/r4';
+import { openDatabase } from '../../src/store/database';
+import { ResourceStore } from '../../src/store/resource-store';
+import { StoreResourceSource } from '../../src/terminology/store-source';
+import { TerminologyEngine } from '../../src/terminology/engine';
+
+/**
+ * What a CodeSystem resource declares about itself and $validate-code must honour (tx-ecosystem
+ * requirements.md, "Code system Functionality"): versionNeeded ("the $validate-code operation SHALL
+ * check that version is populated, and return an error if it's not") and compositional ("Servers
+ * that do not know the grammar for a CodeSystem that is marked as compositional SHALL note this in
+ * validation errors for the CodeSystem").
+ */
+
+const engine = new TerminologyEngine(new StoreResourceSource(new ResourceStore(openDatabase(':memory:'))));
+const param = (out: ParametersParameter[], name: string): any => {
+  const p = out.find((x) => x.name === name);
+  return p && (Object.entries(p).find(([k]) => k.startsWith('value'))?.[1] ?? p.resource);
+};
+const cs = (more: Partial<CodeSystem>): CodeSystem => ({
+  resourceType: 'CodeSystem',
+  url: 'urn:example:cs',
+  version: '2',
+  status: 'active',
+  content: 'complete',
+  concept: [{ code: 'a', display: 'A' }, { code: 'b', display: 'B' }],
+  ...more,
+});
+const VS: ValueSet = { resourceType: 'ValueSet', url: 'urn:example:vs', status: 'active', compose: { include: [{ system: 'urn:example:cs' }] } };
+const issues = (out: ParametersParameter[]) => (param(out, 'issues')?.issue ?? []) as any[];
+
+describe('CodeSystem.versionNeeded', () => {
+  const tx = [cs({ versionNeeded: true }), VS];
+  const inValueSet = (coding: object, extra: ParametersParameter[] = []) =>
+    engine.validateValueSetCode({ parameters: [{ name: 'url', valueUri: VS.url }, { name: 'coding', valueCoding: coding }, ...extra], txResources: tx });
+  const inCodeSystem = (extra: ParametersParameter[]) =>
+    engine.validateCodeSystemCode({ parameters: [{ name: 'url', valueUri: 'urn:example:cs' }, { name: 'code', valueCode: 'a' }, ...extra], txResources: tx });
+
+  it('a coding without a version is an error, at the coding’s version', () => {
+    const out = inValueSet({ system: 'urn:example:cs', code: 'a' });
+    expect(param(out, 'result')).toBe(false);
+    expect(param(out, 'message')).toBe("The CodeSystem 'urn:example:cs' requires a version (versionNeeded), but none was given for the code 'a'");
+    expect(issues(out)).toEqual([
+      expect.objectContaining({ severity: 'error', code: 'required', details: expect.objectContaining({ coding: [expect.objectContaining({ code: 'invalid-data' })] }), expression: ['Coding.version'] }),
+    ]);
+  });
+
+  it('a coding with its version, or a request version rule for the system, is valid', () => {
+    expect(param(inValueSet({ system: 'urn:example:cs', code: 'a', version: '2' }), 'result')).toBe(true);
+    expect(param(inValueSet({ system: 'urn:example:cs', code: 'a' }, [{ name: 'system-version', valueCanonical: 'urn:example:cs|2' }]), 'result')).toBe(true);
+  });
+
+  it('CodeSystem/$validate-code: the version parameter states it', () => {
+    expect(param(inCodeSystem([]), 'result')).toBe(false);
+    expect(issues(inCodeSystem([])).map((i) => i.expression)).toEqual([['version']]);
+    expect(param(inCodeSystem([{ name: 'version', valueString: '2' }]), 'result')).toBe(true);
+  });
+
+  it('a code system without versionNeeded needs no version', () => {
+    const out = engine.validateValueSetCode({ parameters: [{ name: 'url', valueUri: VS.url }, { name: 'coding', valueCoding: { system: 'urn:example:cs', code: 'a' } }], txResources: [cs({}), VS] });
+    expect(param(out, 'result')).toBe(true);
+    expect(issues(out)).toEqual([]);
+  });
+});
+
+describe('CodeSystem.compositional', () => {
+  const validate = (c: CodeSystem, code: string) =>
+    engine.validateCodeSystemCode({ parameters: [{ name: 'url', valueUri: 'urn:example:cs' }, { name: 'code', valueCode: code }], txResources: [c] });
+
+  it('an unknown code of a compositional code system whose grammar is unknown: the error says so', () => {
+    const out = validate(cs({ compositional: true }), 'a:b');
+    expect(param(out, 'result')).toBe(false);
+    const text = "Unknown code 'a:b' in the CodeSystem 'urn:example:cs' version '2' (the CodeSystem is compositional, but this server does not know its grammar, so an expression in it cannot be validated)";
+    expect(param(out, 'message')).toBe(text);
+    expect(issues(out)[0]).toMatchObject({ severity: 'error', code: 'code-invalid', details: { text }, expression: ['code'] });
+    // through a value set too
+    const inVs = engine.validateValueSetCode({ parameters: [{ name: 'url', valueUri: VS.url }, { name: 'coding', valueCoding: { system: 'urn:example:cs', code: 'a:b' } }], txResources: [cs({ compositional: true }), VS] });
+    expect(param(inVs, 'message')).toContain('does not know its grammar');
+  });
+
+  it('a code system not marked compositional takes no expression, and its error says nothing of a grammar', () => {
+    const out = validate(cs({}), 'a:b');
+    expect(param(out, 'result')).toBe(false);
+    expect(param(out, 'message')).toBe("Unknown code 'a:b' in the CodeSystem 'urn:example:cs' version '2'");
+  });
+
+  it('a known code of a compositional code system is valid as usual', () => {
+    expect(param(validate(cs({ compositional: true }), 'a'), 'result')).toBe(true);
+  });
+});

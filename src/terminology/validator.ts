@@ -229,7 +229,7 @@ export class ValueSetValidator {
 
       if (v === true) {
         if (state.contentMode === 'example') {
-          const m = `The system ${c.system} was found but did not contain enough information to properly validate the code "${c.code}" ("${c.display}") (mode = ${state.contentMode})`;
+          const m = `The system ${c.system} was found but did not contain enough information to properly validate the code "${c.code}" ("${c.display ?? ''}") (mode = ${state.contentMode})`;
           msg(m);
           op.add({ severity: 'warning', code: 'not-found', txType: 'vs-invalid', text: m, expression: path ? [path] : undefined });
         } else if (c.display && list.items.length > 0) {

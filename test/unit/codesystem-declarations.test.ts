@@ -88,3 +88,15 @@ describe('CodeSystem.compositional', () => {
     expect(param(validate(cs({ compositional: true }), 'a'), 'result')).toBe(true);
   });
 });
+
+describe('CodeSystem.content = example', () => {
+  // processed (as the reference does), with a warning that the code could not be properly validated
+  const validate = (extra: ParametersParameter[]) =>
+    engine.validateCodeSystemCode({ parameters: [{ name: 'url', valueUri: 'urn:example:cs' }, { name: 'code', valueCode: 'a' }, ...extra], txResources: [cs({ content: 'example' })] });
+
+  it('the warning quotes the display given, or nothing (never "undefined")', () => {
+    expect(param(validate([]), 'message')).toBe('The system urn:example:cs was found but did not contain enough information to properly validate the code "a" ("") (mode = example)');
+    expect(param(validate([{ name: 'display', valueString: 'A' }]), 'message')).toBe('The system urn:example:cs was found but did not contain enough information to properly validate the code "a" ("A") (mode = example)');
+    expect(param(validate([]), 'result')).toBe(true);
+  });
+});

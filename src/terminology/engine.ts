@@ -203,6 +203,14 @@ export class TerminologyEngine {
         400,
       );
     }
+    const systems = [...new Set((value.coded.coding ?? []).flatMap((c) => (c.system ? [c.system] : [])))];
+    if (params.noMembershipCheck && systems.length > 0) {
+      // valueSetMode NO_MEMBERSHIP_CHECK (tx-ecosystem requirements: "The server SHALL support the
+      // mode/valueSetMode parameter"): the value set is not consulted; each coding is validated
+      // against its code system, as CodeSystem/$validate-code does (tx.fhir.org: "we ignore the value set")
+      const own: ValueSet = { resourceType: 'ValueSet', status: 'active', url: vs.url, version: vs.version, compose: { include: systems.map((system) => ({ system })) } };
+      return new ValueSetValidator(ctx, params, own, [], true).validate(value.coded, value.mode);
+    }
     const validator = new ValueSetValidator(ctx, params, vs);
     try {
       validator.prepare();

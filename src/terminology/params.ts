@@ -80,6 +80,8 @@ export class TxParameters {
   limit?: number;
   /** $validate-code: is an abstract (not selectable) code acceptable? */
   abstractOk = true;
+  /** $validate-code valueSetMode NO_MEMBERSHIP_CHECK: each code is judged by its code system alone */
+  noMembershipCheck = false;
   /** the values of each list above, for adding without scanning it */
   private readonly listed = new Map<string[], Set<string>>();
 
@@ -204,6 +206,20 @@ export class TxParameters {
         }
         const mode: VersionRuleMode = name.startsWith('check') ? 'check' : name.startsWith('force') ? 'override' : 'default';
         this.versionRules.push({ system: url, version, mode, parameter: name, target: name.includes('valueset') ? 'valueset' : 'codesystem' });
+        return;
+      }
+      case 'valueSetMode': {
+        // the FHIR validator's ValidationOptions.ValueSetMode (FHIR-41229), as tx.fhir.org reads it;
+        // the validator spells the membership mode CHECK_MEMERSHIP_ONLY
+        const mode = typeof v === 'string' ? v.trim() : '';
+        if (mode === 'CHECK_MEMBERSHIP_ONLY' || mode === 'CHECK_MEMERSHIP_ONLY') this.bools.set('valueset-membership-only', true);
+        else if (mode === 'NO_MEMBERSHIP_CHECK') this.noMembershipCheck = true;
+        else if (mode !== 'ALL_CHECKS') {
+          throw TerminologyError.of(
+            { severity: 'error', code: 'invalid', txType: 'invalid-data', text: `The parameter 'valueSetMode' must be ALL_CHECKS, CHECK_MEMBERSHIP_ONLY or NO_MEMBERSHIP_CHECK, not '${String(v ?? '').slice(0, 40)}'` },
+            400,
+          );
+        }
         return;
       }
       case 'exclude-system':

@@ -3,6 +3,7 @@ import { openDatabase } from '../../src/store/database';
 import { ResourceStore } from '../../src/store/resource-store';
 import { StoreResourceSource } from '../../src/terminology/store-source';
 import { TerminologyEngine } from '../../src/terminology/engine';
+import { refusal } from '../helpers/refusal';
 
 /**
  * What a CodeSystem resource declares about itself and $validate-code must honour (tx-ecosystem
@@ -98,5 +99,44 @@ describe('CodeSystem.content = example', () => {
     expect(param(validate([]), 'message')).toBe('The system urn:example:cs was found but did not contain enough information to properly validate the code "a" ("") (mode = example)');
     expect(param(validate([{ name: 'display', valueString: 'A' }]), 'message')).toBe('The system urn:example:cs was found but did not contain enough information to properly validate the code "a" ("A") (mode = example)');
     expect(param(validate([]), 'result')).toBe(true);
+  });
+});
+
+// tx-ecosystem requirements ($validate-code parameters): "The server SHALL support the mode/valueSetMode parameter"
+describe('$validate-code valueSetMode', () => {
+  const ONLY_A: ValueSet = { resourceType: 'ValueSet', url: 'urn:example:vs:a', status: 'active', compose: { include: [{ system: 'urn:example:cs', concept: [{ code: 'a' }] }] } };
+  const validate = (coding: object, mode?: string) =>
+    engine.validateValueSetCode({
+      parameters: [{ name: 'url', valueUri: ONLY_A.url }, { name: 'coding', valueCoding: coding }, ...(mode ? [{ name: 'valueSetMode', valueCode: mode }] : [])],
+      txResources: [cs({}), ONLY_A],
+    });
+
+  it('NO_MEMBERSHIP_CHECK: a code of the code system is valid though the value set does not hold it', () => {
+    expect(param(validate({ system: 'urn:example:cs', code: 'b' }), 'result')).toBe(false);
+    const out = validate({ system: 'urn:example:cs', code: 'b' }, 'NO_MEMBERSHIP_CHECK');
+    expect(param(out, 'result')).toBe(true);
+    expect(param(out, 'display')).toBe('B');
+    expect(issues(out)).toEqual([]);
+  });
+
+  it('NO_MEMBERSHIP_CHECK still judges the code by its code system: unknown codes and wrong displays are errors', () => {
+    const unknown = validate({ system: 'urn:example:cs', code: 'zz' }, 'NO_MEMBERSHIP_CHECK');
+    expect(param(unknown, 'result')).toBe(false);
+    expect(issues(unknown).map((i) => i.details.coding[0].code)).toEqual(['invalid-code']);
+    expect(param(validate({ system: 'urn:example:cs', code: 'b', display: 'Wrong' }, 'NO_MEMBERSHIP_CHECK'), 'result')).toBe(false);
+  });
+
+  it('ALL_CHECKS is the default; CHECK_MEMBERSHIP_ONLY (also as the FHIR validator spells it, CHECK_MEMERSHIP_ONLY) still asks membership', () => {
+    expect(param(validate({ system: 'urn:example:cs', code: 'b' }, 'ALL_CHECKS'), 'result')).toBe(false);
+    for (const mode of ['CHECK_MEMBERSHIP_ONLY', 'CHECK_MEMERSHIP_ONLY']) {
+      expect(param(validate({ system: 'urn:example:cs', code: 'a' }, mode), 'result')).toBe(true);
+      expect(param(validate({ system: 'urn:example:cs', code: 'b' }, mode), 'result')).toBe(false);
+    }
+  });
+
+  it('another value is refused (400), not ignored', () => {
+    const e = refusal(() => validate({ system: 'urn:example:cs', code: 'a' }, 'SOMETIMES'));
+    expect(e.httpStatus).toBe(400);
+    expect(e.issues[0].text).toBe("The parameter 'valueSetMode' must be ALL_CHECKS, CHECK_MEMBERSHIP_ONLY or NO_MEMBERSHIP_CHECK, not 'SOMETIMES'");
   });
 });

@@ -10,6 +10,8 @@ const common: OperationParameterDefinition[] = [
   { name: 'activeOnly', type: 'boolean' },
   { name: 'lenient-display-validation', type: 'boolean' },
   { name: 'valueset-membership-only', type: 'boolean' },
+  // ALL_CHECKS | CHECK_MEMBERSHIP_ONLY | NO_MEMBERSHIP_CHECK (the FHIR validator's ValueSetMode)
+  { name: 'valueSetMode', type: 'code' },
   ...SHARED_PARAMETERS,
 ];
 

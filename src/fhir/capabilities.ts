@@ -93,8 +93,14 @@ function versionsOf(versions: Set<string>, filters: { code: string; op: string[]
 export function terminologyCapabilities(store: ResourceStore, base: string): TerminologyCapabilities {
   const bySystem = new Map<string, Set<string>>();
   // the code systems providers serve from packages (UCUM, BCP-47, ...), then the stored ones
-  for (const cs of [...builtInCodeSystems(), ...store.summaries('CodeSystem')]) {
+  const builtIn = builtInCodeSystems();
+  for (const cs of [...builtIn, ...store.summaries('CodeSystem')]) {
     if (!cs.url || cs.content === 'supplement') continue;
+    // a stored stub without content (content = not-present: FHIR core's Snomed CT with no release
+    // imported) is held, not supported: the ecosystem routes requests by this list (requirements.html:
+    // a supported code system is one served correctly by $expand, $validate-code and $lookup). The
+    // providers (UCUM, BCP-47, ...) serve theirs whatever their resource says.
+    if (cs.content === 'not-present' && !builtIn.includes(cs as any)) continue;
     const set = bySystem.get(cs.url) ?? new Set<string>();
     if (cs.version) set.add(cs.version);
     bySystem.set(cs.url, set);

@@ -1002,7 +1002,6 @@ export class SoftValidationError extends Error {
   }
 }
 
-/** The unknown-code message, with the provider's reason when it gives one (LocateResult.message). */
 /**
  * What more an unknown-code error says: the provider's reason, else, for a code system marked
  * compositional whose grammar is not known here, that (tx-ecosystem requirements: "Servers that do
@@ -1013,6 +1012,7 @@ function whyUnknown(cs: CodeSystemProvider, located: LocateResult): string | und
   return located.message ?? located.release ?? (cs.grammarUnknown ? formatMessage('CODESYSTEM_GRAMMAR_UNKNOWN', []) : undefined);
 }
 
+/** The unknown-code message, with the provider's reason when it gives one (LocateResult.message). */
 export function unknownCodeMessage(code: string, system: string, version?: string, reason?: string): { text: string; messageId: string } {
   const id = version ? 'Unknown_Code_in_Version' : 'Unknown_Code_in';
   const text = formatMessage(id, [code, system, version]);

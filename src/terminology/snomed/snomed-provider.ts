@@ -181,15 +181,15 @@ export class SnomedProvider extends ConceptGraphProvider implements IndexedCodeS
     return e ? walk(e) : undefined;
   }
 
-  /**
-   * A post-coordinated expression is checked for its grammar and concepts, and against the concept
-   * model when the release has its rules (MRCM reference sets); without them, that is said.
-   */
   /** Snomed CT's compositional grammar is parsed and checked here. */
   override get grammarUnknown(): boolean {
     return false;
   }
 
+  /**
+   * A post-coordinated expression is checked for its grammar and concepts, and against the concept
+   * model when the release has its rules (MRCM reference sets); without them, that is said.
+   */
   incompleteValidation(c: Concept): string | undefined {
     return this.built.expressionOf(c) && !this.mrcm.hasRules ? formatMessage('SCT_EXPRESSION_NOT_CHECKED_MRCM', []) : undefined;
   }

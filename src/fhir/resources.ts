@@ -1,7 +1,7 @@
 import express, { Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import type { Bundle } from 'fhir/r4';
-import { WebViews, webViewsFor, withWebSource } from './web-source';
+import { WebViews, webViewsFor, withPage } from './web-source';
 import type { ServerDeps } from '../http/dependencies';
 import { CANONICAL_TYPES, ResourceQuery, StoredResource, TextMatch } from '../store/resource-store';
 import { TerminologyError } from '../terminology/issues';
@@ -164,7 +164,7 @@ export function resourceRoutes(deps: Pick<ServerDeps, 'config' | 'store' | 'sche
   // web-source is an extension, which the summaries `true` and `text` do not carry
   const entryFor = (base: string, r: StoredResource, summary: SummaryMode, views?: Record<string, string>) => ({
     fullUrl: `${base}/${r.resourceType}/${r.id}`,
-    resource: summary === 'true' || summary === 'text' ? summarize(r.resource, summary) : withWebSource(summarize(r.resource, summary), views),
+    resource: summary === 'true' || summary === 'text' ? summarize(r.resource, summary) : withPage(summarize(r.resource, summary), views),
     search: { mode: 'match' as const },
   });
 
@@ -197,7 +197,7 @@ export function resourceRoutes(deps: Pick<ServerDeps, 'config' | 'store' | 'sche
       res.set(headers);
       return void res.status(304).end();
     }
-    sendResource(res, 200, withWebSource(r.resource, webViewsFor(req, webViews, deps.config.publicBaseUrl)), headers);
+    sendResource(res, 200, withPage(r.resource, webViewsFor(req, webViews, deps.config.publicBaseUrl)), headers);
   };
 
   router.get('/:type', (req, res) => search(req, res, req.params.type, req.query as Record<string, unknown>));

@@ -1,6 +1,6 @@
 import type { Request } from 'express';
 import { rootUrl } from '../http/fhir-answers';
-import { WEB_SOURCE } from '../terminology/engine';
+import { withWebSource } from '../terminology/web-source';
 
 /** Page path prefixes by resource type (the id follows), given by the composition root. */
 export type WebViews = Readonly<Record<string, string>>;
@@ -14,11 +14,9 @@ export function webViewsFor(req: Request, views: WebViews | undefined, publicBas
 
 /**
  * A stored resource as the API returns it: with web-source naming its page (the terminology
- * ecosystem IG: "populated when the CodeSystem and ValueSet are read"). The stored copy is not
- * touched; a resource that already names a web source keeps its own.
+ * ecosystem IG: "populated when the CodeSystem and ValueSet are read").
  */
-export function withWebSource<T extends { resourceType?: string; id?: string; extension?: any[] }>(resource: T, views: Record<string, string> | undefined): T {
+export function withPage<T extends { resourceType?: string; id?: string; extension?: { url?: string }[] }>(resource: T, views: Record<string, string> | undefined): T {
   const prefix = resource.resourceType ? views?.[resource.resourceType] : undefined;
-  if (!prefix || !resource.id || resource.extension?.some((e) => e?.url === WEB_SOURCE)) return resource;
-  return { ...resource, extension: [...(resource.extension ?? []), { url: WEB_SOURCE, valueUrl: prefix + encodeURIComponent(resource.id) }] };
+  return prefix && resource.id ? withWebSource(resource, prefix + encodeURIComponent(resource.id)) : resource;
 }

@@ -14,12 +14,10 @@ import { presentVersions } from './expander';
 import { lookupCode } from './lookup';
 import { pinValueSet, resolveCodeSystemVersion } from './resolution';
 import { translate } from './translate';
+import { withWebSource } from './web-source';
 import { ValueSetComparer, comparisonParameters } from './compare';
 
 /** One call's inputs, as the FHIR layer parsed them. */
-/** http://hl7.org/fhir/StructureDefinition/web-source: where a human can look at the resource. */
-export const WEB_SOURCE = 'http://hl7.org/fhir/StructureDefinition/web-source';
-
 export interface OperationRequest {
   /** every parameter of the call (Parameters.parameter or the query string as strings) */
   parameters: ParametersParameter[];
@@ -130,8 +128,7 @@ export class TerminologyEngine {
     // terminology ecosystem IG asks for it "in any $expand of the value set (just for the root)"
     const prefix = req.webViews?.ValueSet;
     const held = instance ? true : get(req.parameters, 'valueSet')?.resource !== vs && ctx.isStored('ValueSet', vs);
-    if (!prefix || !vs.id || !held || expansion.extension?.some((e) => e.url === WEB_SOURCE)) return expansion;
-    return { ...expansion, extension: [...(expansion.extension ?? []), { url: WEB_SOURCE, valueUrl: prefix + encodeURIComponent(vs.id) }] };
+    return prefix && vs.id && held ? withWebSource(expansion, prefix + encodeURIComponent(vs.id)) : expansion;
   }
 
   // ---- $compare (also $related) ------------------------------------------------------------

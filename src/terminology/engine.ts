@@ -13,7 +13,7 @@ import { canonicalOf, compareVersions, splitCanonical } from './versions';
 import { presentVersions } from './expander';
 import { lookupCode } from './lookup';
 import { pinValueSet, resolveCodeSystemVersion } from './resolution';
-import { translate } from './translate';
+import { dependencyOf, translate } from './translate';
 import { withWebSource } from './web-source';
 import { ValueSetComparer, comparisonParameters } from './compare';
 
@@ -412,6 +412,7 @@ export class TerminologyEngine {
       conceptMap: (get(p, 'conceptMap')?.resource as ConceptMap | undefined) ?? instance,
       sourceScope: str(p, 'sourceScope') ?? str(p, 'source'),
       targetScope: str(p, 'targetScope') ?? str(p, 'target'),
+      dependencies: p.filter((x) => x.name === 'dependency').map(dependencyOf),
     });
   }
 

@@ -1,4 +1,4 @@
-import type { Coding, ConceptMap, ConceptMapGroup, ConceptMapGroupElementTarget, ParametersParameter } from 'fhir/r4';
+import type { Coding, ConceptMap, ConceptMapGroup, ConceptMapGroupElementTarget, ConceptMapGroupElementTargetDependsOn, ParametersParameter } from 'fhir/r4';
 import type { TerminologyContext } from './context';
 import { TerminologyError } from './issues';
 import { canonicalOf, splitCanonical } from './versions';
@@ -18,6 +18,31 @@ export interface TranslateInput {
   /** value sets the maps must declare as their scope */
   sourceScope?: string;
   targetScope?: string;
+  /** what the client says about other elements (R4 `dependency`): a target's dependsOn is met from these */
+  dependencies?: Dependency[];
+}
+
+/** One `dependency` of the request: an element (R5: attribute) and its value as codings or a plain value. */
+export interface Dependency {
+  element?: string;
+  codings: Coding[];
+}
+
+/**
+ * A `dependency` parameter: R4 parts element (uri) and concept (CodeableConcept); R5 names them
+ * attribute and value[x] (code, Coding, string, boolean). Given without parts (a query string) it
+ * says nothing that can be checked, and is refused rather than ignored: ignoring it would answer
+ * mappings as if their conditions had been met, or not met, unasked.
+ */
+export function dependencyOf(p: ParametersParameter): Dependency {
+  const part = (name: string) => p.part?.find((x) => x.name === name);
+  const element = part('element')?.valueUri ?? part('attribute')?.valueUri ?? part('element')?.valueString ?? part('attribute')?.valueString;
+  const concept = part('concept') ?? part('value');
+  const codings: Coding[] = [...(concept?.valueCodeableConcept?.coding ?? (concept?.valueCoding ? [concept.valueCoding] : []))];
+  const plain = concept?.valueCode ?? concept?.valueString ?? (concept?.valueBoolean !== undefined ? String(concept.valueBoolean) : undefined);
+  if (plain !== undefined) codings.push({ code: plain });
+  if (!element || !codings.length) throw bad("A dependency needs an element (part 'element') and a value (part 'concept'), sent as parts of a Parameters body");
+  return { element, codings };
 }
 
 function bad(text: string): TerminologyError {
@@ -99,7 +124,7 @@ export function translate(ctx: TerminologyContext, maps: ConceptMap[], input: Tr
     }
   }
 
-  const matches = new Matches();
+  const matches = new Matches(input.dependencies ?? []);
   const used: string[] = [];
   for (const cm of named ? candidates : consultationOrder(candidates)) {
     const origin = canonicalOf(cm.url ?? '', cm.version);
@@ -114,7 +139,7 @@ export function translate(ctx: TerminologyContext, maps: ConceptMap[], input: Tr
       if (input.otherSystem && src.url !== input.otherSystem) continue;
       for (const el of g.element ?? []) {
         for (const t of el.target ?? []) {
-          if (t.code !== code) continue;
+          if (t.code !== code || !matches.holds(t, g, el.code)) continue;
           const m = targetMatch(t, g, origin);
           m.part!.push({ name: 'source', valueCoding: clean({ system: src.url, version: g.sourceVersion, code: el.code, display: el.display }) });
           matches.add(m);
@@ -130,7 +155,11 @@ export function translate(ctx: TerminologyContext, maps: ConceptMap[], input: Tr
     const fits = candidates.some((cm) => hasGroupFor(cm, system!, input.reverse, input.otherSystem));
     const from = input.reverse ? input.otherSystem : system;
     const to = input.reverse ? system : input.otherSystem;
-    out.push({ name: 'message', valueString: fits ? 'No translations found' : `No ConceptMap is available to translate from '${from ?? '(unspecified)'}' to '${to ?? '(unspecified)'}'` });
+    let message = fits ? 'No translations found' : `No ConceptMap is available to translate from '${from ?? '(unspecified)'}' to '${to ?? '(unspecified)'}'`;
+    // a mapping the map makes only under conditions the request does not meet is not an answer,
+    // but "none found" would hide that it exists: the client is told which dependency it needs
+    if (matches.unmet.length) message += `. ${matches.unmet.join('; ')}`;
+    out.push({ name: 'message', valueString: message });
   }
   out.push(...matches.list);
   // the other maps consulted through group.unmapped (other-map), after the one the chain started from
@@ -159,7 +188,7 @@ function forwardMatches(
     if (groupSystem(g.source).url !== system) continue;
     if (otherSystem && groupSystem(g.target).url !== otherSystem) continue;
     const elements = (g.element ?? []).filter((el) => el.code === code);
-    for (const el of elements) for (const t of el.target ?? []) matches.add(targetMatch(t, g, origin));
+    for (const el of elements) for (const t of el.target ?? []) if (matches.holds(t, g, el.code)) matches.add(targetMatch(t, g, origin));
     if (elements.length) continue;
     if (g.unmapped?.mode === 'other-map') {
       const ref = g.unmapped.url ?? (g.unmapped as any).otherMap;
@@ -306,11 +335,29 @@ function isTranslation(m: ParametersParameter): boolean {
 
 /**
  * The matches of one request, each said once: two maps (or a map and the one it defers to) that
- * reach the same concept make one statement, the first map consulted answering for it.
+ * reach the same concept make one statement, the first map consulted answering for it. A target
+ * with dependsOn "is only applicable if the specified element can be resolved, and it has the
+ * specified value" (R4 ConceptMap): it is a match only when the request's dependencies say so.
  */
 class Matches {
   readonly list: ParametersParameter[] = [];
+  /** the conditional mappings left out, each said as what it would have needed */
+  readonly unmet: string[] = [];
   private readonly seen = new Set<string>();
+
+  constructor(private readonly dependencies: Dependency[]) {}
+
+  /** Whether every dependsOn of the target is met by a dependency of the request (recording it when not). */
+  holds(t: ConceptMapGroupElementTarget, g: ConceptMapGroup, sourceCode: string | undefined): boolean {
+    const missing = (t.dependsOn ?? []).filter((d) => !this.dependencies.some((dep) => satisfies(dep, d)));
+    if (!missing.length) return true;
+    const needs = missing.map((d) => `'${d.property}' = '${d.system ? `${d.system}#` : ''}${d.value}'`).join(' and ');
+    const supplied = this.dependencies.length ? 'the dependencies given do not say so' : 'no dependency was given';
+    this.unmet.push(
+      `The mapping of '${groupSystem(g.source).url ?? ''}#${sourceCode ?? ''}' to '${groupSystem(g.target).url ?? ''}#${t.code ?? ''}' holds only when ${needs}, and ${supplied}`,
+    );
+    return false;
+  }
 
   add(m: ParametersParameter): void {
     const key = Matches.key(m);
@@ -326,6 +373,15 @@ class Matches {
     if (c) return `${c.system ?? ''}|${c.code ?? ''}`;
     return m.part?.some((p) => p.name === 'noMap') ? 'noMap' : undefined;
   }
+}
+
+/**
+ * Whether a dependency of the request gives the element a dependsOn names the value it needs: the
+ * same element, and a coding with that code (in that system, when both say one) or that plain value.
+ */
+function satisfies(dep: Dependency, d: ConceptMapGroupElementTargetDependsOn): boolean {
+  if (dep.element !== d.property) return false;
+  return dep.codings.some((c) => c.code === d.value && (!d.system || !c.system || c.system === splitCanonical(d.system).url));
 }
 
 /**

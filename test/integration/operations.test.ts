@@ -88,6 +88,27 @@ describe('terminology operations over HTTP', () => {
     expect(match.part.find((x: any) => x.name === 'concept').valueCoding.code).toBe('SoL2025-26:1:6');
   });
 
+  it('honours a dependency sent as parts of a Parameters body, and refuses one in the query string (dependsOn)', async () => {
+    const map = {
+      resourceType: 'ConceptMap', url: 'urn:example:cm:dep', status: 'active',
+      group: [{ source: 'urn:example:a', target: 'urn:example:b', element: [{ code: 'x', target: [{ code: 'Y', equivalence: 'equivalent', dependsOn: [{ property: 'urn:example:side', value: 'left' }] }] }] }],
+    };
+    const translateWith = (extra: any[]) =>
+      client.operation({
+        name: 'translate',
+        resourceType: 'ConceptMap',
+        input: { resourceType: 'Parameters', parameter: [{ name: 'conceptMap', resource: map }, { name: 'system', valueUri: 'urn:example:a' }, { name: 'code', valueCode: 'x' }, ...extra] },
+      });
+    const without: any = await translateWith([]);
+    expect(param(without, 'result')).toBe(false);
+    expect(param(without, 'message')).toMatch(/holds only when 'urn:example:side' = 'left'/);
+    const given: any = await translateWith([{ name: 'dependency', part: [{ name: 'element', valueUri: 'urn:example:side' }, { name: 'concept', valueCodeableConcept: { coding: [{ code: 'left' }] } }] }]);
+    expect(param(given, 'result')).toBe(true);
+    const res = await fetch(`${server.fhirBase}/ConceptMap/$translate?system=urn:example:a&code=x&dependency=left`);
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as any).resourceType).toBe('OperationOutcome');
+  });
+
   it('uses code systems sent with the request (tx-resource)', async () => {
     const out: any = await client.operation({
       name: 'expand',

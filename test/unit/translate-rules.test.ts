@@ -261,3 +261,77 @@ describe("group.unmapped mode other-map hands a code the group has no element fo
     expect(() => run('a3', [first, back])).toThrow(/circular group.unmapped reference to urn:example:cm:first\|1/);
   });
 });
+
+describe('dependsOn: a mapping that holds only when another element has a value (R4 ConceptMap.group.element.target.dependsOn)', () => {
+  const SITE = 'urn:example:element:site';
+  const SITES = 'urn:example:cs:site';
+  const conditional: ConceptMap = {
+    ...{ resourceType: 'ConceptMap', url: 'urn:example:cm:conditional', version: '1', status: 'active' },
+    group: [
+      {
+        source: SRC,
+        target: TGT,
+        element: [
+          {
+            code: 'pain',
+            target: [
+              { code: 'ARM-PAIN', equivalence: 'equivalent', dependsOn: [{ property: SITE, system: SITES, value: 'arm' }] },
+              { code: 'LEG-PAIN', equivalence: 'equivalent', dependsOn: [{ property: SITE, system: SITES, value: 'leg' }] },
+              { code: 'PAIN', equivalence: 'wider' },
+            ],
+          },
+          { code: 'only-arm', target: [{ code: 'ARM', equivalence: 'equivalent', dependsOn: [{ property: SITE, value: 'arm' }] }] },
+        ],
+      },
+    ],
+  };
+  const dependency = (value: ParametersParameter) => ({ name: 'dependency', part: [{ name: 'element', valueUri: SITE }, value] });
+  const run = (code: string, extra: ParametersParameter[] = [], reverse = false) =>
+    engine.translate({
+      parameters: reverse
+        ? [{ name: 'targetSystem', valueUri: TGT }, { name: 'targetCode', valueCode: code }, ...extra]
+        : [{ name: 'system', valueUri: SRC }, { name: 'code', valueCode: code }, ...extra],
+      txResources: [conditional],
+    });
+
+  it('without the dependency only the unconditional target is a match', () => {
+    expect(targets(run('pain'))).toEqual(['PAIN wider']);
+  });
+
+  it('a dependency with the value (as a CodeableConcept, in the system named) adds the mapping that needs it, and only that one', () => {
+    const arm = dependency({ name: 'concept', valueCodeableConcept: { coding: [{ system: SITES, code: 'arm' }] } });
+    expect(targets(run('pain', [arm]))).toEqual(['ARM-PAIN equivalent', 'PAIN wider']);
+  });
+
+  it('a value in another system, or for another element, does not meet it', () => {
+    const otherSystem = dependency({ name: 'concept', valueCodeableConcept: { coding: [{ system: 'urn:example:cs:other', code: 'arm' }] } });
+    expect(targets(run('pain', [otherSystem]))).toEqual(['PAIN wider']);
+    const otherElement = { name: 'dependency', part: [{ name: 'element', valueUri: 'urn:example:element:side' }, { name: 'concept', valueCodeableConcept: { coding: [{ system: SITES, code: 'arm' }] } }] };
+    expect(targets(run('pain', [otherElement]))).toEqual(['PAIN wider']);
+  });
+
+  it('R5 spellings are accepted: attribute and a Coding or plain value', () => {
+    const r5 = { name: 'dependency', part: [{ name: 'attribute', valueUri: SITE }, { name: 'value', valueCoding: { system: SITES, code: 'leg' } }] };
+    expect(targets(run('pain', [r5]))).toEqual(['LEG-PAIN equivalent', 'PAIN wider']);
+    const plain = { name: 'dependency', part: [{ name: 'attribute', valueUri: SITE }, { name: 'value', valueCode: 'arm' }] };
+    expect(targets(run('only-arm', [plain]))).toEqual(['ARM equivalent']);
+  });
+
+  it('when only conditional mappings exist and none holds: result false, and the message says which dependency is needed', () => {
+    const out = run('only-arm');
+    expect(result(out)).toBe(false);
+    expect(out.find((p) => p.name === 'message')?.valueString).toBe(
+      `No translations found. The mapping of '${SRC}#only-arm' to '${TGT}#ARM' holds only when '${SITE}' = 'arm', and no dependency was given`,
+    );
+  });
+
+  it('the same condition applies in reverse', () => {
+    expect(targets(run('ARM-PAIN', [], true))).toEqual([]);
+    const arm = dependency({ name: 'concept', valueCodeableConcept: { coding: [{ system: SITES, code: 'arm' }] } });
+    expect(result(run('ARM-PAIN', [arm], true))).toBe(true);
+  });
+
+  it('a dependency without its parts (as a query string sends it) is refused, not ignored', () => {
+    expect(() => run('pain', [{ name: 'dependency', valueString: 'arm' }])).toThrow(/A dependency needs an element/);
+  });
+});

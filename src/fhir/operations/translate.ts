@@ -28,6 +28,7 @@ export const translateOperation: OperationDefinition = {
     { name: 'targetCode', type: 'code' },
     { name: 'targetCoding', type: 'Coding' },
     { name: 'targetSystem', type: 'uri' },
+    { name: 'dependency', max: '*' },
     ...SHARED_PARAMETERS,
   ],
   async handle(ctx) {

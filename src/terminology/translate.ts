@@ -188,8 +188,13 @@ function forwardMatches(
     if (groupSystem(g.source).url !== system) continue;
     if (otherSystem && groupSystem(g.target).url !== otherSystem) continue;
     const elements = (g.element ?? []).filter((el) => el.code === code);
-    for (const el of elements) for (const t of el.target ?? []) if (matches.holds(t, g, el.code)) matches.add(targetMatch(t, g, origin));
-    if (elements.length) continue;
+    const targets = elements.flatMap((el) => (el.target ?? []).map((t) => ({ el, t })));
+    const holding = targets.filter(({ el, t }) => matches.holds(t, g, el.code));
+    for (const { t } of holding) matches.add(targetMatch(t, g, origin));
+    // an element answers for its code, unless every mapping it makes holds only under conditions
+    // this request does not meet: then the map has no mapping for the code here, and
+    // group.unmapped (R4: "the default to be applied when there is no target concept mapping") does
+    if (elements.length && (holding.length || !targets.length)) continue;
     if (g.unmapped?.mode === 'other-map') {
       const ref = g.unmapped.url ?? (g.unmapped as any).otherMap;
       if (!ref) continue;

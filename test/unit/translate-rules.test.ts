@@ -331,6 +331,14 @@ describe('dependsOn: a mapping that holds only when another element has a value 
     expect(result(run('ARM-PAIN', [arm], true))).toBe(true);
   });
 
+  it('when no mapping of the code holds, group.unmapped gives the default; when one holds, it does not', () => {
+    const withDefault: ConceptMap = { ...conditional, url: 'urn:example:cm:conditional-default', group: [{ ...conditional.group![0], unmapped: { mode: 'fixed', code: 'UNSPECIFIED' } }] };
+    const run2 = (extra: ParametersParameter[]) =>
+      engine.translate({ parameters: [{ name: 'system', valueUri: SRC }, { name: 'code', valueCode: 'only-arm' }, ...extra], txResources: [withDefault] });
+    expect(targets(run2([]))).toEqual(['UNSPECIFIED relatedto']);
+    expect(targets(run2([dependency({ name: 'concept', valueCodeableConcept: { coding: [{ code: 'arm' }] } })]))).toEqual(['ARM equivalent']);
+  });
+
   it('a dependency without its parts (as a query string sends it) is refused, not ignored', () => {
     expect(() => run('pain', [{ name: 'dependency', valueString: 'arm' }])).toThrow(/A dependency needs an element/);
   });

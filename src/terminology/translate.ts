@@ -24,7 +24,7 @@ export interface TranslateInput {
 
 /** One `dependency` of the request: an element (R5: attribute) and its value as codings or a plain value. */
 export interface Dependency {
-  element?: string;
+  element: string;
   codings: Coding[];
 }
 

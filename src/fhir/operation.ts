@@ -1,16 +1,7 @@
 import type { Request, Response } from 'express';
-import type { OperationInput } from './parameters';
+import type { OperationInput, OperationParameterDefinition } from './parameters';
 import type { TerminologyService } from '../terminology/service';
 import type { ResourceStore } from '../store/resource-store';
-
-/** One input parameter of an operation, as declared in its OperationDefinition. */
-export interface OperationParameterDefinition {
-  name: string;
-  type?: string;
-  min?: number;
-  max?: string;
-  documentation?: string;
-}
 
 export interface OperationContext {
   req: Request;

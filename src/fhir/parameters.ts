@@ -1,6 +1,14 @@
 import type { ParametersParameter } from 'fhir/r4';
-import type { OperationParameterDefinition } from './operation';
 import { TerminologyError } from '../terminology/issues';
+
+/** One input parameter of an operation, as declared in its OperationDefinition. */
+export interface OperationParameterDefinition {
+  name: string;
+  type?: string;
+  min?: number;
+  max?: string;
+  documentation?: string;
+}
 
 /**
  * The inputs of one operation call, whether they came as a query string (GET, form POST) or as

@@ -1,7 +1,7 @@
 import type { CodeSystem, ValueSet, ConceptMap } from 'fhir/r4';
 import type { CodeSystemProvider } from './providers/provider';
 import { compareVersions, splitCanonical, versionMatches, isWildcardVersion, canonicalOf, isVersionPathOf } from './versions';
-import type { TerminologyEngine } from './engine';
+import { requestCodeSystemProvider } from './providers/request-provider';
 import { builtInCodeSystem, builtInCodeSystemByIdentifier, implicitValueSet } from './providers/registry';
 
 /** Where canonical resources come from, apart from those supplied with a request. */
@@ -30,7 +30,6 @@ export class TerminologyContext {
   private readonly txByType = new Map<string, any[]>();
 
   constructor(
-    readonly engine: TerminologyEngine,
     private readonly source: ResourceSource,
     txResources: any[] = [],
   ) {
@@ -163,7 +162,7 @@ export class TerminologyContext {
     let byKey = this.txProviders.get(cs);
     if (!byKey) this.txProviders.set(cs, (byKey = new Map()));
     let p = byKey.get(key);
-    if (!p) byKey.set(key, (p = this.engine.buildProvider(cs, supplements)));
+    if (!p) byKey.set(key, (p = requestCodeSystemProvider(cs, supplements)));
     return p;
   }
 

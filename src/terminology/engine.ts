@@ -1,8 +1,6 @@
 import type { CodeSystem, CodeableConcept, Coding, ConceptMap, ParametersParameter, ValueSet } from 'fhir/r4';
 import { TerminologyContext, ResourceSource } from './context';
 import type { CodeSystemProvider } from './providers/provider';
-import { FhirCodeSystemProvider } from './providers/fhir-codesystem';
-import { providerKindFor } from './providers/registry';
 import './providers/kinds';
 import { TxParameters } from './params';
 import { ValueSetExpander } from './expander';
@@ -73,14 +71,8 @@ export class TerminologyEngine {
     this.options = { ...DEFAULT_OPTIONS, ...options };
   }
 
-  /** A provider for a code system sent with a request (held in memory). */
-  buildProvider(cs: CodeSystem, supplements: CodeSystem[]): CodeSystemProvider {
-    const kind = providerKindFor(cs);
-    return kind?.inMemory ? kind.inMemory(cs, supplements) : new FhirCodeSystemProvider(cs, supplements);
-  }
-
   context(txResources: any[] = []): TerminologyContext {
-    return new TerminologyContext(this, this.source, txResources);
+    return new TerminologyContext(this.source, txResources);
   }
 
   private txParams(req: OperationRequest, validating: boolean): TxParameters {

@@ -1,7 +1,6 @@
 import path from 'node:path';
 import express, { NextFunction, Request, Response } from 'express';
 import type { ServerDeps } from '../http/dependencies';
-import type { CatalogueSource } from './catalogue';
 import { sendTable } from './downloads';
 import { html } from './html';
 import { LANG_COOKIE } from './i18n';
@@ -9,25 +8,17 @@ import { PageContext, layout } from './layout';
 import { returnPath } from './return-path';
 import { cataloguePage } from './pages/catalogue';
 import { MAX_CONCEPTS_FOR_TABLES, codeSystemPage, conceptTable } from './pages/codesystem';
-import { conceptPage, NimUsesOf } from './pages/concept';
+import { conceptPage } from './pages/concept';
 import { conceptMapPage } from './pages/conceptmap';
 import { searchPage, suggestions } from './pages/search';
-import { StartSection, startPage } from './pages/start';
-import { PinnedBy, valueSetPage, valueSetTable } from './pages/valueset';
+import { startPage } from './pages/start';
+import { valueSetPage, valueSetTable } from './pages/valueset';
 import { Site } from './site';
+import type { WebExtension } from './extension';
 import type { Nim } from '../nim';
 import { nimPages } from './pages/nim';
 import { diffRoutes } from './pages/diff';
 
-/** Pages that other parts of the server add (NIMs, releases, diffs), mounted on the same router. */
-export interface WebExtension {
-  catalogue?: CatalogueSource;
-  nimUses?: NimUsesOf;
-  pinnedBy?: PinnedBy;
-  routes?: (router: express.Router, site: Site) => void;
-  /** a section of the start page (the NIMs and their utgåvor) */
-  start?: StartSection;
-}
 
 // scripts and CSS: src/web/public, copied by the build to dist/src/web/public beside this module
 const PUBLIC = path.join(__dirname, 'public');

@@ -1,4 +1,5 @@
-import type { OperationContext, OperationParameterDefinition } from '../operation';
+import type { OperationContext } from '../operation';
+import type { OperationParameterDefinition } from '../parameters';
 import type { OperationRequest } from '../../terminology/engine';
 import { TerminologyError } from '../../terminology/issues';
 import type { EngineMethod } from '../../terminology/service';

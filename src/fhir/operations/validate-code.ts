@@ -1,4 +1,5 @@
-import type { OperationDefinition, OperationParameterDefinition } from '../operation';
+import type { OperationDefinition } from '../operation';
+import type { OperationParameterDefinition } from '../parameters';
 import { SHARED_PARAMETERS, engineAnswer } from './common';
 
 const common: OperationParameterDefinition[] = [

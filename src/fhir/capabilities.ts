@@ -3,7 +3,7 @@ import type { OperationDefinition } from './operation';
 import type { ResourceStore } from '../store/resource-store';
 import { searchParametersOf } from './resources';
 import { builtInCodeSystems } from '../terminology/providers/registry';
-import '../terminology/providers/kinds';
+import '../terminology/code-system-kinds';
 import { structureDefinitionSearchParameters } from './nim/structure-definitions';
 import { FHIR_VERSION, RELEASE_DATE, SOFTWARE_NAME, SOFTWARE_VERSION, TX_TEST_VERSION } from '../version';
 

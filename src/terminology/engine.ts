@@ -1,7 +1,7 @@
 import type { CodeSystem, CodeableConcept, Coding, ConceptMap, ParametersParameter, ValueSet } from 'fhir/r4';
 import { TerminologyContext, ResourceSource } from './context';
 import type { CodeSystemProvider } from './providers/provider';
-import './providers/kinds';
+import './code-system-kinds';
 import { TxParameters } from './params';
 import { ValueSetExpander } from './expander';
 import { SoftValidationError, ValidationMode, ValueSetValidator, valueSetForCodeSystem } from './validator';

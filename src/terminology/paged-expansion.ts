@@ -1,24 +1,13 @@
 import type { ValueSet, ValueSetComposeInclude } from 'fhir/r4';
 import type { Db } from '../store/database';
 import { ConceptSet, ExpansionQueries, RowConditions, TextMatch } from '../store/expansion-queries';
-import type { CodeSystemProvider, Concept } from './providers/provider';
+import type { CodeSystemProvider, Concept, IndexedCodeSystem } from './providers/provider';
 import type { TxParameters } from './params';
 import { TextFilter } from './text-filter';
 import type { EclNode, Refinement } from './snomed/ecl-ast';
 import { EclSyntaxError, parseEcl } from './snomed/ecl-parser';
 import { SCT } from './snomed/sctid';
 import { LruCache } from '../lru-cache';
-
-/**
- * A provider whose concepts live in the concept tables and whose filters mean exactly what the
- * indexes hold (no supplements, no codes beyond the rows): paged expansions may ask SQL for them.
- */
-export interface IndexedCodeSystem {
-  /** The store rows behind the provider, or undefined when its filters need more than the indexes. */
-  indexedRows(): { db: Db; csPk: number; snomed: boolean } | undefined;
-  /** Built concepts for rows, in the order given. */
-  conceptsByPk(pks: number[]): Concept[];
-}
 
 function indexedOf(p: CodeSystemProvider): { rows: { db: Db; csPk: number; snomed: boolean }; provider: IndexedCodeSystem } | undefined {
   const ix = p as unknown as Partial<IndexedCodeSystem>;

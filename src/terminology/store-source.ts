@@ -3,7 +3,7 @@ import type { ResourceStore } from '../store/resource-store';
 import { ConceptStore } from '../store/concept-store';
 import { StoredCodeSystemProvider } from './providers/stored-codesystem';
 import { providerKindFor } from './providers/registry';
-import './providers/kinds';
+import './code-system-kinds';
 import type { ResourceSource } from './context';
 import type { CodeSystemProvider } from './providers/provider';
 import { FhirCodeSystemProvider } from './providers/fhir-codesystem';

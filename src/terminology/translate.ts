@@ -83,7 +83,7 @@ export function translate(ctx: TerminologyContext, maps: ConceptMap[], input: Tr
   let candidates: ConceptMap[];
   if (input.conceptMap) candidates = [input.conceptMap];
   else if (input.conceptMapUrl && isImplicitSnomedMap(input.conceptMapUrl)) {
-    candidates = [implicitSnomedMap(ctx, input.conceptMapUrl, input.conceptMapVersion, input.coding.code, input.reverse)];
+    candidates = [implicitSnomedMap((system, v) => ctx.findCodeSystem(system, v), input.conceptMapUrl, input.conceptMapVersion, input.coding.code, input.reverse)];
   } else if (input.conceptMapUrl) {
     const cm = ctx.findConceptMap(input.conceptMapUrl, input.conceptMapVersion);
     if (!cm) {

@@ -14,7 +14,7 @@ import { searchPage, suggestions } from './pages/search';
 import { startPage } from './pages/start';
 import { valueSetPage, valueSetTable } from './pages/valueset';
 import { Site } from './site';
-import type { WebExtension } from './extension';
+import type { WebExtension } from './pages/extension';
 import type { Nim } from '../nim';
 import { nimPages } from './pages/nim';
 import { diffRoutes } from './pages/diff';

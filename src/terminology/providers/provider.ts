@@ -1,5 +1,6 @@
 import type { CodeSystem, Coding, Extension, ParametersParameter, ValueSetComposeInclude } from 'fhir/r4';
 import type { TxParameters } from '../params';
+import type { Db } from '../../store/database';
 
 /** A designation of a concept: a term in a language, for a use. */
 export interface Designation {
@@ -226,4 +227,15 @@ export interface CodeSystemProvider {
    * unknown-code error says.
    */
   readonly grammarUnknown?: boolean;
+}
+
+/**
+ * A provider whose concepts live in the concept tables and whose filters mean exactly what the
+ * indexes hold (no supplements, no codes beyond the rows): paged expansions may ask SQL for them.
+ */
+export interface IndexedCodeSystem {
+  /** The store rows behind the provider, or undefined when its filters need more than the indexes. */
+  indexedRows(): { db: Db; csPk: number; snomed: boolean } | undefined;
+  /** Built concepts for rows, in the order given. */
+  conceptsByPk(pks: number[]): Concept[];
 }

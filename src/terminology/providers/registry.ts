@@ -42,7 +42,7 @@ export interface ProviderKind {
 
 const KINDS: ProviderKind[] = [];
 
-/** Registers a kind (at module load of the kind's file; see providers/kinds.ts). */
+/** Registers a kind (at module load of the kind's file; see code-system-kinds.ts). */
 export function registerProviderKind(kind: ProviderKind): void {
   if (!KINDS.some((k) => k.name === kind.name)) KINDS.push(kind);
 }

@@ -3,7 +3,7 @@ import type { ConceptRow, ConceptStore, DesignationRow, PropertyRow } from '../.
 import type { Concept, ConceptFilter, LocateResult } from './provider';
 import { ConceptGraphProvider, SupplementAdditions, supplementAdditions } from './base';
 import { TextFilter } from '../text-filter';
-import type { IndexedCodeSystem } from '../paged-expansion';
+import type { IndexedCodeSystem } from './provider';
 
 import { LruCache } from '../../lru-cache';
 import { conceptCacheBytes, conceptSize } from './concept-cache';

@@ -4,7 +4,7 @@ import type { Concept, ConceptFilter, Designation, EnumerationBasis, LocateResul
 import type { TxParameters } from '../params';
 import { registerProviderKind } from './registry';
 import { GrammarProvider, SYNONYM_USE, builtInConcept, builtInResource, fhirCoreValueSet, listFilter, servesResource, term } from './builtin';
-import { lookupConcept } from '../lookup';
+import { lookupConcept } from './concept-lookup';
 import { formalStructure } from './ucum-formal';
 
 /**

@@ -1,5 +1,5 @@
 import type { ConceptMap, ConceptMapGroupElementTarget } from 'fhir/r4';
-import type { TerminologyContext } from '../context';
+import type { ReleaseLookup } from '../providers/registry';
 import { TerminologyError } from '../issues';
 import { ASSOCIATION, SCT_URI } from './sctid';
 
@@ -34,10 +34,10 @@ export function isImplicitSnomedMap(url: string): boolean {
 }
 
 /** The part of an implicit map that concerns `code`: its targets (forward) or its sources (reverse). */
-export function implicitSnomedMap(ctx: TerminologyContext, url: string, version: string | undefined, code: string, reverse: boolean): ConceptMap {
+export function implicitSnomedMap(release: ReleaseLookup, url: string, version: string | undefined, code: string, reverse: boolean): ConceptMap {
   const [, edition, refset] = IMPLICIT.exec(url)!;
   const wanted = version ?? (edition === SCT_URI ? undefined : edition);
-  const sct = ctx.findCodeSystem(SCT_URI, wanted);
+  const sct = release(SCT_URI, wanted);
   const mapUrl = `${SCT_URI}?fhir_cm=${refset}`;
   if (!sct?.associations) {
     throw TerminologyError.of({ severity: 'error', code: 'not-found', txType: 'not-found', text: `ConceptMap not found: ${url}${wanted ? ` (Snomed CT ${wanted} is not loaded)` : ' (no Snomed CT edition is loaded)'}` }, 404);

@@ -18,7 +18,7 @@ import { MrcmGrouping } from './mrcm';
 import { SnomedLookup } from './lookup';
 import { SNOMED_EDITION_EXT } from './model';
 import { SCT, SCT_URI, isSctid } from './sctid';
-import type { IndexedCodeSystem } from '../paged-expansion';
+import type { IndexedCodeSystem } from '../providers/provider';
 import { cacheCounter } from '../cache-stats';
 
 const BATCH = 500;

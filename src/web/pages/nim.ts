@@ -7,7 +7,7 @@ import type { NimModelRow, NimReleaseRow } from '../../store/nim-store';
 import type { CatalogueEntry } from '../catalogue';
 import { Fragment, Html, html, linkIf, seg } from '../html';
 import { PageContext, badge, facts, layout } from '../layout';
-import type { WebExtension } from '../extension';
+import type { WebExtension } from './extension';
 import type { NimUsesOf } from './concept';
 import type { PinnedBy } from './valueset';
 import type { Site } from '../site';

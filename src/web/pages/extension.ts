@@ -1,9 +1,9 @@
 import type express from 'express';
-import type { CatalogueSource } from './catalogue';
-import type { NimUsesOf } from './pages/concept';
-import type { StartSection } from './pages/start';
-import type { PinnedBy } from './pages/valueset';
-import type { Site } from './site';
+import type { CatalogueSource } from '../catalogue';
+import type { NimUsesOf } from './concept';
+import type { StartSection } from './start';
+import type { PinnedBy } from './valueset';
+import type { Site } from '../site';
 
 /** Pages that other parts of the server add (NIMs, releases, diffs), mounted on the same router. */
 export interface WebExtension {

@@ -5,6 +5,7 @@ import { IssueList, TerminologyError, TxIssue, outcomeOf, txIssue } from './issu
 import type { TxParameters } from './params';
 import { DesignationSet } from './designations';
 import { formatMessage } from './messages';
+import { addNormalisationIssue, addToPath, checkDisplay } from './display-check';
 import { canonicalOf, compareVersions, versionIsMoreDetailed } from './versions';
 import { containedValueSet, missingSupplements, noteSupplements, pinValueSet, resolveCodeSystemVersion, valueSetKey } from './resolution';
 import { EXT_VS_SUPPLEMENT, ValueSetExpander, namesSeveralVersions, presentVersions } from './expander';
@@ -13,10 +14,6 @@ export type ValidationMode = 'code' | 'coding' | 'codeableConcept';
 
 const STANDARDS_STATUS = 'http://hl7.org/fhir/StructureDefinition/structuredefinition-standards-status';
 const VS_DEPRECATED = 'http://hl7.org/fhir/StructureDefinition/valueset-deprecated';
-
-function addToPath(path: string, name: string): string {
-  return path ? `${path}.${name}` : name;
-}
 
 /**
  * Whether a code listed in a value set names the concept a given code was found as: its own
@@ -233,7 +230,7 @@ export class ValueSetValidator {
           msg(m);
           op.add({ severity: 'warning', code: 'not-found', txType: 'vs-invalid', text: m, expression: path ? [path] : undefined });
         } else if (c.display && list.items.length > 0) {
-          this.checkDisplays(list, state.defLang, c, msg, op, path);
+          checkDisplay(this.params, list, state.defLang, c, msg, op, path);
         }
         if (pcode === undefined) {
           psys = c.system;
@@ -797,7 +794,7 @@ export class ValueSetValidator {
     // a code system that is not case-sensitive finds a code whatever its case; say what the right case is
     const noteNormalForm = (c: Concept) => {
       if (c.code === code) return;
-      this.addNormalisationIssue(op, path, code, c.code, cs);
+      addNormalisationIssue(op, path, code, c.code, cs);
       state.normalForm = c.code;
     };
     if (!cset.concept && !cset.filter) {
@@ -922,76 +919,6 @@ export class ValueSetValidator {
       }
     }
     return false;
-  }
-
-  private addNormalisationIssue(op: IssueList, path: string, code: string, normalised: string, cs: CodeSystemProvider): string {
-    const caseOnly = normalised.toLowerCase() === code.toLowerCase();
-    const id = caseOnly ? 'CODE_CASE_DIFFERENCE' : 'CODE_NOT_IN_NORMAL_FORM';
-    const issue = txIssue('information', 'business-rule', 'code-rule', id, [code, normalised, canonicalOf(cs.info.url, cs.info.version)], addToPath(path, 'code'));
-    op.add(issue);
-    return issue.text;
-  }
-
-  private checkDisplays(list: DesignationSet, defLang: string | undefined, c: Coding, msg: (s: string) => void, op: IssueList, path: string): void {
-    const langs = this.params.workingLanguages();
-    const display = c.display!;
-    const hd = list.hasDisplay(langs, undefined, display, false);
-    if (!hd.found && list.userAssigned) {
-      const dc = list.displayCount(langs, undefined, false);
-      const id = dc === 1 ? 'Display_Name_Not_Fixed_use_Supplement_one' : 'Display_Name_Not_Fixed_use_Supplement_other';
-      const m = formatMessage(id, [dc, c.system, c.code, list.present(langs, false), display, this.params.langSummary()]);
-      msg(m);
-      op.add({ severity: 'information', code: 'invalid', txType: 'invalid-display', text: m, expression: [addToPath(path, 'display')], messageId: 'Display_Name_Not_Fixed_use_Supplement' });
-      return;
-    }
-    if (!hd.found) {
-      let base: string;
-      let severity: 'error' | 'warning' | 'information' = this.params.displayWarning ? 'warning' : 'error';
-      if (hd.difference === 'normalized') base = 'Display_Name_WS_for__should_be_one_of__instead_of';
-      else base = 'Display_Name_for__should_be_one_of__instead_of';
-      let dc = list.displayCount(langs, undefined, true);
-      let id = base;
-      if (dc === 0) {
-        severity = 'warning';
-        dc = list.displayCount(langs, undefined, false);
-      }
-      let m: string;
-      if (dc === 0) {
-        const ds = list.preferred(undefined)?.value;
-        if (!ds) {
-          id = 'NO_VALID_DISPLAY_AT_ALL';
-          m = formatMessage(id, [display, c.system, c.code]);
-        } else if (list.hasDisplay(langs, defLang, display, false).found) {
-          id = 'NO_VALID_DISPLAY_FOUND_NONE_FOR_LANG_OK';
-          m = formatMessage(id, [display, c.system, c.code, this.params.langSummary(), ds]);
-          severity = 'information';
-        } else {
-          id = 'NO_VALID_DISPLAY_FOUND_NONE_FOR_LANG_ERR';
-          m = formatMessage(id, [display, c.system, c.code, this.params.langSummary(), ds]);
-          severity = this.params.displayWarning ? 'warning' : 'error';
-        }
-      } else if (dc === 1) {
-        m = formatMessage(base + '_one', ['', c.system, c.code, list.present(langs, true), display, this.params.langSummary()]);
-      } else {
-        m = formatMessage(base + '_other', [dc, c.system, c.code, list.present(langs, true), display, this.params.langSummary()]);
-      }
-      msg(m);
-      op.add({ severity, code: 'invalid', txType: 'invalid-display', text: m, expression: [addToPath(path, 'display')], messageId: id });
-      return;
-    }
-    const active = list.hasDisplay(langs, undefined, display, true);
-    if (!active.found) {
-      const allowed = list.allowedDisplays(undefined);
-      // several correct displays are listed as the reference lists them: comma-separated, unquoted
-      const text = allowed.length === 1
-        ? formatMessage('INACTIVE_DISPLAY_FOUND_one', [1, display, c.code, allowed[0], list.statusOf(display)])
-        : formatMessage('INACTIVE_DISPLAY_FOUND_other', [allowed.length, display, c.code, allowed.join(','), list.statusOf(display)]);
-      // a term that was once correct is still valid, but no longer current: a warning (IG requirements,
-      // Inactive Codes); an error when the client asked for display validation that is not lenient
-      const strict = this.params.displayStrict;
-      if (strict) msg(text);
-      op.add({ severity: strict ? 'error' : 'warning', code: 'invalid', txType: 'display-comment', text, expression: [addToPath(path, 'display')], messageId: 'INACTIVE_DISPLAY_FOUND' });
-    }
   }
 }
 

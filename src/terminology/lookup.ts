@@ -1,6 +1,6 @@
 import type { CodeSystem, Coding, ParametersParameter } from 'fhir/r4';
 import type { TerminologyContext } from './context';
-import type { CodeSystemProvider, Concept } from './providers/provider';
+import type { CodeSystemProvider } from './providers/provider';
 import { TerminologyError, txIssue } from './issues';
 import type { TxParameters } from './params';
 import { missingSupplements, noteSupplements, resolveCodeSystemVersion } from './resolution';

@@ -1,4 +1,4 @@
-import type { CodeableConcept, Coding, OperationOutcome, ParametersParameter, ValueSet, ValueSetComposeInclude, CodeSystem } from 'fhir/r4';
+import type { CodeableConcept, Coding, ParametersParameter, ValueSet, ValueSetComposeInclude, CodeSystem } from 'fhir/r4';
 import type { TerminologyContext } from './context';
 import type { CodeSystemProvider, Concept, LocateResult } from './providers/provider';
 import { IssueList, TerminologyError, TxIssue, outcomeOf, txIssue } from './issues';

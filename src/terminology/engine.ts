@@ -214,17 +214,25 @@ export class TerminologyEngine {
     const ctx = this.context(instance ? [...req.txResources, instance] : req.txResources);
     const params = this.txParams(req, true);
     const value = this.codedValue(ctx, req.parameters, true, params);
-    if (!value) {
+    const inline = get(req.parameters, 'codeSystem')?.resource as CodeSystem | undefined;
+    // a bare `code` names no code system unless `url` (or `system`) does, or the code system is the
+    // instance or sent inline: the request is incomplete, as when there is no code at all (tx.fhir.org
+    // reads code+url or code+system only; a Coding without a system is another matter: a warning)
+    const bareCode = value?.mode === 'code' && !value.coded.coding?.[0]?.system && !instance && !inline;
+    if (!value || bareCode) {
       throw TerminologyError.of(
         { severity: 'error', code: 'invalid', txType: 'invalid-data', text: 'Unable to find code to validate (looked for coding | codeableConcept | code in parameters)' },
         400,
       );
     }
     const first = value.coded.coding?.[0];
+    // at the instance level, or with the code system sent inline, that code system is the bare code's
+    // system (R4 CodeSystem/$validate-code: the instance, `url` or `codeSystem` names the code system)
+    const named = instance ?? inline;
+    if (value.mode === 'code' && first && !first.system && named?.url) first.system = ctx.canonicalSystem(named.url);
     const systemPath = value.mode === 'code' ? 'system' : value.mode === 'coding' ? 'Coding.system' : 'CodeableConcept.coding[0].system';
     try {
       let provider: CodeSystemProvider | undefined;
-      const inline = get(req.parameters, 'codeSystem')?.resource as CodeSystem | undefined;
       if (instance || inline) {
         provider = ctx.providerFor((instance ?? inline)!, []);
       } else {
@@ -238,7 +246,7 @@ export class TerminologyEngine {
         if (!url) {
           if (!first?.system) {
             const m = formatMessage('Coding_has_no_system__cannot_validate', []);
-            throw new SoftValidationError({ severity: 'warning', code: 'invalid', txType: 'invalid-data', text: m, messageId: 'Coding_has_no_system__cannot_validate', expression: value.mode === 'code' ? undefined : [value.mode === 'coding' ? 'Coding' : 'CodeableConcept.coding[0]'] });
+            throw new SoftValidationError({ severity: 'warning', code: 'invalid', txType: 'invalid-data', text: m, messageId: 'Coding_has_no_system__cannot_validate', expression: [value.mode === 'coding' ? 'Coding' : 'CodeableConcept.coding[0]'] });
           }
           throw TerminologyError.of({ severity: 'error', code: 'invalid', txType: 'invalid-data', text: 'No CodeSystem specified - provide url parameter or codeSystem resource' }, 400);
         }

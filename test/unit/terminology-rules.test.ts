@@ -446,4 +446,26 @@ describe('a code without a system', () => {
     expect(param(out, 'result')).toBe(false);
     expect(issues(out)).toEqual([['warning', 'invalid-data', 'Coding_has_no_system__cannot_validate']]);
   });
+
+  it("in a code system's $validate-code a bare `code` with neither `url` nor `system` is an incomplete request: 400, as with no code at all", () => {
+    const bare = () => engine.validateCodeSystemCode({ parameters: [{ name: 'code', valueCode: 'a' }], txResources: [CS] });
+    const e = refusal(bare);
+    expect(e.httpStatus).toBe(400);
+    expect(e.issues).toHaveLength(1);
+    expect(e.issues[0]).toMatchObject({ severity: 'error', code: 'invalid', txType: 'invalid-data' });
+    expect(e.issues[0].text).toBe(refusal(() => engine.validateCodeSystemCode({ parameters: [], txResources: [CS] })).issues[0].text);
+  });
+
+  it("in a code system's $validate-code the code system named by url, system, the instance or an inline codeSystem is a bare code's system", () => {
+    const ok = (out: ParametersParameter[]) => [param(out, 'result'), param(out, 'system'), param(out, 'display'), param(out, 'issues')];
+    const valid = [true, CS.url, 'A', undefined];
+    for (const named of [{ name: 'url', valueUri: CS.url }, { name: 'system', valueUri: CS.url }, { name: 'codeSystem', resource: CS }] as ParametersParameter[]) {
+      expect(ok(engine.validateCodeSystemCode({ parameters: [{ name: 'code', valueCode: 'a' }, named], txResources: [CS] }))).toEqual(valid);
+    }
+    expect(ok(engine.validateCodeSystemCode({ parameters: [{ name: 'code', valueCode: 'a' }], txResources: [] }, CS))).toEqual(valid);
+    // and a code the instance does not define is an unknown code in it, not a code without a system
+    const unknown = engine.validateCodeSystemCode({ parameters: [{ name: 'code', valueCode: 'zz' }], txResources: [] }, CS);
+    expect(param(unknown, 'result')).toBe(false);
+    expect(issues(unknown).map((i: string[]) => i[1])).toEqual(['invalid-code']);
+  });
 });

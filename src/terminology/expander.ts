@@ -7,7 +7,7 @@ import { formatMessage } from './messages';
 import type { TxParameters } from './params';
 import { DesignationSet, DesignationEntry, DESIGNATION_EXTENSIONS } from './designations';
 import { canonicalOf, compareVersions, splitCanonical } from './versions';
-import { containedValueSet, missingSupplements, noteSupplements, pinValueSet, resolveCodeSystemVersion, statusWarning, valueSetKey } from './resolution';
+import { circularReference, containedValueSet, missingSupplements, noteSupplements, pinValueSet, resolveCodeSystemVersion, statusWarning, valueSetKey } from './resolution';
 import { TextFilter } from './text-filter';
 import { PagedExpansion, PagedSelection } from './paged-expansion';
 
@@ -144,10 +144,7 @@ export class ValueSetExpander {
   expand(vs: ValueSet): ValueSet {
     const key = valueSetKey(vs);
     if (key && this.chain.includes(key)) {
-      throw TerminologyError.of(
-        txIssue('error', 'processing', 'vs-invalid', 'VALUESET_CIRCULAR_REFERENCE', [key, '[' + [...this.chain, key].join(', ') + ']']),
-        400,
-      );
+      throw circularReference(key, this.chain);
     }
     this.rootVs = vs;
     ValueSetExpander.seeValueSet(vs, this.params);

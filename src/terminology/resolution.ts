@@ -141,6 +141,16 @@ export function valueSetKey(vs: ValueSet): string {
 }
 
 /**
+ * The refusal of a value set met again while its own imports are being processed. As tx.fhir.org
+ * (and every reference server) words it, the pathway lists the value sets already entered, in order,
+ * ending before the repeated one: [A, B] when B leads back to A, not [A, B, A].
+ */
+export function circularReference(key: string, chain: readonly string[]): TerminologyError {
+  const pathway = '[' + chain.filter(Boolean).join(', ') + ']';
+  return TerminologyError.of(txIssue('error', 'processing', 'vs-invalid', 'VALUESET_CIRCULAR_REFERENCE', [key, pathway]), 400);
+}
+
+/**
  * The value set a '#id' reference names among the container's contained resources. FHIR does not
  * nest contained resources: a '#' reference inside a contained value set names a sibling, so the
  * one returned carries the container's contained resources (and its key) along.

@@ -7,7 +7,7 @@ import { DesignationSet } from './designations';
 import { formatMessage } from './messages';
 import { addNormalisationIssue, addToPath, checkDisplay } from './display-check';
 import { canonicalOf, compareVersions, versionIsMoreDetailed } from './versions';
-import { containedValueSet, missingSupplements, noteSupplements, pinValueSet, resolveCodeSystemVersion, valueSetKey } from './resolution';
+import { circularReference, containedValueSet, missingSupplements, noteSupplements, pinValueSet, resolveCodeSystemVersion, valueSetKey } from './resolution';
 import { EXT_VS_SUPPLEMENT, ValueSetExpander, namesSeveralVersions, presentVersions } from './expander';
 
 export type ValidationMode = 'code' | 'coding' | 'codeableConcept';
@@ -81,7 +81,7 @@ export class ValueSetValidator {
   prepare(): void {
     const key = valueSetKey(this.valueSet);
     if (key && this.chain.includes(key)) {
-      throw TerminologyError.of(txIssue('error', 'processing', 'vs-invalid', 'VALUESET_CIRCULAR_REFERENCE', [key, '[' + [...this.chain, key].join(', ') + ']']), 400);
+      throw circularReference(key, this.chain);
     }
     ValueSetExpander.seeValueSet(this.valueSet, this.params);
     const chain = [...this.chain, key];

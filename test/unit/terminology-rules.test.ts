@@ -359,6 +359,31 @@ describe('code-system version parameters through nested imports', () => {
   });
 });
 
+describe('a circle of value-set imports is refused, naming the pathway already entered', () => {
+  // A includes the code system and imports B; B excludes A: A -> B -> A
+  const engine = new TerminologyEngine(source());
+  const CS: CodeSystem = { resourceType: 'CodeSystem', url: 'urn:example:shapes', version: '1', status: 'active', content: 'complete', concept: ['round', 'square'].map((code) => ({ code, display: code })) };
+  const A = vs('urn:example:vs:circle-a', [{ system: CS.url }, { valueSet: ['urn:example:vs:circle-b'] }], { version: '2' });
+  const B: ValueSet = { resourceType: 'ValueSet', url: 'urn:example:vs:circle-b', version: '3', status: 'active', compose: { include: [{ system: CS.url }], exclude: [{ valueSet: [A.url!] }] } };
+  const tx = [CS, A, B];
+  // as tx.fhir.org words it: the repeated value set, then the value sets entered before it (not repeated at the end)
+  const A_TEXT = 'Found a circularity pointing to urn:example:vs:circle-a|2 processing ValueSet with pathway [urn:example:vs:circle-a|2, urn:example:vs:circle-b|3]';
+
+  it('$expand: 400, VALUESET_CIRCULAR_REFERENCE, pathway [A, B] when B leads back to A', () => {
+    const e = refusal(() => engine.expand({ parameters: [{ name: 'url', valueUri: A.url }], txResources: tx }));
+    expect(e.httpStatus).toBe(400);
+    expect(e.issues[0]).toMatchObject({ severity: 'error', code: 'processing', messageId: 'VALUESET_CIRCULAR_REFERENCE', text: A_TEXT });
+    const fromB = refusal(() => engine.expand({ parameters: [{ name: 'url', valueUri: B.url }], txResources: tx }));
+    expect(fromB.issues[0].text).toBe('Found a circularity pointing to urn:example:vs:circle-b|3 processing ValueSet with pathway [urn:example:vs:circle-b|3, urn:example:vs:circle-a|2]');
+  });
+
+  it('$validate-code: the same refusal and wording', () => {
+    const e = refusal(() => engine.validateValueSetCode({ parameters: [{ name: 'url', valueUri: A.url }, { name: 'coding', valueCoding: { system: CS.url, code: 'round' } }], txResources: tx }));
+    expect(e.httpStatus).toBe(400);
+    expect(e.issues[0]).toMatchObject({ messageId: 'VALUESET_CIRCULAR_REFERENCE', text: A_TEXT });
+  });
+});
+
 describe("contained value sets: a '#' reference inside a contained value set names a sibling (FHIR does not nest contained resources)", () => {
   const engine = new TerminologyEngine(source());
   const CS: CodeSystem = { resourceType: 'CodeSystem', url: 'urn:example:colours', version: '1', status: 'active', content: 'complete', concept: ['red', 'green', 'blue'].map((code) => ({ code, display: code })) };

@@ -115,6 +115,8 @@ export class ValueSetExpander {
   private openSelection?: { reason?: string };
   private requiredSupplements: string[] = [];
   private rootVs?: ValueSet;
+  /** the include being listed takes a whole code system (no concept list, filter or text filter) */
+  private listingWholeSystem = false;
   /** the streamed path (paged in SQL), when the definition qualifies; `paged` is the page it gave */
   private pager?: PagedExpansion;
   private paged?: PagedSelection;
@@ -230,8 +232,14 @@ export class ValueSetExpander {
     return this.rootVs?.url || '??';
   }
 
-  private tooCostly(): TerminologyError {
-    return TerminologyError.of(txIssue('error', 'too-costly', undefined, 'VALUESET_TOO_COSTLY', [this.rootVsName(), '>' + this.limits.maxCodes]), 422);
+  /**
+   * The refusal of an expansion past the limit. As the reference servers word it, a limit reached
+   * listing a whole code system names the value set with its version (url|version); one reached
+   * listing a concept list, a filter's or a text search's matches names its url alone.
+   */
+  private tooCostly(wholeSystem = this.listingWholeSystem): TerminologyError {
+    const name = wholeSystem && this.rootVs?.url ? canonicalOf(this.rootVs.url, this.rootVs.version) : this.rootVsName();
+    return TerminologyError.of(txIssue('error', 'too-costly', undefined, 'VALUESET_TOO_COSTLY', [name, '>' + this.limits.maxCodes]), 422);
   }
 
   private handleCompose(vs: ValueSet, chain: string[], offset?: number, count?: number): void {
@@ -303,7 +311,7 @@ export class ValueSetExpander {
       const pagedWithin = count !== undefined && count > 0 && count + Math.max(offset ?? 0, 0) <= this.limits.maxCodes;
       if (!pagedWithin) {
         const provider = this.ctx.findCodeSystem(inc.system, resolved.version, this.supplementsFor(inc));
-        if (provider && provider.totalCount() > this.limits.maxCodes) throw this.tooCostly();
+        if (provider && provider.totalCount() > this.limits.maxCodes) throw this.tooCostly(true);
       }
     }
   }
@@ -387,6 +395,15 @@ export class ValueSetExpander {
   }
 
   private includeCodes(vs: ValueSet, inc: ValueSetComposeInclude, index: number, chain: string[], offset?: number, count?: number): void {
+    this.listingWholeSystem = !!inc.system && !inc.concept && !inc.filter && !this.textFilter;
+    try {
+      this.includeCodesOf(vs, inc, index, chain, offset, count);
+    } finally {
+      this.listingWholeSystem = false;
+    }
+  }
+
+  private includeCodesOf(vs: ValueSet, inc: ValueSetComposeInclude, index: number, chain: string[], offset?: number, count?: number): void {
     this.checkTime();
     if (inc.valueSet?.length || inc.concept?.length || (inc.filter?.length ?? 0) > 1) this.canBeHierarchy = false;
     const imports = (inc.valueSet ?? []).map((u) => this.importValueSet(vs, u, chain));

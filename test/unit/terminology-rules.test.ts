@@ -34,6 +34,19 @@ describe('too-costly: what the server will not return unpaged', () => {
     expect(e.issues[0]).toMatchObject({ severity: 'error', code: 'too-costly', messageId: 'VALUESET_TOO_COSTLY', text: "The value set 'urn:example:vs:whole' expansion has too many codes to produce (>10)" });
   });
 
+  it('the refusal names a value set listing a whole code system with its version (url|version), one listing a filter or a concept list by its url alone', () => {
+    const text = (name: string) => `The value set '${name}' expansion has too many codes to produce (>10)`;
+    const whole = vs('urn:example:vs:whole-v', [{ system: BIG.url }], { version: '2.0' });
+    expect(refusal(() => expand(whole)).issues[0].text).toBe(text('urn:example:vs:whole-v|2.0'));
+    // the same, found while listing rather than by the code system's size up front (an import keeps the pre-check away)
+    const wholeAndImport = vs('urn:example:vs:whole-import', [{ system: BIG.url, valueSet: [WHOLE.url!] }], { version: '3' });
+    expect(refusal(() => expand(wholeAndImport)).issues[0].text).toBe(text('urn:example:vs:whole-import|3'));
+    const filtered = vs('urn:example:vs:filtered-v', [{ system: BIG.url, filter: [{ property: 'code', op: 'regex', value: 'c1.*' }] }], { version: '2.0' });
+    expect(refusal(() => expand(filtered)).issues[0].text).toBe(text('urn:example:vs:filtered-v'));
+    const listed = vs('urn:example:vs:listed-v', [{ system: BIG.url, concept: Array.from({ length: 11 }, (_, i) => ({ code: `c${i}` })) }], { version: '2.0' });
+    expect(refusal(() => expand(listed)).issues[0].text).toBe(text('urn:example:vs:listed-v'));
+  });
+
   it('the limit is on what the expansion holds: a filter selecting more is refused, one selecting fewer is not; an import counts', () => {
     const regex = (value: string) => vs('urn:example:vs:regex', [{ system: BIG.url, filter: [{ property: 'code', op: 'regex', value }] }]);
     expect(refusal(() => expand(regex('c1.*'))).issues[0].code).toBe('too-costly'); // c1, c10..c19: 11 codes

@@ -1,10 +1,16 @@
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { SHARED_DATA } from './server';
 
 /** The HL7 runner and the suite it runs (both beside the project in ../shared). */
 export const RUNNER = path.resolve(SHARED_DATA, '../tools/tx-runner/run.mjs');
 export const SUITE = path.join(SHARED_DATA, 'tx-ecosystem');
+/**
+ * The reference server's own message texts, by response file. With it the runner holds each message
+ * the expected files leave open ($external$) to tx.fhir.org's exact wording, not to a few fragments.
+ */
+const EXTERNALS = path.join(SUITE, 'messages-tx.fhir.org.json');
 
 export interface SuiteResult {
   passed: number;
@@ -15,7 +21,8 @@ export interface SuiteResult {
 /** Runs the HL7 runner against a server with the given arguments; resolves with its final counts. */
 export function runTxSuite(base: string, args: string[]): Promise<SuiteResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [RUNNER, '--server', base, '--tests', SUITE, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const externals = fs.existsSync(EXTERNALS) ? ['--externals', EXTERNALS] : [];
+    const child = spawn(process.execPath, [RUNNER, '--server', base, '--tests', SUITE, ...externals, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let text = '';
     child.stdout.on('data', (d) => (text += d));
     child.stderr.on('data', (d) => (text += d));

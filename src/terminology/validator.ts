@@ -6,9 +6,10 @@ import type { TxParameters } from './params';
 import { DesignationSet } from './designations';
 import { formatMessage } from './messages';
 import { addNormalisationIssue, addToPath, checkDisplay } from './display-check';
-import { canonicalOf, compareVersions, versionIsMoreDetailed } from './versions';
+import { canonicalOf, compareVersions } from './versions';
 import { circularReference, containedValueSet, missingSupplements, noteSupplements, pinValueSet, resolveCodeSystemVersion, valueSetKey } from './resolution';
 import { EXT_VS_SUPPLEMENT, ValueSetExpander, namesSeveralVersions, presentVersions } from './expander';
+import { VersionScope, determineVersion } from './coding-version';
 
 export type ValidationMode = 'code' | 'coding' | 'codeableConcept';
 
@@ -58,6 +59,8 @@ export class ValueSetValidator {
   private readonly imports = new Map<string, ValueSetValidator>();
   private readonly requiredSupplements: string[];
   private readonly usedSupplements = new Set<string>();
+  /** what the version check of a coding needs of this validation */
+  private readonly versionScope: VersionScope;
 
   constructor(
     private readonly ctx: TerminologyContext,
@@ -71,6 +74,11 @@ export class ValueSetValidator {
       ...params.useSupplements,
       ...(valueSet.extension ?? []).filter((e) => e.url === EXT_VS_SUPPLEMENT).map((e) => e.valueCanonical ?? ''),
     ].filter(Boolean);
+    this.versionScope = {
+      params,
+      codeSystemVersions: (system) => ctx.codeSystemVersions(system),
+      findCodeSystem: (system, version) => this.findCodeSystem(system, version),
+    };
   }
 
   get vurl(): string {
@@ -563,7 +571,7 @@ export class ValueSetValidator {
       if (!cc.system) {
         result = true;
       } else if (cc.system === system && (!determinedVersion || versionOf(cc) === determinedVersion) && this.useThisVersion(cc, version)) {
-        const v = this.determineVersion(path, cc.system, cc.version, version, op, state, code);
+        const v = determineVersion(this.versionScope, path, cc.system, cc.version, version, op, state, code);
         const cs = this.findCodeSystem(system, v);
         if (!cs) {
           if (this.params.membershipOnly) return false;
@@ -708,74 +716,6 @@ export class ValueSetValidator {
       }
     }
     return result;
-  }
-
-  /**
-   * Which code-system version a coding is checked against, given the include's version, the
-   * coding's version and the request's version rules; reports mismatches.
-   */
-  private determineVersion(path: string, system: string, versionVS: string | undefined, versionCoding: string | undefined, op: IssueList, state: CheckState, code: string): string | undefined {
-    const resolved = resolveCodeSystemVersion(this.params, system, versionVS);
-    const checkVersion = (cs: CodeSystemProvider | undefined) => {
-      const issue = cs ? resolved.check(cs.info.version, addToPath(path, 'version')) : undefined;
-      if (issue && op.add(issue)) state.messages.push(issue.text);
-    };
-    let result = resolved.version;
-    if (!versionCoding) {
-      const cs = this.findCodeSystem(system, result);
-      checkVersion(cs);
-      this.checkVersionNeeded(path, cs, code, op, state);
-      return result;
-    }
-    if (result && versionCoding !== result && versionIsMoreDetailed(result, versionCoding)) result = versionCoding;
-    if (!result) {
-      const vl = this.ctx.codeSystemVersions(system);
-      if (vl.some((v) => v === versionCoding || versionIsMoreDetailed(versionCoding, v))) result = versionCoding;
-    }
-    const cs = this.findCodeSystem(system, result);
-    if (cs && cs.info.version !== versionCoding && !versionIsMoreDetailed(versionCoding, cs.info.version)) {
-      let severity: 'error' | 'warning' = 'error';
-      let id: string, m: string;
-      if (!result) {
-        if (!cs.info.versionNeeded) severity = 'warning';
-        id = 'VALUESET_VALUE_MISMATCH_DEFAULT';
-        m = formatMessage(id, [system, cs.info.version, versionVS, versionCoding]);
-      } else if (result !== versionVS) {
-        id = 'VALUESET_VALUE_MISMATCH_CHANGED';
-        m = formatMessage(id, [system, result, versionVS ?? '', versionCoding]);
-      } else {
-        id = 'VALUESET_VALUE_MISMATCH';
-        m = formatMessage(id, [system, versionVS, versionCoding]);
-      }
-      op.add({ severity, code: 'invalid', txType: 'vs-invalid', text: m, expression: [addToPath(path, 'version')], messageId: id });
-      if (severity === 'error') state.messages.push(m);
-      if (!this.findCodeSystem(system, versionCoding)) {
-        const vl = this.ctx.codeSystemVersions(system);
-        state.unknownSystems.add(`${system}|${versionCoding}`);
-        const um = formatMessage('UNKNOWN_CODESYSTEM_VERSION', [system, versionCoding, presentVersions(vl)]);
-        op.add({ severity: 'error', code: 'not-found', txType: 'not-found', text: um, expression: [addToPath(path, 'system')], messageId: 'UNKNOWN_CODESYSTEM_VERSION' });
-        state.messages.push(um);
-      }
-    } else if (!cs && result !== versionCoding) {
-      const m = formatMessage('VALUESET_VALUE_MISMATCH', [system, result, versionCoding]);
-      op.add({ severity: 'error', code: 'invalid', txType: 'vs-invalid', text: m, expression: [addToPath(path, 'version')], messageId: 'VALUESET_VALUE_MISMATCH' });
-      state.messages.push(m);
-    }
-    checkVersion(cs);
-    return result;
-  }
-
-  /**
-   * A code system that says versionNeeded: the coding must name its version (tx-ecosystem
-   * requirements: "the $validate-code operation SHALL check that version is populated, and return
-   * an error if it's not"). A version rule of the request for the system (system-version,
-   * force-system-version, check-system-version) names it too.
-   */
-  private checkVersionNeeded(path: string, cs: CodeSystemProvider | undefined, code: string, op: IssueList, state: CheckState): void {
-    if (!cs?.info.versionNeeded) return;
-    if (this.params.versionRules.some((r) => r.target === 'codesystem' && r.system === cs.info.url)) return;
-    const issue = txIssue('error', 'required', 'invalid-data', 'CODESYSTEM_VERSION_NEEDED', [cs.info.url, code], addToPath(path, 'version'));
-    if (op.add(issue)) state.messages.push(issue.text);
   }
 
   private listDisplaysFromCodeSystem(list: DesignationSet | null, cs: CodeSystemProvider, c: Concept): void {

@@ -7,7 +7,7 @@ import { ValueSetExpander } from './expander';
 import { SoftValidationError, ValidationMode, ValueSetValidator, valueSetForCodeSystem } from './validator';
 import { TerminologyError, outcomeOf, txIssue } from './issues';
 import { formatMessage } from './messages';
-import { canonicalOf, compareVersions, splitCanonical } from './versions';
+import { canonicalOf, compareVersions, splitCanonical, versionMatches } from './versions';
 import { presentVersions } from './expander';
 import { lookupCode } from './lookup';
 import { pinValueSet, resolveCodeSystemVersion } from './resolution';
@@ -56,6 +56,33 @@ function str(params: ParametersParameter[], name: string): string | undefined {
   return undefined;
 }
 
+/** A terminology resource an instance-level call is about. */
+type InstanceResource = { resourceType: string; url?: string; version?: string };
+
+/**
+ * At the instance level the resource the path names is the one the operation is about: R4's
+ * OperationDefinitions name it by `url` (+version), an inline resource or the instance ("url ...
+ * must be provided unless the operation is invoked on an instance"). A request that also names a
+ * DIFFERENT one (another url, a version the instance is not, an inline resource of another url)
+ * contradicts itself and is refused, 400, rather than silently answered for the instance (HAPI
+ * refuses any such combination: "must EITHER be invoked at the instance level, or have a url
+ * specified, or have a ValueSet specified"). Naming the instance itself again is harmless.
+ * `named`: the url (or url|version) a parameter gives; `version`: a version a parameter gives.
+ */
+function checkInstanceNamed(instance: InstanceResource | undefined, param: string, named: string | undefined, version?: string, normalise: (url: string) => string = (u) => u): void {
+  if (!instance || (named === undefined && version === undefined)) return;
+  const split = named !== undefined ? splitCanonical(named) : undefined;
+  const url = split?.url;
+  const v = version ?? split?.version;
+  const sameUrl = url === undefined || (instance.url !== undefined && normalise(url) === normalise(instance.url));
+  const sameVersion = v === undefined || v === instance.version || versionMatches(v, instance.version);
+  if (sameUrl && sameVersion) return;
+  const type = instance.resourceType;
+  const what = url !== undefined && !sameUrl ? canonicalOf(url, v) : `version '${v}'`;
+  const text = `The operation is invoked on the ${type} ${canonicalOf(instance.url ?? '(no url)', instance.version)}, but the parameter '${param}' names ${what}: a request names one ${type}, either by the instance or (at the type level) by its parameters`;
+  throw TerminologyError.of({ severity: 'error', code: 'invalid', txType: 'invalid-data', text, expression: [param] }, 400);
+}
+
 /**
  * The terminology engine: code-system providers, expansion, validation, lookup, subsumption and
  * translation over a resource source. Free of HTTP; the FHIR layer parses requests into
@@ -95,6 +122,12 @@ export class TerminologyEngine {
 
   /** The value set a call is about: the instance, a valueSet parameter, or url (+valueSetVersion). */
   private requestValueSet(ctx: TerminologyContext, req: OperationRequest, instance: ValueSet | undefined, missingText: string): ValueSet {
+    if (instance) {
+      const named = str(req.parameters, 'url');
+      checkInstanceNamed(instance, named !== undefined ? 'url' : 'valueSetVersion', named, str(req.parameters, 'valueSetVersion'));
+      const inline = get(req.parameters, 'valueSet')?.resource as ValueSet | undefined;
+      if (inline) checkInstanceNamed(instance, 'valueSet', inline.url ?? '(a value set without a url)', inline.version);
+    }
     const given = instance ?? (get(req.parameters, 'valueSet')?.resource as ValueSet | undefined);
     if (given) return given;
     const url = str(req.parameters, 'url');
@@ -133,6 +166,12 @@ export class TerminologyEngine {
   compare(req: OperationRequest, instance?: ValueSet): ParametersParameter[] {
     const ctx = this.context(req.txResources);
     const params = this.txParams(req, false);
+    if (instance) {
+      const named = str(req.parameters, 'thisUrl');
+      checkInstanceNamed(instance, named !== undefined ? 'thisUrl' : 'thisVersion', named, str(req.parameters, 'thisVersion'));
+      const inline = get(req.parameters, 'thisValueSet')?.resource as ValueSet | undefined;
+      if (inline) checkInstanceNamed(instance, 'thisValueSet', inline.url ?? '(a value set without a url)', inline.version);
+    }
     const side = (prefix: 'this' | 'other', given?: ValueSet): ValueSet => {
       const vs = given ?? (get(req.parameters, `${prefix}ValueSet`)?.resource as ValueSet | undefined);
       if (vs) return vs;
@@ -215,6 +254,13 @@ export class TerminologyEngine {
     const params = this.txParams(req, true);
     const value = this.codedValue(ctx, req.parameters, true, params);
     const inline = get(req.parameters, 'codeSystem')?.resource as CodeSystem | undefined;
+    if (instance) {
+      // the code system is the instance: `url` (or `system`, read as it for a bare code) may only name it again
+      const canonical = (u: string) => ctx.canonicalSystem(u);
+      checkInstanceNamed(instance, 'url', str(req.parameters, 'url'), undefined, canonical);
+      checkInstanceNamed(instance, 'system', str(req.parameters, 'system'), undefined, canonical);
+      if (inline) checkInstanceNamed(instance, 'codeSystem', inline.url ?? '(a code system without a url)', inline.version, canonical);
+    }
     // a bare `code` names no code system unless `url` (or `system`) does, or the code system is the
     // instance or sent inline: the request is incomplete, as when there is no code at all (tx.fhir.org
     // reads code+url or code+system only; a Coding without a system is another matter: a warning)
@@ -307,6 +353,13 @@ export class TerminologyEngine {
   lookup(req: OperationRequest, instance?: CodeSystem): ParametersParameter[] {
     const ctx = this.context(instance ? [...req.txResources, instance] : req.txResources);
     const params = this.txParams(req, false);
+    if (instance) {
+      // the instance is the code system: a system (or version) named besides may only be it
+      const canonical = (u: string) => ctx.canonicalSystem(u);
+      checkInstanceNamed(instance, str(req.parameters, 'system') !== undefined ? 'system' : 'version', str(req.parameters, 'system'), str(req.parameters, 'version'), canonical);
+      const c = get(req.parameters, 'coding')?.valueCoding;
+      if (c) checkInstanceNamed(instance, 'coding', c.system, c.version, canonical);
+    }
     const coding: Coding = get(req.parameters, 'coding')?.valueCoding ?? {
       system: str(req.parameters, 'system') ?? instance?.url,
       version: str(req.parameters, 'version'),
@@ -322,6 +375,16 @@ export class TerminologyEngine {
 
   subsumes(req: OperationRequest, instance?: CodeSystem): ParametersParameter[] {
     const ctx = this.context(instance ? [...req.txResources, instance] : req.txResources);
+    if (instance) {
+      // the instance is the code system: a system (or version) named besides may only be it; a
+      // coding of another system cannot be tested in it (tx.fhir.org: 400, "System uri / code uri mismatch")
+      const canonical = (u: string) => ctx.canonicalSystem(u);
+      checkInstanceNamed(instance, str(req.parameters, 'system') !== undefined ? 'system' : 'version', str(req.parameters, 'system'), str(req.parameters, 'version'), canonical);
+      for (const name of ['codingA', 'codingB']) {
+        const c = get(req.parameters, name)?.valueCoding;
+        if (c?.system) checkInstanceNamed(instance, name, c.system, c.version, canonical);
+      }
+    }
     const system = str(req.parameters, 'system') ?? instance?.url;
     const version = str(req.parameters, 'version');
     const a: Coding | undefined = get(req.parameters, 'codingA')?.valueCoding ?? (str(req.parameters, 'codeA') !== undefined ? { system, version, code: str(req.parameters, 'codeA') } : undefined);
@@ -402,6 +465,11 @@ export class TerminologyEngine {
     }
     const otherSystem = reverse && (targetCoding || targetCode !== undefined) ? str(p, 'sourceSystem') ?? str(p, 'system') : str(p, 'targetSystem') ?? str(p, 'targetsystem');
     const url = str(p, 'url');
+    if (instance) {
+      checkInstanceNamed(instance, url !== undefined ? 'url' : 'conceptMapVersion', url, str(p, 'conceptMapVersion'));
+      const inline = get(p, 'conceptMap')?.resource as ConceptMap | undefined;
+      if (inline) checkInstanceNamed(instance, 'conceptMap', inline.url ?? '(a concept map without a url)', inline.version);
+    }
     const maps = instance ? [instance] : latestOfEach([...ctx.requestResources('ConceptMap'), ...this.source.allConceptMaps()]);
     return translate(ctx, maps, {
       coding,

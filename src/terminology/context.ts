@@ -140,6 +140,23 @@ export class TerminologyContext {
   findCodeSystem(url: string, version?: string, supplementCanonicals: Iterable<string> = []): CodeSystemProvider | undefined {
     const cs = this.codeSystemResource(url, version);
     if (!cs) return undefined;
+    return this.withSupplements(cs, supplementCanonicals);
+  }
+
+  /**
+   * The provider for the code system an instance-level call names (CodeSystem/[id]/$lookup, ...),
+   * built as a type-level call on its url and version builds it: from the resource the store holds
+   * (its concept tables, its code-system kind; the instance handed to the engine is a copy), with
+   * the supplements asked for and the language packs that apply. The instance itself when the
+   * store does not hold it.
+   */
+  instanceCodeSystem(instance: CodeSystem, supplementCanonicals: Iterable<string> = []): CodeSystemProvider {
+    const held = instance.url && instance.id ? this.source.byUrl('CodeSystem', instance.url).find((r: CodeSystem) => r.id === instance.id && r.version === instance.version) : undefined;
+    return this.withSupplements(held ?? instance, supplementCanonicals);
+  }
+
+  private withSupplements(cs: CodeSystem, supplementCanonicals: Iterable<string>): CodeSystemProvider {
+    const url = cs.url ?? '';
     const wanted = [...supplementCanonicals];
     const available = this.supplementsFor(url, cs.version);
     const supplements: CodeSystem[] = [];

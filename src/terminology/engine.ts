@@ -102,6 +102,16 @@ export class TerminologyEngine {
     return new TerminologyContext(this.source, txResources);
   }
 
+  /**
+   * The context of an instance-level call on a code system: the instance is the stored resource
+   * (found by url, version and id, and served from the store as a type-level call serves it); one
+   * the store does not hold is taken as if sent with the request.
+   */
+  private codeSystemInstanceContext(req: OperationRequest, instance: CodeSystem | undefined): TerminologyContext {
+    const held = !!instance?.url && !!instance.id && this.source.byUrl('CodeSystem', instance.url).some((r: CodeSystem) => r.id === instance.id && r.version === instance.version);
+    return this.context(instance && !held ? [...req.txResources, instance] : req.txResources);
+  }
+
   private txParams(req: OperationRequest, validating: boolean): TxParameters {
     const p = new TxParameters(validating);
     p.setAcceptLanguage(req.acceptLanguage);
@@ -250,7 +260,7 @@ export class TerminologyEngine {
   }
 
   validateCodeSystemCode(req: OperationRequest, instance?: CodeSystem): ParametersParameter[] {
-    const ctx = this.context(instance ? [...req.txResources, instance] : req.txResources);
+    const ctx = this.codeSystemInstanceContext(req, instance);
     const params = this.txParams(req, true);
     const value = this.codedValue(ctx, req.parameters, true, params);
     const inline = get(req.parameters, 'codeSystem')?.resource as CodeSystem | undefined;
@@ -279,8 +289,10 @@ export class TerminologyEngine {
     const systemPath = value.mode === 'code' ? 'system' : value.mode === 'coding' ? 'Coding.system' : 'CodeableConcept.coding[0].system';
     try {
       let provider: CodeSystemProvider | undefined;
-      if (instance || inline) {
-        provider = ctx.providerFor((instance ?? inline)!, []);
+      if (instance) {
+        provider = ctx.instanceCodeSystem(instance, params.useSupplements);
+      } else if (inline) {
+        provider = ctx.providerFor(inline, []);
       } else {
         let url = str(req.parameters, 'url');
         if (url) url = ctx.canonicalSystem(url);
@@ -351,7 +363,7 @@ export class TerminologyEngine {
   // ---- $lookup ----------------------------------------------------------------------------
 
   lookup(req: OperationRequest, instance?: CodeSystem): ParametersParameter[] {
-    const ctx = this.context(instance ? [...req.txResources, instance] : req.txResources);
+    const ctx = this.codeSystemInstanceContext(req, instance);
     const params = this.txParams(req, false);
     if (instance) {
       // the instance is the code system: a system (or version) named besides may only be it
@@ -374,7 +386,7 @@ export class TerminologyEngine {
   // ---- $subsumes --------------------------------------------------------------------------
 
   subsumes(req: OperationRequest, instance?: CodeSystem): ParametersParameter[] {
-    const ctx = this.context(instance ? [...req.txResources, instance] : req.txResources);
+    const ctx = this.codeSystemInstanceContext(req, instance);
     if (instance) {
       // the instance is the code system: a system (or version) named besides may only be it; a
       // coding of another system cannot be tested in it (tx.fhir.org: 400, "System uri / code uri mismatch")
@@ -395,7 +407,8 @@ export class TerminologyEngine {
     if (!a.system) throw TerminologyError.of(txIssue('error', 'invalid', 'invalid-data', 'SUBSUMPTION_NO_SYSTEM', ['codingA'], 'codingA'), 400);
     if (!b.system) throw TerminologyError.of(txIssue('error', 'invalid', 'invalid-data', 'SUBSUMPTION_NO_SYSTEM', ['codingB'], 'codingB'), 400);
     if (a.system !== b.system) throw TerminologyError.of(txIssue('error', 'invalid', 'invalid-data', 'SUBSUMPTION_SYSTEM_MISMATCH', [a.system, b.system], 'codingB'), 400);
-    const cs = instance ? ctx.providerFor(instance, []) : ctx.findCodeSystem(a.system, a.version ?? b.version);
+    if (instance?.content === 'supplement') throw TerminologyError.of(txIssue('error', 'invalid', 'invalid-data', 'CODESYSTEM_CS_NO_SUPPLEMENT', [instance.url ?? '']), 400);
+    const cs = instance ? ctx.instanceCodeSystem(instance, this.txParams(req, false).useSupplements) : ctx.findCodeSystem(a.system, a.version ?? b.version);
     if (!cs) {
       const v = instance ? undefined : (a.version ?? b.version);
       const text = v ? `A definition for CodeSystem '${a.system}' version '${v}' could not be found` : `A definition for CodeSystem '${a.system}' could not be found`;

@@ -26,7 +26,11 @@ export function lookupCode(ctx: TerminologyContext, params: TxParameters, input:
   if (!coding.code) throw TerminologyError.of({ severity: 'error', code: 'invalid', txType: 'invalid-data', text: 'No code to look up: give code and system, or coding' }, 400);
   let cs: CodeSystemProvider | undefined;
   if (input.codeSystem) {
-    cs = ctx.providerFor(input.codeSystem, []);
+    // a supplement is no code system of its own: its codes are looked up in the one it supplements
+    if (input.codeSystem.content === 'supplement') {
+      throw TerminologyError.of(txIssue('error', 'invalid', 'invalid-data', 'CODESYSTEM_CS_NO_SUPPLEMENT', [input.codeSystem.url ?? '']), 400);
+    }
+    cs = ctx.instanceCodeSystem(input.codeSystem, params.useSupplements);
   } else {
     if (!coding.system) throw TerminologyError.of({ severity: 'error', code: 'invalid', txType: 'invalid-data', text: 'Coding parameter must include a system' }, 400);
     // the request's version rules choose the version as they do for $expand and $validate-code:

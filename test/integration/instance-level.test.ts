@@ -37,6 +37,18 @@ describe('instance-level terminology operations', () => {
     concept: [concept('colour', 'Colour', [concept('red', 'Red'), concept('blue', 'Blue')])],
   };
   const otherCs: CodeSystem = { resourceType: 'CodeSystem', id: 'inst-shapes', url: otherCsUrl, version: '1.0', status: 'active', content: 'complete', concept: [concept('round', 'Round'), concept('square', 'Square')] };
+  const supUrl = uniqueUrl('CodeSystem');
+  const supplement: CodeSystem = {
+    resourceType: 'CodeSystem',
+    id: 'inst-colours-sup',
+    url: supUrl,
+    version: '1.0',
+    status: 'active',
+    content: 'supplement',
+    supplements: csUrl,
+    property: [{ code: 'shade', type: 'string' }],
+    concept: [{ code: 'red', property: [{ code: 'shade', valueString: 'dark' }] }],
+  };
   const vs: ValueSet = { resourceType: 'ValueSet', id: 'inst-colours-vs', url: vsUrl, version: '2.0', status: 'active', compose: { include: [{ system: csUrl }] } };
   const otherVs: ValueSet = { resourceType: 'ValueSet', id: 'inst-shapes-vs', url: otherVsUrl, version: '2.0', status: 'active', compose: { include: [{ system: otherCsUrl }] } };
   const map = (id: string, url: string, target: string): ConceptMap => ({
@@ -50,7 +62,7 @@ describe('instance-level terminology operations', () => {
 
   beforeAll(async () => {
     server = await startKodverk();
-    await seed(server, [cs, otherCs, vs, otherVs, map('inst-cm', cmUrl, 'round'), map('inst-cm-other', otherCmUrl, 'square')]);
+    await seed(server, [cs, otherCs, supplement, vs, otherVs, map('inst-cm', cmUrl, 'round'), map('inst-cm-other', otherCmUrl, 'square')]);
   });
   afterAll(() => server.close());
 
@@ -136,6 +148,31 @@ describe('instance-level terminology operations', () => {
     refused(await get(`ConceptMap/inst-cm/$translate?code=red&system=${encodeURIComponent(csUrl)}&url=${encodeURIComponent(otherCmUrl)}`), 'url');
     refused(await get(`ConceptMap/inst-cm/$translate?code=red&system=${encodeURIComponent(csUrl)}&conceptMapVersion=9.9`), 'conceptMapVersion');
     refused(await get(`ValueSet/inst-colours-vs/$compare?thisUrl=${encodeURIComponent(otherVsUrl)}&otherUrl=${encodeURIComponent(vsUrl)}`), 'thisUrl');
+  });
+
+  it('serves the instance as a type-level call on its url serves it: with the supplements asked for', async () => {
+    const shade = (a: any) => a.json.parameter.find((p: any) => p.name === 'property' && p.part[0].valueCode === 'shade')?.part[1].valueString;
+    const typeLevel = await get(`CodeSystem/$lookup?system=${encodeURIComponent(csUrl)}&code=red&useSupplement=${encodeURIComponent(supUrl)}&property=shade`);
+    const instance = await get(`CodeSystem/inst-colours/$lookup?code=red&useSupplement=${encodeURIComponent(supUrl)}&property=shade`);
+    for (const a of [typeLevel, instance]) {
+      expect(a.status).toBe(200);
+      expect(shade(a)).toBe('dark');
+      expect(value(a.json, 'used-supplement')).toBe(`${supUrl}|1.0`);
+    }
+    const validated = await get(`CodeSystem/inst-colours/$validate-code?code=red&useSupplement=${encodeURIComponent(supUrl)}`);
+    expect(value(validated.json, 'result')).toBe(true);
+    expect((await get(`CodeSystem/inst-colours/$subsumes?codeA=colour&codeB=red&useSupplement=${encodeURIComponent(supUrl)}`)).status).toBe(200);
+  });
+
+  it('refuses a supplement instance as a code system of its own, as the type level does', async () => {
+    for (const path of [`CodeSystem/inst-colours-sup/$lookup?code=red`, `CodeSystem/inst-colours-sup/$subsumes?codeA=red&codeB=red`]) {
+      const a = await get(path);
+      expect(a.status).toBe(400);
+      expect(a.json.issue[0].details.text).toBe(`CodeSystem ${supUrl} is a supplement, so can't be used as a value in Coding.system`);
+    }
+    const typeLevel = await get(`CodeSystem/$lookup?system=${encodeURIComponent(supUrl)}&code=red`);
+    expect(typeLevel.status).toBe(400);
+    expect(typeLevel.json.issue[0].details.text).toBe(`CodeSystem ${supUrl} is a supplement, so can't be used as a value in Coding.system`);
   });
 
   it('answers an unknown instance 404 not-found and an operation the type does not have with a 4xx, each an OperationOutcome', async () => {

@@ -148,11 +148,14 @@ export class TerminologyContext {
    * built as a type-level call on its url and version builds it: from the resource the store holds
    * (its concept tables, its code-system kind; the instance handed to the engine is a copy), with
    * the supplements asked for and the language packs that apply. The instance itself when the
-   * store does not hold it.
+   * store does not hold it. A resource whose content is `not-present` only names its code system
+   * (FHIR core's SNOMED CT stub): the code system is the one the server serves for that url and
+   * version, as for a type-level call and as $validate-code on the instance already answered.
    */
   instanceCodeSystem(instance: CodeSystem, supplementCanonicals: Iterable<string> = []): CodeSystemProvider {
     const held = instance.url && instance.id ? this.source.byUrl('CodeSystem', instance.url).find((r: CodeSystem) => r.id === instance.id && r.version === instance.version) : undefined;
-    return this.withSupplements(held ?? instance, supplementCanonicals);
+    const named = instance.content === 'not-present' && instance.url ? this.findCodeSystem(instance.url, instance.version, supplementCanonicals) : undefined;
+    return named ?? this.withSupplements(held ?? instance, supplementCanonicals);
   }
 
   private withSupplements(cs: CodeSystem, supplementCanonicals: Iterable<string>): CodeSystemProvider {

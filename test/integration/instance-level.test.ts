@@ -49,6 +49,10 @@ describe('instance-level terminology operations', () => {
     property: [{ code: 'shade', type: 'string' }],
     concept: [{ code: 'red', property: [{ code: 'shade', valueString: 'dark' }] }],
   };
+  // a code system and a resource that only names it (content not-present, as FHIR core's SNOMED CT)
+  const sizesUrl = uniqueUrl('CodeSystem');
+  const sizes: CodeSystem = { resourceType: 'CodeSystem', id: 'inst-sizes', url: sizesUrl, version: '2.0', status: 'active', content: 'complete', concept: [concept('big', 'Big'), concept('small', 'Small')] };
+  const sizesStub: CodeSystem = { resourceType: 'CodeSystem', id: 'inst-sizes-stub', url: sizesUrl, status: 'active', content: 'not-present' };
   const vs: ValueSet = { resourceType: 'ValueSet', id: 'inst-colours-vs', url: vsUrl, version: '2.0', status: 'active', compose: { include: [{ system: csUrl }] } };
   const otherVs: ValueSet = { resourceType: 'ValueSet', id: 'inst-shapes-vs', url: otherVsUrl, version: '2.0', status: 'active', compose: { include: [{ system: otherCsUrl }] } };
   const map = (id: string, url: string, target: string): ConceptMap => ({
@@ -62,7 +66,7 @@ describe('instance-level terminology operations', () => {
 
   beforeAll(async () => {
     server = await startKodverk();
-    await seed(server, [cs, otherCs, supplement, vs, otherVs, map('inst-cm', cmUrl, 'round'), map('inst-cm-other', otherCmUrl, 'square')]);
+    await seed(server, [cs, otherCs, supplement, sizes, sizesStub, vs, otherVs, map('inst-cm', cmUrl, 'round'), map('inst-cm-other', otherCmUrl, 'square')]);
   });
   afterAll(() => server.close());
 
@@ -162,6 +166,15 @@ describe('instance-level terminology operations', () => {
     const validated = await get(`CodeSystem/inst-colours/$validate-code?code=red&useSupplement=${encodeURIComponent(supUrl)}`);
     expect(value(validated.json, 'result')).toBe(true);
     expect((await get(`CodeSystem/inst-colours/$subsumes?codeA=colour&codeB=red&useSupplement=${encodeURIComponent(supUrl)}`)).status).toBe(200);
+  });
+
+  it('serves a not-present instance (a resource that only names its code system) as the code system of that url', async () => {
+    const looked = await get(`CodeSystem/inst-sizes-stub/$lookup?code=big`);
+    expect(looked.status).toBe(200);
+    expect(value(looked.json, 'display')).toBe('Big');
+    expect(value(looked.json, 'version')).toBe('2.0');
+    expect(value((await get(`CodeSystem/inst-sizes-stub/$validate-code?code=big`)).json, 'result')).toBe(true);
+    expect(value((await get(`CodeSystem/inst-sizes-stub/$subsumes?codeA=big&codeB=small`)).json, 'outcome')).toBe('not-subsumed');
   });
 
   it('refuses a supplement instance as a code system of its own, as the type level does', async () => {

@@ -53,6 +53,9 @@ describe('instance-level terminology operations', () => {
   const sizesUrl = uniqueUrl('CodeSystem');
   const sizes: CodeSystem = { resourceType: 'CodeSystem', id: 'inst-sizes', url: sizesUrl, version: '2.0', status: 'active', content: 'complete', concept: [concept('big', 'Big'), concept('small', 'Small')] };
   const sizesStub: CodeSystem = { resourceType: 'CodeSystem', id: 'inst-sizes-stub', url: sizesUrl, status: 'active', content: 'not-present' };
+  // two versions of one code system: an instance of the older one is that version
+  const editionsUrl = uniqueUrl('CodeSystem');
+  const edition = (id: string, version: string, code: string): CodeSystem => ({ resourceType: 'CodeSystem', id, url: editionsUrl, version, status: 'active', content: 'complete', concept: [concept(code, code.toUpperCase())] });
   const vs: ValueSet = { resourceType: 'ValueSet', id: 'inst-colours-vs', url: vsUrl, version: '2.0', status: 'active', compose: { include: [{ system: csUrl }] } };
   const otherVs: ValueSet = { resourceType: 'ValueSet', id: 'inst-shapes-vs', url: otherVsUrl, version: '2.0', status: 'active', compose: { include: [{ system: otherCsUrl }] } };
   const map = (id: string, url: string, target: string): ConceptMap => ({
@@ -66,7 +69,7 @@ describe('instance-level terminology operations', () => {
 
   beforeAll(async () => {
     server = await startKodverk();
-    await seed(server, [cs, otherCs, supplement, sizes, sizesStub, vs, otherVs, map('inst-cm', cmUrl, 'round'), map('inst-cm-other', otherCmUrl, 'square')]);
+    await seed(server, [cs, otherCs, supplement, sizes, sizesStub, edition('inst-ed-1', '1.0.0', 'old'), edition('inst-ed-2', '2.0.0', 'new'), vs, otherVs, map('inst-cm', cmUrl, 'round'), map('inst-cm-other', otherCmUrl, 'square')]);
   });
   afterAll(() => server.close());
 
@@ -175,6 +178,20 @@ describe('instance-level terminology operations', () => {
     expect(value(looked.json, 'version')).toBe('2.0');
     expect(value((await get(`CodeSystem/inst-sizes-stub/$validate-code?code=big`)).json, 'result')).toBe(true);
     expect(value((await get(`CodeSystem/inst-sizes-stub/$subsumes?codeA=big&codeB=small`)).json, 'outcome')).toBe('not-subsumed');
+  });
+
+  it('serves an older version named by its instance as that version, not the latest of its url', async () => {
+    const looked = await get(`CodeSystem/inst-ed-1/$lookup?code=old`);
+    expect(looked.status).toBe(200);
+    expect(value(looked.json, 'version')).toBe('1.0.0');
+    const validated = await get(`CodeSystem/inst-ed-1/$validate-code?code=old`);
+    expect(value(validated.json, 'result')).toBe(true);
+    expect(value(validated.json, 'version')).toBe('1.0.0');
+    const missing = await get(`CodeSystem/inst-ed-1/$validate-code?code=new`);
+    expect(value(missing.json, 'result')).toBe(false);
+    expect(value(missing.json, 'version')).toBe('1.0.0');
+    expect((await get(`CodeSystem/inst-ed-1/$lookup?code=new`)).status).toBe(404);
+    expect(value((await get(`CodeSystem/inst-ed-1/$subsumes?codeA=old&codeB=old`)).json, 'outcome')).toBe('equivalent');
   });
 
   it('refuses a supplement instance as a code system of its own, as the type level does', async () => {

@@ -18,6 +18,12 @@ export interface ResourceSource {
   providerFor(cs: CodeSystem, supplements: CodeSystem[]): CodeSystemProvider;
 }
 
+/** The resource the store holds that a given one is (same type, url, id and version), if any. */
+export function storedCopy<T extends { id?: string; url?: string; version?: string }>(source: ResourceSource, resourceType: string, r: T): T | undefined {
+  if (!r.id || !r.url) return undefined;
+  return source.byUrl(resourceType, r.url).find((s: T) => s.id === r.id && s.version === r.version);
+}
+
 function sameVersionKey(r: any): string {
   return r.version ?? '';
 }
@@ -153,7 +159,7 @@ export class TerminologyContext {
    * version, as for a type-level call and as $validate-code on the instance already answered.
    */
   instanceCodeSystem(instance: CodeSystem, supplementCanonicals: Iterable<string> = []): CodeSystemProvider {
-    const held = instance.url && instance.id ? this.source.byUrl('CodeSystem', instance.url).find((r: CodeSystem) => r.id === instance.id && r.version === instance.version) : undefined;
+    const held = storedCopy(this.source, 'CodeSystem', instance);
     const named = instance.content === 'not-present' && instance.url ? this.findCodeSystem(instance.url, instance.version, supplementCanonicals) : undefined;
     return named ?? this.withSupplements(held ?? instance, supplementCanonicals);
   }
@@ -201,8 +207,7 @@ export class TerminologyContext {
 
   /** Whether a resource is one the server holds (not sent with the request, not implicit). */
   isStored(resourceType: string, r: { id?: string; url?: string; version?: string }): boolean {
-    if (!r.id || !r.url || (this.txByType.get(resourceType) ?? []).includes(r)) return false;
-    return this.source.byUrl(resourceType, r.url).some((s: { id?: string; version?: string }) => s.id === r.id && s.version === r.version);
+    return !(this.txByType.get(resourceType) ?? []).includes(r) && !!storedCopy(this.source, resourceType, r);
   }
 
   /** Concept maps from the request and the store (for $translate without a url). */

@@ -1,5 +1,5 @@
 import type { CodeSystem, CodeableConcept, Coding, ConceptMap, ParametersParameter, ValueSet } from 'fhir/r4';
-import { TerminologyContext, ResourceSource } from './context';
+import { TerminologyContext, ResourceSource, storedCopy } from './context';
 import type { CodeSystemProvider } from './providers/provider';
 import './code-system-kinds';
 import { TxParameters } from './params';
@@ -108,8 +108,7 @@ export class TerminologyEngine {
    * the store does not hold is taken as if sent with the request.
    */
   private codeSystemInstanceContext(req: OperationRequest, instance: CodeSystem | undefined): TerminologyContext {
-    const held = !!instance?.url && !!instance.id && this.source.byUrl('CodeSystem', instance.url).some((r: CodeSystem) => r.id === instance.id && r.version === instance.version);
-    return this.context(instance && !held ? [...req.txResources, instance] : req.txResources);
+    return this.context(instance && !storedCopy(this.source, 'CodeSystem', instance) ? [...req.txResources, instance] : req.txResources);
   }
 
   private txParams(req: OperationRequest, validating: boolean): TxParameters {

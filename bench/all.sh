@@ -8,3 +8,4 @@ echo; echo "== imports of Socialstyrelsen's releases"; node dist/bench/imports.j
 echo; echo "== Snomed CT scale (synthetic RF2)"; node dist/bench/snomed.js --concepts "${SNOMED_CONCEPTS:-350000}"
 echo; echo "== register submission validation"; node dist/bench/submission.js
 echo; echo "== scale out: direct vs nginx to two followers, follower synchronisation"; node dist/bench/scaleout.js --concepts "${SNOMED_CONCEPTS:-350000}"
+echo; echo "== terminology client caches: inline resources vs a cache vs stored content"; node dist/bench/client-cache.js

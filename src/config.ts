@@ -55,6 +55,18 @@ export interface KodverkConfig {
   trustProxy: boolean | number | string[];
   /** Identities, roles, rate limits and request limits (README "Auth" and "Limits"). */
   security: SecurityConfig;
+  /** Terminology client caches ($cache-control): how many, how big together, how long idle. */
+  clientCaches: ClientCacheLimits;
+}
+
+/** Terminology client caches ($cache-control, README "Client caches"). */
+export interface ClientCacheLimits {
+  /** most caches held at once */
+  maxCaches: number;
+  /** most bytes (of the resources' JSON) all caches hold together */
+  maxBytes: number;
+  /** a cache not used for this long is dropped, ms */
+  idleMs: number;
 }
 
 /** What the syndication feed (GET /syndication/feed.xml) publishes, and to whom. */
@@ -304,6 +316,11 @@ export function loadConfig(overrides: ConfigOverrides = {}): KodverkConfig {
     maxHeaderBytes: intFromEnv('KODVERK_MAX_HEADER_BYTES', 16384),
     corsOrigins: parseCorsOrigins(process.env.KODVERK_CORS_ORIGINS),
     trustProxy: parseTrustProxy(process.env.KODVERK_TRUST_PROXY),
+    clientCaches: {
+      maxCaches: Math.max(1, intFromEnv('KODVERK_CLIENT_CACHES', 200)),
+      maxBytes: intFromEnv('KODVERK_CLIENT_CACHE_MB', 256) * 1024 * 1024,
+      idleMs: Math.max(1, intFromEnv('KODVERK_CLIENT_CACHE_IDLE_MINUTES', 30)) * 60_000,
+    },
     ...rest,
     security: { ...loadSecurityConfig(), ...security },
   };

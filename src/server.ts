@@ -27,6 +27,7 @@ import { answerClientErrors } from './http/client-errors';
 import { ApiKeys } from './security/api-keys';
 import { AuditTrail } from './security/audit-trail';
 import { Authenticator } from './security/authenticator';
+import { ClientCaches } from './terminology/client-caches';
 import { OidcVerifier } from './security/oidc';
 
 export interface RunningServer {
@@ -122,7 +123,8 @@ export async function startServer(overrides: ConfigOverrides = {}, options: { lo
   const lifecycle = new ServerLifecycle();
   const oidc = config.security.oidc ? new OidcVerifier(config.security.oidc) : undefined;
   const authenticator = new Authenticator(new ApiKeys(db), oidc, config.apiToken);
-  const app = createApp({ config, logger, store, terminology, schema, loader, nim, syndication, follower, lifecycle, authenticator, audit: new AuditTrail(db) });
+  const clientCaches = new ClientCaches(config.clientCaches);
+  const app = createApp({ config, logger, store, terminology, schema, loader, nim, syndication, follower, lifecycle, authenticator, audit: new AuditTrail(db), clientCaches });
   const server = createHttpServer(app, config);
   answerClientErrors(server, logger, config);
   const inFlight = trackRequests(server, lifecycle);

@@ -2,6 +2,8 @@ import type { Request, Response } from 'express';
 import type { OperationInput, OperationParameterDefinition } from './parameters';
 import type { TerminologyService } from '../terminology/service';
 import type { ResourceStore } from '../store/resource-store';
+import type { ClientCaches } from '../terminology/client-caches';
+import type { HeldResources } from '../terminology/held-resources';
 
 export interface OperationContext {
   req: Request;
@@ -18,6 +20,10 @@ export interface OperationContext {
   baseUrl: string;
   /** the pages' absolute path prefixes by resource type, for web-source (none: no pages named) */
   webViews?: Record<string, string>;
+  /** this process's client caches ($cache-control) */
+  clientCaches: ClientCaches;
+  /** what the client cache the call names (X-Cache-Id) holds, for the engine beside what the call sent */
+  heldResources?: HeldResources;
 }
 
 /**

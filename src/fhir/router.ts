@@ -5,6 +5,9 @@ import type { OperationContext, OperationDefinition } from './operation';
 import { JSON_TYPES, baseUrl, methodNotAllowed, negotiateFormat, outcomeForError, sendOutcome, sendResource } from '../http/fhir-answers';
 import { CACHED_OPERATIONS, answerIsPinned, conditionalAnswer } from './operations/caching';
 import { OPERATIONS } from './operations';
+import { CACHE_ID_HEADER, cacheControlOperation } from './operations/cache-control';
+import type { ClientCaches } from '../terminology/client-caches';
+import type { HeldResources } from '../terminology/held-resources';
 import { capabilityStatement, terminologyCapabilities } from './capabilities';
 import { resourceRoutes } from './resources';
 import type { SchemaValidator } from '../terminology/resource-schema';
@@ -42,11 +45,15 @@ export function fhirRouter(deps: ServerDeps, webViews?: WebViews): express.Route
       ...{ req, res, input, terminology: deps.terminology, store: deps.store, resourceType, id },
       baseUrl: baseUrl(req, deps.config.publicBaseUrl),
       webViews: webViewsFor(req, webViews, deps.config.publicBaseUrl),
+      clientCaches: deps.clientCaches,
+      heldResources: op === cacheControlOperation ? undefined : heldResources(deps.clientCaches, req, input),
     };
     const result = await op.handle(ctx);
     if (res.headersSent) return;
+    // an answer from a client cache rests on what that client registered: for it alone
+    if (req.get(CACHE_ID_HEADER)) res.set('Cache-Control', 'private, no-store');
     // what vendors call at run time is cacheable: a tag of the content, 304 when the client has it
-    if (req.method === 'GET' && CACHED_OPERATIONS.has(op.name) && conditionalAnswer(req, res, result, answerIsPinned(deps.store, resourceType, id, input.entries))) return;
+    else if (req.method === 'GET' && CACHED_OPERATIONS.has(op.name) && conditionalAnswer(req, res, result, answerIsPinned(deps.store, resourceType, id, input.entries))) return;
     sendResource(res, 200, result);
   };
 
@@ -97,6 +104,26 @@ export function fhirRouter(deps: ServerDeps, webViews?: WebViews): express.Route
   });
 
   return fhir;
+}
+
+/**
+ * What the client cache a call names (X-Cache-Id, issued by $cache-control) holds, for the engine
+ * to take beside the resources the call sent (an unsealed cache takes those in first); a cache the
+ * server does not hold: 404 cache-id-unknown. tx.fhir.org's older `cache-id` parameter (a cache
+ * the client names itself, made on first use) is refused: a body parameter cannot steer a load
+ * balancer, and a replica without the client's resources would answer wrongly rather than fail.
+ */
+function heldResources(caches: ClientCaches, req: Request, input: OperationInput): HeldResources | undefined {
+  if (input.entries.some((e) => e.name === 'cache-id')) {
+    throw TerminologyError.of(
+      { severity: 'error', code: 'not-supported', txType: 'not-supported', text: 'The cache-id parameter is not supported: start a cache with $cache-control (mode=start) and name it with the X-Cache-Id header', expression: ['cache-id'] },
+      400,
+    );
+  }
+  const id = req.get(CACHE_ID_HEADER)?.trim();
+  if (!id) return undefined;
+  const inline = input.entries.filter((e) => e.resource !== undefined && e.name !== 'tx-resource').map((e) => e.resource);
+  return caches.use(id, input.resources('tx-resource'), inline);
 }
 
 function unknownOperation(res: Response, name: string, type?: string): void {

@@ -6,7 +6,7 @@ import type { CorsOrigins } from '../config';
 export const CORS_PATHS = ['/fhir', '/nim', '/releases', '/validate', '/openapi.json', '/syndication'];
 
 /** Request headers a browser client may send to the API. */
-const ALLOWED_HEADERS = ['Accept', 'Accept-Language', 'Authorization', 'Content-Type', 'If-Match', 'If-Modified-Since', 'If-None-Match', 'Prefer', 'X-Request-Id'];
+const ALLOWED_HEADERS = ['Accept', 'Accept-Language', 'Authorization', 'Content-Type', 'If-Match', 'If-Modified-Since', 'If-None-Match', 'Prefer', 'X-Cache-Id', 'X-Request-Id'];
 /** Answer headers a browser client may read (beyond the safelisted ones). */
 const EXPOSED_HEADERS = ['ETag', 'Last-Modified', 'Location', 'Content-Location', 'X-Request-Id'];
 

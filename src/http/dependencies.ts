@@ -10,6 +10,7 @@ import type { Follower } from '../syndication/follower';
 import type { ServerLifecycle } from './lifecycle';
 import type { Authenticator } from '../security/authenticator';
 import type { AuditTrail } from '../security/audit-trail';
+import type { ClientCaches } from '../terminology/client-caches';
 
 /**
  * What the HTTP routers share. The composition root (src/app.ts) builds it once; each router
@@ -36,4 +37,6 @@ export interface ServerDeps {
   authenticator: Authenticator;
   /** the audit trail of writes */
   audit: AuditTrail;
+  /** the terminology client caches of this process ($cache-control, X-Cache-Id) */
+  clientCaches: ClientCaches;
 }

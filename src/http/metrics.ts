@@ -7,7 +7,7 @@ import { cacheCounts } from '../terminology/cache-stats';
 import { ImportLog } from '../store/import-log';
 import { FHIR_VERSION, SOFTWARE_VERSION } from '../version';
 
-type MetricsDeps = Pick<ServerDeps, 'config' | 'store' | 'terminology' | 'follower'>;
+type MetricsDeps = Pick<ServerDeps, 'config' | 'store' | 'terminology' | 'follower' | 'clientCaches'>;
 
 const REQUEST_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 const IMPORT_BUCKETS = [1, 5, 15, 30, 60, 120, 300, 600, 1200, 3600];
@@ -39,6 +39,7 @@ export class ServerMetrics {
 
     this.workerPool(deps);
     this.engineCaches();
+    this.clientCaches(deps);
     this.imports(deps);
     this.storeFiles(deps);
     if (deps.follower) this.follower(deps.follower);
@@ -104,6 +105,16 @@ export class ServerMetrics {
         }
       },
     });
+  }
+
+  /** The terminology client caches ($cache-control): how many, how much they hold, how many were dropped. */
+  private clientCaches(deps: MetricsDeps): void {
+    const registers = [this.registry];
+    const stats = () => deps.clientCaches.stats();
+    new Gauge({ name: 'kodverk_client_caches', help: 'Terminology client caches held ($cache-control)', registers, collect() { this.set(stats().caches); } });
+    new Gauge({ name: 'kodverk_client_cache_resources', help: 'Resources the client caches hold together', registers, collect() { this.set(stats().resources); } });
+    new Gauge({ name: 'kodverk_client_cache_bytes', help: "Bytes of the resources' JSON the client caches hold together", registers, collect() { this.set(stats().bytes); } });
+    new Counter({ name: 'kodverk_client_caches_dropped_total', help: 'Client caches dropped since start, idle too long or for room (ended ones are not counted)', registers, collect() { this.reset(); this.inc(stats().dropped); } });
   }
 
   private imports(deps: MetricsDeps): void {

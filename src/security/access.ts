@@ -35,7 +35,7 @@ export interface AccessRule {
 }
 
 const SAFE = ['GET', 'HEAD', 'OPTIONS'] as const;
-const EXPENSIVE_OPERATIONS = new Set(['$expand', '$batch-validate-code', '$compare', '$related', '$translate']);
+const EXPENSIVE_OPERATIONS = new Set(['$expand', '$batch-validate-code', '$compare', '$related', '$translate', '$cache-control']);
 
 /** The FHIR resource a write is about: Type/id, with the version the answer's Location names. */
 const resourceEntity = (params: Record<string, string>, location: string | undefined): AuditEntity => {

@@ -24,6 +24,16 @@ export function storedCopy<T extends { id?: string; url?: string; version?: stri
   return source.byUrl(resourceType, r.url).find((s: T) => s.id === r.id && s.version === r.version);
 }
 
+/** Providers of code systems sent with requests, by the resource object and its supplements' objects. */
+const requestProviders = new WeakMap<CodeSystem, Map<string, CodeSystemProvider>>();
+const objectIds = new WeakMap<object, number>();
+let nextObjectId = 0;
+function objectId(o: object): number {
+  let id = objectIds.get(o);
+  if (id === undefined) objectIds.set(o, (id = nextObjectId++));
+  return id;
+}
+
 function sameVersionKey(r: any): string {
   return r.version ?? '';
 }
@@ -179,14 +189,14 @@ export class TerminologyContext {
     return this.providerFor(cs, supplements);
   }
 
-  private readonly txProviders = new Map<CodeSystem, Map<string, CodeSystemProvider>>();
-
   providerFor(cs: CodeSystem, supplements: CodeSystem[]): CodeSystemProvider {
     const isTx = (this.txByType.get('CodeSystem') ?? []).includes(cs) || supplements.some((s) => (this.txByType.get('CodeSystem') ?? []).includes(s));
     if (!isTx) return this.source.providerFor(cs, supplements);
-    const key = supplements.map((s) => canonicalOf(s.url ?? '', s.version)).join(',');
-    let byKey = this.txProviders.get(cs);
-    if (!byKey) this.txProviders.set(cs, (byKey = new Map()));
+    // by the very objects: those of a client cache outlive the call (held-resources.ts), and so
+    // does what was built from them; a call's own are new objects each time
+    const key = supplements.map(objectId).join(',');
+    let byKey = requestProviders.get(cs);
+    if (!byKey) requestProviders.set(cs, (byKey = new Map()));
     let p = byKey.get(key);
     if (!p) byKey.set(key, (p = requestCodeSystemProvider(cs, supplements)));
     return p;

@@ -14,6 +14,7 @@ import { pinValueSet, resolveCodeSystemVersion } from './resolution';
 import { dependencyOf, translate } from './translate';
 import { withWebSource } from './web-source';
 import { ValueSetComparer, comparisonParameters } from './compare';
+import type { HeldResources } from './held-resources';
 
 /** One call's inputs, as the FHIR layer parsed them. */
 export interface OperationRequest {
@@ -21,6 +22,8 @@ export interface OperationRequest {
   parameters: ParametersParameter[];
   /** resources supplied with the call (tx-resource) */
   txResources: any[];
+  /** resources the client registered earlier (a client cache), taken as tx-resources after its own */
+  heldResources?: HeldResources;
   acceptLanguage?: string;
   /** a lower too-costly threshold asked for by the client (never raises the server's) */
   maxCodes?: number;

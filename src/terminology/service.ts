@@ -5,6 +5,7 @@ import { TerminologyError, TxIssue } from './issues';
 import { compiledBeside } from '../config';
 import { CacheCounts, addCacheCounts } from './cache-stats';
 import { AnswerText, answerText } from './answer-text';
+import { withHeldResources } from './held-resources';
 import { OTHER_CALLS_PER_BATCH, POINT_CALLS_PER_THREAD, TaskPlacement, isPointCall, onStoredContent, placed } from './task-placement';
 import { TimeBudget } from './time-budget';
 import { CallBatch } from './call-batch';
@@ -97,7 +98,7 @@ export interface BatchTask {
 export type WorkerTask = EngineTask | BatchTask;
 
 export function invoke(engine: TerminologyEngine, method: EngineMethod, request: OperationRequest, instance?: unknown): unknown {
-  return (engine[method] as (r: OperationRequest, i?: unknown) => unknown).call(engine, request, instance);
+  return (engine[method] as (r: OperationRequest, i?: unknown) => unknown).call(engine, withHeldResources(request), instance);
 }
 
 function shuttingDown(): TerminologyError {

@@ -36,7 +36,7 @@ const POINT_METHODS: ReadonlySet<string> = new Set(['lookup', 'validateCodeSyste
 
 /** Does this call work on stored content only (no resources of its own in the request)? */
 export function onStoredContent(request: OperationRequest): boolean {
-  return request.txResources.length === 0 && !request.parameters.some((p) => p.resource !== undefined);
+  return request.txResources.length === 0 && !request.heldResources && !request.parameters.some((p) => p.resource !== undefined);
 }
 
 /** Is this call a point call: one of the point operations on stored content only? */

@@ -168,6 +168,23 @@ describeCluster('a primary, two followers and nginx on one machine', () => {
     expect((await fetch(`${lb}/metrics`)).status).toBe(404);
   });
 
+  it('sends $cache-control and every call naming a client cache (X-Cache-Id) to the process that holds it', async () => {
+    const cs = { resourceType: 'CodeSystem', url: 'http://example.org/cluster-cs', version: '1', status: 'active', content: 'complete', concept: [{ code: 'a' }] };
+    const vs = { resourceType: 'ValueSet', url: 'http://example.org/cluster-vs', status: 'active', compose: { include: [{ system: cs.url }] } };
+    const started = await fetch(`${lb}/fhir/$cache-control`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/fhir+json' },
+      body: JSON.stringify({ resourceType: 'Parameters', parameter: [{ name: 'mode', valueCode: 'start' }, { name: 'tx-resource', resource: cs }, { name: 'tx-resource', resource: vs }] }),
+    });
+    expect(started.status).toBe(200);
+    const id = (await started.json()).parameter.find((p: any) => p.name === 'cache-id').valueId;
+    // round robin over two replicas would miss the cache every other call
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, () => fetch(`${lb}/fhir/ValueSet/$validate-code?url=${vs.url}&system=${cs.url}&code=a`, { headers: { 'X-Cache-Id': id } }).then(async (r) => [r.status, (await r.json()).parameter?.[0]?.valueBoolean])),
+    );
+    expect(answers).toEqual(Array(6).fill([200, true]));
+  });
+
   it('(a) serves a code-system version imported on the primary from both followers within 30 s', async () => {
     const cs = (await (await fetch(`${primary.origin}/fhir/CodeSystem?url=https://kodverk.se/fhir/CodeSystem/sakomrade`)).json()).entry[0].resource;
     const file = path.join(dir, 'sakomrade-kluster.json');

@@ -43,6 +43,12 @@ const runSuite = (base: string, suite: string) => runTxSuite(base, ['--modes', '
       // eslint-disable-next-line no-console
       console.log(`HL7 tx-ecosystem snomed + sct-ecl: ${passed} passed, ${failed} failed${failing.length ? '\n' + failing.join('\n') : ''}`);
       expect(passed).toBeGreaterThanOrEqual(floor.snomed);
+      // as the Java runner does when the server offers $cache-control: the setup in a client cache
+      const cached = await runTxSuite(server.fhirBase, ['--modes', 'snomed', '--suite', 'snomed', '--cache-control']);
+      // eslint-disable-next-line no-console
+      console.log(`HL7 tx-ecosystem snomed through a client cache: ${cached.passed} passed, ${cached.failed} failed${failures(cached).length ? '\n' + failures(cached).join('\n') : ''}`);
+      expect(cached.out).toMatch(/setup loaded into server cache/);
+      expect(cached.passed).toBe(results[0].passed);
     } finally {
       await server.close();
       fs.rmSync(dir, { recursive: true, force: true });

@@ -35,6 +35,15 @@ function report(label: string, r: SuiteResult): void {
     expect(r.passed).toBeGreaterThanOrEqual(floor.general);
   });
 
+  // the Java runner loads each suite's setup into a client cache when the server offers
+  // $cache-control, and names it with X-Cache-Id instead of sending the resources every time
+  it(`passes the same floor in general mode through a client cache ($cache-control, X-Cache-Id)`, async () => {
+    const r = await runSuite(server.fhirBase, ['--modes', 'general', '--cache-control']);
+    report('general mode, through a client cache', r);
+    expect(r.out).toMatch(/setup loaded into server cache/);
+    expect(r.passed).toBeGreaterThanOrEqual(floor.general);
+  });
+
   it.each(Object.entries(TX_FHIR_ORG_SUITES))('passes at least the recorded floor of the %s suite (%d)', async (suite, min) => {
     const r = await runSuite(server.fhirBase, ['--modes', 'tx.fhir.org', '--suite', suite]);
     report(`${suite} (tx.fhir.org mode)`, r);

@@ -11,6 +11,7 @@ export function operationRequest(ctx: OperationContext): OperationRequest {
   return {
     parameters: ctx.input.entries,
     txResources: ctx.input.resources('tx-resource'),
+    heldResources: ctx.heldResources,
     acceptLanguage: ctx.req.get('accept-language') ?? undefined,
     maxCodes: Number.isInteger(threshold) && threshold > 0 ? threshold : undefined,
     webViews: ctx.webViews,

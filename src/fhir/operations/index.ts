@@ -8,6 +8,7 @@ import { batchValidateCodeOperation } from './batch-validate-code';
 import { versionsOperation } from './versions';
 import { compareOperation } from './compare';
 import { relatedOperation } from './related';
+import { cacheControlOperation } from './cache-control';
 
 /** Every operation the server offers; the CapabilityStatement is built from this list. */
 export const OPERATIONS: OperationDefinition[] = [
@@ -21,4 +22,5 @@ export const OPERATIONS: OperationDefinition[] = [
   versionsOperation,
   compareOperation,
   relatedOperation,
+  cacheControlOperation,
 ];

@@ -8,6 +8,7 @@ import { EngineTask, WorkerAnswer, WorkerTask, invoke } from './service';
 import { answerText } from './answer-text';
 import { takeCacheCounts } from './cache-stats';
 import { markFinished, markStarted, startCells } from './time-budget';
+import { forgetHeldResources } from './held-resources';
 
 // One read connection and one engine per worker thread; caches live as long as the thread.
 const db = openDatabase(workerData.dbPath, undefined, { readonly: true });
@@ -22,6 +23,7 @@ let idle: NodeJS.Timeout | undefined;
 
 function rest(): void {
   source.clear();
+  forgetHeldResources();
   db.pragma('shrink_memory');
 }
 

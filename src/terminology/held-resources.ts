@@ -53,6 +53,12 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
+/** Lets go of every parse kept (a thread that has been idle a while: memory falls back after load). */
+export function forgetHeldResources(): void {
+  kept.clear();
+  keptSize = 0;
+}
+
 const sameResource = (r: any) => `${r.resourceType}|${r.url}|${r.version ?? ''}`;
 
 /**

@@ -3,6 +3,7 @@ import type { CodeSystemProvider } from './providers/provider';
 import { compareVersions, splitCanonical, versionMatches, isWildcardVersion, canonicalOf, isVersionPathOf } from './versions';
 import { requestCodeSystemProvider } from './providers/request-provider';
 import { builtInCodeSystem, builtInCodeSystemByIdentifier, implicitValueSet } from './providers/registry';
+import { identifierAliases } from './identifier-aliases';
 
 /** Where canonical resources come from, apart from those supplied with a request. */
 export interface ResourceSource {
@@ -71,7 +72,7 @@ export class TerminologyContext {
     }
     if (all.length === 0 && url.startsWith('urn:oid:')) {
       // an OID system URI names the code system that carries it as identifier
-      const alias = this.source.urlsByIdentifier(url).find((x) => x.resourceType === resourceType)?.url ?? (resourceType === 'CodeSystem' ? builtInCodeSystemByIdentifier(url)?.url : undefined);
+      const alias = this.aliasesOf(url).find((x) => x.resourceType === resourceType)?.url ?? (resourceType === 'CodeSystem' ? builtInCodeSystemByIdentifier(url)?.url : undefined);
       if (alias) all = this.candidates(resourceType, alias);
     }
     return all;
@@ -84,7 +85,12 @@ export class TerminologyContext {
   canonicalSystem(system: string): string {
     if (!system.startsWith('urn:oid:')) return system;
     if ((this.txByType.get('CodeSystem') ?? []).some((c) => c.url === system) || this.source.byUrl('CodeSystem', system).length) return system;
-    return this.source.urlsByIdentifier(system).find((x) => x.resourceType === 'CodeSystem')?.url ?? builtInCodeSystemByIdentifier(system)?.url ?? system;
+    return this.aliasesOf(system).find((x) => x.resourceType === 'CodeSystem')?.url ?? builtInCodeSystemByIdentifier(system)?.url ?? system;
+  }
+
+  /** The canonicals an identifier names: among the request's resources first (NamingSystems too), then the store's. */
+  private aliasesOf(identifier: string): { resourceType: string; url: string }[] {
+    return [...identifierAliases([...this.txByType.values()].flat(), identifier), ...this.source.urlsByIdentifier(identifier)];
   }
 
   /**

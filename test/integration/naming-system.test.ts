@@ -73,3 +73,37 @@ describe('identifiers and OIDs', () => {
     expect(param(v, 'result')?.valueBoolean).toBe(true);
   });
 });
+
+describe('identifiers and OIDs of resources sent with the request (tx-resource)', () => {
+  const SENT = 'http://example.org/fhir/CodeSystem/sent-only';
+  const sent = (over = {}) => codeSystem({ url: SENT, name: 'SentOnly', concept: [{ code: 'x', display: 'Ex' }], ...over });
+  const lookupWith = (system: string, code: string, resources: unknown[]) =>
+    server.kit.operation({
+      resourceType: 'CodeSystem',
+      name: '$lookup',
+      method: 'POST',
+      input: { resourceType: 'Parameters', parameter: [{ name: 'system', valueUri: system }, { name: 'code', valueCode: code }, ...resources.map((resource) => ({ name: 'tx-resource', resource }))] },
+    }) as Promise<Parameters>;
+
+  it('takes an urn:oid: system for the sent code system that carries the OID as identifier', async () => {
+    const p = await lookupWith('urn:oid:1.2.752.9.1', 'x', [sent({ identifier: [{ system: 'urn:ietf:rfc:3986', value: 'urn:oid:1.2.752.9.1' }] })]);
+    expect(param(p, 'system')?.valueUri).toBe(SENT);
+    expect(param(p, 'display')?.valueString).toBe('Ex');
+  });
+
+  it('takes an urn:oid: system for the code system a sent NamingSystem declares (its preferred uri)', async () => {
+    const ns = namingSystem({ name: 'SentNamingSystem', uniqueId: [{ type: 'oid', value: '1.2.752.9.2' }, { type: 'uri', value: 'http://example.org/other' }, { type: 'uri', value: SENT, preferred: true }] });
+    const p = await lookupWith('urn:oid:1.2.752.9.2', 'x', [sent(), ns]);
+    expect(param(p, 'system')?.valueUri).toBe(SENT);
+    // also for a code system the store holds
+    const stored = await lookupWith('urn:oid:1.2.752.9.3', 'circle', [namingSystem({ name: 'ShapesAgain', uniqueId: [{ type: 'oid', value: '1.2.752.9.3' }, { type: 'uri', value: SHAPES }] })]);
+    expect(param(stored, 'display')?.valueString).toBe('Circle');
+  });
+
+  it('does not take the OID of a sent identifier namespace (kind identifier) for a code system', async () => {
+    const ns = namingSystem({ name: 'Ids', kind: 'identifier', uniqueId: [{ type: 'oid', value: '1.2.752.9.4' }, { type: 'uri', value: SENT }] });
+    const f = await failure(lookupWith('urn:oid:1.2.752.9.4', 'x', [sent(), ns]));
+    expect(f.status).toBeGreaterThanOrEqual(400);
+    expect(f.status).toBeLessThan(500);
+  });
+});

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { TerminologyError } from './issues';
 import type { ClientCacheLimits } from '../config';
-import { HeldResources, sharedText } from './held-resources';
+import { HeldResources, sameResourceKey, sharedText } from './held-resources';
 
 /**
  * Terminology client caches (the HL7 tools IG's `$cache-control` protocol): a client that sends
@@ -38,7 +38,7 @@ interface Held {
 interface ClientCache {
   id: string;
   sealed: boolean;
-  /** by type, url and version */
+  /** by type, url and version (sameResourceKey) */
   held: Map<string, Held[]>;
   bytes: number;
   created: number;
@@ -49,20 +49,15 @@ interface ClientCache {
   text?: Uint8Array;
 }
 
-/** The key a resource is held under: a later one with the same type, url and version replaces it. */
-function keyOf(r: any): string {
-  return `${r.resourceType}|${r.url}|${r.version ?? ''}`;
-}
-
 /** The resources of a call that a cache can hold: code systems, value sets and concept maps with a url. */
-export function cacheable(resources: unknown[]): any[] {
+function cacheable(resources: unknown[]): any[] {
   return resources.filter((r: any) => r && CACHED_TYPES.has(r.resourceType) && typeof r.url === 'string' && r.url !== '');
 }
 
 const sum = (list: Held[]) => list.reduce((n, h) => n + h.bytes, 0);
 const count = (c: ClientCache) => [...c.held.values()].reduce((n, list) => n + list.length, 0);
 
-export function cacheIdUnknown(id: string): TerminologyError {
+function cacheIdUnknown(id: string): TerminologyError {
   const named = CACHE_ID.test(id) ? ` '${id}'` : '';
   return TerminologyError.of(
     { severity: 'error', code: 'not-found', txType: 'cache-id-unknown', text: `The cache${named} is not known to this server: it was never started, has ended or timed out, or was dropped for room. Start a new one with $cache-control (mode=start) and send its resources again` },
@@ -154,7 +149,7 @@ export class ClientCaches {
   private add(cache: ClientCache, resources: any[]): void {
     const sent = new Map<string, Held[]>();
     for (const r of resources) {
-      const key = keyOf(r);
+      const key = sameResourceKey(r);
       const json = JSON.stringify(r);
       sent.set(key, [...(sent.get(key) ?? []), { json, bytes: Buffer.byteLength(json) }]);
     }

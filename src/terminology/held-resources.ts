@@ -59,7 +59,8 @@ export function forgetHeldResources(): void {
   keptSize = 0;
 }
 
-const sameResource = (r: any) => `${r.resourceType}|${r.url}|${r.version ?? ''}`;
+/** What makes two resources the same one here: type, url and version (a later one replaces an earlier). */
+export const sameResourceKey = (r: any): string => `${r.resourceType}|${r.url}|${r.version ?? ''}`;
 
 /**
  * The request with the held resources among its tx-resources, after its own: a resource the call
@@ -67,7 +68,7 @@ const sameResource = (r: any) => `${r.resourceType}|${r.url}|${r.version ?? ''}`
  */
 export function withHeldResources<R extends { txResources: any[]; heldResources?: HeldResources }>(request: R): R {
   if (!request.heldResources) return request;
-  const own = new Set(request.txResources.filter((r) => r && typeof r.url === 'string').map(sameResource));
-  const held = parsed(request.heldResources).filter((r) => !own.has(sameResource(r)));
+  const own = new Set(request.txResources.filter((r) => r && typeof r.url === 'string').map(sameResourceKey));
+  const held = parsed(request.heldResources).filter((r) => !own.has(sameResourceKey(r)));
   return { ...request, txResources: [...request.txResources, ...held], heldResources: undefined };
 }

@@ -8,6 +8,9 @@
  * - every active description is a designation, with its type (FSN or synonym) as its use;
  * - parents are the active inferred IS-A relationships; subsumption is their transitive closure;
  *   `fhir_vs=isa/X` and `ecl/<< X` hold X and its descendants, `ecl/< X` only the descendants;
+ * - ECL (SNOMED CT Expression Constraint Language 2.x) means what its specification says, on
+ *   generated constraints: the eight hierarchy operators, AND/OR/MINUS, attribute refinements
+ *   with value constraints, wildcards and cardinality, reverse and dotted attributes, member-of;
  * - any active description of an active concept is a valid display, with no issue; a term found
  *   only among inactive descriptions is valid with an INACTIVE_DISPLAY_FOUND warning; an inactive
  *   concept validates with `inactive` and the INACTIVE_CONCEPT_FOUND warning.
@@ -60,11 +63,18 @@ function readRelease() {
   }
   const parents = new Map<string, string[]>();
   const children = new Map<string, string[]>();
+  const attributes: { source: string; type: string; target: string }[] = [];
   for (const r of rows(/^sct2_Relationship_Snapshot/)) {
-    if (r[2] !== '1' || r[7] !== IS_A || r[8] !== INFERRED) continue;
+    if (r[2] !== '1' || r[8] !== INFERRED) continue;
+    if (r[7] !== IS_A) {
+      attributes.push({ source: r[4], type: r[7], target: r[5] });
+      continue;
+    }
     parents.set(r[4], [...(parents.get(r[4]) ?? []), r[5]]);
     children.set(r[5], [...(children.get(r[5]) ?? []), r[4]]);
   }
+  const members = new Map<string, Set<string>>();
+  for (const r of rows(/^der2_cRefset_AssociationSnapshot/)) if (r[2] === '1') members.set(r[4], (members.get(r[4]) ?? new Set()).add(r[5]));
   const closure = (links: Map<string, string[]>, code: string, seen = new Set<string>()): Set<string> => {
     for (const next of links.get(code) ?? []) if (!seen.has(next)) closure(links, next, seen.add(next));
     return seen;
@@ -75,7 +85,13 @@ function readRelease() {
   // only in en-US) shows the language's default term, not its fully specified name
   const preferredTerm = (code: string, refset: string) =>
     preferredSynonym(code, refset) ?? preferredSynonym(code, US) ?? descriptions.find((d) => d.concept === code && d.active && d.type === FSN)?.term;
-  return { active, descriptions, parents, ancestors: (c: string) => closure(parents, c), descendants: (c: string) => closure(children, c), preferredTerm };
+  return { active, descriptions, parents, children, attributes, members, ancestors: (c: string) => closure(parents, c), descendants: (c: string) => closure(children, c), preferredTerm };
+}
+
+/** A small seeded generator, so that a failure names a case that can be run again. */
+function seeded(seed: number) {
+  const next = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+  return { next, pick: <T>(xs: T[]): T => xs[Math.floor(next() * xs.length)] };
 }
 
 const value = (out: ParametersParameter[], name: string) => out.find((p) => p.name === name);
@@ -158,11 +174,66 @@ const propertyValues = (out: ParametersParameter[], code: string) => out.filter(
     expect(checked).toBeGreaterThan(100);
   });
 
+  it('evaluates generated ECL constraints as the ECL specification defines them on this release', () => {
+    const { next, pick } = seeded(7);
+    const all = activeCodes();
+    const parents = (c: string) => release.parents.get(c) ?? [];
+    const children = (c: string) => release.children.get(c) ?? [];
+    const hierarchy: Record<string, (c: string) => string[]> = {
+      '<': (c) => [...release.descendants(c)],
+      '<<': (c) => [c, ...release.descendants(c)],
+      '<!': children,
+      '<<!': (c) => [c, ...children(c)],
+      '>': (c) => [...release.ancestors(c)],
+      '>>': (c) => [c, ...release.ancestors(c)],
+      '>!': parents,
+      '>>!': (c) => [c, ...parents(c)],
+    };
+    const withChildren = all.filter((c) => children(c).length > 0);
+    const cases: [string, Iterable<string>][] = [];
+    for (let i = 0; i < 60; i++) {
+      const op = pick(Object.keys(hierarchy));
+      const c = next() < 0.7 ? pick(withChildren) : pick(all);
+      cases.push([`${op} ${c}`, hierarchy[op](c)]);
+    }
+    for (let i = 0; i < 40; i++) {
+      const [a, b] = [pick(withChildren), pick(withChildren)];
+      const [opA, opB] = [pick(['<', '<<']), pick(['<', '<<', '>', '>>'])];
+      const A = new Set(hierarchy[opA](a));
+      const B = new Set(hierarchy[opB](b));
+      cases.push([`${opA} ${a} AND ${opB} ${b}`, [...A].filter((x) => B.has(x))]);
+      cases.push([`${opA} ${a} OR ${opB} ${b}`, [...A, ...B]]);
+      cases.push([`(${opA} ${a} MINUS ${opB} ${b}) OR ${b}`, [...[...A].filter((x) => !B.has(x)), b]]);
+    }
+    const types = [...new Set(release.attributes.map((a) => a.type))];
+    for (let i = 0; i < 40; i++) {
+      const type = pick(types);
+      const target = pick(release.attributes.filter((a) => a.type === type)).target;
+      const focus = pick(withChildren);
+      const within = [focus, ...release.descendants(focus)];
+      const values = (c: string) => release.attributes.filter((a) => a.source === c && a.type === type).map((a) => a.target);
+      cases.push([`* : ${type} = ${target}`, all.filter((c) => values(c).includes(target))]);
+      cases.push([`<< ${focus} : ${type} = << ${target}`, within.filter((c) => values(c).some((v) => v === target || release.ancestors(v).has(target)))]);
+      cases.push([`<< ${focus} : [0..0] ${type} = *`, within.filter((c) => values(c).length === 0)]);
+      cases.push([`<< ${focus} : [2..*] ${type} = *`, within.filter((c) => values(c).length >= 2)]);
+      cases.push([`< ${focus} . ${type}`, [...release.descendants(focus)].flatMap(values)]);
+      cases.push([`* : R ${type} = ${target}`, values(target)]);
+    }
+    for (const [refset, codes] of release.members) cases.push([`^ ${refset}`, [...codes].filter((c) => release.active.has(c))]);
+
+    const problems: string[] = [];
+    for (const [ecl, expected] of cases) {
+      const want = [...new Set(expected)].sort();
+      const got = (engine.expand({ parameters: [{ name: 'url', valueUri: `${SCT}?fhir_vs=ecl/${encodeURIComponent(ecl)}` }, { name: 'count', valueInteger: 5000 }] }).expansion?.contains ?? []).map((c) => c.code!).sort();
+      if (got.join() !== want.join()) problems.push(`${ecl}: ${got.length} codes, the release gives ${want.length}`);
+    }
+    expect(problems).toEqual([]);
+    expect(cases.length).toBeGreaterThan(400);
+  });
+
   it('answers $subsumes as the transitive closure of the inferred IS-A relationships', () => {
     const active = activeCodes();
-    let seed = 20250909;
-    const next = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
-    const pick = <T>(xs: T[]) => xs[Math.floor(next() * xs.length)];
+    const { next, pick } = seeded(20250909);
     const problems: string[] = [];
     for (let i = 0; i < 1500; i++) {
       const a = pick(active);

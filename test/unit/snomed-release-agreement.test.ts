@@ -231,6 +231,28 @@ const propertyValues = (out: ParametersParameter[], code: string) => out.filter(
     expect(cases.length).toBeGreaterThan(400);
   });
 
+  it('judges a code valid against an ECL value set exactly when the value set expands to it', () => {
+    const { pick } = seeded(5);
+    const all = codes();
+    const withChildren = activeCodes().filter((c) => (release.children.get(c) ?? []).length > 0);
+    const types = [...new Set(release.attributes.map((a) => a.type))];
+    const problems: string[] = [];
+    let checked = 0;
+    for (let i = 0; i < 40; i++) {
+      const [f, g] = [pick(withChildren), pick(withChildren)];
+      const ecl = pick([`<< ${f}`, `< ${f} MINUS << ${g}`, `<< ${f} : ${pick(types)} = *`, `<< ${f} OR << ${g}`, `<! ${f}`, `>> ${f}`]);
+      const valueSet = { resourceType: 'ValueSet', url: `urn:test:ecl-${i}`, status: 'active', compose: { include: [{ system: SCT, filter: [{ property: 'constraint', op: '=', value: ecl }] }] } };
+      const listed = new Set((engine.expand({ parameters: [{ name: 'valueSet', resource: valueSet } as ParametersParameter, { name: 'count', valueInteger: 5000 }] }).expansion?.contains ?? []).map((c) => c.code));
+      for (const code of [...[...listed].slice(0, 5), ...Array.from({ length: 15 }, () => pick(all))]) {
+        checked++;
+        const out = engine.validateValueSetCode({ parameters: [{ name: 'valueSet', resource: valueSet } as ParametersParameter, { name: 'system', valueUri: SCT }, { name: 'code', valueCode: code }] });
+        if (value(out, 'result')?.valueBoolean !== listed.has(code)) problems.push(`${ecl} ${code}: valid ${value(out, 'result')?.valueBoolean}, expanded ${listed.has(code)}`);
+      }
+    }
+    expect(problems).toEqual([]);
+    expect(checked).toBeGreaterThan(600);
+  });
+
   it('answers $subsumes as the transitive closure of the inferred IS-A relationships', () => {
     const active = activeCodes();
     const { next, pick } = seeded(20250909);

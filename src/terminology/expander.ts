@@ -5,11 +5,12 @@ import type { CodeSystemProvider, Concept, EnumerationBasis } from './providers/
 import { TerminologyError, TxIssue, txIssue } from './issues';
 import { formatMessage } from './messages';
 import type { TxParameters } from './params';
-import { DesignationSet, DesignationEntry, DESIGNATION_EXTENSIONS } from './designations';
+import { DesignationSet, DesignationEntry } from './designations';
 import { canonicalOf, compareVersions, splitCanonical } from './versions';
 import { circularReference, containedValueSet, missingSupplements, noteSupplements, pinValueSet, resolveCodeSystemVersion, statusWarning, valueSetKey } from './resolution';
 import { TextFilter } from './text-filter';
 import { PagedExpansion, PagedSelection } from './paged-expansion';
+import { CONCEPT_PROPERTIES, EXT_VS_SUPPLEMENT, Entry, ExpansionProperties, renderEntry } from './expansion-entry';
 
 export const EXT_EXPANSION_PARAMETER = [
   'http://hl7.org/fhir/StructureDefinition/valueset-expansion-parameter',
@@ -33,49 +34,8 @@ export function namesSeveralVersions(compose: ValueSetCompose): boolean {
   return false;
 }
 
-export const EXT_VS_SUPPLEMENT = 'http://hl7.org/fhir/StructureDefinition/valueset-supplement';
 const EXT_R5_COMPOSE_PROPERTY = 'http://hl7.org/fhir/5.0/StructureDefinition/extension-ValueSet.compose.property';
-const EXT_R5_EXPANSION_PROPERTY = 'http://hl7.org/fhir/5.0/StructureDefinition/extension-ValueSet.expansion.property';
-const EXT_R5_CONTAINS_PROPERTY = 'http://hl7.org/fhir/5.0/StructureDefinition/extension-ValueSet.expansion.contains.property';
 const EXT = 'http://hl7.org/fhir/StructureDefinition/';
-const CONCEPT_PROPERTIES = 'http://hl7.org/fhir/concept-properties';
-
-/** Extensions of a code-system concept copied into expansion entries. */
-const CS_CONCEPT_EXTENSIONS = new Set([EXT + 'coding-sctdescid', EXT + 'rendering-style', EXT + 'rendering-xhtml', EXT + 'codesystem-alternate']);
-/** Extensions of a value-set include concept copied into expansion entries. */
-const VS_CONCEPT_EXTENSIONS = new Set([
-  EXT_VS_SUPPLEMENT,
-  EXT + 'valueset-deprecated',
-  EXT + 'structuredefinition-standards-status',
-  EXT + 'valueset-concept-definition',
-  EXT + 'coding-sctdescid',
-  EXT + 'rendering-style',
-  EXT + 'rendering-xhtml',
-]);
-
-interface EntryProperty {
-  code: string;
-  valueKey: string;
-  value: unknown;
-}
-
-/** One code in an expansion being built. */
-interface Entry {
-  system: string;
-  version?: string;
-  code: string;
-  display?: string;
-  abstract?: boolean;
-  inactive?: boolean;
-  designations: DesignationEntry[];
-  properties: EntryProperty[];
-  extensions: Extension[];
-  children: Entry[];
-  /** entries copied from another expansion keep their original form */
-  imported?: ValueSetExpansionContains;
-  /** with a text filter: 0 the code is the text, 1 a term is exactly the text, 2 other matches */
-  rank?: number;
-}
 
 export interface ExpansionLimits {
   /** most codes an unpaged expansion may hold */
@@ -101,7 +61,7 @@ export class ValueSetExpander {
   private readonly excludedKeys = new Set<string>();
   private readonly excludedSystems = new Set<string>();
   private readonly outParams: ValueSetExpansionParameter[] = [];
-  private readonly propertyDecls: { code: string; uri?: string }[] = [];
+  private readonly properties = new ExpansionProperties();
   private readonly supplementsUsed = new Set<string>();
   private readonly supplementCanonicals = new Set<string>();
   private canBeHierarchy = true;
@@ -415,7 +375,7 @@ export class ValueSetExpander {
       const [first] = imports;
       if (inc.valueSet!.length === 1 || true) {
         for (const p of first.expansion.expansion?.parameter ?? []) this.addParam(p);
-        for (const pd of readPropertyDecls(first.expansion)) this.declareProperty(pd.code, pd.uri);
+        this.properties.declareFrom(first.expansion);
       }
       for (const c of first.contains) {
         if (!c.system || !c.code) continue;
@@ -439,7 +399,7 @@ export class ValueSetExpander {
       this.canBeHierarchy = false;
       this.paged = paged;
       for (const c of paged.concepts) this.includeConcept(provider, c, undefined, undefined, excludeInactive);
-      if (paged.statusBeyondPage) this.declareProperty('status', CONCEPT_PROPERTIES + '#status');
+      if (paged.statusBeyondPage) this.properties.declare('status', CONCEPT_PROPERTIES + '#status');
       return;
     }
 
@@ -662,20 +622,9 @@ export class ValueSetExpander {
       entry.designations = shown.items.filter((d) => !isChosen(d) && d.value && this.wantDesignation(d));
     }
     const status = st.status && st.status.toLowerCase() !== 'active' ? st.status : undefined;
-    if (status) this.setProperty(entry, 'status', 'valueCode', status, CONCEPT_PROPERTIES + '#status');
-    for (const e of c.extensions) {
-      if (e.url === EXT + 'codesystem-label') this.setProperty(entry, 'label', 'valueString', e.valueString, CONCEPT_PROPERTIES + '#label');
-      else if (e.url === EXT + 'codesystem-conceptOrder') this.setProperty(entry, 'order', 'valueDecimal', e.valueInteger ?? e.valueDecimal, CONCEPT_PROPERTIES + '#order');
-      else if (e.url === EXT + 'itemWeight') this.setProperty(entry, 'weight', 'valueDecimal', e.valueDecimal ?? e.valueInteger, CONCEPT_PROPERTIES + '#itemWeight');
-      else if (CS_CONCEPT_EXTENSIONS.has(e.url)) entry.extensions.push(e);
-    }
-    for (const e of vsConcept?.extension ?? []) {
-      if (e.url === EXT + 'valueset-label') this.setProperty(entry, 'label', 'valueString', e.valueString, CONCEPT_PROPERTIES + '#label');
-      else if (e.url === EXT + 'valueset-conceptOrder') this.setProperty(entry, 'order', 'valueDecimal', e.valueInteger ?? e.valueDecimal, CONCEPT_PROPERTIES + '#order');
-      else if (e.url === EXT + 'itemWeight') this.setProperty(entry, 'weight', 'valueDecimal', e.valueDecimal ?? e.valueInteger, CONCEPT_PROPERTIES + '#itemWeight');
-      else if (VS_CONCEPT_EXTENSIONS.has(e.url)) entry.extensions.push(e);
-    }
-    for (const want of this.params.properties) this.addRequestedProperty(provider, c, entry, want);
+    if (status) this.properties.set(entry, 'status', 'valueCode', status, CONCEPT_PROPERTIES + '#status');
+    this.properties.fromExtensions(entry, c.extensions, vsConcept?.extension ?? []);
+    for (const want of this.params.properties) this.properties.addRequested(provider, c, entry, want);
 
     if (this.textFilter) entry.rank = this.textFilter.rank(code, c.display);
 
@@ -684,47 +633,6 @@ export class ValueSetExpander {
     if (parent) parent.children.push(entry);
     else this.roots.push(entry);
     return entry;
-  }
-
-  private addRequestedProperty(provider: CodeSystemProvider, c: Concept, entry: Entry, want: string): void {
-    const defs = provider.info.propertyDefinitions;
-    if (want === 'definition') {
-      if (c.definition !== undefined) this.setProperty(entry, 'definition', 'valueString', c.definition, CONCEPT_PROPERTIES + '#definition');
-      return;
-    }
-    if (want === 'display') {
-      if (entry.display !== undefined) this.setProperty(entry, 'display', 'valueString', entry.display, CONCEPT_PROPERTIES + '#display');
-      return;
-    }
-    for (const p of c.properties) {
-      if (want !== '*' && p.code !== want && defs.get(p.code)?.uri !== want) continue;
-      if (p.code === 'status' && entry.properties.some((x) => x.code === 'status')) continue;
-      entry.properties.push({ code: p.code, valueKey: p.valueKey, value: p.value });
-      this.declareProperty(p.code, defs.get(p.code)?.uri);
-    }
-    if (want === 'parent' || want === CONCEPT_PROPERTIES + '#parent') {
-      for (const par of c.parents) {
-        if (!c.properties.some((p) => p.code === 'parent')) entry.properties.push({ code: 'parent', valueKey: 'valueCode', value: par.code });
-      }
-      if (c.parents.length) this.declareProperty('parent', CONCEPT_PROPERTIES + '#parent');
-    }
-  }
-
-  private setProperty(entry: Entry, code: string, valueKey: string, value: unknown, uri?: string): void {
-    if (value === undefined || value === null) return;
-    const i = entry.properties.findIndex((p) => p.code === code);
-    if (i >= 0) entry.properties.splice(i, 1);
-    entry.properties.push({ code, valueKey, value });
-    this.declareProperty(code, uri);
-  }
-
-  private declareProperty(code: string, uri?: string): void {
-    const existing = this.propertyDecls.find((d) => d.code === code);
-    if (existing) {
-      if (!existing.uri && uri) existing.uri = uri;
-      return;
-    }
-    this.propertyDecls.push(uri ? { code, uri } : { code });
   }
 
   private wantDesignation(d: DesignationEntry): boolean {
@@ -792,50 +700,17 @@ export class ValueSetExpander {
     if (this.fragmentReason || this.openSelection) extensions.push({ url: EXT + 'valueset-unclosed', valueBoolean: true });
     const reason = this.openSelection?.reason || this.fragmentReason;
     if (reason) extensions.push({ url: EXT + 'valueset-unclosed-reason', valueString: reason });
-    for (const d of this.propertyDecls) {
-      const sub: Extension[] = [];
-      if (d.uri) sub.push({ url: 'uri', valueUri: d.uri });
-      sub.push({ url: 'code', valueCode: d.code });
-      extensions.push({ url: EXT_R5_EXPANSION_PROPERTY, extension: sub });
-    }
+    extensions.push(...this.properties.declarations());
     if (extensions.length) expansion.extension = extensions;
     if (this.paged) {
       if (this.paged.total !== undefined) expansion.total = this.paged.total;
     } else if (this.totalKnown) expansion.total = count === 0 ? this.zeroCountTotal + this.entries.length : this.entries.length;
-    const contains = page.map((e) => this.render(e, hierarchy));
+    const contains = page.map((e) => renderEntry(e, hierarchy));
     if (contains.length) expansion.contains = contains;
     result.expansion = expansion;
     return result;
   }
 
-  private render(e: Entry, hierarchy: boolean): ValueSetExpansionContains {
-    if (e.imported) return { ...e.imported };
-    const out: ValueSetExpansionContains = {};
-    const ext: Extension[] = [...e.extensions];
-    for (const p of e.properties) {
-      ext.push({ url: EXT_R5_CONTAINS_PROPERTY, extension: [{ url: 'code', valueCode: p.code }, { url: 'value', [p.valueKey]: p.value } as Extension] });
-    }
-    if (ext.length) out.extension = ext;
-    out.system = e.system;
-    if (e.abstract) out.abstract = true;
-    if (e.inactive) out.inactive = true;
-    if (e.version) out.version = e.version;
-    out.code = e.code;
-    if (e.display !== undefined) out.display = e.display;
-    if (e.designations.length) {
-      out.designation = e.designations.map((d) => {
-        const x: any = {};
-        if (d.language) x.language = d.language;
-        if (d.use) x.use = d.use;
-        x.value = d.value;
-        const de = (d.extension ?? []).filter((y) => DESIGNATION_EXTENSIONS.has(y.url));
-        if (de.length) x.extension = de;
-        return x;
-      });
-    }
-    if (hierarchy && e.children.length) out.contains = e.children.map((c) => this.render(c, true));
-    return out;
-  }
 }
 
 function opOf(f: { op?: string; _op?: any }): string {
@@ -866,16 +741,6 @@ function flattenContains(list: ValueSetExpansionContains[]): ValueSetExpansionCo
   };
   walk(list);
   return out;
-}
-
-function readPropertyDecls(vs: ValueSet): { code: string; uri?: string }[] {
-  return (vs.expansion?.extension ?? [])
-    .filter((e) => e.url === EXT_R5_EXPANSION_PROPERTY)
-    .map((e) => ({
-      code: e.extension?.find((x) => x.url === 'code')?.valueCode ?? '',
-      uri: e.extension?.find((x) => x.url === 'uri')?.valueUri,
-    }))
-    .filter((d) => d.code);
 }
 
 /** "a", "a or b", "a, b and c": version lists in messages. */

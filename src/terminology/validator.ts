@@ -8,7 +8,8 @@ import { formatMessage } from './messages';
 import { addNormalisationIssue, addToPath, checkDisplay } from './display-check';
 import { canonicalOf, compareVersions } from './versions';
 import { circularReference, containedValueSet, missingSupplements, noteSupplements, pinValueSet, resolveCodeSystemVersion, valueSetKey } from './resolution';
-import { EXT_VS_SUPPLEMENT, ValueSetExpander, namesSeveralVersions, presentVersions } from './expander';
+import { ValueSetExpander, namesSeveralVersions, presentVersions } from './expander';
+import { EXT_VS_SUPPLEMENT } from './expansion-entry';
 import { VersionScope, determineVersion } from './coding-version';
 
 export type ValidationMode = 'code' | 'coding' | 'codeableConcept';

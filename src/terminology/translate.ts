@@ -4,7 +4,8 @@ import { TerminologyError } from './issues';
 import { canonicalOf, splitCanonical } from './versions';
 import { implicitSnomedMap, isImplicitSnomedMap } from './snomed/implicit-maps';
 import { TxParameters } from './params';
-import { SoftValidationError, ValueSetValidator } from './validator';
+import { ValueSetValidator } from './validator';
+import { SoftValidationError } from './membership';
 
 export interface TranslateInput {
   /** the concept to translate (forward), or the target concept to find sources for (reverse) */

@@ -5,23 +5,16 @@
  * exclusions of whole versions, of listed codes and of is-a filters (fast-check, fixed seed).
  */
 import fc from 'fast-check';
-import type { CodeSystem, ParametersParameter, ValueSet, ValueSetComposeInclude } from 'fhir/r4';
+import type { ParametersParameter, ValueSet, ValueSetComposeInclude } from 'fhir/r4';
 import { openDatabase } from '../../src/store/database';
 import { ResourceStore } from '../../src/store/resource-store';
 import { StoreResourceSource } from '../../src/terminology/store-source';
 import { TerminologyEngine } from '../../src/terminology/engine';
 import { TerminologyError } from '../../src/terminology/issues';
+import { versionedCodeSystem } from '../helpers/versioned-code-system';
 
 const SYSTEM = 'urn:example:two-versions';
-const codeSystem = (version: string, tree: [string, string[]?][]): CodeSystem => ({
-  resourceType: 'CodeSystem',
-  url: SYSTEM,
-  version,
-  status: 'active',
-  content: 'complete',
-  hierarchyMeaning: 'is-a',
-  concept: tree.map(([code, kids]) => ({ code, display: `${code} (${version})`, concept: kids?.map((k) => ({ code: k, display: `${k} (${version})` })) })),
-});
+const codeSystem = (version: string, tree: [string, string[]?][]) => versionedCodeSystem(SYSTEM, version, tree);
 // c1 and c2 in both versions; c1a and c3 only in 1.0.0; c1b and c4 only in 2.0.0
 const V1 = codeSystem('1.0.0', [['c1', ['c1a']], ['c2'], ['c3']]);
 const V2 = codeSystem('2.0.0', [['c1', ['c1b']], ['c2'], ['c4']]);

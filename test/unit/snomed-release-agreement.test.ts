@@ -114,10 +114,10 @@ const propertyValues = (out: ParametersParameter[], code: string) => out.filter(
   afterAll(removeTempDirs);
 
   const lookup = (code: string, extra: ParametersParameter[] = []) =>
-    engine.lookup({ parameters: [{ name: 'system', valueUri: SCT }, { name: 'code', valueCode: code }, ...extra] });
+    engine.lookup({ txResources: [], parameters: [{ name: 'system', valueUri: SCT }, { name: 'code', valueCode: code }, ...extra] });
   const validate = (code: string, display: string) =>
-    engine.validateCodeSystemCode({ parameters: [{ name: 'url', valueUri: SCT }, { name: 'code', valueCode: code }, { name: 'display', valueString: display }] });
-  const total = (url: string) => engine.expand({ parameters: [{ name: 'url', valueUri: url }, { name: 'count', valueInteger: 0 }] }).expansion?.total;
+    engine.validateCodeSystemCode({ txResources: [], parameters: [{ name: 'url', valueUri: SCT }, { name: 'code', valueCode: code }, { name: 'display', valueString: display }] });
+  const total = (url: string) => engine.expand({ txResources: [], parameters: [{ name: 'url', valueUri: url }, { name: 'count', valueInteger: 0 }] }).expansion?.total;
   const messageIds = (out: ParametersParameter[]) =>
     (value(out, 'issues')?.resource as { issue?: { extension?: { valueString?: string }[] }[] } | undefined)?.issue?.map((i) => i.extension?.[0]?.valueString) ?? [];
 
@@ -224,7 +224,7 @@ const propertyValues = (out: ParametersParameter[], code: string) => out.filter(
     const problems: string[] = [];
     for (const [ecl, expected] of cases) {
       const want = [...new Set(expected)].sort();
-      const got = (engine.expand({ parameters: [{ name: 'url', valueUri: `${SCT}?fhir_vs=ecl/${encodeURIComponent(ecl)}` }, { name: 'count', valueInteger: 5000 }] }).expansion?.contains ?? []).map((c) => c.code!).sort();
+      const got = (engine.expand({ txResources: [], parameters: [{ name: 'url', valueUri: `${SCT}?fhir_vs=ecl/${encodeURIComponent(ecl)}` }, { name: 'count', valueInteger: 5000 }] }).expansion?.contains ?? []).map((c) => c.code!).sort();
       if (got.join() !== want.join()) problems.push(`${ecl}: ${got.length} codes, the release gives ${want.length}`);
     }
     expect(problems).toEqual([]);
@@ -242,10 +242,10 @@ const propertyValues = (out: ParametersParameter[], code: string) => out.filter(
       const [f, g] = [pick(withChildren), pick(withChildren)];
       const ecl = pick([`<< ${f}`, `< ${f} MINUS << ${g}`, `<< ${f} : ${pick(types)} = *`, `<< ${f} OR << ${g}`, `<! ${f}`, `>> ${f}`]);
       const valueSet = { resourceType: 'ValueSet', url: `urn:test:ecl-${i}`, status: 'active', compose: { include: [{ system: SCT, filter: [{ property: 'constraint', op: '=', value: ecl }] }] } };
-      const listed = new Set((engine.expand({ parameters: [{ name: 'valueSet', resource: valueSet } as ParametersParameter, { name: 'count', valueInteger: 5000 }] }).expansion?.contains ?? []).map((c) => c.code));
+      const listed = new Set((engine.expand({ txResources: [], parameters: [{ name: 'valueSet', resource: valueSet } as ParametersParameter, { name: 'count', valueInteger: 5000 }] }).expansion?.contains ?? []).map((c) => c.code));
       for (const code of [...[...listed].slice(0, 5), ...Array.from({ length: 15 }, () => pick(all))]) {
         checked++;
-        const out = engine.validateValueSetCode({ parameters: [{ name: 'valueSet', resource: valueSet } as ParametersParameter, { name: 'system', valueUri: SCT }, { name: 'code', valueCode: code }] });
+        const out = engine.validateValueSetCode({ txResources: [], parameters: [{ name: 'valueSet', resource: valueSet } as ParametersParameter, { name: 'system', valueUri: SCT }, { name: 'code', valueCode: code }] });
         if (value(out, 'result')?.valueBoolean !== listed.has(code)) problems.push(`${ecl} ${code}: valid ${value(out, 'result')?.valueBoolean}, expanded ${listed.has(code)}`);
       }
     }
@@ -265,7 +265,7 @@ const propertyValues = (out: ParametersParameter[], code: string) => out.filter(
       const [codeA, codeB] = next() < 0.5 ? [a, b] : [b, a];
       const expected =
         codeA === codeB ? 'equivalent' : release.ancestors(codeB).has(codeA) ? 'subsumes' : release.ancestors(codeA).has(codeB) ? 'subsumed-by' : 'not-subsumed';
-      const out = engine.subsumes({ parameters: [{ name: 'system', valueUri: SCT }, { name: 'codeA', valueCode: codeA }, { name: 'codeB', valueCode: codeB }] });
+      const out = engine.subsumes({ txResources: [], parameters: [{ name: 'system', valueUri: SCT }, { name: 'codeA', valueCode: codeA }, { name: 'codeB', valueCode: codeB }] });
       const outcome = value(out, 'outcome')?.valueCode;
       if (outcome !== expected) problems.push(`${codeA} vs ${codeB}: ${outcome}, the release says ${expected}`);
     }

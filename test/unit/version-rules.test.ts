@@ -11,27 +11,20 @@
  * Random definitions and rules (fast-check, fixed seed), judged against these rules.
  */
 import fc from 'fast-check';
-import type { CodeSystem, ParametersParameter, ValueSet, ValueSetComposeInclude } from 'fhir/r4';
+import type { ParametersParameter, ValueSet, ValueSetComposeInclude } from 'fhir/r4';
 import { openDatabase } from '../../src/store/database';
 import { ResourceStore } from '../../src/store/resource-store';
 import { StoreResourceSource } from '../../src/terminology/store-source';
 import { TerminologyEngine } from '../../src/terminology/engine';
 import { TerminologyError } from '../../src/terminology/issues';
+import { versionedCodeSystem } from '../helpers/versioned-code-system';
 
 const SYSTEM = 'urn:example:versioned-system';
 const LEAF = 'urn:example:vs:leaf';
 const MIDDLE = 'urn:example:vs:middle';
 const TOP = 'urn:example:vs:top';
 
-const codeSystem = (version: string, tree: [string, string[]?][]): CodeSystem => ({
-  resourceType: 'CodeSystem',
-  url: SYSTEM,
-  version,
-  status: 'active',
-  content: 'complete',
-  hierarchyMeaning: 'is-a',
-  concept: tree.map(([code, kids]) => ({ code, display: `${code} ${version}`, concept: kids?.map((k) => ({ code: k, display: `${k} ${version}` })) })),
-});
+const codeSystem = (version: string, tree: [string, string[]?][]) => versionedCodeSystem(SYSTEM, version, tree);
 const CONTENT: Record<string, string[]> = { '1.0.0': ['c1', 'c1a', 'c2', 'c3'], '2.0.0': ['c1', 'c1b', 'c2', 'c4'] };
 const CHILD_OF_C1: Record<string, string> = { '1.0.0': 'c1a', '2.0.0': 'c1b' };
 const SYSTEMS = [codeSystem('1.0.0', [['c1', ['c1a']], ['c2'], ['c3']]), codeSystem('2.0.0', [['c1', ['c1b']], ['c2'], ['c4']])];

@@ -418,8 +418,7 @@ export class ValueSetExpander {
         // an indexed code system: find the matches instead of walking every concept
         for (const c of provider.search(this.params.filter!).concepts()) {
           this.checkTime();
-          const st = provider.status(c);
-          if ((this.params.bool('excludeNotForUI') && st.abstract) || (this.params.activeOnly && st.inactive)) continue;
+          if (this.leftOutByRequest(provider.status(c))) continue;
           if (passesImports(provider.info.url, c.code) && this.passesText(c)) this.includeConcept(provider, c, undefined, undefined, excludeInactive, offset, count);
         }
         return;
@@ -432,7 +431,7 @@ export class ValueSetExpander {
         }
         visited.add(c);
         const st = provider.status(c);
-        const skip = (this.params.bool('excludeNotForUI') && st.abstract) || (this.params.activeOnly && st.inactive);
+        const skip = this.leftOutByRequest(st);
         let here = parent;
         if (!skip && passesImports(provider.info.url, c.code) && this.passesText(c)) {
           const e = this.includeConcept(provider, c, undefined, parent, excludeInactive, offset, count);
@@ -449,7 +448,7 @@ export class ValueSetExpander {
         this.checkTime();
         const c = provider.locate(cc.code).concept;
         if (!c) continue;
-        if (this.params.activeOnly && provider.status(c).inactive) continue;
+        if (this.leftOutByRequest(provider.status(c))) continue;
         if (!passesImports(provider.info.url, cc.code)) continue;
         if (this.textFilter) {
           const texts = [cc.code, cc.display, c.display, ...c.designations.map((d) => d.value), ...(cc.designation ?? []).map((d) => d.value)];
@@ -478,7 +477,7 @@ export class ValueSetExpander {
       for (const c of first.concepts()) {
         this.checkTime();
         if (!rest.every((f) => f.includes(c))) continue;
-        if (this.params.activeOnly && provider.status(c).inactive) continue;
+        if (this.leftOutByRequest(provider.status(c))) continue;
         if (!passesImports(provider.info.url, c.code)) continue;
         if (!this.passesText(c)) continue;
         const parentEntry = hierarchical ? c.parents.map((p) => added.get(p)).find((e) => e) : undefined;
@@ -486,6 +485,14 @@ export class ValueSetExpander {
         if (e) added.set(c, e);
       }
     }
+  }
+
+  /**
+   * A code the request leaves out however the value set selects it (whole system, listed codes or
+   * filters): an inactive one with activeOnly, an abstract (not selectable) one with excludeNotForUI.
+   */
+  private leftOutByRequest(st: { abstract?: boolean; inactive?: boolean }): boolean {
+    return (this.params.bool('excludeNotForUI') && !!st.abstract) || (this.params.activeOnly && !!st.inactive);
   }
 
   private zeroCountTotal = 0;

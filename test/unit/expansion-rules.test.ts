@@ -169,6 +169,17 @@ describe('supplements and not-selectable concepts in expansions', () => {
     expect(expand(vs(), [{ name: 'excludeNotForUI', valueBoolean: true }], [CS]).expansion!.contains?.map((c) => c.code)).toEqual(['leaf']);
   });
 
+  it('excludeNotForUI leaves it out however the value set selects it: listed, or by a filter', () => {
+    const listed = vs({ compose: { include: [{ system: CS.url, concept: [{ code: 'group' }, { code: 'leaf' }] }] } });
+    const filtered = vs({ compose: { include: [{ system: CS.url, filter: [{ property: 'concept', op: 'is-a', value: 'group' }] }] } });
+    for (const v of [listed, filtered]) {
+      expect(expand(v, [], [CS]).expansion!.contains?.some((c) => c.code === 'group')).toBe(true);
+      const e = expand(v, [{ name: 'excludeNotForUI', valueBoolean: true }], [CS]).expansion!;
+      expect(e.contains?.map((c) => c.code)).toEqual(['leaf']);
+      expect(e.total).toBe(1);
+    }
+  });
+
   it('a supplement the value set asks for adds its designations and is named in the expansion; a missing one is an error', () => {
     const e = expand(vs({ extension: [supplementExt] }), [{ name: 'includeDesignations', valueBoolean: true }, { name: 'displayLanguage', valueCode: 'sv' }], [CS, SUPP]).expansion!;
     expect(e.parameter).toEqual(expect.arrayContaining([{ name: 'used-supplement', valueUri: `${SUPP.url}|1` }]));

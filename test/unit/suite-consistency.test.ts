@@ -3,7 +3,7 @@
  * set up, whatever request a test sends: each code an expansion lists is valid against the value
  * set (with the display the expansion gave, which $validate-code also returns); pages put together
  * are the whole expansion; count=0 gives its total; activeOnly lists a subset without inactive
- * codes; excludeNested lists the same codes flat; and a CodeableConcept of one coding is judged
+ * codes; excludeNotForUI lists exactly the codes that are not abstract; excludeNested lists the same codes flat; and a CodeableConcept of one coding is judged
  * as the coding alone. These are the rules behind many suite tests, checked beyond the codes and
  * parameters the visible tests happen to use.
  */
@@ -69,6 +69,9 @@ const value = (out: ParametersParameter[], name: string) => out.find((p) => p.na
       const listed = new Set(all.map(key));
       if (active.some((c) => c.inactive || !listed.has(key(c)))) problems.push(`${at}: activeOnly lists an inactive code or one the whole does not`);
       if (all.some((c) => !c.inactive && c.code && !active.some((a) => key(a) === key(c)))) problems.push(`${at}: activeOnly leaves out an active code`);
+      const forUi = flat(expand([{ name: 'excludeNotForUI', valueBoolean: true }]).contains);
+      if (forUi.some((c) => c.abstract || !listed.has(key(c)))) problems.push(`${at}: excludeNotForUI lists an abstract code or one the whole does not`);
+      if (all.some((c) => !c.abstract && c.code && !forUi.some((a) => key(a) === key(c)))) problems.push(`${at}: excludeNotForUI leaves out a selectable code`);
       const nested = expand([{ name: 'excludeNested', valueBoolean: true }]).contains ?? [];
       if (nested.some((c) => c.contains) || nested.map(key).sort().join() !== all.map(key).sort().join()) problems.push(`${at}: excludeNested lists other codes`);
 

@@ -144,6 +144,10 @@ export class TerminologyEngine {
     const given = instance ?? (get(req.parameters, 'valueSet')?.resource as ValueSet | undefined);
     if (given) return given;
     const url = str(req.parameters, 'url');
+    if (!url && get(req.parameters, 'context')) {
+      // resolving a value set from where it is bound needs the profiles, which this server does not hold
+      throw TerminologyError.of({ severity: 'error', code: 'not-supported', txType: 'not-supported', text: "The parameter 'context' is not supported by this server: name the value set with 'url' or send it as 'valueSet'" }, 400);
+    }
     if (!url) throw TerminologyError.of({ severity: 'error', code: 'invalid', txType: 'invalid-data', text: missingText }, 400);
     // the value-set version rules apply to the value set a request names as to any reference
     const explicit = str(req.parameters, 'valueSetVersion');

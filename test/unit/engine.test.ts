@@ -162,4 +162,17 @@ describe.each([
       engine.expand(req([{ name: 'valueSet', resource: { resourceType: 'ValueSet', status: 'active', compose: { include: [{ system: 'https://example.org/none' }] } } as any }])),
     ).toThrow(TerminologyError);
   });
+
+  it("refuses 'context' (a value set named by where it is bound) as not supported, and no value set at all as invalid", () => {
+    const refusal = (parameters: ParametersParameter[]) => {
+      try {
+        engine.expand(req(parameters));
+      } catch (e) {
+        return e instanceof TerminologyError ? [e.httpStatus, e.issues[0].code, e.issues[0].txType] : e;
+      }
+      return 'expanded';
+    };
+    expect(refusal([{ name: 'context', valueUri: 'http://example.org/StructureDefinition/x#X.code' }])).toEqual([400, 'not-supported', 'not-supported']);
+    expect(refusal([])).toEqual([400, 'invalid', 'invalid-data']);
+  });
 });

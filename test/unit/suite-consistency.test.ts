@@ -3,7 +3,8 @@
  * set up, whatever request a test sends: each code an expansion lists is valid against the value
  * set (with the display the expansion gave, which $validate-code also returns); pages put together
  * are the whole expansion; count=0 gives its total; activeOnly lists a subset without inactive
- * codes; excludeNotForUI lists exactly the codes that are not abstract; excludeNested lists the same codes flat; and a CodeableConcept of one coding is judged
+ * codes; excludeNotForUI lists exactly the codes that are not abstract; a text filter by a word of
+ * a display lists a subset that holds that code; excludeNested lists the same codes flat; and a CodeableConcept of one coding is judged
  * as the coding alone. These are the rules behind many suite tests, checked beyond the codes and
  * parameters the visible tests happen to use.
  */
@@ -72,6 +73,13 @@ const value = (out: ParametersParameter[], name: string) => out.find((p) => p.na
       const forUi = flat(expand([{ name: 'excludeNotForUI', valueBoolean: true }]).contains);
       if (forUi.some((c) => c.abstract || !listed.has(key(c)))) problems.push(`${at}: excludeNotForUI lists an abstract code or one the whole does not`);
       if (all.some((c) => !c.abstract && c.code && !forUi.some((a) => key(a) === key(c)))) problems.push(`${at}: excludeNotForUI leaves out a selectable code`);
+      const named = all.find((c) => c.code && c.display && /\w{3}/.test(c.display));
+      if (named) {
+        const word = named.display!.match(/\w{3,}/)![0];
+        const found = flat(expand([{ name: 'filter', valueString: word }]).contains);
+        if (found.some((c) => !listed.has(key(c)))) problems.push(`${at}: filter '${word}' lists a code the whole does not`);
+        if (!found.some((c) => key(c) === key(named))) problems.push(`${at}: filter '${word}' misses ${key(named)} '${named.display}'`);
+      }
       const nested = expand([{ name: 'excludeNested', valueBoolean: true }]).contains ?? [];
       if (nested.some((c) => c.contains) || nested.map(key).sort().join() !== all.map(key).sort().join()) problems.push(`${at}: excludeNested lists other codes`);
 

@@ -140,12 +140,22 @@ describeCluster('a primary, two followers and nginx on one machine', () => {
       KODVERK_WORKERS: '1',
       LOG_LEVEL: 'info',
     });
-    for (let i = 0; i < 2; i++) followerPorts.push(await freePort());
-    followers.push(...(await Promise.all(followerPorts.map((port, i) => spawnServer([CLI, 'serve'], ROOT, followerEnv(i, port))))));
+    // each follower binds a port of the kernel's choosing (PORT=0): a port found free beforehand
+    // can be taken by another test's server before the follower binds it
+    followers.push(...(await Promise.all([0, 1].map((i) => spawnServer([CLI, 'serve'], ROOT, followerEnv(i, 0))))));
+    followerPorts.push(...followers.map((f) => Number(new URL(f.origin).port)));
     await Promise.all(followers.map((f) => until('the first sync', () => synced(f.origin), 120_000)));
-    const listen = await freePort();
-    nginx = await startNginx(NGINX!, path.join(dir, 'nginx'), loopbackNginxConf(path.join(ROOT, 'deploy/nginx.conf'), path.join(dir, 'nginx'), { listen, primary: Number(new URL(primary.origin).port), replicas: followerPorts }), listen);
-    lb = `http://127.0.0.1:${listen}`;
+    // nginx needs its port in its configuration: one found free can be taken before nginx binds
+    // it, so a start that fails is tried again on another
+    for (let attempt = 1; !nginx; attempt++) {
+      const listen = await freePort();
+      try {
+        nginx = await startNginx(NGINX!, path.join(dir, 'nginx'), loopbackNginxConf(path.join(ROOT, 'deploy/nginx.conf'), path.join(dir, 'nginx'), { listen, primary: Number(new URL(primary.origin).port), replicas: followerPorts }), listen);
+        lb = `http://127.0.0.1:${listen}`;
+      } catch (e) {
+        if (attempt >= 3) throw e;
+      }
+    }
     load = steadyLoad(lb);
   }, 300_000);
 

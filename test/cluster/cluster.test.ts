@@ -142,7 +142,10 @@ describeCluster('a primary, two followers and nginx on one machine', () => {
     });
     // each follower binds a port of the kernel's choosing (PORT=0): a port found free beforehand
     // can be taken by another test's server before the follower binds it
-    followers.push(...(await Promise.all([0, 1].map((i) => spawnServer([CLI, 'serve'], ROOT, followerEnv(i, 0))))));
+    const started = await Promise.allSettled([0, 1].map((i) => spawnServer([CLI, 'serve'], ROOT, followerEnv(i, 0))));
+    // every follower that did start is kept for afterAll to stop, also when the other did not
+    for (const s of started) if (s.status === 'fulfilled') followers.push(s.value);
+    for (const s of started) if (s.status === 'rejected') throw s.reason;
     followerPorts.push(...followers.map((f) => Number(new URL(f.origin).port)));
     await Promise.all(followers.map((f) => until('the first sync', () => synced(f.origin), 120_000)));
     // nginx needs its port in its configuration: one found free can be taken before nginx binds

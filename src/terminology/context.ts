@@ -4,6 +4,7 @@ import { compareVersions, splitCanonical, versionMatches, isWildcardVersion, can
 import { requestCodeSystemProvider } from './providers/request-provider';
 import { builtInCodeSystem, builtInCodeSystemByIdentifier, implicitValueSet } from './providers/registry';
 import { identifierAliases } from './identifier-aliases';
+import { TerminologyError } from './issues';
 
 /** Where canonical resources come from, apart from those supplied with a request. */
 export interface ResourceSource {
@@ -45,6 +46,12 @@ function sameVersionKey(r: any): string {
  */
 export class TerminologyContext {
   private readonly txByType = new Map<string, any[]>();
+  /**
+   * The request's `date`: the day whose definitions to use. A reference without a version then
+   * means the latest version published (`date`) on or before that day; an undated one is taken
+   * as in force on any day. A version named explicitly is used as named.
+   */
+  asOf?: string;
 
   constructor(
     private readonly source: ResourceSource,
@@ -98,19 +105,44 @@ export class TerminologyContext {
    * the documented ordering). A wildcard version (1.0.x) picks the latest match, and so does an
    * edition URI (http://snomed.info/sct/<module>: the latest release of that edition).
    */
-  pick<T extends { version?: string }>(list: T[], version?: string): T | undefined {
-    if (list.length === 0) return undefined;
+  pick<T extends { version?: string; date?: string }>(all: T[], version?: string): T | undefined {
+    if (all.length === 0) return undefined;
     if (version === undefined || version === '') {
+      const list = this.inForce(all);
       // without a version, what the client sent with the request is what it means
       const sent = list.filter((r) => this.isRequestResource(r));
       return latest(sent.length ? sent : list);
     }
+    const list = all;
     const exact = list.find((r) => r.version === version);
     if (exact) return exact;
-    if (isWildcardVersion(version)) return latest(list.filter((r) => versionMatches(version, r.version)));
+    if (isWildcardVersion(version)) return latest(this.inForce(list.filter((r) => versionMatches(version, r.version)), false));
     const below = list.filter((r) => r.version !== undefined && isVersionPathOf(version, r.version));
     if (below.length) return latest(below);
     return undefined;
+  }
+
+  /**
+   * The versions in force on the request's day (all of them without a `date`). None at all is an
+   * error that says so, not an unknown resource: the resource is known, only not yet then.
+   */
+  private inForce<T extends { version?: string; date?: string }>(list: T[], orRefuse = true): T[] {
+    const day = this.asOf;
+    if (!day || list.length === 0) return list;
+    const kept = list.filter((r) => !r.date || publishedBy(r.date, day));
+    if (kept.length === 0 && orRefuse) {
+      const first = [...list].sort((a, b) => (a.date ?? '').localeCompare(b.date ?? ''))[0] as T & { resourceType?: string; url?: string };
+      throw TerminologyError.of(
+        {
+          severity: 'error',
+          code: 'not-found',
+          txType: 'not-found',
+          text: `No version of the ${first.resourceType ?? 'resource'} '${first.url ?? ''}' was published on or before ${day} (the earliest held, ${first.version ?? 'without a version'}, is dated ${first.date})`,
+        },
+        422,
+      );
+    }
+    return kept;
   }
 
   private isRequestResource(r: unknown): boolean {
@@ -230,6 +262,16 @@ export class TerminologyContext {
   requestResources(resourceType: string): any[] {
     return this.txByType.get(resourceType) ?? [];
   }
+}
+
+/**
+ * Was a resource dated `date` published by `day`? Compared by day, at the coarser of the two
+ * precisions: a version dated 2025 counts as published by 2025-01-15, one dated 2025-03 does not.
+ */
+export function publishedBy(date: string, day: string): boolean {
+  const d = date.slice(0, 10);
+  const n = Math.min(d.length, day.length);
+  return d.slice(0, n) <= day.slice(0, n);
 }
 
 function latest<T extends { version?: string }>(list: T[]): T | undefined {

@@ -163,6 +163,7 @@ export class TerminologyEngine {
   expand(req: OperationRequest, instance?: ValueSet): ValueSet {
     const ctx = this.context(req.txResources);
     const params = this.txParams(req, false);
+    ctx.asOf = params.asOf;
     const vs = this.requestValueSet(ctx, req, instance, 'Must provide either a ValueSet resource or a url parameter');
     const expander = new ValueSetExpander(ctx, params, { maxCodes: this.maxCodes(req, params, params.count === undefined), deadline: Date.now() + this.options.expansionTimeoutMs, paged: this.options.pagedExpansion });
     const expansion = expander.expand(vs);
@@ -240,6 +241,7 @@ export class TerminologyEngine {
   validateValueSetCode(req: OperationRequest, instance?: ValueSet): ParametersParameter[] {
     const ctx = this.context(req.txResources);
     const params = this.txParams(req, true);
+    ctx.asOf = params.asOf;
     const vs = this.requestValueSet(ctx, req, instance, 'No ValueSet specified - provide url parameter or valueSet resource');
     const value = this.codedValue(ctx, req.parameters, false, params);
     if (!value) {
@@ -269,6 +271,7 @@ export class TerminologyEngine {
   validateCodeSystemCode(req: OperationRequest, instance?: CodeSystem): ParametersParameter[] {
     const ctx = this.codeSystemInstanceContext(req, instance);
     const params = this.txParams(req, true);
+    ctx.asOf = params.asOf;
     const value = this.codedValue(ctx, req.parameters, true, params);
     const inline = get(req.parameters, 'codeSystem')?.resource as CodeSystem | undefined;
     if (instance) {
@@ -372,6 +375,7 @@ export class TerminologyEngine {
   lookup(req: OperationRequest, instance?: CodeSystem): ParametersParameter[] {
     const ctx = this.codeSystemInstanceContext(req, instance);
     const params = this.txParams(req, false);
+    ctx.asOf = params.asOf;
     if (instance) {
       // the instance is the code system: a system (or version) named besides may only be it
       const canonical = (u: string) => ctx.canonicalSystem(u);

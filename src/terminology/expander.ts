@@ -166,6 +166,8 @@ export class ValueSetExpander {
     for (const b of ['excludeNested', 'activeOnly', 'includeDesignations', 'includeDefinition', 'excludeNotForUI', 'excludePostCoordinated'] as const) {
       if (p.isSet(b)) this.addParam({ name: b, valueBoolean: p.bool(b) });
     }
+    // the day whose definitions were used (a date is a valid dateTime)
+    if (p.asOf) this.addParam({ name: 'date', valueDateTime: p.asOf });
     const w = statusWarning(vs, vs);
     if (w) this.addParam({ name: w, valueUri: canonicalOf(vs.url ?? '', vs.version) });
     if (offset !== undefined) this.addParam({ name: 'offset', valueInteger: offset });

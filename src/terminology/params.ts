@@ -47,6 +47,9 @@ function asBoolean(name: string, v: unknown): boolean {
   throw TerminologyError.of({ severity: 'error', code: 'invalid', txType: 'invalid-data', text: `The parameter '${name}' must be true or false, not '${String(v)}'` }, 400);
 }
 
+/** A FHIR date (group 1, at its precision) or dateTime (group 2: its day), R4 datatypes. */
+const FHIR_DATE = /^([0-9]{4}(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12][0-9]|3[01]))?)?)$|^([0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01]))T[0-2][0-9]:[0-5][0-9]:[0-5][0-9](?:\.[0-9]+)?(?:Z|[+-][0-2][0-9]:[0-5][0-9])$/;
+
 // FHIR's integer is 32 bits (R4 datatypes)
 const INT32 = 2 ** 31;
 
@@ -78,6 +81,12 @@ export class TxParameters {
   offset?: number;
   /** tx.fhir.org's `limit`: the most codes the client will take unpaged (lowers the too-costly threshold) */
   limit?: number;
+  /**
+   * `date` ($expand, $validate-code, $lookup): the day whose definitions to use, as a FHIR date
+   * (YYYY, YYYY-MM or YYYY-MM-DD; a dateTime's day). Versions are then chosen among those
+   * published on or before it (context.ts).
+   */
+  asOf?: string;
   /** $validate-code: is an abstract (not selectable) code acceptable? */
   abstractOk = true;
   /** $validate-code valueSetMode NO_MEMBERSHIP_CHECK: each code is judged by its code system alone */
@@ -183,6 +192,16 @@ export class TxParameters {
           throw TerminologyError.of({ severity: 'error', code: 'invalid', txType: 'invalid-data', text: `The parameter '${name}' must be a positive number of codes (got ${n})` }, 400);
         }
         this.limit = n;
+        this.seen.add(name);
+        return;
+      }
+      case 'date': {
+        const m = typeof v === 'string' ? FHIR_DATE.exec(v.trim()) : null;
+        const day = m ? m[1] ?? m[2] : undefined;
+        if (!day) {
+          throw TerminologyError.of({ severity: 'error', code: 'invalid', txType: 'invalid-data', text: `The parameter 'date' must be a FHIR date or dateTime, not '${String(v ?? '').slice(0, 40)}'` }, 400);
+        }
+        this.asOf = day;
         this.seen.add(name);
         return;
       }

@@ -103,17 +103,17 @@ export class TerminologyContext {
   /**
    * Picks the resource for url + version. Without a version: the latest (highest version by
    * the documented ordering). A wildcard version (1.0.x) picks the latest match, and so does an
-   * edition URI (http://snomed.info/sct/<module>: the latest release of that edition).
+   * edition URI (http://snomed.info/sct/<module>: the latest release of that edition). With the
+   * request's `date`, "latest" is among the versions published by then.
    */
-  pick<T extends { version?: string; date?: string }>(all: T[], version?: string): T | undefined {
-    if (all.length === 0) return undefined;
+  pick<T extends { version?: string; date?: string }>(list: T[], version?: string): T | undefined {
+    if (list.length === 0) return undefined;
     if (version === undefined || version === '') {
-      const list = this.inForce(all);
+      const current = this.inForce(list);
       // without a version, what the client sent with the request is what it means
-      const sent = list.filter((r) => this.isRequestResource(r));
-      return latest(sent.length ? sent : list);
+      const sent = current.filter((r) => this.isRequestResource(r));
+      return latest(sent.length ? sent : current);
     }
-    const list = all;
     const exact = list.find((r) => r.version === version);
     if (exact) return exact;
     if (isWildcardVersion(version)) return latest(this.inForce(list.filter((r) => versionMatches(version, r.version)), false));

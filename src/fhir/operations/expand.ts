@@ -26,6 +26,10 @@ export const expandOperation: OperationDefinition = {
     { name: 'excludeNotForUI', type: 'boolean' },
     { name: 'excludePostCoordinated', type: 'boolean' },
     { name: 'property', type: 'string', max: '*' },
+    // the definitions as they were on a day (context.ts)
+    { name: 'date', type: 'dateTime' },
+    // declared so that it is refused as not supported, not taken as no value set (engine.ts)
+    { name: 'context', type: 'uri' },
     ...SHARED_PARAMETERS,
   ],
   async handle(ctx) {

@@ -90,7 +90,6 @@ export class PagedExpansion {
       set = { kind: 'all' };
       rows = { activeOnly: this.params.activeOnly || excludeInactive, selectableOnly: this.params.bool('excludeNotForUI') };
     } else {
-      // as in the general path, the request's exclusions apply to filtered codes too
       if (!ix.rows.snomed && filters.length > 1) return undefined;
       const sets: ConceptSet[] = [];
       for (const f of filters) {
@@ -101,6 +100,7 @@ export class PagedExpansion {
         focusFirst = !!s.focusFirst;
       }
       set = sets.length === 1 ? sets[0] : { kind: 'and', sets };
+      // as in the general path, the request's exclusions apply to filtered codes too
       rows = { activeOnly: this.params.activeOnly || excludeInactive, selectableOnly: this.params.bool('excludeNotForUI') };
     }
     const text = this.text ? textMatch(this.text) : undefined;

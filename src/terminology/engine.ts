@@ -228,7 +228,9 @@ export class TerminologyEngine {
     const code = str(params, 'code');
     if (code === undefined) return undefined;
     const system = forCodeSystem ? str(params, 'url') ?? str(params, 'system') : str(params, 'system');
-    const version = forCodeSystem ? str(params, 'version') : str(params, 'systemVersion');
+    // ValueSet/$validate-code names the code's version 'systemVersion' (R4); 'version' is its STU3
+    // name, still sent by clients (the HL7 suite's own requests do), so it is taken when alone
+    const version = forCodeSystem ? str(params, 'version') : str(params, 'systemVersion') ?? str(params, 'version');
     const display = str(params, 'display');
     if (!system && !tx.inferSystem && !forCodeSystem) return undefined;
     const c: Coding = { code };

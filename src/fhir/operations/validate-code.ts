@@ -32,6 +32,8 @@ export const valueSetValidateCodeOperation: OperationDefinition = {
     { name: 'valueSetVersion', type: 'string' },
     { name: 'system', type: 'uri' },
     { name: 'systemVersion', type: 'string' },
+    // the STU3 name of systemVersion (engine.rawCodedValue)
+    { name: 'version', type: 'string' },
     { name: 'inferSystem', type: 'boolean' },
     ...common,
   ],

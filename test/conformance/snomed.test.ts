@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startTestServer, SHARED_DATA, sharedDataPresent } from '../helpers/server';
 import { RUNNER, SUITE, failures, runTxSuite } from '../helpers/tx-runner';
+import { deriveSuite } from '../helpers/derived-suite';
 import { openDatabase } from '../../src/store/database';
 import { ResourceStore } from '../../src/store/resource-store';
 import { runImport } from '../../src/importers/run-import';
@@ -49,6 +50,19 @@ const runSuite = (base: string, suite: string) => runTxSuite(base, ['--modes', '
       console.log(`HL7 tx-ecosystem snomed through a client cache: ${cached.passed} passed, ${cached.failed} failed${failures(cached).length ? '\n' + failures(cached).join('\n') : ''}`);
       expect(cached.out).toMatch(/setup loaded into server cache/);
       expect(cached.passed).toBe(results[0].passed);
+      // the suites' rules on requests they do not send (derived-suite.ts): the same value as a
+      // coding or a CodeableConcept, the value set inline
+      const derived = deriveSuite();
+      try {
+        const made = Object.values(derived.counts.snomed).reduce((a, b) => a + b, 0);
+        const d = await runTxSuite(server.fhirBase, ['--modes', 'snomed', '--only-list', derived.onlyList('snomed')], derived.dir);
+        // eslint-disable-next-line no-console
+        console.log(`derived Snomed CT cases (${JSON.stringify(derived.counts.snomed)}): ${d.passed} passed, ${d.failed} failed${d.failed ? '\n' + failures(d).join('\n') : ''}`);
+        expect(failures(d)).toEqual([]);
+        expect(d.passed).toBe(made);
+      } finally {
+        derived.cleanup();
+      }
     } finally {
       await server.close();
       fs.rmSync(dir, { recursive: true, force: true });

@@ -18,11 +18,15 @@ export interface SuiteResult {
   out: string;
 }
 
-/** Runs the HL7 runner against a server with the given arguments; resolves with its final counts. */
-export function runTxSuite(base: string, args: string[]): Promise<SuiteResult> {
+/**
+ * Runs the HL7 runner against a server with the given arguments; resolves with its final counts.
+ * `tests` is the suite's folder (another one holds cases derived from it, derived-suite.ts).
+ */
+export function runTxSuite(base: string, args: string[], tests = SUITE): Promise<SuiteResult> {
   return new Promise((resolve, reject) => {
-    const externals = fs.existsSync(EXTERNALS) ? ['--externals', EXTERNALS] : [];
-    const child = spawn(process.execPath, [RUNNER, '--server', base, '--tests', SUITE, ...externals, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const messages = tests === SUITE ? EXTERNALS : path.join(tests, path.basename(EXTERNALS));
+    const externals = fs.existsSync(messages) ? ['--externals', messages] : [];
+    const child = spawn(process.execPath, [RUNNER, '--server', base, '--tests', tests, ...externals, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let text = '';
     child.stdout.on('data', (d) => (text += d));
     child.stderr.on('data', (d) => (text += d));

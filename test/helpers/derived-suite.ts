@@ -1,0 +1,231 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { SUITE } from './tx-runner';
+
+/**
+ * Cases derived from the HL7 suite's own. Each visible test states one request and its answer; the
+ * FHIR terminology operations say that other requests mean the same thing, so they must get the same
+ * answer, or one changed in a way the rule fixes:
+ *
+ * - **code ⇄ coding** (ValueSet/$validate-code): `code`, `system`, `systemVersion` and `display`
+ *   state what a `coding` states. The answer is the same; issue paths name the parameter as sent
+ *   (`code` ⇄ `Coding.code`). Left out: answers with a path the other form has no name for
+ *   (`Coding` as a whole).
+ * - **coding ⇄ CodeableConcept of that one coding**, where the codeable concept answer carries the
+ *   coding's parameters (a valid code, or an error that is not about membership): the same answer
+ *   with the CodeableConcept echoed and paths `CodeableConcept.coding[0].…`. A code not in the value
+ *   set is reported differently for a CodeableConcept ("No valid coding was found…"), so those are
+ *   left out.
+ * - **url ⇄ the value set itself**: `$expand` and `$validate-code` of a value set named by `url`
+ *   (one of the suite's setup) give the answer the same value set sent inline as `valueSet` gets.
+ * - **displayLanguage ⇄ Accept-Language**: the display language stated by the header instead of the
+ *   parameter gives the same answer (the IG's Multi-Language Support page).
+ *
+ * A derived case is made only where the suite does not already hold that form of the request. The
+ * derived tree (a copy of the suite with a `derived/` folder and the new tests in test-cases.json) is
+ * written to a temporary folder, read by the HL7 runner, and removed by `cleanup`.
+ */
+export interface DerivedSuite {
+  /** the folder to give the runner as --tests */
+  dir: string;
+  /** a file listing the derived tests, for --only-list, per mode group */
+  onlyList(group: 'general' | 'snomed'): string;
+  /** how many cases each rule made, per mode group */
+  counts: Record<'general' | 'snomed', Record<string, number>>;
+  cleanup(): void;
+}
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+interface Test extends Json {
+  name: string;
+  operation: string;
+  request?: string;
+  response?: string;
+}
+interface Suite extends Json {
+  name: string;
+  mode?: string;
+  setup?: string[];
+  tests: Test[];
+}
+
+const read = (file: string): Json => JSON.parse(fs.readFileSync(path.join(SUITE, file), 'utf8').replace(/^\uFEFF/, ''));
+const valueOf = (p: Json): unknown => p[Object.keys(p).find((k) => k.startsWith('value'))!];
+const CODING_PARAMETERS: Record<string, string> = { system: 'valueUri', version: 'valueString', code: 'valueCode', display: 'valueString' };
+const CODING_PATHS = ['code', 'system', 'version', 'display'];
+
+type Form = 'code' | 'coding' | 'codeableConcept' | 'other';
+/** How a $validate-code request states its coded value, and that value with the other parameters. */
+function formOf(req: Json): { form: Form; coding: Json; rest: Json[] } {
+  let form: Form = 'code';
+  let coding: Json = {};
+  const rest: Json[] = [];
+  for (const p of req.parameter ?? []) {
+    const name = p.name === 'systemVersion' ? 'version' : p.name;
+    if (p.name === 'coding') {
+      form = 'coding';
+      coding = { ...p.valueCoding };
+    } else if (p.name === 'codeableConcept') {
+      const cc = p.valueCodeableConcept;
+      form = cc.coding?.length === 1 && !cc.text ? 'codeableConcept' : 'other';
+      coding = form === 'codeableConcept' ? { ...cc.coding[0] } : { cc };
+    } else if (name in CODING_PARAMETERS) coding[name] = valueOf(p);
+    else rest.push(p);
+  }
+  return { form, coding, rest };
+}
+
+/** Every issue path of an answer mapped; undefined when a path has no counterpart. */
+function mapPaths(resp: Json, map: (p: string) => string | undefined): Json | undefined {
+  const out = structuredClone(resp);
+  for (const p of out.parameter ?? []) {
+    if (p.name !== 'issues') continue;
+    for (const issue of p.resource?.issue ?? []) {
+      for (const key of ['expression', 'location']) {
+        if (!Array.isArray(issue[key])) continue;
+        const mapped = issue[key].map(map);
+        if (mapped.some((m: string | undefined) => m === undefined)) return undefined;
+        issue[key] = mapped;
+      }
+    }
+  }
+  return out;
+}
+const issueCodes = (resp: Json): string[] => (resp.parameter ?? []).filter((p: Json) => p.name === 'issues').flatMap((p: Json) => (p.resource?.issue ?? []).map((i: Json) => i.details?.coding?.[0]?.code ?? ''));
+const paramNames = (resp: Json): string[] => (resp.parameter ?? []).map((p: Json) => p.name);
+
+function codeRequest(req: Json, coding: Json, rest: Json[]): Json {
+  const ps = Object.entries(coding).map(([k, v]) => (k === 'version' ? { name: 'systemVersion', valueString: v } : { name: k, [CODING_PARAMETERS[k]]: v }));
+  return { ...req, parameter: [...rest, ...ps] };
+}
+const codingRequest = (req: Json, coding: Json, rest: Json[]): Json => ({ ...req, parameter: [...rest, { name: 'coding', valueCoding: coding }] });
+const ccRequest = (req: Json, coding: Json, rest: Json[]): Json => ({ ...req, parameter: [...rest, { name: 'codeableConcept', valueCodeableConcept: { coding: [coding] } }] });
+
+interface Derived {
+  rule: string;
+  request: Json;
+  response: Json;
+  extra?: Json;
+}
+
+/** The other forms of one $validate-code test the rules give, that the suite does not hold. */
+function otherForms(t: Test, held: Set<Form>): Derived[] {
+  const req = read(t.request!);
+  const resp = read(t.response!);
+  if (!resp.parameter) return [];
+  const { form, coding, rest } = formOf(req);
+  if (!coding.code || !coding.system || Object.keys(coding).some((k) => !(k in CODING_PARAMETERS))) return [];
+  const out: Derived[] = [];
+  const result = (resp.parameter as Json[]).find((p) => p.name === 'result')?.valueBoolean;
+  const aboutMembership = issueCodes(resp).some((c) => c === 'not-in-vs' || c === 'this-code-not-in-vs');
+  const toCoding = (p: string) => (CODING_PATHS.includes(p) ? `Coding.${p}` : p === 'Coding' || p.startsWith('Coding.') ? undefined : p);
+  const fromCoding = (p: string) => (p.startsWith('Coding.') && CODING_PATHS.includes(p.slice(7)) ? p.slice(7) : p === 'Coding' ? undefined : p);
+  const toCc = (p: string) => (p === 'Coding' || p.startsWith('Coding.') ? `CodeableConcept.coding[0]${p.slice('Coding'.length)}` : p);
+  const fromCc = (p: string) => (p.startsWith('CodeableConcept.coding[0]') ? `Coding${p.slice('CodeableConcept.coding[0]'.length)}` : p.startsWith('CodeableConcept') ? undefined : p);
+  // expected answers list their parameters by name, as the runner sorts the actual ones
+  const byName = (a: Json, b: Json) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+  const withCc = (r: Json): Json => ({ ...r, parameter: [...r.parameter, { name: 'codeableConcept', valueCodeableConcept: { coding: [coding] } }].sort(byName) });
+  const withoutCc = (r: Json): Json => ({ ...r, parameter: r.parameter.filter((p: Json) => p.name !== 'codeableConcept') });
+  const push = (rule: string, request: Json, response: Json | undefined) => {
+    if (response) out.push({ rule, request, response });
+  };
+  if (form === 'code') {
+    if (!held.has('coding')) push('code as coding', codingRequest(req, coding, rest), mapPaths(resp, toCoding));
+    if (!held.has('codeableConcept') && result === true) {
+      const asCoding = mapPaths(resp, toCoding);
+      push('code as codeableConcept', ccRequest(req, coding, rest), asCoding && mapPaths(withCc(asCoding), toCc));
+    }
+  } else if (form === 'coding') {
+    if (!held.has('code')) push('coding as code', codeRequest(req, coding, rest), mapPaths(resp, fromCoding));
+    if (!held.has('codeableConcept') && result === true) push('coding as codeableConcept', ccRequest(req, coding, rest), mapPaths(withCc(resp), toCc));
+  } else if (form === 'codeableConcept' && !held.has('coding')) {
+    const names = paramNames(resp);
+    if (names.includes('code') && names.includes('system') && !aboutMembership) push('codeableConcept as coding', codingRequest(req, coding, rest), mapPaths(withoutCc(resp), fromCc));
+  }
+  return out;
+}
+
+/** The test with its value set sent inline, when `url` names exactly one value set of the setup. */
+function inline(t: Test, setup: Json[]): Derived[] {
+  const req = read(t.request!);
+  const url = (req.parameter ?? []).find((p: Json) => p.name === 'url');
+  if (!url) return [];
+  const [canonical, pinned] = String(valueOf(url)).split('|');
+  const version = pinned ?? (req.parameter as Json[]).find((p) => p.name === 'valueSetVersion')?.valueString;
+  const matches = setup.filter((r) => r.resourceType === 'ValueSet' && r.url === canonical && (!version || r.version === version));
+  if (matches.length !== 1) return [];
+  const parameter = [{ name: 'valueSet', resource: matches[0] }, ...(req.parameter as Json[]).filter((p) => p.name !== 'url' && p.name !== 'valueSetVersion')];
+  return [{ rule: 'url as inline valueSet', request: { ...req, parameter }, response: read(t.response!) }];
+}
+
+/** The test with its displayLanguage parameter sent as the Accept-Language header instead. */
+function asHeader(t: Test): Derived[] {
+  if (t['Accept-Language'] || t.header) return [];
+  const req = read(t.request!);
+  const lang = (req.parameter ?? []).find((p: Json) => p.name === 'displayLanguage');
+  if (!lang) return [];
+  const parameter = (req.parameter as Json[]).filter((p) => p !== lang);
+  return [{ rule: 'displayLanguage as Accept-Language', request: { ...req, parameter }, response: read(t.response!), extra: { 'Accept-Language': valueOf(lang) } }];
+}
+
+export function deriveSuite(): DerivedSuite {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kodverk-derived-'));
+  fs.cpSync(SUITE, dir, { recursive: true });
+  fs.mkdirSync(path.join(dir, 'derived'));
+  const cases = read('test-cases.json') as { suites: Suite[] };
+  const messagesFile = path.join(SUITE, 'messages-tx.fhir.org.json');
+  const messages: Json = fs.existsSync(messagesFile) ? read('messages-tx.fhir.org.json') : {};
+  const lists: Record<'general' | 'snomed', string[]> = { general: [], snomed: [] };
+  const counts: DerivedSuite['counts'] = { general: {}, snomed: {} };
+  for (const suite of cases.suites) {
+    const group = suite.mode === 'snomed' ? 'snomed' : !suite.mode || suite.mode === 'general' ? 'general' : undefined;
+    if (!group) continue;
+    const setup = (suite.setup ?? []).filter((f) => fs.existsSync(path.join(SUITE, f))).map(read);
+    // the forms the suite holds of each request (same value, same other parameters and settings)
+    const heldForms = new Map<string, Set<Form>>();
+    const keyOf = (t: Test) => {
+      const { coding, rest } = formOf(read(t.request!));
+      const settings = Object.fromEntries(Object.entries(t).filter(([k]) => !['name', 'description', 'request', 'response', 'explanation'].includes(k)));
+      return JSON.stringify([Object.entries(coding).sort(), rest.map((p) => JSON.stringify(p)).sort(), settings]);
+    };
+    const validations = suite.tests.filter((t) => t.operation === 'validate-code' && t.request && t.response);
+    for (const t of validations) {
+      const key = keyOf(t);
+      if (!heldForms.has(key)) heldForms.set(key, new Set());
+      heldForms.get(key)!.add(formOf(read(t.request!)).form);
+    }
+    for (const t of [...suite.tests]) {
+      // a test of one mode only (tx.fhir.org's own behaviour) is not a rule to derive from
+      if (t.mode || !t.request || !t.response || !/^(expand|validate-code|cs-validate-code|lookup)$/.test(t.operation) || /\$/.test(t.request + t.response)) continue;
+      const derived = [
+        ...(t.operation === 'validate-code' ? otherForms(t, heldForms.get(keyOf(t))!) : []),
+        ...(t.operation === 'expand' || t.operation === 'validate-code' ? inline(t, setup) : []),
+        ...asHeader(t),
+      ];
+      derived.forEach((d, i) => {
+        const name = `${t.name}--derived-${i + 1}`;
+        const request = `derived/${suite.name}-${name}-request.json`;
+        const response = `derived/${suite.name}-${name}-response.json`;
+        fs.writeFileSync(path.join(dir, request), JSON.stringify(d.request, null, 2));
+        fs.writeFileSync(path.join(dir, response), JSON.stringify(d.response, null, 2));
+        if (messages[t.response!]) messages[response] = messages[t.response!];
+        suite.tests.push({ ...t, ...d.extra, name, description: `${d.rule}: ${t.name}`, request, response });
+        lists[group].push(`${suite.name}/${name}`);
+        counts[group][d.rule] = (counts[group][d.rule] ?? 0) + 1;
+      });
+    }
+  }
+  fs.writeFileSync(path.join(dir, 'test-cases.json'), JSON.stringify(cases, null, 2));
+  fs.writeFileSync(path.join(dir, 'messages-tx.fhir.org.json'), JSON.stringify(messages, null, 2));
+  return {
+    dir,
+    counts,
+    onlyList(group) {
+      const file = path.join(dir, `derived-${group}.txt`);
+      fs.writeFileSync(file, lists[group].join('\n') + '\n');
+      return file;
+    },
+    cleanup: () => fs.rmSync(dir, { recursive: true, force: true }),
+  };
+}

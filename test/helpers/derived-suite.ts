@@ -11,7 +11,7 @@ import { SUITE } from './tx-runner';
  * - **code ⇄ coding** (ValueSet/$validate-code): `code`, `system`, `systemVersion` and `display`
  *   state what a `coding` states. The answer is the same; issue paths name the parameter as sent
  *   (`code` ⇄ `Coding.code`). Left out: answers with a path the other form has no name for
- *   (`Coding` as a whole).
+ *   (`Coding` as a whole). `systemVersion` sent under its STU3 name `version` gets the same answer.
  * - **coding ⇄ CodeableConcept of that one coding**, where the codeable concept answer carries the
  *   coding's parameters (a valid code, or an error that is not about membership): the same answer
  *   with the CodeableConcept echoed and paths `CodeableConcept.coding[0].…`. A code not in the value
@@ -131,6 +131,8 @@ function otherForms(t: Test, held: Set<Form>): Derived[] {
     if (response) out.push({ rule, request, response });
   };
   if (form === 'code') {
+    const sv = (req.parameter as Json[]).find((p) => p.name === 'systemVersion');
+    if (sv) push('systemVersion as version', { ...req, parameter: (req.parameter as Json[]).map((p) => (p === sv ? { ...p, name: 'version' } : p)) }, resp);
     if (!held.has('coding')) push('code as coding', codingRequest(req, coding, rest), mapPaths(resp, toCoding));
     if (!held.has('codeableConcept') && result === true) {
       const asCoding = mapPaths(resp, toCoding);

@@ -10,8 +10,10 @@ import { SUITE } from './tx-runner';
  *
  * - **code ⇄ coding** (ValueSet/$validate-code): `code`, `system`, `systemVersion` and `display`
  *   state what a `coding` states. The answer is the same; issue paths name the parameter as sent
- *   (`code` ⇄ `Coding.code`). Left out: answers with a path the other form has no name for
- *   (`Coding` as a whole). `systemVersion` sent under its STU3 name `version` gets the same answer.
+ *   (`code` ⇄ `Coding.code`; an issue about the coding as a whole, such as an inactive or
+ *   deprecated concept, is at `Coding` for a coding and at `code` for a code, so a code form's
+ *   answer about such a concept is not turned into a coding's). `systemVersion` sent under its STU3 name `version`
+ *   gets the same answer. CodeSystem/$validate-code's `url`+`code` ⇄ a `coding` likewise.
  * - **coding ⇄ CodeableConcept of that one coding**, where the codeable concept answer carries the
  *   coding's parameters (a valid code, or an error that is not about membership): the same answer
  *   with the CodeableConcept echoed and paths `CodeableConcept.coding[0].…`. A code not in the value
@@ -94,6 +96,8 @@ function mapPaths(resp: Json, map: (p: string) => string | undefined): Json | un
 }
 const issueCodes = (resp: Json): string[] => (resp.parameter ?? []).filter((p: Json) => p.name === 'issues').flatMap((p: Json) => (p.resource?.issue ?? []).map((i: Json) => i.details?.coding?.[0]?.code ?? ''));
 const paramNames = (resp: Json): string[] => (resp.parameter ?? []).map((p: Json) => p.name);
+/** The answer says the concept is inactive or has another status (deprecated, retired). */
+const hasStatus = (resp: Json): boolean => paramNames(resp).some((n) => n === 'inactive' || n === 'status');
 
 function codeRequest(req: Json, coding: Json, rest: Json[]): Json {
   const ps = Object.entries(coding).map(([k, v]) => (k === 'version' ? { name: 'systemVersion', valueString: v } : { name: k, [CODING_PARAMETERS[k]]: v }));
@@ -120,7 +124,11 @@ function otherForms(t: Test, held: Set<Form>): Derived[] {
   const result = (resp.parameter as Json[]).find((p) => p.name === 'result')?.valueBoolean;
   const aboutMembership = issueCodes(resp).some((c) => c === 'not-in-vs' || c === 'this-code-not-in-vs');
   const toCoding = (p: string) => (CODING_PATHS.includes(p) ? `Coding.${p}` : p === 'Coding' || p.startsWith('Coding.') ? undefined : p);
-  const fromCoding = (p: string) => (p.startsWith('Coding.') && CODING_PATHS.includes(p.slice(7)) ? p.slice(7) : p === 'Coding' ? undefined : p);
+  // an issue about the coding as a whole (an inactive or deprecated concept) is at 'Coding', and
+  // at 'code' when the value came as a code (the suite's extensions tests); so 'code' in a code
+  // form's answer may be either, and where the concept has a status that direction is not derived
+  const fromCoding = (p: string) => (p.startsWith('Coding.') && CODING_PATHS.includes(p.slice(7)) ? p.slice(7) : p === 'Coding' ? 'code' : p);
+  const inactive = hasStatus(resp);
   const toCc = (p: string) => (p === 'Coding' || p.startsWith('Coding.') ? `CodeableConcept.coding[0]${p.slice('Coding'.length)}` : p);
   const fromCc = (p: string) => (p.startsWith('CodeableConcept.coding[0]') ? `Coding${p.slice('CodeableConcept.coding[0]'.length)}` : p.startsWith('CodeableConcept') ? undefined : p);
   // expected answers list their parameters by name, as the runner sorts the actual ones
@@ -133,6 +141,7 @@ function otherForms(t: Test, held: Set<Form>): Derived[] {
   if (form === 'code') {
     const sv = (req.parameter as Json[]).find((p) => p.name === 'systemVersion');
     if (sv) push('systemVersion as version', { ...req, parameter: (req.parameter as Json[]).map((p) => (p === sv ? { ...p, name: 'version' } : p)) }, resp);
+    if (inactive) return out;
     if (!held.has('coding')) push('code as coding', codingRequest(req, coding, rest), mapPaths(resp, toCoding));
     if (!held.has('codeableConcept') && result === true) {
       const asCoding = mapPaths(resp, toCoding);
@@ -146,6 +155,26 @@ function otherForms(t: Test, held: Set<Form>): Derived[] {
     if (names.includes('code') && names.includes('system') && !aboutMembership) push('codeableConcept as coding', codingRequest(req, coding, rest), mapPaths(withoutCc(resp), fromCc));
   }
   return out;
+}
+
+/** A CodeSystem/$validate-code of `url`+`code` (+`version`, `display`) asked with a `coding` instead. */
+function codeSystemCoding(t: Test): Derived[] {
+  const req = read(t.request!);
+  const resp = read(t.response!);
+  if (!resp.parameter) return [];
+  const coding: Json = {};
+  const rest: Json[] = [];
+  for (const p of req.parameter ?? []) {
+    if (p.name === 'url') coding.system = valueOf(p);
+    else if (p.name === 'code' || p.name === 'version' || p.name === 'display') coding[p.name] = valueOf(p);
+    else if (p.name === 'coding' || p.name === 'codeableConcept' || p.name === 'system') return [];
+    else rest.push(p);
+  }
+  // an issue about an inactive or deprecated concept is at 'code' here and at 'Coding' for a coding
+  if (!coding.system || !coding.code || hasStatus(resp)) return [];
+  const toCoding = (p: string) => (CODING_PATHS.includes(p) ? `Coding.${p}` : p === 'Coding' || p.startsWith('Coding.') ? undefined : p);
+  const response = mapPaths(resp, toCoding);
+  return response ? [{ rule: 'code system code as coding', request: { ...req, parameter: [...rest, { name: 'coding', valueCoding: coding }] }, response }] : [];
 }
 
 /** The test with its value set sent inline, when `url` names exactly one value set of the setup. */
@@ -202,6 +231,7 @@ export function deriveSuite(): DerivedSuite {
       if (t.mode || !t.request || !t.response || !/^(expand|validate-code|cs-validate-code|lookup)$/.test(t.operation) || /\$/.test(t.request + t.response)) continue;
       const derived = [
         ...(t.operation === 'validate-code' ? otherForms(t, heldForms.get(keyOf(t))!) : []),
+        ...(t.operation === 'cs-validate-code' ? codeSystemCoding(t) : []),
         ...(t.operation === 'expand' || t.operation === 'validate-code' ? inline(t, setup) : []),
         ...asHeader(t),
       ];

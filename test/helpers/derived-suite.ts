@@ -19,6 +19,8 @@ import { SUITE } from './tx-runner';
  *   with the CodeableConcept echoed and paths `CodeableConcept.coding[0].…`. A code not in the value
  *   set is reported differently for a CodeableConcept ("No valid coding was found…"), so those are
  *   left out.
+ * - **a value set's version** as `url|version` or as `valueSetVersion`: the same answer.
+ * - **$lookup's `system`+`code`** (+`version`) or a `coding`: the same answer.
  * - **url ⇄ the value set itself**: `$expand` and `$validate-code` of a value set named by `url`
  *   (one of the suite's setup) give the answer the same value set sent inline as `valueSet` gets.
  * - **displayLanguage ⇄ Accept-Language**: the display language stated by the header instead of the
@@ -177,6 +179,41 @@ function codeSystemCoding(t: Test): Derived[] {
   return response ? [{ rule: 'code system code as coding', request: { ...req, parameter: [...rest, { name: 'coding', valueCoding: coding }] }, response }] : [];
 }
 
+/** The value set's version given as `url|version` instead of `valueSetVersion`, and the other way round. */
+function versionInUrl(t: Test): Derived[] {
+  const req = read(t.request!);
+  const params = (req.parameter ?? []) as Json[];
+  const url = params.find((p) => p.name === 'url');
+  const pin = params.find((p) => p.name === 'valueSetVersion');
+  if (!url) return [];
+  const canonical = String(valueOf(url));
+  const response = read(t.response!);
+  if (pin && !canonical.includes('|')) {
+    const parameter = params.filter((p) => p !== pin).map((p) => (p === url ? { name: 'url', valueUri: `${canonical}|${valueOf(pin)}` } : p));
+    return [{ rule: 'valueSetVersion in url', request: { ...req, parameter }, response }];
+  }
+  if (!pin && canonical.includes('|')) {
+    const [base, version] = canonical.split('|');
+    const parameter = [...params.map((p) => (p === url ? { name: 'url', valueUri: base } : p)), { name: 'valueSetVersion', valueString: version }];
+    return [{ rule: 'url version as valueSetVersion', request: { ...req, parameter }, response }];
+  }
+  return [];
+}
+
+/** A $lookup of `system`+`code` (+`version`) asked with a `coding` instead. */
+function lookupCoding(t: Test): Derived[] {
+  const req = read(t.request!);
+  const coding: Json = {};
+  const rest: Json[] = [];
+  for (const p of req.parameter ?? []) {
+    if (p.name === 'system' || p.name === 'code' || p.name === 'version') coding[p.name] = valueOf(p);
+    else if (p.name === 'coding') return [];
+    else rest.push(p);
+  }
+  if (!coding.system || !coding.code) return [];
+  return [{ rule: 'lookup code as coding', request: { ...req, parameter: [...rest, { name: 'coding', valueCoding: coding }] }, response: read(t.response!) }];
+}
+
 /** The test with its value set sent inline, when `url` names exactly one value set of the setup. */
 function inline(t: Test, setup: Json[]): Derived[] {
   const req = read(t.request!);
@@ -232,6 +269,8 @@ export function deriveSuite(): DerivedSuite {
       const derived = [
         ...(t.operation === 'validate-code' ? otherForms(t, heldForms.get(keyOf(t))!) : []),
         ...(t.operation === 'cs-validate-code' ? codeSystemCoding(t) : []),
+        ...(t.operation === 'lookup' ? lookupCoding(t) : []),
+        ...(t.operation === 'expand' || t.operation === 'validate-code' ? versionInUrl(t) : []),
         ...(t.operation === 'expand' || t.operation === 'validate-code' ? inline(t, setup) : []),
         ...asHeader(t),
       ];

@@ -23,6 +23,7 @@ import { SUITE } from './tx-runner';
  * - **$lookup's `system`+`code`** (+`version`) or a `coding`: the same answer.
  * - **url ⇄ the value set itself**: `$expand` and `$validate-code` of a value set named by `url`
  *   (one of the suite's setup) give the answer the same value set sent inline as `valueSet` gets.
+ * - **the order of the parameters** (none repeated) means nothing: reversed, the same answer.
  * - **displayLanguage ⇄ Accept-Language**: the display language stated by the header instead of the
  *   parameter gives the same answer (the IG's Multi-Language Support page).
  *
@@ -200,6 +201,14 @@ function versionInUrl(t: Test): Derived[] {
   return [];
 }
 
+/** The request's parameters in the reverse order (none repeated: the order of repeats may mean something). */
+function reversed(t: Test): Derived[] {
+  const req = read(t.request!);
+  const params = (req.parameter ?? []) as Json[];
+  if (params.length < 2 || new Set(params.map((p) => p.name)).size !== params.length) return [];
+  return [{ rule: 'parameters reversed', request: { ...req, parameter: [...params].reverse() }, response: read(t.response!) }];
+}
+
 /** A $lookup of `system`+`code` (+`version`) asked with a `coding` instead. */
 function lookupCoding(t: Test): Derived[] {
   const req = read(t.request!);
@@ -273,6 +282,7 @@ export function deriveSuite(): DerivedSuite {
         ...(t.operation === 'expand' || t.operation === 'validate-code' ? versionInUrl(t) : []),
         ...(t.operation === 'expand' || t.operation === 'validate-code' ? inline(t, setup) : []),
         ...asHeader(t),
+        ...reversed(t),
       ];
       derived.forEach((d, i) => {
         const name = `${t.name}--derived-${i + 1}`;

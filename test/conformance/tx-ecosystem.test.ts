@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { startTestServer, sharedDataPresent } from '../helpers/server';
-import { RUNNER, SUITE, SuiteResult, failures, runTxSuite as runSuite } from '../helpers/tx-runner';
+import { RUNNER, SUITE, SuiteResult, failures, runTxSuite, runTxSuite as runSuite } from '../helpers/tx-runner';
+import { deriveSuite } from '../helpers/derived-suite';
 
 const floor = JSON.parse(fs.readFileSync(path.join(__dirname, 'floor.json'), 'utf8'));
 /** Suites of the tx.fhir.org mode this server is judged on, each with its own floor (floor.json "tx.fhir.org"). */
@@ -42,6 +43,25 @@ function report(label: string, r: SuiteResult): void {
     report('general mode, through a client cache', r);
     expect(r.out).toMatch(/setup loaded into server cache/);
     expect(r.passed).toBeGreaterThanOrEqual(floor.general);
+  });
+
+  // the suite's rules on requests it does not send (derived-suite.ts): the same coded value in
+  // another form, the value set inline or its version written the other way, the display language
+  // by header, the parameters in another order. Every derived case must pass: a failure is a place
+  // where the answer depends on how a client phrased the same question. Through a client cache,
+  // which sends each suite's setup once rather than with every one of the many cases.
+  it('gives every case derived from the suite the answer its rule gives', async () => {
+    const derived = deriveSuite();
+    try {
+      const made = Object.values(derived.counts.general).reduce((a, b) => a + b, 0);
+      const r = await runTxSuite(server.fhirBase, ['--modes', 'general', '--cache-control', '--only-list', derived.onlyList('general')], derived.dir);
+      report(`derived cases ${JSON.stringify(derived.counts.general)}`, r);
+      expect(made).toBeGreaterThan(1000);
+      expect(failures(r)).toEqual([]);
+      expect(r.passed).toBe(made);
+    } finally {
+      derived.cleanup();
+    }
   });
 
   it.each(Object.entries(TX_FHIR_ORG_SUITES))('passes at least the recorded floor of the %s suite (%d)', async (suite, min) => {

@@ -147,7 +147,12 @@ export function webRoutes(deps: Pick<ServerDeps, 'config' | 'logger' | 'store' |
     const format = req.params.format;
     if (!vs || (format !== 'csv' && format !== 'xlsx')) return notFound(req, res);
     const table = await valueSetTable(site, vs, Math.max(deps.config.expansionLimit, deps.config.pagedExpansionLimit));
-    if (typeof table === 'string') return void res.status(422).type('text/plain; charset=utf-8').send(table);
+    if ('error' in table) {
+      // a download the engine could not expand is an error page with the engine's status (a
+      // value set too costly to expand is 422, a server shutting down 503); any other failure is ours
+      if (table.status === undefined) deps.logger.error({ path: req.path, reason: table.error }, 'value set download failed');
+      return errorPage(req, res, table.status ?? 500, table.error);
+    }
     await sendTable(res, table, format);
   }));
 

@@ -112,6 +112,19 @@ describe('errors are OperationOutcomes with a 4xx status, and the server keeps s
     }
   });
 
+  it("a value set's codes that cannot be expanded download as an error page with the engine's status, not as text", async () => {
+    const vs = { resourceType: 'ValueSet', id: 'unexpandable', url: 'urn:example:vs:unexpandable', status: 'active', compose: { include: [{ system: 'urn:example:cs:not-held' }] } };
+    await server.kit.update({ resourceType: 'ValueSet', id: 'unexpandable', body: vs });
+    const root = server.fhirBase.replace(/\/fhir$/, '');
+    for (const format of ['csv', 'xlsx']) {
+      const page = await fetch(`${root}/vardemangd/unexpandable/koder.${format}`);
+      const body = await page.text();
+      expect([page.status, page.headers.get('content-type')]).toEqual([422, 'text/html; charset=utf-8']);
+      expect(body).toMatch(/<html[\s>]/);
+      expect(body).toContain('urn:example:cs:not-held');
+    }
+  });
+
   it('an unsupported HTTP method', async () => {
     for (const [path, method, allow] of [
       ['CodeSystem/colours', 'PATCH', 'GET, PUT, DELETE'],

@@ -8,6 +8,7 @@ import type { Site } from '../site';
 import { resourceIntro } from './resource-intro';
 import { qualityNotice } from '../quality';
 import { filterWords } from '../labels';
+import { TerminologyError } from '../../terminology/issues';
 
 const PAGE_SIZE = 50;
 const MAX_LISTED_CODES = 30;
@@ -19,6 +20,8 @@ export interface Expansion {
   rows: { system?: string; version?: string; code: string; display?: string; inactive?: boolean }[];
   total: number;
   error?: string;
+  /** the HTTP status the engine gave the failure (422 too costly, 503 shutting down, …), when it gave one */
+  errorStatus?: number;
 }
 
 /**
@@ -43,7 +46,7 @@ export async function expandPage(site: Site, vs: { url?: string; version?: strin
     const rows = (out.expansion?.contains ?? []).map((c) => ({ system: c.system, version: c.version, code: c.code ?? '', display: c.display, inactive: c.inactive }));
     return { rows, total: out.expansion?.total ?? rows.length };
   } catch (e) {
-    return { rows: [], total: 0, error: (e as Error).message };
+    return { rows: [], total: 0, error: (e as Error).message, errorStatus: e instanceof TerminologyError ? e.httpStatus : undefined };
   }
 }
 
@@ -127,10 +130,11 @@ ${pager(ctx, pageNo, Math.ceil(exp.total / PAGE_SIZE), (p) => base + query({ fil
 }
 
 /** The whole expansion as a table (downloads), within the server's expansion limit. */
-export async function valueSetTable(site: Site, stored: StoredResource, limit: number): Promise<Table | string> {
+/** The value set's codes as a table to download, or why the expansion failed (with the engine's status). */
+export async function valueSetTable(site: Site, stored: StoredResource, limit: number): Promise<Table | { error: string; status?: number }> {
   const vs = stored.resource;
   const exp = await expandPage(site, vs, '', 0, limit);
-  if (exp.error) return exp.error;
+  if (exp.error) return { error: exp.error, status: exp.errorStatus };
   return {
     name: `${vs.name ?? vs.id}-${vs.version ?? ''}`.replace(/-$/, ''),
     headers: ['kodverk', 'version', 'kod', 'benämning', 'status'],

@@ -12,13 +12,14 @@ import { SUITE } from './tx-runner';
  *   state what a `coding` states. The answer is the same; issue paths name the parameter as sent
  *   (`code` ⇄ `Coding.code`; an issue about the coding as a whole, such as an inactive or
  *   deprecated concept, is at `Coding` for a coding and at `code` for a code, so a code form's
- *   answer about such a concept is not turned into a coding's). `systemVersion` sent under its STU3 name `version`
- *   gets the same answer. CodeSystem/$validate-code's `url`+`code` ⇄ a `coding` likewise.
- * - **coding ⇄ CodeableConcept of that one coding**, where the codeable concept answer carries the
- *   coding's parameters (a valid code, or an error that is not about membership): the same answer
- *   with the CodeableConcept echoed and paths `CodeableConcept.coding[0].…`. A code not in the value
- *   set is reported differently for a CodeableConcept ("No valid coding was found…"), so those are
- *   left out.
+ *   answer about such a concept is not turned into a coding's). `systemVersion` sent under its
+ *   STU3 name `version` gets the same answer. CodeSystem/$validate-code's `url`+`code` ⇄ a
+ *   `coding` likewise.
+ * - **coding ⇄ CodeableConcept of that one coding**: the same answer with the CodeableConcept
+ *   echoed and paths `CodeableConcept.coding[0].…`. From a coding (or code) only for a valid code;
+ *   from a CodeableConcept also for an error, when its answer names the code and system and is not
+ *   about membership. A code not in the value set is reported differently for a CodeableConcept
+ *   ("No valid coding was found…", the code's own issue as information), so those are left out.
  * - **a value set's version** as `url|version` or as `valueSetVersion`: the same answer.
  * - **$lookup's `system`+`code`** (+`version`) or a `coding`: the same answer.
  * - **url ⇄ the value set itself**: `$expand` and `$validate-code` of a value set named by `url`
@@ -27,7 +28,7 @@ import { SUITE } from './tx-runner';
  * - **displayLanguage ⇄ Accept-Language**: the display language stated by the header instead of the
  *   parameter gives the same answer (the IG's Multi-Language Support page).
  *
- * A derived case is made only where the suite does not already hold that form of the request. The
+ * Another form of a coded value is derived only where the suite does not already hold it. The
  * derived tree (a copy of the suite with a `derived/` folder and the new tests in test-cases.json) is
  * written to a temporary folder, read by the HL7 runner, and removed by `cleanup`.
  */

@@ -54,7 +54,7 @@ const runSuite = (base: string, suite: string) => runTxSuite(base, ['--modes', '
       // coding or a CodeableConcept, the value set inline
       const derived = deriveSuite();
       try {
-        const made = Object.values(derived.counts.snomed).reduce((a, b) => a + b, 0);
+        const made = derived.total('snomed');
         const d = await runTxSuite(server.fhirBase, ['--modes', 'snomed', '--cache-control', '--only-list', derived.onlyList('snomed')], derived.dir);
         // eslint-disable-next-line no-console
         console.log(`derived Snomed CT cases (${JSON.stringify(derived.counts.snomed)}): ${d.passed} passed, ${d.failed} failed${d.failed ? '\n' + failures(d).join('\n') : ''}`);

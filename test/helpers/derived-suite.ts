@@ -39,6 +39,8 @@ export interface DerivedSuite {
   onlyList(group: 'general' | 'snomed'): string;
   /** how many cases each rule made, per mode group */
   counts: Record<'general' | 'snomed', Record<string, number>>;
+  /** how many cases all rules made in a mode group */
+  total(group: 'general' | 'snomed'): number;
   cleanup(): void;
 }
 
@@ -56,7 +58,13 @@ interface Suite extends Json {
   tests: Test[];
 }
 
-const read = (file: string): Json => JSON.parse(fs.readFileSync(path.join(SUITE, file), 'utf8').replace(/^\uFEFF/, ''));
+const parse = (file: string): Json => JSON.parse(fs.readFileSync(path.join(SUITE, file), 'utf8').replace(/^\uFEFF/, ''));
+/** A test file, read once: each rule reads the same requests and answers (never changed in place). */
+const files = new Map<string, Json>();
+const read = (file: string): Json => {
+  if (!files.has(file)) files.set(file, parse(file));
+  return files.get(file)!;
+};
 const valueOf = (p: Json): unknown => p[Object.keys(p).find((k) => k.startsWith('value'))!];
 const CODING_PARAMETERS: Record<string, string> = { system: 'valueUri', version: 'valueString', code: 'valueCode', display: 'valueString' };
 const CODING_PATHS = ['code', 'system', 'version', 'display'];
@@ -251,9 +259,10 @@ export function deriveSuite(): DerivedSuite {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kodverk-derived-'));
   fs.cpSync(SUITE, dir, { recursive: true });
   fs.mkdirSync(path.join(dir, 'derived'));
-  const cases = read('test-cases.json') as { suites: Suite[] };
+  // the list of tests is extended with the derived ones: a copy of its own
+  const cases = parse('test-cases.json') as { suites: Suite[] };
   const messagesFile = path.join(SUITE, 'messages-tx.fhir.org.json');
-  const messages: Json = fs.existsSync(messagesFile) ? read('messages-tx.fhir.org.json') : {};
+  const messages: Json = fs.existsSync(messagesFile) ? parse('messages-tx.fhir.org.json') : {};
   const lists: Record<'general' | 'snomed', string[]> = { general: [], snomed: [] };
   const counts: DerivedSuite['counts'] = { general: {}, snomed: {} };
   for (const suite of cases.suites) {
@@ -308,6 +317,7 @@ export function deriveSuite(): DerivedSuite {
       fs.writeFileSync(file, lists[group].join('\n') + '\n');
       return file;
     },
+    total: (group) => lists[group].length,
     cleanup: () => fs.rmSync(dir, { recursive: true, force: true }),
   };
 }

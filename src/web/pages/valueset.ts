@@ -129,8 +129,10 @@ ${pager(ctx, pageNo, Math.ceil(exp.total / PAGE_SIZE), (p) => base + query({ fil
   });
 }
 
-/** The whole expansion as a table (downloads), within the server's expansion limit. */
-/** The value set's codes as a table to download, or why the expansion failed (with the engine's status). */
+/**
+ * The whole expansion as a table to download, within the server's expansion limit; or why the
+ * expansion failed, with the engine's status.
+ */
 export async function valueSetTable(site: Site, stored: StoredResource, limit: number): Promise<Table | { error: string; status?: number }> {
   const vs = stored.resource;
   const exp = await expandPage(site, vs, '', 0, limit);

@@ -15,4 +15,10 @@ module.exports = {
   },
   transformIgnorePatterns: [`/node_modules/(?!(${ESM_ONLY.join('|')})/)`],
   testTimeout: 60000,
+  // Two test files at a time, on any machine: most of a file's time is a server starting, SQLite
+  // writing or chromium rendering, so two workers on CI's two cores take about 0.65 of the serial
+  // time (540-590 s against 834 s on the same machine), and no more than two keeps a many-core
+  // machine from starting more servers, browsers and nginx instances at once than the tests' time
+  // limits were set for.
+  maxWorkers: 2,
 };

@@ -8,7 +8,10 @@ export async function startTestServer(overrides: Record<string, unknown> = {}, o
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kodverk-test-'));
   // no rate limits unless a test sets them: suites send hundreds of requests a minute from one address
   const security = { rateLimit: 0, rateLimitExpensive: 0, ...(overrides.security as object) };
-  const server = await startServer({ port: 0, host: '127.0.0.1', dbPath: path.join(dir, 'kodverk.db'), logLevel: 'silent', ...overrides, security }, options);
+  // idle connections kept past any pause within a test (as README asks of a server behind a proxy):
+  // at the server's 5 s a client may send on a connection in the instant the server closes it,
+  // an ECONNRESET that a busy machine (another test file running alongside) makes likely
+  const server = await startServer({ port: 0, host: '127.0.0.1', dbPath: path.join(dir, 'kodverk.db'), logLevel: 'silent', keepAliveTimeoutMs: 65_000, ...overrides, security }, options);
   return Object.assign(server, { dir });
 }
 

@@ -84,6 +84,16 @@ describe('built-in code systems', () => {
       expect(param(validate(UCUM, 'mg dL'), 'result')).toBe(false);
     });
 
+    it('writes nothing a client sent to the console (the log holds JSON lines and no client text)', () => {
+      const console$ = jest.spyOn(console, 'log');
+      try {
+        for (const code of ['mg dL', 'mg\n{"level":50}', 'kg{', '((mg', 'm/s/']) validate(UCUM, code);
+        expect(console$).not.toHaveBeenCalled();
+      } finally {
+        console$.mockRestore();
+      }
+    });
+
     it('a display is the code or its formal structure; FHIR\'s name of a common unit is accepted but is no display to offer', () => {
       for (const display of ['mg/dL', '(milligram) / (deciliter)', 'milligram per deciliter', 'MG/DL']) {
         expect([display, param(validate(UCUM, 'mg/dL', [{ name: 'display', valueString: display }]), 'result')]).toEqual([display, true]);

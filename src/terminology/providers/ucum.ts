@@ -26,6 +26,21 @@ const COMMON_UNITS = 'http://hl7.org/fhir/ValueSet/ucum-common';
 
 const utils = ucum.UcumLhcUtils.getInstance();
 
+/**
+ * ucum-lhc prints a line to the console for some expressions it cannot read, the client's text in
+ * it: the server's log holds JSON lines and nothing a client sent, so its calls run with
+ * console.log silenced (they are synchronous: nothing else can log meanwhile).
+ */
+function quietly<T>(call: () => T): T {
+  const log = console.log;
+  console.log = () => undefined;
+  try {
+    return call();
+  } finally {
+    console.log = log;
+  }
+}
+
 const RESOURCE = builtInResource(
   { url: UCUM_URL, oid: '2.16.840.1.113883.6.8', name: 'UCUM', title: 'Unified Code for Units of Measure (UCUM)', publisher: 'Regenstrief Institute, Inc.', description: 'Enhetskoder för mätvärden (Unified Code for Units of Measure): alla giltiga UCUM-uttryck.' },
   {
@@ -93,7 +108,7 @@ function readUnit(code: string): Unit | { problem: string } {
   if (code.trim() !== code || code === '') return { problem: 'a UCUM expression has no leading or trailing spaces' };
   const prepared = forValidation(code);
   if ('problem' in prepared) return prepared;
-  const r = utils.validateUnitString(prepared.text, true, 'validate');
+  const r = quietly(() => utils.validateUnitString(prepared.text, true, 'validate'));
   if (r.status !== 'valid') return { problem: reasonOf(code, r.msg ?? [], (r.suggestions ?? []) as Suggestion[]) };
   return { structure: formalStructure(prepared.text), canonical: canonicalOf(prepared.text) };
 }
@@ -103,7 +118,7 @@ function readUnit(code: string): Unit | { problem: string } {
  * UCUM's reference tooling: by code, alphabetically without regard to case (g.K-1.m2.s-2 for J/K).
  */
 function canonicalOf(code: string): string | undefined {
-  const r = utils.convertToBaseUnits(code, 1);
+  const r = quietly(() => utils.convertToBaseUnits(code, 1));
   if (r.status !== 'succeeded' || !r.unitToExp) return undefined;
   const parts = Object.entries(r.unitToExp as Record<string, number>)
     .filter(([, e]) => e !== 0)
@@ -114,7 +129,7 @@ function canonicalOf(code: string): string | undefined {
 
 /** A unit's magnitude in base units, and whether it is a special unit (one with an offset or a function, as Cel). */
 function baseForm(code: string): { magnitude: number; special: boolean } | undefined {
-  const r = utils.convertToBaseUnits(code, 1);
+  const r = quietly(() => utils.convertToBaseUnits(code, 1));
   if (r.status !== 'succeeded' || typeof r.magnitude !== 'number') return undefined;
   return { magnitude: r.magnitude, special: !!r.fromUnitIsSpecial };
 }

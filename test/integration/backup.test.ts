@@ -1,13 +1,13 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import type { RunningServer } from '../../src/server';
 import { startTestServer } from '../helpers/server';
 import { codeSystem, COLOURS } from './support/fixtures';
-import { ID, removeTempDirs, writeFixtureRelease } from '../unit/snomed-fixture';
+import { ID, writeFixtureRelease } from '../unit/snomed-fixture';
+import { removeTempStores, tempDir } from '../helpers/temp-store';
 
 /**
  * Backup while serving, restore into a new store, check: `kodverk backup` runs as its own process
@@ -73,7 +73,7 @@ describe('kodverk backup while serving, restore, check', () => {
   let content: string;
 
   beforeAll(async () => {
-    work = fs.mkdtempSync(path.join(os.tmpdir(), 'kodverk-backup-'));
+    work = tempDir('kodverk-backup-');
     content = path.join(ROOT, 'terminology');
     original = await startTestServer({ loadFhirCore: false, apiToken: TOKEN, contentPackDir: content });
     await kodverk(path.join(original.dir, 'kodverk.db'), 'import', 'rf2', writeFixtureRelease());
@@ -89,8 +89,7 @@ describe('kodverk backup while serving, restore, check', () => {
   afterAll(async () => {
     await restored?.close();
     await original?.close();
-    for (const dir of [work, original?.dir, restored?.dir]) if (dir) fs.rmSync(dir, { recursive: true, force: true });
-    removeTempDirs();
+    removeTempStores();
   });
 
   it('a backup taken under load restores to a store that answers the same $lookup and $expand', async () => {
@@ -133,7 +132,7 @@ describe('kodverk backup while serving, restore, check', () => {
     expect(check.stdout).toMatch(/full-text indexes: concept_text ok/);
 
     // restored into a new store, served by a second server
-    const restoredDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kodverk-restored-'));
+    const restoredDir = tempDir('kodverk-restored-');
     const restoredDb = path.join(restoredDir, 'kodverk.db');
     const restore = await kodverk(restoredDb, 'restore', file);
     expect(restore.stdout).toMatch(/^restored /);

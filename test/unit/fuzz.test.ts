@@ -1,12 +1,9 @@
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import type { CodeSystem, ParametersParameter } from 'fhir/r4';
 import { OperationInput } from '../../src/fhir/parameters';
 import { lookupOperation } from '../../src/fhir/operations/lookup';
 import { jsonDepth, queryParser, scanJson } from '../../src/http/limits';
-import { openDatabase } from '../../src/store/database';
 import { ResourceStore } from '../../src/store/resource-store';
 import { ResourceLoader } from '../../src/importers/loader';
 import { StoreResourceSource } from '../../src/terminology/store-source';
@@ -19,6 +16,9 @@ import { ExpressionSyntaxError, parseExpression, renderExpression } from '../../
 import { MAX_NESTING } from '../../src/terminology/snomed/scanner';
 import { compareVersions, latestVersion } from '../../src/terminology/versions';
 import { SubmissionFormatError, SubmissionReader } from '../../src/nim/validation/submission-reader';
+import { openTempDatabase, removeTempStores, tempDir } from '../helpers/temp-store';
+
+afterAll(removeTempStores);
 
 /**
  * Property-based tests (fast-check) of everything that reads what a client sends: the operation
@@ -175,15 +175,12 @@ const icf: CodeSystem = {
 
 describe('the engine, fed any Parameters', () => {
   let engine: TerminologyEngine;
-  let dir: string;
   beforeAll(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kodverk-fuzz-'));
-    const db = openDatabase(path.join(dir, 'store.db'));
+    const db = openTempDatabase(path.join(tempDir('kodverk-fuzz-'), 'store.db'));
     const store = new ResourceStore(db);
     new ResourceLoader(db, store).load([colours, icf]);
     engine = new TerminologyEngine(new StoreResourceSource(store), { maxExpansionCodes: 1000 });
   });
-  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it.each(['lookup', 'validateCodeSystemCode', 'validateValueSetCode', 'expand', 'subsumes', 'translate'] as const)('%s answers or refuses with an OperationOutcome error', (method) => {
     fc.assert(

@@ -1,10 +1,8 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import * as tar from 'tar';
 import yazl from 'yazl';
-import { openDatabase } from '../../src/store/database';
 import { fhirImporter } from '../../src/importers/fhir-package';
 import { ImportError } from '../../src/importers/importer';
 import { PackageRefused, readTgz, scanTgz, writeTgz } from '../../src/importers/npm-package';
@@ -12,6 +10,9 @@ import { underPrefix } from '../../src/syndication/follower';
 import { unpackZip } from '../../src/syndication/rf2-archive';
 import { ApiKeys } from '../../src/security/api-keys';
 import { CredentialError } from '../../src/security/identity';
+import { openTempDatabase, removeTempStores, tempDir } from '../helpers/temp-store';
+
+afterAll(removeTempStores);
 
 /**
  * What content from elsewhere (another instance's feed, an upload) may not do: reach files
@@ -20,7 +21,7 @@ import { CredentialError } from '../../src/security/identity';
  */
 
 let dir: string;
-beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kodverk-hostile-'))));
+beforeEach(() => (dir = tempDir('kodverk-hostile-')));
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 const codeSystem = (url: string) => JSON.stringify({ resourceType: 'CodeSystem', id: url.split('/').pop(), url, status: 'active', content: 'complete', concept: [{ code: 'a' }] });
@@ -102,7 +103,7 @@ describe('the allow-list of artefact addresses', () => {
 
 describe('API key checks', () => {
   it('run one scrypt per distinct key presented at once, and refuse guesses past two at a time per key id', async () => {
-    const keys = new ApiKeys(openDatabase(path.join(dir, 'k.db')));
+    const keys = new ApiKeys(openTempDatabase(path.join(dir, 'k.db')));
     const { key } = await keys.create({ name: 'Leverantör', role: 'reader' });
     // a client's burst with its own key: one check, every request answered
     const burst = await Promise.all(Array.from({ length: 10 }, () => keys.identify(key)));

@@ -1,14 +1,14 @@
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { CodeSystem, ParametersParameter, ValueSet } from 'fhir/r4';
-import { openDatabase } from '../../src/store/database';
 import { ResourceStore } from '../../src/store/resource-store';
 import { ResourceLoader } from '../../src/importers/loader';
 import { StoreResourceSource } from '../../src/terminology/store-source';
 import { TerminologyEngine } from '../../src/terminology/engine';
 import { TerminologyError } from '../../src/terminology/issues';
 import { ICF_URL } from '../../src/terminology/providers/icf';
+import { openTempDatabase, removeTempStores, tempDir } from '../helpers/temp-store';
+
+afterAll(removeTempStores);
 
 /**
  * ICF qualifiers (bedömningsfaktorer) on a small ICF in the shape the importer writes: one
@@ -96,8 +96,8 @@ describe.each([
   const lookup = (code: string) => engine.lookup(req([{ name: 'system', valueUri: ICF_URL }, { name: 'code', valueCode: code }]));
 
   beforeAll(() => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kodverk-icf-qualifiers-'));
-    const db = openDatabase(path.join(dir, 'store.db'));
+    const dir = tempDir('kodverk-icf-qualifiers-');
+    const db = openTempDatabase(path.join(dir, 'store.db'));
     const store = new ResourceStore(db);
     new ResourceLoader(db, store).load(stored ? [icf, walking] : [walking]);
     engine = new TerminologyEngine(new StoreResourceSource(store));

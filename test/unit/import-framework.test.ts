@@ -1,20 +1,16 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { openDatabase } from '../../src/store/database';
-import { ResourceStore } from '../../src/store/resource-store';
 import { ImportLog } from '../../src/store/import-log';
 import { runImport } from '../../src/importers/run-import';
 import { fhirImporter } from '../../src/importers/fhir-package';
 import { ImportError, Importer } from '../../src/importers/importer';
+import { freshTempStore, removeTempStores } from '../helpers/temp-store';
+
+afterAll(removeTempStores);
 
 const CONTENT = path.resolve(__dirname, '../../terminology');
 
-function freshStore() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kodverk-import-'));
-  const db = openDatabase(path.join(dir, 'store.db'));
-  return { db, store: new ResourceStore(db), dir };
-}
+const freshStore = () => freshTempStore('kodverk-import-');
 
 describe('import framework', () => {
   it('imports a folder of FHIR JSON once, and a second time changes nothing and says so', async () => {

@@ -1,9 +1,8 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
 import type { ParametersParameter } from 'fhir/r4';
-import { openDatabase, Db } from '../../src/store/database';
+import { Db } from '../../src/store/database';
 import { ResourceStore } from '../../src/store/resource-store';
 import { ImportLog } from '../../src/store/import-log';
 import { runImport } from '../../src/importers/run-import';
@@ -16,6 +15,9 @@ import { TerminologyEngine } from '../../src/terminology/engine';
 import { ICF_URL } from '../../src/terminology/providers/icf';
 import { compareVersions } from '../../src/terminology/versions';
 import { SHARED_DATA, sharedDataPresent } from '../helpers/server';
+import { openTempDatabase, removeTempStores, tempDir } from '../helpers/temp-store';
+
+afterAll(removeTempStores);
 
 const DIR = path.join(SHARED_DATA, 'socialstyrelsen');
 const XLSX = path.join(DIR, 'icf-2025-inkl-core-sets.xlsx');
@@ -117,9 +119,9 @@ function tsvCodes(file: string): string[] {
  * reads KSI from there to rebuild the KSI → ICF maps, and must see this store, not data/.
  */
 function freshStore(): { db: Db; store: ResourceStore; dir: string } {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kodverk-icf-'));
+  const dir = tempDir('kodverk-icf-');
   const file = path.join(dir, 'store.db');
-  const db = openDatabase(file);
+  const db = openTempDatabase(file);
   process.env.KODVERK_DB = file;
   return { db, store: new ResourceStore(db), dir };
 }

@@ -1,9 +1,8 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
 import type { CodeSystem, ParametersParameter, ValueSet, ValueSetExpansionContains } from 'fhir/r4';
-import { Db, openDatabase } from '../../src/store/database';
+import { Db } from '../../src/store/database';
 import { ResourceStore } from '../../src/store/resource-store';
 import { ImportLog } from '../../src/store/import-log';
 import { ResourceLoader } from '../../src/importers/loader';
@@ -15,6 +14,9 @@ import { StoreResourceSource } from '../../src/terminology/store-source';
 import { TerminologyEngine } from '../../src/terminology/engine';
 import { SchemaValidator } from '../../src/terminology/resource-schema';
 import { SHARED_DATA, sharedDataPresent } from '../helpers/server';
+import { freshTempStore, removeTempStores } from '../helpers/temp-store';
+
+afterAll(removeTempStores);
 
 const DIR = path.join(SHARED_DATA, 'socialstyrelsen');
 const XLSX = path.join(DIR, 'ksi-2025.xlsx');
@@ -30,11 +32,7 @@ function importerFor(store: ResourceStore): Importer {
   return createKsiImporter(() => icfKoderFromStore(store));
 }
 
-function freshStore() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kodverk-ksi-'));
-  const db = openDatabase(path.join(dir, 'store.db'));
-  return { db, store: new ResourceStore(db), dir };
-}
+const freshStore = () => freshTempStore('kodverk-ksi-');
 
 function snapshot(db: Db, store: ResourceStore) {
   return {

@@ -1,9 +1,8 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
 import type { ParametersParameter } from 'fhir/r4';
-import { Db, openDatabase } from '../../src/store/database';
+import { Db } from '../../src/store/database';
 import { ResourceStore } from '../../src/store/resource-store';
 import { runImport } from '../../src/importers/run-import';
 import { ImportError } from '../../src/importers/importer';
@@ -12,6 +11,9 @@ import { StoreResourceSource } from '../../src/terminology/store-source';
 import { TerminologyEngine } from '../../src/terminology/engine';
 import { SchemaValidator } from '../../src/terminology/resource-schema';
 import { SHARED_DATA, sharedDataPresent } from '../helpers/server';
+import { freshTempStore, removeTempStores, tempDir } from '../helpers/temp-store';
+
+afterAll(removeTempStores);
 
 const XLSX = path.join(SHARED_DATA, 'socialstyrelsen', 'kva-inkl-beskrivningstexter-2026.xlsx');
 const SHEET = 'KVÅ – (KKÅ+KMÅ)';
@@ -57,11 +59,7 @@ async function kvaFacts(): Promise<KvaFacts> {
   return { year: /KVÅ (\d{4})/.exec(läsMig[0])![1], statedTotal: Number(stated[1].replace(/\s/g, '')), rows, klassifikationer, extraColumn };
 }
 
-function freshStore() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kodverk-kva-'));
-  const db = openDatabase(path.join(dir, 'store.db'));
-  return { db, store: new ResourceStore(db), dir };
-}
+const freshStore = () => freshTempStore('kodverk-kva-');
 
 const req = (parameters: ParametersParameter[]) => ({ parameters, txResources: [] });
 const param = (out: ParametersParameter[], name: string) => {
@@ -134,7 +132,7 @@ const propertyValue = (out: ParametersParameter[], code: string) =>
       const wb = new ExcelJS.Workbook();
       await wb.xlsx.readFile(XLSX);
       change(wb);
-      const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kodverk-kva-broken-')), name);
+      const file = path.join(tempDir('kodverk-kva-broken-'), name);
       await wb.xlsx.writeFile(file);
       return file;
     }

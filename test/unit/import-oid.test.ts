@@ -1,9 +1,8 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
 import type { NamingSystem, ParametersParameter } from 'fhir/r4';
-import { Db, openDatabase } from '../../src/store/database';
+import { Db } from '../../src/store/database';
 import { ResourceStore } from '../../src/store/resource-store';
 import { runImport } from '../../src/importers/run-import';
 import { ImportError } from '../../src/importers/importer';
@@ -15,6 +14,9 @@ import { StoreResourceSource } from '../../src/terminology/store-source';
 import { TerminologyEngine } from '../../src/terminology/engine';
 import { SchemaValidator } from '../../src/terminology/resource-schema';
 import { SHARED_DATA, sharedDataPresent } from '../helpers/server';
+import { openTempDatabase, removeTempStores, tempDir } from '../helpers/temp-store';
+
+afterAll(removeTempStores);
 
 const DIR = path.join(SHARED_DATA, 'socialstyrelsen');
 const XLSX = path.join(DIR, 'socialstyrelsens-oid-serie-2025-10-17.xlsx');
@@ -54,8 +56,8 @@ const param = (out: ParametersParameter[], name: string) => {
 
   beforeAll(async () => {
     rows = await oidRows();
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kodverk-oid-'));
-    db = openDatabase(path.join(dir, 'store.db'));
+    const dir = tempDir('kodverk-oid-');
+    db = openTempDatabase(path.join(dir, 'store.db'));
     store = new ResourceStore(db);
     await runImport(db, store, oidImporter, XLSX);
     engine = new TerminologyEngine(new StoreResourceSource(store));
@@ -117,7 +119,7 @@ const param = (out: ParametersParameter[], name: string) => {
     await wb.xlsx.readFile(XLSX);
     const target = rows.find((r) => r.sheet === INACTIVE)!;
     wb.getWorksheet(INACTIVE)!.getCell(target.row, 1).value = '1.2.752.x';
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kodverk-oid-broken-')), 'broken.xlsx');
+    const file = path.join(tempDir('kodverk-oid-broken-'), 'broken.xlsx');
     await wb.xlsx.writeFile(file);
     const before = store.count('NamingSystem', {});
     const attempt = runImport(db, store, oidImporter, file);

@@ -1,9 +1,8 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
 import type { ParametersParameter, ValueSet, ValueSetExpansionContains } from 'fhir/r4';
-import { openDatabase, Db } from '../../src/store/database';
+import { Db } from '../../src/store/database';
 import { ResourceStore } from '../../src/store/resource-store';
 import { runImport } from '../../src/importers/run-import';
 import { importerFor } from '../../src/importers/index';
@@ -13,6 +12,9 @@ import { StoreResourceSource } from '../../src/terminology/store-source';
 import { TerminologyEngine } from '../../src/terminology/engine';
 import { TerminologyError } from '../../src/terminology/issues';
 import { SHARED_DATA, sharedDataPresent } from '../helpers/server';
+import { openTempDatabase, removeTempStores, tempDir } from '../helpers/temp-store';
+
+afterAll(removeTempStores);
 
 const DIR = path.join(SHARED_DATA, 'socialstyrelsen');
 const URVAL_FILES = ['urval-informationsutbyte.xlsx', 'urval-icf-kva-kommunal-halso-och-sjukvard-2026.xlsx', 'urval-icf-kva-nutrition-och-undernaring.xlsx'];
@@ -152,9 +154,9 @@ function flatten(list: ValueSetExpansionContains[] = []): string[] {
   };
 
   beforeAll(async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kodverk-urval-'));
+    const dir = tempDir('kodverk-urval-');
     process.env.KODVERK_DB = path.join(dir, 'store.db');
-    db = openDatabase(process.env.KODVERK_DB);
+    db = openTempDatabase(process.env.KODVERK_DB);
     store = new ResourceStore(db);
     engine = new TerminologyEngine(new StoreResourceSource(store));
     for (const f of URVAL_FILES) facts.set(f, await fileFacts(path.join(DIR, f)));
@@ -246,8 +248,8 @@ function flatten(list: ValueSetExpansionContains[] = []): string[] {
 
 (present ? describe : describe.skip)('urval importer refuses broken workbooks', () => {
   it('names the sheet, column and row of an Urval mark that is neither 1 nor empty, and leaves the store as it was', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kodverk-urval-broken-'));
-    const db = openDatabase(path.join(dir, 'store.db'));
+    const dir = tempDir('kodverk-urval-broken-');
+    const db = openTempDatabase(path.join(dir, 'store.db'));
     const store = new ResourceStore(db);
     const source = path.join(DIR, 'urval-icf-kva-kommunal-halso-och-sjukvard-2026.xlsx');
     const wb = new ExcelJS.Workbook();

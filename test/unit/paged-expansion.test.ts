@@ -19,8 +19,8 @@ import { TerminologyError } from '../../src/terminology/issues';
 import { PagedExpansion } from '../../src/terminology/paged-expansion';
 import { ConceptSet, ExpansionQueries, TextMatch } from '../../src/store/expansion-queries';
 import { TextFilter } from '../../src/terminology/text-filter';
-import { removeTempDirs, tempDir } from './snomed-fixture';
 import { SHARED_DATA } from '../helpers/server';
+import { openTempDatabase, removeTempStores, tempDir } from '../helpers/temp-store';
 
 const SCT = 'http://snomed.info/sct';
 const FIX = 'https://kodverk.se/fhir/CodeSystem/paging-fixture';
@@ -105,7 +105,7 @@ describe('paged and general expansions agree', () => {
 
   beforeAll(async () => {
     const dir = tempDir('kodverk-paged-');
-    db = openDatabase(path.join(dir, 'kodverk.db'));
+    db = openTempDatabase(path.join(dir, 'kodverk.db'));
     store = new ResourceStore(db);
     new ResourceLoader(db, store).load([fixtureCodeSystem()]);
     if (generatorPresent) {
@@ -121,7 +121,7 @@ describe('paged and general expansions agree', () => {
 
   afterAll(() => {
     db?.close();
-    removeTempDirs();
+    removeTempStores();
   });
 
   const paging = fc.record({
@@ -250,7 +250,7 @@ const suitePresent = fs.existsSync(path.join(SUITE, 'test-cases.json'));
 if (!suitePresent) console.warn(`Skipping the suite part of the paged-expansion test: ${SUITE} is missing`);
 
 (suitePresent ? describe : describe.skip)('paged and general expansions agree on every value set of the HL7 suite', () => {
-  afterAll(() => removeTempDirs());
+  afterAll(() => removeTempStores());
 
   it('stored as the suites set them up', () => {
     const manifest = JSON.parse(fs.readFileSync(path.join(SUITE, 'test-cases.json'), 'utf8'));

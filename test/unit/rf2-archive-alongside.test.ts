@@ -2,14 +2,14 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { openDatabase } from '../../src/store/database';
 import { ResourceStore } from '../../src/store/resource-store';
 import { ArtefactStore } from '../../src/store/artefact-store';
 import { SyndicationStore } from '../../src/store/syndication-store';
 import { runImport, sourceHash } from '../../src/importers/run-import';
 import { rf2Importer } from '../../src/importers/rf2';
 import { PendingRf2Archive, archiveRf2, recordRf2Release } from '../../src/syndication/rf2-archive';
-import { removeTempDirs, tempDir, writeFixtureRelease } from './snomed-fixture';
+import { writeFixtureRelease } from './snomed-fixture';
+import { openTempDatabase, removeTempStores, tempDir } from '../helpers/temp-store';
 
 /**
  * `kodverk import rf2` zips the release for the syndication feed in a worker thread while the
@@ -45,14 +45,14 @@ async function zippedAfterwards(release: string, date: string): Promise<Buffer> 
   return artefacts.read((await archiveRf2(release, artefacts, date)).sha256);
 }
 
-afterAll(removeTempDirs);
+afterAll(removeTempStores);
 
 describe('the RF2 archive zipped alongside the import', () => {
   const release = writeFixtureRelease();
 
   it('is kept once the import has committed, the same bytes as zipping afterwards', async () => {
     const dir = tempDir('kodverk-rf2-alongside-');
-    const db = openDatabase(path.join(dir, 'kodverk.db'));
+    const db = openTempDatabase(path.join(dir, 'kodverk.db'));
     const store = new ResourceStore(db);
     const artefacts = new ArtefactStore(path.join(dir, 'artefacts'));
     let archive: PendingRf2Archive | undefined;
@@ -77,7 +77,7 @@ describe('the RF2 archive zipped alongside the import', () => {
 
   it('of another date than the import gave is not kept: the files are zipped with the right date', async () => {
     const dir = tempDir('kodverk-rf2-alongside-');
-    const db = openDatabase(path.join(dir, 'kodverk.db'));
+    const db = openTempDatabase(path.join(dir, 'kodverk.db'));
     const store = new ResourceStore(db);
     const artefacts = new ArtefactStore(path.join(dir, 'artefacts'));
     const archive = PendingRf2Archive.start(db, artefacts, release, '0'.repeat(64), 'http://snomed.info/sct/45991000052106/version/20240101')!;
@@ -99,7 +99,7 @@ describe('the RF2 archive zipped alongside the import', () => {
     const broken = brokenCopy(release);
     for (const waitForZip of [true, false]) {
       const dir = tempDir('kodverk-rf2-alongside-');
-      const db = openDatabase(path.join(dir, 'kodverk.db'));
+      const db = openTempDatabase(path.join(dir, 'kodverk.db'));
       const artefacts = new ArtefactStore(path.join(dir, 'artefacts'));
       let archive: PendingRf2Archive | undefined;
       try {

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { readLines } from '../../src/terminology/snomed/rf2-reader';
-import { removeTempDirs, tempDir } from './snomed-fixture';
+import { removeTempStores, tempDir } from '../helpers/temp-store';
 
-afterAll(removeTempDirs);
+afterAll(removeTempStores);
 
 function linesOf(content: string | Buffer): string[] {
   const file = path.join(tempDir('kodverk-rf2-lines-'), 'f.txt');

@@ -7,13 +7,14 @@ import { ImportError, NO_PROGRESS } from '../../src/importers/importer';
 import { conceptInputOf, stageRelease } from '../../src/importers/rf2-assembly';
 import { Rf2StagingThread } from '../../src/importers/rf2-stage-thread';
 import { decodeConcepts, encodeConcepts } from '../../src/importers/rf2-wire';
-import { ID, removeTempDirs, tempDir, writeFixtureRelease } from './snomed-fixture';
+import { ID, writeFixtureRelease } from './snomed-fixture';
 import { withHangWatchdog } from '../helpers/hang-watchdog';
+import { removeTempStores, tempDir } from '../helpers/temp-store';
 
 const INFERRED = '900000000000011006';
 const OPTIONS = { total: 0, phase: 'concepts', isA: ID.isA, chartype: INFERRED };
 
-afterAll(removeTempDirs);
+afterAll(removeTempStores);
 
 /** A concept as the writing thread gets it: each designation's extra serialised. */
 function serialised(c: ConceptInput): ConceptInput {

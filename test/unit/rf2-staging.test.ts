@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { Rf2Staging, StagedMember, acceptabilityOf, addMemberRow } from '../../src/store/snomed-store';
-import { ID, removeTempDirs, tempDir } from './snomed-fixture';
+import { ID } from './snomed-fixture';
+import { removeTempStores, tempDir } from '../helpers/temp-store';
 
 const { isA: IS_A, us: US, gb: GB, preferred: PREFERRED, acceptable: ACCEPTABLE, synonym: SYNONYM } = ID;
 const INFERRED = '900000000000011006';
@@ -8,7 +9,7 @@ const INFERRED = '900000000000011006';
 const LONG_CONCEPT = '999999999999999018';
 const LONG_DESCRIPTION = '999999999999999119';
 
-afterAll(removeTempDirs);
+afterAll(removeTempStores);
 
 function staging(): Rf2Staging {
   return new Rf2Staging(path.join(tempDir('kodverk-staging-test-'), 'staging.db'));

@@ -1,5 +1,4 @@
 import path from 'node:path';
-import { openDatabase } from '../../src/store/database';
 import { ResourceStore } from '../../src/store/resource-store';
 import { SnomedStore } from '../../src/store/snomed-store';
 import { runImport } from '../../src/importers/run-import';
@@ -7,9 +6,10 @@ import { rf2Importer } from '../../src/importers/rf2';
 import { parseEcl, EclSyntaxError } from '../../src/terminology/snomed/ecl-parser';
 import { EclEvaluator, EclEvaluationError } from '../../src/terminology/snomed/ecl-evaluator';
 import { parseExpression } from '../../src/terminology/snomed/expression';
-import { CARE_MEMBERS, ID, INACTIVE_TERM, removeTempDirs, tempDir, writeFixtureRelease } from './snomed-fixture';
+import { CARE_MEMBERS, ID, INACTIVE_TERM, writeFixtureRelease } from './snomed-fixture';
+import { openTempDatabase, removeTempStores, tempDir } from '../helpers/temp-store';
 
-afterAll(removeTempDirs);
+afterAll(removeTempStores);
 
 describe('ECL parser', () => {
   it('parses operators, memberOf, wildcard, terms and long syntax', () => {
@@ -187,7 +187,7 @@ describe('ECL evaluation (synthetic release)', () => {
 
   beforeAll(async () => {
     const dir = tempDir('kodverk-ecl-');
-    const db = openDatabase(path.join(dir, 'store.db'));
+    const db = openTempDatabase(path.join(dir, 'store.db'));
     const store = new ResourceStore(db);
     await runImport(db, store, rf2Importer, writeFixtureRelease(), {});
     const sct = new SnomedStore(db, store.byUrl('CodeSystem', 'http://snomed.info/sct')[0].pk);
@@ -430,7 +430,7 @@ describe('ECL evaluation (synthetic release)', () => {
 describe('ECL description module and effective-time filters on a release imported before descriptions kept them', () => {
   it('asks for a new import instead of answering wrongly', async () => {
     const dir = tempDir('kodverk-ecl-old-');
-    const db = openDatabase(path.join(dir, 'store.db'));
+    const db = openTempDatabase(path.join(dir, 'store.db'));
     const store = new ResourceStore(db);
     await runImport(db, store, rf2Importer, writeFixtureRelease(), {});
     // what an earlier version stored: the description id and acceptabilities only

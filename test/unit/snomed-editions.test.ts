@@ -1,12 +1,12 @@
 import path from 'node:path';
 import type { ParametersParameter } from 'fhir/r4';
-import { openDatabase } from '../../src/store/database';
 import { ResourceStore } from '../../src/store/resource-store';
 import { runImport } from '../../src/importers/run-import';
 import { rf2Importer } from '../../src/importers/rf2';
 import { StoreResourceSource } from '../../src/terminology/store-source';
 import { TerminologyEngine } from '../../src/terminology/engine';
-import { ID, removeTempDirs, tempDir, writeFixtureRelease } from './snomed-fixture';
+import { ID, writeFixtureRelease } from './snomed-fixture';
+import { openTempDatabase, removeTempStores, tempDir } from '../helpers/temp-store';
 
 /**
  * Editions and versions, from "Using SNOMED CT with FHIR": a version is an edition/version URI;
@@ -19,12 +19,12 @@ const EDITION = 'http://snomed.info/sct/45991000052106';
 const OLD = `${EDITION}/version/20250930`;
 const NEW = `${EDITION}/version/20260331`;
 
-afterAll(removeTempDirs);
+afterAll(removeTempStores);
 
 describe('Snomed CT editions and versions', () => {
   let engine: TerminologyEngine;
   beforeAll(async () => {
-    const db = openDatabase(path.join(tempDir('kodverk-sct-editions-'), 'store.db'));
+    const db = openTempDatabase(path.join(tempDir('kodverk-sct-editions-'), 'store.db'));
     const store = new ResourceStore(db);
     const release = writeFixtureRelease();
     await runImport(db, store, rf2Importer, release, { uri: OLD });

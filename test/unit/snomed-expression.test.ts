@@ -1,6 +1,5 @@
 import path from 'node:path';
 import type { ParametersParameter } from 'fhir/r4';
-import { openDatabase } from '../../src/store/database';
 import { ResourceStore } from '../../src/store/resource-store';
 import { runImport } from '../../src/importers/run-import';
 import { rf2Importer } from '../../src/importers/rf2';
@@ -9,12 +8,13 @@ import { TerminologyEngine } from '../../src/terminology/engine';
 import { TerminologyError } from '../../src/terminology/issues';
 import { ExpressionSyntaxError, parseExpression, renderExpression, isSimple } from '../../src/terminology/snomed/expression';
 import { snomedImplicitValueSet } from '../../src/terminology/snomed/kind';
-import { ID, INACTIVE_TERM, removeTempDirs, tempDir, writeFixtureRelease } from './snomed-fixture';
+import { ID, INACTIVE_TERM, writeFixtureRelease } from './snomed-fixture';
+import { openTempDatabase, removeTempStores, tempDir } from '../helpers/temp-store';
 
 const SCT = 'http://snomed.info/sct';
 const VERSION = 'http://snomed.info/sct/45991000052106/version/20250930';
 
-afterAll(removeTempDirs);
+afterAll(removeTempStores);
 
 describe('Snomed CT compositional grammar', () => {
   it('parses focus concepts, refinements, groups, nested expressions, concrete values and terms', () => {
@@ -55,7 +55,7 @@ describe('Snomed CT provider (synthetic release)', () => {
 
   beforeAll(async () => {
     const dir = tempDir('kodverk-sct-provider-');
-    const db = openDatabase(path.join(dir, 'store.db'));
+    const db = openTempDatabase(path.join(dir, 'store.db'));
     const store = new ResourceStore(db);
     await runImport(db, store, rf2Importer, writeFixtureRelease(), { uri: VERSION });
     engine = new TerminologyEngine(new StoreResourceSource(store));

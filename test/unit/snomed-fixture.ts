@@ -1,13 +1,12 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { isSctid } from '../../src/terminology/snomed/sctid';
-import { openDatabase } from '../../src/store/database';
 import { ResourceStore } from '../../src/store/resource-store';
 import { runImport } from '../../src/importers/run-import';
 import { rf2Importer } from '../../src/importers/rf2';
 import { StoreResourceSource } from '../../src/terminology/store-source';
 import { TerminologyEngine } from '../../src/terminology/engine';
+import { openTempDatabase, tempDir } from '../helpers/temp-store';
 
 /**
  * A tiny synthetic RF2 Snapshot release written for the tests (nothing from a real release but a
@@ -16,19 +15,6 @@ import { TerminologyEngine } from '../../src/terminology/engine';
  * description (and its inactive language refset member), a simple refset and a REPLACED BY
  * association.
  */
-
-const created: string[] = [];
-
-/** A new temporary folder, removed by removeTempDirs (call it in afterAll). */
-export function tempDir(prefix: string): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  created.push(dir);
-  return dir;
-}
-
-export function removeTempDirs(): void {
-  for (const d of created.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-}
 
 /** An SCTID from an item number and partition ('00' concept, '01' description, '02' relationship). */
 export function sctid(item: number, partition: '00' | '01' | '02'): string {
@@ -189,7 +175,7 @@ export function writeFixtureRelease(): string {
 
 /** An engine over a fresh store holding the fixture release, imported as `uri`. */
 export async function fixtureEngine(prefix: string, uri: string): Promise<TerminologyEngine> {
-  const db = openDatabase(path.join(tempDir(prefix), 'store.db'));
+  const db = openTempDatabase(path.join(tempDir(prefix), 'store.db'));
   const store = new ResourceStore(db);
   await runImport(db, store, rf2Importer, writeFixtureRelease(), { uri });
   return new TerminologyEngine(new StoreResourceSource(store));

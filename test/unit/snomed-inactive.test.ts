@@ -1,12 +1,12 @@
 import path from 'node:path';
 import type { ParametersParameter, ValueSet } from 'fhir/r4';
-import { openDatabase } from '../../src/store/database';
 import { ResourceStore } from '../../src/store/resource-store';
 import { runImport } from '../../src/importers/run-import';
 import { rf2Importer } from '../../src/importers/rf2';
 import { StoreResourceSource } from '../../src/terminology/store-source';
 import { TerminologyEngine } from '../../src/terminology/engine';
-import { GB_TERM, ID, INACTIVE_TERM, removeTempDirs, tempDir, writeFixtureRelease } from './snomed-fixture';
+import { GB_TERM, ID, INACTIVE_TERM, writeFixtureRelease } from './snomed-fixture';
+import { openTempDatabase, removeTempStores, tempDir } from '../helpers/temp-store';
 
 /**
  * Snomed CT inactive content, from the rules (FHIR terminology ecosystem requirements, "Inactive
@@ -18,13 +18,13 @@ import { GB_TERM, ID, INACTIVE_TERM, removeTempDirs, tempDir, writeFixtureReleas
 const SCT = 'http://snomed.info/sct';
 const VERSION = 'http://snomed.info/sct/45991000052106/version/20250930';
 
-afterAll(removeTempDirs);
+afterAll(removeTempStores);
 
 describe('Snomed CT inactive concepts and descriptions', () => {
   let engine: TerminologyEngine;
   beforeAll(async () => {
     const dir = tempDir('kodverk-sct-inactive-');
-    const db = openDatabase(path.join(dir, 'store.db'));
+    const db = openTempDatabase(path.join(dir, 'store.db'));
     const store = new ResourceStore(db);
     await runImport(db, store, rf2Importer, writeFixtureRelease(), { uri: VERSION });
     engine = new TerminologyEngine(new StoreResourceSource(store));
@@ -113,7 +113,7 @@ describe('Snomed CT inactive concepts and descriptions', () => {
 describe('Snomed CT language reference sets', () => {
   let engine: TerminologyEngine;
   beforeAll(async () => {
-    const db = openDatabase(path.join(tempDir('kodverk-sct-dialects-'), 'store.db'));
+    const db = openTempDatabase(path.join(tempDir('kodverk-sct-dialects-'), 'store.db'));
     const store = new ResourceStore(db);
     await runImport(db, store, rf2Importer, writeFixtureRelease(), { uri: VERSION });
     engine = new TerminologyEngine(new StoreResourceSource(store));

@@ -1,14 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ParametersParameter } from 'fhir/r4';
-import { openDatabase } from '../../src/store/database';
 import { ResourceStore } from '../../src/store/resource-store';
 import { runImport } from '../../src/importers/run-import';
 import { rf2Importer } from '../../src/importers/rf2';
 import { StoreResourceSource } from '../../src/terminology/store-source';
 import { TerminologyEngine } from '../../src/terminology/engine';
 import { TerminologyError } from '../../src/terminology/issues';
-import { ID, removeTempDirs, sctid, tempDir, writeFixtureRelease } from './snomed-fixture';
+import { ID, sctid, writeFixtureRelease } from './snomed-fixture';
+import { openTempDatabase, removeTempStores, tempDir } from '../helpers/temp-store';
 
 /**
  * The MRCM attribute domain grouping rules: a release with the MRCM attribute domain reference set
@@ -35,7 +35,7 @@ const LATERALIZABLE = '723264001';
 
 const uuidOf = (n: number) => `00000000-0000-4000-9000-${String(n).padStart(12, '0')}`;
 
-afterAll(removeTempDirs);
+afterAll(removeTempStores);
 
 describe('Snomed CT MRCM grouping', () => {
   let engine: TerminologyEngine;
@@ -94,7 +94,7 @@ describe('Snomed CT MRCM grouping', () => {
       path.join(release, 'Terminology/sct2_Relationship_Snapshot_INT_20250930.txt'),
       `${sctid(7600001, '02')}\t20250930\t1\t${ID.core}\t${ID.hand}\t${SIDE}\t0\t${LATERALITY}\t900000000000011006\t900000000000451002\r\n`,
     );
-    const db = openDatabase(path.join(tempDir('kodverk-sct-mrcm-'), 'store.db'));
+    const db = openTempDatabase(path.join(tempDir('kodverk-sct-mrcm-'), 'store.db'));
     const store = new ResourceStore(db);
     await runImport(db, store, rf2Importer, release, { uri: VERSION });
     engine = new TerminologyEngine(new StoreResourceSource(store));

@@ -19,14 +19,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ParametersParameter } from 'fhir/r4';
-import { openDatabase } from '../../src/store/database';
 import { ResourceStore } from '../../src/store/resource-store';
 import { StoreResourceSource } from '../../src/terminology/store-source';
 import { TerminologyEngine } from '../../src/terminology/engine';
 import { runImport } from '../../src/importers/run-import';
 import { rf2Importer } from '../../src/importers/rf2';
 import { SHARED_DATA } from '../helpers/server';
-import { removeTempDirs, tempDir } from './snomed-fixture';
+import { openTempDatabase, removeTempStores, tempDir } from '../helpers/temp-store';
 
 const SUBSET = path.join(SHARED_DATA, 'snomed-tx-subset/snomed');
 const SUBSET_URI = 'http://snomed.info/xsct/31000003106/version/20250909';
@@ -106,12 +105,12 @@ const propertyValues = (out: ParametersParameter[], code: string) => out.filter(
   const activeCodes = () => codes().filter((c) => release.active.get(c));
 
   beforeAll(async () => {
-    const db = openDatabase(path.join(tempDir('kodverk-sct-agreement-'), 'store.db'));
+    const db = openTempDatabase(path.join(tempDir('kodverk-sct-agreement-'), 'store.db'));
     const store = new ResourceStore(db);
     await runImport(db, store, rf2Importer, SUBSET, { uri: SUBSET_URI });
     engine = new TerminologyEngine(new StoreResourceSource(store));
   });
-  afterAll(removeTempDirs);
+  afterAll(removeTempStores);
 
   const lookup = (code: string, extra: ParametersParameter[] = []) =>
     engine.lookup({ txResources: [], parameters: [{ name: 'system', valueUri: SCT }, { name: 'code', valueCode: code }, ...extra] });

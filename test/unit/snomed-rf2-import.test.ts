@@ -1,13 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { openDatabase, Db } from '../../src/store/database';
+import { Db } from '../../src/store/database';
 import { ResourceStore } from '../../src/store/resource-store';
 import { runImport } from '../../src/importers/run-import';
 import { rf2Importer } from '../../src/importers/rf2';
 import { ImportError } from '../../src/importers/importer';
 import { SHARED_DATA } from '../helpers/server';
 import { withHangWatchdog } from '../helpers/hang-watchdog';
-import { ATTRIBUTES, CARE_MEMBERS, ID, INACTIVE_TERM, removeTempDirs, tempDir, writeFixtureRelease } from './snomed-fixture';
+import { ATTRIBUTES, CARE_MEMBERS, ID, INACTIVE_TERM, writeFixtureRelease } from './snomed-fixture';
+import { openTempDatabase, removeTempStores, tempDir } from '../helpers/temp-store';
 
 const SUBSET = path.join(SHARED_DATA, 'snomed-tx-subset/snomed');
 const SUBSET_URI = 'http://snomed.info/xsct/31000003106/version/20250909';
@@ -15,7 +16,7 @@ const INFERRED = '900000000000011006';
 
 function freshStore() {
   const dir = tempDir('kodverk-rf2-store-');
-  const db = openDatabase(path.join(dir, 'store.db'));
+  const db = openTempDatabase(path.join(dir, 'store.db'));
   return { db, store: new ResourceStore(db) };
 }
 
@@ -64,7 +65,7 @@ function findFile(dir: string, pattern: RegExp): string {
   return path.join(dir, f);
 }
 
-afterAll(removeTempDirs);
+afterAll(removeTempStores);
 
 describe('RF2 import (synthetic release)', () => {
   const release = writeFixtureRelease();

@@ -1,6 +1,7 @@
 import type { ParametersParameter, ValueSet } from 'fhir/r4';
 import { TerminologyEngine } from '../../src/terminology/engine';
-import { ID, INACTIVE_TERM, fixtureEngine, removeTempDirs } from './snomed-fixture';
+import { ID, INACTIVE_TERM, fixtureEngine } from './snomed-fixture';
+import { removeTempStores } from '../helpers/temp-store';
 
 /**
  * Snomed CT rules beyond the visible conformance tests, from the ecosystem IG (Inactive Codes,
@@ -12,7 +13,7 @@ const SCT = 'http://snomed.info/sct';
 const EDITION = 'http://snomed.info/sct/45991000052106';
 const VERSION = `${EDITION}/version/20250930`;
 
-afterAll(removeTempDirs);
+afterAll(removeTempStores);
 
 describe('Snomed CT rules', () => {
   let engine: TerminologyEngine;

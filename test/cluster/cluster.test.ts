@@ -3,8 +3,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import http from 'node:http';
+import type { Bundle, CodeSystem, Parameters } from 'fhir/r4';
 import { ServerProcess, spawnServer } from '../helpers/server-process';
 import { freePort, loopbackNginxConf, nginxBinary, startNginx } from '../helpers/nginx';
+import { FollowerStatusAnswer, jsonOf } from '../helpers/json';
 
 /**
  * A real cluster on one machine: Debian's nginx (deploy/nginx.conf, on loopback ports) in front
@@ -128,7 +130,7 @@ describeCluster('a primary, two followers and nginx on one machine', () => {
     KODVERK_TRUST_PROXY: 'loopback',
     LOG_LEVEL: 'info',
   });
-  const synced = async (origin: string) => (await (await fetch(`${origin}/syndication/status`)).json()).synced === true;
+  const synced = async (origin: string) => (await jsonOf<FollowerStatusAnswer>(await fetch(`${origin}/syndication/status`))).synced === true;
   const serves = async (origin: string, version: string) =>
     (await fetch(`${origin}/fhir/CodeSystem/$lookup?system=https://kodverk.se/fhir/CodeSystem/sakomrade&version=${version}&code=kluster`)).status === 200;
 
@@ -190,18 +192,18 @@ describeCluster('a primary, two followers and nginx on one machine', () => {
       body: JSON.stringify({ resourceType: 'Parameters', parameter: [{ name: 'mode', valueCode: 'start' }, { name: 'tx-resource', resource: cs }, { name: 'tx-resource', resource: vs }] }),
     });
     expect(started.status).toBe(200);
-    const id = (await started.json()).parameter.find((p: any) => p.name === 'cache-id').valueId;
+    const id = (await jsonOf<Parameters>(started)).parameter!.find((p) => p.name === 'cache-id')!.valueId!;
     // round robin over two replicas would miss the cache every other call
     const answers = await Promise.all(
-      Array.from({ length: 6 }, () => fetch(`${lb}/fhir/ValueSet/$validate-code?url=${vs.url}&system=${cs.url}&code=a`, { headers: { 'X-Cache-Id': id } }).then(async (r) => [r.status, (await r.json()).parameter?.[0]?.valueBoolean])),
+      Array.from({ length: 6 }, () => fetch(`${lb}/fhir/ValueSet/$validate-code?url=${vs.url}&system=${cs.url}&code=a`, { headers: { 'X-Cache-Id': id } }).then(async (r) => [r.status, (await jsonOf<Parameters>(r)).parameter?.[0]?.valueBoolean])),
     );
     expect(answers).toEqual(Array(6).fill([200, true]));
   });
 
   it('(a) serves a code-system version imported on the primary from both followers within 30 s', async () => {
-    const cs = (await (await fetch(`${primary.origin}/fhir/CodeSystem?url=https://kodverk.se/fhir/CodeSystem/sakomrade`)).json()).entry[0].resource;
+    const cs = (await jsonOf<Bundle<CodeSystem>>(await fetch(`${primary.origin}/fhir/CodeSystem?url=https://kodverk.se/fhir/CodeSystem/sakomrade`))).entry![0].resource!;
     const file = path.join(dir, 'sakomrade-kluster.json');
-    fs.writeFileSync(file, JSON.stringify({ ...cs, id: 'sakomrade-kluster', version: '2026.9', meta: undefined, concept: [...cs.concept, { code: 'kluster', display: 'Kluster' }] }));
+    fs.writeFileSync(file, JSON.stringify({ ...cs, id: 'sakomrade-kluster', version: '2026.9', meta: undefined, concept: [...cs.concept!, { code: 'kluster', display: 'Kluster' }] }));
     const started = Date.now();
     execFileSync(process.execPath, [CLI, 'import', 'fhir', file], { cwd: ROOT, env: { ...process.env, KODVERK_DB: path.join(dir, 'primary', 'kodverk.db'), LOG_LEVEL: 'silent' }, stdio: 'pipe' });
     figures.importMs = Date.now() - started;
@@ -235,7 +237,7 @@ describeCluster('a primary, two followers and nginx on one machine', () => {
     await primary.kill();
     await sleep(5000);
     for (const f of followers) {
-      const status = await (await fetch(`${f.origin}/syndication/status`)).json();
+      const status = await jsonOf<FollowerStatusAnswer>(await fetch(`${f.origin}/syndication/status`));
       expect(status.ready).toBe(true);
       expect(status.consecutiveFailures).toBeGreaterThan(0);
       expect(await serves(f.origin, '2026.9')).toBe(true);

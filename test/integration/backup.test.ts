@@ -3,8 +3,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
+import type { CodeSystem, OperationOutcome } from 'fhir/r4';
 import type { RunningServer } from '../../src/server';
 import { startTestServer } from '../helpers/server';
+import { jsonOf } from '../helpers/json';
 import { codeSystem, COLOURS } from './support/fixtures';
 import { ID, writeFixtureRelease } from '../unit/snomed-fixture';
 import { removeTempStores, tempDir } from '../helpers/temp-store';
@@ -143,7 +145,7 @@ describe('kodverk backup while serving, restore, check', () => {
     expect(await answers(restored)).toEqual(before);
 
     // the writes during the backup: the copy holds one consistent state of them
-    const scratch = await (await fetch(`${restored.fhirBase}/CodeSystem/written-during-backup`)).json();
+    const scratch = await jsonOf<CodeSystem>(await fetch(`${restored.fhirBase}/CodeSystem/written-during-backup`));
     expect(Number(scratch.version)).toBeGreaterThanOrEqual(0);
     expect(Number(scratch.version)).toBeLessThanOrEqual(writes);
     expect(scratch.title).toBe(`write ${scratch.version}`);
@@ -167,7 +169,7 @@ describe('kodverk backup while serving, restore, check', () => {
         body: JSON.stringify(codeSystem({ id: 'written-during-backup', url: SCRATCH, version: 'locked', title: 'never written' })),
       });
       expect(res.status).toBe(503);
-      expect((await res.json()).issue[0].code).toBe('transient');
+      expect((await jsonOf<OperationOutcome>(res)).issue[0].code).toBe('transient');
     } finally {
       other.exec('ROLLBACK');
       other.close();

@@ -1,6 +1,7 @@
-import type { Parameters } from 'fhir/r4';
+import type { OperationOutcome, Parameters } from 'fhir/r4';
 import { COLOURS, codeSystem, valueSet } from './support/fixtures';
 import { Kodverk, startKodverk, uniqueUrl } from './support/server';
+import { jsonOf } from '../helpers/json';
 
 /** ValueSet/$compare (and its first name, $related) over HTTP, and the sentence on the compare page. */
 describe('comparing value sets', () => {
@@ -42,6 +43,6 @@ describe('comparing value sets', () => {
   it('refuses a call without the other value set (400 OperationOutcome)', async () => {
     const res = await fetch(`${server.fhirBase}/ValueSet/$compare?thisUrl=${encodeURIComponent(url)}`);
     expect(res.status).toBe(400);
-    expect((await res.json()).resourceType).toBe('OperationOutcome');
+    expect((await jsonOf<OperationOutcome>(res)).resourceType).toBe('OperationOutcome');
   });
 });

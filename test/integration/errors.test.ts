@@ -1,3 +1,5 @@
+import type { OperationOutcome } from 'fhir/r4';
+import { jsonOf } from '../helpers/json';
 import { failure } from './support/kit';
 import { codeSystem } from './support/fixtures';
 import { Kodverk, RawAnswer, raw, startKodverk, txTypes } from './support/server';
@@ -105,7 +107,7 @@ describe('errors are OperationOutcomes with a 4xx status, and the server keeps s
   it('outside /fhir: what no route takes is a 404 OperationOutcome on the API and a 404 page elsewhere, also for names of Object.prototype', async () => {
     const root = server.fhirBase.replace(/\/fhir$/, '');
     const api = await fetch(`${root}/openapi.json`, { method: 'DELETE', headers: auth });
-    expect([api.status, api.headers.get('content-type'), (await api.json()).resourceType]).toEqual([404, 'application/fhir+json; charset=utf-8', 'OperationOutcome']);
+    expect([api.status, api.headers.get('content-type'), (await jsonOf<OperationOutcome>(api)).resourceType]).toEqual([404, 'application/fhir+json; charset=utf-8', 'OperationOutcome']);
     for (const name of ['__proto__', 'constructor', 'toString']) {
       const page = await fetch(`${root}/resurser/lunr/${name}`);
       expect([page.status, page.headers.get('content-type')]).toEqual([404, 'text/html; charset=utf-8']);

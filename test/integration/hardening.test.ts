@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import type { OperationOutcome } from 'fhir/r4';
 import { startTestServer } from '../helpers/server';
+import { jsonOf } from '../helpers/json';
 import type { RunningServer } from '../../src/server';
 import { ApiKeys } from '../../src/security/api-keys';
 
@@ -38,7 +40,7 @@ describe('rate limits', () => {
     const retry = Number(refused.headers.get('retry-after'));
     expect(retry).toBeGreaterThan(0);
     expect(retry).toBeLessThanOrEqual(60);
-    const outcome = await refused.json();
+    const outcome = await jsonOf<OperationOutcome>(refused);
     expect(outcome.resourceType).toBe('OperationOutcome');
     expect(outcome.issue[0].code).toBe('throttled');
     expect((await get(LOOKUP, second)).status).toBe(200);

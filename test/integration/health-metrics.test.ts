@@ -6,6 +6,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { RunningServer } from '../../src/server';
 import { collectLogs, startTestServer } from '../helpers/server';
+import { Readiness, jsonOf } from '../helpers/json';
 import { codeSystem, COLOURS } from './support/fixtures';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -71,7 +72,7 @@ describe('health, readiness, metrics and request ids', () => {
   it('/readyz: store open, migrations applied, workers started, not draining', async () => {
     const res = await fetch(`${s.server.url}/readyz`);
     expect(res.status).toBe(200);
-    const body = await res.json();
+    const body = await jsonOf<Readiness>(res);
     expect(body.status).toBe('ready');
     expect(Object.keys(body.checks).sort()).toEqual(['draining', 'schema', 'store', 'workers']);
     for (const c of Object.values(body.checks) as { ok: boolean }[]) expect(c.ok).toBe(true);
@@ -85,7 +86,7 @@ describe('health, readiness, metrics and request ids', () => {
       other.prepare("INSERT INTO schema_version (version, name, applied_at) VALUES (999, 'from_a_newer_server', '2030-01-01')").run();
       const res = await fetch(`${s.server.url}/readyz`);
       expect(res.status).toBe(503);
-      const body = await res.json();
+      const body = await jsonOf<Readiness>(res);
       expect(body.status).toBe('not ready');
       expect(body.reasons).toEqual([expect.stringMatching(/^schema: version 999, this server needs \d+$/)]);
     } finally {
@@ -222,7 +223,7 @@ describe('readiness while draining', () => {
     s.server.lifecycle.beginDrain();
     const res = await fetch(`${s.server.url}/readyz`);
     expect(res.status).toBe(503);
-    expect((await res.json()).reasons).toEqual(['draining: shutting down']);
+    expect((await jsonOf<Readiness>(res)).reasons).toEqual(['draining: shutting down']);
     expect((await fetch(`${s.server.url}/healthz`)).status).toBe(200);
   });
 });

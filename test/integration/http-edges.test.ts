@@ -1,8 +1,10 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
+import type { CapabilityStatement, OperationOutcome } from 'fhir/r4';
 import type { RunningServer } from '../../src/server';
 import { startTestServer } from '../helpers/server';
+import { jsonOf } from '../helpers/json';
 
 /**
  * What happens below the routers: timeouts, requests Node's parser refuses, oversize URLs and
@@ -108,7 +110,7 @@ describe('timeouts and requests refused below the routers', () => {
   it('a URL over the configured limit but within Node’s: 414 from the application', async () => {
     const res = await fetch(`${server.fhirBase}/ValueSet/$expand?url=${'x'.repeat(9000)}`);
     expect(res.status).toBe(414);
-    expect((await res.json()).issue[0].code).toBe('too-long');
+    expect((await jsonOf<OperationOutcome>(res)).issue[0].code).toBe('too-long');
   });
 
   it('raw UTF-8 in the URL, and a request that is not HTTP: 400', async () => {
@@ -187,8 +189,8 @@ describe('CORS (the cors package)', () => {
     const get = await fetch(`${s.fhirBase}/metadata`, { headers: { origin: 'https://journal.example.se' } });
     expect(get.headers.get('access-control-allow-origin')).toBe('*');
     expect(get.headers.get('access-control-expose-headers')).toMatch(/ETag.*X-Request-Id/);
-    const capabilities = await get.json();
-    expect(capabilities.rest[0].security.cors).toBe(true);
+    const capabilities = await jsonOf<CapabilityStatement>(get);
+    expect(capabilities.rest![0].security!.cors).toBe(true);
     // an OPTIONS that is no preflight is an ordinary request (405 on a FHIR resource)
     expect((await fetch(`${s.fhirBase}/CodeSystem/x`, { method: 'OPTIONS' })).status).toBe(405);
     // the pages are same-origin: no CORS there
@@ -212,7 +214,7 @@ describe('CORS (the cors package)', () => {
     const s = await start({ corsOrigins: false });
     const res = await fetch(`${s.fhirBase}/metadata`, { headers: { origin: 'https://journal.example.se' } });
     expect(res.headers.get('access-control-allow-origin')).toBeNull();
-    expect((await res.json()).rest[0].security.cors).toBe(false);
+    expect((await jsonOf<CapabilityStatement>(res)).rest![0].security!.cors).toBe(false);
     const preflight = await fetch(`${s.fhirBase}/metadata`, { method: 'OPTIONS', headers: { origin: 'https://journal.example.se', 'access-control-request-method': 'GET' } });
     expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
   });

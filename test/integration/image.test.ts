@@ -2,7 +2,9 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { CapabilityStatement } from 'fhir/r4';
 import { ServerProcess, spawnServer } from '../helpers/server-process';
+import { jsonOf } from '../helpers/json';
 
 /**
  * The container image's file set, without Docker: the final stage of the Dockerfile is read, the
@@ -156,7 +158,7 @@ describe('the image built by the Dockerfile runs (its final stage reproduced wit
   it('answers /fhir/metadata, an operation in a worker, and /readyz', async () => {
     const metadata = await fetch(`${origin}/fhir/metadata`);
     expect(metadata.status).toBe(200);
-    expect((await metadata.json()).resourceType).toBe('CapabilityStatement');
+    expect((await jsonOf<CapabilityStatement>(metadata)).resourceType).toBe('CapabilityStatement');
     const lookup = await fetch(`${origin}/fhir/CodeSystem/$lookup?system=http://hl7.org/fhir/administrative-gender&code=female`);
     expect(lookup.status).toBe(200);
     const ready = await fetch(`${origin}/readyz`);

@@ -1,5 +1,7 @@
 import http from 'node:http';
 import zlib from 'node:zlib';
+import type { OperationOutcome } from 'fhir/r4';
+import { jsonOf } from '../helpers/json';
 import { codeSystem } from './support/fixtures';
 import { Kodverk, RawAnswer, raw, startKodverk } from './support/server';
 
@@ -10,7 +12,7 @@ import { Kodverk, RawAnswer, raw, startKodverk } from './support/server';
  */
 
 const json = { 'content-type': 'application/fhir+json' };
-const SYSTEM = codeSystem().url;
+const SYSTEM = codeSystem().url!;
 let server: Kodverk;
 
 beforeAll(async () => {
@@ -48,7 +50,7 @@ describe('limits: refused with a 4xx before anything goes deep or slow', () => {
     for (const path of ['/validate/record', '/nim/models']) {
       const res = await fetch(root + path, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${server.token}` }, body });
       expect([path, res.status]).toEqual([path, 400]);
-      expect((await res.json()).resourceType).toBe('OperationOutcome');
+      expect((await jsonOf<OperationOutcome>(res)).resourceType).toBe('OperationOutcome');
     }
   });
 

@@ -4,7 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { JWK, KeyLike, SignJWT, exportJWK, generateKeyPair } from 'jose';
+import type { AuditEvent, Bundle, OperationOutcome } from 'fhir/r4';
 import { startTestServer } from '../helpers/server';
+import { jsonOf } from '../helpers/json';
 import type { RunningServer } from '../../src/server';
 
 /**
@@ -130,7 +132,7 @@ describe('OIDC bearer tokens', () => {
     const header = res.headers.get('www-authenticate')!;
     expect(header).toMatch(/^Bearer realm="kodverk", error="invalid_token", error_description="/);
     expect(header).toMatch(reason);
-    expect((await res.json()).resourceType).toBe('OperationOutcome');
+    expect((await jsonOf<OperationOutcome>(res)).resourceType).toBe('OperationOutcome');
   });
 
   it('refuses a token signed by another key, an unsigned token and an HMAC token', async () => {
@@ -158,11 +160,11 @@ describe('OIDC bearer tokens', () => {
     const admin = await token({ sub: 'admin-77', roles: ['admin'] });
     const res = await fetch(`${server.url}/fhir/AuditEvent?agent=user-1234&outcome=0`, { headers: { Authorization: `Bearer ${admin}` } });
     expect(res.status).toBe(200);
-    const bundle = await res.json();
+    const bundle = await jsonOf<Bundle<AuditEvent>>(res);
     expect(bundle.total).toBeGreaterThan(0);
-    const agent = bundle.entry[0].resource.agent[0];
+    const agent = bundle.entry![0].resource!.agent[0];
     expect(agent.who).toEqual({ identifier: { system: idp.issuer, value: 'user-1234' }, display: 'subject user-1234' });
-    expect(agent.role[0].coding[0].code).toBe('author');
+    expect(agent.role![0].coding![0].code).toBe('author');
     const all = JSON.stringify(bundle);
     expect(all).not.toContain('Anna');
     expect(all).not.toContain('anna@example.se');
@@ -195,7 +197,7 @@ describe('OIDC bearer tokens', () => {
       const res = await fetch(`${orphan.url}/fhir/CodeSystem`, { headers: { Authorization: `Bearer ${await token({ iss: issuer, roles: ['admin'] })}` } });
       expect(res.status).toBe(503);
       expect(res.headers.get('retry-after')).toBe('30');
-      expect((await res.json()).resourceType).toBe('OperationOutcome');
+      expect((await jsonOf<OperationOutcome>(res)).resourceType).toBe('OperationOutcome');
     } finally {
       await orphan.close();
       fs.rmSync(orphan.dir, { recursive: true, force: true });

@@ -132,7 +132,7 @@ describe('terminology operations over HTTP', () => {
     ['an offset past 32 bits', { url: 'https://kodverk.se/fhir/ValueSet/beslut-utfall', offset: '99999999999999999999999' }, 400, 'invalid-data'],
     ['a malformed displayLanguage', { url: 'https://kodverk.se/fhir/ValueSet/beslut-utfall', displayLanguage: '-' }, 400, 'invalid-display'],
   ])('answers %s with an OperationOutcome', async (_label, input, status, txType) => {
-    const qs = new URLSearchParams(Object.entries(input).map(([k, v]) => [k, String(v)]));
+    const qs = new URLSearchParams(Object.entries(input).map(([k, v]): [string, string] => [k, String(v)]));
     const res = await fetch(`${server.fhirBase}/ValueSet/$expand?${qs}`);
     expect(res.status).toBe(status);
     expect(res.headers.get('content-type')).toContain('application/fhir+json');

@@ -3,7 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { Command } from 'commander';
+import type { OperationOutcome } from 'fhir/r4';
 import { startTestServer } from '../helpers/server';
+import { jsonOf } from '../helpers/json';
 import type { RunningServer } from '../../src/server';
 import { ACCESS_RULES } from '../../src/security/access';
 import { ApiKeys } from '../../src/security/api-keys';
@@ -34,7 +36,7 @@ interface Answer {
 async function call(method: string, relative: string, options: { as?: Role; body?: unknown; contentType?: string } = {}): Promise<Answer> {
   const headers: Record<string, string> = {};
   if (options.as) headers.Authorization = `Bearer ${keys[options.as]}`;
-  let body: BodyInit | undefined;
+  let body: RequestInit['body'];
   if (Buffer.isBuffer(options.body)) body = new Uint8Array(options.body);
   else if (options.body !== undefined) body = JSON.stringify(options.body);
   if (body !== undefined) headers['Content-Type'] = options.contentType ?? 'application/json';
@@ -282,7 +284,7 @@ describe('reads that require an identity (KODVERK_READ_ACCESS=authenticated)', (
     const api = await fetch(`${closed.url}/fhir/CodeSystem`);
     expect(api.status).toBe(401);
     expect(api.headers.get('www-authenticate')).toBe('Bearer realm="kodverk"');
-    expect((await api.json()).resourceType).toBe('OperationOutcome');
+    expect((await jsonOf<OperationOutcome>(api)).resourceType).toBe('OperationOutcome');
     const page = await fetch(`${closed.url}/`);
     expect(page.status).toBe(401);
     expect(page.headers.get('content-type')).toMatch(/^text\/html/);

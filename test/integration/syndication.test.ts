@@ -6,8 +6,10 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import type { Bundle, CodeSystem, OperationOutcome, Parameters } from 'fhir/r4';
 import type { RunningServer } from '../../src/server';
 import { startTestServer } from '../helpers/server';
+import { FollowerStatusAnswer, Readiness, ReleaseJsonFeed, ReleaseManifest, jsonOf } from '../helpers/json';
 import { loadFollowConfig } from '../../src/config';
 import { Feed, readFeed } from '../../src/syndication/feed-reader';
 import { asfTerm, errorsOf, primaryLink, validateFeed } from '../../src/syndication/feed-validator';
@@ -62,7 +64,7 @@ async function startFollower(feeds: string, overrides: Record<string, unknown> =
   return s;
 }
 
-const status = async (s: Server) => (await fetch(`${s.url}/syndication/status`)).json();
+const status = async (s: Server) => jsonOf<FollowerStatusAnswer>(await fetch(`${s.url}/syndication/status`));
 const lookup = (s: Server, query: string) => fetch(`${s.fhirBase}/CodeSystem/$lookup?${query}`);
 
 beforeAll(async () => {
@@ -163,7 +165,7 @@ describe('a follower', () => {
   it('holds and serves what the primary publishes, NIM releases as the primary published them', async () => {
     const res = await lookup(follower, 'system=https://kodverk.se/fhir/CodeSystem/sakomrade&code=aldreomsorg');
     expect(res.status).toBe(200);
-    const [mine, theirs] = await Promise.all([follower, primary].map(async (s) => (await (await fetch(`${s.url}/releases/1.1.0`)).json()).contentHash));
+    const [mine, theirs] = await Promise.all([follower, primary].map(async (s) => (await jsonOf<ReleaseManifest>(await fetch(`${s.url}/releases/1.1.0`))).contentHash));
     expect(mine).toBe(theirs);
     const pkg = async (s: Server) => sha256(Buffer.from(await (await fetch(`${s.url}/releases/1.1.0/package.tgz`)).arrayBuffer()));
     expect(await pkg(follower)).toBe(await pkg(primary));
@@ -190,9 +192,9 @@ describe('a follower', () => {
     ]) {
       const res = await fetch(`${follower.url}${where}`, { method, headers: { ...auth, 'Content-Type': 'application/fhir+json' }, body: method === 'DELETE' ? undefined : '{}' });
       expect(res.status).toBe(405);
-      const outcome = await res.json();
+      const outcome = await jsonOf<OperationOutcome>(res);
       expect(outcome.resourceType).toBe('OperationOutcome');
-      expect(outcome.issue[0].details.text).toContain(primary.url);
+      expect(outcome.issue[0].details!.text).toContain(primary.url);
     }
     const body = { resourceType: 'Parameters', parameter: [{ name: 'url', valueUri: 'https://kodverk.se/fhir/CodeSystem/sakomrade' }, { name: 'code', valueCode: 'aldreomsorg' }] };
     const res = await fetch(`${follower.fhirBase}/CodeSystem/$validate-code`, { method: 'POST', headers: { 'Content-Type': 'application/fhir+json' }, body: JSON.stringify(body) });
@@ -200,19 +202,19 @@ describe('a follower', () => {
   });
 
   it('follows a new code-system version, the NIM release that binds it, a repeal and a deletion', async () => {
-    const cs = (await (await fetch(`${primary.fhirBase}/CodeSystem?url=https://kodverk.se/fhir/CodeSystem/sakomrade`)).json()).entry[0].resource;
-    const next = { ...cs, id: 'sakomrade-2026.2', version: '2026.2', meta: undefined, concept: [...cs.concept, { code: 'syndikering', display: 'Syndikering' }] };
+    const cs = (await jsonOf<Bundle<CodeSystem>>(await fetch(`${primary.fhirBase}/CodeSystem?url=https://kodverk.se/fhir/CodeSystem/sakomrade`))).entry![0].resource!;
+    const next = { ...cs, id: 'sakomrade-2026.2', version: '2026.2', meta: undefined, concept: [...cs.concept!, { code: 'syndikering', display: 'Syndikering' }] };
     const put = await fetch(`${primary.fhirBase}/CodeSystem/sakomrade-2026.2`, { method: 'PUT', headers: { ...auth, 'Content-Type': 'application/fhir+json' }, body: JSON.stringify(next) });
     expect(put.status).toBe(201);
-    const release = await (await fetch(`${primary.url}/releases/1.0.0`)).json();
+    const release = await jsonOf<ReleaseManifest>(await fetch(`${primary.url}/releases/1.0.0`));
     const repeal = await fetch(`${primary.url}/releases/1.0.0/status`, { method: 'POST', headers: { ...auth, 'Content-Type': 'application/json' }, body: JSON.stringify({ status: 'upphavd', effectiveTo: release.effectiveFrom ?? '2099-12-31' }) });
     expect(repeal.status).toBe(200);
 
     await until('the new version on the follower', async () => (await lookup(follower, 'system=https://kodverk.se/fhir/CodeSystem/sakomrade&version=2026.2&code=syndikering')).status === 200);
-    const primaryRelease = await (await fetch(`${primary.url}/releases/1.1.0`)).json();
-    await until('the refreshed release on the follower', async () => (await (await fetch(`${follower.url}/releases/1.1.0`)).json()).contentHash === primaryRelease.contentHash);
-    await until('the repeal on the follower', async () => (await (await fetch(`${follower.url}/releases/1.0.0`)).json()).status === 'upphavd');
-    const events = await (await fetch(`${follower.url}/releases/feed.json`)).json();
+    const primaryRelease = await jsonOf<ReleaseManifest>(await fetch(`${primary.url}/releases/1.1.0`));
+    await until('the refreshed release on the follower', async () => (await jsonOf<ReleaseManifest>(await fetch(`${follower.url}/releases/1.1.0`))).contentHash === primaryRelease.contentHash);
+    await until('the repeal on the follower', async () => (await jsonOf<ReleaseManifest>(await fetch(`${follower.url}/releases/1.0.0`))).status === 'upphavd');
+    const events = await jsonOf<ReleaseJsonFeed>(await fetch(`${follower.url}/releases/feed.json`));
     expect(events.items.map((i: any) => i.tags[0])).toEqual(expect.arrayContaining(['uppdaterad', 'upphavd']));
 
     expect((await fetch(`${primary.fhirBase}/CodeSystem/sakomrade-2026.2`, { method: 'DELETE', headers: auth })).status).toBe(204);
@@ -227,7 +229,7 @@ describe('a follower', () => {
     const second = await startFollower(`${follower.url}/syndication/feed.xml`);
     await until('the second-tier sync', async () => (await status(second)).synced, 120_000);
     expect((await lookup(second, 'system=https://kodverk.se/fhir/CodeSystem/sakomrade&code=aldreomsorg')).status).toBe(200);
-    expect((await (await fetch(`${second.url}/releases/1.0.0`)).json()).status).toBe('upphavd');
+    expect((await jsonOf<ReleaseManifest>(await fetch(`${second.url}/releases/1.0.0`))).status).toBe('upphavd');
     // without the permission, the licensed release never reached it
     if (fs.existsSync(GENERATOR)) expect((await lookup(second, `system=http://snomed.info/sct&version=${encodeURIComponent(SCT_VERSION)}&code=138875005`)).status).not.toBe(200);
     const { feed } = await getFeed(second);
@@ -269,10 +271,10 @@ describe('a follower of another publisher\'s feed', () => {
       // not ready for traffic until it holds what the feed offers, and it says why
       const unready = await fetch(`${f.url}/readyz`);
       expect(unready.status).toBe(503);
-      expect((await unready.json()).reasons.join(' ')).toMatch(/^synchronised: not yet: .*not what the feed announced/);
+      expect((await jsonOf<Readiness>(unready)).reasons!.join(' ')).toMatch(/^synchronised: not yet: .*not what the feed announced/);
       expect(s.lastError).toMatch(/https:\/\/example.org\/cs\|1.*not what the feed announced/);
-      expect((await fetch(`${f.fhirBase}/ValueSet?url=https://example.org/ValueSet/extern`).then((r) => r.json())).total).toBe(1);
-      expect((await fetch(`${f.fhirBase}/CodeSystem?url=https://example.org/cs`).then((r) => r.json())).total).toBe(0);
+      expect((await fetch(`${f.fhirBase}/ValueSet?url=https://example.org/ValueSet/extern`).then((r) => jsonOf<Bundle>(r))).total).toBe(1);
+      expect((await fetch(`${f.fhirBase}/CodeSystem?url=https://example.org/cs`).then((r) => jsonOf<Bundle>(r))).total).toBe(0);
       // the publisher puts it right: the follower takes it in at its next poll
       served['/cs.json'] = cs;
       await until('the corrected artefact', async () => (await status(f)).synced);
@@ -311,7 +313,7 @@ describe('a follower of another publisher\'s feed', () => {
       return `${head('FHIR_CodeSystem', civ)}<link rel="alternate" type="application/fhir+json" href="${base}${file}" length="${bytes.length}" n:sha256Hash="${sha256(bytes)}"/>${tail(civ)}`;
     };
     const retract = (civ: string) => `${head('FHIR_CodeSystem_RETRACT', civ)}${tail(civ)}`;
-    const display = async (f: Server) => (await (await lookup(f, 'system=https://example.org/owned&code=a')).json()).parameter?.find((p: any) => p.name === 'display')?.valueString;
+    const display = async (f: Server) => (await jsonOf<Parameters>(await lookup(f, 'system=https://example.org/owned&code=a'))).parameter?.find((p: any) => p.name === 'display')?.valueString;
     const failedSince = async (f: Server, n: number) => until('a failed sync', async () => {
       const st = await status(f);
       return st.failuresTotal > n && st;
@@ -329,13 +331,13 @@ describe('a follower of another publisher\'s feed', () => {
       st = await failedSince(f, st.failuresTotal);
       expect(st.lastError).toMatch(/decoy\|2: .*CodeSystem\/owned .* is held here from the feed/);
       expect(await display(f)).toBe('Ägd av A');
-      expect((await fetch(`${f.fhirBase}/CodeSystem?url=https://example.org/owned`).then((r) => r.json())).total).toBe(1);
+      expect((await fetch(`${f.fhirBase}/CodeSystem?url=https://example.org/owned`).then((r) => jsonOf<Bundle>(r))).total).toBe(1);
       // A no longer offers it and B withdraws it: it stays, the withdrawal was not B's to make
       entries['/a.xml'] = [];
       entries['/b.xml'] = [retract('https://example.org/owned|1')];
       await until('B\'s withdrawal read', async () => {
         const s = await status(f);
-        return s.synced && s.lastSuccess > st.lastAttempt;
+        return s.synced && s.lastSuccess! > st.lastAttempt!;
       });
       expect(await display(f)).toBe('Ägd av A');
       // A may withdraw its own

@@ -1,4 +1,4 @@
-import type { CodeSystem, ParametersParameter, ValueSet } from 'fhir/r4';
+import type { CodeSystem, ParametersParameter, ValueSet, ValueSetComposeIncludeFilter } from 'fhir/r4';
 import { openDatabase } from '../../src/store/database';
 import { ResourceStore } from '../../src/store/resource-store';
 import { ResourceLoader } from '../../src/importers/loader';
@@ -320,7 +320,7 @@ describe('built-in code systems', () => {
     });
 
     it('fixes a part of a tag with = (language = sv, region = SE, script = Latn), without regard to case, and says why a tag is outside', () => {
-      const vs = (...filter: { property: string; op: string; value: string }[]): ValueSet => ({ resourceType: 'ValueSet', url: 'urn:example:langs', status: 'active', compose: { include: [{ system: BCP47, filter }] } });
+      const vs = (...filter: ValueSetComposeIncludeFilter[]): ValueSet => ({ resourceType: 'ValueSet', url: 'urn:example:langs', status: 'active', compose: { include: [{ system: BCP47, filter }] } });
       const check = (v: ValueSet, code: string) => engine.validateValueSetCode({ parameters: [{ name: 'valueSet', resource: v }, { name: 'system', valueUri: BCP47 }, { name: 'code', valueCode: code }], txResources: [] });
       const swedish = vs({ property: 'language', op: '=', value: 'sv' });
       expect(['sv', 'sv-SE', 'sv-FI', 'sv-Latn-SE', 'en', 'se'].map((c) => [c, param(check(swedish, c), 'result')])).toEqual([
@@ -341,10 +341,10 @@ describe('built-in code systems', () => {
     });
 
     it('expands a fixed language as the language and the language in each region of the registry (unclosed: the grammar allows more); an unknown subtag selects nothing', () => {
-      const expandVs = (...filter: { property: string; op: string; value: string }[]) =>
+      const expandVs = (...filter: ValueSetComposeIncludeFilter[]) =>
         expand([{ name: 'valueSet', resource: { resourceType: 'ValueSet', status: 'active', compose: { include: [{ system: BCP47, filter }] } } }]).expansion!;
       const sv = expandVs({ property: 'language', op: '=', value: 'SV' });
-      const codes = sv.contains!.map((c) => c.code);
+      const codes = sv.contains!.map((c) => c.code!);
       expect(codes.slice(0, 1)).toEqual(['sv']);
       expect(codes).toEqual(expect.arrayContaining(['sv-SE', 'sv-FI', 'sv-AX']));
       expect(codes.every((c) => c === 'sv' || /^sv-([A-Z]{2}|[0-9]{3})$/.test(c))).toBe(true);
@@ -354,7 +354,7 @@ describe('built-in code systems', () => {
     });
 
     it('a fixed language lists the tag and one tag per registered region, in registry order, deprecated and private-use ones too; language and region fixed list the scripts', () => {
-      const expandVs = (count: number | undefined, ...filter: { property: string; op: string; value: string }[]) =>
+      const expandVs = (count: number | undefined, ...filter: ValueSetComposeIncludeFilter[]) =>
         expand([{ name: 'valueSet', resource: { resourceType: 'ValueSet', url: 'urn:example:langs', status: 'active', compose: { include: [{ system: BCP47, filter }] } } }, ...(count ? [{ name: 'count', valueInteger: count }] : [])]).expansion!;
       const en = expandVs(5, { property: 'language', op: '=', value: 'en' });
       // the registry lists AA (private use), AC, AD, AE, ... then the UN M.49 areas
@@ -574,7 +574,7 @@ describe('built-in code systems', () => {
     });
 
     it("selects a country's subdivisions (country = SE) and follows ISO's nesting of subdivisions", () => {
-      const vs = (filter: { property: string; op: string; value: string }): ValueSet => ({ resourceType: 'ValueSet', status: 'active', url: 'urn:example:subdivisions', compose: { include: [{ system: ISO3166_2, filter: [filter] }] } });
+      const vs = (filter: ValueSetComposeIncludeFilter): ValueSet => ({ resourceType: 'ValueSet', status: 'active', url: 'urn:example:subdivisions', compose: { include: [{ system: ISO3166_2, filter: [filter] }] } });
       const swedish = expand([{ name: 'valueSet', resource: vs({ property: 'country', op: '=', value: 'SE' }) }]).expansion!;
       expect(swedish.total).toBe(21);
       expect(swedish.contains!.every((c) => c.code!.startsWith('SE-'))).toBe(true);
@@ -615,7 +615,7 @@ describe('built-in code systems', () => {
     });
 
     it('filters on the base (a type, or type/subtype, parameters aside) and on IANA registration', () => {
-      const vs = (...filter: { property: string; op: string; value: string }[]): ValueSet => ({ resourceType: 'ValueSet', url: 'urn:example:mime', status: 'active', compose: { include: [{ system: MIME, filter }] } });
+      const vs = (...filter: ValueSetComposeIncludeFilter[]): ValueSet => ({ resourceType: 'ValueSet', url: 'urn:example:mime', status: 'active', compose: { include: [{ system: MIME, filter }] } });
       const check = (v: ValueSet, code: string) => engine.validateValueSetCode({ parameters: [{ name: 'valueSet', resource: v }, { name: 'system', valueUri: MIME }, { name: 'code', valueCode: code }], txResources: [] });
       const text = vs({ property: 'base', op: '=', value: 'text' });
       expect(['text/plain', 'text/html; charset=utf-8', 'application/json'].map((c) => param(check(text, c), 'result'))).toEqual([true, true, false]);

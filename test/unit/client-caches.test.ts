@@ -1,6 +1,7 @@
 import { ClientCaches } from '../../src/terminology/client-caches';
 import { TerminologyError } from '../../src/terminology/issues';
 import { HeldResources, withHeldResources } from '../../src/terminology/held-resources';
+import type { OperationRequest } from '../../src/terminology/engine';
 
 /** The rules of the terminology client caches ($cache-control, HL7 tools IG): what is held, for how long, and what is dropped. */
 
@@ -78,7 +79,7 @@ describe('client caches', () => {
     expect(withHeldResources({ txResources: [], heldResources: b }).txResources[0]).toBe(first);
     const c = caches.use(id, [{ ...vs(1), title: 'changed' }])!;
     expect(c.key).not.toBe(a.key);
-    expect(withHeldResources({ txResources: [], heldResources: c }).txResources[0].title).toBe('changed');
+    expect(withHeldResources<Pick<OperationRequest, 'txResources' | 'heldResources'>>({ txResources: [], heldResources: c }).txResources[0].title).toBe('changed');
     expect(caches.use(caches.start([], true).id, [])).toBeUndefined();
   });
 

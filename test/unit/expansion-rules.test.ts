@@ -138,7 +138,7 @@ describe('language packs (supplements of type lang-pack)', () => {
     const lookup = engine.lookup({ parameters: [{ name: 'system', valueUri: CS.url }, { name: 'code', valueCode: 'c1' }, { name: 'displayLanguage', valueCode: 'de' }], txResources: [CS, pack] });
     expect(result(lookup, 'display')?.valueString).toBe('Ding');
     expect(check('Ding', [pack])).toBe(true);
-    const exp = expand(all(CS.url), [{ name: 'displayLanguage', valueCode: 'de' }], [CS, pack]).expansion!;
+    const exp = expand(all(CS.url!), [{ name: 'displayLanguage', valueCode: 'de' }], [CS, pack]).expansion!;
     expect(exp.contains?.[0].display).toBe('Ding');
   });
 

@@ -220,7 +220,7 @@ function flatten(list: ValueSetExpansionContains[] = []): string[] {
     }
     for (const file of facts.values()) {
       for (const s of file.sheets.filter((x) => imported.has(x.system.name))) {
-        const { codes, version } = expandSelection(byTitle(titleOf(file, s))!.url, s, file.pins.get(s.system.name));
+        const { codes, version } = expandSelection(byTitle(titleOf(file, s))!.url!, s, file.pins.get(s.system.name));
         // a floating selection meets the latest release: codes it no longer has are not offered
         const offered = known(s, s.selected, version);
         expect({ sheet: s.sheet, codes }).toEqual({ sheet: s.sheet, codes: [...new Set(offered)].sort() });
@@ -236,7 +236,7 @@ function flatten(list: ValueSetExpansionContains[] = []): string[] {
         for (const [heading, selected] of s.topGroups) {
           const group = byTitle(titleOf(file, s, heading));
           expect(group).toBeDefined();
-          const { codes, version } = expandSelection(group!.url, s, file.pins.get(s.system.name));
+          const { codes, version } = expandSelection(group!.url!, s, file.pins.get(s.system.name));
           expect({ heading, codes }).toEqual({ heading, codes: [...new Set(known(s, selected, version))].sort() });
         }
       }

@@ -1,4 +1,4 @@
-import type { CodeSystem, ParametersParameter, ValueSet, ValueSetComposeInclude } from 'fhir/r4';
+import type { CodeSystem, ParametersParameter, ValueSet, ValueSetComposeInclude, ValueSetComposeIncludeFilter } from 'fhir/r4';
 import { openDatabase } from '../../src/store/database';
 import { ResourceStore } from '../../src/store/resource-store';
 import { StoreResourceSource } from '../../src/terminology/store-source';
@@ -28,7 +28,7 @@ describe("the 'inactive' concept property in filters is the concept's state, fal
       { code: 'c4', display: 'Four', property: [{ code: 'inactive', valueBoolean: true }] },
     ],
   };
-  const filtered = (op: string, value: string) => vs('urn:example:vs:inactive', [{ system: CS.url, filter: [{ property: 'inactive', op, value }] }]);
+  const filtered = (op: ValueSetComposeIncludeFilter['op'], value: string) => vs('urn:example:vs:inactive', [{ system: CS.url, filter: [{ property: 'inactive', op, value }] }]);
 
   const engines: [string, () => { engine: TerminologyEngine; tx: CodeSystem[] }][] = [
     ['sent with the request', () => ({ engine: new TerminologyEngine(new StoreResourceSource(new ResourceStore(openDatabase(':memory:')))), tx: [CS] })],

@@ -32,11 +32,11 @@ const seed = Number(process.env.FUZZ_SEED ?? 20261205);
 const runs = (n: number) => ({ seed, numRuns: Math.round(n * Number(process.env.FUZZ_RUNS_FACTOR ?? 1)) });
 
 /** Runs fn; an error of one of the expected classes is a refusal, anything else fails the test. */
-function answersOrRefuses<T>(fn: () => T, ...refusals: (new (...args: any[]) => Error)[]): T | Error {
+function answersOrRefuses<T, E extends Error>(fn: () => T, ...refusals: (new (...args: any[]) => E)[]): T | E {
   try {
     return fn();
   } catch (e) {
-    if (refusals.some((r) => e instanceof r)) return e as Error;
+    if (refusals.some((r) => e instanceof r)) return e as E;
     throw e;
   }
 }
@@ -194,7 +194,7 @@ describe('the engine, fed any Parameters', () => {
 
   describe('ICF qualifier syntax', () => {
     const validate = (code: string) => {
-      const out = engine.validateCodeSystemCode({ parameters: [{ name: 'url', valueUri: ICF_URL }, { name: 'code', valueCode: code }] });
+      const out = engine.validateCodeSystemCode({ parameters: [{ name: 'url', valueUri: ICF_URL }, { name: 'code', valueCode: code }], txResources: [] });
       return out.find((p: ParametersParameter) => p.name === 'result')?.valueBoolean;
     };
     /** The rules for the components whose scales are the same at every position. */

@@ -4,13 +4,14 @@ import zlib from 'node:zlib';
 import * as tar from 'tar';
 import yazl from 'yazl';
 import { fhirImporter } from '../../src/importers/fhir-package';
-import { ImportError } from '../../src/importers/importer';
+import { ImportError, NO_PROGRESS } from '../../src/importers/importer';
 import { PackageRefused, readTgz, scanTgz, writeTgz } from '../../src/importers/npm-package';
 import { underPrefix } from '../../src/syndication/follower';
 import { unpackZip } from '../../src/syndication/rf2-archive';
 import { ApiKeys } from '../../src/security/api-keys';
 import { CredentialError } from '../../src/security/identity';
-import { openTempDatabase, removeTempStores, tempDir } from '../helpers/temp-store';
+import { ResourceStore } from '../../src/store/resource-store';
+import { freshTempStore, openTempDatabase, removeTempStores, tempDir } from '../helpers/temp-store';
 
 afterAll(removeTempStores);
 
@@ -27,6 +28,12 @@ afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 const codeSystem = (url: string) => JSON.stringify({ resourceType: 'CodeSystem', id: url.split('/').pop(), url, status: 'active', content: 'complete', concept: [{ code: 'a' }] });
 
 describe('FHIR packages', () => {
+  // the store being imported into, which an importer may read (the FHIR importer does not)
+  let store: ResourceStore;
+  beforeAll(() => {
+    store = freshTempStore('kodverk-hostile-store-').store;
+  });
+
   it('take regular files only: a chain of links, each one level up, does not reach a file outside', async () => {
     // outside the package, where the links lead
     const outside = path.join(dir, 'outside');
@@ -44,7 +51,7 @@ describe('FHIR packages', () => {
     fs.symlinkSync(path.join(outside, 'secret.json'), path.join(src, 'package', 'CodeSystem-secret.json'));
     const tgz = path.join(dir, 'evil.tgz');
     await tar.c({ gzip: true, file: tgz, cwd: src, portable: true }, ['package']);
-    const read = await fhirImporter.read(tgz, {});
+    const read = await fhirImporter.read(tgz, {}, NO_PROGRESS, store);
     expect(read.resources.map((r: any) => r.url)).toEqual(['http://example.org/fine']);
   });
 
@@ -70,8 +77,8 @@ describe('FHIR packages', () => {
     const huge = writeTgz([['package/a.json', Buffer.alloc(300 * 1024 * 1024, 0x20)]], 0);
     const file = path.join(dir, 'huge.tgz');
     fs.writeFileSync(file, huge);
-    await expect(fhirImporter.read(file, {})).rejects.toThrow(ImportError);
-    await expect(fhirImporter.read(file, {})).rejects.toThrow(/more than \d+ bytes unpacked/);
+    await expect(fhirImporter.read(file, {}, NO_PROGRESS, store)).rejects.toThrow(ImportError);
+    await expect(fhirImporter.read(file, {}, NO_PROGRESS, store)).rejects.toThrow(/more than \d+ bytes unpacked/);
   });
 });
 

@@ -267,6 +267,7 @@ describe('ICF codes with qualifiers', () => {
       const vs: IndexedValueSet = {
         key: `${KV}/ValueSet/test-icf|1`,
         url: `${KV}/ValueSet/test-icf`,
+        pinned: false,
         state: 'expanded',
         members: new Set([memberKey(ICF_URL, 'd4500')]),
         inactive: new Set(),

@@ -33,10 +33,15 @@ afterAll(() => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-/** The bytes of a text in chunks of `size` (cutting through lines and through å, ä, ö). */
-function* chunks(text: string, size: number): Generator<Buffer> {
+/** The bytes of a text in chunks of `size` (cutting through lines and through å, ä, ö), as the stream a request body is. */
+async function* chunks(text: string, size: number): AsyncGenerator<Buffer> {
   const bytes = Buffer.from(text, 'utf8');
   for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
+}
+
+/** Buffers as the stream (an async iterable) the validator and the reader take. */
+async function* streamOf(...buffers: Buffer[]): AsyncGenerator<Buffer> {
+  yield* buffers;
 }
 
 async function validate(text: string, options: Partial<SubmissionOptions> = {}, chunkSize = 64 * 1024): Promise<{ text: string; report: any }> {
@@ -48,7 +53,7 @@ async function validate(text: string, options: Partial<SubmissionOptions> = {}, 
 async function refused(text: string | Buffer, options: Partial<SubmissionOptions> = {}): Promise<TerminologyError> {
   let wrote = false;
   try {
-    await validator.run(typeof text === 'string' ? chunks(text, 1024) : [text], { format: 'csv', ...options }, () => void (wrote = true));
+    await validator.run(typeof text === 'string' ? chunks(text, 1024) : streamOf(text), { format: 'csv', ...options }, () => void (wrote = true));
   } catch (e) {
     expect(wrote).toBe(false);
     if (e instanceof TerminologyError) return e;
@@ -123,7 +128,7 @@ describe('a CSV submission', () => {
   it('reports rows it cannot read and reads on', async () => {
     const latin1 = Buffer.concat([Buffer.from(`${HEADER}\n${row()}\n`), Buffer.from(row({ 1: 'kön' }), 'latin1'), Buffer.from(`\n${row().split(';').slice(0, 4).join(';')}\n${row()}\n`)]);
     let out = '';
-    await validator.run([latin1], { format: 'csv' }, (t) => void (out += t));
+    await validator.run(streamOf(latin1), { format: 'csv' }, (t) => void (out += t));
     const report = JSON.parse(out);
     expect(report.rows.map((r: any) => [r.row, r.issues[0].type, r.issues[0].text])).toEqual([
       [2, 'malformed-row', 'The row is not valid UTF-8'],
@@ -217,7 +222,7 @@ describe('reading', () => {
     expect(record.add('third ""quoted""";b')).toEqual(['a', 'first\n\nthird "quoted"', 'b']);
     // a lone quote and then only line breaks: once the joined text was split again for every
     // new line, which made 80 KB of them hold the server for most of a minute
-    const reader = new SubmissionReader([Buffer.from('Brukare.kön\n"' + '\n'.repeat(200_000))], 'csv');
+    const reader = new SubmissionReader(streamOf(Buffer.from('Brukare.kön\n"' + '\n'.repeat(200_000))), 'csv');
     await reader.header();
     const rows = [];
     for await (const r of reader.rows()) rows.push(r);

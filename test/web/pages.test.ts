@@ -1,10 +1,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
+import type { ValueSet } from 'fhir/r4';
 import type { BrowserContext, Page } from 'playwright-core';
 import { WatchedPage, accessibilityViolations, chromiumPresent, launch, screenshot, watchedPage } from './support/browser';
+import type { PageDocument, PageElement, PageWindow } from './support/page-globals';
 import { PageServer, startPageServer, whyNoKsiIcf } from './support/server';
+import { ReleaseJsonFeed, ReleaseManifest, jsonOf } from '../helpers/json';
 import { SAKOMRÅDEN } from '../../src/importers/ksi';
+
+// the page's own globals, in the callbacks that run in chromium (see support/page-globals.ts)
+declare const document: PageDocument;
+declare const window: PageWindow;
 
 /**
  * The pages in a real headless browser (Debian chromium through playwright-core): a person
@@ -300,7 +307,7 @@ describeWithBrowser('pages in a browser', () => {
     });
 
     maybe('release 1.1.0 followed the KSI import: ksi-aoh 2025 with its 890 codes, the refresh an event with the diff', async () => {
-      const manifest = await (await fetch(`${origin}/releases/1.1.0`)).json();
+      const manifest = await jsonOf<ReleaseManifest>(await fetch(`${origin}/releases/1.1.0`));
       const aoh = manifest.valueSets.find((v: any) => v.url === 'https://kodverk.se/fhir/ValueSet/ksi-aoh');
       expect(aoh).toMatchObject({ version: '2025', state: 'expanded', total: 890 });
       for (const v of manifest.valueSets.filter((x: any) => /\/(ksi|icf)/.test(x.url))) expect(v.state).not.toBe('no-codes-yet');
@@ -317,7 +324,7 @@ describeWithBrowser('pages in a browser', () => {
       await w.page.keyboard.press('Enter');
       await expect(line.locator('details ul li').first().innerText()).resolves.toMatch(/^[A-Z0-9]{3}\.[A-Z0-9]{2}\.[A-Z0-9]{2}\b/);
       await checked(w);
-      const feed = await (await fetch(`${origin}/releases/feed.json`)).json();
+      const feed = await jsonOf<ReleaseJsonFeed>(await fetch(`${origin}/releases/feed.json`));
       expect(feed.items.some((i: any) => i._kodverk.status === 'uppdaterad' && /ksi-2025\.xlsx/.test(i.content_text))).toBe(true);
       await w.page.close();
     });
@@ -325,7 +332,7 @@ describeWithBrowser('pages in a browser', () => {
     maybe("a vendor's repeated $expand of ksi-aoh is answered 304", async () => {
       const url = `${origin}/fhir/ValueSet/$expand?url=${encodeURIComponent('https://kodverk.se/fhir/ValueSet/ksi-aoh')}`;
       const first = await fetch(url);
-      expect((await first.json()).expansion.total).toBe(890);
+      expect((await jsonOf<ValueSet>(first)).expansion!.total).toBe(890);
       const again = await fetch(url, { headers: { 'If-None-Match': first.headers.get('etag')! } });
       expect(again.status).toBe(304);
       expect((await fetch(url, { headers: { Accept: 'application/fhir+xml' } })).status).toBe(406);
@@ -407,7 +414,7 @@ describeWithBrowser('pages in a browser', () => {
     }, 120_000);
 
     test('release 1.1.0 followed the import: the refresh is an event on the release page, with what changed; the fastställd 1.0.0 did not change', async () => {
-      const manifest = await (await fetch(`${origin}/releases/1.1.0`)).json();
+      const manifest = await jsonOf<ReleaseManifest>(await fetch(`${origin}/releases/1.1.0`));
       expect(manifest.valueSets.find((v: any) => v.url === 'https://kodverk.se/fhir/ValueSet/kontaktsatt')).toMatchObject({ version: '2026.2', state: 'expanded', total: 5 });
       expect(await (await fetch(`${origin}/releases/1.0.0`)).json()).toEqual(adoptedBefore);
       const w = await visit('/utgavor/1.1.0', 'utgava-1.1.0-uppdaterad');
@@ -456,9 +463,9 @@ describeWithBrowser('pages in a browser', () => {
       const w = await visit(path);
       // the visible text, without code shown as code (API addresses such as GET /releases/1.1.0)
       const text = await w.page.evaluate(() => {
-        const body = document.body.cloneNode(true) as HTMLElement;
+        const body = document.body.cloneNode(true) as PageElement;
         body.querySelectorAll('code, pre, kbd, samp, script, style').forEach((e) => e.remove());
-        return (body as HTMLElement).innerText;
+        return (body as PageElement).innerText;
       });
       expect([path, text.match(/\breleas\w*/gi)]).toEqual([path, null]);
       // each flag with its meaning beside it (ÄOH – äldreomsorg, handläggare; … i kolumnen ÄOH)

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { BrowserContext, Page, chromium } from 'playwright-core';
+import type { PageDocument, PageWindow } from './page-globals';
 
 /** Debian's chromium (.ci/run installs it); the tests skip with a message when it is missing. */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -57,6 +58,10 @@ export async function watchedPage(context: BrowserContext, origin: string): Prom
 }
 
 const AXE = require.resolve('axe-core/axe.min.js');
+
+// the page's own globals, in the callback that runs in chromium (see page-globals.ts)
+declare const document: PageDocument;
+declare const window: PageWindow;
 
 /** axe-core's WCAG 2.1 A/AA violations on the current page (rule id: the failing nodes). */
 export async function accessibilityViolations(page: Page): Promise<string[]> {

@@ -21,4 +21,9 @@ module.exports = {
   // machine from starting more servers, browsers and nginx instances at once than the tests' time
   // limits were set for.
   maxWorkers: 2,
+  // A worker whose heap passed 1 GB after a file is replaced by a fresh one: the heap of files that
+  // read Socialstyrelsen's workbooks or whole releases grows past 2 GB, and a worker tearing down
+  // such a heap when the run ends takes longer than jest's 500 ms wait (it is then killed with a
+  // warning), while starting a new worker takes about a second.
+  workerIdleMemoryLimit: '1GB',
 };

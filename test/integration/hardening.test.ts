@@ -2,9 +2,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { OperationOutcome } from 'fhir/r4';
 import { startTestServer } from '../helpers/server';
+import { removeTempStores, tempDir } from '../helpers/temp-store';
 import { jsonOf } from '../helpers/json';
 import type { RunningServer } from '../../src/server';
 import { ApiKeys } from '../../src/security/api-keys';
+
+afterAll(removeTempStores);
 
 /**
  * Rate limits (per API key, token subject or address; a stricter budget for expensive operations
@@ -19,7 +22,7 @@ describe('rate limits', () => {
   let first = '';
   let second = '';
   beforeAll(async () => {
-    server = await startTestServer({ loadFhirCore: true, contentPackDir: fs.mkdtempSync('/tmp/kodverk-empty-'), security: { rateLimit: 10, rateLimitExpensive: 3, authFailureLimit: 5 } });
+    server = await startTestServer({ loadFhirCore: true, contentPackDir: tempDir('kodverk-empty-'), security: { rateLimit: 10, rateLimitExpensive: 3, authFailureLimit: 5 } });
     const keys = new ApiKeys(server.db);
     first = (await keys.create({ name: 'Första', role: 'reader' })).key;
     second = (await keys.create({ name: 'Andra', role: 'reader' })).key;

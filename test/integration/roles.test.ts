@@ -1,10 +1,10 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { Command } from 'commander';
 import type { OperationOutcome } from 'fhir/r4';
 import { startTestServer } from '../helpers/server';
+import { removeTempStores, tempDir } from '../helpers/temp-store';
 import { jsonOf } from '../helpers/json';
 import type { RunningServer } from '../../src/server';
 import { ACCESS_RULES } from '../../src/security/access';
@@ -12,6 +12,8 @@ import { ApiKeys } from '../../src/security/api-keys';
 import type { Role } from '../../src/security/identity';
 import { auditCommand } from '../../src/cli/security';
 import { addMonths } from '../../src/nim/lead-time';
+
+afterAll(removeTempStores);
 
 /**
  * Every write route, route by route, on the real server with the content pack and the NIM seed:
@@ -275,7 +277,7 @@ describe('reads that require an identity (KODVERK_READ_ACCESS=authenticated)', (
   let closed: RunningServer & { dir: string };
   let reader = '';
   beforeAll(async () => {
-    closed = await startTestServer({ loadFhirCore: false, contentPackDir: fs.mkdtempSync(path.join(os.tmpdir(), 'kodverk-empty-')), security: { readAccess: 'authenticated', rateLimit: 0 } });
+    closed = await startTestServer({ loadFhirCore: false, contentPackDir: tempDir('kodverk-empty-'), security: { readAccess: 'authenticated', rateLimit: 0 } });
     reader = (await new ApiKeys(closed.db).create({ name: 'Kommun', role: 'reader' })).key;
   });
   afterAll(() => closed?.close());

@@ -123,17 +123,20 @@ describe('the operation parameter reader', () => {
   });
 });
 
+/** The code systems every server knows (providers of their own, fed the same hostile codes). */
+const BUILT_IN_SYSTEMS = ['http://unitsofmeasure.org', 'urn:ietf:bcp:47', 'urn:iso:std:iso:3166', 'urn:iso:std:iso:4217', 'urn:ietf:bcp:13'];
+
 /** A Parameters parameter of any shape: value[x] of several types, parts nested a few levels. */
 const parameter: fc.Arbitrary<ParametersParameter> = fc.letrec<{ p: ParametersParameter }>((tie) => ({
   p: fc.record(
     {
       name: fc.constantFrom('url', 'system', 'code', 'version', 'coding', 'codeableConcept', 'display', 'property', 'designation', 'displayLanguage', 'activeOnly', 'count', 'offset', 'filter', 'system-version', 'force-system-version', 'tx-resource', 'valueSet', 'x'),
       valueString: hostileText,
-      valueCode: fc.constantFrom('red', 'green', 'b1300.2', 'd4500.23', '', '*'),
-      valueUri: fc.constantFrom('http://example.org/colours', ICF_URL, 'http://example.org/colours|1.0.0', 'urn:oid:1.2.3', ''),
+      valueCode: fc.oneof(fc.constantFrom('red', 'green', 'b1300.2', 'd4500.23', '', '*', 'mg/dL', 'sv-SE', 'SE', 'SEK', 'text/plain'), hostileText),
+      valueUri: fc.constantFrom('http://example.org/colours', ICF_URL, 'http://example.org/colours|1.0.0', 'urn:oid:1.2.3', '', ...BUILT_IN_SYSTEMS),
       valueBoolean: fc.boolean(),
       valueInteger: fc.integer({ min: -5, max: 100000 }),
-      valueCoding: fc.record({ system: fc.constantFrom('http://example.org/colours', ICF_URL, 'x'), code: fc.constantFrom('red', 'b1300.8', '') }, { requiredKeys: [] }),
+      valueCoding: fc.record({ system: fc.constantFrom('http://example.org/colours', ICF_URL, 'x', ...BUILT_IN_SYSTEMS), code: fc.oneof(fc.constantFrom('red', 'b1300.8', ''), hostileText) }, { requiredKeys: [] }),
       part: fc.array(tie('p'), { maxLength: 3 }),
       resource: fc.constantFrom({ resourceType: 'ValueSet', status: 'active', compose: { include: [{ system: 'http://example.org/colours' }] } }, { resourceType: 'CodeSystem', status: 'active', content: 'complete' }),
     },
@@ -182,14 +185,38 @@ describe('the engine, fed any Parameters', () => {
     engine = new TerminologyEngine(new StoreResourceSource(store), { maxExpansionCodes: 1000 });
   });
 
-  it.each(['lookup', 'validateCodeSystemCode', 'validateValueSetCode', 'expand', 'subsumes', 'translate'] as const)('%s answers or refuses with an OperationOutcome error', (method) => {
-    fc.assert(
-      fc.property(fc.array(parameter, { maxLength: 8 }), (parameters) => {
-        const txResources = parameters.filter((p) => p.name === 'tx-resource' && p.resource).map((p) => p.resource);
-        answersOrRefuses(() => (engine[method] as (r: unknown) => unknown).call(engine, { parameters, txResources }), TerminologyError);
-      }),
-      runs(300),
-    );
+  it.each(['lookup', 'validateCodeSystemCode', 'validateValueSetCode', 'expand', 'subsumes', 'translate'] as const)('%s answers or refuses with an OperationOutcome error, and writes nothing to the console', (method) => {
+    // the server's stdout holds its JSON log lines and nothing a client sent
+    const console$ = (['log', 'info', 'warn', 'error', 'debug'] as const).map((m) => jest.spyOn(console, m));
+    try {
+      fc.assert(
+        fc.property(fc.array(parameter, { maxLength: 8 }), (parameters) => {
+          const txResources = parameters.filter((p) => p.name === 'tx-resource' && p.resource).map((p) => p.resource);
+          answersOrRefuses(() => (engine[method] as (r: unknown) => unknown).call(engine, { parameters, txResources }), TerminologyError);
+        }),
+        runs(300),
+      );
+      for (const spy of console$) expect(spy).not.toHaveBeenCalled();
+    } finally {
+      for (const spy of console$) spy.mockRestore();
+    }
+  });
+
+  it.each(BUILT_IN_SYSTEMS)('%s: any code is looked up, validated and checked against a display, and nothing reaches the console', (system) => {
+    const console$ = (['log', 'info', 'warn', 'error', 'debug'] as const).map((m) => jest.spyOn(console, m));
+    try {
+      fc.assert(
+        fc.property(hostileText, fc.option(hostileText, { nil: undefined }), (code, display) => {
+          const parameters: ParametersParameter[] = [{ name: 'url', valueUri: system }, { name: 'code', valueCode: code }, ...(display === undefined ? [] : [{ name: 'display', valueString: display }])];
+          answersOrRefuses(() => engine.validateCodeSystemCode({ parameters, txResources: [] }), TerminologyError);
+          answersOrRefuses(() => engine.lookup({ parameters: [{ name: 'system', valueUri: system }, { name: 'code', valueCode: code }], txResources: [] }), TerminologyError);
+        }),
+        runs(300),
+      );
+      for (const spy of console$) expect(spy).not.toHaveBeenCalled();
+    } finally {
+      for (const spy of console$) spy.mockRestore();
+    }
   });
 
   describe('ICF qualifier syntax', () => {

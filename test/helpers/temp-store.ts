@@ -21,8 +21,8 @@ export function tempDir(prefix: string): string {
 }
 
 /** Opens (and migrates) the store at file, to be closed by removeTempStores if the test does not close it. */
-export function openTempDatabase(file: string, ...rest: Parameters<typeof openDatabase> extends [string, ...infer R] ? R : never): Db {
-  const db = openDatabase(file, ...rest);
+export function openTempDatabase(file: string, migrationsDir?: string, options?: { readonly?: boolean }): Db {
+  const db = openDatabase(file, migrationsDir, options);
   dbs.push(db);
   return db;
 }

@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import type { OperationOutcome } from 'fhir/r4';
 import { startTestServer } from '../helpers/server';
@@ -29,7 +28,6 @@ describe('rate limits', () => {
   });
   afterAll(async () => {
     await server?.close();
-    fs.rmSync(server.dir, { recursive: true, force: true });
   });
 
   const get = (p: string, key?: string, headers: Record<string, string> = {}) => fetch(server.url + p, { headers: { ...(key ? { Authorization: `Bearer ${key}` } : {}), ...headers } });
@@ -86,7 +84,6 @@ describe('response hardening (helmet)', () => {
   });
   afterAll(async () => {
     await server?.close();
-    fs.rmSync(server.dir, { recursive: true, force: true });
   });
 
   it('sends a CSP without inline script, nosniff, no framing and a referrer policy on pages and API', async () => {

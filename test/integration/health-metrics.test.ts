@@ -27,7 +27,6 @@ async function start(overrides: Record<string, unknown> = {}, logs?: ReturnType<
 async function stop(s: { server: Server; content: string } | undefined): Promise<void> {
   if (!s) return;
   await s.server.close();
-  fs.rmSync(s.server.dir, { recursive: true, force: true });
   fs.rmSync(s.content, { recursive: true, force: true });
 }
 

@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import type { CapabilityStatement, OperationOutcome } from 'fhir/r4';
@@ -68,7 +67,6 @@ describe('timeouts and requests refused below the routers', () => {
   });
   afterAll(async () => {
     await server.close();
-    fs.rmSync(server.dir, { recursive: true, force: true });
   });
   afterEach(async () => {
     // the server keeps serving
@@ -160,7 +158,7 @@ const API_PATHS = [
 /** Servers started in a describe block (small: no FHIR core, no worker threads), closed after it. */
 function serversOfBlock(): (overrides: Record<string, unknown>) => Promise<RunningServer> {
   const servers: (RunningServer & { dir: string })[] = [];
-  afterAll(() => Promise.all(servers.map((s) => s.close().then(() => fs.rmSync(s.dir, { recursive: true, force: true })))));
+  afterAll(() => Promise.all(servers.map((s) => s.close())));
   return async (overrides) => {
     const s = await startTestServer({ loadFhirCore: false, workers: 0, ...overrides });
     servers.push(s);

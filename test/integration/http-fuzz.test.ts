@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import v8 from 'node:v8';
 import vm from 'node:vm';
@@ -33,7 +32,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await server?.close();
-  fs.rmSync(server.dir, { recursive: true, force: true });
 });
 
 async function send(r: FuzzRequest): Promise<string | undefined> {

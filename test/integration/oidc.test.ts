@@ -184,7 +184,6 @@ describe('OIDC bearer tokens', () => {
       expect((await fetch(`${nested.url}/fhir/CodeSystem`, { headers: { Authorization: `Bearer ${await token({ exp: -10 })}` } })).status).toBe(401);
     } finally {
       await nested.close();
-      fs.rmSync(nested.dir, { recursive: true, force: true });
     }
   });
 
@@ -200,7 +199,6 @@ describe('OIDC bearer tokens', () => {
       expect((await jsonOf<OperationOutcome>(res)).resourceType).toBe('OperationOutcome');
     } finally {
       await orphan.close();
-      fs.rmSync(orphan.dir, { recursive: true, force: true });
     }
   });
   it('reads the discovery document once for requests that wait together, and not again for a while after it failed', async () => {
@@ -221,7 +219,6 @@ describe('OIDC bearer tokens', () => {
     } finally {
       await orphan.close();
       failing.close();
-      fs.rmSync(orphan.dir, { recursive: true, force: true });
     }
   });
 });

@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { Command } from 'commander';
@@ -61,7 +60,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await server?.close();
-  fs.rmSync(server.dir, { recursive: true, force: true });
 });
 
 /** The roles below each role: the one just below is "the wrong role" for a route. */

@@ -74,7 +74,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const s of started.reverse()) await s.close().catch(() => undefined);
-  for (const s of started) fs.rmSync(s.dir, { recursive: true, force: true });
 });
 
 describe('the primary publishes', () => {

@@ -37,7 +37,6 @@ export async function startKodverk(overrides: Record<string, unknown> = {}): Pro
     close: async () => {
       await Promise.all([kit.close(), anonymous.close()]);
       await server.close();
-      fs.rmSync(server.dir, { recursive: true, force: true });
       fs.rmSync(content, { recursive: true, force: true });
     },
   };

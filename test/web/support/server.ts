@@ -50,7 +50,6 @@ export async function startPageServer(): Promise<PageServer> {
     withKsiIcf: !why,
     close: async () => {
       await server.close();
-      fs.rmSync(server.dir, { recursive: true, force: true });
     },
   };
 }

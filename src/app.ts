@@ -21,6 +21,7 @@ import { apiKeyRoutes } from './http/api-key-routes';
 import { errorPage, notFound } from './web/router';
 import { outcomeForError, sendResource } from './http/fhir-answers';
 import { isApiPath, refuse } from './http/api-paths';
+import { NimValidation } from './nim/validation';
 
 /**
  * The composition root: builds the HTTP application from its parts. Only this module knows every
@@ -62,12 +63,14 @@ export function createApp(deps: ServerDeps): express.Express {
 
   // API keys over HTTP (/admin/api-keys)
   app.use(apiKeyRoutes(deps.authenticator.apiKeys, { maxBodyBytes: deps.config.maxBodyBytes, maxJsonDepth: deps.config.security.maxJsonDepth }));
+  // records, submissions and the `context` of $expand/$validate-code judged by the same releases
+  const validation = new NimValidation(deps.nim, deps.store);
   // the FHIR terminology API
-  app.use('/fhir', fhirRouter(deps, WEB_VIEWS));
+  app.use('/fhir', fhirRouter(deps, WEB_VIEWS, (context, day) => validation.bindingAt(context, day)));
   // NIM authoring and releases for vendors (/nim, /releases, /openapi.json)
   app.use(nimRoutes(deps, deps.nim));
   // records and submission files validated against NIM releases (/validate)
-  app.use(validateRoutes(deps, deps.nim));
+  app.use(validateRoutes(deps, validation));
   // the syndication feed followers and other terminology servers read (/syndication)
   app.use(syndicationRoutes(deps));
   // the pages for analysts (start, search, code systems, value sets, NIMs, diffs) at /

@@ -4,6 +4,7 @@ import type { TerminologyService } from '../terminology/service';
 import type { ResourceStore } from '../store/resource-store';
 import type { ClientCaches } from '../terminology/client-caches';
 import type { HeldResources } from '../terminology/held-resources';
+import type { BoundValueSet } from '../nim/validation/binding-context';
 
 export interface OperationContext {
   req: Request;
@@ -24,6 +25,8 @@ export interface OperationContext {
   clientCaches: ClientCaches;
   /** what the client cache the call names (X-Cache-Id) holds, for the engine beside what the call sent */
   heldResources?: HeldResources;
+  /** the value set a `context` (a NIM attribute) is bound to on a day; none: `context` is refused */
+  bindingAt?: (context: string, day: string) => BoundValueSet;
 }
 
 /**

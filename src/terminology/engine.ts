@@ -145,8 +145,9 @@ export class TerminologyEngine {
     if (given) return given;
     const url = str(req.parameters, 'url');
     if (!url && get(req.parameters, 'context')) {
-      // resolving a value set from where it is bound needs the profiles, which this server does not hold
-      throw TerminologyError.of({ severity: 'error', code: 'not-supported', txType: 'not-supported', text: "The parameter 'context' is not supported by this server: name the value set with 'url' or send it as 'valueSet'" }, 400);
+      // where a value set is bound (a NIM attribute) is resolved above the engine, by the FHIR
+      // operations $expand and $validate-code (binding-context.ts); not within a batch
+      throw TerminologyError.of({ severity: 'error', code: 'not-supported', txType: 'not-supported', text: "The parameter 'context' is resolved by $expand and $validate-code alone: here, name the value set with 'url' or send it as 'valueSet'" }, 400);
     }
     if (!url) throw TerminologyError.of({ severity: 'error', code: 'invalid', txType: 'invalid-data', text: missingText }, 400);
     // the value-set version rules apply to the value set a request names as to any reference

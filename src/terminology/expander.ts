@@ -159,6 +159,7 @@ export class ValueSetExpander {
   private echoParameters(vs: ValueSet, offset?: number, count?: number): void {
     if (this.nested) return;
     const p = this.params;
+    if (p.context) this.addParam({ name: 'context', valueUri: p.context });
     if (this.textFilter) this.addParam({ name: 'filter', valueString: this.params.filter!.toLowerCase() });
     const lang = p.displayLanguage ?? p.httpLanguage;
     if (lang && !lang.isEmpty()) this.addParam({ name: 'displayLanguage', valueCode: lang.asParameter() });

@@ -87,6 +87,8 @@ export class TxParameters {
    * published on or before it (context.ts).
    */
   asOf?: string;
+  /** `context` ($expand, $validate-code): where the value set is bound, which named it; an expansion records it */
+  context?: string;
   /** $validate-code: is an abstract (not selectable) code acceptable? */
   abstractOk = true;
   /** $validate-code valueSetMode NO_MEMBERSHIP_CHECK: each code is judged by its code system alone */
@@ -169,6 +171,10 @@ export class TxParameters {
       case 'property':
       case 'useSupplement':
         if (typeof v === 'string') this.addListed(name, v);
+        return;
+      case 'context':
+        // only as the request gives it: a value set cannot say where it is bound
+        if (typeof v === 'string' && overwrite) this.context = v;
         return;
       case 'filter':
         if (typeof v === 'string') {

@@ -214,3 +214,70 @@ describe('the vendor contract', () => {
     expect(spec.paths['/validate/submission'].post.parameters[0].name).toBe('release');
   });
 });
+
+// FHIR R4's `context` of $expand and $validate-code: "[Structure Definition URL]#[name or path
+// into structure definition]". For a NIM attribute the value set is the one the release in force
+// on the day binds it to, so a vendor's client and /validate/record give the same answer.
+describe('the context of $expand and $validate-code: a NIM attribute', () => {
+  const BESLUT = 'https://kodverk.se/fhir/StructureDefinition/nim-myndighetsbeslut';
+  const UTFALL = 'https://kodverk.se/fhir/CodeSystem/beslut-utfall';
+  const operation = (op: string, query: Record<string, string>) => send('GET', `fhir/ValueSet/$${op}?${new URLSearchParams(query)}`);
+  const expand = (context: string, query: Record<string, string> = {}) => operation('expand', { context, ...query });
+  const codes = (a: Answer) => a.json.expansion.contains.map((c: any) => c.code).sort();
+  const today = new Date().toISOString().slice(0, 10);
+
+  it('expands the value set the release in force on the day binds, as /validate/record judges it', async () => {
+    const in2026 = await expand(`${BESLUT}#utfall`, { date: '2026-08-01' });
+    const in2027 = await expand(`${BESLUT}#utfall`, { date: '2027-08-01T12:00:00+02:00' });
+    expect([in2026.status, in2027.status]).toEqual([200, 200]);
+    // 1.1.0 (in force 2026-07-01) bound the floating binding to the version before 'avvisad'; 1.2.0 to 2027.1
+    expect(in2027.json).toMatchObject({ url: 'https://kodverk.se/fhir/ValueSet/beslut-utfall', version: '2027.1' });
+    expect(in2026.json.version).not.toBe('2027.1');
+    expect(codes(in2026)).not.toContain('avvisad');
+    expect(codes(in2027)).toEqual([...codes(in2026), 'avvisad'].sort());
+    // the expansion records where its value set was named, among the parameters that controlled it
+    expect(in2026.json.expansion.parameter).toContainEqual({ name: 'context', valueUri: `${BESLUT}#utfall` });
+    // it is the value set of that version, named by url: the same expansion apart from the echo
+    const byUrl = await operation('expand', { url: 'https://kodverk.se/fhir/ValueSet/beslut-utfall', valueSetVersion: in2026.json.version });
+    expect(byUrl.json.expansion.contains).toEqual(in2026.json.expansion.contains);
+    // without a date: the release in force today
+    expect((await expand(`${BESLUT}#utfall`)).json.expansion.contains).toEqual((await expand(`${BESLUT}#utfall`, { date: today })).json.expansion.contains);
+  });
+
+  it('validates a code against it: avvisad is refused in 2026 and taken in 2027, as for a record', async () => {
+    const validate = (date: string) => operation('validate-code', { context: `${BESLUT}#Myndighetsbeslut.utfall`, system: UTFALL, code: 'avvisad', date });
+    const [in2026, in2027] = [await validate('2026-08-01'), await validate('2027-08-01')];
+    const result = (a: Answer) => a.json.parameter.find((p: any) => p.name === 'result').valueBoolean;
+    expect([in2026.status, result(in2026), in2027.status, result(in2027)]).toEqual([200, false, 200, true]);
+    const asRecord = await record({ nim: BESLUT, record: { datum: '2026-08-01', utfall: 'avvisad', lagrum: ['SoL2025-12:1'] } });
+    expect(asRecord.json.issue.some((i: any) => i.severity === 'error' && i.expression?.[0] === 'Myndighetsbeslut.utfall')).toBe(true);
+  });
+
+  it('names the attribute by its id, its path or its Swedish name', async () => {
+    const names = ['utfall', 'Myndighetsbeslut.utfall', 'Utfall'];
+    const answers = await Promise.all(names.map((n) => expand(`${BESLUT}#${n}`, { date: '2026-08-01' })));
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200]);
+    for (const a of answers) expect(a.json.expansion.contains).toEqual(answers[0].json.expansion.contains);
+  });
+
+  it('refuses what names no binding in force, saying why (422 not-found), and a malformed context (400)', async () => {
+    const refused = async (context: string, query: Record<string, string> = {}) => {
+      const a = await expand(context, query);
+      return [a.status, a.json.resourceType, a.json.issue[0].code, txType(a.json.issue[0]), a.json.issue[0].expression, a.json.issue[0].details.text];
+    };
+    const notFound = (text: RegExp) => [422, 'OperationOutcome', 'not-found', 'not-found', ['context'], expect.stringMatching(text)];
+    const invalid = (text: RegExp) => [400, 'OperationOutcome', 'invalid', 'invalid-data', ['context'], expect.stringMatching(text)];
+    expect(await refused(`${BESLUT}#utfall`, { date: '2025-11-30' })).toEqual(notFound(/No adopted release is in force on 2025-11-30/));
+    expect(await refused(`${BESLUT}#utfall`, { date: '2026-06-30' })).toEqual(notFound(/Release 1.0.0, in force on 2026-06-30, does not hold NIM/));
+    expect(await refused(`${BESLUT}#datum`, { date: '2026-08-01' })).toEqual(notFound(/Myndighetsbeslut.datum .* has no terminology binding: its datatype is date/));
+    expect(await refused(`${BESLUT}#Datum för beslut`, { date: '2026-08-01' })).toEqual(notFound(/Myndighetsbeslut.datum .* has no terminology binding/));
+    expect(await refused(`${BESLUT}#inget`, { date: '2026-08-01' })).toEqual(notFound(/'inget' is not an attribute of NIM Myndighetsbeslut 1.0.0 \(release 1.1.0\)/));
+    expect(await refused('https://kodverk.se/fhir/StructureDefinition/nim-inget#typ')).toEqual(notFound(/No NIM/));
+    expect(await refused('http://hl7.org/fhir/StructureDefinition/Patient#Patient.gender')).toEqual(notFound(/bindings of NIM attributes/));
+    expect(await refused(BESLUT)).toEqual(invalid(/\[StructureDefinition URL\]#\[attribute\]/));
+    expect(await refused(`${BESLUT}|1.0.0#utfall`)).toEqual(invalid(/without a version/));
+    expect(await refused(`${BESLUT}#utfall`, { date: '2026-08' })).toEqual(invalid(/a full date/));
+    expect(await refused(`${BESLUT}#utfall`, { url: 'https://kodverk.se/fhir/ValueSet/beslut-utfall' })).toEqual(invalid(/Name the value set once/));
+    expect(await refused(`${BESLUT}#utfall`, { valueSetVersion: '2027.1' })).toEqual(invalid(/valueSetVersion/));
+  });
+});

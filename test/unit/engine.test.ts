@@ -163,7 +163,7 @@ describe.each([
     ).toThrow(TerminologyError);
   });
 
-  it("refuses 'context' (a value set named by where it is bound) as not supported, and no value set at all as invalid", () => {
+  it("refuses 'context' alone (the HTTP layer resolves it: binding-context.ts) as not resolved, and no value set at all as invalid", () => {
     const refusal = (parameters: ParametersParameter[]) => {
       try {
         engine.expand(req(parameters));

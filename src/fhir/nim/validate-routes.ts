@@ -4,7 +4,6 @@ import type { ServerDeps } from '../../http/dependencies';
 import { jsonBody } from '../../http/json-body';
 import { JSON_TYPES, outcomeForError, sendResource } from '../../http/fhir-answers';
 import { outcomeOf } from '../../terminology/issues';
-import type { Nim } from '../../nim';
 import { NimValidation, badRequest } from '../../nim/validation';
 import { SubmissionFormat, SubmissionFormatError } from '../../nim/validation/submission-reader';
 import { SubmissionValidator } from '../../nim/validation/submission-validator';
@@ -45,9 +44,8 @@ async function* limited(req: Request, maxBytes: number): AsyncGenerator<Buffer> 
   }
 }
 
-export function validateRoutes(deps: Pick<ServerDeps, 'config' | 'logger' | 'store'>, nim: Nim): express.Router {
+export function validateRoutes(deps: Pick<ServerDeps, 'config' | 'logger'>, validation: NimValidation): express.Router {
   const router = express.Router();
-  const validation = new NimValidation(nim, deps.store);
   const submissions = new SubmissionValidator(validation);
   const json = jsonBody({ limit: deps.config.maxBodyBytes, maxDepth: deps.config.security.maxJsonDepth, type: JSON_TYPES });
 

@@ -33,8 +33,8 @@ export function instanceResource(ctx: OperationContext, resourceType: string): a
  * its result as JSON text, serialised in the worker thread that made it; `parameters`: the result
  * is a list of parameters, answered as a Parameters resource.
  */
-export async function engineAnswer(ctx: OperationContext, method: EngineMethod, instanceType: string, parameters: boolean): Promise<JsonText> {
-  const { json, tag } = await ctx.terminology.callJson(method, operationRequest(ctx), instanceResource(ctx, instanceType));
+export async function engineAnswer(ctx: OperationContext, method: EngineMethod, instanceType: string, parameters: boolean, request = operationRequest(ctx)): Promise<JsonText> {
+  const { json, tag } = await ctx.terminology.callJson(method, request, instanceResource(ctx, instanceType));
   // a parameter list's tag stands for its Parameters resource too (the wrapper is always the same)
   return new JsonText(parameters ? `{"resourceType":"Parameters","parameter":${json}}` : json, tag);
 }

@@ -1,5 +1,6 @@
 import type { OperationDefinition } from '../operation';
 import { SHARED_PARAMETERS, engineAnswer } from './common';
+import { contextRequest } from './binding-context';
 
 /** ValueSet/$expand (type and instance level). */
 export const expandOperation: OperationDefinition = {
@@ -28,11 +29,11 @@ export const expandOperation: OperationDefinition = {
     { name: 'property', type: 'string', max: '*' },
     // the definitions as they were on a day (context.ts)
     { name: 'date', type: 'dateTime' },
-    // declared so that it is refused as not supported, not taken as no value set (engine.ts)
+    // the value set by where it is bound: a NIM attribute (binding-context.ts)
     { name: 'context', type: 'uri' },
     ...SHARED_PARAMETERS,
   ],
   async handle(ctx) {
-    return engineAnswer(ctx, 'expand', 'ValueSet', false);
+    return engineAnswer(ctx, 'expand', 'ValueSet', false, contextRequest(ctx));
   },
 };

@@ -1,6 +1,7 @@
 import type { OperationDefinition } from '../operation';
 import type { OperationParameterDefinition } from '../parameters';
 import { SHARED_PARAMETERS, engineAnswer } from './common';
+import { contextRequest } from './binding-context';
 
 const common: OperationParameterDefinition[] = [
   { name: 'code', type: 'code' },
@@ -30,6 +31,8 @@ export const valueSetValidateCodeOperation: OperationDefinition = {
     { name: 'url', type: 'uri' },
     { name: 'valueSet', type: 'ValueSet' },
     { name: 'valueSetVersion', type: 'string' },
+    // the value set by where it is bound: a NIM attribute (binding-context.ts)
+    { name: 'context', type: 'uri' },
     { name: 'system', type: 'uri' },
     { name: 'systemVersion', type: 'string' },
     // the STU3 name of systemVersion (engine.rawCodedValue)
@@ -38,7 +41,7 @@ export const valueSetValidateCodeOperation: OperationDefinition = {
     ...common,
   ],
   async handle(ctx) {
-    return engineAnswer(ctx, 'validateValueSetCode', 'ValueSet', true);
+    return engineAnswer(ctx, 'validateValueSetCode', 'ValueSet', true, contextRequest(ctx));
   },
 };
 

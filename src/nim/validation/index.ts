@@ -13,6 +13,7 @@ import { RawValue, RecordValidator } from './record-validator';
 import { IndexedAttribute, IndexedNim, ReleaseIndex, ReleaseIndexCache } from './release-index';
 import { EVENT_DATE_ATTRIBUTE, ReleaseSelector } from './release-selector';
 import { fullDate } from './values';
+import { BoundValueSet, contextNotFound, parseBindingContext } from './binding-context';
 
 /**
  * NimValidation: validates records (and, through SubmissionValidator, submission files) against
@@ -137,5 +138,22 @@ export class NimValidation {
     const inForceText = release.effectiveFrom ? `, in force ${release.effectiveFrom}${release.effectiveTo ? ` – ${release.effectiveTo}` : ''}` : '';
     issues.unshift(issue('release-used', 'information', `Validated against NIM ${model.title} ${model.version} in release ${release.version} (${release.status}${inForceText})`, { release: release.version }));
     return issues;
+  }
+
+  /**
+   * The value set the release in force on a day binds a NIM attribute to, from a FHIR `context`
+   * ([StructureDefinition URL]#[attribute]): what $expand and $validate-code use for it.
+   */
+  bindingAt(context: string, day: string): BoundValueSet {
+    const { nim, name, attribute } = parseBindingContext(context);
+    if (this.nim.store.versionsOf(name).length === 0) throw contextNotFound(/^[a-z][a-z0-9-]{0,63}$/.test(name) ? `No NIM ${nim}` : 'No such NIM');
+    const release = this.selector().inForce(day);
+    if (!release) throw contextNotFound(`No adopted release is in force on ${day}, so no binding of ${nim} is in force that day (date names another day)`);
+    const model = release.nims.get(name);
+    if (!model) throw contextNotFound(`Release ${release.version}, in force on ${day}, does not hold NIM ${nim}`);
+    const a = attributeForKey(model, attribute);
+    if (!a) throw contextNotFound(`${quotable(attribute) ? `'${attribute}'` : 'The attribute named'} is not an attribute of NIM ${model.title} ${model.version} (release ${release.version})`);
+    if (!a.binding) throw contextNotFound(`${a.element} (NIM ${model.title} ${model.version}, release ${release.version}) has no terminology binding: its datatype is ${a.type}`);
+    return { url: a.binding.vs.url, version: a.binding.vs.version, element: a.element, release: release.version, nimVersion: model.version };
   }
 }

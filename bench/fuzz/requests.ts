@@ -65,12 +65,12 @@ const ROUTES: fc.Arbitrary<string>[] = [
 const QUERY_NAMES = [
   'url', 'system', 'code', 'version', 'coding', 'display', 'property', 'designation', 'count', 'offset', 'filter', 'activeOnly', 'displayLanguage', 'valueSet', 'system-version',
   '_count', '_offset', '_summary', '_format', 'name', 'name:contains', 'title:exact', 'identifier', 'status', 'kind', 'q', 'kod', 'till', 'tillbaka', 'typ', 'release', 'date', 'from', 'to',
-  'shortDisplayLimit', 'newVersion', 'mode', 'codeA', 'codeB', 'thisUrl', 'otherUrl', 'agent', 'entity', 'type', 'outcome',
+  'shortDisplayLimit', 'newVersion', 'mode', 'codeA', 'codeB', 'thisUrl', 'otherUrl', 'agent', 'entity', 'type', 'outcome', 'context',
   // names of Object.prototype members: a lookup table that is a plain object finds them
   'constructor', 'valueOf', 'hasOwnProperty', '__defineGetter__', '__proto__',
 ];
 const queryValue = fc.oneof(
-  { weight: 3, arbitrary: pick('http://hl7.org/fhir/administrative-gender', 'female', 'red', 'true', 'false', '0', '10', '-1', '99999999999', '2026-01-01', 'ge2026-01-01', 'sv', 'en', '*', '1.0.0', 'https://kodverk.se/fhir/CodeSystem/ksi|2025') },
+  { weight: 3, arbitrary: pick('http://hl7.org/fhir/administrative-gender', 'female', 'red', 'true', 'false', '0', '10', '-1', '99999999999', '2026-01-01', 'ge2026-01-01', 'sv', 'en', '*', '1.0.0', 'https://kodverk.se/fhir/CodeSystem/ksi|2025', 'https://kodverk.se/fhir/StructureDefinition/nim-brukare%23Brukare.kon', 'https://kodverk.se/fhir/StructureDefinition/nim-brukare%23') },
   { weight: 2, arbitrary: hostileText.map((t) => encodeURIComponent(t)) },
   { weight: 1, arbitrary: pick('%E0%A4%A', '%', '%%', '%FF%FE', '&&&', '==', 'a[b]=c') },
 );
@@ -84,10 +84,10 @@ const query = fc.oneof(
 const parameter: fc.Arbitrary<unknown> = fc.letrec<{ p: unknown }>((tie) => ({
   p: fc.record(
     {
-      name: fc.oneof(pick('url', 'system', 'code', 'version', 'coding', 'display', 'property', 'valueSet', 'count', 'tx-resource', 'validation', 'codeA', 'codeB', 'constructor', 'valueOf'), hostileText),
+      name: fc.oneof(pick('url', 'system', 'code', 'version', 'coding', 'display', 'property', 'valueSet', 'count', 'tx-resource', 'validation', 'codeA', 'codeB', 'context', 'constructor', 'valueOf'), hostileText),
       valueString: hostileText,
       valueCode: pick('female', 'red', '', 'b1300.2'),
-      valueUri: pick('http://hl7.org/fhir/administrative-gender', 'http://example.org/none', ''),
+      valueUri: pick('http://hl7.org/fhir/administrative-gender', 'http://example.org/none', '', 'https://kodverk.se/fhir/StructureDefinition/nim-brukare#kon'),
       valueBoolean: fc.boolean(),
       valueInteger: fc.integer(),
       valueCoding: fc.record({ system: pick('http://hl7.org/fhir/administrative-gender', 'x'), code: pick('female', '') }, { requiredKeys: [] }),

@@ -11,6 +11,8 @@
  *   EX05  $expand of an intensional value set with two filters (is-a and an attribute), count=10
  *   EXS   $expand of a 500-concept value set with a text filter, count=10
  *   SS01  CodeSystem/$subsumes
+ *   NX01  $expand by context (the seed's NIM attribute Brukare.kon: the release in force decides)
+ *   NX02  $expand of the same value set by url (what NX01 costs on top of it)
  * For each: requests/s, p50/p99 latency, errors, the server's highest RSS, and req/s as a fraction
  * of the ceiling; the server's RSS idle before, at its highest, and after the load.
  * With --peer <FHIR base> the same requests go to another server too (it must hold the same
@@ -51,6 +53,8 @@ const SCT = 'http://snomed.info/sct';
 const SMALL_CS = 'https://kodverk.se/fhir/CodeSystem/bench-small';
 const SMALL_VS = 'https://kodverk.se/fhir/ValueSet/bench-small';
 const TWO_FILTERS_VS = 'https://kodverk.se/fhir/ValueSet/bench-two-filters-';
+const NIM_BRUKARE = 'https://kodverk.se/fhir/StructureDefinition/nim-brukare';
+const JURIDISKT_KON = 'https://kodverk.se/fhir/ValueSet/juridiskt-kon';
 
 interface Pools {
   concepts: string[];
@@ -159,6 +163,9 @@ function scenarios(pools: Pools, smallFilters: string[], twoFilterUrls: string[]
     { id: 'EX05', what: '$expand is-a + attribute filters, count=10', paths: twoFilterUrls.map((u) => `/ValueSet/$expand?url=${q(u)}&count=10`) },
     { id: 'EXS', what: '$expand 500-concept value set, text filter, count=10', paths: smallFilters.map((f) => `/ValueSet/$expand?url=${q(SMALL_VS)}&filter=${q(f)}&count=10`) },
     { id: 'SS01', what: 'CodeSystem/$subsumes', paths: pools.subsumes.map((s) => `/CodeSystem/$subsumes?system=${q(SCT)}&codeA=${s.codeA}&codeB=${s.codeB}`) },
+    // the seed's NIM Brukare: its kön by where it is bound (the release in force decides), then the same value set by url
+    { id: 'NX01', what: '$expand by context (NIM attribute)', paths: [`/ValueSet/$expand?context=${q(`${NIM_BRUKARE}#Brukare.kon`)}`] },
+    { id: 'NX02', what: '$expand of the same value set by url', paths: [`/ValueSet/$expand?url=${q(JURIDISKT_KON)}`] },
   ];
 }
 

@@ -1,3 +1,4 @@
+import type { Statement } from 'better-sqlite3';
 import type { Db } from './database';
 import { LOCAL, Origin } from './resource-origin';
 
@@ -276,6 +277,22 @@ export class NimStore {
   eventDetail(eventPk: number): unknown {
     const r = this.db.prepare('SELECT detail FROM nim_release_event WHERE pk = ?').get(eventPk) as { detail: string | null } | undefined;
     return r?.detail ? JSON.parse(r.detail) : undefined;
+  }
+
+  private adoptedKeyStatement?: Statement;
+
+  /**
+   * What decides which release is in force on a day, as one text: each adopted (or repealed)
+   * release's key, lifecycle, effective period and content. Equal texts, equal answers; asked on
+   * every validation and `context`, so its statement is kept rather than compiled each time.
+   */
+  adoptedReleasesKey(): string {
+    this.adoptedKeyStatement ??= this.db.prepare(
+      `SELECT coalesce(group_concat(k, ','), '') AS k FROM (
+         SELECT pk || ' ' || status || ' ' || coalesce(effective_from, '') || ' ' || coalesce(effective_to, '') || ' ' || coalesce(content_hash, '') AS k
+         FROM nim_release WHERE status IN ('faststalld', 'upphavd') ORDER BY pk)`,
+    );
+    return (this.adoptedKeyStatement.get() as { k: string }).k;
   }
 
   /** Lifecycle events, newest first (of one release when releasePk is given). */

@@ -4,7 +4,10 @@ import type { ValidationIssue } from '../../src/nim/validation/issues';
 import { CodeChecker } from '../../src/nim/validation/code-checker';
 import { IndexedValueSet, memberKey } from '../../src/nim/validation/release-index';
 import { ICF_URL } from '../../src/terminology/providers/icf';
-import { FixtureStore, adoptReleases, codeSystem, fixtureStore } from './nim-validation-fixture';
+import { FixtureStore, OVERRIDE, adoptReleases, codeSystem, fixtureStore } from './nim-validation-fixture';
+import { openDatabase } from '../../src/store/database';
+import { ResourceStore } from '../../src/store/resource-store';
+import { openNim } from '../../src/nim';
 import { refusal } from '../helpers/refusal';
 
 /**
@@ -279,6 +282,28 @@ describe('ICF codes with qualifiers', () => {
       expect(checker.check(vs, { system: ICF_URL, code: 'd4500.7' })).toMatchObject({ kind: 'outside', known: 'no' });
       expect(checker.check(vs, { system: ICF_URL, code: 'd450.2' })).toMatchObject({ kind: 'outside', known: 'yes' });
     } finally {
+      own.close();
+    }
+  });
+});
+
+describe('the release in force, kept between calls', () => {
+  it('follows an adoption at once, also one written by another process to the same store', () => {
+    const own = fixtureStore();
+    const other = openDatabase(own.file);
+    try {
+      const kept = new NimValidation(own.nim, own.store);
+      const utfall = () => kept.bindingAt(`${NIM('myndighetsbeslut')}#utfall`, '2026-08-01');
+      // 1.0.0 (in force since 2025-12-01) does not hold Myndighetsbeslut: the answer is remembered
+      const notHeld = { httpStatus: 422, issues: [expect.objectContaining({ text: expect.stringMatching(/Release 1.0.0, in force on 2026-08-01, does not hold/) })] };
+      expect(refusal(utfall)).toMatchObject(notHeld);
+      expect(refusal(utfall)).toMatchObject(notHeld);
+      // another process adopts 1.1.0 from 2026-07-01
+      openNim(other, new ResourceStore(other)).releases.transition('1.1.0', 'faststalld', { effectiveFrom: '2026-07-01', overrideLeadTime: OVERRIDE });
+      expect(utfall()).toMatchObject({ url: `${KV}/ValueSet/beslut-utfall`, release: '1.1.0', element: 'Myndighetsbeslut.utfall' });
+      expect(kept.validateRecord({ nim: NIM('myndighetsbeslut'), record: { datum: '2026-08-01', utfall: 'beviljad', lagrum: 'SoL2025-12:1' } })[0]).toMatchObject({ release: '1.1.0' });
+    } finally {
+      other.close();
       own.close();
     }
   });

@@ -75,9 +75,9 @@ export class NimValidation {
   private inForce = { token: '', byDate: new Map<string, ReleaseIndex | null>() };
 
   selector(): ReleaseSelector {
-    // adoption, repeal, påseende and import each record a lifecycle event, so the newest event
-    // tells whether what is in force may have changed (here or in another process)
-    const token = String(this.nim.store.events(1)[0]?.pk ?? 0);
+    // what is in force follows from the adopted releases alone: while they are as they were
+    // (here and in any other process writing the store), so are the answers
+    const token = this.nim.store.adoptedReleasesKey();
     if (token !== this.inForce.token || this.inForce.byDate.size > 10_000) this.inForce = { token, byDate: new Map() };
     return new ReleaseSelector(this.nim, this.indexes, this.inForce.byDate);
   }
@@ -146,11 +146,20 @@ export class NimValidation {
    */
   bindingAt(context: string, day: string): BoundValueSet {
     const { nim, name, attribute } = parseBindingContext(context);
-    if (this.nim.store.versionsOf(name).length === 0) throw contextNotFound(/^[a-z][a-z0-9-]{0,63}$/.test(name) ? `No NIM ${nim}` : 'No such NIM');
+    // the store is read only on the way to a refusal: a resolved context is two map lookups
+    const known = () => {
+      if (this.nim.store.versionsOf(name).length === 0) throw contextNotFound(/^[a-z][a-z0-9-]{0,63}$/.test(name) ? `No NIM ${nim}` : 'No such NIM');
+    };
     const release = this.selector().inForce(day);
-    if (!release) throw contextNotFound(`No adopted release is in force on ${day}, so no binding of ${nim} is in force that day (date names another day)`);
+    if (!release) {
+      known();
+      throw contextNotFound(`No adopted release is in force on ${day}, so no binding of ${nim} is in force that day (date names another day)`);
+    }
     const model = release.nims.get(name);
-    if (!model) throw contextNotFound(`Release ${release.version}, in force on ${day}, does not hold NIM ${nim}`);
+    if (!model) {
+      known();
+      throw contextNotFound(`Release ${release.version}, in force on ${day}, does not hold NIM ${nim}`);
+    }
     const a = attributeForKey(model, attribute);
     if (!a) throw contextNotFound(`${quotable(attribute) ? `'${attribute}'` : 'The attribute named'} is not an attribute of NIM ${model.title} ${model.version} (release ${release.version})`);
     if (!a.binding) throw contextNotFound(`${a.element} (NIM ${model.title} ${model.version}, release ${release.version}) has no terminology binding: its datatype is ${a.type}`);

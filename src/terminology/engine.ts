@@ -146,8 +146,8 @@ export class TerminologyEngine {
     const url = str(req.parameters, 'url');
     if (!url && get(req.parameters, 'context')) {
       // where a value set is bound (a NIM attribute) is resolved above the engine, by the FHIR
-      // operations $expand and $validate-code (binding-context.ts); not within a batch
-      throw TerminologyError.of({ severity: 'error', code: 'not-supported', txType: 'not-supported', text: "The parameter 'context' is resolved by $expand and $validate-code alone: here, name the value set with 'url' or send it as 'valueSet'" }, 400);
+      // operations (binding-context.ts): a call that reaches here with it alone had no resolver
+      throw TerminologyError.of({ severity: 'error', code: 'not-supported', txType: 'not-supported', text: "The parameter 'context' could not be resolved here: name the value set with 'url' or send it as 'valueSet'" }, 400);
     }
     if (!url) throw TerminologyError.of({ severity: 'error', code: 'invalid', txType: 'invalid-data', text: missingText }, 400);
     // the value-set version rules apply to the value set a request names as to any reference

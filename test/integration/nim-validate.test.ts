@@ -253,6 +253,28 @@ describe('the context of $expand and $validate-code: a NIM attribute', () => {
     expect(asRecord.json.issue.some((i: any) => i.severity === 'error' && i.expression?.[0] === 'Myndighetsbeslut.utfall')).toBe(true);
   });
 
+  it('names the value set of each validation of a $batch-validate-code, a refused one answered in its place', async () => {
+    const coding = (code: string) => ({ name: 'coding', valueCoding: { system: UTFALL, code } });
+    const validation = (...parameter: object[]) => ({ name: 'validation', resource: { resourceType: 'Parameters', parameter } });
+    const body = {
+      resourceType: 'Parameters',
+      parameter: [
+        // beside the validations: every one that names no value set of its own
+        { name: 'context', valueUri: `${BESLUT}#utfall` },
+        { name: 'date', valueDateTime: '2027-08-01' },
+        validation(coding('avvisad')),
+        validation({ name: 'context', valueUri: `${BESLUT}#utfall` }, { name: 'date', valueDate: '2026-08-01' }, coding('avvisad')),
+        validation({ name: 'context', valueUri: `${BESLUT}#inget` }, coding('avvisad')),
+        validation({ name: 'url', valueUri: 'https://kodverk.se/fhir/ValueSet/beslut-utfall' }, coding('avvisad')),
+      ],
+    };
+    const a = await send('POST', 'fhir/ValueSet/$batch-validate-code', JSON.stringify(body), { 'Content-Type': 'application/fhir+json' });
+    expect(a.status).toBe(200);
+    const answers = a.json.parameter.map((p: any) => (p.resource.resourceType === 'OperationOutcome' ? p.resource.issue[0].details.text : p.resource.parameter.find((x: any) => x.name === 'result').valueBoolean));
+    // its own url names the latest version (2027.1), never the one the shared context's release bound
+    expect(answers).toEqual([true, false, expect.stringMatching(/'inget' is not an attribute of NIM Myndighetsbeslut/), true]);
+  });
+
   it('names the attribute by its id, its path or its Swedish name', async () => {
     const names = ['utfall', 'Myndighetsbeslut.utfall', 'Utfall'];
     const answers = await Promise.all(names.map((n) => expand(`${BESLUT}#${n}`, { date: '2026-08-01' })));

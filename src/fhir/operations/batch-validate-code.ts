@@ -1,5 +1,6 @@
 import type { OperationDefinition } from '../operation';
 import { SHARED_PARAMETERS, engineAnswer } from './common';
+import { batchContextRequest, withRefusals } from './binding-context';
 
 /** ValueSet/$batch-validate-code: many $validate-code calls in one request. */
 export const batchValidateCodeOperation: OperationDefinition = {
@@ -13,10 +14,15 @@ export const batchValidateCodeOperation: OperationDefinition = {
     { name: 'url', type: 'uri' },
     { name: 'valueSet', type: 'ValueSet' },
     { name: 'valueSetVersion', type: 'string' },
+    // the value set by where it is bound: a NIM attribute (binding-context.ts)
+    { name: 'context', type: 'uri' },
     { name: 'validation', type: 'Parameters', max: '*' },
     ...SHARED_PARAMETERS,
   ],
   async handle(ctx) {
-    return engineAnswer(ctx, 'batchValidate', 'ValueSet', true);
+    const { request, refusals } = batchContextRequest(ctx);
+    const answer = await engineAnswer(ctx, 'batchValidate', 'ValueSet', true, request);
+    if (refusals.size === 0) return answer;
+    return { resourceType: 'Parameters', parameter: withRefusals(JSON.parse(answer.text).parameter ?? [], refusals) };
   },
 };

@@ -4,7 +4,7 @@ import type { TerminologyService } from '../terminology/service';
 import type { ResourceStore } from '../store/resource-store';
 import type { ClientCaches } from '../terminology/client-caches';
 import type { HeldResources } from '../terminology/held-resources';
-import type { BoundValueSet } from '../nim/validation/binding-context';
+import type { BindingAt } from '../nim/validation/binding-context';
 
 export interface OperationContext {
   req: Request;
@@ -26,7 +26,7 @@ export interface OperationContext {
   /** what the client cache the call names (X-Cache-Id) holds, for the engine beside what the call sent */
   heldResources?: HeldResources;
   /** the value set a `context` (a NIM attribute) is bound to on a day; none: `context` is refused */
-  bindingAt?: (context: string, day: string) => BoundValueSet;
+  bindingAt?: BindingAt;
 }
 
 /**

@@ -18,14 +18,14 @@ import { tooManyParameters } from '../http/limits';
 import { jsonBody } from '../http/json-body';
 import { auditEventRoutes } from './audit-events';
 import { WebViews, webViewsFor } from './web-source';
-import type { BoundValueSet } from '../nim/validation/binding-context';
+import type { BindingAt } from '../nim/validation/binding-context';
 
 /**
  * The FHIR API (mounted at /fhir): metadata, operations, StructureDefinitions and the terminology
  * resources. `webViews`: where the pages show a stored resource (named in web-source);
  * `bindingAt`: the value set a NIM attribute is bound to (the `context` of $expand, $validate-code).
  */
-export function fhirRouter(deps: ServerDeps, webViews?: WebViews, bindingAt?: (context: string, day: string) => BoundValueSet): express.Router {
+export function fhirRouter(deps: ServerDeps, webViews?: WebViews, bindingAt?: BindingAt): express.Router {
   const fhir = express.Router();
   // JSON only: a request for XML (or anything else) is answered 406 before anything is read
   fhir.use(negotiateFormat);

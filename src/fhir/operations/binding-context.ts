@@ -2,7 +2,7 @@ import type { OperationOutcome, ParametersParameter } from 'fhir/r4';
 import type { OperationContext } from '../operation';
 import type { OperationRequest } from '../../terminology/engine';
 import { TerminologyError, outcomeOf } from '../../terminology/issues';
-import type { BoundValueSet } from '../../nim/validation/binding-context';
+import { BindingAt, contextInvalid as refused } from '../../nim/validation/binding-context';
 import { operationRequest } from './common';
 
 /**
@@ -12,12 +12,6 @@ import { operationRequest } from './common';
  * else today. `context` stays among the parameters, so an expansion records it with the others
  * that controlled it.
  */
-
-type BindingAt = (context: string, day: string) => BoundValueSet;
-
-function refused(text: string): TerminologyError {
-  return TerminologyError.of({ severity: 'error', code: 'invalid', txType: 'invalid-data', text, expression: ['context'] }, 400);
-}
 
 const named = (entries: ParametersParameter[], name: string) => entries.some((e) => e.name === name);
 

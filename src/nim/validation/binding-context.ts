@@ -20,11 +20,15 @@ export interface BoundValueSet {
   nimVersion: string;
 }
 
+/** Where the HTTP layer finds the value set a context names on a day (NimValidation.bindingAt). */
+export type BindingAt = (context: string, day: string) => BoundValueSet;
+
 /** A context whose NIM, release or attribute is not found: 422, as for a value set not found. */
 export function contextNotFound(text: string): TerminologyError {
   return TerminologyError.of({ severity: 'error', code: 'not-found', txType: 'not-found', text, expression: ['context'] }, 422);
 }
 
+/** A context (or its date) that cannot be read, or one beside another name of the value set: 400. */
 export function contextInvalid(text: string): TerminologyError {
   return TerminologyError.of({ severity: 'error', code: 'invalid', txType: 'invalid-data', text, expression: ['context'] }, 400);
 }

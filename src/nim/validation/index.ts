@@ -153,7 +153,7 @@ export class NimValidation {
     const release = this.selector().inForce(day);
     if (!release) {
       known();
-      throw contextNotFound(`No adopted release is in force on ${day}, so no binding of ${nim} is in force that day (date names another day)`);
+      throw contextNotFound(`No adopted release is in force on ${day}, so no binding of ${nim} is in force that day (the date parameter names another day)`);
     }
     const model = release.nims.get(name);
     if (!model) {

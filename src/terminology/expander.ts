@@ -143,7 +143,7 @@ export class ValueSetExpander {
         }
         this.handleCompose(vs, chain, offset, count);
       } else if (vs.expansion) {
-        for (const c of flattenContains(vs.expansion.contains ?? [])) this.addImported(c, undefined);
+        for (const c of flattenContains(vs.expansion.contains ?? [])) if (!c.system || !this.params.excludesSystem(c.system, c.version)) this.addImported(c, undefined);
         this.canBeHierarchy = false;
       }
     } catch (e) {
@@ -161,6 +161,7 @@ export class ValueSetExpander {
     const p = this.params;
     if (p.context) this.addParam({ name: 'context', valueUri: p.context });
     if (this.textFilter) this.addParam({ name: 'filter', valueString: this.params.filter!.toLowerCase() });
+    for (const x of p.excludedSystems) this.addParam({ name: 'exclude-system', valueUri: canonicalOf(x.url, x.version) });
     const lang = p.displayLanguage ?? p.httpLanguage;
     if (lang && !lang.isEmpty()) this.addParam({ name: 'displayLanguage', valueCode: lang.asParameter() });
     for (const d of p.designations) this.addParam({ name: 'designation', valueString: d });
@@ -390,6 +391,9 @@ export class ValueSetExpander {
     }
 
     const provider = this.providerFor(inc, true)!;
+    // exclude-system: the request leaves this code system (or this version of it) out, so none of
+    // the include's codes are listed, counted or paged, and it is not among those used
+    if (this.params.excludesSystem(provider.info.url, provider.info.version)) return;
     this.usedCodeSystem(provider);
     provider.assertEnumerable?.(inc);
     const open = provider.openSelection?.(inc, this.params.bool('excludePostCoordinated'));

@@ -76,6 +76,8 @@ export class TxParameters {
   properties: string[] = [];
   useSupplements: string[] = [];
   versionRules: VersionRule[] = [];
+  /** `exclude-system` ($expand): code systems, or versions of them, the expansion leaves out */
+  excludedSystems: { url: string; version?: string }[] = [];
   filter?: string;
   count?: number;
   offset?: number;
@@ -247,12 +249,26 @@ export class TxParameters {
         }
         return;
       }
-      case 'exclude-system':
-        throw TerminologyError.of(
-          { severity: 'error', code: 'not-supported', txType: 'not-supported', text: "The parameter 'exclude-system' is not supported by this server" },
-          400,
-        );
+      case 'exclude-system': {
+        // only as the request gives it (R4 $expand: [system]|[version], the version optional)
+        if (this.validating) {
+          // not a parameter of $validate-code: ignored, it would leave the answer's meaning unsaid
+          throw TerminologyError.of({ severity: 'error', code: 'not-supported', txType: 'not-supported', text: "The parameter 'exclude-system' is one of $expand's: a validation does not take it" }, 400);
+        }
+        if (!overwrite || typeof v !== 'string') return;
+        const { url, version } = splitCanonical(v.trim());
+        if (!url || /\s/.test(url)) {
+          throw TerminologyError.of({ severity: 'error', code: 'invalid', txType: 'invalid-data', text: "The parameter 'exclude-system' must name a code system: [system] or [system]|[version]" }, 400);
+        }
+        this.excludedSystems.push(version ? { url, version } : { url });
+        return;
+      }
     }
+  }
+
+  /** Whether `exclude-system` leaves this code system (in this version) out of an expansion. */
+  excludesSystem(url: string, version: string | undefined): boolean {
+    return this.excludedSystems.some((x) => x.url === url && (x.version === undefined || x.version === version));
   }
 
   /** Adds a value to a repeating parameter's list once, in constant time (a request may repeat it many times). */
@@ -290,6 +306,7 @@ export class TxParameters {
     c.designations = [...this.designations];
     c.properties = [...this.properties];
     c.versionRules = [...this.versionRules];
+    c.excludedSystems = this.excludedSystems;
     c.abstractOk = this.abstractOk;
     return c;
   }

@@ -261,3 +261,62 @@ describe('ValueSet.compose.property (R5; R4 carries it as an extension on compos
     expect(declared(out)).toEqual([]);
   });
 });
+
+// R4 $expand exclude-system: "Code system, or a particular version of a code system to be excluded
+// from the value set expansion. The format is the same as a canonical URL: [system]|[version]"
+describe('exclude-system', () => {
+  const cs = (url: string, version: string, codes: string[]): CodeSystem => ({ resourceType: 'CodeSystem', url, version, status: 'active', content: 'complete', concept: codes.map((code) => ({ code, display: code.toUpperCase() })) });
+  const A = 'urn:example:ex:a';
+  const B = 'urn:example:ex:b';
+  const tx = [cs(A, '1', ['a1', 'a2']), cs(A, '2', ['a1', 'a2', 'a3']), cs(B, '1', ['b1', 'b2'])];
+  const child: ValueSet = { resourceType: 'ValueSet', url: 'urn:example:ex:child', status: 'active', compose: { include: [{ system: A, version: '1' }, { system: B, concept: [{ code: 'b2' }] }] } };
+  const mixed: ValueSet = {
+    resourceType: 'ValueSet',
+    url: 'urn:example:ex:mixed',
+    status: 'active',
+    compose: { include: [{ system: A, version: '2', filter: [{ property: 'concept', op: 'is-a', value: 'a3' }] }, { system: B, concept: [{ code: 'b1' }] }, { valueSet: [child.url!] }] },
+  };
+  const excluding = (...systems: string[]) => systems.map((s) => ({ name: 'exclude-system', valueCanonical: s }));
+  const codes = (e: ValueSet) => (e.expansion!.contains ?? []).map((c) => `${c.system === A ? 'A' : 'B'}${c.version ? '|' + c.version : ''}#${c.code}`).sort();
+  const used = (e: ValueSet) => (e.expansion!.parameter ?? []).filter((p) => p.name === 'used-codesystem').map((p) => p.valueUri);
+
+  it('leaves out every code of the system named, however the value set selects it, imports too; total, used-codesystem and the echo agree', () => {
+    expect(codes(expand(mixed, [], [...tx, child]))).toEqual(['A#a1', 'A#a2', 'A#a3', 'B#b1', 'B#b2']);
+    const e = expand(mixed, excluding(B), [...tx, child]);
+    expect(codes(e)).toEqual(['A#a1', 'A#a2', 'A#a3']);
+    expect(e.expansion!.total).toBe(3);
+    expect(used(e).some((u) => u?.startsWith(B))).toBe(false);
+    expect(e.expansion!.parameter).toContainEqual({ name: 'exclude-system', valueUri: B });
+    expect(codes(expand(mixed, excluding(A, B), [...tx, child]))).toEqual([]);
+    // a value set given by its expansion alone
+    const listed: ValueSet = { resourceType: 'ValueSet', status: 'active', expansion: { timestamp: '2026-01-01', contains: [{ system: A, code: 'a1' }, { system: B, code: 'b1' }] } };
+    expect(codes(expand(listed, excluding(B)))).toEqual(['A#a1']);
+  });
+
+  it('with a version, leaves out that version alone', () => {
+    const e = expand(mixed, excluding(`${A}|1`), [...tx, child]);
+    // a1 and a2 came from A version 1 through the import; a3 from version 2 stays
+    expect(codes(e)).toEqual(['A#a3', 'B#b1', 'B#b2']);
+    expect(e.expansion!.parameter).toContainEqual({ name: 'exclude-system', valueUri: `${A}|1` });
+    expect(codes(expand(mixed, excluding(`${A}|9`), [...tx, child]))).toHaveLength(5);
+  });
+
+  it('pages what is left: count and offset over the codes of the other systems', () => {
+    const page = expand(all(A, '2'), [...excluding(B), { name: 'count', valueInteger: 2 }, { name: 'offset', valueInteger: 1 }], tx);
+    expect([page.expansion!.total, codes(page)]).toEqual([3, ['A#a2', 'A#a3']]);
+    expect(expand(all(A, '2'), [...excluding(A), { name: 'count', valueInteger: 2 }], tx).expansion!.total).toBe(0);
+  });
+
+  it('is refused when it names no system, and by $validate-code, which does not take it', () => {
+    const refusal = (fn: () => unknown) => {
+      try {
+        fn();
+      } catch (e: any) {
+        return [e.httpStatus, e.issues[0].code];
+      }
+      return 'answered';
+    };
+    expect(refusal(() => expand(mixed, excluding('|1'), [...tx, child]))).toEqual([400, 'invalid']);
+    expect(refusal(() => engine.validateValueSetCode({ parameters: [{ name: 'valueSet', resource: mixed }, { name: 'system', valueUri: B }, { name: 'code', valueCode: 'b1' }, ...excluding(B)], txResources: [...tx, child] }))).toEqual([400, 'not-supported']);
+  });
+});

@@ -26,6 +26,8 @@ export const expandOperation: OperationDefinition = {
     { name: 'excludeNested', type: 'boolean' },
     { name: 'excludeNotForUI', type: 'boolean' },
     { name: 'excludePostCoordinated', type: 'boolean' },
+    // code systems (url or url|version) whose codes the expansion leaves out
+    { name: 'exclude-system', type: 'canonical', max: '*' },
     { name: 'property', type: 'string', max: '*' },
     // the definitions as they were on a day (context.ts)
     { name: 'date', type: 'dateTime' },

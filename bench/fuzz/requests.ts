@@ -65,7 +65,7 @@ const ROUTES: fc.Arbitrary<string>[] = [
 const QUERY_NAMES = [
   'url', 'system', 'code', 'version', 'coding', 'display', 'property', 'designation', 'count', 'offset', 'filter', 'activeOnly', 'displayLanguage', 'valueSet', 'system-version',
   '_count', '_offset', '_summary', '_format', 'name', 'name:contains', 'title:exact', 'identifier', 'status', 'kind', 'q', 'kod', 'till', 'tillbaka', 'typ', 'release', 'date', 'from', 'to',
-  'shortDisplayLimit', 'newVersion', 'mode', 'codeA', 'codeB', 'thisUrl', 'otherUrl', 'agent', 'entity', 'type', 'outcome', 'context',
+  'shortDisplayLimit', 'newVersion', 'mode', 'codeA', 'codeB', 'thisUrl', 'otherUrl', 'agent', 'entity', 'type', 'outcome', 'context', 'exclude-system',
   // names of Object.prototype members: a lookup table that is a plain object finds them
   'constructor', 'valueOf', 'hasOwnProperty', '__defineGetter__', '__proto__',
 ];

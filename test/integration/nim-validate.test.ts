@@ -212,6 +212,8 @@ describe('the vendor contract', () => {
     expect(spec.paths['/validate/record'].post.requestBody.content['application/json']).toBeDefined();
     expect(Object.keys(spec.paths['/validate/submission'].post.requestBody.content)).toEqual(['text/csv', 'application/x-ndjson']);
     expect(spec.paths['/validate/submission'].post.parameters[0].name).toBe('release');
+    // which codes an attribute takes, by FHIR's context: the release in force decides
+    for (const op of ['$expand', '$validate-code']) expect(spec.paths[`/fhir/ValueSet/${op}`].get.parameters.slice(0, 2).map((p: any) => p.name)).toEqual(['context', 'date']);
   });
 });
 

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import { Kodverk, TX_ISSUE_TYPE, startKodverk } from './support/server';
-import { CLEAN_ROWS, OVERRIDE, PLANTED_FINDINGS, PNR, UTFALL_2027, contentPackWithFixtures, csvFile, findingsOf, planted, row } from '../unit/nim-validation-fixture';
+import { CLEAN_ROWS, OVERRIDE, PLANTED_FINDINGS, PNR, UTFALL_2027, codeSystem, contentPackWithFixtures, csvFile, findingsOf, planted, row } from '../unit/nim-validation-fixture';
 
 /**
  * Validation over HTTP on the real server (ephemeral port, real SQLite file, the content pack
@@ -275,6 +275,26 @@ describe('the context of $expand and $validate-code: a NIM attribute', () => {
     const answers = a.json.parameter.map((p: any) => (p.resource.resourceType === 'OperationOutcome' ? p.resource.issue[0].details.text : p.resource.parameter.find((x: any) => x.name === 'result').valueBoolean));
     // its own url names the latest version (2027.1), never the one the shared context's release bound
     expect(answers).toEqual([true, false, expect.stringMatching(/'inget' is not an attribute of NIM Myndighetsbeslut/), true]);
+  });
+
+  it("gives the release's codes when a code system gained a version since: those a record is judged by", async () => {
+    const in2027 = await expand(`${BESLUT}#utfall`, { date: '2027-08-01' });
+    // beslut-utfall 2027.1 (a whole code system) was bound with the code system as it was then; a 2028 version adds 'hanvisad'
+    const cs2028 = codeSystem('beslut-utfall', '2028.1', ['beviljad', 'delvis-beviljad', 'avslag', 'avvisad', 'hanvisad'].map((code) => ({ code, display: code })), { id: 'beslut-utfall-2028' });
+    await server.kit.update({ resourceType: 'CodeSystem', id: cs2028.id!, body: cs2028 as any });
+    const byUrl = await operation('expand', { url: 'https://kodverk.se/fhir/ValueSet/beslut-utfall', valueSetVersion: '2027.1' });
+    expect(codes(byUrl)).toContain('hanvisad');
+    const after = await expand(`${BESLUT}#utfall`, { date: '2027-08-01' });
+    expect(codes(after)).toEqual(codes(in2027));
+    expect(codes(after)).not.toContain('hanvisad');
+    expect(after.json.expansion.parameter).toContainEqual({ name: 'system-version', valueUri: `${UTFALL}|2027.1` });
+    const validated = await operation('validate-code', { context: `${BESLUT}#utfall`, date: '2027-08-01', system: UTFALL, code: 'hanvisad' });
+    expect(validated.json.parameter.find((p: any) => p.name === 'result').valueBoolean).toBe(false);
+    const asRecord = await record({ nim: BESLUT, record: { datum: '2027-08-01', utfall: 'hanvisad', lagrum: ['SoL2025-12:1'] } });
+    expect(asRecord.json.issue.some((i: any) => i.severity === 'error' && i.expression?.[0] === 'Myndighetsbeslut.utfall')).toBe(true);
+    // a version the call names wins over the release's
+    const named = await expand(`${BESLUT}#utfall`, { date: '2027-08-01', 'force-system-version': `${UTFALL}|2028.1` });
+    expect(codes(named)).toContain('hanvisad');
   });
 
   it('names the attribute by its id, its path or its Swedish name', async () => {

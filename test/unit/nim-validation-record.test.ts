@@ -4,7 +4,7 @@ import type { ValidationIssue } from '../../src/nim/validation/issues';
 import { CodeChecker } from '../../src/nim/validation/code-checker';
 import { IndexedValueSet, memberKey } from '../../src/nim/validation/release-index';
 import { ICF_URL } from '../../src/terminology/providers/icf';
-import { FixtureStore, OVERRIDE, adoptReleases, codeSystem, fixtureStore } from './nim-validation-fixture';
+import { FixtureStore, OVERRIDE, UTFALL_2027, adoptReleases, codeSystem, fixtureStore } from './nim-validation-fixture';
 import { openDatabase } from '../../src/store/database';
 import { ResourceStore } from '../../src/store/resource-store';
 import { openNim } from '../../src/nim';
@@ -288,7 +288,7 @@ describe('ICF codes with qualifiers', () => {
 });
 
 describe('the release in force, kept between calls', () => {
-  it('follows an adoption at once, also one written by another process to the same store', () => {
+  it('follows an adoption at once, also one written by another process, and reads a binding as record validation does', () => {
     const own = fixtureStore();
     const other = openDatabase(own.file);
     try {
@@ -302,6 +302,12 @@ describe('the release in force, kept between calls', () => {
       openNim(other, new ResourceStore(other)).releases.transition('1.1.0', 'faststalld', { effectiveFrom: '2026-07-01', overrideLeadTime: OVERRIDE });
       expect(utfall()).toMatchObject({ url: `${KV}/ValueSet/beslut-utfall`, release: '1.1.0', element: 'Myndighetsbeslut.utfall' });
       expect(kept.validateRecord({ nim: NIM('myndighetsbeslut'), record: { datum: '2026-08-01', utfall: 'beviljad', lagrum: 'SoL2025-12:1' } })[0]).toMatchObject({ release: '1.1.0' });
+      // the release drew beslut-utfall 2026.1 (an enumeration) from its code system as it was then
+      expect(utfall()).toMatchObject({ version: '2026.1', systemVersions: [`${KV}/CodeSystem/beslut-utfall|2026.1`] });
+      // a floating binding whose version is gone (a placeholder an import replaced) means the value set now, as for records
+      own.store.delete('ValueSet', 'beslut-utfall');
+      own.loader.load([{ ...UTFALL_2027.valueSet, id: 'beslut-utfall-next', version: '2026.2' } as ValueSet]);
+      expect(utfall()).toMatchObject({ url: `${KV}/ValueSet/beslut-utfall`, version: undefined, systemVersions: [] });
     } finally {
       other.close();
       own.close();

@@ -9,11 +9,14 @@ import { operationRequest } from './common';
  * A $expand, $validate-code or one validation of a $batch-validate-code whose value set is named
  * by `context` (where it is bound: a NIM attribute) becomes, for the engine, a call naming that
  * value set by url and the version the release in force on the day binds — the day of `date`,
- * else today. `context` stays among the parameters, so an expansion records it with the others
+ * else today — and, where the release holds the codes, by the code-system versions it drew them
+ * from (`system-version`, echoed as applied): the release's codes, those records are judged by.
+ * `context` stays among the parameters, so an expansion records it with the others
  * that controlled it.
  */
 
 const named = (entries: ParametersParameter[], name: string) => entries.some((e) => e.name === name);
+const VERSION_RULES = ['system-version', 'check-system-version', 'force-system-version'];
 
 /** The day `date` names (its first ten characters), else today (UTC, as releases are dated). */
 function dayOf(entries: ParametersParameter[]): string {
@@ -42,6 +45,9 @@ function resolve(entries: ParametersParameter[], bindingAt: BindingAt, instance:
   const bound = bindingAt(uri, dayOf(entries));
   const valueSet: ParametersParameter[] = [{ name: 'url', valueUri: bound.url }];
   if (bound.version) valueSet.push({ name: 'valueSetVersion', valueString: bound.version });
+  // the code-system versions the release drew the codes from, unless the call names its own
+  const ruled = new Set(entries.filter((e) => VERSION_RULES.includes(e.name)).map((e) => String(e.valueCanonical ?? e.valueUri ?? e.valueString ?? '').split('|')[0]));
+  for (const c of bound.systemVersions) if (!ruled.has(c.split('|')[0])) valueSet.push({ name: 'system-version', valueCanonical: c });
   return valueSet;
 }
 

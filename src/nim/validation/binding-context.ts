@@ -12,8 +12,17 @@ import { SD_BASE } from '../extensions';
 /** The value set a NIM attribute is bound to in a release. */
 export interface BoundValueSet {
   url: string;
-  /** the version the release resolved (a floating binding: the latest at publication) */
+  /**
+   * the version the release resolved (a floating binding: the latest at publication); none when
+   * a floating binding's version is no longer held (a placeholder an import replaced): the value
+   * set as it is now, as record validation takes it
+   */
   version?: string;
+  /**
+   * url|version of each code system the release drew the codes from, when the release holds the
+   * codes and the store still holds that version: the expansion then gives the release's codes
+   */
+  systemVersions: string[];
   /** the attribute's path, Brukare.kon */
   element: string;
   release: string;

@@ -166,21 +166,23 @@ export class NimValidation {
     const vs = a.binding.vs;
     // as record validation reads the binding (code-checker.ts): a floating binding whose version is
     // gone means the value set now; captured codes are those of the code-system versions then
-    const gone = !vs.pinned && vs.version !== undefined && !this.holds('ValueSet', vs.url, vs.version);
-    const systemVersions = vs.state === 'expanded' && !gone ? [...vs.systems].filter(([url, v]) => v !== undefined && this.holds('CodeSystem', url, v)).map(([url, v]) => `${url}|${v}`) : [];
+    const held = this.heldCanonicals();
+    const gone = !vs.pinned && vs.version !== undefined && !held.has(`ValueSet ${vs.url}|${vs.version}`);
+    const systemVersions = vs.state === 'expanded' && !gone ? [...vs.systems].filter(([url, v]) => v !== undefined && held.has(`CodeSystem ${url}|${v}`)).map(([url, v]) => `${url}|${v}`) : [];
     return { url: vs.url, version: gone ? undefined : vs.version, systemVersions, element: a.element, release: release.version, nimVersion: model.version };
   }
 
   /** url|version of the value sets and code systems the store holds, read again when it changes. */
   private held = { change: '', canonicals: new Set<string>() };
 
-  private holds(resourceType: 'ValueSet' | 'CodeSystem', url: string, version: string): boolean {
+  /** `ValueSet url|version` and `CodeSystem url|version` of what the store holds now. */
+  private heldCanonicals(): Set<string> {
     const change = this.store.changeCounter;
     if (change !== this.held.change) {
       const canonicals = new Set<string>();
       for (const type of ['ValueSet', 'CodeSystem']) for (const r of this.store.summaries(type)) if (r.url && r.version) canonicals.add(`${type} ${r.url}|${r.version}`);
       this.held = { change, canonicals };
     }
-    return this.held.canonicals.has(`${resourceType} ${url}|${version}`);
+    return this.held.canonicals;
   }
 }

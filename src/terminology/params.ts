@@ -235,15 +235,18 @@ export class TxParameters {
         this.versionRules.push({ system: url, version, mode, parameter: name, target: name.includes('valueset') ? 'valueset' : 'codesystem' });
         return;
       }
+      case 'mode':
       case 'valueSetMode': {
         // the FHIR validator's ValidationOptions.ValueSetMode (FHIR-41229), as tx.fhir.org reads it;
-        // the validator spells the membership mode CHECK_MEMERSHIP_ONLY
+        // the validator spells the membership mode CHECK_MEMERSHIP_ONLY. The IG names the
+        // parameter mode/valueSetMode: `mode` is the same, in a validation only
+        if (name === 'mode' && !this.validating) return;
         const mode = typeof v === 'string' ? v.trim() : '';
         if (mode === 'CHECK_MEMBERSHIP_ONLY' || mode === 'CHECK_MEMERSHIP_ONLY') this.bools.set('valueset-membership-only', true);
         else if (mode === 'NO_MEMBERSHIP_CHECK') this.noMembershipCheck = true;
         else if (mode !== 'ALL_CHECKS') {
           throw TerminologyError.of(
-            { severity: 'error', code: 'invalid', txType: 'invalid-data', text: `The parameter 'valueSetMode' must be ALL_CHECKS, CHECK_MEMBERSHIP_ONLY or NO_MEMBERSHIP_CHECK, not '${String(v ?? '').slice(0, 40)}'` },
+            { severity: 'error', code: 'invalid', txType: 'invalid-data', text: `The parameter '${name}' must be ALL_CHECKS, CHECK_MEMBERSHIP_ONLY or NO_MEMBERSHIP_CHECK, not '${String(v ?? '').slice(0, 40)}'` },
             400,
           );
         }

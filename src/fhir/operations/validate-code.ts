@@ -14,6 +14,8 @@ const common: OperationParameterDefinition[] = [
   { name: 'valueset-membership-only', type: 'boolean' },
   // ALL_CHECKS | CHECK_MEMBERSHIP_ONLY | NO_MEMBERSHIP_CHECK (the FHIR validator's ValueSetMode)
   { name: 'valueSetMode', type: 'code' },
+  // the same, by the other name the tx-ecosystem IG gives it ("mode/valueSetMode")
+  { name: 'mode', type: 'code' },
   // the definitions as they were on a day (context.ts)
   { name: 'date', type: 'dateTime' },
   ...SHARED_PARAMETERS,

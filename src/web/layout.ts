@@ -60,7 +60,7 @@ const NAV: [TextKey, string][] = [
   ['navStart', '/'],
   ['navSearch', '/sok'],
   ['navCatalogue', '/katalog'],
-  ['navNim', '/nim'],
+  ['navNim', '/informationsmangder'],
   ['navDiff', '/jamfor'],
 ];
 

@@ -57,6 +57,20 @@ describeWithBrowser('pages in a browser', () => {
 
   const main = (p: Page) => p.locator('main');
 
+  test('every item of the main menu opens its page, marked as the current one there', async () => {
+    const { page } = await visit('/');
+    const items = await page.locator('header nav a').evaluateAll((as) => as.map((a) => ({ label: a.textContent ?? '', href: a.getAttribute('href') ?? '' })));
+    expect(items.map((i) => i.label)).toEqual(['Start', 'Sök', 'Katalog', 'Informationsmängder', 'Jämför']);
+    for (const { label, href } of items) {
+      const w = await watchedPage(context, origin);
+      const answer = await w.page.goto(origin + href, { waitUntil: 'networkidle' });
+      expect([label, answer?.status(), answer?.headers()['content-type']]).toEqual([label, 200, 'text/html; charset=utf-8']);
+      await expect(w.page.locator(`header nav a[aria-current=page]`).textContent()).resolves.toBe(label);
+      await checked(w);
+      await w.page.close();
+    }
+  });
+
   test('the start page leads with the national content, keeps the FHIR core apart, and has a labelled search box', async () => {
     const { page } = await visit('/', 'start');
     await expect(page.locator('h1').textContent()).resolves.toBe('Kodverk');
@@ -189,6 +203,23 @@ describeWithBrowser('pages in a browser', () => {
     expect(rows.length).toBeLessThan(total);
     for (const r of rows) expect(r).toMatch(/hemtjänst/i);
     await w.page.close();
+  });
+
+  test('a value set that cannot be expanded says why and offers its definition, not code lists that would fail', async () => {
+    // FHIR core's account-type takes its codes from v3-ActCode, which the core package does not hold
+    const w = await visit('/vardemangd/account-type');
+    await expect(main(w.page).locator('p.error[role=alert]').innerText()).resolves.toMatch(/^Värdemängden kan inte expanderas: .*v3-ActCode/);
+    const downloads = main(w.page).locator('p.downloads a');
+    await expect(downloads.allInnerTexts()).resolves.toEqual(['FHIR JSON']);
+    const definition = await fetch(origin + (await downloads.first().getAttribute('href')));
+    expect(definition.status).toBe(200);
+    // an expandable one offers the code lists, and they answer
+    const ok = await visit('/vardemangd/insatskategori');
+    const hrefs = await main(ok.page).locator('p.downloads a').evaluateAll((as) => as.map((a) => a.getAttribute('href') ?? ''));
+    expect(hrefs.map((h) => h.split('/').pop())).toEqual(['koder.csv', 'koder.xlsx', 'insatskategori']);
+    for (const h of hrefs) expect((await fetch(origin + h)).status).toBe(200);
+    await w.page.close();
+    await ok.page.close();
   });
 
   test('a NIM shows its attributes with datatype, cardinality and bindings, linked to the value sets', async () => {

@@ -89,8 +89,14 @@ export async function valueSetPage(ctx: PageContext, site: Site, stored: StoredR
   const body = html`${resourceIntro(ctx, site, stored)}
 ${qualityNotice(ctx, site, stored)}
 <p class="downloads"><span>${ctx.t('downloads')}:</span>
-<a href="${base}/koder.csv" download>${ctx.t('csv')}</a>
-<a href="${base}/koder.xlsx" download>${ctx.t('xlsx')}</a>
+${
+  // the codes are offered only when there are codes to give: a value set that cannot be expanded
+  // (a code system not held, a filter not supported) has its definition to download, no code list
+  exp.error && !filter
+    ? ''
+    : html`<a href="${base}/koder.csv" download>${ctx.t('csv')}</a>
+<a href="${base}/koder.xlsx" download>${ctx.t('xlsx')}</a>`
+}
 <a href="/fhir/ValueSet/${seg(vs.id)}">${ctx.t('fhirJson')}</a></p>
 <section aria-labelledby="definition-rubrik">
 <h2 id="definition-rubrik">${ctx.t('definitionRead')}</h2>

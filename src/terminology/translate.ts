@@ -99,12 +99,16 @@ export function translate(ctx: TerminologyContext, maps: ConceptMap[], input: Tr
   if (input.targetScope) candidates = candidates.filter((cm) => !mapScope(cm, 'target') || mapScope(cm, 'target') === input.targetScope);
 
   const { system, code } = input.coding;
-  // the sourceScope parameter "limits the scope of the $translate operation to source codes that
-  // are members of this value set": a code outside it has no translation, whatever the maps say
-  if (!input.reverse && input.sourceScope && !codeInValueSet(ctx, input.sourceScope, input.coding, 'the sourceScope parameter', true)) {
+  // sourceScope "limits the scope of the $translate operation to source codes that are members of
+  // this value set", targetScope likewise for target codes: the code asked about (a source code,
+  // or in reverse a target code) outside its scope has no translation, whatever the maps say, and
+  // an answer outside its scope is not given
+  const askedScope = input.reverse ? { url: input.targetScope, name: 'targetScope' } : { url: input.sourceScope, name: 'sourceScope' };
+  const answerScope = input.reverse ? { url: input.sourceScope, name: 'sourceScope' } : { url: input.targetScope, name: 'targetScope' };
+  if (askedScope.url && !codeInValueSet(ctx, askedScope.url, input.coding, `the ${askedScope.name} parameter`, true)) {
     return [
       { name: 'result', valueBoolean: false },
-      { name: 'message', valueString: `'${system}#${code}' is not in the value set '${input.sourceScope}', so no ConceptMap can translate it` },
+      { name: 'message', valueString: `'${system}#${code}' is not in the value set '${askedScope.url}', so no ConceptMap can translate it` },
     ];
   }
   // ConceptMap.source[x] (R5 sourceScope) "limits the scope of the map to source codes that are
@@ -148,6 +152,8 @@ export function translate(ctx: TerminologyContext, maps: ConceptMap[], input: Tr
       }
     }
   }
+  const found = matches.list.length;
+  if (answerScope.url) matches.keepAnswersIn((c) => codeInValueSet(ctx, answerScope.url!, c, `the ${answerScope.name} parameter`, true));
   // R4 $translate: "result can only be true if at least one returned match has an equivalence which
   // is not unmatched or disjoint". Such matches are still what the map says, so they are returned;
   // they just do not make the answer a translation.
@@ -157,6 +163,7 @@ export function translate(ctx: TerminologyContext, maps: ConceptMap[], input: Tr
     const from = input.reverse ? input.otherSystem : system;
     const to = input.reverse ? system : input.otherSystem;
     let message = fits ? 'No translations found' : `No ConceptMap is available to translate from '${from ?? '(unspecified)'}' to '${to ?? '(unspecified)'}'`;
+    if (found) message = `No translations found in the value set '${answerScope.url}' (the ${answerScope.name} parameter): the ${found === 1 ? 'one the maps give is' : `${found} the maps give are`} outside it`;
     // a mapping the map makes only under conditions the request does not meet is not an answer,
     // but "none found" would hide that it exists: the client is told which dependency it needs
     if (matches.unmet.length) message += `. ${matches.unmet.join('; ')}`;
@@ -365,6 +372,15 @@ class Matches {
     return false;
   }
 
+  /** Keeps only the matches whose answer (the concept; in reverse the source) passes `inScope`; a "no map" stays. */
+  keepAnswersIn(inScope: (c: Coding) => boolean): void {
+    const kept = this.list.filter((m) => {
+      const c = Matches.answer(m);
+      return !c || inScope(c);
+    });
+    this.list.splice(0, this.list.length, ...kept);
+  }
+
   add(m: ParametersParameter): void {
     const key = Matches.key(m);
     if (key && this.seen.has(key)) return;
@@ -373,9 +389,13 @@ class Matches {
   }
 
   /** In reverse the answer is the source concept; forward, the target concept (or "no map"). */
-  private static key(m: ParametersParameter): string | undefined {
+  private static answer(m: ParametersParameter): Coding | undefined {
     const coding = (name: string) => m.part?.find((p) => p.name === name)?.valueCoding;
-    const c = coding('source') ?? coding('concept');
+    return coding('source') ?? coding('concept');
+  }
+
+  private static key(m: ParametersParameter): string | undefined {
+    const c = Matches.answer(m);
     if (c) return `${c.system ?? ''}|${c.code ?? ''}`;
     return m.part?.some((p) => p.name === 'noMap') ? 'noMap' : undefined;
   }

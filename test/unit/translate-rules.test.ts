@@ -225,6 +225,30 @@ describe('ConceptMap.source[x] (R5 sourceScope) limits the map to the codes of t
     );
   });
 
+  // R5 $translate: targetScope "limits the scope of the $translate operation to target codes that are
+  // members of this value set" (R4 names it target), sourceScope likewise for source codes
+  it('the targetScope parameter limits the answers to its codes; in reverse sourceScope does, and targetScope the code asked', () => {
+    const { sourceUri: _s, targetUri: _t, ...unscoped } = scoped as any;
+    const twoTargets = { ...unscoped, group: [{ source: CS, target: TGT, element: [{ code: 'in1', target: [{ code: 'X', equivalence: 'equivalent' }, { code: 'Y', equivalence: 'wider' }] }, { code: 'in2', target: [{ code: 'Y', equivalence: 'equivalent' }] }] }] };
+    const resources = [codeSystem, targetSystem, scope, targetScope, twoTargets];
+    const ask = (extra: ParametersParameter[], code = 'in1') => run([{ name: 'system', valueUri: CS }, { name: 'code', valueCode: code }, ...extra], resources);
+    expect(targets(ask([]))).toEqual(['X equivalent', 'Y wider']);
+    for (const name of ['targetScope', 'target']) expect(targets(ask([{ name, valueUri: 'urn:example:vs:tscope' }]))).toEqual(['X equivalent']);
+    const none = ask([{ name: 'targetScope', valueUri: 'urn:example:vs:tscope' }], 'in2');
+    expect(result(none)).toBe(false);
+    expect(message(none)).toBe("No translations found in the value set 'urn:example:vs:tscope' (the targetScope parameter): the one the maps give is outside it");
+    expect(() => ask([{ name: 'targetScope', valueUri: 'urn:example:vs:nowhere' }])).toThrow(/The value set 'urn:example:vs:nowhere', which is the targetScope parameter, could not be found/);
+    // reverse: Y is reached from in1 and in2; sourceScope keeps the sources in it
+    const rev = (extra: ParametersParameter[], code = 'Y') => run([{ name: 'targetSystem', valueUri: TGT }, { name: 'targetCode', valueCode: code }, ...extra], resources);
+    const sources = (out: ParametersParameter[]) => out.filter((p) => p.name === 'match').map((m) => m.part!.find((p) => p.name === 'source')!.valueCoding!.code);
+    expect(sources(rev([]))).toEqual(['in1', 'in2']);
+    const onlyIn1 = { resourceType: 'ValueSet', url: 'urn:example:vs:in1', status: 'active', compose: { include: [{ system: CS, concept: [{ code: 'in1' }] }] } };
+    expect(sources(run([{ name: 'targetSystem', valueUri: TGT }, { name: 'targetCode', valueCode: 'Y' }, { name: 'sourceScope', valueUri: onlyIn1.url }], [...resources, onlyIn1]))).toEqual(['in1']);
+    const outside = rev([{ name: 'targetScope', valueUri: 'urn:example:vs:tscope' }]);
+    expect(result(outside)).toBe(false);
+    expect(message(outside)).toBe(`'${TGT}#Y' is not in the value set 'urn:example:vs:tscope', so no ConceptMap can translate it`);
+  });
+
   it('a map without a scope is not limited', () => {
     const { sourceUri: _s, targetUri: _t, ...unscoped } = scoped as any;
     expect(targets(run([{ name: 'system', valueUri: CS }, { name: 'code', valueCode: 'out' }], [codeSystem, unscoped]))).toEqual(['Y equivalent']);

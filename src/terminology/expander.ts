@@ -160,6 +160,7 @@ export class ValueSetExpander {
     if (this.nested) return;
     const p = this.params;
     if (p.context) this.addParam({ name: 'context', valueUri: p.context });
+    if (p.context && p.contextDirection) this.addParam({ name: 'contextDirection', valueCode: p.contextDirection });
     if (this.textFilter) this.addParam({ name: 'filter', valueString: this.params.filter!.toLowerCase() });
     for (const x of p.excludedSystems) this.addParam({ name: 'exclude-system', valueUri: canonicalOf(x.url, x.version) });
     const lang = p.displayLanguage ?? p.httpLanguage;

@@ -91,6 +91,8 @@ export class TxParameters {
   asOf?: string;
   /** `context` ($expand, $validate-code): where the value set is bound, which named it; an expansion records it */
   context?: string;
+  /** R4 $expand's contextDirection (incoming, outgoing), echoed beside the context */
+  contextDirection?: string;
   /** $validate-code: is an abstract (not selectable) code acceptable? */
   abstractOk = true;
   /** $validate-code valueSetMode NO_MEMBERSHIP_CHECK: each code is judged by its code system alone */
@@ -177,6 +179,9 @@ export class TxParameters {
       case 'context':
         // only as the request gives it: a value set cannot say where it is bound
         if (typeof v === 'string' && overwrite) this.context = v;
+        return;
+      case 'contextDirection':
+        if (typeof v === 'string' && overwrite) this.contextDirection = v;
         return;
       case 'filter':
         if (typeof v === 'string') {

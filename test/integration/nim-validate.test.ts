@@ -324,4 +324,18 @@ describe('the context of $expand and $validate-code: a NIM attribute', () => {
     expect(await refused(`${BESLUT}#utfall`, { url: 'https://kodverk.se/fhir/ValueSet/beslut-utfall' })).toEqual(invalid(/Name the value set once/));
     expect(await refused(`${BESLUT}#utfall`, { valueSetVersion: '2027.1' })).toEqual(invalid(/valueSetVersion/));
   });
+
+  it('takes R4 contextDirection with a context: incoming and outgoing name the one bound value set, echoed; anything else is refused', async () => {
+    const plain = await expand(`${BESLUT}#utfall`, { date: '2027-08-01' });
+    for (const contextDirection of ['incoming', 'outgoing']) {
+      const a = await expand(`${BESLUT}#utfall`, { date: '2027-08-01', contextDirection });
+      expect(a.status).toBe(200);
+      expect(a.json.expansion.contains).toEqual(plain.json.expansion.contains);
+      expect(a.json.expansion.parameter).toContainEqual({ name: 'contextDirection', valueCode: contextDirection });
+    }
+    const sideways = await expand(`${BESLUT}#utfall`, { contextDirection: 'sideways' });
+    expect([sideways.status, sideways.json.issue[0].details.text]).toEqual([400, "'contextDirection' is incoming or outgoing, not 'sideways'"]);
+    const alone = await operation('expand', { url: 'https://kodverk.se/fhir/ValueSet/beslut-utfall', contextDirection: 'incoming' });
+    expect([alone.status, alone.json.issue[0].details.text]).toEqual([400, "'contextDirection' qualifies 'context': give it with a context, or leave it out"]);
+  });
 });

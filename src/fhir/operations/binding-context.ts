@@ -35,6 +35,14 @@ function dayOf(entries: ParametersParameter[]): string {
  */
 function resolve(entries: ParametersParameter[], bindingAt: BindingAt, instance: boolean): ParametersParameter[] {
   const context = entries.find((e) => e.name === 'context');
+  const direction = entries.find((e) => e.name === 'contextDirection');
+  if (direction) {
+    // R4 $expand: the codes a client may send (incoming) or may receive (outgoing) where the
+    // context is. A NIM attribute is bound once, for records sent and read alike: the same value set
+    if (!context) throw refused("'contextDirection' qualifies 'context': give it with a context, or leave it out");
+    const d = direction.valueCode ?? direction.valueString;
+    if (d !== 'incoming' && d !== 'outgoing') throw refused(`'contextDirection' is incoming or outgoing${typeof d === 'string' && /^[\w-]{1,40}$/.test(d) ? `, not '${d}'` : ''}`);
+  }
   if (!context) return [];
   const uri = context.valueUri ?? context.valueString;
   if (typeof uri !== 'string' || !uri) throw refused("The parameter 'context' must be a URI: [StructureDefinition URL]#[attribute]");

@@ -33,6 +33,8 @@ export const expandOperation: OperationDefinition = {
     { name: 'date', type: 'dateTime' },
     // the value set by where it is bound: a NIM attribute (binding-context.ts)
     { name: 'context', type: 'uri' },
+    // incoming or outgoing: for a NIM attribute both name the one value set it is bound to
+    { name: 'contextDirection', type: 'code' },
     ...SHARED_PARAMETERS,
   ],
   async handle(ctx) {

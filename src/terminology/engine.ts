@@ -12,7 +12,7 @@ import { canonicalOf, compareVersions, splitCanonical, versionMatches } from './
 import { presentVersions } from './expander';
 import { lookupCode } from './lookup';
 import { pinValueSet, resolveCodeSystemVersion } from './resolution';
-import { dependencyOf, translate } from './translate';
+import { dependencyOf, translate, translationsTogether } from './translate';
 import { withWebSource } from './web-source';
 import { ValueSetComparer, comparisonParameters } from './compare';
 import type { HeldResources } from './held-resources';
@@ -422,9 +422,14 @@ export class TerminologyEngine {
     if (!b.system) throw TerminologyError.of(txIssue('error', 'invalid', 'invalid-data', 'SUBSUMPTION_NO_SYSTEM', ['codingB'], 'codingB'), 400);
     if (a.system !== b.system) throw TerminologyError.of(txIssue('error', 'invalid', 'invalid-data', 'SUBSUMPTION_SYSTEM_MISMATCH', [a.system, b.system], 'codingB'), 400);
     if (instance?.content === 'supplement') throw TerminologyError.of(txIssue('error', 'invalid', 'invalid-data', 'CODESYSTEM_CS_NO_SUPPLEMENT', [instance.url ?? '']), 400);
-    const cs = instance ? ctx.instanceCodeSystem(instance, this.txParams(req, false).useSupplements) : ctx.findCodeSystem(a.system, a.version ?? b.version);
+    // subsumption is tested within one version: the codings' own, else the version parameter's
+    if (a.version && b.version && a.version !== b.version) {
+      throw TerminologyError.of({ severity: 'error', code: 'invalid', txType: 'invalid-data', text: `codingA is of version '${a.version}' of ${a.system} and codingB of version '${b.version}': subsumption is tested within one version`, expression: ['codingB'] }, 400);
+    }
+    const asked = a.version ?? b.version ?? (version !== undefined && (system === undefined || ctx.canonicalSystem(system) === ctx.canonicalSystem(a.system)) ? version : undefined);
+    const cs = instance ? ctx.instanceCodeSystem(instance, this.txParams(req, false).useSupplements) : ctx.findCodeSystem(a.system, asked);
     if (!cs) {
-      const v = instance ? undefined : (a.version ?? b.version);
+      const v = instance ? undefined : asked;
       const text = v ? `A definition for CodeSystem '${a.system}' version '${v}' could not be found` : `A definition for CodeSystem '${a.system}' could not be found`;
       throw TerminologyError.of({ severity: 'error', code: 'not-found', txType: 'not-found', text }, 404);
     }
@@ -497,9 +502,13 @@ export class TerminologyEngine {
       const inline = get(p, 'conceptMap')?.resource as ConceptMap | undefined;
       if (inline) checkInstanceNamed(instance, 'conceptMap', inline.url ?? '(a concept map without a url)', inline.version);
     }
+    // a CodeableConcept is translated by any of its codings ("the server can translate any of the
+    // coding values"): each is asked, and the answers are put together
+    const concept = ['targetCodeableConcept', 'sourceCodeableConcept', 'codeableConcept'].map((n) => get(p, n)?.valueCodeableConcept?.coding).find((list) => list?.[0] === coding);
+    const others = (concept ?? []).slice(1).filter((c) => c.code && c.system);
     const maps = instance ? [instance] : latestOfEach([...ctx.requestResources('ConceptMap'), ...this.source.allConceptMaps()]);
-    return translate(ctx, maps, {
-      coding,
+    const ask = (c: Coding) => translate(ctx, maps, {
+      coding: c,
       reverse,
       otherSystem,
       conceptMapUrl: instance ? undefined : url ? splitCanonical(url).url : undefined,
@@ -509,6 +518,7 @@ export class TerminologyEngine {
       targetScope: str(p, 'targetScope') ?? str(p, 'target'),
       dependencies: p.filter((x) => x.name === 'dependency').map(dependencyOf),
     });
+    return others.length ? translationsTogether([coding, ...others].map(ask)) : ask(coding);
   }
 
   // ---- $batch-validate-code ---------------------------------------------------------------

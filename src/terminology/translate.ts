@@ -134,13 +134,13 @@ export function translate(ctx: TerminologyContext, maps: ConceptMap[], input: Tr
   for (const cm of named ? candidates : consultationOrder(candidates)) {
     const origin = canonicalOf(cm.url ?? '', cm.version);
     if (!input.reverse) {
-      forwardMatches(ctx, cm, system!, code!, input.otherSystem, origin, matches, used, new Set([origin]));
+      forwardMatches(ctx, cm, system!, code!, input.coding.version, input.otherSystem, origin, matches, used, new Set([origin]));
       continue;
     }
     for (const g of cm.group ?? []) {
       const src = groupSystem(g.source);
       const tgt = groupSystem(g.target);
-      if (tgt.url !== system) continue;
+      if (tgt.url !== system || !sameVersion(g, 'target', input.coding.version)) continue;
       if (input.otherSystem && src.url !== input.otherSystem) continue;
       for (const el of g.element ?? []) {
         for (const t of el.target ?? []) {
@@ -176,6 +176,29 @@ export function translate(ctx: TerminologyContext, maps: ConceptMap[], input: Tr
 }
 
 /**
+ * The answers for each coding of a CodeableConcept as one: a translation when any is, each match
+ * once (in the codings' order), the maps used; the first coding's message when none translates.
+ */
+export function translationsTogether(answers: ParametersParameter[][]): ParametersParameter[] {
+  const translated = answers.some((a) => a.find((p) => p.name === 'result')?.valueBoolean === true);
+  const out: ParametersParameter[] = [{ name: 'result', valueBoolean: translated }];
+  if (!translated) {
+    const message = answers.map((a) => a.find((p) => p.name === 'message')).find((m) => m);
+    if (message) out.push(message);
+  }
+  const seen = new Set<string>();
+  for (const name of ['match', 'used-conceptmap']) {
+    for (const p of answers.flatMap((a) => a.filter((x) => x.name === name))) {
+      const key = JSON.stringify(p);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push(p);
+    }
+  }
+  return out;
+}
+
+/**
  * The matches of one map for a source code: each group from the code's system (to the target
  * system asked for) answers with its elements for the code, or, having none, with its
  * group.unmapped rule. An other-map rule hands the code to the map it names (originMap stays the
@@ -186,6 +209,7 @@ function forwardMatches(
   cm: ConceptMap,
   system: string,
   code: string,
+  version: string | undefined,
   otherSystem: string | undefined,
   origin: string,
   matches: Matches,
@@ -193,7 +217,7 @@ function forwardMatches(
   chain: Set<string>,
 ): void {
   for (const g of cm.group ?? []) {
-    if (groupSystem(g.source).url !== system) continue;
+    if (groupSystem(g.source).url !== system || !sameVersion(g, 'source', version)) continue;
     if (otherSystem && groupSystem(g.target).url !== otherSystem) continue;
     const elements = (g.element ?? []).filter((el) => el.code === code);
     const targets = elements.flatMap((el) => (el.target ?? []).map((t) => ({ el, t })));
@@ -223,12 +247,22 @@ function forwardMatches(
         );
       }
       if (!used.includes(key)) used.push(key);
-      forwardMatches(ctx, other, system, code, otherSystem, origin, matches, used, new Set([...chain, key]));
+      forwardMatches(ctx, other, system, code, version, otherSystem, origin, matches, used, new Set([...chain, key]));
     } else unmapped(g, code, origin, matches);
   }
 }
 
 /** Whether a group of the map starts from (forward) or ends in (reverse) this system (and, if given, goes to or comes from the other). */
+/**
+ * Whether a group maps the version of the code asked about: a group that states the version of
+ * its source (in reverse, target) system maps that version's codes, not another's; a code without
+ * a version, or a group without one, is taken as before.
+ */
+function sameVersion(g: ConceptMapGroup, side: 'source' | 'target', version: string | undefined): boolean {
+  const stated = side === 'source' ? g.sourceVersion ?? groupSystem(g.source).version : g.targetVersion ?? groupSystem(g.target).version;
+  return !version || !stated || stated === version;
+}
+
 function hasGroupFor(cm: ConceptMap, system: string, reverse: boolean, otherSystem?: string): boolean {
   return (cm.group ?? []).some(
     (g) => groupSystem(reverse ? g.target : g.source).url === system && (!otherSystem || groupSystem(reverse ? g.source : g.target).url === otherSystem),

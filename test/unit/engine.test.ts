@@ -176,3 +176,31 @@ describe.each([
     expect(refusal([])).toEqual([400, 'invalid', 'invalid-data']);
   });
 });
+
+// R4 $subsumes: `version` is "the version of the code system, if one was provided in the source data"
+describe('$subsumes tests within one version of the code system', () => {
+  const eng = new TerminologyEngine(new StoreResourceSource(new ResourceStore(openDatabase(':memory:'))));
+  const v = (version: string, concept: CodeSystem['concept']): CodeSystem => ({ resourceType: 'CodeSystem', url: 'urn:example:sub', version, status: 'active', content: 'complete', hierarchyMeaning: 'is-a', concept });
+  // in version 2, b was moved under a; in version 1 they are siblings
+  const txResources = [v('1', [{ code: 'a' }, { code: 'b' }]), v('2', [{ code: 'a', concept: [{ code: 'b' }] }])];
+  const outcome = (parameters: ParametersParameter[]) => (eng.subsumes({ parameters, txResources }).find((p) => p.name === 'outcome') as any)?.valueCode;
+  const codings = (a: object, b: object, extra: ParametersParameter[] = []) => [{ name: 'codingA', valueCoding: { system: 'urn:example:sub', code: 'a', ...a } }, { name: 'codingB', valueCoding: { system: 'urn:example:sub', code: 'b', ...b } }, ...extra];
+
+  it('the version parameter applies to codings that give none; a coding version wins', () => {
+    expect(outcome(codings({}, {}))).toBe('subsumes');
+    expect(outcome(codings({}, {}, [{ name: 'version', valueString: '1' }]))).toBe('not-subsumed');
+    expect(outcome(codings({ version: '2' }, {}, [{ name: 'version', valueString: '1' }]))).toBe('subsumes');
+  });
+
+  it('codings of two versions are refused (400), not tested in one of them unsaid', () => {
+    let error: unknown;
+    try {
+      outcome(codings({ version: '1' }, { version: '2' }));
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(TerminologyError);
+    expect((error as TerminologyError).httpStatus).toBe(400);
+    expect((error as TerminologyError).issues[0].text).toBe("codingA is of version '1' of urn:example:sub and codingB of version '2': subsumption is tested within one version");
+  });
+});

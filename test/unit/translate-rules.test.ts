@@ -367,3 +367,40 @@ describe('dependsOn: a mapping that holds only when another element has a value 
     expect(() => run('pain', [{ name: 'dependency', valueString: 'arm' }])).toThrow(/A dependency needs an element/);
   });
 });
+
+// R4 $translate: `version` is "the version of the system, if one was provided in the source data";
+// a group that states its source version maps that version's codes
+describe('the version of the code asked about', () => {
+  const versioned: ConceptMap = { ...MAP, url: 'urn:example:cm:versioned', group: [{ ...MAP.group![0], sourceVersion: '1' }] };
+  const ask = (version?: string) =>
+    engine.translate({ parameters: [{ name: 'system', valueUri: SRC }, { name: 'code', valueCode: 'a' }, ...(version ? [{ name: 'version', valueString: version }] : [])], txResources: [versioned] });
+
+  it('is translated by a group of that version, or of none, and not by a group of another', () => {
+    expect(targets(ask('1'))).toEqual(['A equivalent']);
+    expect(targets(ask())).toEqual(['A equivalent']);
+    const other = ask('7');
+    expect(result(other)).toBe(false);
+    expect(targets(other)).toEqual([]);
+    const coding = engine.translate({ parameters: [{ name: 'coding', valueCoding: { system: SRC, version: '7', code: 'a' } }], txResources: [versioned] });
+    expect(result(coding)).toBe(false);
+  });
+});
+
+// R4 $translate codeableConcept: "The server can translate any of the coding values"
+describe('a CodeableConcept', () => {
+  const cc = (...codings: { system: string; code: string }[]) => translate([{ name: 'codeableConcept', valueCodeableConcept: { coding: codings } }]);
+
+  it('is translated by any of its codings: a first coding no map knows does not hide the second', () => {
+    const out = cc({ system: 'urn:example:cs:elsewhere', code: 'x' }, { system: SRC, code: 'a' });
+    expect(result(out)).toBe(true);
+    expect(targets(out)).toEqual(['A equivalent']);
+    expect(out.find((p) => p.name === 'message')).toBeUndefined();
+  });
+
+  it('gives the matches of each coding once, and the first message when none translates', () => {
+    expect(targets(cc({ system: SRC, code: 'a' }, { system: SRC, code: 'd' }, { system: SRC, code: 'a' }))).toEqual(['A equivalent', 'D1 disjoint', 'D2 wider']);
+    const none = cc({ system: 'urn:example:cs:elsewhere', code: 'x' }, { system: SRC, code: 'zz' });
+    expect(result(none)).toBe(false);
+    expect(none.find((p) => p.name === 'message')?.valueString).toBe("No ConceptMap is available to translate from 'urn:example:cs:elsewhere' to '(unspecified)'");
+  });
+});

@@ -6,7 +6,7 @@ import { TerminologyError, TxIssue, txIssue } from './issues';
 import { formatMessage } from './messages';
 import type { TxParameters } from './params';
 import { DesignationSet, DesignationEntry } from './designations';
-import { canonicalOf, compareVersions, splitCanonical } from './versions';
+import { canonicalOf, compareVersions } from './versions';
 import { circularReference, containedValueSet, missingSupplements, noteSupplements, pinValueSet, resolveCodeSystemVersion, statusWarning, valueSetKey } from './resolution';
 import { TextFilter } from './text-filter';
 import { PagedExpansion, PagedSelection } from './paged-expansion';
@@ -650,13 +650,19 @@ export class ValueSetExpander {
     return entry;
   }
 
+  /**
+   * Whether a designation is one `designation` asks for: a token, [system]|[code] or a bare code
+   * (of any system), naming a language (urn:ietf:bcp:47) or a use.
+   */
   private wantDesignation(d: DesignationEntry): boolean {
     const wanted = this.params.designations;
     if (wanted.length === 0) return true;
     return wanted.some((w) => {
-      const { url, version } = splitCanonical(w);
-      if (url === 'urn:ietf:bcp:47') return !!d.language && d.language.toLowerCase() === version?.toLowerCase();
-      return d.use?.system === url && d.use?.code === version;
+      const bar = w.indexOf('|');
+      const system = bar < 0 ? undefined : w.slice(0, bar);
+      const code = bar < 0 ? w : w.slice(bar + 1);
+      if ((system === undefined || system === 'urn:ietf:bcp:47') && !!d.language && d.language.toLowerCase() === code.toLowerCase()) return true;
+      return !!d.use && (system === undefined || d.use.system === system) && d.use.code === code;
     });
   }
 

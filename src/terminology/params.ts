@@ -116,8 +116,12 @@ export class TxParameters {
   get excludeNested(): boolean {
     return this.bool('excludeNested');
   }
+  /**
+   * Designations in the expansion: as includeDesignations says; unsaid, when `designation` names
+   * some (R4: "Designations that match by language or use are included in the expansion")
+   */
   get includeDesignations(): boolean {
-    return this.bool('includeDesignations');
+    return this.bools.get('includeDesignations') ?? this.designations.length > 0;
   }
   get includeDefinition(): boolean {
     return this.bool('includeDefinition');

@@ -320,3 +320,31 @@ describe('exclude-system', () => {
     expect(refusal(() => engine.validateValueSetCode({ parameters: [{ name: 'valueSet', resource: mixed }, { name: 'system', valueUri: B }, { name: 'code', valueCode: 'b1' }, ...excluding(B)], txResources: [...tx, child] }))).toEqual([400, 'not-supported']);
   });
 });
+
+// R4 $expand designation: "A token that specifies a system+code that is either a use or a language.
+// Designations that match by language or use are included in the expansion."
+describe('the designation parameter', () => {
+  const USE = 'urn:example:use';
+  const CS: CodeSystem = {
+    resourceType: 'CodeSystem', url: 'urn:example:designated', version: '1', status: 'active', content: 'complete',
+    concept: [{ code: 'c', display: 'See', designation: [{ language: 'sv', value: 'Se' }, { language: 'de', value: 'Sieh' }, { language: 'en', use: { system: USE, code: 'short' }, value: 'C' }] }],
+  };
+  const values = (extra: ParametersParameter[]) => expand(all(CS.url!), extra, [CS]).expansion!.contains![0].designation?.map((d) => d.value) ?? [];
+  const designation = (valueString: string) => ({ name: 'designation', valueString });
+
+  it('takes a token: system|code, or a bare code of any system, naming a language or a use', () => {
+    const withAll = [{ name: 'includeDesignations', valueBoolean: true }];
+    expect(values(withAll)).toEqual(['Se', 'Sieh', 'C']);
+    expect(values([...withAll, designation('urn:ietf:bcp:47|sv')])).toEqual(['Se']);
+    expect(values([...withAll, designation('sv')])).toEqual(['Se']);
+    expect(values([...withAll, designation(`${USE}|short`)])).toEqual(['C']);
+    expect(values([...withAll, designation('short')])).toEqual(['C']);
+    expect(values([...withAll, designation('urn:example:other|short')])).toEqual([]);
+  });
+
+  it('includes the designations it names without includeDesignations; includeDesignations=false still leaves them out', () => {
+    expect(values([designation('de')])).toEqual(['Sieh']);
+    expect(values([designation('de'), { name: 'includeDesignations', valueBoolean: false }])).toEqual([]);
+    expect(values([])).toEqual([]);
+  });
+});

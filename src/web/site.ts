@@ -47,10 +47,15 @@ export class Site {
     return this.store.read(resourceType, id);
   }
 
-  /** The page of a concept, when its code system is stored. */
+  /**
+   * The page of a concept, when its code system is stored with that concept: never a link to a
+   * page that is not there (a code a stub such as FHIR core's Snomed CT only names, a code the
+   * stored version lacks).
+   */
   conceptHref(system: string | undefined, code: string, version?: string): string | undefined {
     const cs = this.head('CodeSystem', system, version);
-    return cs ? codePageOf(cs.id, code) : undefined;
+    if (!cs || cs.content === 'not-present') return undefined;
+    return this.concepts.byCode(cs.pk, code, true) ? codePageOf(cs.id, code) : undefined;
   }
 
   /** The page of a canonical resource (url or url|version), when it is stored. */

@@ -222,6 +222,21 @@ describeWithBrowser('pages in a browser', () => {
     await ok.page.close();
   });
 
+  test('a code is linked only to a concept page that is there: not to codes of a code system held only by name', async () => {
+    // FHIR core's animal-breeds lists Snomed CT codes; Snomed CT is held here only as core's stub
+    const w = await visit('/vardemangd/animal-breeds');
+    const text = await main(w.page).innerText();
+    expect(text).toMatch(/\d{6,}/);
+    await expect(main(w.page).locator('a[href*="/kod/"]').count()).resolves.toBe(0);
+    // a code system with its concepts: every code links, and every link answers
+    const ok = await visit('/vardemangd/kontaktsatt');
+    const hrefs = await main(ok.page).locator('a[href*="/kod/"]').evaluateAll((as) => as.map((a) => a.getAttribute('href') ?? ''));
+    expect(hrefs.length).toBeGreaterThan(3);
+    for (const h of hrefs) expect([h, (await fetch(origin + h)).status]).toEqual([h, 200]);
+    await w.page.close();
+    await ok.page.close();
+  });
+
   test('a NIM shows its attributes with datatype, cardinality and bindings, linked to the value sets', async () => {
     const w = await visit('/informationsmangder', 'nim-lista');
     await Promise.all([w.page.waitForURL(/informationsmangder\/myndighetsbeslut/), w.page.getByRole('link', { name: /Myndighetsbeslut/ }).first().click()]);

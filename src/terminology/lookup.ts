@@ -1,6 +1,6 @@
 import type { CodeSystem, Coding, ParametersParameter } from 'fhir/r4';
 import type { TerminologyContext } from './context';
-import type { CodeSystemProvider } from './providers/provider';
+import { namesOnly, type CodeSystemProvider } from './providers/provider';
 import { TerminologyError, txIssue } from './issues';
 import type { TxParameters } from './params';
 import { missingSupplements, noteSupplements, resolveCodeSystemVersion } from './resolution';
@@ -54,6 +54,8 @@ export function lookupCode(ctx: TerminologyContext, params: TxParameters, input:
   noteSupplements(used, cs.info.supplements);
   const missing = missingSupplements(params.useSupplements, used, 400);
   if (missing) throw missing;
+  // a definition that only names its code system (an instance such as FHIR core's Snomed CT stub)
+  if (namesOnly(cs)) throw notFound(`The CodeSystem ${cs.info.url} is held here only by name (content = not-present): its codes are not known, so '${coding.code}' cannot be looked up`);
   const located = cs.locate(coding.code);
   const concept = located.concept;
   if (!concept) {

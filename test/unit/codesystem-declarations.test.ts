@@ -129,6 +129,11 @@ describe('CodeSystem.content = not-present (a definition that only names its cod
     expect(refusal(() => engine.lookup({ parameters: [{ name: 'system', valueUri: 'urn:example:cs' }, { name: 'code', valueCode: 'a' }], txResources: [STUB] })).httpStatus).toBe(404);
   });
 
+  it('as the instance of CodeSystem/[id]/$lookup: held only by name, its codes cannot be looked up', () => {
+    const e = refusal(() => engine.lookup({ parameters: [{ name: 'code', valueCode: 'a' }], txResources: [] }, STUB));
+    expect([e.httpStatus, e.issues[0].text]).toEqual([404, "The CodeSystem urn:example:cs is held here only by name (content = not-present): its codes are not known, so 'a' cannot be looked up"]);
+  });
+
   it('beside a definition with content, the content is what is served', () => {
     const out = engine.validateCodeSystemCode({ parameters: [{ name: 'url', valueUri: 'urn:example:cs' }, { name: 'code', valueCode: 'a' }], txResources: [{ ...STUB, version: '3' }, cs({})] });
     expect(param(out, 'result')).toBe(true);

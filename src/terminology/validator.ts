@@ -7,6 +7,7 @@ import { addToPath, checkDisplay } from './display-check';
 import { canonicalOf, compareVersions } from './versions';
 import { presentVersions } from './expander';
 import { CheckState, Tri, ValueSetMembership, addLocateDetail, unknownCodeMessage, whyUnknown } from './membership';
+import { resolveCodeSystemVersion } from './resolution';
 
 export type ValidationMode = 'code' | 'coding' | 'codeableConcept';
 
@@ -298,13 +299,17 @@ export class ValueSetValidator extends ValueSetMembership {
     if (prov.info.version && mode !== 'codeableConcept' && !out.some((p) => p.name === 'version')) out.push({ name: 'version', valueString: prov.info.version });
   }
 
-  /** The version of a system a value set pins (the highest, when it names several). */
+  /**
+   * The version of a system a value set pins (the highest, when it names several), under the
+   * request's version rules as for an include (force-system-version wins, system-version fills in
+   * an unpinned one): a code outside the value set is looked up in that version, not the latest.
+   */
   private impliedVersion(system: string | undefined): string | undefined {
     let v: string | undefined;
     for (const inc of this.valueSet.compose?.include ?? []) {
       if (inc.system === system && inc.version && (!v || compareVersions(inc.version, v) > 0)) v = inc.version;
     }
-    return v;
+    return system ? resolveCodeSystemVersion(this.params, system, v).version : v;
   }
 }
 

@@ -507,3 +507,29 @@ describe('a code without a system', () => {
     expect(issues(unknown).map((i: string[]) => i[1])).toEqual(['invalid-code']);
   });
 });
+
+// system-version "specifies a version to use for a system, if the value set does not specify one";
+// a code outside the value set is then judged by that version of its code system, not the latest
+describe('a code outside the value set is looked up in the code-system version the request names', () => {
+  const engine = new TerminologyEngine(source());
+  const URL = 'urn:example:versioned';
+  const cs = (version: string, date: string, codes: string[]): CodeSystem => ({ resourceType: 'CodeSystem', url: URL, version, date, status: 'active', content: 'complete', concept: codes.map((code) => ({ code })) });
+  const tx = [cs('1', '2020-01-01', ['a', 'b']), cs('2', '2030-01-01', ['a', 'b', 'c']), vs('urn:example:vs:only-a', [{ system: URL, concept: [{ code: 'a' }] }])];
+  const validate = (code: string, extra: ParametersParameter[]) =>
+    engine.validateValueSetCode({ parameters: [{ name: 'url', valueUri: 'urn:example:vs:only-a' }, { name: 'system', valueUri: URL }, { name: 'code', valueCode: code }, ...extra], txResources: tx });
+
+  it('system-version 1: c is no code of version 1, whatever version 2 holds', () => {
+    const out = validate('c', [{ name: 'system-version', valueCanonical: `${URL}|1` }]);
+    expect(param(out, 'result')).toBe(false);
+    expect(param(out, 'version')).toBe('1');
+    expect(param(out, 'message')).toContain(`Unknown code 'c' in the CodeSystem '${URL}' version '1'`);
+    // without the rule: version 2 knows c, so it is only outside the value set
+    expect(param(validate('c', []), 'message')).not.toContain('Unknown code');
+  });
+
+  it('with a date before any version, the version named is taken, not refused as unpublished (as with context, whose release names it)', () => {
+    const out = validate('b', [{ name: 'system-version', valueCanonical: `${URL}|1` }, { name: 'date', valueDate: '2019-06-01' }]);
+    expect(param(out, 'result')).toBe(false);
+    expect(param(out, 'version')).toBe('1');
+  });
+});

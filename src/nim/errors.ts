@@ -16,6 +16,11 @@ export function ruleBroken(text: string, expression?: string): TerminologyError 
   return TerminologyError.of({ severity: 'error', code: 'business-rule', txType: 'business-rule', text, expression: expression ? [expression] : undefined }, 422);
 }
 
+/** A query string that cannot be read (a missing or malformed date, an unknown status): 400. */
+export function badQuery(text: string, expression?: string): TerminologyError {
+  return TerminologyError.of({ severity: 'error', code: 'invalid', txType: 'invalid-data', text, expression: expression ? [expression] : undefined }, 400);
+}
+
 /** The input is malformed. */
 export function invalid(text: string, expression?: string): TerminologyError {
   return TerminologyError.of({ severity: 'error', code: 'invalid', txType: 'invalid-data', text, expression: expression ? [expression] : undefined }, 422);

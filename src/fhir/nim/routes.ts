@@ -6,7 +6,8 @@ import { outcomeOf } from '../../terminology/issues';
 import { noteForAudit } from '../../http/auth';
 import type { Nim } from '../../nim';
 import { BindingResolver } from '../../nim/binding-resolver';
-import { conflict, invalid, notFound as notFoundError } from '../../nim/errors';
+import { badQuery, conflict, invalid, notFound as notFoundError } from '../../nim/errors';
+import { LIFECYCLE } from '../../nim/extensions';
 import { bindingsOf } from '../../nim/nim-model';
 import type { NimModelRow, NimReleaseRow } from '../../store/nim-store';
 import { atomFeed, feedEntries, jsonFeed } from '../../nim/release-feed';
@@ -44,8 +45,16 @@ function sendJsonCached(req: Request, res: Response, body: unknown, cacheControl
 function shortLimit(req: Request): number {
   const raw = req.query.shortDisplayLimit;
   if (raw === undefined) return DEFAULT_SHORT_DISPLAY_LIMIT;
-  if (typeof raw !== 'string' || !/^\d+$/.test(raw) || Number(raw) < 5 || Number(raw) > 500) throw invalid('shortDisplayLimit must be a number of characters from 5 to 500', 'shortDisplayLimit');
+  if (typeof raw !== 'string' || !/^\d+$/.test(raw) || Number(raw) < 5 || Number(raw) > 500) throw badQuery('shortDisplayLimit must be a number of characters from 5 to 500', 'shortDisplayLimit');
   return Number(raw);
+}
+
+/** A YYYY-MM-DD date of the query string: a missing (when required) or malformed one is a bad request, 400. */
+function queryDate(req: Request, name: string, required: boolean): string | undefined {
+  const raw = req.query[name];
+  if (raw === undefined && !required) return undefined;
+  if (typeof raw !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(raw) || Number.isNaN(Date.parse(raw))) throw badQuery(`${name} must be a date (YYYY-MM-DD)${required ? ', and is required' : ''}`, name);
+  return raw;
 }
 
 function modelView(nim: Nim, row: NimModelRow, resolver: BindingResolver): unknown {
@@ -121,6 +130,7 @@ export function nimRoutes(deps: Pick<ServerDeps, 'config' | 'logger' | 'store'>,
 
   router.get('/releases', (req, res) => {
     const status = typeof req.query.status === 'string' ? req.query.status : undefined;
+    if (req.query.status !== undefined && !(LIFECYCLE as readonly unknown[]).includes(status)) throw badQuery(`status is one of ${LIFECYCLE.join(', ')}`, 'status');
     const list = nim.releases.list().filter((r) => !status || r.status === status);
     sendJsonCached(req, res, { releases: list.map((r) => ({ ...nim.releases.summary(r), url: `${rootUrl(req, deps)}/releases/${r.version}` })) });
   });
@@ -137,9 +147,9 @@ export function nimRoutes(deps: Pick<ServerDeps, 'config' | 'logger' | 'store'>,
   });
   router.get('/releases/feed.json', (req, res) => sendJsonCached(req, res, jsonFeed(feed(req), rootUrl(req, deps))));
 
-  router.get('/releases/effective', (req, res) => sendJsonCached(req, res, nim.releases.effectiveBetween(req.query.from, req.query.to)));
+  router.get('/releases/effective', (req, res) => sendJsonCached(req, res, nim.releases.effectiveBetween(queryDate(req, 'from', true), queryDate(req, 'to', true))));
   router.get('/releases/in-force', (req, res) => {
-    const date = typeof req.query.date === 'string' ? req.query.date : new Date().toISOString().slice(0, 10);
+    const date = queryDate(req, 'date', false) ?? new Date().toISOString().slice(0, 10);
     const r = nim.releases.inForce(date);
     sendJsonCached(req, res, { date, release: r ? nim.releases.summary(r) : null });
   });

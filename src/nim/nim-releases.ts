@@ -43,9 +43,14 @@ export interface TransitionOptions {
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const ADOPTED: readonly NimStatus[] = ['faststalld', 'upphavd'];
 
+/** A calendar day, YYYY-MM-DD, that exists. */
+export function isDay(v: unknown): v is string {
+  return typeof v === 'string' && DATE.test(v) && !Number.isNaN(Date.parse(v));
+}
+
 function checkDate(v: unknown, where: string): string | undefined {
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'string' || !DATE.test(v) || Number.isNaN(Date.parse(v))) throw invalid(`${where} must be a date (YYYY-MM-DD)`, where);
+  if (!isDay(v)) throw invalid(`${where} must be a date (YYYY-MM-DD)`, where);
   return v;
 }
 

@@ -153,7 +153,7 @@ export function translate(ctx: TerminologyContext, maps: ConceptMap[], input: Tr
     }
   }
   const found = matches.list.length;
-  if (answerScope.url) matches.keepAnswersIn((c) => codeInValueSet(ctx, answerScope.url!, c, `the ${answerScope.name} parameter`, true));
+  if (answerScope.url) matches.keepAnswersIn(membersOf(ctx, answerScope.url, `the ${answerScope.name} parameter`, true));
   // R4 $translate: "result can only be true if at least one returned match has an equivalence which
   // is not unmatched or disjoint". Such matches are still what the map says, so they are returned;
   // they just do not make the answer a translation.
@@ -282,10 +282,15 @@ function codeInMapScope(ctx: TerminologyContext, cm: ConceptMap, coding: Coding,
 
 /** Membership of a concept in a scope value set; `required`: a value set that cannot be found is an error, else no limit. */
 function codeInValueSet(ctx: TerminologyContext, scope: string, coding: Coding, what: string, required: boolean): boolean {
+  return membersOf(ctx, scope, what, required)(coding);
+}
+
+/** The membership test of a scope value set, prepared once for many codes (see codeInValueSet). */
+function membersOf(ctx: TerminologyContext, scope: string, what: string, required: boolean): (coding: Coding) => boolean {
   const { url, version } = splitCanonical(scope);
   const vs = ctx.findValueSet(url, version);
   if (!vs) {
-    if (!required) return true;
+    if (!required) return () => true;
     throw TerminologyError.of(
       {
         severity: 'error',
@@ -304,10 +309,12 @@ function codeInValueSet(ctx: TerminologyContext, scope: string, coding: Coding, 
     if (e instanceof SoftValidationError) throw TerminologyError.of(e.issue, 422);
     throw e;
   }
-  const c: Coding = { system: coding.system, code: coding.code };
-  if (coding.version) c.version = coding.version;
-  const out = validator.validate({ coding: [c] }, 'coding');
-  return out.find((p) => p.name === 'result')?.valueBoolean === true;
+  return (coding) => {
+    const c: Coding = { system: coding.system, code: coding.code };
+    if (coding.version) c.version = coding.version;
+    const out = validator.validate({ coding: [c] }, 'coding');
+    return out.find((p) => p.name === 'result')?.valueBoolean === true;
+  };
 }
 
 function clean(c: Coding): Coding {

@@ -8,6 +8,7 @@ import type { Nim } from '../../nim';
 import { BindingResolver } from '../../nim/binding-resolver';
 import { badQuery, conflict, invalid, notFound as notFoundError } from '../../nim/errors';
 import { LIFECYCLE } from '../../nim/extensions';
+import { isDay } from '../../nim/nim-releases';
 import { bindingsOf } from '../../nim/nim-model';
 import type { NimModelRow, NimReleaseRow } from '../../store/nim-store';
 import { atomFeed, feedEntries, jsonFeed } from '../../nim/release-feed';
@@ -53,7 +54,7 @@ function shortLimit(req: Request): number {
 function queryDate(req: Request, name: string, required: boolean): string | undefined {
   const raw = req.query[name];
   if (raw === undefined && !required) return undefined;
-  if (typeof raw !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(raw) || Number.isNaN(Date.parse(raw))) throw badQuery(`${name} must be a date (YYYY-MM-DD)${required ? ', and is required' : ''}`, name);
+  if (!isDay(raw)) throw badQuery(`${name} must be a date (YYYY-MM-DD)${required ? ', and is required' : ''}`, name);
   return raw;
 }
 

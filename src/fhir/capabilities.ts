@@ -125,7 +125,7 @@ export function terminologyCapabilities(store: ResourceStore, base: string): Ter
       hierarchical: true,
       paging: true,
       incomplete: false,
-      parameter: ['count', 'offset', 'filter', 'activeOnly', 'excludeNested', 'includeDesignations', 'designation', 'includeDefinition', 'displayLanguage', 'property', 'system-version', 'check-system-version', 'force-system-version', 'tx-resource', 'useSupplement', 'context', 'exclude-system'].map((name) => ({ name })),
+      parameter: ['count', 'offset', 'filter', 'activeOnly', 'excludeNested', 'includeDesignations', 'designation', 'includeDefinition', 'displayLanguage', 'property', 'system-version', 'check-system-version', 'force-system-version', 'tx-resource', 'useSupplement', 'context', 'contextDirection', 'exclude-system'].map((name) => ({ name })),
       textFilter: 'Every word of the filter must start a word of the display, a designation or the code (case-insensitive; å, ä and ö are distinct letters).',
     },
     lockedDate: false,

@@ -337,5 +337,8 @@ describe('the context of $expand and $validate-code: a NIM attribute', () => {
     expect([sideways.status, sideways.json.issue[0].details.text]).toEqual([400, "'contextDirection' is incoming or outgoing, not 'sideways'"]);
     const alone = await operation('expand', { url: 'https://kodverk.se/fhir/ValueSet/beslut-utfall', contextDirection: 'incoming' });
     expect([alone.status, alone.json.issue[0].details.text]).toEqual([400, "'contextDirection' qualifies 'context': give it with a context, or leave it out"]);
+    // and TerminologyCapabilities says so, beside context
+    const caps = await send('GET', 'fhir/metadata?mode=terminology');
+    expect(caps.json.expansion.parameter.map((p: any) => p.name)).toEqual(expect.arrayContaining(['context', 'contextDirection']));
   });
 });

@@ -80,9 +80,12 @@ const query = fc.oneof(
   { weight: 1, arbitrary: hostileText },
 );
 
-/** A Parameters parameter of any shape (value[x] of several types, nested parts). */
+/** What FHIR JSON never holds where an element or resource is due: an array item that is no object. */
+const notAnObject = pick<unknown>(null, 0, 'x', true, [], [null]);
+
+/** A Parameters parameter of any shape (value[x] of several types, nested parts, or no object at all). */
 const parameter: fc.Arbitrary<unknown> = fc.letrec<{ p: unknown }>((tie) => ({
-  p: fc.record(
+  p: fc.oneof({ weight: 9, arbitrary: fc.record(
     {
       name: fc.oneof(pick('url', 'system', 'code', 'version', 'coding', 'display', 'property', 'valueSet', 'count', 'tx-resource', 'validation', 'codeA', 'codeB', 'context', 'constructor', 'valueOf'), hostileText),
       valueString: hostileText,
@@ -92,10 +95,15 @@ const parameter: fc.Arbitrary<unknown> = fc.letrec<{ p: unknown }>((tie) => ({
       valueInteger: fc.integer(),
       valueCoding: fc.record({ system: pick('http://hl7.org/fhir/administrative-gender', 'x'), code: pick('female', '') }, { requiredKeys: [] }),
       part: fc.array(tie('p'), { maxLength: 3 }),
-      resource: pick({ resourceType: 'ValueSet', status: 'active', compose: { include: [{ system: 'http://hl7.org/fhir/administrative-gender' }] } }, { resourceType: 'CodeSystem' }, { resourceType: 'Patient' }),
+      resource: pick<unknown>(
+        { resourceType: 'ValueSet', status: 'active', compose: { include: [{ system: 'http://hl7.org/fhir/administrative-gender' }] } },
+        { resourceType: 'ValueSet', status: 'active', compose: { include: [null] } },
+        { resourceType: 'CodeSystem' },
+        { resourceType: 'Patient' },
+      ),
     },
     { requiredKeys: ['name'] },
-  ),
+  ) }, { weight: 1, arbitrary: notAnObject }),
 })).p;
 
 const deep = (n: number, open: string, close: string) => open.repeat(n) + close.repeat(n);
@@ -108,6 +116,7 @@ const BODY = fc.oneof(
     weight: 1,
     arbitrary: pick(
       json({ resourceType: 'CodeSystem', url: 'http://example.org/fuzz', status: 'draft', content: 'complete', concept: [{ code: 'a' }, { code: 'a' }] }),
+      json({ resourceType: 'CodeSystem', url: 'http://example.org/fuzz', status: 'draft', content: 'complete', concept: [null, 1, 'a'] }),
       json({ resourceType: 'ValueSet', status: 'active', compose: { include: [{ system: 'http://snomed.info/sct', filter: [{ property: 'constraint', op: '=', value: '('.repeat(5000) }] }] } }),
       json({ name: 'fuzz', title: 'Fuzz', attributes: [{ id: 'a', name: 'A', type: 'string' }] }),
       json({ status: 'faststalld', overrideLeadTime: 'x' }),

@@ -18,6 +18,7 @@ export class SchemaValidator {
     delete schema.id;
     delete schema.discriminator;
     delete schema.oneOf;
+    schema.definitions = objectsOnly(raw.definitions);
     this.ajv = new Ajv({ strict: false, allErrors: false, validateSchema: false });
     this.ajv.addSchema(schema, 'fhir');
   }
@@ -53,4 +54,20 @@ export class SchemaValidator {
   warmUp(types = ['Parameters', 'CodeSystem', 'ValueSet', 'ConceptMap', 'NamingSystem', 'Bundle']): void {
     for (const t of types) this.validatorFor(t);
   }
+}
+
+/**
+ * The official schema's resource and complex-type definitions give `properties` and
+ * `additionalProperties: false` but no `"type": "object"`, and JSON Schema applies those keywords
+ * to objects only: `null`, a number or a string passed wherever a resource or element was due
+ * (`"parameter": [null]`, `"concept": [1]`), and the server then failed reading it. In FHIR JSON
+ * an element is an object ("null" is only a placeholder in a primitive array, which the
+ * primitive types' own `type` already refuses), so each such definition is made to require one.
+ */
+function objectsOnly(definitions: Record<string, any>): Record<string, any> {
+  const out: Record<string, any> = {};
+  for (const [name, def] of Object.entries(definitions)) {
+    out[name] = def && typeof def === 'object' && def.properties && def.type === undefined ? { ...def, type: 'object' } : def;
+  }
+  return out;
 }

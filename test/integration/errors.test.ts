@@ -77,6 +77,33 @@ describe('errors are OperationOutcomes with a 4xx status, and the server keeps s
     expect(txTypes(f.data)).toEqual(['invalid-data']);
   });
 
+  // FHIR JSON: "null" is only a placeholder in a primitive array; an element or resource is an object
+  it('an array item that is no object (null, a number, a string) where an element is due: 400, not an internal error', async () => {
+    const operations = [
+      'CodeSystem/$lookup',
+      'ValueSet/$expand',
+      'CodeSystem/$validate-code',
+      'ValueSet/$validate-code',
+      'ConceptMap/$translate',
+      'CodeSystem/$subsumes',
+      'ValueSet/$batch-validate-code',
+      '$versions',
+    ];
+    for (const item of [null, 1, 'x', [null]]) {
+      const body = JSON.stringify({ resourceType: 'Parameters', parameter: [item] });
+      for (const op of operations) expectOutcome(await raw(server, op, { method: 'POST', headers: json, body }), 400, 'invalid-data');
+      const nested = JSON.stringify({ resourceType: 'Parameters', parameter: [{ name: 'x', part: [item] }] });
+      expectOutcome(await raw(server, 'CodeSystem/$lookup', { method: 'POST', headers: json, body: nested }), 400, 'invalid-data');
+      const inline = JSON.stringify({ resourceType: 'ValueSet', status: 'active', compose: { include: [item] } });
+      expectOutcome(await raw(server, 'ValueSet/$expand', { method: 'POST', headers: json, body: inline }), 400, 'invalid-data');
+      const asParameter = JSON.stringify({ resourceType: 'Parameters', parameter: [{ name: 'valueSet', resource: JSON.parse(inline) }] });
+      expectOutcome(await raw(server, 'ValueSet/$expand', { method: 'POST', headers: json, body: asParameter }), 400, 'invalid-data');
+      const put = JSON.stringify({ ...codeSystem({ id: 'colours' }), concept: [item] });
+      expectOutcome(await raw(server, 'CodeSystem/colours', { method: 'PUT', headers: { ...auth, ...json }, body: put }), 400, 'invalid-data');
+    }
+    expect((await server.kit.read({ resourceType: 'CodeSystem', id: 'colours' })).meta.versionId).toBe('1');
+  });
+
   it('an oversize body', async () => {
     const big = codeSystem({ id: 'big', concept: Array.from({ length: 200 }, (_, i) => ({ code: `c${i}`, display: `Concept number ${i}` })) });
     const body = JSON.stringify(big);

@@ -20,8 +20,15 @@ export function apiKeyRoutes(keys: ApiKeys, options: { maxBodyBytes: number; max
   router.post('/admin/api-keys', json, async (req: Request, res: Response) => {
     const b = req.body;
     if (!b || typeof b !== 'object' || Array.isArray(b)) return refuse(res, 400, 'The body is a JSON object: {"name": "…", "role": "reader|author|publisher|admin", "expires": "YYYY-MM-DD"}');
+    // each field is text or absent: an expiry that cannot be read must not make a key that never
+    // expires, nor an object a key named '[object Object]'
+    const wrong = (['name', 'role', 'expires'] as const).find((f) => b[f] !== undefined && typeof b[f] !== 'string');
+    if (wrong) {
+      const sent = b[wrong] === null ? 'null' : Array.isArray(b[wrong]) ? 'an array' : `a ${typeof b[wrong]}`;
+      return refuse(res, 400, `The ${wrong} is a string${wrong === 'expires' ? ' (YYYY-MM-DD or an instant), or absent for a key that does not expire' : ''}, not ${sent}`);
+    }
     try {
-      const { key, info } = await keys.create({ name: String(b.name ?? ''), role: String(b.role ?? ''), expires: typeof b.expires === 'string' ? b.expires : undefined });
+      const { key, info } = await keys.create({ name: b.name ?? '', role: b.role ?? '', expires: b.expires });
       res.setHeader('Location', `/admin/api-keys/${info.id}`);
       send(res, 201, { key, ...info, note: 'The key is shown this once; only a hash of it is kept.' });
     } catch (e) {

@@ -299,3 +299,26 @@ describe('reads that require an identity (KODVERK_READ_ACCESS=authenticated)', (
     expect((await fetch(`${closed.url}/fhir/CodeSystem`, { method: 'POST', headers: { ...auth, 'Content-Type': 'application/fhir+json' }, body: JSON.stringify(cs()) })).status).toBe(403);
   });
 });
+
+describe('POST /admin/api-keys reads its fields or refuses', () => {
+  // README: `GET|POST /admin/api-keys` (`{"name", "role", "expires"}`): an expiry that is given but
+  // cannot be read fails closed, it never makes a key that does not expire
+  it('400 for an expiry, name or role that is not a string, and no key is made', async () => {
+    const before = (await call('GET', '/admin/api-keys', { as: 'admin' })).json.keys.length;
+    for (const body of [
+      { name: 'Leverantör X', role: 'publisher', expires: 1767225600 },
+      { name: 'Leverantör X', role: 'publisher', expires: { a: 1 } },
+      { name: 'Leverantör X', role: 'publisher', expires: null },
+      { name: 'Leverantör X', role: 'publisher', expires: ['2030-01-01'] },
+      { name: { a: 1 }, role: 'reader' },
+      { name: 7, role: 'reader' },
+      { name: 'Leverantör X', role: ['reader'] },
+    ]) {
+      const a = await call('POST', '/admin/api-keys', { as: 'admin', body });
+      expect([body, a.status, a.json.resourceType]).toEqual([body, 400, 'OperationOutcome']);
+    }
+    expect((await call('GET', '/admin/api-keys', { as: 'admin' })).json.keys.length).toBe(before);
+    const made = await call('POST', '/admin/api-keys', { as: 'admin', body: { name: 'Leverantör X', role: 'reader', expires: '2099-12-31' } });
+    expect([made.status, made.json.expires]).toEqual([201, '2099-12-31T23:59:59.999Z']);
+  });
+});

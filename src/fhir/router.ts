@@ -14,7 +14,7 @@ import type { SchemaValidator } from '../terminology/resource-schema';
 import type { ServerDeps } from '../http/dependencies';
 import { structureDefinitionRoutes } from './nim/structure-definitions';
 import { labelOperation } from '../http/route-label';
-import { tooManyParameters } from '../http/limits';
+import { countParameters, tooManyParameters } from '../http/limits';
 import { jsonBody } from '../http/json-body';
 import { auditEventRoutes } from './audit-events';
 import { WebViews, webViewsFor } from './web-source';
@@ -153,8 +153,8 @@ function readParameters(req: Request, op: OperationDefinition, schema: SchemaVal
   if (typeof body !== 'object' || Array.isArray(body) || typeof body.resourceType !== 'string') {
     throw TerminologyError.of({ severity: 'error', code: 'structure', txType: 'invalid-data', text: 'The request body must be a FHIR resource (a Parameters resource for operations)' }, 400);
   }
-  // counted before the schema walks them
-  const sent = Array.isArray(body.parameter) ? body.parameter.length : 0;
+  // counted before the schema walks them: the parameters and their parts, at every depth
+  const sent = countParameters(body);
   if (query.entries.length + sent > maxParameters) throw tooManyParameters(query.entries.length + sent, maxParameters);
   schema.check(body);
   if (body.resourceType === 'Parameters') return new OperationInput([...query.entries, ...(body.parameter ?? [])]);

@@ -46,29 +46,61 @@ const OPEN_ARRAY = 0x5b;
 const OPEN_OBJECT = 0x7b;
 const CLOSE_ARRAY = 0x5d;
 const CLOSE_OBJECT = 0x7d;
-/** the top-level key whose array holds a Parameters resource's parameters */
-const PARAMETER = Buffer.from('parameter');
+const LOWER_U = 0x75;
+/** what a JSON escape other than \uXXXX stands for */
+const ESCAPED: Record<number, number> = { 0x22: 0x22, 0x5c: 0x5c, 0x2f: 0x2f, 0x62: 0x08, 0x66: 0x0c, 0x6e: 0x0a, 0x72: 0x0d, 0x74: 0x09 };
+/** the keys whose arrays hold parameters: a Parameters resource's, and a parameter's parts */
+const COUNTED_KEYS = ['parameter', 'part'];
+const KEY_BYTES = COUNTED_KEYS.map((k) => Buffer.from(k));
+/** a key being read, matched against COUNTED_KEYS: (characters so far << 2) | which keys it still may be; -1: none */
+const KEY_START = 0b11;
+const NO_KEY = -1;
+function keyStep(state: number, c: number): number {
+  if (state < 0) return NO_KEY;
+  const at = state >> 2;
+  let may = 0;
+  for (let k = 0; k < KEY_BYTES.length; k++) if (state & (1 << k) && KEY_BYTES[k][at] === c) may |= 1 << k;
+  return may === 0 ? NO_KEY : ((at + 1) << 2) | may;
+}
+const isCountedKey = (state: number) => state >= 0 && KEY_BYTES.some((k, i) => state & (1 << i) && k.length === state >> 2);
+const isSpace = (b: number) => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
+const hexValue = (b: number) => (b >= 0x30 && b <= 0x39 ? b - 0x30 : b >= 0x61 && b <= 0x66 ? b - 0x57 : b >= 0x41 && b <= 0x46 ? b - 0x37 : -1);
+
+/** what a container is: an object, an array, or an array under "parameter" or "part" */
+const OBJECT = 0;
+const ARRAY = 1;
+const COUNTED = 2;
 
 /**
  * A pass over a JSON text, fed in pieces as they arrive, without parsing it: the deepest nesting
- * of arrays and objects, and how many elements the top-level "parameter" array holds (a
- * Parameters resource's parameters). Everything it needs to know between pieces (depth, inside a
- * string, after a backslash, the top-level key so far) is carried over, so a piece may end
- * anywhere, even inside an escape. It stops as soon as either count passes its limit, so a body
- * far over the parameter limit costs the few kilobytes that prove it, and the rest need not be
- * read at all.
+ * of arrays and objects, and how many parameters it holds: the elements of every array under a
+ * "parameter" or "part" key, at any depth (a Parameters resource's parameters and their parts, as
+ * countParameters counts them in the parsed text). A key is read as JSON.parse reads it, escapes
+ * decoded, so "param\u0065ter" is counted as "parameter". Everything it needs to know between
+ * pieces (the containers open, inside a string, inside an escape, the key so far) is carried over,
+ * so a piece may end anywhere. It stops as soon as either count passes its limit, so a body far
+ * over the parameter limit costs the few kilobytes that prove it, and the rest need not be read.
  */
 export class JsonScan {
   /** the deepest nesting so far */
   depth = 0;
   parameters = 0;
   private level = 0;
+  /** by level, what each open container is (OBJECT, ARRAY or COUNTED) */
+  private readonly containers: number[] = [];
   private inString = false;
   private escaped = false;
-  /** how many bytes of "parameter" the top-level string being read matches so far; -1: not it */
-  private keyMatch = -1;
-  private lastKeyIsParameter = false;
-  private inParameterArray = false;
+  /** hex digits of a \uXXXX escape still to come, and its value so far */
+  private hexLeft = 0;
+  private hex = 0;
+  /** the next string in the open object is a key */
+  private expectKey = false;
+  /** the key being read, decoded, as far as it may still be a counted one (keyStep) */
+  private key = NO_KEY;
+  /** the key just read is "parameter" or "part": an array as its value is counted */
+  private countedKey = false;
+  /** the next value in the open counted array is one more parameter */
+  private elementDue = false;
   private stopped = false;
 
   constructor(
@@ -79,31 +111,72 @@ export class JsonScan {
   /** Reads the next piece; false once a limit is passed (nothing more is read then). */
   write(bytes: Uint8Array): boolean {
     if (this.stopped) return false;
-    let { level, inString, escaped, keyMatch } = this;
+    const containers = this.containers;
+    let { level, inString, escaped, hexLeft, hex, expectKey, key, countedKey, elementDue } = this;
     for (let i = 0; i < bytes.length; i++) {
       const b = bytes[i];
       if (inString) {
-        if (escaped) escaped = false;
-        else if (b === BACKSLASH) {
-          escaped = true;
-          keyMatch = -1;
-        } else if (b === QUOTE) {
+        // the common case first: a plain byte of a string that is no key
+        if (key === NO_KEY && !escaped && hexLeft === 0) {
+          if (b === QUOTE) inString = false;
+          else if (b === BACKSLASH) escaped = true;
+          continue;
+        }
+        if (hexLeft > 0) {
+          const h = hexValue(b);
+          if (h >= 0) {
+            hex = hex * 16 + h;
+            if (--hexLeft === 0) key = keyStep(key, hex);
+            continue;
+          }
+          hexLeft = 0; // not JSON: the parse refuses it; the byte is read as it is
+          key = NO_KEY;
+        }
+        if (escaped) {
+          escaped = false;
+          if (b === LOWER_U) [hexLeft, hex] = [4, 0];
+          else key = keyStep(key, ESCAPED[b] ?? NO_KEY);
+        } else if (b === BACKSLASH) escaped = true;
+        else if (b === QUOTE) {
           inString = false;
-          if (level === 1) this.lastKeyIsParameter = keyMatch === PARAMETER.length;
-        } else if (keyMatch >= 0) keyMatch = keyMatch < PARAMETER.length && b === PARAMETER[keyMatch] ? keyMatch + 1 : -1;
-      } else if (b === QUOTE) {
+          if (key !== NO_KEY) countedKey = isCountedKey(key);
+          key = NO_KEY;
+        } else key = keyStep(key, b);
+        continue;
+      }
+      if (isSpace(b)) continue;
+      if (elementDue) {
+        elementDue = false;
+        if (b !== CLOSE_ARRAY && ++this.parameters > this.maxParameters) {
+          this.stopped = true;
+          break;
+        }
+      }
+      if (b === QUOTE) {
         inString = true;
-        keyMatch = level === 1 ? 0 : -1;
+        key = expectKey ? KEY_START : NO_KEY;
+        expectKey = false;
+        countedKey = false;
       } else if (b === OPEN_ARRAY || b === OPEN_OBJECT) {
-        if (level === 1 && b === OPEN_ARRAY) this.inParameterArray = this.lastKeyIsParameter;
-        if (level === 2 && this.inParameterArray && ++this.parameters > this.maxParameters) this.stopped = true;
-        else if (++level > this.depth && ++this.depth > this.maxDepth) this.stopped = true;
-        if (this.stopped) break;
+        const kind = b === OPEN_OBJECT ? OBJECT : countedKey ? COUNTED : ARRAY;
+        countedKey = false;
+        if (++level > this.depth && ++this.depth > this.maxDepth) {
+          this.stopped = true;
+          break;
+        }
+        containers[level] = kind;
+        expectKey = kind === OBJECT;
+        elementDue = kind === COUNTED;
       } else if (b === CLOSE_ARRAY || b === CLOSE_OBJECT) {
-        if (--level === 1) this.inParameterArray = false;
-      } else if (level === 1 && b === COMMA) this.lastKeyIsParameter = false;
+        level--;
+        expectKey = countedKey = false;
+      } else if (b === COMMA) {
+        expectKey = containers[level] === OBJECT;
+        elementDue = containers[level] === COUNTED;
+        countedKey = false;
+      }
     }
-    Object.assign(this, { level, inString, escaped, keyMatch });
+    Object.assign(this, { level, inString, escaped, hexLeft, hex, expectKey, key, countedKey, elementDue });
     return !this.stopped;
   }
 
@@ -115,7 +188,29 @@ export class JsonScan {
   }
 }
 
-/** A whole JSON text through JsonScan: its deepest nesting and its Parameters' parameters. */
+/**
+ * The parameters of a parsed JSON value, as JsonScan counts them in its text: the elements of
+ * every array under a "parameter" or "part" key, at any depth. Walked without recursion.
+ */
+export function countParameters(value: unknown): number {
+  let count = 0;
+  const todo: unknown[] = [value];
+  while (todo.length > 0) {
+    const v = todo.pop();
+    if (Array.isArray(v)) {
+      for (const item of v) if (item !== null && typeof item === 'object') todo.push(item);
+    } else if (v !== null && typeof v === 'object') {
+      for (const [k, item] of Object.entries(v)) {
+        if (item === null || typeof item !== 'object') continue;
+        if (Array.isArray(item) && COUNTED_KEYS.includes(k)) count += item.length;
+        todo.push(item);
+      }
+    }
+  }
+  return count;
+}
+
+/** A whole JSON text through JsonScan: its deepest nesting and its parameters. */
 export function scanJson(text: Buffer | string, maxDepth = Infinity, maxParameters = Infinity): { depth: number; parameters: number } {
   const scan = new JsonScan(maxDepth, maxParameters);
   scan.write(typeof text === 'string' ? Buffer.from(text) : text);

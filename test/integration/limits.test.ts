@@ -156,6 +156,28 @@ describe('the body is read as it arrives: refused as soon as a limit is passed',
     }
   });
 
+  // README: parameters are limited and every parameter is read in linear time; a parameter's parts
+  // are parameters, and a key spelt with escapes is the key JSON.parse reads
+  it('200,000 parts under one parameter, or parameters under an escaped key: 400 before the client has finished sending', async () => {
+    const parts = lookupBody([{ name: 'x', part: props(200_000) }]);
+    const escaped = parts.replace('"parameter"', '"param\\u0065ter"');
+    expect(JSON.parse(escaped).parameter).toHaveLength(3);
+    for (const body of [parts, escaped, lookupBody(props(200_000)).replace('"parameter"', '"\\u0070arameter"')].map((b) => Buffer.from(b))) {
+      const { req, answer } = sending(url(), { 'content-type': 'application/fhir+json', 'content-length': body.length });
+      req.write(body.subarray(0, 256 * 1024));
+      const a = await answer;
+      expect(a.whileSending).toBe(true);
+      expectRefused(a, 400, 'too-costly', /more than 1000 parameters; this server takes at most 1000 \(KODVERK_MAX_PARAMETERS\)/);
+      req.destroy();
+    }
+  });
+
+  it('the query and the body parameters with their parts count together', async () => {
+    const query = props(600).map((p) => `property=${p.valueCode}`).join('&');
+    const body = lookupBody([{ name: 'x', part: props(500) }]);
+    expectRefused(await raw(server, `CodeSystem/$lookup?${query}`, { method: 'POST', headers: json, body }), 400, 'too-costly', /The request has 1103 parameters; this server takes at most 1000/);
+  });
+
   it('JSON nested too deep: 400 from the first piece that proves it', async () => {
     const { req, answer } = sending(url(), { 'content-type': 'application/fhir+json', 'transfer-encoding': 'chunked' });
     req.write('{"resourceType":"Parameters","parameter":[' + '{"name":"p","part":['.repeat(200));

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { JsonScan, scanJson } from '../../src/http/limits';
+import { JsonScan, countParameters, scanJson } from '../../src/http/limits';
 import { TerminologyError } from '../../src/terminology/issues';
 
 /**
@@ -14,9 +14,10 @@ const runs = (n: number) => ({ seed, numRuns: Math.round(n * Number(process.env.
 
 /** Strings full of what a scan must not take for structure: quotes, backslashes, brackets, "parameter". */
 const tricky = fc.oneof(
-  fc.string({ unit: fc.constantFrom('"', '\\', '[', ']', '{', '}', ',', ':', 'a', 'ä', '€', '𝄞', ' ', '\n', 'parameter'), maxLength: 30 }),
+  fc.string({ unit: fc.constantFrom('"', '\\', '[', ']', '{', '}', ',', ':', 'a', 'ä', '€', '𝄞', ' ', '\n', 'parameter', 'part'), maxLength: 30 }),
   fc.string({ unit: 'grapheme', maxLength: 20 }),
   fc.constant('parameter'),
+  fc.constant('part'),
 );
 const value: fc.Arbitrary<unknown> = fc.letrec<{ v: unknown }>((tie) => ({
   v: fc.oneof(
@@ -105,7 +106,7 @@ describe('the request-body scan, fed in pieces', () => {
   it('counts a Parameters body exactly, whatever its strings hold', () => {
     fc.assert(
       fc.property(parametersBody, fc.array(fc.nat(), { maxLength: 8 }), (text, points) => {
-        expect(scanPieces(cut(Buffer.from(text), points)).parameters).toBe(JSON.parse(text).parameter.length);
+        expect(scanPieces(cut(Buffer.from(text), points)).parameters).toBe(countParameters(JSON.parse(text)));
       }),
       runs(1000),
     );
@@ -117,12 +118,41 @@ describe('the request-body scan, fed in pieces', () => {
     expect([scan.depth, scan.parameters]).toEqual([3, 3]);
   });
 
-  it('a key "parameter" split across pieces is still the parameter array; one at another depth or escaped is not', () => {
+  it('a key "parameter" split across pieces is still the parameter array; one at another depth too', () => {
     const pieces = (...texts: string[]) => scanPieces(texts.map((t) => Buffer.from(t)));
     expect(pieces('{"resourceType":"Parameters","para', 'meter":[{},', '{}]}').parameters).toBe(2);
-    expect(pieces('{"x":{"parameter":[{},{}]}}').parameters).toBe(0);
-    expect(pieces('{"param\\u0065ter":[{},{}]}').parameters).toBe(0);
-    expect(pieces('{"parameters":[{},{}],"parameter":"x"}').parameters).toBe(0);
+    expect(pieces('{"x":{"parameter":[{},{}]}}').parameters).toBe(2);
+    expect(pieces('{"parameters":[{},{}],"parameter":"x","x":["parameter",["part"]]}').parameters).toBe(0);
+    // every element counts, whatever it is
+    expect(pieces('{"parameter":[null, 1 ,"x",[],{}]}').parameters).toBe(5);
+    expect(pieces('{"parameter":[ ]}').parameters).toBe(0);
+  });
+
+  // README: parameters are limited and every parameter is read in linear time: a parameter's parts
+  // are parameters too, so 200,000 parts under one parameter are refused as early as 200,000 parameters
+  it('counts the parts of parameters at every depth against the same limit', () => {
+    const pieces = (...texts: string[]) => scanPieces(texts.map((t) => Buffer.from(t)));
+    expect(pieces('{"parameter":[{"name":"x","part":[{"name":"a"},{"name":"b","pa', 'rt":[{},{}]}]}]}').parameters).toBe(5);
+    const parts = Buffer.from(JSON.stringify({ resourceType: 'Parameters', parameter: [{ name: 'code', valueCode: 'male' }, { name: 'x', part: Array.from({ length: 200_000 }, () => ({ name: 'property', valueCode: 'display' })) }] }));
+    const scan = new JsonScan(100, 1000);
+    expect(scan.write(parts.subarray(0, 64 * 1024))).toBe(false);
+    expect(scan.parameters).toBe(1001);
+  });
+
+  // JSON.parse reads "param\u0065ter" as "parameter": so must the scan, or the escape is a way past it
+  it('reads a key with escapes as JSON.parse does, even split inside the escape', () => {
+    const pieces = (...texts: string[]) => scanPieces(texts.map((t) => Buffer.from(t)));
+    for (const key of ['param\\u0065ter', '\\u0070\\u0061\\u0072\\u0074', 'par\\u0074', 'parameter']) {
+      const text = `{"${key}":[{},{},{}]}`;
+      expect([key, countParameters(JSON.parse(text))]).toEqual([key, 3]);
+      expect([key, pieces(text).parameters]).toEqual([key, 3]);
+      for (let at = 1; at < text.length; at++) expect([key, at, pieces(text.slice(0, at), text.slice(at)).parameters]).toEqual([key, at, 3]);
+    }
+    for (const key of ['param\\u0045ter', 'param\\nter', 'parameter\\u0000', 'p\\u00e4rt']) expect([key, pieces(`{"${key}":[{},{}]}`).parameters]).toEqual([key, 0]);
+    const escaped = Buffer.from('{"resourceType":"Parameters","param\\u0065ter":[' + Array.from({ length: 5000 }, () => '{"name":"p"}').join(',') + ']}');
+    const scan = new JsonScan(100, 10);
+    expect(scan.write(escaped)).toBe(false);
+    expect(scan.parameters).toBe(11);
   });
 
   it('stops as soon as a limit is passed: the refusals name the setting', () => {

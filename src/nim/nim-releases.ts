@@ -45,7 +45,12 @@ const ADOPTED: readonly NimStatus[] = ['faststalld', 'upphavd'];
 
 /** A calendar day, YYYY-MM-DD, that exists. */
 export function isDay(v: unknown): v is string {
-  return typeof v === 'string' && DATE.test(v) && !Number.isNaN(Date.parse(v));
+  if (typeof v !== 'string' || !DATE.test(v)) return false;
+  // Date.parse rolls 2027-02-30 over to March rather than refusing it: the day exists only
+  // when the calendar gives back the same year, month and day.
+  const [y, m, d] = v.split('-').map(Number);
+  const t = new Date(Date.UTC(y, m - 1, d));
+  return t.getUTCFullYear() === y && t.getUTCMonth() === m - 1 && t.getUTCDate() === d;
 }
 
 function checkDate(v: unknown, where: string): string | undefined {

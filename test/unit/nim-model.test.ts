@@ -2,6 +2,7 @@ import { NimDefinition, checkDefinition, fromStructureDefinition, toStructureDef
 import { diffReleases } from '../../src/nim/release-diff';
 import { ReleaseSnapshot, SNAPSHOT_FORMAT, announcedClass, bump, contentHash } from '../../src/nim/release-snapshot';
 import { addMonths, checkLeadTime } from '../../src/nim/lead-time';
+import { isDay } from '../../src/nim/nim-releases';
 import { buildPackage, packageFiles, readPackage } from '../../src/nim/release-package';
 import { shortDisplay } from '../../src/nim/release-exports';
 import { refusePersonalData } from '../../src/nim/errors';
@@ -129,6 +130,15 @@ describe('lead time', () => {
     expect(checkLeadTime('minor', '2026-08-15', '2027-02-14')).toMatchObject({ satisfied: false, earliestEffective: '2027-02-15', requiredMonths: 6 });
     expect(checkLeadTime('major', '2026-08-15', '2027-08-15').satisfied).toBe(true);
     expect(checkLeadTime('patch', '2026-08-15', '2026-08-15').satisfied).toBe(true);
+  });
+});
+
+describe('isDay', () => {
+  // nim-releases.ts: "A calendar day, YYYY-MM-DD, that exists." (Date.parse accepts 2027-02-30)
+  it('accepts a calendar day that exists, leap days only in leap years', () => {
+    expect(['2027-01-31', '2028-02-29', '2000-02-29', '2027-12-31'].every(isDay)).toBe(true);
+    expect(['2027-02-29', '2100-02-29', '2027-02-30', '2027-02-31', '2027-04-31', '2027-13-01', '2027-00-10', '2027-01-00'].some(isDay)).toBe(false);
+    expect([' 2027-01-01', '2027-1-01', '20270101', 20270101, undefined].some(isDay)).toBe(false);
   });
 });
 

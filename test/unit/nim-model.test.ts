@@ -1,3 +1,4 @@
+import YAML from 'yaml';
 import { NimDefinition, checkDefinition, fromStructureDefinition, toStructureDefinition } from '../../src/nim/nim-model';
 import { diffReleases } from '../../src/nim/release-diff';
 import { ReleaseSnapshot, SNAPSHOT_FORMAT, announcedClass, bump, contentHash } from '../../src/nim/release-snapshot';
@@ -85,6 +86,14 @@ describe('NimModel', () => {
     expect(attempt({ attributes: [{ id: 'x', name: 'X', definition: 'X', type: 'string', binding: { strength: 'required', valueSet: VS } }] })).toThrow(/not coded/);
     expect(attempt({ attributes: [{ id: 'x', name: 'X', definition: 'X', type: 'Text' }] })).toThrow(/attributes\[0\]\.type must be one of/);
     expect(attempt({ attributes: [{ id: 'x', name: 'X', definition: 'X', type: 'Coding', binding: { strength: 'required', valueSet: VS, contexts: [{ valueSet: VS, when: [{ attribute: 'saknas', system: SAKOMRADE, code: 'a' }] }] } }] })).toThrow(/names no attribute/);
+  });
+
+  it('refuses a derived rule with keys other than from and rule (an unquoted comma in a YAML flow mapping)', () => {
+    // what `derived: { from: [x], rule: Udda man, jämn kvinna. }` parses to: a cut rule and a stray key
+    const derived = YAML.parse('{ from: [x], rule: Udda man, jämn kvinna. }');
+    expect(derived).toEqual({ from: ['x'], rule: 'Udda man', 'jämn kvinna.': null });
+    const attempt = () => checkDefinition({ ...definition(), attributes: [{ id: 'x', name: 'X', definition: 'X', type: 'string' }, { id: 'y', name: 'Y', definition: 'Y', type: 'string', derived }] });
+    expect(attempt).toThrow(/attributes\[1\]\.derived has unknown keys \(jämn kvinna\.\)/);
   });
 });
 

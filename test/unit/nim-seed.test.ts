@@ -33,6 +33,11 @@ describe('NIM seed', () => {
     expect(nim.releases.snapshotOf(review).changeClass).toBe('minor');
   });
 
+  it('keeps a derived rule whole (Brukare.kon: a comma inside the rule)', () => {
+    const brukare = nim.models.definition(nim.models.get('brukare'));
+    expect(brukare.attributes.find((a) => a.id === 'kon')!.derived).toEqual({ from: ['personId'], rule: 'Framgår av personnumrets näst sista siffra (udda man, jämn kvinna).' });
+  });
+
   it('keeps the codes of every bound value set for fast membership checks by release', () => {
     const adopted = nim.releases.get('1.0.0');
     const kon = nim.releases.snapshotOf(adopted).bindings.find((b) => b.nim.endsWith('nim-brukare') && b.attribute === 'kon')!;

@@ -162,6 +162,19 @@ describe('structure and datatypes', () => {
     for (const i of findings(out)) expect(i.txType).toBe('invalid-data');
   });
 
+  it('FHIR Period: "start SHALL have a lower value than end" — times on one day compared as instants, their zones applied', () => {
+    const period = (p: unknown) => brief(provning({ period: p }));
+    const wrong = [['error', 'invalid-value', 'Provning.period']];
+    expect(period({ start: '2026-01-01T10:00:00Z', end: '2026-01-01T09:30:00Z' })).toEqual(wrong);
+    expect(period('2026-01-01T10:00:00Z/2026-01-01T09:30:00Z')).toEqual(wrong);
+    expect(period({ start: '2026-01-01T10:00:00+01:00', end: '2026-01-01T09:30:00Z' })).toEqual([]); // 09:00Z to 09:30Z
+    expect(period({ start: '2026-01-01T10:00:00Z', end: '2026-01-01T10:30:00+01:00' })).toEqual(wrong); // ends 09:30Z
+    expect(period({ start: '2026-01-02T00:30:00+02:00', end: '2026-01-01T23:00:00Z' })).toEqual([]); // starts 2026-01-01T22:30Z
+    expect(period({ start: '2026-01-01T10:00:00Z', end: '2026-01-01T10:00:00Z' })).toEqual([]);
+    expect(period({ start: '2026-01-01T10:00:00Z', end: '2026-01-01' })).toEqual([]);
+    expect(period({ start: '2026-01-02', end: '2026-01-01T23:00:00Z' })).toEqual(wrong);
+  });
+
   it('knows the calendar: 2026-02-29 is no date, 2028-02-29 is', () => {
     expect(brief(provning({ datum: '2026-02-29' }))).toEqual([['error', 'invalid-value', 'Provning.datum']]);
     expect(brief(provning({ datum: '2028-02-29' }))).toEqual([]);

@@ -84,6 +84,12 @@ describe('which release judges a record', () => {
     expect(after[0].text).toBe('Validated against NIM Myndighetsbeslut 1.1.0 in release 1.2.0 (faststalld, in force 2027-07-01)');
   });
 
+  it('reads the event date as the value is read: surrounding spaces trimmed', () => {
+    const padded = v.validateRecord(beslut(' 2027-08-01 '));
+    expect(usedRelease(padded)).toBe('1.2.0');
+    expect(padded.map((i) => i.type)).not.toContain('no-event-date');
+  });
+
   it('takes the release named by version, or in force on the date given, whatever the record says', () => {
     expect(brief(v.validateRecord(beslut('2027-08-01', { release: '1.1.0' })))).toEqual([['error', 'unknown-code', 'Myndighetsbeslut.utfall']]);
     expect(brief(v.validateRecord(beslut('2026-08-01', { release: '1.2.0' })))).toEqual([]);

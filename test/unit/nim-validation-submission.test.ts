@@ -95,6 +95,13 @@ describe('a CSV submission', () => {
     expect(findingsOf(fixed)).toEqual([]);
   });
 
+  it('takes a date cell with surrounding spaces as the event date, as it takes it as a valid date', async () => {
+    const { report } = await validate(csvFile([row({ 5: ' 2027-08-01 ', 6: 'avvisad' })]));
+    expect(findingsOf(report)).toEqual([]);
+    expect(report.summary.releases).toEqual({ '1.1.0': 1, '1.2.0': 3 });
+    expect(report.notes.map((n: any) => n.type)).not.toContain('no-event-date');
+  });
+
   it('notes, with their row counts, required attributes the file does not report and rows without a date', async () => {
     const { report } = await validate('Brukare.kön;Insats.typ;Insats.status\nman;hemtjanst;30\nkvinna;boendestod;40\n');
     expect(report.rows).toEqual([]);

@@ -5,7 +5,7 @@ import { ValidationIssue, issue } from './issues';
 import { ColumnTarget, NimDirectory } from './nim-directory';
 import type { RawValue } from './record-validator';
 import type { ReleaseIndex } from './release-index';
-import { fullDate } from './values';
+import { eventDate } from './values';
 import { EVENT_DATE_ATTRIBUTE, ROW_DATE_PRECEDENCE, ReleaseSelector } from './release-selector';
 import { SubmissionFormat, SubmissionFormatError, SubmissionReader, SubmissionRow } from './submission-reader';
 import { ReportColumn, SubmissionReport, SubmissionSummary, Write } from './submission-report';
@@ -163,7 +163,7 @@ class SubmissionRun {
 
   /** Each NIM part of a row against the release that judges it. */
   private judge(parts: Parts, issues: ValidationIssue[]): void {
-    const own = (nim: string) => fullDate(parts.get(nim)?.get(EVENT_DATE_ATTRIBUTE)?.raw);
+    const own = (nim: string) => eventDate(parts.get(nim)?.get(EVENT_DATE_ATTRIBUTE)?.raw);
     let rowDate: string | undefined;
     for (const nim of [...ROW_DATE_PRECEDENCE, ...parts.keys()]) if ((rowDate = own(nim))) break;
     for (const [nim, values] of parts) {

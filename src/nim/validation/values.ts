@@ -87,6 +87,15 @@ export function fullDate(v: unknown): string | undefined {
   return d.ok ? d.date : undefined;
 }
 
+/**
+ * An event date as the date attribute's value is read: the one repetition, trimmed (a cell of
+ * ` 2027-07-01 ` is the date 2027-07-01), when it is a full date; else undefined.
+ */
+export function eventDate(raw: unknown): string | undefined {
+  const values = repetitions('date', raw);
+  return values.length === 1 ? fullDate(values[0]) : undefined;
+}
+
 /** A FHIR dateTime: a date, or a date and time with a time zone. */
 export function readDateTime(v: unknown): ReadValue {
   if (typeof v !== 'string') return bad('is not a date and time (ISO 8601)');

@@ -471,6 +471,14 @@ export class NimReleases {
       if (have && origin === LOCAL) throw conflict(`NIM ${n.name} ${n.version} exists here with other content`);
       const holder = have && this.store.releasesWith(have.pk).find((r) => !mayReplace(origin, r.origin));
       if (holder) throw conflict(`NIM ${n.name} ${n.version} is held here with other content by release ${holder.version}, from ${describeOrigin(holder.origin)}`);
+      // a NIM has one working version at a time (nim_model_one_working): a package's version in
+      // utkast or påseende cannot sit beside another one here
+      const working = n.status === 'utkast' || n.status === 'paseende' ? this.models.working(n.name) : undefined;
+      if (working && working.version !== n.version) {
+        throw conflict(
+          `NIM ${n.name} ${n.version} is ${n.status} in the package, but ${n.name} ${working.version} is ${working.status} here, and a NIM has one version in utkast or påseende at a time: adopt or delete ${n.name} ${working.version} here first, or import the release once it is adopted`,
+        );
+      }
       const sd = n.resource;
       const period = sd.extension?.find((e: any) => e.url === EXT.effectivePeriod)?.valuePeriod;
       return this.store.saveModel({ name: n.name, version: n.version, url: n.url, resourceId: sd.id, title: n.title, status: n.status, effectiveFrom: period?.start, effectiveTo: period?.end, resource: sd });

@@ -209,6 +209,15 @@ describe('an NDJSON submission', () => {
     expect(out).not.toContain('1212');
   });
 
+  it('reports a required attribute a line leaves out when the file carries its key (from the first line with it on)', async () => {
+    // README: only "a required attribute the file has no column (key) for is noted once"
+    const text = ['{"Beslut.datum":"2027-07-01","Beslut.lagrum":"LSS-9:2"}', '{"Beslut.datum":"2027-07-01","Beslut.utfall":"beviljad","Beslut.lagrum":"LSS-9:2"}', '{"Beslut.datum":"2027-07-01","Beslut.lagrum":"LSS-9:2"}'].join('\n');
+    const { report } = await validate(text, { format: 'ndjson' });
+    expect(findingsOf(report)).toEqual([[3, 'error', 'required-missing', 'Myndighetsbeslut.utfall', undefined]]);
+    // the first line came before the file had the key: noted, as a file without the key is
+    expect(report.notes.filter((n: any) => n.type === 'not-reported').map((n: any) => [n.element, n.rows])).toEqual([['Myndighetsbeslut.utfall', 1]]);
+  });
+
   it('refuses a file whose first line is not a JSON object', async () => {
     expect((await refused('Brukare.kön;Insats.typ\n', { format: 'ndjson' })).message).toMatch(/not a JSON object/);
     expect((await refused('\n\n', { format: 'ndjson' })).message).toMatch(/empty/);

@@ -70,6 +70,8 @@ class SubmissionRun {
   private groups: Group[] = [];
   /** NDJSON keys already looked up */
   private readonly keys = new Map<string, ColumnTarget | { problem: string }>();
+  /** NDJSON: by NIM, the attributes some line so far has had a key for */
+  private readonly reported = new Map<string, Set<string>>();
 
   constructor(
     private readonly validation: NimValidation,
@@ -156,6 +158,9 @@ class SubmissionRun {
       let values = parts.get(target.nim);
       if (!values) parts.set(target.nim, (values = new Map()));
       values.set(target.attribute, { raw });
+      let reported = this.reported.get(target.nim);
+      if (!reported) this.reported.set(target.nim, (reported = new Set()));
+      reported.add(target.attribute);
     }
     for (const [nim, values] of parts) if (![...values.values()].some((v) => v.raw !== null && v.raw !== undefined && v.raw !== '')) parts.delete(nim);
     return parts;
@@ -190,7 +195,7 @@ class SubmissionRun {
         values.delete(attribute);
       }
       this.report.judgedBy(release.version);
-      issues.push(...this.validation.validator.validate(model, values, { release, date, partial: true }));
+      issues.push(...this.validation.validator.validate(model, values, { release, date, partial: true, reported: this.reported.get(nim) }));
     }
   }
 }

@@ -254,6 +254,10 @@ export function checkDefinition(input: unknown): NimDefinition {
     if (a.registerItem !== undefined) out.registerItem = text(a.registerItem, `${w}.registerItem`);
     if (a.derived !== undefined) {
       if (!isObject(a.derived)) throw invalid(`${w}.derived must be {from, rule}`, `${w}.derived`);
+      // {from, rule} and nothing else: an unquoted rule with a comma in a YAML flow mapping splits
+      // into a cut rule and a stray key, which must not pass as a shorter rule
+      const stray = Object.keys(a.derived).filter((k) => k !== 'from' && k !== 'rule');
+      if (stray.length > 0) throw invalid(`${w}.derived has unknown keys (${stray.join(', ')}); it takes only from and rule (quote a rule that contains a comma)`, `${w}.derived`);
       const from = list(a.derived.from, `${w}.derived.from`).map((f, j) => text(f, `${w}.derived.from[${j}]`)!);
       if (from.length === 0) throw invalid(`${w}.derived.from must name at least one attribute`, `${w}.derived.from`);
       for (const f of from) if (!ids.has(f)) throw invalid(`${w}.derived.from names no attribute of this NIM: ${f}`, `${w}.derived.from`);

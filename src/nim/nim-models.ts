@@ -92,9 +92,14 @@ export class NimModels {
     return this.write(def, this.checkVersion(version), 'utkast', undefined);
   }
 
+  /** The version of a NIM in utkast or påseende, if any: there is one at most (nim_model_one_working). */
+  working(name: string): NimModelRow | undefined {
+    return this.store.versionsOf(name).find((r) => WORKING.includes(r.status));
+  }
+
   /** A new working version of an adopted NIM, starting from the latest adopted content. */
   newVersion(name: string, version?: string): NimModelRow {
-    const working = this.store.versionsOf(name).find((r) => WORKING.includes(r.status));
+    const working = this.working(name);
     if (working) throw conflict(`NIM ${name} already has a working version ${working.version} (${working.status})`);
     const base = this.latestAdopted(name);
     if (!base) throw notFound(`No NIM named '${name}'`);

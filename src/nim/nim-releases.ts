@@ -45,7 +45,12 @@ const ADOPTED: readonly NimStatus[] = ['faststalld', 'upphavd'];
 
 /** A calendar day, YYYY-MM-DD, that exists. */
 export function isDay(v: unknown): v is string {
-  return typeof v === 'string' && DATE.test(v) && !Number.isNaN(Date.parse(v));
+  if (typeof v !== 'string' || !DATE.test(v)) return false;
+  // Date.parse rolls 2027-02-30 over to March rather than refusing it: the day exists only
+  // when the calendar gives back the same year, month and day.
+  const [y, m, d] = v.split('-').map(Number);
+  const t = new Date(Date.UTC(y, m - 1, d));
+  return t.getUTCFullYear() === y && t.getUTCMonth() === m - 1 && t.getUTCDate() === d;
 }
 
 function checkDate(v: unknown, where: string): string | undefined {
@@ -466,6 +471,14 @@ export class NimReleases {
       if (have && origin === LOCAL) throw conflict(`NIM ${n.name} ${n.version} exists here with other content`);
       const holder = have && this.store.releasesWith(have.pk).find((r) => !mayReplace(origin, r.origin));
       if (holder) throw conflict(`NIM ${n.name} ${n.version} is held here with other content by release ${holder.version}, from ${describeOrigin(holder.origin)}`);
+      // a NIM has one working version at a time (nim_model_one_working): a package's version in
+      // utkast or påseende cannot sit beside another one here
+      const working = n.status === 'utkast' || n.status === 'paseende' ? this.models.working(n.name) : undefined;
+      if (working && working.version !== n.version) {
+        throw conflict(
+          `NIM ${n.name} ${n.version} is ${n.status} in the package, but ${n.name} ${working.version} is ${working.status} here, and a NIM has one version in utkast or påseende at a time: adopt or delete ${n.name} ${working.version} here first, or import the release once it is adopted`,
+        );
+      }
       const sd = n.resource;
       const period = sd.extension?.find((e: any) => e.url === EXT.effectivePeriod)?.valuePeriod;
       return this.store.saveModel({ name: n.name, version: n.version, url: n.url, resourceId: sd.id, title: n.title, status: n.status, effectiveFrom: period?.start, effectiveTo: period?.end, resource: sd });

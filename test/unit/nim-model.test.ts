@@ -1,7 +1,11 @@
+import YAML from 'yaml';
 import { NimDefinition, checkDefinition, fromStructureDefinition, toStructureDefinition } from '../../src/nim/nim-model';
 import { diffReleases } from '../../src/nim/release-diff';
 import { ReleaseSnapshot, SNAPSHOT_FORMAT, announcedClass, bump, contentHash } from '../../src/nim/release-snapshot';
 import { addMonths, checkLeadTime } from '../../src/nim/lead-time';
+import { isDay } from '../../src/nim/nim-releases';
+import { ReleaseIndex } from '../../src/nim/validation/release-index';
+import type { NimReleaseRow } from '../../src/store/nim-store';
 import { buildPackage, packageFiles, readPackage } from '../../src/nim/release-package';
 import { shortDisplay } from '../../src/nim/release-exports';
 import { refusePersonalData } from '../../src/nim/errors';
@@ -85,6 +89,14 @@ describe('NimModel', () => {
     expect(attempt({ attributes: [{ id: 'x', name: 'X', definition: 'X', type: 'Text' }] })).toThrow(/attributes\[0\]\.type must be one of/);
     expect(attempt({ attributes: [{ id: 'x', name: 'X', definition: 'X', type: 'Coding', binding: { strength: 'required', valueSet: VS, contexts: [{ valueSet: VS, when: [{ attribute: 'saknas', system: SAKOMRADE, code: 'a' }] }] } }] })).toThrow(/names no attribute/);
   });
+
+  it('refuses a derived rule with keys other than from and rule (an unquoted comma in a YAML flow mapping)', () => {
+    // what `derived: { from: [x], rule: Udda man, jämn kvinna. }` parses to: a cut rule and a stray key
+    const derived = YAML.parse('{ from: [x], rule: Udda man, jämn kvinna. }');
+    expect(derived).toEqual({ from: ['x'], rule: 'Udda man', 'jämn kvinna.': null });
+    const attempt = () => checkDefinition({ ...definition(), attributes: [{ id: 'x', name: 'X', definition: 'X', type: 'string' }, { id: 'y', name: 'Y', definition: 'Y', type: 'string', derived }] });
+    expect(attempt).toThrow(/attributes\[1\]\.derived has unknown keys \(jämn kvinna\.\)/);
+  });
 });
 
 describe('ReleaseDiff', () => {
@@ -129,6 +141,45 @@ describe('lead time', () => {
     expect(checkLeadTime('minor', '2026-08-15', '2027-02-14')).toMatchObject({ satisfied: false, earliestEffective: '2027-02-15', requiredMonths: 6 });
     expect(checkLeadTime('major', '2026-08-15', '2027-08-15').satisfied).toBe(true);
     expect(checkLeadTime('patch', '2026-08-15', '2026-08-15').satisfied).toBe(true);
+  });
+});
+
+describe('isDay', () => {
+  // nim-releases.ts: "A calendar day, YYYY-MM-DD, that exists." (Date.parse accepts 2027-02-30)
+  it('accepts a calendar day that exists, leap days only in leap years', () => {
+    expect(['2027-01-31', '2028-02-29', '2000-02-29', '2027-12-31'].every(isDay)).toBe(true);
+    expect(['2027-02-29', '2100-02-29', '2027-02-30', '2027-02-31', '2027-04-31', '2027-13-01', '2027-00-10', '2027-01-00'].some(isDay)).toBe(false);
+    expect([' 2027-01-01', '2027-1-01', '20270101', 20270101, undefined].some(isDay)).toBe(false);
+  });
+});
+
+describe('ReleaseIndex', () => {
+  // README: a client's pick list and the validation agree — a pinned (föreskrift) binding stays
+  // pinned when a floating binding resolved to the same url|version comes first
+  it('keeps pinned-ness per binding, not per value set', () => {
+    const base = definition();
+    const def = definition({ attributes: [{ id: 'forslag', name: 'Förslag', definition: 'Föreslaget utfall.', type: 'Coding', min: 0, max: '1', registerRelevant: false, legalBasis: [], binding: { strength: 'required', valueSet: VS, purpose: [], contexts: [] } }, ...base.attributes] });
+    const snap = snapshot('1.0.0', def, [['beviljad', 'Beviljad']]);
+    const [pinned, ...rest] = snap.valueSets;
+    snap.valueSets = [{ ...pinned, requested: VS, pinned: false }, pinned, ...rest];
+    const nim = snap.nims[0].url;
+    const bound = (attribute: string, valueSet: string, resolvedAs: string, context?: number) => ({ nim, nimVersion: '1.0.0', attribute, ...(context === undefined ? {} : { context }), purpose: [], valueSet, resolved: resolvedAs, state: 'expanded' as const });
+    snap.bindings = [
+      bound('forslag', VS, `${VS}|2026.1`),
+      bound('sakomrade', 'https://kodverk.se/fhir/ValueSet/sakomrade', 'https://kodverk.se/fhir/ValueSet/sakomrade|1'),
+      bound('utfall', `${VS}|2026.1`, `${VS}|2026.1`),
+      bound('utfall', 'https://kodverk.se/fhir/ValueSet/utfall-ekb', 'https://kodverk.se/fhir/ValueSet/utfall-ekb|1', 0),
+    ];
+    const row = { pk: 1, version: '1.0.0', title: 'R', status: 'faststalld', contentHash: 'h', snapshot: JSON.stringify(snap), createdAt: '', updatedAt: '', origin: null } as unknown as NimReleaseRow;
+    const vs = (attribute: string) => new ReleaseIndex(row).nims.get('beslut')!.attributes.find((a) => a.id === attribute)!.binding!.vs;
+    expect(vs('forslag')).toMatchObject({ key: `${VS}|2026.1`, pinned: false });
+    expect(vs('utfall')).toMatchObject({ key: `${VS}|2026.1`, pinned: true });
+    expect(vs('utfall').members.size).toBe(1);
+    // a snapshot that holds the value set once (as the floating binding resolved it) still pins the pinned one
+    snap.valueSets.splice(1, 1);
+    row.snapshot = JSON.stringify(snap);
+    expect(vs('utfall').pinned).toBe(true);
+    expect(vs('forslag').pinned).toBe(false);
   });
 });
 

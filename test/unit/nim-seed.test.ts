@@ -1,5 +1,6 @@
 import { Nim } from '../../src/nim';
 import { SeededStore, seededStore } from '../helpers/seeded-store';
+import { TerminologyError } from '../../src/terminology/issues';
 
 /** The seed in terminology/nim/ loads into a real SQLite file and shows the workflow. */
 
@@ -31,6 +32,43 @@ describe('NIM seed', () => {
     const snap = nim.releases.snapshotOf(adopted);
     expect(snap.leadTime?.override?.reason).toMatch(/Socialstyrelsen/);
     expect(nim.releases.snapshotOf(review).changeClass).toBe('minor');
+  });
+
+  it('keeps a derived rule whole (Brukare.kon: a comma inside the rule)', () => {
+    const brukare = nim.models.definition(nim.models.get('brukare'));
+    expect(brukare.attributes.find((a) => a.id === 'kon')!.derived).toEqual({ from: ['personId'], rule: 'Framgår av personnumrets näst sista siffra (udda man, jämn kvinna).' });
+  });
+
+  it('refuses (409) a package whose NIM version on påseende would sit beside another working version here, naming it', () => {
+    // README: POST /releases/import takes "a package from another instance: same content hash,
+    // same package bytes" — its NIM versions as they were; a NIM has one working version at a time
+    const other = seededStore();
+    try {
+      const a = other.nim;
+      a.releases.transition('1.1.0', 'faststalld', { effectiveFrom: '2027-06-08', overrideLeadTime: 'Test.' });
+      const def = a.models.definition(a.models.newVersion('myndighetsbeslut'));
+      def.attributes = def.attributes.filter((x) => x.id !== 'lagrum');
+      a.models.update('myndighetsbeslut', '1.1.0', def, '2.0.0');
+      a.releases.create({ version: '2.0.0', title: 'Myndighetsbeslut 2.0.0' });
+      a.releases.transition('2.0.0', 'paseende');
+      const snapshot = a.releases.snapshotOf(a.releases.get('2.0.0'));
+      expect(snapshot.nims.find((n) => n.name === 'myndighetsbeslut')).toMatchObject({ version: '2.0.0', status: 'paseende' });
+      // here (a fresh seed) Myndighetsbeslut 1.0.0 is on påseende in release 1.1.0
+      const releases = nim.releases.list().map((r) => r.version);
+      let refused: unknown;
+      try {
+        nim.releases.importSnapshot(snapshot);
+      } catch (e) {
+        refused = e;
+      }
+      expect(refused).toBeInstanceOf(TerminologyError);
+      expect((refused as TerminologyError).httpStatus).toBe(409);
+      expect((refused as TerminologyError).message).toMatch(/NIM myndighetsbeslut 2\.0\.0 is paseende in the package, but myndighetsbeslut 1\.0\.0 is paseende here/);
+      expect(nim.releases.list().map((r) => r.version)).toEqual(releases);
+      expect(nim.models.working('myndighetsbeslut')?.version).toBe('1.0.0');
+    } finally {
+      other.close();
+    }
   });
 
   it('keeps the codes of every bound value set for fast membership checks by release', () => {

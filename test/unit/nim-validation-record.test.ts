@@ -84,6 +84,12 @@ describe('which release judges a record', () => {
     expect(after[0].text).toBe('Validated against NIM Myndighetsbeslut 1.1.0 in release 1.2.0 (faststalld, in force 2027-07-01)');
   });
 
+  it('reads the event date as the value is read: surrounding spaces trimmed', () => {
+    const padded = v.validateRecord(beslut(' 2027-08-01 '));
+    expect(usedRelease(padded)).toBe('1.2.0');
+    expect(padded.map((i) => i.type)).not.toContain('no-event-date');
+  });
+
   it('takes the release named by version, or in force on the date given, whatever the record says', () => {
     expect(brief(v.validateRecord(beslut('2027-08-01', { release: '1.1.0' })))).toEqual([['error', 'unknown-code', 'Myndighetsbeslut.utfall']]);
     expect(brief(v.validateRecord(beslut('2026-08-01', { release: '1.2.0' })))).toEqual([]);
@@ -160,6 +166,19 @@ describe('structure and datatypes', () => {
     expect(text).toContain('Provning.tidpunkt (Tidpunkt, dateTime) is a date and time without a time zone (add Z or +01:00)');
     expect(text).toContain('Provning.period (Period, Period) is a period that ends before it starts');
     for (const i of findings(out)) expect(i.txType).toBe('invalid-data');
+  });
+
+  it('FHIR Period: "start SHALL have a lower value than end" — times on one day compared as instants, their zones applied', () => {
+    const period = (p: unknown) => brief(provning({ period: p }));
+    const wrong = [['error', 'invalid-value', 'Provning.period']];
+    expect(period({ start: '2026-01-01T10:00:00Z', end: '2026-01-01T09:30:00Z' })).toEqual(wrong);
+    expect(period('2026-01-01T10:00:00Z/2026-01-01T09:30:00Z')).toEqual(wrong);
+    expect(period({ start: '2026-01-01T10:00:00+01:00', end: '2026-01-01T09:30:00Z' })).toEqual([]); // 09:00Z to 09:30Z
+    expect(period({ start: '2026-01-01T10:00:00Z', end: '2026-01-01T10:30:00+01:00' })).toEqual(wrong); // ends 09:30Z
+    expect(period({ start: '2026-01-02T00:30:00+02:00', end: '2026-01-01T23:00:00Z' })).toEqual([]); // starts 2026-01-01T22:30Z
+    expect(period({ start: '2026-01-01T10:00:00Z', end: '2026-01-01T10:00:00Z' })).toEqual([]);
+    expect(period({ start: '2026-01-01T10:00:00Z', end: '2026-01-01' })).toEqual([]);
+    expect(period({ start: '2026-01-02', end: '2026-01-01T23:00:00Z' })).toEqual(wrong);
   });
 
   it('knows the calendar: 2026-02-29 is no date, 2028-02-29 is', () => {

@@ -95,6 +95,13 @@ describe('a CSV submission', () => {
     expect(findingsOf(fixed)).toEqual([]);
   });
 
+  it('takes a date cell with surrounding spaces as the event date, as it takes it as a valid date', async () => {
+    const { report } = await validate(csvFile([row({ 5: ' 2027-08-01 ', 6: 'avvisad' })]));
+    expect(findingsOf(report)).toEqual([]);
+    expect(report.summary.releases).toEqual({ '1.1.0': 1, '1.2.0': 3 });
+    expect(report.notes.map((n: any) => n.type)).not.toContain('no-event-date');
+  });
+
   it('notes, with their row counts, required attributes the file does not report and rows without a date', async () => {
     const { report } = await validate('Brukare.kön;Insats.typ;Insats.status\nman;hemtjanst;30\nkvinna;boendestod;40\n');
     expect(report.rows).toEqual([]);
@@ -200,6 +207,15 @@ describe('an NDJSON submission', () => {
     ]);
     expect(report.rows.map((r: any) => r.line)).toEqual([2, 4, 5, 6, 7]);
     expect(out).not.toContain('1212');
+  });
+
+  it('reports a required attribute a line leaves out when the file carries its key (from the first line with it on)', async () => {
+    // README: only "a required attribute the file has no column (key) for is noted once"
+    const text = ['{"Beslut.datum":"2027-07-01","Beslut.lagrum":"LSS-9:2"}', '{"Beslut.datum":"2027-07-01","Beslut.utfall":"beviljad","Beslut.lagrum":"LSS-9:2"}', '{"Beslut.datum":"2027-07-01","Beslut.lagrum":"LSS-9:2"}'].join('\n');
+    const { report } = await validate(text, { format: 'ndjson' });
+    expect(findingsOf(report)).toEqual([[3, 'error', 'required-missing', 'Myndighetsbeslut.utfall', undefined]]);
+    // the first line came before the file had the key: noted, as a file without the key is
+    expect(report.notes.filter((n: any) => n.type === 'not-reported').map((n: any) => [n.element, n.rows])).toEqual([['Myndighetsbeslut.utfall', 1]]);
   });
 
   it('refuses a file whose first line is not a JSON object', async () => {

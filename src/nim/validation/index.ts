@@ -12,7 +12,7 @@ import { elementRoot, labelKey, quotable } from './labels';
 import { RawValue, RecordValidator } from './record-validator';
 import { IndexedAttribute, IndexedNim, ReleaseIndex, ReleaseIndexCache } from './release-index';
 import { EVENT_DATE_ATTRIBUTE, ReleaseSelector } from './release-selector';
-import { fullDate } from './values';
+import { eventDate, fullDate } from './values';
 import { BoundValueSet, contextNotFound, parseBindingContext } from './binding-context';
 
 /**
@@ -100,7 +100,7 @@ export class NimValidation {
     }
     for (const [key, raw] of Object.entries(record)) {
       const k = labelKey(key);
-      if (labels.has(k) || (k.startsWith(root) && labels.has(k.slice(root.length)))) return fullDate(raw);
+      if (labels.has(k) || (k.startsWith(root) && labels.has(k.slice(root.length)))) return eventDate(raw);
     }
     return undefined;
   }

@@ -33,6 +33,11 @@ export interface JudgeOptions {
    * not report at all is a note, not an error on every row (an empty cell still is an error).
    */
   partial: boolean;
+  /**
+   * NDJSON: the attributes the file has carried a key for so far (it streams, so from the first
+   * line with the key on). A required one of them that a row leaves out is missing there, an error.
+   */
+  reported?: ReadonlySet<string>;
 }
 
 /** The coded repetitions of one attribute, as read. */
@@ -99,7 +104,7 @@ class Judgement {
     const card = `${a.min}..${a.max === Infinity ? '*' : a.max}`;
     if (given === undefined) {
       if (a.min === 0) return;
-      if (this.options.partial) this.add('not-reported', 'warning', `${a.element} (${a.name}) is required (${card}) but the submission does not report it`, a.element);
+      if (this.options.partial && !this.options.reported?.has(a.id)) this.add('not-reported', 'warning', `${a.element} (${a.name}) is required (${card}) but the submission does not report it`, a.element);
       else this.add('required-missing', 'error', `${a.element} (${a.name}) is required (${card}) but missing`, a.element);
       return;
     }

@@ -117,13 +117,20 @@ export class ReleaseIndex {
     this.effectiveTo = row.effectiveTo;
     this.contentHash = row.contentHash;
     const snap = JSON.parse(row.snapshot) as ReleaseSnapshot;
+    // by key and pinned-ness: a floating and a pinned binding can resolve to the same url|version,
+    // and each keeps its own (a pinned binding never follows an import as a floating one does);
+    // the two share the codes
     const sets = new Map<string, IndexedValueSet>();
-    for (const vs of snap.valueSets) if (!sets.has(vs.key)) sets.set(vs.key, indexValueSet(vs));
+    const variant = (key: string, pinned: boolean) => `${pinned ? 'pinned' : 'floating'} ${key}`;
+    for (const vs of snap.valueSets) if (!sets.has(variant(vs.key, vs.pinned))) sets.set(variant(vs.key, vs.pinned), indexValueSet(vs));
     // a resolved binding by NIM url, attribute and context index ('' for the primary binding)
     const resolved = new Map<string, ResolvedBinding>();
     for (const b of snap.bindings) resolved.set(`${b.nim} ${b.attribute} ${b.context ?? ''}`, b);
     const setOf = (b: ResolvedBinding | undefined) => {
-      const vs = b && sets.get(b.resolved);
+      const pinned = !!b && b.valueSet.includes('|');
+      let vs = b && sets.get(variant(b.resolved, pinned));
+      const other = b && sets.get(variant(b.resolved, !pinned));
+      if (!vs && other) sets.set(variant(other.key, pinned), (vs = { ...other, pinned }));
       if (!vs) throw new Error(`release ${row.version}: a binding's value set is missing from the snapshot`);
       return vs;
     };

@@ -5,7 +5,7 @@ import { ValidationIssue, issue } from './issues';
 import { ColumnTarget, NimDirectory } from './nim-directory';
 import type { RawValue } from './record-validator';
 import type { ReleaseIndex } from './release-index';
-import { fullDate } from './values';
+import { eventDate } from './values';
 import { EVENT_DATE_ATTRIBUTE, ROW_DATE_PRECEDENCE, ReleaseSelector } from './release-selector';
 import { SubmissionFormat, SubmissionFormatError, SubmissionReader, SubmissionRow } from './submission-reader';
 import { ReportColumn, SubmissionReport, SubmissionSummary, Write } from './submission-report';
@@ -70,6 +70,8 @@ class SubmissionRun {
   private groups: Group[] = [];
   /** NDJSON keys already looked up */
   private readonly keys = new Map<string, ColumnTarget | { problem: string }>();
+  /** NDJSON: by NIM, the attributes some line so far has had a key for */
+  private readonly reported = new Map<string, Set<string>>();
 
   constructor(
     private readonly validation: NimValidation,
@@ -156,6 +158,9 @@ class SubmissionRun {
       let values = parts.get(target.nim);
       if (!values) parts.set(target.nim, (values = new Map()));
       values.set(target.attribute, { raw });
+      let reported = this.reported.get(target.nim);
+      if (!reported) this.reported.set(target.nim, (reported = new Set()));
+      reported.add(target.attribute);
     }
     for (const [nim, values] of parts) if (![...values.values()].some((v) => v.raw !== null && v.raw !== undefined && v.raw !== '')) parts.delete(nim);
     return parts;
@@ -163,7 +168,7 @@ class SubmissionRun {
 
   /** Each NIM part of a row against the release that judges it. */
   private judge(parts: Parts, issues: ValidationIssue[]): void {
-    const own = (nim: string) => fullDate(parts.get(nim)?.get(EVENT_DATE_ATTRIBUTE)?.raw);
+    const own = (nim: string) => eventDate(parts.get(nim)?.get(EVENT_DATE_ATTRIBUTE)?.raw);
     let rowDate: string | undefined;
     for (const nim of [...ROW_DATE_PRECEDENCE, ...parts.keys()]) if ((rowDate = own(nim))) break;
     for (const [nim, values] of parts) {
@@ -190,7 +195,7 @@ class SubmissionRun {
         values.delete(attribute);
       }
       this.report.judgedBy(release.version);
-      issues.push(...this.validation.validator.validate(model, values, { release, date, partial: true }));
+      issues.push(...this.validation.validator.validate(model, values, { release, date, partial: true, reported: this.reported.get(nim) }));
     }
   }
 }

@@ -87,6 +87,15 @@ export function fullDate(v: unknown): string | undefined {
   return d.ok ? d.date : undefined;
 }
 
+/**
+ * An event date as the date attribute's value is read: the one repetition, trimmed (a cell of
+ * ` 2027-07-01 ` is the date 2027-07-01), when it is a full date; else undefined.
+ */
+export function eventDate(raw: unknown): string | undefined {
+  const values = repetitions('date', raw);
+  return values.length === 1 ? fullDate(values[0]) : undefined;
+}
+
 /** A FHIR dateTime: a date, or a date and time with a time zone. */
 export function readDateTime(v: unknown): ReadValue {
   if (typeof v !== 'string') return bad('is not a date and time (ISO 8601)');
@@ -114,12 +123,28 @@ function readPeriod(v: unknown): ReadValue {
   ] as const) {
     if (has(x) && !readDateTime(x).ok) return bad(`has a ${which} that is not a date (ISO 8601)`);
   }
-  if (has(start) && has(end)) {
-    // ISO 8601 dates sort in time order when compared at the precision both have
-    const n = Math.min(String(start).length, String(end).length, 10);
-    if (String(end).slice(0, n) < String(start).slice(0, n)) return bad('is a period that ends before it starts');
-  }
+  if (has(start) && has(end) && endsBeforeStart(String(start), String(end))) return bad('is a period that ends before it starts');
   return ok;
+}
+
+/** The instant of a dateTime with a time (it has a time zone, readDateTime sees to that). */
+function instant(v: string): number | undefined {
+  const m = DATE_TIME.exec(v);
+  if (!m || m[4] === undefined) return undefined;
+  const t = Date.parse(m[6] === '60' ? v.replace(':60', ':59') : v); // a leap second: the second before
+  return Number.isNaN(t) ? undefined : t;
+}
+
+/**
+ * FHIR Period: "start SHALL have a lower value than end" (or equal, per-1). Two times are
+ * compared as instants, their time zones applied (10:00+02:00 is before 09:30Z); otherwise the
+ * dates, at the precision both have (ISO 8601 dates sort in time order).
+ */
+function endsBeforeStart(start: string, end: string): boolean {
+  const [from, to] = [instant(start), instant(end)];
+  if (from !== undefined && to !== undefined) return to < from;
+  const n = Math.min(start.length, end.length, 10);
+  return end.slice(0, n) < start.slice(0, n);
 }
 
 // ---- numbers and quantities ------------------------------------------------------------------

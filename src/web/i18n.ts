@@ -258,6 +258,7 @@ export const TEXTS = {
   triggerManual: ['en uppdatering på begäran', 'a refresh on request'],
   triggerStart: ['serverns start (lagret hade ändrats)', 'the server start (the store had changed)'],
   renamedN: ['{0} nya benämningar', '{0} renamed'],
+  renamedOne: ['1 ny benämning', '1 renamed'],
   // diff
   diffTitle: ['Jämför', 'Compare'],
   diffChoose: ['Välj vad som ska jämföras', 'Choose what to compare'],
@@ -276,6 +277,8 @@ export const TEXTS = {
   changed: ['Ändrade', 'Changed'],
   addedN: ['{0} tillagda', '{0} added'],
   removedN: ['{0} borttagna', '{0} removed'],
+  addedOne: ['1 tillagd', '1 added'],
+  removedOne: ['1 borttagen', '1 removed'],
   changedN: ['{0} ändrade', '{0} changed'],
   changeClass: ['Ändringens storlek', 'Change class'],
   noChanges: ['Inga skillnader.', 'No differences.'],

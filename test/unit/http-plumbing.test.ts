@@ -23,10 +23,10 @@ describe('configuration of the HTTP plumbing', () => {
 });
 
 describe('Host values that may go into links', () => {
-  it.each(['localhost', 'localhost:8080', 'tx.kodverk.se', 'TX.Kodverk.SE.', '127.0.0.1:3000', '[::1]:8080', '[2001:db8::1]', 'a-b.example'])('%s is valid', (h) => {
+  it.each(['localhost', 'localhost:8080', 'tx.kodverk.se', 'TX.Kodverk.SE.', '127.0.0.1:3000', '[::1]:8080', '[2001:db8::1]', 'a-b.example', 'localhost:65535'])('%s is valid', (h) => {
     expect(isValidHost(h)).toBe(true);
   });
-  it.each(['', 'evil.example/path', 'a b', 'javascript:alert(1)', 'x"y', '-a.example', 'a-.example', 'host:', 'host:port', '[::1', 'user@host', `${'a'.repeat(64)}.example`])('%s is refused', (h) => {
+  it.each(['', 'evil.example/path', 'a b', 'javascript:alert(1)', 'x"y', '-a.example', 'a-.example', 'host:', 'host:port', '[::1', 'user@host', 'evil.example:99999', 'localhost:65536', '[:::::]', '[1::2::3]', `${'a'.repeat(64)}.example`])('%s is refused', (h) => {
     expect(isValidHost(h)).toBe(false);
   });
 });

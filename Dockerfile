@@ -10,7 +10,8 @@ RUN apt-get update && apt-get install -y --no-install-recommends python3 make g+
 WORKDIR /app
 COPY package.json package-lock.json tsconfig.json ./
 COPY src ./src
-COPY bench ./bench
+# (not bench/ or test/: the image needs neither, and test/integration/image.test.ts compiles
+# exactly what this stage copies)
 # npm ci runs the build (prepare): TypeScript into dist/, and the pages' scripts and CSS into
 # dist/src/web/public; then only production dependencies stay
 RUN npm ci && npm prune --omit=dev

@@ -92,6 +92,7 @@ export function loadInitialContent(db: Db, store: ResourceStore, config: Kodverk
 export async function startServer(overrides: ConfigOverrides = {}, options: { logDestination?: DestinationStream } = {}): Promise<RunningServer> {
   const config = loadConfig(overrides);
   const logger = createLogger(config.logLevel, options.logDestination);
+  logger.info({ db: config.dbPath }, 'Kodverk starting');
   const db = openDatabase(config.dbPath);
   const store = new ResourceStore(db);
   const loaded = loadInitialContent(db, store, config);

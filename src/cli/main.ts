@@ -18,6 +18,7 @@ import { apiKeyCommand, auditCommand } from './security';
 import { asOperator } from './operator-audit';
 import { IMPORT_SYSTEM, kodverkAction } from '../security/audit-trail';
 import path from 'node:path';
+import type { RunningServer } from '../server';
 
 const program = new Command();
 // positional options: `kodverk import ksi file --version 2025` is the import's --version, not the program's
@@ -29,27 +30,33 @@ program
   .option('--follow <feed-urls>', 'run as a follower (read replica) of these syndication feeds, comma-separated (or KODVERK_FOLLOW)')
   .action(async (opts: { follow?: string }) => {
     // loaded here: the other commands need none of the HTTP application
-    const { startServer } = await import('../server');
-    const server = await startServer(opts.follow ? { follow: loadFollowConfig(opts.follow) } : {});
     // SIGTERM/SIGINT: drain (KODVERK_SHUTDOWN_GRACE_MS), close workers and store, exit 0;
-    // a second signal stops at once
+    // a second signal stops at once. Listened for before the start: a signal while a new store
+    // loads its content (one transaction) is taken when the start is done, not an abrupt exit
+    let server: RunningServer | undefined;
     let signalled = false;
-    const stop = (signal: string) => {
-      if (signalled) {
-        console.error(`${signal} again: stopping now`);
-        process.exit(1);
-      }
-      signalled = true;
-      server.shutdown().then(
+    const shutDown = (running: RunningServer) =>
+      running.shutdown().then(
         () => process.exit(0),
         (e) => {
           console.error('shutdown failed:', e);
           process.exit(1);
         },
       );
+    const stop = (signal: string) => {
+      if (signalled) {
+        console.error(`${signal} again: stopping now`);
+        process.exit(1);
+      }
+      signalled = true;
+      if (server) void shutDown(server);
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
+    // loaded here: the other commands need none of the HTTP application
+    const { startServer } = await import('../server');
+    server = await startServer(opts.follow ? { follow: loadFollowConfig(opts.follow) } : {});
+    if (signalled) void shutDown(server);
   });
 
 program

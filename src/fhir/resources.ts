@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Bundle } from 'fhir/r4';
 import { WebViews, webViewsFor, withPage } from './web-source';
 import type { ServerDeps } from '../http/dependencies';
+import { orValues } from './search-values';
 import { CANONICAL_TYPES, ResourceQuery, StoredResource, TextMatch } from '../store/resource-store';
 import { TerminologyError } from '../terminology/issues';
 import { FHIR_JSON, JSON_TYPES, baseUrl, methodNotAllowed, sendOutcome, sendResource } from '../http/fhir-answers';
@@ -66,6 +67,8 @@ interface SearchParam {
   /** the modifiers it takes besides none */
   modifiers?: readonly string[];
   set(q: ResourceQuery, value: string, modifier: string): void;
+  /** takes several values, any of which may match (FHIR search: `status=active,draft`) */
+  setAny?(q: ResourceQuery, values: string[]): void;
 }
 
 const STRING_MODIFIERS = ['exact', 'contains'];
@@ -73,7 +76,7 @@ const stringMatch = (modifier: string): TextMatch['match'] => (modifier === 'exa
 
 /** The search parameters this server understands (FHIR R4 names), mapped to store queries. */
 const SEARCH_PARAMS: Record<string, SearchParam> = {
-  _id: { kind: 'token', set: (q, v) => (q.id = v) },
+  _id: { kind: 'token', set: (q, v) => (q.id = v), setAny: (q, vs) => (q.id = vs) },
   // a canonical may carry its version after a bar (url=http://...|1.0.0)
   url: {
     kind: 'uri',
@@ -82,17 +85,21 @@ const SEARCH_PARAMS: Record<string, SearchParam> = {
       q.url = bar < 0 ? v : v.slice(0, bar);
       if (bar >= 0) q.version = v.slice(bar + 1);
     },
+    setAny: (q, vs) => {
+      if (vs.some((v) => v.includes('|'))) throw bad('Several url values are taken without versions (url=a,b); give a url with its |version alone');
+      q.url = vs;
+    },
   },
-  version: { kind: 'token', set: (q, v) => (q.version = v) },
+  version: { kind: 'token', set: (q, v) => (q.version = v), setAny: (q, vs) => (q.version = vs) },
   identifier: { kind: 'token', set: (q, v) => (q.identifier = v) },
   // NamingSystem.uniqueId.value
   value: { kind: 'string', types: ['NamingSystem'], set: (q, v) => (q.identifier = v) },
-  status: { kind: 'token', set: (q, v) => (q.status = v) },
+  status: { kind: 'token', set: (q, v) => (q.status = v), setAny: (q, vs) => (q.status = vs) },
   name: { kind: 'string', modifiers: STRING_MODIFIERS, set: (q, v, m) => (q.name = { value: v, match: stringMatch(m) }) },
   title: { kind: 'string', modifiers: STRING_MODIFIERS, set: (q, v, m) => (q.title = { value: v, match: stringMatch(m) }) },
   publisher: { kind: 'string', modifiers: STRING_MODIFIERS, set: (q, v, m) => (q.publisher = { value: v, match: stringMatch(m) }) },
-  'content-mode': { kind: 'token', types: ['CodeSystem'], set: (q, v) => (q.content = v) },
-  supplements: { kind: 'uri', types: ['CodeSystem'], set: (q, v) => (q.supplements = v) },
+  'content-mode': { kind: 'token', types: ['CodeSystem'], set: (q, v) => (q.content = v), setAny: (q, vs) => (q.content = vs) },
+  supplements: { kind: 'uri', types: ['CodeSystem'], set: (q, v) => (q.supplements = v), setAny: (q, vs) => (q.supplements = vs) },
 };
 
 /** The search parameters of a resource type, for the CapabilityStatement. */
@@ -125,10 +132,12 @@ function toQuery(type: string, query: Record<string, unknown>): SearchRequest {
     const known = (param && (!param.types || param.types.includes(type))) || name === '_count' || name === '_offset' || name === '_summary' || IGNORED.has(name);
     if (!known) throw bad(`Unknown search parameter '${rawName}' for ${type}`);
     if (rest.length || (modifier && !param?.modifiers?.includes(modifier))) throw bad(`Unsupported modifier in search parameter '${rawName}'`);
-    // repeated parameters: the last one counts
-    const value = Array.isArray(rawValue) ? rawValue[rawValue.length - 1] : rawValue;
-    if (typeof value !== 'string') throw bad(`Search parameter '${rawName}' must have a single text value`);
     if (IGNORED.has(name)) continue;
+    // a repeated parameter means AND (FHIR search), which no single-valued element here can
+    // meet with two values: refused rather than one silently taken
+    if (Array.isArray(rawValue)) throw bad(`Search parameter '${rawName}' is given ${rawValue.length} times; give it once (any of several values: separate them with commas)`);
+    const value = rawValue;
+    if (typeof value !== 'string') throw bad(`Search parameter '${rawName}' must have a single text value`);
     if (name === '_count') out.count = Math.min(pagingNumber(name, value), MAX_COUNT);
     else if (name === '_offset') out.offset = pagingNumber(name, value);
     else if (name === '_summary') {
@@ -137,7 +146,10 @@ function toQuery(type: string, query: Record<string, unknown>): SearchRequest {
       if (value === 'count') out.summaryCount = true;
       else out.summary = value as SummaryMode;
     } else {
-      param!.set(out.q, value, modifier);
+      const values = orValues(value);
+      if (values.length === 1) param!.set(out.q, values[0], modifier);
+      else if (param!.setAny && !modifier) param!.setAny(out.q, values);
+      else throw bad(`Search parameter '${rawName}' takes one value here (a comma means any of several values; write a comma in a value as \\,)`);
       out.used.push(`${encodeURIComponent(rawName)}=${encodeURIComponent(value)}`);
     }
   }

@@ -21,10 +21,24 @@ function refusal(status: RefusedStatus, text: string): Refusal {
   return { status, text };
 }
 
+/** The limits a low-level refusal names. */
+export interface ClientLimits {
+  requestTimeoutMs: number;
+  headersTimeoutMs: number;
+  maxHeaderBytes: number;
+}
+
+/** The headers timeout in force: never longer than the request timeout (src/server.ts). */
+function headersTimeoutOf(limits: ClientLimits): number {
+  return limits.requestTimeoutMs > 0 ? Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs) : limits.headersTimeoutMs;
+}
+
 /** What a low-level error of Node's HTTP parser or timers means for the client. */
-export function refusalFor(err: NodeJS.ErrnoException & { rawPacket?: Buffer }, limits: { requestTimeoutMs: number; maxHeaderBytes: number }): Refusal {
+export function refusalFor(err: NodeJS.ErrnoException & { rawPacket?: Buffer }, limits: ClientLimits, headersReceived = true): Refusal {
   switch (err.code) {
     case 'ERR_HTTP_REQUEST_TIMEOUT':
+      // Node gives one code for both timers: whether the request was routed tells which ran out
+      if (!headersReceived) return refusal(408, `The request headers were not received within ${headersTimeoutOf(limits) / 1000} s`);
       return refusal(408, `The request was not received in full within ${limits.requestTimeoutMs / 1000} s`);
     case 'HPE_HEADER_OVERFLOW': {
       // the request line and headers share Node's limit: when the request line is not even
@@ -64,7 +78,7 @@ function plainErrorPage(r: Refusal): string {
  * OperationOutcome instead of an empty body, wherever the connection still allows an answer;
  * otherwise the connection is closed, as Node would.
  */
-export function answerClientErrors(server: Server, logger: Logger, limits: { requestTimeoutMs: number; maxHeaderBytes: number }): void {
+export function answerClientErrors(server: Server, logger: Logger, limits: ClientLimits): void {
   server.on('clientError', (err: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Socket) => {
     // an answer already under way on this connection cannot be replaced by another
     const current = (socket as Socket & { _httpMessage?: { headersSent?: boolean; locals?: { requestId?: string } } })._httpMessage;
@@ -72,7 +86,7 @@ export function answerClientErrors(server: Server, logger: Logger, limits: { req
       socket.destroy();
       return;
     }
-    const r = refusalFor(err, limits);
+    const r = refusalFor(err, limits, current !== undefined);
     // a request already routed (its body timed out) keeps the id its log lines carry
     const reqId = current?.locals?.requestId ?? randomUUID();
     // the path, as far as the request line was read, tells an API client from a browser on a page;

@@ -52,22 +52,21 @@ export class ServerMetrics {
     new Gauge({ name: 'kodverk_follower_synchronised', help: '1 once a synchronisation with the followed feeds has completed since start, else 0', registers, collect() { this.set(status().synced ? 1 : 0); } });
     new Gauge({
       name: 'kodverk_follower_lag_seconds',
-      help: 'Seconds since the follower last held everything its feeds offered (absent before the first success)',
+      help: 'Seconds since the follower last held everything its feeds offered (+Inf while it never has)',
       registers,
       collect() {
-        this.reset();
-        const lag = follower.lagSeconds();
-        if (lag !== undefined) this.set(lag);
+        // a gauge without labels cannot be absent (prom-client reports 0 after reset): a follower
+        // that never synchronised is infinitely behind, so a lag alert fires for it too
+        this.set(follower.lagSeconds() ?? Infinity);
       },
     });
     new Gauge({
       name: 'kodverk_follower_last_success_timestamp_seconds',
-      help: 'When the latest successful synchronisation started (Unix time)',
+      help: 'When the latest successful synchronisation started (Unix time; 0 while there was none)',
       registers,
       collect() {
-        this.reset();
         const last = status().lastSuccess;
-        if (last) this.set(Date.parse(last) / 1000);
+        this.set(last ? Date.parse(last) / 1000 : 0);
       },
     });
     new Counter({ name: 'kodverk_follower_syncs_total', help: 'Synchronisation attempts since start', registers, collect() { this.reset(); this.inc(status().syncsTotal); } });

@@ -5,7 +5,17 @@ import { sendOutcome } from './fhir-answers';
 const HOST = /^(?:(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\.(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?))*\.?|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
 
 export function isValidHost(host: string): boolean {
-  return host.length <= 260 && HOST.test(host);
+  return host.length <= 260 && HOST.test(host) && parsesAsUrlHost(host);
+}
+
+/** What the pattern cannot see (a port above 65535, a malformed IPv6 address), the WHATWG URL parser, as browsers use, refuses. */
+function parsesAsUrlHost(host: string): boolean {
+  try {
+    new URL(`http://${host}/`);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -132,7 +132,7 @@ export function valueSetChangeText(v: RefreshedValueSet): string {
   if (v.from?.version !== v.to?.version) parts.push(`${version(v.from)} → ${version(v.to)}`);
   if (v.added) parts.push(v.added === 1 ? '1 kod tillagd' : `${v.added} koder tillagda`);
   if (v.removed) parts.push(v.removed === 1 ? '1 kod borttagen' : `${v.removed} koder borttagna`);
-  if (v.renamed) parts.push(`${v.renamed} nya benämningar`);
+  if (v.renamed) parts.push(v.renamed === 1 ? '1 ny benämning' : `${v.renamed} nya benämningar`);
   if (!parts.length && v.from?.state !== v.to?.state) parts.push(`${v.from?.state ?? '–'} → ${v.to?.state ?? '–'}`);
   return `${name}: ${parts.join(', ')}`;
 }

@@ -26,9 +26,13 @@ export interface TextMatch {
   match: 'starts' | 'exact' | 'contains';
 }
 
+/** One value, or any of several. */
+export type OneOrMore = string | readonly string[];
+
 export interface ResourceQuery {
-  url?: string;
-  version?: string;
+  /** a list means any of them (a search's comma-separated values), also for id, status, content, supplements */
+  url?: OneOrMore;
+  version?: OneOrMore;
   /**
    * identifier token: `value`, `system|value`, `|value` (no system) or `system|` (any value). A
    * bare OID and its `urn:oid:` form find each other.
@@ -36,12 +40,12 @@ export interface ResourceQuery {
   identifier?: string;
   name?: TextMatch;
   title?: TextMatch;
-  status?: string;
+  status?: OneOrMore;
   publisher?: TextMatch;
-  id?: string;
+  id?: OneOrMore;
   /** extra exact-match columns (e.g. content, supplements). */
-  content?: string;
-  supplements?: string;
+  content?: OneOrMore;
+  supplements?: OneOrMore;
 }
 
 export interface Page {
@@ -269,10 +273,11 @@ export class ResourceStore {
   private where(resourceType: string, q: ResourceQuery): { sql: string; args: unknown[] } {
     const clauses = ['r.resource_type = ?'];
     const args: unknown[] = [resourceType];
-    const eq = (col: string, v: string | undefined) => {
+    const eq = (col: string, v: OneOrMore | undefined) => {
       if (v === undefined) return;
-      clauses.push(`r.${col} = ?`);
-      args.push(v);
+      const values = typeof v === 'string' ? [v] : v;
+      clauses.push(values.length === 1 ? `r.${col} = ?` : `r.${col} IN (${values.map(() => '?').join(', ')})`);
+      args.push(...values);
     };
     const text = (col: string, m: TextMatch | undefined) => {
       if (m === undefined) return;

@@ -1,4 +1,5 @@
 import type { Request } from 'express';
+import { SCT } from '../terminology/snomed/sctid';
 
 /**
  * UI texts, Swedish first with an English translation beside each (one table, so a text cannot
@@ -258,6 +259,7 @@ export const TEXTS = {
   triggerManual: ['en uppdatering på begäran', 'a refresh on request'],
   triggerStart: ['serverns start (lagret hade ändrats)', 'the server start (the store had changed)'],
   renamedN: ['{0} nya benämningar', '{0} renamed'],
+  renamedOne: ['1 ny benämning', '1 renamed'],
   // diff
   diffTitle: ['Jämför', 'Compare'],
   diffChoose: ['Välj vad som ska jämföras', 'Choose what to compare'],
@@ -276,6 +278,8 @@ export const TEXTS = {
   changed: ['Ändrade', 'Changed'],
   addedN: ['{0} tillagda', '{0} added'],
   removedN: ['{0} borttagna', '{0} removed'],
+  addedOne: ['1 tillagd', '1 added'],
+  removedOne: ['1 borttagen', '1 removed'],
   changedN: ['{0} ändrade', '{0} changed'],
   changeClass: ['Ändringens storlek', 'Change class'],
   noChanges: ['Inga skillnader.', 'No differences.'],
@@ -369,6 +373,20 @@ export const STATUS_WORDS: Record<string, readonly [string, string]> = {
   component: ['komponent', 'component'],
   candidate: ['kandidat', 'candidate'],
 };
+
+/** Designation uses a page names in words: Snomed CT's description types, HL7's designation usage. */
+const DESIGNATION_USE_WORDS: Record<string, readonly [string, string]> = {
+  [`http://snomed.info/sct|${SCT.fsn}`]: ['fullständigt specificerat namn', 'fully specified name'],
+  [`http://snomed.info/sct|${SCT.synonym}`]: ['synonym', 'synonym'],
+  [`http://snomed.info/sct|${SCT.definition}`]: ['definition', 'definition'],
+  'http://terminology.hl7.org/CodeSystem/designation-usage|display': ['visningsnamn', 'display'],
+};
+
+/** A designation's use in the page's language, else as the source displays it. */
+export function designationUseWord(lang: Lang, use: { use_system: string | null; use_code: string | null; use_display: string | null }): string {
+  const t = DESIGNATION_USE_WORDS[`${use.use_system}|${use.use_code}`];
+  return t ? t[lang === 'sv' ? 0 : 1] : (use.use_display ?? use.use_code ?? '');
+}
 
 export function word(lang: Lang, w: string | undefined): string {
   if (!w) return '';

@@ -183,6 +183,21 @@ describeCluster('a primary, two followers and nginx on one machine', () => {
     expect((await fetch(`${lb}/metrics`)).status).toBe(404);
   });
 
+  it("serves one syndication feed through the balancer, the primary's (RFC 4287: atom:id is permanent)", async () => {
+    const feedId = async (origin: string) => {
+      const res = await fetch(`${origin}/syndication/feed.xml`);
+      expect(res.status).toBe(200);
+      return { id: /<id>([^<]+)<\/id>/.exec(await res.text())?.[1], etag: res.headers.get('etag') };
+    };
+    const own = await feedId(primary.origin);
+    const seen = await Promise.all(Array.from({ length: 4 }, () => feedId(lb)));
+    // one id and one ETag on every request (its links name the balancer's host, hence its own ETag)
+    expect(seen).toEqual(Array(4).fill(seen[0]));
+    expect(seen[0].id).toBe(own.id);
+    // a follower's feed is its own (another id): only the primary's reaches the balancer's clients
+    expect((await feedId(followers[0].origin)).id).not.toBe(own.id);
+  });
+
   it('sends $cache-control and every call naming a client cache (X-Cache-Id) to the process that holds it', async () => {
     const cs = { resourceType: 'CodeSystem', url: 'http://example.org/cluster-cs', version: '1', status: 'active', content: 'complete', concept: [{ code: 'a' }] };
     const vs = { resourceType: 'ValueSet', url: 'http://example.org/cluster-vs', status: 'active', compose: { include: [{ system: cs.url }] } };

@@ -82,6 +82,7 @@ describe('timeouts and requests refused below the routers', () => {
     expectOutcome(a, 408);
     expect(a.headers.connection).toBe('close');
     expect(JSON.parse(a.body).issue[0].code).toBe('timeout');
+    expect(a.body).toContain('The request was not received in full within 1.5 s');
     expect(a.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
     // Node's default would have been 300 s (plus up to 30 s until it looked)
     expect(a.ms).toBeGreaterThanOrEqual(REQUEST_TIMEOUT_MS - 100);
@@ -91,6 +92,8 @@ describe('timeouts and requests refused below the routers', () => {
   it('headers that never end are refused with 408 too', async () => {
     const a = await rawExchange(server.port, ['GET /fhir/metadata HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: 1\r\n']);
     expectOutcome(a, 408);
+    // the answer names the limit that ran out
+    expect(a.body).toContain('The request headers were not received within 1.5 s');
   });
 
   it('a 30 KB header: 431', async () => {

@@ -123,6 +123,38 @@ function assembleImage(stages: Stage[], work: string): { app: string; stage: Sta
   return { app, stage };
 }
 
+describe("the Dockerfile's build stage has what the build needs", () => {
+  // npm ci runs the build (prepare: tsc -p tsconfig.json) on exactly the files this stage copies
+  // from the build context; a source that imports something left out breaks `docker build`, which
+  // the final-stage test below cannot see (it reuses this repository's dist/)
+  it('compiles from the copied files alone', () => {
+    const [build] = dockerStages(fs.readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8'));
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'kodverk-image-build-'));
+    try {
+      for (const copy of build.copies.filter((c) => !c.from)) {
+        for (const source of copy.sources) {
+          const intoDir = copy.dest.endsWith('/') || copy.sources.length > 1;
+          const destRel = path.posix.relative(build.workdir, path.posix.resolve(build.workdir, copy.dest));
+          const to = path.join(work, destRel, intoDir ? path.basename(source) : '');
+          fs.mkdirSync(path.dirname(to), { recursive: true });
+          execFileSync('cp', ['-a', path.join(ROOT, source), to]);
+        }
+      }
+      fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(work, 'node_modules'));
+      const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+      let output = '';
+      try {
+        execFileSync(process.execPath, [tsc, '-p', 'tsconfig.json', '--noEmit'], { cwd: work, stdio: 'pipe' });
+      } catch (e) {
+        output = String((e as { stdout?: Buffer }).stdout ?? e);
+      }
+      expect(output).toBe('');
+    } finally {
+      fs.rmSync(work, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
+
 describe('the image built by the Dockerfile runs (its final stage reproduced without Docker)', () => {
   const stages = dockerStages(fs.readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8'));
   let work: string;

@@ -1,3 +1,4 @@
+import type { Bundle } from 'fhir/r4';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
 import { Kodverk, raw, startKodverk } from './support/server';
@@ -56,6 +57,18 @@ describe('vendor contract on a fresh server', () => {
     expect(titled.entry.map((e: any) => e.resource.id)).toEqual(['nim-aktualisera-arende-1.0.0']);
     const extensions = await server.kit.search({ resourceType: 'StructureDefinition', searchParams: { kind: 'complex-type' } });
     expect(extensions.entry.map((e: any) => e.resource.url)).toContain('https://kodverk.se/fhir/StructureDefinition/nim-register-relevant');
+  });
+
+  it('searches StructureDefinitions as FHIR search does: a comma is OR, a repeated parameter AND', async () => {
+    const total = async (query: string) => ((await (await fetch(`${server.fhirBase}/StructureDefinition?${query}`)).json()) as Bundle).total;
+    const logical = await total('kind=logical');
+    const complex = await total('kind=complex-type');
+    expect(logical).toBe(11);
+    expect(complex).toBeGreaterThan(0);
+    expect(await total('kind=logical,complex-type')).toBe(logical! + complex!);
+    expect(await total('kind=logical&kind=complex-type')).toBe(0);
+    expect(await total('_id=nim-brukare-1.0.0,nim-aktualisera-arende-1.0.0')).toBe(2);
+    expect((await fetch(`${server.fhirBase}/StructureDefinition?_count=1&_count=2`)).status).toBe(400);
   });
 
   it('reads a NIM as a logical model with its extensions and bindings', async () => {

@@ -153,6 +153,27 @@ describe('search', () => {
     expect(ids(await search('ConceptMap', { url: 'http://example.org/fhir/ConceptMap/colours-to-shapes', version: '1.0.0' }))).toEqual(['colours-to-shapes']);
   });
 
+  it("takes any of several values separated by commas (FHIR search: 'status=active,draft' is OR)", async () => {
+    const all = ids(await search('CodeSystem', { _count: 100 }));
+    expect(ids(await search('CodeSystem', { status: 'draft,active' })).sort()).toEqual(
+      [...new Set([...ids(await search('CodeSystem', { status: 'draft', _count: 100 })), ...ids(await search('CodeSystem', { status: 'active', _count: 100 }))])].sort(),
+    );
+    expect(ids(await search('CodeSystem', { _id: 'colours-1,shapes' }))).toEqual(expect.arrayContaining(['colours-1', 'shapes']));
+    expect(ids(await search('CodeSystem', { _id: 'colours-1,shapes' })).length).toBe(2);
+    expect(ids(await search('CodeSystem', { version: '1.0.0,2.0.0', publisher: 'acme' }))).toEqual(['colours-1', 'colours-2']);
+    expect(all.length).toBeGreaterThan(2);
+    // '\,' is a comma within a value
+    expect((await search('CodeSystem', { _id: 'colours-1\\,shapes' })).total).toBe(0);
+  });
+
+  it('refuses a repeated parameter (AND of two values no element here can meet) and OR where it is not taken, never silently keeping one', async () => {
+    for (const query of ['url=http://example.org/a&url=http://example.org/b', '_count=1&_count=3', 'status=active&status=draft', 'name=a,b']) {
+      const res = await fetch(`${server.fhirBase}/CodeSystem?${query}`);
+      expect({ query, status: res.status }).toEqual({ query, status: 400 });
+      expect(((await res.json()) as OperationOutcome).resourceType).toBe('OperationOutcome');
+    }
+  });
+
   it('combines parameters (AND)', async () => {
     expect(ids(await search('CodeSystem', { publisher: 'Acme', version: '2.0.0' }))).toEqual(['colours-2']);
     expect((await search('CodeSystem', { publisher: 'Other', status: 'active' })).total).toBe(0);

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import { spawn } from 'node:child_process';
 import { ServerProcess, spawnServer } from '../helpers/server-process';
 
 /**
@@ -91,4 +92,32 @@ describe('graceful shutdown (SIGTERM)', () => {
     expect(report!.drainMs).toBeLessThanOrEqual(Date.now() - signalled);
     expect(log.filter((l) => l.level >= 50)).toEqual([]);
   });
+});
+
+describe('SIGTERM while a new store loads its content', () => {
+  it('is taken when the start is done: the server stops with exit code 0, and its store is whole', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kodverk-shutdown-start-'));
+    try {
+      const db = path.join(dir, 'kodverk.db');
+      const child = spawn(process.execPath, [CLI, 'serve'], { cwd: ROOT, env: { ...process.env, PORT: '0', HOST: '127.0.0.1', KODVERK_DB: db, KODVERK_WORKERS: '1', LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+      let out = '';
+      // the first log line comes before the store opens and its content loads (several seconds)
+      await new Promise<void>((resolve, reject) => {
+        child.stdout!.on('data', (c: Buffer) => {
+          out += c.toString();
+          if (out.includes('Kodverk starting')) resolve();
+        });
+        child.once('exit', () => reject(new Error(`exited before starting: ${out}`)));
+      });
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      expect(out).toMatch(/"msg":"shut down"/);
+      // the content went in as one: the check command finds nothing wrong
+      const check = spawn(process.execPath, [CLI, 'check'], { cwd: ROOT, env: { ...process.env, KODVERK_DB: db, LOG_LEVEL: 'silent' }, stdio: 'ignore' });
+      expect(await new Promise((r) => check.once('exit', r))).toBe(0);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 180_000);
 });

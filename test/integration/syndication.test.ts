@@ -272,6 +272,11 @@ describe('a follower of another publisher\'s feed', () => {
       expect(unready.status).toBe(503);
       expect((await jsonOf<Readiness>(unready)).reasons!.join(' ')).toMatch(/^synchronised: not yet: .*not what the feed announced/);
       expect(s.lastError).toMatch(/https:\/\/example.org\/cs\|1.*not what the feed announced/);
+      // never synchronised: infinitely behind, so a lag alert fires (a 0 would read as healthy)
+      const behind = await (await fetch(`${f.url}/metrics`)).text();
+      expect(behind).toMatch(/^kodverk_follower_synchronised 0$/m);
+      expect(behind).toMatch(/^kodverk_follower_lag_seconds \+Inf$/m);
+      expect(behind).toMatch(/^kodverk_follower_last_success_timestamp_seconds 0$/m);
       expect((await fetch(`${f.fhirBase}/ValueSet?url=https://example.org/ValueSet/extern`).then((r) => jsonOf<Bundle>(r))).total).toBe(1);
       expect((await fetch(`${f.fhirBase}/CodeSystem?url=https://example.org/cs`).then((r) => jsonOf<Bundle>(r))).total).toBe(0);
       // the publisher puts it right: the follower takes it in at its next poll

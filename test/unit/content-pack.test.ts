@@ -71,6 +71,8 @@ describe('content pack (terminology/)', () => {
       expect(typeof r.title).toBe('string');
       // every list names the documents (and lines) it was taken from
       expect(r.description).toMatch(/Källa|domänbeskrivning/);
+      // in Socialstyrelsen's Swedish a release of NIMs is an utgåva, not a "release"
+      expect(`${r.title} ${r.description}`).not.toMatch(/\breleaser?n?a?\b/i);
       const expectedName = { CodeSystem: 'codesystem', ValueSet: 'valueset', ConceptMap: 'conceptmap' }[r.resourceType as string];
       expect(path.basename(file)).toBe(`${expectedName}-${r.id}.json`);
     });

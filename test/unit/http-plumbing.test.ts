@@ -23,10 +23,10 @@ describe('configuration of the HTTP plumbing', () => {
 });
 
 describe('Host values that may go into links', () => {
-  it.each(['localhost', 'localhost:8080', 'tx.kodverk.se', 'TX.Kodverk.SE.', '127.0.0.1:3000', '[::1]:8080', '[2001:db8::1]', 'a-b.example'])('%s is valid', (h) => {
+  it.each(['localhost', 'localhost:8080', 'tx.kodverk.se', 'TX.Kodverk.SE.', '127.0.0.1:3000', '[::1]:8080', '[2001:db8::1]', 'a-b.example', 'localhost:65535'])('%s is valid', (h) => {
     expect(isValidHost(h)).toBe(true);
   });
-  it.each(['', 'evil.example/path', 'a b', 'javascript:alert(1)', 'x"y', '-a.example', 'a-.example', 'host:', 'host:port', '[::1', 'user@host', `${'a'.repeat(64)}.example`])('%s is refused', (h) => {
+  it.each(['', 'evil.example/path', 'a b', 'javascript:alert(1)', 'x"y', '-a.example', 'a-.example', 'host:', 'host:port', '[::1', 'user@host', 'evil.example:99999', 'localhost:65536', '[:::::]', '[1::2::3]', `${'a'.repeat(64)}.example`])('%s is refused', (h) => {
     expect(isValidHost(h)).toBe(false);
   });
 });
@@ -40,10 +40,13 @@ describe('request ids', () => {
 });
 
 describe('low-level refusals', () => {
-  const limits = { requestTimeoutMs: 30_000, maxHeaderBytes: 16_384 };
+  const limits = { requestTimeoutMs: 30_000, headersTimeoutMs: 10_000, maxHeaderBytes: 16_384 };
   const err = (code: string, rawPacket?: string) => Object.assign(new Error(code), { code, rawPacket: rawPacket === undefined ? undefined : Buffer.from(rawPacket, 'latin1') });
   it('maps Node parser and timer errors to statuses', () => {
     expect(refusalFor(err('ERR_HTTP_REQUEST_TIMEOUT'), limits)).toMatchObject({ status: 408, text: expect.stringMatching(/30 s/) });
+    // the same code when the headers did not come in time: the answer names that limit (it said 30 s)
+    expect(refusalFor(err('ERR_HTTP_REQUEST_TIMEOUT'), limits, false)).toMatchObject({ status: 408, text: 'The request headers were not received within 10 s' });
+    expect(refusalFor(err('ERR_HTTP_REQUEST_TIMEOUT'), { ...limits, requestTimeoutMs: 4000 }, false).text).toMatch(/within 4 s/);
     expect(refusalFor(err('HPE_HEADER_OVERFLOW', 'GET /fhir/metadata HTTP/1.1\r\nX-Big: aaaa'), limits).status).toBe(431);
     expect(refusalFor(err('HPE_HEADER_OVERFLOW', `GET /fhir/ValueSet/$expand?${'a=1&'.repeat(5000)}`), limits).status).toBe(414);
     expect(refusalFor(err('HPE_INVALID_URL'), limits).status).toBe(400);

@@ -9,6 +9,7 @@ import { Importer } from '../../src/importers/importer';
 import { runImport } from '../../src/importers/run-import';
 import { Nim, followContent, releaseImportHooks } from '../../src/nim';
 import { feedEntries } from '../../src/nim/release-feed';
+import { valueSetChangeText } from '../../src/nim/release-refresh';
 import { valueSetsCsv } from '../../src/nim/release-exports';
 import type { ReleaseSnapshot } from '../../src/nim/release-snapshot';
 import { SeededStore, seededStore } from '../helpers/seeded-store';
@@ -203,5 +204,15 @@ describe('migration 005 for stores seeded before', () => {
     expect(bouh.resource.title).toBe('KSI – urval BoUH (barn och unga, handläggare)');
     expect(migrated.search('ValueSet', { title: { value: 'KSI – urval BoUH', match: 'starts' } }, { count: 5, offset: 0 })).toHaveLength(1);
     after.close();
+  });
+});
+
+describe("a refreshed value set's change in words", () => {
+  const change = (added: number, removed: number, renamed: number) =>
+    valueSetChangeText({ url: 'https://kodverk.se/fhir/ValueSet/x', title: 'X', from: { version: '1', state: 'expanded', total: 5 }, to: { version: '1', state: 'expanded', total: 5 }, added, removed, renamed });
+
+  it('agrees in number, as Swedish does ("1 ny benämning", "2 nya benämningar")', () => {
+    expect(change(1, 1, 1)).toBe('X: 1 kod tillagd, 1 kod borttagen, 1 ny benämning');
+    expect(change(2, 3, 4)).toBe('X: 2 koder tillagda, 3 koder borttagna, 4 nya benämningar');
   });
 });

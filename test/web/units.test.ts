@@ -4,7 +4,9 @@ import { toCsv } from '../../src/web/downloads';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { TEXTS, tr, word } from '../../src/web/i18n';
+import { TEXTS, designationUseWord, tr, word } from '../../src/web/i18n';
+import { designationUse } from '../../src/terminology/snomed/model';
+import { SCT } from '../../src/terminology/snomed/sctid';
 import { propertyName, sakomradeLabel, sakomradeWrittenOut } from '../../src/web/labels';
 import { SNOMED_PROPERTIES } from '../../src/terminology/snomed/model';
 import type { Importer } from '../../src/importers/importer';
@@ -79,6 +81,18 @@ describe("Socialstyrelsen's words on the pages", () => {
     ['kva-inkl-beskrivningstexter-2026.xlsx', kvaImporter, 'KVÅ'],
   ];
   const quiet = { start() {}, update() {}, stop() {} };
+
+  test("Snomed CT's description types are named in the page's language (a Swedish page said 'Fully specified name')", () => {
+    for (const type of [SCT.fsn, SCT.synonym, SCT.definition]) {
+      const use = designationUse(type);
+      const row = { use_system: use.system!, use_code: use.code!, use_display: use.display ?? null };
+      expect(designationUseWord('en', row).toLowerCase()).toBe(use.display!.toLowerCase());
+      expect(designationUseWord('sv', row)).not.toBe(use.display);
+    }
+    expect(designationUseWord('sv', { use_system: 'http://snomed.info/sct', use_code: SCT.fsn, use_display: 'Fully specified name' })).toBe('fullständigt specificerat namn');
+    // a use the server has no words for keeps the source's display
+    expect(designationUseWord('sv', { use_system: 'http://example.org/use', use_code: 'x', use_display: 'Kort namn' })).toBe('Kort namn');
+  });
 
   test('every property of Snomed CT has a Swedish and an English name', () => {
     for (const p of SNOMED_PROPERTIES) expect([p.code, propertyName('sv', p.code) !== undefined, propertyName('en', p.code) !== undefined]).toEqual([p.code, true, true]);

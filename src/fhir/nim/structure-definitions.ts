@@ -1,3 +1,4 @@
+import { orValues } from '../search-values';
 import express, { Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import type { Bundle } from 'fhir/r4';
@@ -95,10 +96,23 @@ export function structureDefinitionRoutes(deps: Pick<ServerDeps, 'config'>, nim:
     const used: string[] = [];
     const tests: ((r: any) => boolean)[] = [];
     for (const [raw, rawValue] of Object.entries(req.query)) {
-      const value = Array.isArray(rawValue) ? rawValue[rawValue.length - 1] : rawValue;
-      if (typeof value !== 'string') throw bad(`Search parameter '${raw}' must have a single text value`);
       const [name, modifier = ''] = raw.split(':');
       if (IGNORED.has(name)) continue;
+      // a repeated parameter is AND, a comma within one is OR (FHIR search); the result
+      // parameters are given once
+      const repeats = Array.isArray(rawValue) ? rawValue : [rawValue];
+      if (!repeats.every((v): v is string => typeof v === 'string')) throw bad(`Search parameter '${raw}' must have text values`);
+      const result = name === '_count' || name === '_offset' || name === '_summary';
+      if (result && repeats.length > 1) throw bad(`Search parameter '${raw}' is given ${repeats.length} times; give it once`);
+      if (!result && (repeats.length > 1 || orValues(repeats[0]).length > 1)) {
+        for (const v of repeats) {
+          const anyOf = orValues(v).map((one) => predicate(name, modifier, one));
+          tests.push((r) => anyOf.some((t) => t(r)));
+          used.push(`${encodeURIComponent(raw)}=${encodeURIComponent(v)}`);
+        }
+        continue;
+      }
+      const value = repeats[0];
       if (name === '_count' || name === '_offset') {
         if (name === '_count') count = Math.min(pagingNumber(name, value), 1000);
         else offset = pagingNumber(name, value);

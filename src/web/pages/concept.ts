@@ -11,6 +11,7 @@ import { SAKOMRADE_FLAGS } from '../concept-search';
 import { compareVersions } from '../../terminology/versions';
 import { qualityNotice } from '../quality';
 import { propertyLabel, sakomradeLabel } from '../labels';
+import { designationUseWord } from '../i18n';
 
 /** Properties shown in their own sections rather than in the property table. */
 const OWN_SECTION = new Set(['innefattar', 'utesluter', 'inriktning', 'agerande', 'metod', 'parent', 'child']);
@@ -141,7 +142,7 @@ ${row.inactive ? html`<p class="notice">${badge(ctx, 'inactive')} ${ctx.t('inact
 ${row.abstract ? html`<p class="notice">${ctx.t('abstractConcept')}</p>` : ''}
 ${qualityNotice(ctx, site, stored, row.code)}
 ${row.definition ? section('beskrivning-rubrik', ctx.t('definition'), html`<p>${multiline(row.definition)}</p>`) : ''}
-${designations.length ? section('termer-rubrik', ctx.t('alternativeTerms'), html`<ul>${designations.map((d) => html`<li lang="${d.language ?? ''}">${d.value}${d.use_display ? html` <span class="muted">(${d.use_display})</span>` : ''}</li>`)}</ul>`) : ''}
+${designations.length ? section('termer-rubrik', ctx.t('alternativeTerms'), html`<ul>${designations.map((d) => html`<li lang="${d.language ?? ''}">${d.value}${d.use_code || d.use_display ? html` <span class="muted">(${designationUseWord(ctx.lang, d)})</span>` : ''}</li>`)}</ul>`) : ''}
 ${text('innefattar').length ? section('innefattar-rubrik', ctx.t('includes'), text('innefattar').map((t) => html`<p>${multiline(t)}</p>`)) : ''}
 ${text('utesluter').length ? section('utesluter-rubrik', ctx.t('excludes'), text('utesluter').map((t) => html`<p>${multiline(t)}</p>`)) : ''}
 ${axes(ctx, site, props, cs)}

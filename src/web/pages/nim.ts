@@ -128,9 +128,10 @@ function triggerWords(ctx: PageContext, t: RefreshTrigger): string {
 function valueSetChangeWords(ctx: PageContext, v: RefreshedValueSet): string {
   const parts: string[] = [];
   if (v.from?.version !== v.to?.version) parts.push(`${v.from?.version ?? '–'} → ${v.to?.version ?? '–'}`);
-  if (v.added) parts.push(ctx.t('addedN', ctx.n(v.added)));
-  if (v.removed) parts.push(ctx.t('removedN', ctx.n(v.removed)));
-  if (v.renamed) parts.push(ctx.t('renamedN', ctx.n(v.renamed)));
+  // Swedish agrees in number: "1 tillagd", "2 tillagda"
+  if (v.added) parts.push(v.added === 1 ? ctx.t('addedOne') : ctx.t('addedN', ctx.n(v.added)));
+  if (v.removed) parts.push(v.removed === 1 ? ctx.t('removedOne') : ctx.t('removedN', ctx.n(v.removed)));
+  if (v.renamed) parts.push(v.renamed === 1 ? ctx.t('renamedOne') : ctx.t('renamedN', ctx.n(v.renamed)));
   return `${v.title ?? v.url}: ${parts.join(', ')}`;
 }
 

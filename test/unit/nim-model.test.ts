@@ -4,7 +4,7 @@ import { diffReleases } from '../../src/nim/release-diff';
 import { ReleaseSnapshot, SNAPSHOT_FORMAT, announcedClass, bump, contentHash } from '../../src/nim/release-snapshot';
 import { addMonths, checkLeadTime } from '../../src/nim/lead-time';
 import { isDay } from '../../src/nim/nim-releases';
-import { ReleaseIndex } from '../../src/nim/validation/release-index';
+import { ReleaseIndex, ReleaseIndexCache } from '../../src/nim/validation/release-index';
 import type { NimReleaseRow } from '../../src/store/nim-store';
 import { buildPackage, packageFiles, readPackage } from '../../src/nim/release-package';
 import { shortDisplay } from '../../src/nim/release-exports';
@@ -213,5 +213,27 @@ describe('exports and personal data', () => {
     expect(() => refusePersonalData('Gäller 19850101-1234', 'text')).toThrow(/personal/);
     expect(() => refusePersonalData('Gäller 850101+1234', 'text')).toThrow(/personal/);
     expect(() => refusePersonalData('Se SOSFS 2014:5 och 26 kap. 1 § SoL', 'text')).not.toThrow();
+  });
+});
+
+describe('ReleaseIndexCache', () => {
+  // a repeal changes a release's status and end, not its content: the answers that name the
+  // release ("in release 1.0.0 (upphavd, …)") must not keep the status from before
+  it('gives a new index when the lifecycle changes, the same one while nothing does', () => {
+    const snap = snapshot('1.0.0', definition(), [['beviljad', 'Beviljad']]);
+    const nim = snap.nims[0].url;
+    const bound = (attribute: string, valueSet: string, resolvedAs: string, context?: number) => ({ nim, nimVersion: '1.0.0', attribute, ...(context === undefined ? {} : { context }), purpose: [], valueSet, resolved: resolvedAs, state: 'expanded' as const });
+    snap.bindings = [
+      bound('sakomrade', 'https://kodverk.se/fhir/ValueSet/sakomrade', 'https://kodverk.se/fhir/ValueSet/sakomrade|1'),
+      bound('utfall', `${VS}|2026.1`, `${VS}|2026.1`),
+      bound('utfall', 'https://kodverk.se/fhir/ValueSet/utfall-ekb', 'https://kodverk.se/fhir/ValueSet/utfall-ekb|1', 0),
+    ];
+    const row = { pk: 1, version: '1.0.0', title: 'R', status: 'faststalld', effectiveFrom: '2026-01-01', contentHash: 'h', snapshot: JSON.stringify(snap), createdAt: '', updatedAt: '', origin: null } as unknown as NimReleaseRow;
+    const cache = new ReleaseIndexCache();
+    const adopted = cache.of(row);
+    expect(cache.of({ ...row })).toBe(adopted);
+    const repealed = cache.of({ ...row, status: 'upphavd', effectiveTo: '2027-06-07' } as NimReleaseRow);
+    expect(repealed).not.toBe(adopted);
+    expect({ status: repealed.status, effectiveTo: repealed.effectiveTo }).toEqual({ status: 'upphavd', effectiveTo: '2027-06-07' });
   });
 });

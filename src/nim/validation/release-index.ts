@@ -167,7 +167,9 @@ export class ReleaseIndexCache {
   constructor(private readonly capacity = 8) {}
 
   of(row: NimReleaseRow): ReleaseIndex {
-    const key = `${row.version}@${row.contentHash}`;
+    // the lifecycle is part of the key: a repeal changes status and effectiveTo, not the content,
+    // and the index reports both in every answer ("in release 1.0.0 (upphavd, …)")
+    const key = `${row.version}@${row.contentHash}@${row.status}@${row.effectiveFrom ?? ''}@${row.effectiveTo ?? ''}`;
     let index = this.entries.get(key);
     if (index) {
       // most recently used last, so the oldest is dropped first

@@ -136,3 +136,37 @@ describe('content negotiation (JSON only)', () => {
     }
   });
 });
+
+describe('Vary with CORS origins listed', () => {
+  // the cors package answers with Vary: Origin when origins are listed; a shared cache must not
+  // hand one origin's answer (its Access-Control-Allow-Origin) to another, so caching adds to Vary
+  let listed: Kodverk;
+  beforeAll(async () => {
+    listed = await startKodverk({ corsOrigins: ['https://a.example.se', 'https://b.example.se'] });
+    for (const resource of [codeSystem('1.0', ['rod']), { resourceType: 'ValueSet', id: 'farg-latest', url: LATEST_VS, version: '1.0', status: 'active', compose: { include: [{ system: CS }] } }]) {
+      const res = await raw(listed, `${resource.resourceType}/${resource.id}`, { method: 'PUT', headers: { Authorization: `Bearer ${listed.token}`, 'Content-Type': 'application/fhir+json' }, body: JSON.stringify(resource) });
+      expect([200, 201]).toContain(res.status);
+    }
+  });
+  afterAll(async () => {
+    await listed.close();
+  });
+
+  const varied = (vary: string | null) => (vary ?? '').split(',').map((v) => v.trim().toLowerCase());
+
+  it('$lookup and $expand keep Vary: Origin beside Accept, Accept-Language', async () => {
+    for (const relative of [`CodeSystem/$lookup?system=${encodeURIComponent(CS)}&code=rod`, `ValueSet/$expand?url=${encodeURIComponent(LATEST_VS)}`]) {
+      const res = await raw(listed, relative, { headers: { Origin: 'https://a.example.se' } });
+      expect([relative, res.status]).toEqual([relative, 200]);
+      expect(res.headers.get('access-control-allow-origin')).toBe('https://a.example.se');
+      expect(varied(res.headers.get('vary'))).toEqual(expect.arrayContaining(['origin', 'accept', 'accept-language']));
+    }
+  });
+
+  it('the syndication feed keeps Vary: Origin beside Authorization', async () => {
+    const res = await fetch(new URL('/syndication/feed.xml', listed.fhirBase), { headers: { Origin: 'https://b.example.se' } });
+    await res.text();
+    expect(res.status).toBe(200);
+    expect(varied(res.headers.get('vary'))).toEqual(expect.arrayContaining(['origin', 'authorization']));
+  });
+});

@@ -116,7 +116,9 @@ export function answerIsPinned(store: ResourceStore, resourceType: string | unde
  */
 export function conditionalAnswer(req: Request, res: Response, result: unknown, pinned: boolean): boolean {
   const tag = contentTag(result);
-  res.set({ ETag: tag, 'Cache-Control': pinned ? PINNED : LATEST, Vary: 'Accept, Accept-Language' });
+  res.set({ ETag: tag, 'Cache-Control': pinned ? PINNED : LATEST });
+  // added to what is there (CORS puts Origin in Vary when origins are listed), never replacing it
+  res.vary('Accept').vary('Accept-Language');
   if (!etagMatches(req.get('if-none-match'), tag)) return false;
   res.status(304).end();
   return true;

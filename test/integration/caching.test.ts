@@ -97,6 +97,26 @@ describe('cacheable answers', () => {
     expect(missing.status).toBeGreaterThanOrEqual(400);
     expect(missing.headers.get('cache-control')).toBeNull();
   });
+
+  it('README: "Errors carry no caching headers" — no ETag either (404, 406, 422, a read of nothing, a page)', async () => {
+    for (const [relative, headers, status] of [
+      [`CodeSystem/$lookup?system=${encodeURIComponent('https://example.org/fhir/CodeSystem/finns-inte')}&code=x`, {}, 404],
+      [`CodeSystem/$lookup?system=${encodeURIComponent(CS)}&code=rod`, { Accept: 'application/fhir+xml' }, 406],
+      [`ValueSet/$expand?url=${encodeURIComponent('https://example.org/fhir/ValueSet/finns-inte')}`, {}, 422],
+      ['CodeSystem/finns-inte', {}, 404],
+    ] as [string, Record<string, string>, number][]) {
+      const res = await get(relative, headers);
+      expect([relative, res.status]).toEqual([relative, status]);
+      expect(res.json.resourceType).toBe('OperationOutcome');
+      expect([relative, res.headers.get('etag'), res.headers.get('cache-control')]).toEqual([relative, null, null]);
+    }
+    const page = await fetch(new URL('/finns-inte', server.fhirBase));
+    await page.text();
+    expect(page.status).toBe(404);
+    expect(page.headers.get('etag')).toBeNull();
+    // a success still has its tag (metadata: Express's; a read: meta.versionId)
+    expect((await get('metadata')).headers.get('etag')).toBeTruthy();
+  });
 });
 
 describe('content negotiation (JSON only)', () => {

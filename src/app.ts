@@ -16,7 +16,7 @@ import { requireValidHost } from './http/proxy';
 import { CORS_PATHS, corsForApi } from './http/cors';
 import { queryParser } from './http/limits';
 import { hardening } from './http/hardening';
-import { noTagOnErrors } from './http/answer-headers';
+import { noTagOnErrors, privateAnswers } from './http/answer-headers';
 import { securityMiddleware } from './http/auth';
 import { apiKeyRoutes } from './http/api-key-routes';
 import { errorPage, notFound } from './web/router';
@@ -41,6 +41,8 @@ export function createApp(deps: ServerDeps): express.Express {
   app.use(requestIds());
   // README: "Errors carry no caching headers" (Express would tag an error's body too)
   app.use(noTagOnErrors());
+  // reads that need an identity are answered for that identity alone: no shared cache keeps them
+  if (deps.config.security.readAccess === 'authenticated') app.use(privateAnswers());
   app.use(accessLog(deps.logger));
   const metrics = deps.config.metrics ? new ServerMetrics(deps) : undefined;
   if (metrics) app.use(metrics.measureRequests());

@@ -25,3 +25,24 @@ export function noTagOnErrors(): RequestHandler {
     next();
   };
 }
+
+/**
+ * KODVERK_READ_ACCESS=authenticated: every answer is for the identity that asked, so it is
+ * `private` (public → private; an answer without Cache-Control gets `private`; no-store stays).
+ * RFC 9111 §3.5 lets a shared cache store an answer to an authenticated request that says
+ * `public` (or must-revalidate) and hand it to anyone, anonymous clients too. Entity tags and 304
+ * are untouched: the client's own cache still revalidates.
+ */
+export function privateAnswers(): RequestHandler {
+  return (_req: Request, res: Response, next: NextFunction) => {
+    beforeHeaders(res, (status) => {
+      if (status >= 400) return;
+      const current = res.getHeader('Cache-Control');
+      const cc = current === undefined ? '' : String(current);
+      if (/\b(private|no-store)\b/i.test(cc)) return;
+      if (/\bpublic\b/i.test(cc)) res.setHeader('Cache-Control', cc.replace(/\bpublic\b/i, 'private'));
+      else res.setHeader('Cache-Control', cc ? `private, ${cc}` : 'private');
+    });
+    next();
+  };
+}

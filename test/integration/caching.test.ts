@@ -190,3 +190,45 @@ describe('Vary with CORS origins listed', () => {
     expect(varied(res.headers.get('vary'))).toEqual(expect.arrayContaining(['origin', 'authorization']));
   });
 });
+
+describe('KODVERK_READ_ACCESS=authenticated', () => {
+  // RFC 9111 §3.5: a shared cache may store an answer to a request with Authorization when it says
+  // public (or must-revalidate), and then serve it to anyone; with reads restricted, that would hand
+  // an identity's answers to anonymous clients. So every answer is private, and still tagged.
+  let restricted: Kodverk;
+  beforeAll(async () => {
+    restricted = await startKodverk({ security: { readAccess: 'authenticated' } });
+    for (const resource of [codeSystem('1.0', ['rod']), { resourceType: 'ValueSet', id: 'farg-pinned', url: PINNED_VS, version: '1.0', status: 'active', compose: { include: [{ system: CS, version: '1.0' }] } }]) {
+      const res = await raw(restricted, `${resource.resourceType}/${resource.id}`, { method: 'PUT', headers: { Authorization: `Bearer ${restricted.token}`, 'Content-Type': 'application/fhir+json' }, body: JSON.stringify(resource) });
+      expect([200, 201]).toContain(res.status);
+    }
+  });
+  afterAll(async () => {
+    await restricted.close();
+  });
+
+  it('operations, reads, search, metadata and the release API answer Cache-Control private, and 304 still works', async () => {
+    const auth = { Authorization: `Bearer ${restricted.token}` };
+    const api = new URL('/', restricted.fhirBase).href;
+    for (const [url, expected] of [
+      [`${restricted.fhirBase}/ValueSet/$expand?url=${encodeURIComponent(`${PINNED_VS}|1.0`)}`, PINNED.replace('public', 'private')],
+      [`${restricted.fhirBase}/CodeSystem/$lookup?system=${encodeURIComponent(CS)}&code=rod`, LATEST.replace('public', 'private')],
+      [`${restricted.fhirBase}/CodeSystem/farg-1.0`, 'private'],
+      [`${restricted.fhirBase}/CodeSystem?url=${encodeURIComponent(CS)}`, 'private'],
+      [`${restricted.fhirBase}/metadata`, 'private'],
+      [`${api}releases`, 'private, no-cache'],
+    ]) {
+      const res = await fetch(url, { headers: auth });
+      await res.text();
+      expect([url, res.status, res.headers.get('cache-control')]).toEqual([url, 200, expected]);
+      // (a searchset Bundle has a new id and the CapabilityStatement a new date every time: no 304)
+      if (url.includes('CodeSystem?') || url.endsWith('/metadata')) continue;
+      const tag = res.headers.get('etag');
+      expect([url, tag]).toEqual([url, expect.any(String)]);
+      const again = await fetch(url, { headers: { ...auth, 'If-None-Match': tag! } });
+      expect([url, again.status, again.headers.get('cache-control')]).toEqual([url, 304, expected]);
+    }
+    // and an anonymous read is refused, as before
+    expect((await fetch(`${restricted.fhirBase}/CodeSystem/farg-1.0`)).status).toBe(401);
+  });
+});

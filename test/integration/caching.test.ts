@@ -232,3 +232,49 @@ describe('KODVERK_READ_ACCESS=authenticated', () => {
     expect((await fetch(`${restricted.fhirBase}/CodeSystem/farg-1.0`)).status).toBe(401);
   });
 });
+
+describe('a pinned value set and a code of a code system it does not pin', () => {
+  // README: "anything resolved to the latest version … public, max-age=60, must-revalidate": a
+  // code whose system the request leaves unversioned and the value set does not pin is looked up in
+  // that system's latest version, so the answer changes when a new version is published
+  let s: Kodverk;
+  const OTHER = 'https://example.org/fhir/CodeSystem/kontaktsatt';
+  const other = (version: string, display: string) => ({ resourceType: 'CodeSystem', id: `kontaktsatt-${version}`, url: OTHER, version, status: 'active', content: 'complete', concept: [{ code: 'polis', display }] });
+  const store = async (resource: any) => {
+    const res = await raw(s, `${resource.resourceType}/${resource.id}`, { method: 'PUT', headers: { Authorization: `Bearer ${s.token}`, 'Content-Type': 'application/fhir+json' }, body: JSON.stringify(resource) });
+    expect([200, 201]).toContain(res.status);
+  };
+  beforeAll(async () => {
+    s = await startKodverk();
+    await store(codeSystem('1.0', ['rod', 'gron']));
+    await store({ resourceType: 'ValueSet', id: 'farg-pinned', url: PINNED_VS, version: '1.0', status: 'active', compose: { include: [{ system: CS, version: '1.0' }] } });
+    await store(other('1', 'Polis'));
+  });
+  afterAll(async () => {
+    await s.close();
+  });
+
+  const validate = async (query: string) => {
+    const res = await raw(s, `ValueSet/$validate-code?url=${encodeURIComponent(`${PINNED_VS}|1.0`)}&${query}`);
+    expect([query, res.status]).toEqual([query, 200]);
+    const version = res.json.parameter.find((p: any) => p.name === 'version')?.valueString;
+    return { cacheControl: res.headers.get('cache-control'), version };
+  };
+
+  it('an unversioned system outside the value set is short; a versioned one, or one the value set pins, is long', async () => {
+    const unversioned = `system=${encodeURIComponent(OTHER)}&code=polis`;
+    expect(await validate(unversioned)).toEqual({ cacheControl: LATEST, version: '1' });
+    expect((await validate(`${unversioned}&systemVersion=1`)).cacheControl).toBe(PINNED);
+    expect((await validate(`coding=${encodeURIComponent(`${OTHER}|polis`)}`)).cacheControl).toBe(LATEST);
+    expect((await validate(`system=${encodeURIComponent(CS)}&code=rod`)).cacheControl).toBe(PINNED);
+    // the next version changes the answer: it was right not to keep it for a day
+    await store(other('2', 'Polisen'));
+    expect(await validate(unversioned)).toEqual({ cacheControl: LATEST, version: '2' });
+    expect(await validate(`${unversioned}&systemVersion=1`)).toEqual({ cacheControl: PINNED, version: '1' });
+  });
+
+  it('a code of a pinned system that only a later version has is judged by the pinned version (long)', async () => {
+    await store(codeSystem('2.0', ['rod', 'gron', 'gul']));
+    expect(await validate(`system=${encodeURIComponent(CS)}&code=gul`)).toEqual({ cacheControl: PINNED, version: '1.0' });
+  });
+});

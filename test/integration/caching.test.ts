@@ -92,6 +92,18 @@ describe('cacheable answers', () => {
     expect((await get(pinned)).json.expansion.total).toBe(2);
   });
 
+  it('RFC 9110 §9.3.2: HEAD on an operation is GET without the body, with the same headers', async () => {
+    for (const relative of [`ValueSet/$expand?url=${encodeURIComponent(`${PINNED_VS}|1.0`)}`, `CodeSystem/$lookup?system=${encodeURIComponent(CS)}&code=rod`, 'ValueSet/farg-pinned/$expand']) {
+      const got = await get(relative);
+      const head = await raw(server, relative, { method: 'HEAD' });
+      expect([relative, head.status, head.text]).toEqual([relative, 200, '']);
+      for (const name of ['etag', 'cache-control', 'vary', 'content-type']) expect([relative, name, head.headers.get(name)]).toEqual([relative, name, got.headers.get(name)]);
+      expect((await raw(server, relative, { method: 'HEAD', headers: { 'If-None-Match': got.headers.get('etag')! } })).status).toBe(304);
+    }
+    // an operation that takes POST alone takes neither GET nor HEAD
+    for (const method of ['GET', 'HEAD']) expect([method, (await raw(server, 'ValueSet/$batch-validate-code', { method })).status]).toEqual([method, 405]);
+  });
+
   it('errors are not cached', async () => {
     const missing = await get(`ValueSet/$expand?url=${encodeURIComponent('https://example.org/fhir/ValueSet/finns-inte')}`);
     expect(missing.status).toBeGreaterThanOrEqual(400);

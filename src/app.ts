@@ -16,6 +16,7 @@ import { requireValidHost } from './http/proxy';
 import { CORS_PATHS, corsForApi } from './http/cors';
 import { queryParser } from './http/limits';
 import { hardening } from './http/hardening';
+import { noTagOnErrors, privateAnswers } from './http/answer-headers';
 import { securityMiddleware } from './http/auth';
 import { apiKeyRoutes } from './http/api-key-routes';
 import { errorPage, notFound } from './web/router';
@@ -38,6 +39,10 @@ export function createApp(deps: ServerDeps): express.Express {
   // plumbing first: every request gets an id (in its answer and its log lines), a log line and,
   // unless switched off, its place in the metrics
   app.use(requestIds());
+  // README: "Errors carry no caching headers" (Express would tag an error's body too)
+  app.use(noTagOnErrors());
+  // reads that need an identity are answered for that identity alone: no shared cache keeps them
+  if (deps.config.security.readAccess === 'authenticated') app.use(privateAnswers());
   app.use(accessLog(deps.logger));
   const metrics = deps.config.metrics ? new ServerMetrics(deps) : undefined;
   if (metrics) app.use(metrics.measureRequests());

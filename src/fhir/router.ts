@@ -56,7 +56,7 @@ export function fhirRouter(deps: ServerDeps, webViews?: WebViews, bindingAt?: Bi
     // an answer from a client cache rests on what that client registered: for it alone
     if (req.get(CACHE_ID_HEADER)) res.set('Cache-Control', 'private, no-store');
     // what vendors call at run time is cacheable: a tag of the content, 304 when the client has it
-    else if (req.method === 'GET' && CACHED_OPERATIONS.has(op.name) && conditionalAnswer(req, res, result, answerIsPinned(deps.store, resourceType, id, input.entries))) return;
+    else if (isGet(req) && CACHED_OPERATIONS.has(op.name) && conditionalAnswer(req, res, result, answerIsPinned(deps.store, resourceType, id, input.entries))) return;
     sendResource(res, 200, result);
   };
 
@@ -66,7 +66,7 @@ export function fhirRouter(deps: ServerDeps, webViews?: WebViews, bindingAt?: Bi
     if (!name.startsWith('$')) return next();
     const op = OPERATIONS.find((o) => o.system && o.name === name.slice(1));
     if (!op) return unknownOperation(res, name);
-    if (!['GET', 'POST'].includes(req.method)) return methodNotAllowed(res);
+    if (!(req.method === 'POST' || isGet(req))) return methodNotAllowed(res);
     await runOperation(op, undefined, undefined)(req, res);
   });
 
@@ -76,7 +76,7 @@ export function fhirRouter(deps: ServerDeps, webViews?: WebViews, bindingAt?: Bi
     if (!name.startsWith('$')) return next();
     const op = OPERATIONS.find((o) => o.type && o.name === name.slice(1) && o.resourceTypes.includes(type));
     if (!op) return unknownOperation(res, name, type);
-    if (!(req.method === 'POST' || (req.method === 'GET' && op.idempotent))) return methodNotAllowed(res);
+    if (!(req.method === 'POST' || (isGet(req) && op.idempotent))) return methodNotAllowed(res);
     await runOperation(op, type, undefined)(req, res);
   });
   fhir.all('/:type/:id/:op', async (req, res, next) => {
@@ -84,7 +84,7 @@ export function fhirRouter(deps: ServerDeps, webViews?: WebViews, bindingAt?: Bi
     if (!name.startsWith('$')) return next();
     const op = OPERATIONS.find((o) => o.instance && o.name === name.slice(1) && o.resourceTypes.includes(type));
     if (!op) return unknownOperation(res, name, type);
-    if (!(req.method === 'POST' || (req.method === 'GET' && op.idempotent))) return methodNotAllowed(res);
+    if (!(req.method === 'POST' || (isGet(req) && op.idempotent))) return methodNotAllowed(res);
     await runOperation(op, type, id)(req, res);
   });
 
@@ -107,6 +107,14 @@ export function fhirRouter(deps: ServerDeps, webViews?: WebViews, bindingAt?: Bi
   });
 
   return fhir;
+}
+
+/**
+ * GET, or HEAD: RFC 9110 §9.3.2, HEAD is GET without the body, with the same headers (Node leaves
+ * the body out of a HEAD answer).
+ */
+function isGet(req: Request): boolean {
+  return req.method === 'GET' || req.method === 'HEAD';
 }
 
 /**

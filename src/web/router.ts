@@ -97,7 +97,7 @@ export function webRoutes(deps: Pick<ServerDeps, 'config' | 'logger' | 'store' |
     res.setHeader('Cache-Control', 'no-cache');
     if (req.headers['if-none-match'] === etag) return void res.status(304).end();
     const gzip = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
-    res.setHeader('Vary', 'Accept-Encoding');
+    res.vary('Accept-Encoding');
     if (gzip) res.setHeader('Content-Encoding', 'gzip');
     res.type('json').send(site.catalogue.json(gzip));
   });

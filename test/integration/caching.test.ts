@@ -92,10 +92,42 @@ describe('cacheable answers', () => {
     expect((await get(pinned)).json.expansion.total).toBe(2);
   });
 
+  it('RFC 9110 §9.3.2: HEAD on an operation is GET without the body, with the same headers', async () => {
+    for (const relative of [`ValueSet/$expand?url=${encodeURIComponent(`${PINNED_VS}|1.0`)}`, `CodeSystem/$lookup?system=${encodeURIComponent(CS)}&code=rod`, 'ValueSet/farg-pinned/$expand']) {
+      const got = await get(relative);
+      const head = await raw(server, relative, { method: 'HEAD' });
+      expect([relative, head.status, head.text]).toEqual([relative, 200, '']);
+      for (const name of ['etag', 'cache-control', 'vary', 'content-type']) expect([relative, name, head.headers.get(name)]).toEqual([relative, name, got.headers.get(name)]);
+      expect((await raw(server, relative, { method: 'HEAD', headers: { 'If-None-Match': got.headers.get('etag')! } })).status).toBe(304);
+    }
+    // an operation that takes POST alone takes neither GET nor HEAD
+    for (const method of ['GET', 'HEAD']) expect([method, (await raw(server, 'ValueSet/$batch-validate-code', { method })).status]).toEqual([method, 405]);
+  });
+
   it('errors are not cached', async () => {
     const missing = await get(`ValueSet/$expand?url=${encodeURIComponent('https://example.org/fhir/ValueSet/finns-inte')}`);
     expect(missing.status).toBeGreaterThanOrEqual(400);
     expect(missing.headers.get('cache-control')).toBeNull();
+  });
+
+  it('README: "Errors carry no caching headers" — no ETag either (404, 406, 422, a read of nothing, a page)', async () => {
+    for (const [relative, headers, status] of [
+      [`CodeSystem/$lookup?system=${encodeURIComponent('https://example.org/fhir/CodeSystem/finns-inte')}&code=x`, {}, 404],
+      [`CodeSystem/$lookup?system=${encodeURIComponent(CS)}&code=rod`, { Accept: 'application/fhir+xml' }, 406],
+      [`ValueSet/$expand?url=${encodeURIComponent('https://example.org/fhir/ValueSet/finns-inte')}`, {}, 422],
+      ['CodeSystem/finns-inte', {}, 404],
+    ] as [string, Record<string, string>, number][]) {
+      const res = await get(relative, headers);
+      expect([relative, res.status]).toEqual([relative, status]);
+      expect(res.json.resourceType).toBe('OperationOutcome');
+      expect([relative, res.headers.get('etag'), res.headers.get('cache-control')]).toEqual([relative, null, null]);
+    }
+    const page = await fetch(new URL('/finns-inte', server.fhirBase));
+    await page.text();
+    expect(page.status).toBe(404);
+    expect(page.headers.get('etag')).toBeNull();
+    // a success still has its tag (metadata: Express's; a read: meta.versionId)
+    expect((await get('metadata')).headers.get('etag')).toBeTruthy();
   });
 });
 
@@ -134,5 +166,127 @@ describe('content negotiation (JSON only)', () => {
       expect([relative, headers, res.status]).toEqual([relative, headers, 200]);
       expect(res.contentType?.split(';')[0]).toBe(type);
     }
+  });
+});
+
+describe('Vary with CORS origins listed', () => {
+  // the cors package answers with Vary: Origin when origins are listed; a shared cache must not
+  // hand one origin's answer (its Access-Control-Allow-Origin) to another, so caching adds to Vary
+  let listed: Kodverk;
+  beforeAll(async () => {
+    listed = await startKodverk({ corsOrigins: ['https://a.example.se', 'https://b.example.se'] });
+    for (const resource of [codeSystem('1.0', ['rod']), { resourceType: 'ValueSet', id: 'farg-latest', url: LATEST_VS, version: '1.0', status: 'active', compose: { include: [{ system: CS }] } }]) {
+      const res = await raw(listed, `${resource.resourceType}/${resource.id}`, { method: 'PUT', headers: { Authorization: `Bearer ${listed.token}`, 'Content-Type': 'application/fhir+json' }, body: JSON.stringify(resource) });
+      expect([200, 201]).toContain(res.status);
+    }
+  });
+  afterAll(async () => {
+    await listed.close();
+  });
+
+  const varied = (vary: string | null) => (vary ?? '').split(',').map((v) => v.trim().toLowerCase());
+
+  it('$lookup and $expand keep Vary: Origin beside Accept, Accept-Language', async () => {
+    for (const relative of [`CodeSystem/$lookup?system=${encodeURIComponent(CS)}&code=rod`, `ValueSet/$expand?url=${encodeURIComponent(LATEST_VS)}`]) {
+      const res = await raw(listed, relative, { headers: { Origin: 'https://a.example.se' } });
+      expect([relative, res.status]).toEqual([relative, 200]);
+      expect(res.headers.get('access-control-allow-origin')).toBe('https://a.example.se');
+      expect(varied(res.headers.get('vary'))).toEqual(expect.arrayContaining(['origin', 'accept', 'accept-language']));
+    }
+  });
+
+  it('the syndication feed keeps Vary: Origin beside Authorization', async () => {
+    const res = await fetch(new URL('/syndication/feed.xml', listed.fhirBase), { headers: { Origin: 'https://b.example.se' } });
+    await res.text();
+    expect(res.status).toBe(200);
+    expect(varied(res.headers.get('vary'))).toEqual(expect.arrayContaining(['origin', 'authorization']));
+  });
+});
+
+describe('KODVERK_READ_ACCESS=authenticated', () => {
+  // RFC 9111 §3.5: a shared cache may store an answer to a request with Authorization when it says
+  // public (or must-revalidate), and then serve it to anyone; with reads restricted, that would hand
+  // an identity's answers to anonymous clients. So every answer is private, and still tagged.
+  let restricted: Kodverk;
+  beforeAll(async () => {
+    restricted = await startKodverk({ security: { readAccess: 'authenticated' } });
+    for (const resource of [codeSystem('1.0', ['rod']), { resourceType: 'ValueSet', id: 'farg-pinned', url: PINNED_VS, version: '1.0', status: 'active', compose: { include: [{ system: CS, version: '1.0' }] } }]) {
+      const res = await raw(restricted, `${resource.resourceType}/${resource.id}`, { method: 'PUT', headers: { Authorization: `Bearer ${restricted.token}`, 'Content-Type': 'application/fhir+json' }, body: JSON.stringify(resource) });
+      expect([200, 201]).toContain(res.status);
+    }
+  });
+  afterAll(async () => {
+    await restricted.close();
+  });
+
+  it('operations, reads, search, metadata and the release API answer Cache-Control private, and 304 still works', async () => {
+    const auth = { Authorization: `Bearer ${restricted.token}` };
+    const api = new URL('/', restricted.fhirBase).href;
+    for (const [url, expected] of [
+      [`${restricted.fhirBase}/ValueSet/$expand?url=${encodeURIComponent(`${PINNED_VS}|1.0`)}`, PINNED.replace('public', 'private')],
+      [`${restricted.fhirBase}/CodeSystem/$lookup?system=${encodeURIComponent(CS)}&code=rod`, LATEST.replace('public', 'private')],
+      [`${restricted.fhirBase}/CodeSystem/farg-1.0`, 'private'],
+      [`${restricted.fhirBase}/CodeSystem?url=${encodeURIComponent(CS)}`, 'private'],
+      [`${restricted.fhirBase}/metadata`, 'private'],
+      [`${api}releases`, 'private, no-cache'],
+    ]) {
+      const res = await fetch(url, { headers: auth });
+      await res.text();
+      expect([url, res.status, res.headers.get('cache-control')]).toEqual([url, 200, expected]);
+      // (a searchset Bundle has a new id and the CapabilityStatement a new date every time: no 304)
+      if (url.includes('CodeSystem?') || url.endsWith('/metadata')) continue;
+      const tag = res.headers.get('etag');
+      expect([url, tag]).toEqual([url, expect.any(String)]);
+      const again = await fetch(url, { headers: { ...auth, 'If-None-Match': tag! } });
+      expect([url, again.status, again.headers.get('cache-control')]).toEqual([url, 304, expected]);
+    }
+    // and an anonymous read is refused, as before
+    expect((await fetch(`${restricted.fhirBase}/CodeSystem/farg-1.0`)).status).toBe(401);
+  });
+});
+
+describe('a pinned value set and a code of a code system it does not pin', () => {
+  // README: "anything resolved to the latest version … public, max-age=60, must-revalidate": a
+  // code whose system the request leaves unversioned and the value set does not pin is looked up in
+  // that system's latest version, so the answer changes when a new version is published
+  let s: Kodverk;
+  const OTHER = 'https://example.org/fhir/CodeSystem/kontaktsatt';
+  const other = (version: string, display: string) => ({ resourceType: 'CodeSystem', id: `kontaktsatt-${version}`, url: OTHER, version, status: 'active', content: 'complete', concept: [{ code: 'polis', display }] });
+  const store = async (resource: any) => {
+    const res = await raw(s, `${resource.resourceType}/${resource.id}`, { method: 'PUT', headers: { Authorization: `Bearer ${s.token}`, 'Content-Type': 'application/fhir+json' }, body: JSON.stringify(resource) });
+    expect([200, 201]).toContain(res.status);
+  };
+  beforeAll(async () => {
+    s = await startKodverk();
+    await store(codeSystem('1.0', ['rod', 'gron']));
+    await store({ resourceType: 'ValueSet', id: 'farg-pinned', url: PINNED_VS, version: '1.0', status: 'active', compose: { include: [{ system: CS, version: '1.0' }] } });
+    await store(other('1', 'Polis'));
+  });
+  afterAll(async () => {
+    await s.close();
+  });
+
+  const validate = async (query: string) => {
+    const res = await raw(s, `ValueSet/$validate-code?url=${encodeURIComponent(`${PINNED_VS}|1.0`)}&${query}`);
+    expect([query, res.status]).toEqual([query, 200]);
+    const version = res.json.parameter.find((p: any) => p.name === 'version')?.valueString;
+    return { cacheControl: res.headers.get('cache-control'), version };
+  };
+
+  it('an unversioned system outside the value set is short; a versioned one, or one the value set pins, is long', async () => {
+    const unversioned = `system=${encodeURIComponent(OTHER)}&code=polis`;
+    expect(await validate(unversioned)).toEqual({ cacheControl: LATEST, version: '1' });
+    expect((await validate(`${unversioned}&systemVersion=1`)).cacheControl).toBe(PINNED);
+    expect((await validate(`coding=${encodeURIComponent(`${OTHER}|polis`)}`)).cacheControl).toBe(LATEST);
+    expect((await validate(`system=${encodeURIComponent(CS)}&code=rod`)).cacheControl).toBe(PINNED);
+    // the next version changes the answer: it was right not to keep it for a day
+    await store(other('2', 'Polisen'));
+    expect(await validate(unversioned)).toEqual({ cacheControl: LATEST, version: '2' });
+    expect(await validate(`${unversioned}&systemVersion=1`)).toEqual({ cacheControl: PINNED, version: '1' });
+  });
+
+  it('a code of a pinned system that only a later version has is judged by the pinned version (long)', async () => {
+    await store(codeSystem('2.0', ['rod', 'gron', 'gul']));
+    expect(await validate(`system=${encodeURIComponent(CS)}&code=gul`)).toEqual({ cacheControl: PINNED, version: '1.0' });
   });
 });

@@ -66,20 +66,40 @@ function fixedSystems(entries: ParametersParameter[]): Set<string> {
 /**
  * Does a stored value set pin every version its content rests on: each code system included or
  * excluded (its own version, or one the request fixes) and each value set it imports (url|version,
- * recursively)?
+ * recursively)? `pins` collects the code systems so pinned.
  */
-function valueSetPinned(store: ResourceStore, definition: any, fixed: Set<string>, seen = new Set<string>()): boolean {
+function valueSetPinned(store: ResourceStore, definition: any, fixed: Set<string>, pins: Set<string>, seen = new Set<string>()): boolean {
   for (const part of [...(definition?.compose?.include ?? []), ...(definition?.compose?.exclude ?? [])]) {
     if (typeof part.system === 'string' && !exact(part.version) && !fixed.has(part.system)) return false;
+    // the request's own codes of this system are judged by that version
+    if (typeof part.system === 'string') pins.add(part.system);
     for (const imported of part.valueSet ?? []) {
       const { url, version } = canonicalParts(imported);
       if (!url || !exact(version) || seen.has(imported)) return false;
       seen.add(imported);
       const stored = store.byUrl('ValueSet', url).find((r) => r.version === version);
-      if (!stored || !valueSetPinned(store, stored.resource, fixed, seen)) return false;
+      if (!stored || !valueSetPinned(store, stored.resource, fixed, pins, seen)) return false;
     }
   }
   return true;
+}
+
+/**
+ * ValueSet/$validate-code: is every code system the request's code names (system, coding,
+ * codeableConcept) fixed — by its own version (systemVersion, the coding's version), by
+ * system-version/force-system-version or by the value set's definition? A code of a code system
+ * the value set does not pin is looked up in that system's latest version (its display, whether it
+ * exists at all), so the answer changes with the next version.
+ */
+function requestedCodesPinned(entries: ParametersParameter[], fixed: Set<string>): boolean {
+  const codings: { system?: unknown; version?: unknown }[] = [];
+  const system = first(entries, 'system');
+  if (system !== undefined) codings.push({ system, version: first(entries, 'systemVersion') ?? first(entries, 'version') });
+  for (const e of entries) {
+    if (e.name === 'coding' && e.valueCoding) codings.push(e.valueCoding);
+    if (e.name === 'codeableConcept') codings.push(...(e.valueCodeableConcept?.coding ?? []));
+  }
+  return codings.every((c) => exact(c.version) || (typeof c.system === 'string' && fixed.has(c.system)));
 }
 
 /** The stored value set a ValueSet operation names (instance id, or url|version / valueSetVersion). */
@@ -101,7 +121,8 @@ export function answerIsPinned(store: ResourceStore, resourceType: string | unde
   const fixed = fixedSystems(entries);
   if (resourceType === 'ValueSet') {
     const vs = namedValueSet(store, entries, id);
-    return vs !== undefined && valueSetPinned(store, vs, fixed);
+    const pins = new Set(fixed);
+    return vs !== undefined && valueSetPinned(store, vs, fixed, pins) && requestedCodesPinned(entries, pins);
   }
   if (id) return true;
   const coding = first(entries, 'coding') as { system?: string; version?: string } | undefined;
@@ -116,7 +137,9 @@ export function answerIsPinned(store: ResourceStore, resourceType: string | unde
  */
 export function conditionalAnswer(req: Request, res: Response, result: unknown, pinned: boolean): boolean {
   const tag = contentTag(result);
-  res.set({ ETag: tag, 'Cache-Control': pinned ? PINNED : LATEST, Vary: 'Accept, Accept-Language' });
+  res.set({ ETag: tag, 'Cache-Control': pinned ? PINNED : LATEST });
+  // added to what is there (CORS puts Origin in Vary when origins are listed), never replacing it
+  res.vary('Accept').vary('Accept-Language');
   if (!etagMatches(req.get('if-none-match'), tag)) return false;
   res.status(304).end();
   return true;

@@ -80,7 +80,8 @@ export function syndicationRoutes(deps: SyndicationDeps): express.Router {
     const client = clientOf(res);
     if (access === 'authenticated' && !client.authenticated) unauthorized('The syndication feed is served to authenticated clients only');
     // answers depend on who asks: shared caches must not hand one client's view to another
-    res.setHeader('Vary', 'Authorization');
+    // (added to Vary, which CORS may already hold Origin in)
+    res.vary('Authorization');
     return client;
   };
 

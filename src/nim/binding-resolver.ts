@@ -100,6 +100,9 @@ export class BindingResolver {
       { name: 'url', valueUri: url },
       { name: 'excludeNested', valueBoolean: true },
       { name: 'includeDesignations', valueBoolean: true },
+      // a release is for Swedish case systems: the display in Swedish where the code system has
+      // one (ISO 3166 countries, languages), else the code system's own
+      { name: 'displayLanguage', valueCode: 'sv' },
     ];
     if (vs.version) parameters.push({ name: 'valueSetVersion', valueString: vs.version });
     let expanded: ValueSet;

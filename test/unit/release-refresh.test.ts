@@ -10,6 +10,7 @@ import { runImport } from '../../src/importers/run-import';
 import { Nim, followContent, releaseImportHooks } from '../../src/nim';
 import { feedEntries } from '../../src/nim/release-feed';
 import { valueSetChangeText } from '../../src/nim/release-refresh';
+import { BindingResolver } from '../../src/nim/binding-resolver';
 import { valueSetsCsv } from '../../src/nim/release-exports';
 import type { ReleaseSnapshot } from '../../src/nim/release-snapshot';
 import { SeededStore, seededStore } from '../helpers/seeded-store';
@@ -214,5 +215,23 @@ describe("a refreshed value set's change in words", () => {
   it('agrees in number, as Swedish does ("1 ny benämning", "2 nya benämningar")', () => {
     expect(change(1, 1, 1)).toBe('X: 1 kod tillagd, 1 kod borttagen, 1 ny benämning');
     expect(change(2, 3, 4)).toBe('X: 2 koder tillagda, 3 koder borttagna, 4 nya benämningar');
+  });
+});
+
+describe('what a release resolves a binding to', () => {
+  // the export's display column is "Swedish display" (issue 4): a code system that has Swedish
+  // names (ISO 3166 countries) gives them, not its English default
+  it('gives Swedish displays where the code system has them', () => {
+    const seeded = seededStore();
+    try {
+      seeded.store.put({ resourceType: 'ValueSet', id: 'lander', url: 'https://example.org/ValueSet/lander', version: '1', status: 'active', compose: { include: [{ system: 'urn:iso:std:iso:3166', concept: [{ code: 'DE' }, { code: 'SE' }] }] } });
+      const resolved = new BindingResolver(seeded.store).resolve('https://example.org/ValueSet/lander');
+      expect(resolved.codes.map((c) => [c.code, c.display])).toEqual([
+        ['DE', 'Tyskland'],
+        ['SE', 'Sverige'],
+      ]);
+    } finally {
+      seeded.close();
+    }
   });
 });

@@ -67,7 +67,20 @@ export class SchemaValidator {
 function objectsOnly(definitions: Record<string, any>): Record<string, any> {
   const out: Record<string, any> = {};
   for (const [name, def] of Object.entries(definitions)) {
-    out[name] = def && typeof def === 'object' && def.properties && def.type === undefined ? { ...def, type: 'object' } : def;
+    out[name] = def && typeof def === 'object' && def.properties && def.type === undefined ? { ...def, type: 'object', properties: nullPlaceholders(def.properties) } : def;
+  }
+  return out;
+}
+
+/**
+ * FHIR JSON: in the `_name` array beside a repeating primitive, `null` stands for an item with no
+ * id or extensions ("given": ["A", "B"], "_given": [null, {"id": "b"}]); now that an element must
+ * be an object, those arrays take null as well.
+ */
+function nullPlaceholders(properties: Record<string, any>): Record<string, any> {
+  const out: Record<string, any> = {};
+  for (const [name, p] of Object.entries(properties)) {
+    out[name] = name.startsWith('_') && p?.type === 'array' && p.items ? { ...p, items: { anyOf: [{ type: 'null' }, p.items] } } : p;
   }
   return out;
 }

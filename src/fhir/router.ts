@@ -161,8 +161,10 @@ function readParameters(req: Request, op: OperationDefinition, schema: SchemaVal
   if (typeof body !== 'object' || Array.isArray(body) || typeof body.resourceType !== 'string') {
     throw TerminologyError.of({ severity: 'error', code: 'structure', txType: 'invalid-data', text: 'The request body must be a FHIR resource (a Parameters resource for operations)' }, 400);
   }
-  // counted before the schema walks them: the parameters and their parts, at every depth
-  const sent = countParameters(body);
+  // counted before the schema walks them: the parameters and their parts, at every depth (by the
+  // body reader's scan as the bytes came in; walked here only for a body read some other way)
+  const counted = req.res?.locals.bodyParameters;
+  const sent = typeof counted === 'number' ? counted : countParameters(body);
   if (query.entries.length + sent > maxParameters) throw tooManyParameters(query.entries.length + sent, maxParameters);
   schema.check(body);
   if (body.resourceType === 'Parameters') return new OperationInput([...query.entries, ...(body.parameter ?? [])]);

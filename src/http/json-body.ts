@@ -141,6 +141,8 @@ export function jsonBody(options: JsonBodyOptions): BodyReader {
     const onEnd = () => {
       try {
         req.body = parse(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, received));
+        // counted already, on the way in: the operation's limit (query and body) needs no recount
+        res.locals.bodyParameters = scan.parameters;
       } catch (e) {
         return settle(e);
       }
